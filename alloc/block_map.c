@@ -1,0 +1,131 @@
+/*
+ * block_map.c - payload offset -> requested bytes, open addressing.
+ *
+ * The table is kept at most half full, so a lookup touches one or two cache
+ * lines. Deletion shifts later entries of the same run back instead of
+ * leaving tombstones, so lookups never slow down over a long run.
+ */
+#include "block_map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { BLOCK_MAP_MIN_CAPACITY = 64 };
+
+static uint64_t home_slot(const BlockMap *map, uint64_t key)
+{
+    return (key * UINT64_C(0x9E3779B97F4A7C15)) >> map->shift;
+}
+
+static unsigned log2_of(uint64_t power_of_two)
+{
+    unsigned bits = 0;
+    while ((UINT64_C(1) << bits) < power_of_two)
+        bits++;
+    return bits;
+}
+
+static bool allocate_slots(BlockMap *map, uint64_t capacity)
+{
+    BlockMapSlot *slots = calloc(capacity, sizeof *slots);
+    if (!slots)
+        return false;
+    map->slots = slots;
+    map->capacity = capacity;
+    map->count = 0;
+    map->shift = 64 - log2_of(capacity);
+    return true;
+}
+
+bool block_map_init(BlockMap *map)
+{
+    return allocate_slots(map, BLOCK_MAP_MIN_CAPACITY);
+}
+
+void block_map_release(BlockMap *map)
+{
+    free(map->slots);
+    map->slots = NULL;
+    map->capacity = map->count = 0;
+}
+
+bool block_map_copy(BlockMap *target, const BlockMap *source)
+{
+    if (target->capacity != source->capacity) {
+        BlockMapSlot *slots = malloc(source->capacity * sizeof *slots);
+        if (!slots)
+            return false;
+        free(target->slots);
+        target->slots = slots;
+    }
+    memcpy(target->slots, source->slots, source->capacity * sizeof *target->slots);
+    target->capacity = source->capacity;
+    target->count = source->count;
+    target->shift = source->shift;
+    return true;
+}
+
+/* Rehashes every entry into a table twice as large (or more). */
+static bool grow(BlockMap *map, uint64_t needed)
+{
+    uint64_t capacity = map->capacity;
+    while (capacity / 2 < needed)
+        capacity *= 2;
+    BlockMap bigger;
+    if (!allocate_slots(&bigger, capacity))
+        return false;
+    for (uint64_t i = 0; i < map->capacity; i++)
+        if (map->slots[i].key)
+            block_map_insert(&bigger, map->slots[i].key, map->slots[i].value);
+    free(map->slots);
+    *map = bigger;
+    return true;
+}
+
+bool block_map_reserve(BlockMap *map, uint64_t extra)
+{
+    uint64_t needed = map->count + extra;
+    return needed <= map->capacity / 2 || grow(map, needed);
+}
+
+uint64_t *block_map_find(const BlockMap *map, uint64_t key)
+{
+    uint64_t mask = map->capacity - 1;
+    for (uint64_t i = home_slot(map, key);; i = (i + 1) & mask) {
+        if (map->slots[i].key == key)
+            return &map->slots[i].value;
+        if (map->slots[i].key == 0)
+            return NULL;
+    }
+}
+
+void block_map_insert(BlockMap *map, uint64_t key, uint64_t value)
+{
+    uint64_t mask = map->capacity - 1;
+    uint64_t i = home_slot(map, key);
+    while (map->slots[i].key)
+        i = (i + 1) & mask;
+    map->slots[i].key = key;
+    map->slots[i].value = value;
+    map->count++;
+}
+
+void block_map_remove(BlockMap *map, uint64_t key)
+{
+    uint64_t mask = map->capacity - 1;
+    uint64_t hole = home_slot(map, key);
+    while (map->slots[hole].key != key)
+        hole = (hole + 1) & mask;
+    /* Shift back every later entry of the run whose home is at or before the hole. */
+    for (uint64_t i = (hole + 1) & mask; map->slots[i].key; i = (i + 1) & mask) {
+        uint64_t home = home_slot(map, map->slots[i].key);
+        bool home_in_gap = ((i - home) & mask) >= ((i - hole) & mask);
+        if (home_in_gap) {
+            map->slots[hole] = map->slots[i];
+            hole = i;
+        }
+    }
+    map->slots[hole].key = 0;
+    map->slots[hole].value = 0;
+    map->count--;
+}

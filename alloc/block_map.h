@@ -1,0 +1,49 @@
+/*
+ * block_map.h - the live-block map of a heap (internal to alloc/).
+ *
+ * Maps a block's payload offset to the bytes its owner requested, with bit 63
+ * set for a dead (freed bump) block. It is the one authority on which offsets
+ * are valid payloads, so free() never trusts bytes a user could have written.
+ * Open addressing with linear probing and backward-shift deletion; payload
+ * offsets are never 0, so 0 marks an empty slot.
+ */
+#ifndef HEAPVIZ_BLOCK_MAP_H
+#define HEAPVIZ_BLOCK_MAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BLOCK_MAP_DEAD (UINT64_C(1) << 63)
+
+typedef struct {
+    uint64_t key;                /* payload offset; 0 = empty slot */
+    uint64_t value;              /* requested bytes, | BLOCK_MAP_DEAD for dead blocks */
+} BlockMapSlot;
+
+typedef struct {
+    BlockMapSlot *slots;
+    uint64_t capacity;           /* a power of two */
+    uint64_t count;
+    unsigned shift;              /* 64 - log2(capacity), for Fibonacci hashing */
+} BlockMap;
+
+/* Allocates an empty map; false if host memory ran out. */
+bool block_map_init(BlockMap *map);
+void block_map_release(BlockMap *map);
+
+/* Makes `target` hold the same entries as `source`. */
+bool block_map_copy(BlockMap *target, const BlockMap *source);
+
+/* Ensures `extra` more inserts will not need to allocate. */
+bool block_map_reserve(BlockMap *map, uint64_t extra);
+
+/* The value stored for `key`, or NULL. */
+uint64_t *block_map_find(const BlockMap *map, uint64_t key);
+
+/* Adds a key that is not present. The caller has reserved room. */
+void block_map_insert(BlockMap *map, uint64_t key, uint64_t value);
+
+/* Removes a key that is present. */
+void block_map_remove(BlockMap *map, uint64_t key);
+
+#endif

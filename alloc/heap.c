@@ -1,0 +1,814 @@
+/*
+ * heap.c - the allocator core: boundary-tagged blocks in one byte arena.
+ *
+ * Layout. A (alignment) is a power of two in [4, 64]; M (minimum payload) >= 1.
+ * Every block has an 8-byte header and an 8-byte footer, each the block size
+ * with bit 0 = allocated and bit 1 = dead, little-endian. The first block
+ * starts at b0 = (A - 8 mod A) mod A so that every payload (block + 8) is
+ * A-aligned; the usable region is [b0, b0 + floor((H - b0) / A) * A).
+ * Minimum block = align_up(16 + M, A); a request of n bytes needs
+ * asize = max(minimum block, align_up(n + 16, A)).
+ *
+ * Placement among free blocks of size >= asize: first fit takes the lowest
+ * address; next fit searches from the block containing the rover up to the
+ * end, then from the bottom up to that block, and leaves the rover just past
+ * the placed block (b0 at the end); best fit takes the smallest, worst fit
+ * the largest, both breaking ties by the lowest address. A chosen block is
+ * split when size - asize >= minimum block. Frees coalesce at once with free
+ * neighbours on both sides. Bump only places at its heap pointer; its frees
+ * leave dead blocks that are never reused or merged. Compaction slides the
+ * allocated blocks down in address order. realloc: see heap_realloc.
+ *
+ * Invariants (heap_check enforces all of them after any call):
+ *  1. the blocks tile [b0, end) exactly; sizes are multiples of A, >= the
+ *     minimum block; header == footer;
+ *  2. no two free blocks are adjacent (outside bump, which has at most one
+ *     free block: the top one, starting at the heap pointer);
+ *  3. the address tree holds exactly the free blocks, each free block's
+ *     payload names its node; best fit's size tree holds the same blocks;
+ *  4. the live map holds exactly the used and dead blocks' payloads;
+ *  5. every statistic equals a recount; the rover lies in [b0, end).
+ *
+ * Cost: every placement is one or two walks down a treap, O(log free blocks);
+ * frees find their neighbours through the boundary tags in O(1), then update
+ * the tree in O(log n); statistics are kept incrementally, so reading them is
+ * O(1). A call that fails changes nothing but the failed/errors counter.
+ */
+#include "heap_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest arena the core accepts: offsets and sizes stay far from overflow. */
+#define HEAP_MAX_BYTES (UINT64_C(1) << 48)
+
+static uint64_t align_up(uint64_t value, uint64_t alignment)
+{
+    return (value + alignment - 1) & ~(alignment - 1);
+}
+
+static bool is_bump(const Heap *heap)
+{
+    return heap->config.policy == HEAP_BUMP;
+}
+
+static bool keeps_size_tree(const Heap *heap)
+{
+    return heap->config.policy == HEAP_BEST_FIT;
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+static const char *const POLICY_NAMES[HEAP_POLICY_COUNT] = {
+    "first-fit", "next-fit", "best-fit", "worst-fit", "bump"
+};
+
+const char *heap_policy_name(HeapPolicy policy)
+{
+    return (unsigned)policy < HEAP_POLICY_COUNT ? POLICY_NAMES[policy] : "unknown";
+}
+
+bool heap_policy_from_name(const char *name, HeapPolicy *policy)
+{
+    for (int i = 0; i < HEAP_POLICY_COUNT; i++) {
+        if (strcmp(name, POLICY_NAMES[i]) == 0) {
+            *policy = (HeapPolicy)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *heap_error_message(HeapError error)
+{
+    switch (error) {
+    case HEAP_OK: return "no error";
+    case HEAP_ERROR_INVALID_POINTER: return "not the payload of an allocated block";
+    case HEAP_ERROR_DOUBLE_FREE: return "the block is already free";
+    case HEAP_ERROR_INVALID_CONFIG: return "invalid heap configuration";
+    case HEAP_ERROR_OUT_OF_MEMORY: return "out of memory: no free block is large enough";
+    case HEAP_ERROR_COUNT: break;
+    }
+    return "unknown error";
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+HeapConfig heap_default_config(uint64_t heap_bytes)
+{
+    return (HeapConfig){ .heap_bytes = heap_bytes,
+                         .alignment = HEAP_DEFAULT_ALIGNMENT,
+                         .min_payload = HEAP_DEFAULT_MIN_PAYLOAD,
+                         .policy = HEAP_FIRST_FIT };
+}
+
+static bool config_is_valid(const HeapConfig *config)
+{
+    uint64_t a = config->alignment;
+    if (a < HEAP_MIN_ALIGNMENT || a > HEAP_MAX_ALIGNMENT || (a & (a - 1)) != 0)
+        return false;
+    if (config->min_payload == 0 || config->min_payload > HEAP_MAX_BYTES)
+        return false;
+    if ((unsigned)config->policy >= HEAP_POLICY_COUNT)
+        return false;
+    if (config->heap_bytes > HEAP_MAX_BYTES)
+        return false;
+    uint64_t start = (a - HEAP_TAG_BYTES % a) % a;
+    if (config->heap_bytes < start)
+        return false;
+    uint64_t region = (config->heap_bytes - start) / a * a;
+    return region >= align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
+}
+
+bool heap_request_size(const Heap *heap, uint64_t n, uint64_t *asize)
+{
+    uint64_t a = heap->config.alignment;
+    if (n > UINT64_MAX - HEAP_OVERHEAD_BYTES - a)
+        return false;
+    uint64_t needed = align_up(n + HEAP_OVERHEAD_BYTES, a);
+    *asize = needed > heap->min_block ? needed : heap->min_block;
+    return true;
+}
+
+/* ---- statistics --------------------------------------------------------- */
+
+/* Recomputes the derived figures from the exact counts: O(1). */
+static void refresh_stats(Heap *heap)
+{
+    HeapStats *s = &heap->stats;
+    s->largest_free = free_tree_largest(&heap->by_address);
+    uint64_t spare = s->free_bytes + s->dead_bytes;
+    s->external_fragmentation =
+        spare ? 100.0 * (1.0 - (double)s->largest_free / (double)spare) : 0.0;
+    s->internal_fragmentation =
+        s->bytes_in_use ? 100.0 * (double)(s->bytes_in_use - s->payload_bytes) /
+                              (double)s->bytes_in_use
+                        : 0.0;
+    if (s->payload_bytes > s->peak_payload)
+        s->peak_payload = s->payload_bytes;
+    s->utilization = s->high_water ? (double)s->peak_payload / (double)s->high_water : 0.0;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static void event_begin(Heap *heap, HeapEventKind kind, uint64_t pointer, uint64_t request)
+{
+    heap->event = (HeapEvent){ .kind = kind, .pointer = pointer, .request = request };
+}
+
+/* Widens the event's dirty range to cover [start, end). */
+static void event_touch(Heap *heap, uint64_t start, uint64_t end)
+{
+    HeapEvent *event = &heap->event;
+    if (event->dirty_start == event->dirty_end) {
+        event->dirty_start = start;
+        event->dirty_end = end;
+        return;
+    }
+    if (start < event->dirty_start)
+        event->dirty_start = start;
+    if (end > event->dirty_end)
+        event->dirty_end = end;
+}
+
+/* ---- tags --------------------------------------------------------------- */
+
+static void write_tags(Heap *heap, uint64_t offset, uint64_t size, uint64_t flags)
+{
+    tag_write(heap, offset, size | flags);
+    tag_write(heap, offset + size - HEAP_TAG_BYTES, size | flags);
+    event_touch(heap, offset, offset + size);
+}
+
+static uint64_t block_size(const Heap *heap, uint64_t offset)
+{
+    return tag_size(tag_read(heap, offset));
+}
+
+/* ---- the free-block index: the only code that changes free blocks ------- */
+
+static void index_insert(Heap *heap, uint64_t offset, uint64_t size)
+{
+    uint32_t node = free_tree_insert(&heap->by_address, offset, 0, size);
+    set_free_block_node(heap, offset, node);
+    if (keeps_size_tree(heap))
+        free_tree_insert(&heap->by_size, size, offset, size);
+}
+
+/* Records a new free block [offset, offset + size). */
+static void free_block_add(Heap *heap, uint64_t offset, uint64_t size)
+{
+    write_tags(heap, offset, size, 0);
+    index_insert(heap, offset, size);
+    heap->stats.free_blocks++;
+    heap->stats.free_bytes += size;
+}
+
+/* Forgets the free block at `offset` (it is about to be used or merged). */
+static void free_block_remove(Heap *heap, uint64_t offset)
+{
+    uint64_t size = block_size(heap, offset);
+    free_tree_remove(&heap->by_address, free_block_node(heap, offset));
+    if (keeps_size_tree(heap))
+        free_tree_remove(&heap->by_size, free_tree_find(&heap->by_size, size, offset));
+    heap->stats.free_blocks--;
+    heap->stats.free_bytes -= size;
+}
+
+/* Moves and/or resizes the free block at `offset` to [new_offset, +new_size).
+ * The caller guarantees no other free block lies between the two offsets. */
+static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t new_offset,
+                               uint64_t new_size)
+{
+    uint64_t size = block_size(heap, offset);
+    uint32_t node = free_block_node(heap, offset);
+    free_tree_update(&heap->by_address, node, new_offset, new_size);
+    if (keeps_size_tree(heap)) {
+        free_tree_remove(&heap->by_size, free_tree_find(&heap->by_size, size, offset));
+        free_tree_insert(&heap->by_size, new_size, new_offset, new_size);
+    }
+    write_tags(heap, new_offset, new_size, 0);
+    set_free_block_node(heap, new_offset, node);
+    heap->stats.free_bytes += new_size - size;
+}
+
+static bool is_free_block_at(const Heap *heap, uint64_t offset)
+{
+    return offset >= heap->region_start && offset < heap->region_end &&
+           tag_flags(tag_read(heap, offset)) == 0;
+}
+
+/* Returns [offset, +size) to the free blocks, merged with free neighbours. */
+static void coalesce_into_free(Heap *heap, uint64_t offset, uint64_t size)
+{
+    HeapEvent *event = &heap->event;
+    uint64_t end = offset + size;
+    uint64_t previous = offset;
+    if (offset > heap->region_start) {
+        uint64_t footer = tag_read(heap, offset - HEAP_TAG_BYTES);
+        if (tag_flags(footer) == 0)
+            previous = offset - tag_size(footer);
+    }
+    event->coalesced_previous = previous != offset;
+    event->coalesced_next = is_free_block_at(heap, end);
+    uint64_t merged_end = event->coalesced_next ? end + block_size(heap, end) : end;
+    if (event->coalesced_previous) {
+        if (event->coalesced_next)
+            free_block_remove(heap, end);
+        free_block_reshape(heap, previous, previous, merged_end - previous);
+    } else if (event->coalesced_next) {
+        free_block_reshape(heap, end, offset, merged_end - offset);
+    } else {
+        free_block_add(heap, offset, size);
+    }
+    event->merged_offset = previous;
+    event->merged_size = merged_end - previous;
+}
+
+/* ---- used blocks -------------------------------------------------------- */
+
+static void mark_used(Heap *heap, uint64_t offset, uint64_t size, uint64_t requested)
+{
+    write_tags(heap, offset, size, HEAP_TAG_ALLOCATED);
+    block_map_insert(&heap->live, offset + HEAP_TAG_BYTES, requested);
+    HeapStats *s = &heap->stats;
+    s->used_blocks++;
+    s->bytes_in_use += size;
+    s->payload_bytes += requested;
+    if (offset + size > s->high_water)
+        s->high_water = offset + size;
+    heap->event.block_offset = offset;
+    heap->event.block_size = size;
+}
+
+/* Turns a used block's bytes into a dead block (bump's free). */
+static void mark_dead(Heap *heap, uint64_t offset, uint64_t size)
+{
+    write_tags(heap, offset, size, HEAP_TAG_DEAD);
+    heap->stats.dead_blocks++;
+    heap->stats.dead_bytes += size;
+}
+
+/* Frees the used block at `offset`: dead for bump, coalesced otherwise. */
+static void release_block(Heap *heap, uint64_t offset)
+{
+    uint64_t size = block_size(heap, offset);
+    uint64_t payload = offset + HEAP_TAG_BYTES;
+    uint64_t *requested = block_map_find(&heap->live, payload);
+    HeapStats *s = &heap->stats;
+    s->used_blocks--;
+    s->bytes_in_use -= size;
+    s->payload_bytes -= *requested;
+    if (is_bump(heap)) {
+        *requested |= BLOCK_MAP_DEAD;
+        mark_dead(heap, offset, size);
+    } else {
+        block_map_remove(&heap->live, payload);
+        coalesce_into_free(heap, offset, size);
+    }
+}
+
+/* ---- placement ---------------------------------------------------------- */
+
+static uint64_t node_offset(const FreeTree *tree, uint32_t node)
+{
+    return tree->nodes[node].key;
+}
+
+/* Next fit's start: the free block containing the rover, else the rover. */
+static uint64_t next_fit_start(const Heap *heap)
+{
+    uint32_t below = free_tree_floor(&heap->by_address, heap->rover);
+    if (below != FREE_TREE_NONE) {
+        const FreeTreeNode *node = &heap->by_address.nodes[below];
+        if (node->key + node->size > heap->rover)
+            return node->key;
+    }
+    return heap->rover;
+}
+
+/* The free block the policy picks for asize; false if none fits. */
+static bool find_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
+{
+    const FreeTree *tree = &heap->by_address;
+    uint32_t node = FREE_TREE_NONE;
+    switch (heap->config.policy) {
+    case HEAP_FIRST_FIT:
+        node = free_tree_first_fit(tree, asize);
+        break;
+    case HEAP_NEXT_FIT:
+        node = free_tree_first_fit_from(tree, next_fit_start(heap), asize);
+        if (node == FREE_TREE_NONE)
+            node = free_tree_first_fit(tree, asize); /* wrapped: lies below the start */
+        break;
+    case HEAP_WORST_FIT:
+        if (free_tree_largest(tree) >= asize)
+            node = free_tree_first_fit(tree, free_tree_largest(tree));
+        break;
+    case HEAP_BEST_FIT:
+        node = free_tree_lower_bound(&heap->by_size, asize, 0);
+        if (node != FREE_TREE_NONE) {
+            *offset = heap->by_size.nodes[node].tiebreak;
+            return true;
+        }
+        return false;
+    case HEAP_BUMP:
+        if (heap->bump_pointer < heap->region_end &&
+            block_size(heap, heap->bump_pointer) >= asize) {
+            *offset = heap->bump_pointer;
+            return true;
+        }
+        return false;
+    case HEAP_POLICY_COUNT:
+        break;
+    }
+    if (node == FREE_TREE_NONE)
+        return false;
+    *offset = node_offset(tree, node);
+    return true;
+}
+
+/* Allocates asize bytes at the start of the free block at `offset`,
+ * splitting off the rest when it can stand as a block of its own. */
+static uint64_t place(Heap *heap, uint64_t offset, uint64_t asize, uint64_t requested)
+{
+    uint64_t available = block_size(heap, offset);
+    uint64_t size = available;
+    heap->event.chosen_free_size = available;
+    if (available - asize >= heap->min_block) {
+        free_block_reshape(heap, offset, offset + asize, available - asize);
+        size = asize;
+        heap->event.split = true;
+        heap->event.split_offset = offset + asize;
+    } else {
+        free_block_remove(heap, offset);
+    }
+    mark_used(heap, offset, size, requested);
+    uint64_t end = offset + size;
+    heap->rover = end == heap->region_end ? heap->region_start : end;
+    if (is_bump(heap))
+        heap->bump_pointer = end;
+    return offset + HEAP_TAG_BYTES;
+}
+
+/* Counts a request that found no block; the heap stays as it was. */
+static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
+{
+    HeapStats *s = &heap->stats;
+    uint64_t spare = s->free_bytes + s->dead_bytes;
+    bool fragmented = asize_known && spare >= asize;
+    s->failed++;
+    s->failed_fragmented += fragmented;
+    heap->event.error = HEAP_ERROR_OUT_OF_MEMORY;
+    heap->event.asize = asize_known ? asize : 0;
+    heap->event.free_bytes = spare;
+    heap->event.largest_free = free_tree_largest(&heap->by_address);
+    heap->event.fragmented = fragmented;
+    refresh_stats(heap);
+    return HEAP_ERROR_OUT_OF_MEMORY;
+}
+
+/* Makes sure the indexes can take the inserts one call may do, before any
+ * change, so a host allocation failure cannot leave a half-done call. */
+static bool reserve_for_call(Heap *heap)
+{
+    return block_map_reserve(&heap->live, 2) && free_tree_reserve(&heap->by_address, 2) &&
+           (!keeps_size_tree(heap) || free_tree_reserve(&heap->by_size, 2));
+}
+
+/* ---- lifetime ----------------------------------------------------------- */
+
+static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns, Heap **out)
+{
+    Heap *heap = calloc(1, sizeof *heap);
+    if (!heap || !block_map_init(&heap->live) || !free_tree_init(&heap->by_address) ||
+        !free_tree_init(&heap->by_size)) {
+        heap_destroy(heap);
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    }
+    uint64_t a = config->alignment;
+    heap->config = *config;
+    heap->arena = arena;
+    heap->owns_arena = owns;
+    heap->region_start = (a - HEAP_TAG_BYTES % a) % a;
+    heap->region_end = heap->region_start + (config->heap_bytes - heap->region_start) / a * a;
+    heap->min_block = align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
+    heap->rover = heap->bump_pointer = heap->region_start;
+    heap->stats.heap_bytes = heap->region_end - heap->region_start;
+    free_block_add(heap, heap->region_start, heap->stats.heap_bytes);
+    heap->event = (HeapEvent){ .kind = HEAP_EVENT_NONE };
+    refresh_stats(heap);
+    *out = heap;
+    return HEAP_OK;
+}
+
+HeapError heap_create(const HeapConfig *config, Heap **out)
+{
+    *out = NULL;
+    if (!config_is_valid(config))
+        return HEAP_ERROR_INVALID_CONFIG;
+    uint8_t *arena = calloc(1, config->heap_bytes ? config->heap_bytes : 1);
+    if (!arena)
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    HeapError error = heap_setup(config, arena, true, out);
+    if (error != HEAP_OK)
+        free(arena);
+    return error;
+}
+
+HeapError heap_create_in(const HeapConfig *config, void *memory, Heap **out)
+{
+    *out = NULL;
+    if (!config_is_valid(config) || !memory)
+        return HEAP_ERROR_INVALID_CONFIG;
+    memset(memory, 0, config->heap_bytes);
+    return heap_setup(config, memory, false, out);
+}
+
+void heap_destroy(Heap *heap)
+{
+    if (!heap)
+        return;
+    if (heap->owns_arena)
+        free(heap->arena);
+    block_map_release(&heap->live);
+    free_tree_release(&heap->by_address);
+    free_tree_release(&heap->by_size);
+    free(heap);
+}
+
+static bool same_config(const HeapConfig *a, const HeapConfig *b)
+{
+    return a->heap_bytes == b->heap_bytes && a->alignment == b->alignment &&
+           a->min_payload == b->min_payload && a->policy == b->policy;
+}
+
+HeapError heap_copy(Heap *target, const Heap *source)
+{
+    if (!same_config(&target->config, &source->config))
+        return HEAP_ERROR_INVALID_CONFIG;
+    if (!block_map_copy(&target->live, &source->live) ||
+        !free_tree_copy(&target->by_address, &source->by_address) ||
+        !free_tree_copy(&target->by_size, &source->by_size))
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    memcpy(target->arena, source->arena, source->config.heap_bytes);
+    target->rover = source->rover;
+    target->bump_pointer = source->bump_pointer;
+    target->stats = source->stats;
+    target->event = source->event;
+    return HEAP_OK;
+}
+
+HeapError heap_clone(const Heap *heap, Heap **out)
+{
+    HeapError error = heap_create(&heap->config, out);
+    if (error == HEAP_OK && (error = heap_copy(*out, heap)) != HEAP_OK) {
+        heap_destroy(*out);
+        *out = NULL;
+    }
+    return error;
+}
+
+/* ---- malloc, free, realloc ---------------------------------------------- */
+
+/* Checks that `payload` is a live block; classifies it if not. */
+static HeapError check_live(const Heap *heap, uint64_t payload)
+{
+    if (payload < HEAP_TAG_BYTES)
+        return HEAP_ERROR_INVALID_POINTER; /* 0 is NULL, and the map's empty key */
+    const uint64_t *value = block_map_find(&heap->live, payload);
+    if (value)
+        return (*value & BLOCK_MAP_DEAD) ? HEAP_ERROR_DOUBLE_FREE : HEAP_OK;
+    uint64_t offset = payload - HEAP_TAG_BYTES;
+    if (free_tree_find(&heap->by_address, offset, 0) != FREE_TREE_NONE)
+        return HEAP_ERROR_DOUBLE_FREE;
+    return HEAP_ERROR_INVALID_POINTER;
+}
+
+static HeapError reject(Heap *heap, HeapError error)
+{
+    heap->stats.errors++;
+    heap->event.error = error;
+    refresh_stats(heap);
+    return error;
+}
+
+HeapError heap_malloc(Heap *heap, uint64_t n, uint64_t *payload)
+{
+    *payload = 0;
+    event_begin(heap, HEAP_EVENT_MALLOC, 0, n);
+    uint64_t asize = 0;
+    if (!heap_request_size(heap, n, &asize))
+        return fail_no_fit(heap, 0, false);
+    uint64_t offset = 0;
+    if (!find_fit(heap, asize, &offset))
+        return fail_no_fit(heap, asize, true);
+    if (!reserve_for_call(heap))
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    heap->event.asize = asize;
+    *payload = place(heap, offset, asize, n);
+    heap->event.result = *payload;
+    heap->stats.mallocs++;
+    refresh_stats(heap);
+    return HEAP_OK;
+}
+
+HeapError heap_free(Heap *heap, uint64_t payload)
+{
+    event_begin(heap, HEAP_EVENT_FREE, payload, 0);
+    if (payload == 0)
+        return HEAP_OK;
+    HeapError error = check_live(heap, payload);
+    if (error != HEAP_OK)
+        return reject(heap, error);
+    if (!reserve_for_call(heap))
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    uint64_t offset = payload - HEAP_TAG_BYTES;
+    heap->event.block_offset = offset;
+    heap->event.block_size = block_size(heap, offset);
+    release_block(heap, offset);
+    heap->stats.frees++;
+    refresh_stats(heap);
+    return HEAP_OK;
+}
+
+/* Gives back the tail of a used block after shrinking it to `size`. */
+static void give_back_tail(Heap *heap, uint64_t offset, uint64_t size, uint64_t old_size)
+{
+    uint64_t tail = offset + size;
+    uint64_t tail_size = old_size - size;
+    write_tags(heap, offset, size, HEAP_TAG_ALLOCATED);
+    heap->stats.bytes_in_use -= tail_size;
+    heap->event.split = true;
+    heap->event.split_offset = tail;
+    if (is_bump(heap)) {
+        block_map_insert(&heap->live, tail + HEAP_TAG_BYTES, BLOCK_MAP_DEAD);
+        mark_dead(heap, tail, tail_size);
+    } else {
+        coalesce_into_free(heap, tail, tail_size);
+    }
+}
+
+/* Grows the used block at `offset` over the free block after it. */
+static void grow_in_place(Heap *heap, uint64_t offset, uint64_t size, uint64_t asize)
+{
+    uint64_t next = offset + size;
+    uint64_t merged = size + block_size(heap, next);
+    uint64_t new_size = merged;
+    if (merged - asize >= heap->min_block) {
+        free_block_reshape(heap, next, offset + asize, merged - asize);
+        new_size = asize;
+        heap->event.split = true;
+        heap->event.split_offset = offset + asize;
+    } else {
+        free_block_remove(heap, next);
+    }
+    write_tags(heap, offset, new_size, HEAP_TAG_ALLOCATED);
+    heap->stats.bytes_in_use += new_size - size;
+    if (offset + new_size > heap->stats.high_water)
+        heap->stats.high_water = offset + new_size;
+}
+
+static bool can_grow_in_place(const Heap *heap, uint64_t offset, uint64_t size, uint64_t asize)
+{
+    uint64_t next = offset + size;
+    return !is_bump(heap) && is_free_block_at(heap, next) &&
+           size + block_size(heap, next) >= asize;
+}
+
+/* Sets a live block's requested bytes, keeping payload_bytes exact. */
+static void set_requested(Heap *heap, uint64_t payload, uint64_t requested)
+{
+    uint64_t *value = block_map_find(&heap->live, payload);
+    heap->stats.payload_bytes += requested - *value;
+    *value = requested;
+}
+
+/* Moves a live block to a new place; false (nothing changed) if none fits. */
+static bool move_block(Heap *heap, uint64_t offset, uint64_t asize, uint64_t n)
+{
+    uint64_t target = 0;
+    if (!find_fit(heap, asize, &target))
+        return false;
+    uint64_t old_payload = offset + HEAP_TAG_BYTES;
+    uint64_t old_requested = *block_map_find(&heap->live, old_payload);
+    uint64_t new_payload = place(heap, target, asize, n);
+    uint64_t keep = old_requested < n ? old_requested : n;
+    memcpy(heap->arena + new_payload, heap->arena + old_payload, keep);
+    uint64_t placed_offset = heap->event.block_offset, placed_size = heap->event.block_size;
+    release_block(heap, offset);
+    heap->event.block_offset = placed_offset;
+    heap->event.block_size = placed_size;
+    return true;
+}
+
+/* realloc(p, n) for a live p and n > 0; see heap_realloc. */
+static HeapError resize_live(Heap *heap, uint64_t payload, uint64_t n, uint64_t *result)
+{
+    uint64_t offset = payload - HEAP_TAG_BYTES;
+    uint64_t size = block_size(heap, offset);
+    uint64_t asize = 0;
+    if (!heap_request_size(heap, n, &asize))
+        return fail_no_fit(heap, 0, false);
+    heap->event.asize = asize;
+    heap->event.old_block_offset = offset;
+    if (asize <= size) {
+        heap->event.realloc_mode = HEAP_REALLOC_SHRUNK;
+        if (size - asize >= heap->min_block)
+            give_back_tail(heap, offset, asize, size);
+        set_requested(heap, payload, n);
+    } else if (can_grow_in_place(heap, offset, size, asize)) {
+        heap->event.realloc_mode = HEAP_REALLOC_GREW;
+        grow_in_place(heap, offset, size, asize);
+        set_requested(heap, payload, n);
+    } else if (move_block(heap, offset, asize, n)) {
+        heap->event.realloc_mode = HEAP_REALLOC_MOVED;
+        payload = heap->event.block_offset + HEAP_TAG_BYTES;
+    } else {
+        return fail_no_fit(heap, asize, true);
+    }
+    if (heap->event.realloc_mode != HEAP_REALLOC_MOVED) {
+        heap->event.block_offset = offset;
+        heap->event.block_size = block_size(heap, offset);
+        event_touch(heap, offset, offset + size);
+    }
+    *result = heap->event.result = payload;
+    heap->stats.reallocs++;
+    refresh_stats(heap);
+    return HEAP_OK;
+}
+
+/*
+ * realloc(0, n) is malloc(n); realloc(p, 0) is free(p) and yields 0.
+ * Otherwise, with the block's size c: asize <= c shrinks in place (a tail of
+ * at least a minimum block is given back); a free next block that makes
+ * c + its size >= asize is grown over (not for bump); else the block moves
+ * to a new place chosen by the policy while the old one is still allocated,
+ * min(old requested, n) bytes are copied and the old block is freed.
+ */
+HeapError heap_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *result)
+{
+    *result = 0;
+    if (payload == 0)
+        return heap_malloc(heap, n, result);
+    if (n == 0)
+        return heap_free(heap, payload);
+    event_begin(heap, HEAP_EVENT_REALLOC, payload, n);
+    HeapError error = check_live(heap, payload);
+    if (error != HEAP_OK)
+        return reject(heap, error);
+    if (!reserve_for_call(heap))
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    return resize_live(heap, payload, n, result);
+}
+
+/* ---- compaction --------------------------------------------------------- */
+
+/*
+ * Walks the blocks in address order with a write cursor: each used block is
+ * moved down to the cursor (memmove: the ranges may overlap) and rekeyed in
+ * the live map; dead blocks are dropped. Moving down in order only ever
+ * overwrites bytes already walked past, and a new payload offset can never
+ * collide with a key still in the map.
+ */
+void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
+{
+    event_begin(heap, HEAP_EVENT_COMPACT, 0, 0);
+    uint64_t cursor = heap->region_start;
+    for (uint64_t offset = heap->region_start; offset < heap->region_end;) {
+        uint64_t word = tag_read(heap, offset);
+        uint64_t size = tag_size(word);
+        uint64_t payload = offset + HEAP_TAG_BYTES;
+        if (tag_flags(word) == HEAP_TAG_DEAD)
+            block_map_remove(&heap->live, payload);
+        if (tag_flags(word) == HEAP_TAG_ALLOCATED) {
+            if (offset != cursor) {
+                uint64_t requested = *block_map_find(&heap->live, payload);
+                memmove(heap->arena + cursor, heap->arena + offset, size);
+                block_map_remove(&heap->live, payload);
+                block_map_insert(&heap->live, cursor + HEAP_TAG_BYTES, requested);
+                heap->event.moved_blocks++;
+                if (on_move)
+                    on_move(context, payload, cursor + HEAP_TAG_BYTES);
+            }
+            cursor += size;
+        }
+        offset += size;
+    }
+    free_tree_clear(&heap->by_address);
+    free_tree_clear(&heap->by_size);
+    HeapStats *s = &heap->stats;
+    s->free_blocks = s->free_bytes = s->dead_blocks = s->dead_bytes = 0;
+    if (cursor < heap->region_end)
+        free_block_add(heap, cursor, heap->region_end - cursor);
+    heap->rover = cursor < heap->region_end ? cursor : heap->region_start;
+    heap->bump_pointer = cursor;
+    s->compactions++;
+    heap->event.dirty_start = heap->region_start;
+    heap->event.dirty_end = heap->region_end;
+    refresh_stats(heap);
+}
+
+/* ---- read-only views ---------------------------------------------------- */
+
+const HeapConfig *heap_config(const Heap *heap) { return &heap->config; }
+const HeapStats *heap_stats(const Heap *heap) { return &heap->stats; }
+const HeapEvent *heap_last_event(const Heap *heap) { return &heap->event; }
+uint64_t heap_region_start(const Heap *heap) { return heap->region_start; }
+uint64_t heap_region_end(const Heap *heap) { return heap->region_end; }
+uint64_t heap_min_block(const Heap *heap) { return heap->min_block; }
+uint64_t heap_rover(const Heap *heap) { return heap->rover; }
+uint64_t heap_bump_pointer(const Heap *heap) { return heap->bump_pointer; }
+const uint8_t *heap_arena(const Heap *heap) { return heap->arena; }
+
+/* Describes the block at `offset`; false if its header is not a sane block. */
+static bool describe_block(const Heap *heap, uint64_t offset, HeapBlock *block)
+{
+    if (offset < heap->region_start || offset + heap->min_block > heap->region_end)
+        return false;
+    uint64_t word = tag_read(heap, offset);
+    uint64_t size = tag_size(word);
+    if (size < heap->min_block || size > heap->region_end - offset)
+        return false;
+    static const HeapBlockState STATES[4] = { HEAP_BLOCK_FREE, HEAP_BLOCK_USED,
+                                              HEAP_BLOCK_DEAD, HEAP_BLOCK_USED };
+    const uint64_t *value = block_map_find(&heap->live, offset + HEAP_TAG_BYTES);
+    *block = (HeapBlock){ .offset = offset, .size = size, .state = STATES[tag_flags(word)],
+                          .requested = value ? *value & ~BLOCK_MAP_DEAD : 0,
+                          .payload = offset + HEAP_TAG_BYTES, .header = word };
+    return true;
+}
+
+bool heap_first_block(const Heap *heap, HeapBlock *block)
+{
+    return describe_block(heap, heap->region_start, block);
+}
+
+bool heap_next_block(const Heap *heap, HeapBlock *block)
+{
+    return describe_block(heap, block->offset + block->size, block);
+}
+
+bool heap_block_at(const Heap *heap, uint64_t offset, HeapBlock *block)
+{
+    for (bool more = heap_first_block(heap, block); more; more = heap_next_block(heap, block))
+        if (offset >= block->offset && offset < block->offset + block->size)
+            return true;
+    return false;
+}
+
+uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity)
+{
+    if (check_live(heap, payload) != HEAP_OK)
+        return NULL;
+    if (capacity)
+        *capacity = block_size(heap, payload - HEAP_TAG_BYTES) - HEAP_OVERHEAD_BYTES;
+    return heap->arena + payload;
+}
+
+uint64_t heap_memory_bytes(const Heap *heap)
+{
+    return sizeof *heap + heap->config.heap_bytes +
+           heap->live.capacity * sizeof(BlockMapSlot) +
+           ((uint64_t)heap->by_address.capacity + heap->by_size.capacity) * sizeof(FreeTreeNode);
+}

@@ -1,0 +1,246 @@
+/*
+ * heap.h - the allocator core of heapviz.
+ *
+ * A Heap manages one byte arena with boundary-tagged blocks and one of five
+ * placement policies (first, next, best and worst fit, and a bump pointer).
+ * Addresses are byte offsets into the arena; 0 is NULL and never a payload.
+ * The core knows nothing of SDL, files or printing: the app, the headless
+ * runner, the tests and the benchmarks all drive it through this header.
+ * Several heaps live side by side; there is no global state.
+ *
+ * The exact rules (alignment, splitting, coalescing, next-fit's rover, bump,
+ * compaction, statistics) are stated at the top of heap.c and in README.md.
+ */
+#ifndef HEAPVIZ_HEAP_H
+#define HEAPVIZ_HEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Heap Heap;
+
+enum {
+    HEAP_TAG_BYTES = 8,          /* one header or footer word */
+    HEAP_OVERHEAD_BYTES = 16,    /* header + footer */
+    HEAP_MIN_ALIGNMENT = 4,
+    HEAP_MAX_ALIGNMENT = 64,
+    HEAP_DEFAULT_ALIGNMENT = 8,
+    HEAP_DEFAULT_MIN_PAYLOAD = 8
+};
+
+/* Flag bits of a header/footer word; the rest of the word is the block size. */
+enum {
+    HEAP_TAG_ALLOCATED = 1,      /* bit 0: the block is allocated */
+    HEAP_TAG_DEAD = 2            /* bit 1: a freed bump block, never reused */
+};
+
+typedef enum {
+    HEAP_FIRST_FIT,
+    HEAP_NEXT_FIT,
+    HEAP_BEST_FIT,
+    HEAP_WORST_FIT,
+    HEAP_BUMP,
+    HEAP_POLICY_COUNT
+} HeapPolicy;
+
+typedef enum {
+    HEAP_OK = 0,
+    HEAP_ERROR_INVALID_POINTER,  /* not the payload offset of any block */
+    HEAP_ERROR_DOUBLE_FREE,      /* the payload of a block that is already free or dead */
+    HEAP_ERROR_INVALID_CONFIG,   /* bad alignment, size or policy for heap_create */
+    HEAP_ERROR_OUT_OF_MEMORY,    /* no block fits the request (counted as failed) */
+    HEAP_ERROR_COUNT
+} HeapError;
+
+typedef struct {
+    uint64_t heap_bytes;         /* arena size H, bytes */
+    uint64_t alignment;          /* A: power of two in [4, 64] */
+    uint64_t min_payload;        /* M >= 1, bytes */
+    HeapPolicy policy;
+} HeapConfig;
+
+typedef enum { HEAP_BLOCK_USED, HEAP_BLOCK_FREE, HEAP_BLOCK_DEAD } HeapBlockState;
+
+/* One block as the outside world sees it (read-only view; nobody else parses tags). */
+typedef struct {
+    uint64_t offset;             /* block start (header), bytes */
+    uint64_t size;               /* whole block, tags and padding included, bytes */
+    HeapBlockState state;
+    uint64_t requested;          /* bytes asked for; 0 unless used (dead: what it held) */
+    uint64_t payload;            /* offset + 8 */
+    uint64_t header;             /* the raw header word as stored in the arena */
+} HeapBlock;
+
+/* Statistics, exact and O(1) to read. Percentages are 0..100; utilization is 0..1. */
+typedef struct {
+    uint64_t mallocs;            /* successful mallocs (realloc(0, n) included) */
+    uint64_t frees;              /* successful frees (realloc(p, 0) included) */
+    uint64_t reallocs;           /* successful reallocs of a live block to n > 0 */
+    uint64_t failed;             /* mallocs and reallocs that found no block */
+    uint64_t failed_fragmented;  /* ...of which free_bytes + dead_bytes >= asize */
+    uint64_t errors;             /* rejected frees and reallocs */
+    uint64_t compactions;
+    uint64_t heap_bytes;         /* the usable region, bytes */
+    uint64_t used_blocks, free_blocks, dead_blocks;
+    uint64_t bytes_in_use;       /* sizes of allocated blocks, bytes */
+    uint64_t payload_bytes;      /* requested bytes of live blocks */
+    uint64_t free_bytes, dead_bytes, largest_free;
+    double external_fragmentation; /* 100 * (1 - largest_free / (free + dead)) */
+    double internal_fragmentation; /* 100 * (in_use - payload) / in_use */
+    uint64_t peak_payload;       /* most payload_bytes live after any operation */
+    uint64_t high_water;         /* highest end offset of any block ever allocated */
+    double utilization;          /* peak_payload / high_water */
+} HeapStats;
+
+/* What the most recent call did, for sentences and highlights. */
+typedef enum {
+    HEAP_EVENT_NONE,
+    HEAP_EVENT_MALLOC,
+    HEAP_EVENT_FREE,
+    HEAP_EVENT_REALLOC,
+    HEAP_EVENT_COMPACT
+} HeapEventKind;
+
+typedef enum {
+    HEAP_REALLOC_NONE,
+    HEAP_REALLOC_SHRUNK,         /* stayed in place, possibly giving back a tail */
+    HEAP_REALLOC_GREW,           /* grew in place over the next free block */
+    HEAP_REALLOC_MOVED           /* copied to a new block; old block freed */
+} HeapReallocMode;
+
+typedef struct {
+    HeapEventKind kind;
+    HeapError error;             /* HEAP_OK, or why the call failed */
+    uint64_t pointer;            /* argument payload offset (free, realloc) */
+    uint64_t request;            /* requested bytes n (malloc, realloc) */
+    uint64_t asize;              /* block size the request needed */
+    uint64_t result;             /* returned payload offset, 0 if none */
+    uint64_t block_offset;       /* the block placed, freed or resized */
+    uint64_t block_size;
+    uint64_t chosen_free_size;   /* size of the free block a placement used */
+    bool split;                  /* a free remainder was split off */
+    uint64_t split_offset;       /* where that remainder (or a shrink's tail) starts */
+    bool coalesced_previous;     /* merged with the free block before */
+    bool coalesced_next;         /* merged with the free block after */
+    uint64_t merged_offset;      /* the free block that resulted from coalescing */
+    uint64_t merged_size;
+    HeapReallocMode realloc_mode;
+    uint64_t old_block_offset;   /* realloc: where the block was */
+    uint64_t free_bytes;         /* failure: free + dead bytes at the time */
+    uint64_t largest_free;       /* failure: largest free block at the time */
+    bool fragmented;             /* failure: enough bytes in total, no block big enough */
+    uint64_t moved_blocks;       /* compact: how many blocks moved */
+    uint64_t dirty_start;        /* arena bytes [dirty_start, dirty_end) may have changed */
+    uint64_t dirty_end;
+} HeapEvent;
+
+/* Consistency check results: one bit per kind of broken invariant. */
+typedef enum {
+    HEAP_CHECK_TILING = 1u << 0,       /* blocks do not tile the region exactly */
+    HEAP_CHECK_TAGS = 1u << 1,         /* header and footer disagree, or bad size */
+    HEAP_CHECK_COALESCE = 1u << 2,     /* two free blocks side by side */
+    HEAP_CHECK_INDEX = 1u << 3,        /* free-block index disagrees with the arena */
+    HEAP_CHECK_LIVE_MAP = 1u << 4,     /* live-block map disagrees with the arena */
+    HEAP_CHECK_STATS = 1u << 5,        /* incremental statistics disagree with a recount */
+    HEAP_CHECK_BUMP = 1u << 6,         /* bump heap pointer or its free top block is wrong */
+    HEAP_CHECK_ROVER = 1u << 7,        /* next-fit rover outside the region */
+    HEAP_CHECK_REQUESTED = 1u << 8     /* a block holds less than its requested bytes */
+} HeapCheckFlag;
+
+typedef struct {
+    unsigned broken;             /* OR of HeapCheckFlag; 0 means consistent */
+    uint64_t problems;           /* how many violations were found */
+    uint64_t first_offset;       /* block offset of the first violation */
+} HeapCheck;
+
+/* Called by heap_compact for every block that moved. */
+typedef void (*HeapMoveFn)(void *context, uint64_t old_payload, uint64_t new_payload);
+
+/* --- lifetime -------------------------------------------------------------- */
+
+/* Fills in the defaults: 8-byte alignment, 8-byte minimum payload, first fit. */
+HeapConfig heap_default_config(uint64_t heap_bytes);
+
+/* Creates a heap over a zeroed arena it owns. Fails with
+ * HEAP_ERROR_INVALID_CONFIG if A is not a power of two in [4, 64], M is 0,
+ * the policy is unknown, or the usable region is smaller than one block. */
+HeapError heap_create(const HeapConfig *config, Heap **out);
+
+/* As heap_create, but over caller memory of config->heap_bytes bytes, which
+ * must outlive the heap and is zeroed first. */
+HeapError heap_create_in(const HeapConfig *config, void *memory, Heap **out);
+
+/* A deep copy (arena, indexes, statistics, rover) that behaves identically. */
+HeapError heap_clone(const Heap *heap, Heap **out);
+
+/* Makes `target` an identical copy of `source` (same configuration required),
+ * reusing target's memory where it can. */
+HeapError heap_copy(Heap *target, const Heap *source);
+
+void heap_destroy(Heap *heap);
+
+/* --- operations: each records a HeapEvent; a failed call changes nothing but
+ *     the failed/errors counters ----------------------------------------- */
+
+/* Places a block for n bytes by the policy. *payload is the payload offset,
+ * or 0 with HEAP_ERROR_OUT_OF_MEMORY when nothing fits. */
+HeapError heap_malloc(Heap *heap, uint64_t n, uint64_t *payload);
+
+/* free(0) does nothing. Otherwise `payload` must be a live block's payload. */
+HeapError heap_free(Heap *heap, uint64_t payload);
+
+/* C's realloc rules; on failure *result is 0 and the old block is untouched. */
+HeapError heap_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *result);
+
+/* Slides every allocated block down, in address order, with its bytes.
+ * `on_move` (may be NULL) hears of each block that moved. */
+void heap_compact(Heap *heap, HeapMoveFn on_move, void *context);
+
+/* --- read-only views ----------------------------------------------------- */
+
+const HeapConfig *heap_config(const Heap *heap);
+const HeapStats *heap_stats(const Heap *heap);
+const HeapEvent *heap_last_event(const Heap *heap);
+
+/* Where the usable region starts (b0) and ends, and the minimum block size. */
+uint64_t heap_region_start(const Heap *heap);
+uint64_t heap_region_end(const Heap *heap);
+uint64_t heap_min_block(const Heap *heap);
+
+/* Next-fit's rover and the bump heap pointer (tracked for every policy). */
+uint64_t heap_rover(const Heap *heap);
+uint64_t heap_bump_pointer(const Heap *heap);
+
+/* Block walk in address order: first block, then each next one.
+ * Both return false when there is no such block. */
+bool heap_first_block(const Heap *heap, HeapBlock *block);
+bool heap_next_block(const Heap *heap, HeapBlock *block);
+
+/* The block that contains byte `offset`, found by a walk (O(blocks)). */
+bool heap_block_at(const Heap *heap, uint64_t offset, HeapBlock *block);
+
+/* The whole arena, read-only, heap_bytes long. */
+const uint8_t *heap_arena(const Heap *heap);
+
+/* The payload bytes of a live block (its requested bytes are writable), or
+ * NULL if `payload` is not a live block. *capacity gets size - 16. */
+uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity);
+
+/* Checks every invariant (see heap.c) and reports what is broken. */
+HeapCheck heap_check(const Heap *heap);
+
+/* Bytes of host memory the heap uses (arena + indexes), for history budgets. */
+uint64_t heap_memory_bytes(const Heap *heap);
+
+/* --- names ----------------------------------------------------------------- */
+
+const char *heap_policy_name(HeapPolicy policy);  /* "first-fit", ... */
+bool heap_policy_from_name(const char *name, HeapPolicy *policy);
+const char *heap_error_message(HeapError error);
+const char *heap_check_flag_name(HeapCheckFlag flag);
+
+/* max(minimum block, align_up(n + 16, A)); false if that overflows. */
+bool heap_request_size(const Heap *heap, uint64_t n, uint64_t *asize);
+
+#endif

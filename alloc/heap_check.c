@@ -1,0 +1,182 @@
+/*
+ * heap_check.c - the one consistency checker (invariants listed in heap.c).
+ *
+ * Walks the arena's blocks through their tags, recounting everything the heap
+ * keeps incrementally, and compares: tiling and tags, coalescing, the free
+ * index, the live map, statistics, bump pointer and rover. It never prints
+ * and never stops early on a bad block it can step over: it counts what is
+ * broken and remembers where the first problem was.
+ */
+#include "heap_internal.h"
+
+typedef struct {
+    HeapCheck result;
+    HeapStats recount;
+    uint64_t free_at_bump_pointer;  /* bump: free blocks found where they belong */
+    uint64_t highest_used_end;
+} Checker;
+
+static void note(Checker *checker, HeapCheckFlag flag, uint64_t offset)
+{
+    if (checker->result.problems == 0)
+        checker->result.first_offset = offset;
+    checker->result.broken |= (unsigned)flag;
+    checker->result.problems++;
+}
+
+static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
+{
+    const FreeTree *tree = &heap->by_address;
+    uint32_t node = free_block_node(heap, offset);
+    if (node == FREE_TREE_NONE || node >= tree->high_mark || tree->nodes[node].key != offset ||
+        tree->nodes[node].size != size)
+        note(checker, HEAP_CHECK_INDEX, offset);
+    if (heap->config.policy == HEAP_BEST_FIT &&
+        free_tree_find(&heap->by_size, size, offset) == FREE_TREE_NONE)
+        note(checker, HEAP_CHECK_INDEX, offset);
+    if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
+        note(checker, HEAP_CHECK_LIVE_MAP, offset);
+    if (heap->config.policy == HEAP_BUMP) {
+        if (offset == heap->bump_pointer)
+            checker->free_at_bump_pointer++;
+        else
+            note(checker, HEAP_CHECK_BUMP, offset);
+    }
+    HeapStats *r = &checker->recount;
+    r->free_blocks++;
+    r->free_bytes += size;
+    if (size > r->largest_free)
+        r->largest_free = size;
+}
+
+static void check_used_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
+{
+    const uint64_t *value = block_map_find(&heap->live, offset + HEAP_TAG_BYTES);
+    if (!value || (*value & BLOCK_MAP_DEAD)) {
+        note(checker, HEAP_CHECK_LIVE_MAP, offset);
+    } else {
+        checker->recount.payload_bytes += *value;
+        if (*value > size - HEAP_OVERHEAD_BYTES)
+            note(checker, HEAP_CHECK_REQUESTED, offset);
+    }
+    checker->recount.used_blocks++;
+    checker->recount.bytes_in_use += size;
+    if (offset + size > checker->highest_used_end)
+        checker->highest_used_end = offset + size;
+}
+
+static void check_dead_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
+{
+    const uint64_t *value = block_map_find(&heap->live, offset + HEAP_TAG_BYTES);
+    if (!value || !(*value & BLOCK_MAP_DEAD))
+        note(checker, HEAP_CHECK_LIVE_MAP, offset);
+    if (heap->config.policy != HEAP_BUMP || offset >= heap->bump_pointer)
+        note(checker, HEAP_CHECK_BUMP, offset);
+    checker->recount.dead_blocks++;
+    checker->recount.dead_bytes += size;
+}
+
+/* Checks one block's tags; false if the walk cannot step past it. */
+static bool check_tags(Checker *checker, const Heap *heap, uint64_t offset, uint64_t word)
+{
+    uint64_t size = tag_size(word);
+    if (size < heap->min_block || size % heap->config.alignment != 0 ||
+        size > heap->region_end - offset) {
+        note(checker, HEAP_CHECK_TILING, offset);
+        return false;
+    }
+    if (tag_read(heap, offset + size - HEAP_TAG_BYTES) != word ||
+        tag_flags(word) == TAG_FLAGS)
+        note(checker, HEAP_CHECK_TAGS, offset);
+    return true;
+}
+
+static void walk_blocks(Checker *checker, const Heap *heap)
+{
+    bool previous_free = false;
+    uint64_t offset = heap->region_start;
+    while (offset < heap->region_end) {
+        uint64_t word = tag_read(heap, offset);
+        if (!check_tags(checker, heap, offset, word))
+            return;
+        uint64_t size = tag_size(word);
+        bool is_free = tag_flags(word) == 0;
+        if (is_free && previous_free && heap->config.policy != HEAP_BUMP)
+            note(checker, HEAP_CHECK_COALESCE, offset);
+        if (is_free)
+            check_free_block(checker, heap, offset, size);
+        else if (tag_flags(word) & HEAP_TAG_ALLOCATED)
+            check_used_block(checker, heap, offset, size);
+        else
+            check_dead_block(checker, heap, offset, size);
+        previous_free = is_free;
+        offset += size;
+    }
+    if (offset != heap->region_end)
+        note(checker, HEAP_CHECK_TILING, offset);
+}
+
+static void check_indexes(Checker *checker, const Heap *heap)
+{
+    const HeapStats *r = &checker->recount;
+    if (heap->by_address.count != r->free_blocks || free_tree_problems(&heap->by_address))
+        note(checker, HEAP_CHECK_INDEX, heap->region_start);
+    if (heap->config.policy == HEAP_BEST_FIT &&
+        (heap->by_size.count != r->free_blocks || free_tree_problems(&heap->by_size)))
+        note(checker, HEAP_CHECK_INDEX, heap->region_start);
+    if (heap->live.count != r->used_blocks + r->dead_blocks)
+        note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);
+}
+
+static void check_stats(Checker *checker, const Heap *heap)
+{
+    const HeapStats *s = &heap->stats, *r = &checker->recount;
+    bool same = s->heap_bytes == heap->region_end - heap->region_start &&
+                s->used_blocks == r->used_blocks && s->free_blocks == r->free_blocks &&
+                s->dead_blocks == r->dead_blocks && s->bytes_in_use == r->bytes_in_use &&
+                s->payload_bytes == r->payload_bytes && s->free_bytes == r->free_bytes &&
+                s->dead_bytes == r->dead_bytes && s->largest_free == r->largest_free &&
+                s->peak_payload >= s->payload_bytes &&
+                s->high_water >= checker->highest_used_end &&
+                s->failed_fragmented <= s->failed;
+    if (!same)
+        note(checker, HEAP_CHECK_STATS, heap->region_start);
+}
+
+static void check_pointers(Checker *checker, const Heap *heap)
+{
+    if (heap->rover < heap->region_start || heap->rover >= heap->region_end)
+        note(checker, HEAP_CHECK_ROVER, heap->rover);
+    if (heap->config.policy != HEAP_BUMP)
+        return;
+    bool has_top = heap->bump_pointer < heap->region_end;
+    if (heap->bump_pointer < heap->region_start || heap->bump_pointer > heap->region_end ||
+        checker->free_at_bump_pointer != (has_top ? 1u : 0u))
+        note(checker, HEAP_CHECK_BUMP, heap->bump_pointer);
+}
+
+HeapCheck heap_check(const Heap *heap)
+{
+    Checker checker = { 0 };
+    walk_blocks(&checker, heap);
+    check_indexes(&checker, heap);
+    check_stats(&checker, heap);
+    check_pointers(&checker, heap);
+    return checker.result;
+}
+
+const char *heap_check_flag_name(HeapCheckFlag flag)
+{
+    switch (flag) {
+    case HEAP_CHECK_TILING: return "blocks do not tile the region";
+    case HEAP_CHECK_TAGS: return "a header and its footer disagree";
+    case HEAP_CHECK_COALESCE: return "two free blocks are side by side";
+    case HEAP_CHECK_INDEX: return "the free-block index disagrees with the arena";
+    case HEAP_CHECK_LIVE_MAP: return "the live-block map disagrees with the arena";
+    case HEAP_CHECK_STATS: return "a statistic disagrees with a recount";
+    case HEAP_CHECK_BUMP: return "the bump pointer or its top block is wrong";
+    case HEAP_CHECK_ROVER: return "the next-fit rover lies outside the region";
+    case HEAP_CHECK_REQUESTED: return "a block holds less than its requested bytes";
+    }
+    return "unknown check";
+}

@@ -1,0 +1,59 @@
+/*
+ * options.h - heapviz's command line.
+ *
+ * options_parse turns argv into an Options value or one sentence saying which
+ * option is wrong and what it accepts. The same options set up the window's
+ * run and the headless runner. No SDL here.
+ */
+#ifndef HEAPVIZ_OPTIONS_H
+#define HEAPVIZ_OPTIONS_H
+
+#include "heap.h"
+#include "workload.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    EXIT_BAD_INPUT = 1,          /* unreadable or malformed trace, unwritable output */
+    EXIT_BAD_USAGE = 2,          /* unknown option or bad value */
+    OPTIONS_MAX_COMPARE = 5
+};
+
+typedef enum { STATS_NONE, STATS_TEXT, STATS_JSON } StatsFormat;
+
+typedef struct {
+    /* the workload */
+    SimParams sim;
+    const char *trace_path;      /* NULL: the simulation */
+    /* the heap */
+    HeapConfig heap;             /* heap.heap_bytes 0 until resolved */
+    bool heap_size_given;        /* --heap-bytes or --heap-pages */
+    /* compare mode: 0, or 2..5 policies */
+    HeapPolicy compare[OPTIONS_MAX_COMPARE];
+    uint32_t compare_count;
+    /* what to do */
+    bool headless;
+    StatsFormat stats;           /* headless default: STATS_TEXT */
+    const char *blocks_path;     /* "-" for standard output */
+    const char *record_path;
+    const char *csv_path;
+    const char *screenshot_path;
+    uint64_t at_step;            /* stop here (headless, screenshot); */
+    bool at_step_given;          /* ... else run to the end */
+    const char *font_path;       /* NULL: the configured DejaVu Sans Mono */
+    uint64_t history_mb;         /* time-travel memory budget, default 256 */
+    bool show_help;
+    bool show_version;
+} Options;
+
+Options options_defaults(void);
+
+/* Parses argv[1..]. On a bad command line returns false and writes one
+ * sentence naming the option and what it accepts into `message`. */
+bool options_parse(int argc, char **argv, Options *options, char *message, size_t message_size);
+
+/* The usage text for --help. */
+const char *options_usage(void);
+
+#endif

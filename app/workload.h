@@ -1,0 +1,114 @@
+/*
+ * workload.h - what drives a heap: the seed's random simulation or a trace,
+ * played step by step.
+ *
+ * A Workload is an immutable description (simulation parameters, or a parsed
+ * trace). A Run plays one workload on one heap: it owns the heap, the map from
+ * ids (simulation slots, trace ids) to payload offsets, the simulation's PRNG
+ * and the step counter. A Run is deterministic: the same workload, heap
+ * configuration and compaction schedule give the same heap at every step,
+ * which is what time travel (snapshots + replay), policy switching and the
+ * side-by-side comparison rely on. No SDL, no files here.
+ */
+#ifndef HEAPVIZ_WORKLOAD_H
+#define HEAPVIZ_WORKLOAD_H
+
+#include "heap.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { OP_MALLOC, OP_FREE, OP_REALLOC, OP_COMPACT } OpKind;
+
+/* One operation of a trace or of a run. */
+typedef struct {
+    OpKind kind;
+    uint32_t id;                 /* trace id or simulation slot; unused for compact */
+    uint64_t bytes;              /* malloc/realloc request; unused otherwise */
+    uint32_t line;               /* source line in the trace file (0 if none) */
+} Op;
+
+/* The Python seed's simulation parameters (defaults in sim_default_params). */
+typedef struct {
+    uint64_t seed;               /* default 0 */
+    uint64_t steps;              /* default 100 */
+    uint64_t slots;              /* default steps / 4 = 25 */
+    double p_malloc;             /* default 0.3 */
+    uint64_t min_request_pages;  /* default 1 */
+    uint64_t max_request_pages;  /* default 1023, inclusive */
+    uint64_t page_size;          /* default 4 bytes */
+    uint64_t heap_pages;         /* default 8192 (32 KiB) */
+} SimParams;
+
+/* A parsed trace: CS:APP .rep or an OSTEP op list. */
+typedef struct {
+    uint64_t suggested_heap;     /* from the .rep header; 0 if none */
+    uint32_t id_count;           /* ids are 0 .. id_count - 1 */
+    uint32_t op_count;
+    uint32_t weight;             /* .rep header weight */
+    Op *ops;                     /* op_count operations */
+    char *name;                  /* file name without directories, for display */
+} Trace;
+
+typedef enum { WORKLOAD_SIMULATION, WORKLOAD_TRACE } WorkloadKind;
+
+typedef struct {
+    WorkloadKind kind;
+    SimParams sim;               /* when kind == WORKLOAD_SIMULATION */
+    const Trace *trace;          /* when kind == WORKLOAD_TRACE (not owned) */
+} Workload;
+
+/* What one step did. */
+typedef struct {
+    uint64_t step;               /* 1-based number of this step */
+    Op op;                       /* the operation issued (id = slot or trace id) */
+    uint32_t record_id;          /* id to write when recording this op as a trace */
+    bool skipped;                /* a trace 'f' of an empty id: nothing to do */
+    HeapError error;             /* what the heap said */
+    uint64_t payload;            /* the id's payload offset after the step (0: none) */
+    HeapEvent event;             /* the heap's own account of the step */
+} StepReport;
+
+typedef struct Run Run;
+
+SimParams sim_default_params(void);
+
+/* Total steps the workload has before any injected compaction. */
+uint64_t workload_base_steps(const Workload *workload);
+
+/* The heap size a run of this workload uses unless the user gave one:
+ * heap_pages * page_size for the simulation, 20 MiB for a trace. */
+uint64_t workload_default_heap_bytes(const Workload *workload);
+
+/* Creates a run at step 0 on a new heap. `compact_steps` (sorted, may be
+ * NULL) lists the step numbers at which a compaction is injected; the array
+ * is not copied and must outlive the run. */
+HeapError run_create(const Workload *workload, const HeapConfig *config,
+                     const uint64_t *compact_steps, uint32_t compact_count, Run **out);
+void run_destroy(Run *run);
+
+/* Deep copy / copy into an existing run of the same workload and config. */
+Run *run_clone(const Run *run);
+bool run_copy(Run *target, const Run *source);
+
+/* Points the run at a new compaction schedule (same rules as run_create). */
+void run_set_compactions(Run *run, const uint64_t *compact_steps, uint32_t compact_count);
+
+/* Performs the next step. Returns false (and does nothing) at the end. */
+bool run_step(Run *run, StepReport *report);
+
+uint64_t run_position(const Run *run);     /* steps done so far */
+uint64_t run_total_steps(const Run *run);  /* base steps + injected compactions */
+bool run_finished(const Run *run);
+const Heap *run_heap(const Run *run);
+const Workload *run_workload(const Run *run);
+
+/* The payload offset an id (slot or trace id) holds now, 0 if none. */
+uint64_t run_id_payload(const Run *run, uint32_t id);
+
+/* The id that holds the block with this payload, or -1. */
+int64_t run_id_of_payload(const Run *run, uint64_t payload);
+
+/* Bytes of host memory a run uses, for the history budget. */
+uint64_t run_memory_bytes(const Run *run);
+
+#endif

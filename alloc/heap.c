@@ -123,7 +123,8 @@ static bool config_is_valid(const HeapConfig *config)
 bool heap_request_size(const Heap *heap, uint64_t n, uint64_t *asize)
 {
     uint64_t a = heap->config.alignment;
-    if (n > UINT64_MAX - HEAP_OVERHEAD_BYTES - a)
+    uint64_t largest_multiple = UINT64_MAX - (a - 1); /* the largest multiple of A */
+    if (n > largest_multiple - HEAP_OVERHEAD_BYTES)
         return false;
     uint64_t needed = align_up(n + HEAP_OVERHEAD_BYTES, a);
     *asize = needed > heap->min_block ? needed : heap->min_block;

@@ -1,0 +1,35 @@
+/*
+ * main.c - heapviz's entry point: parse the command line, then either run
+ * headless (runner.h) or open the window (window.h). Bad usage is one
+ * sentence on stderr and exit status 2.
+ */
+#include "options.h"
+#include "runner.h"
+#include "window.h"
+
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+    Options options;
+    char message[512];
+    if (!options_parse(argc, argv, &options, message, sizeof message)) {
+        fprintf(stderr, "heapviz: %s\n", message);
+        return EXIT_BAD_USAGE;
+    }
+    if (options.show_help) {
+        fputs(options_usage(), stdout);
+        return 0;
+    }
+    if (options.show_version) {
+        printf("heapviz %s\n", runner_version());
+        return 0;
+    }
+    if (options.headless) {
+        int status = runner_run(&options);
+        /* --headless --screenshot: the window code renders the frame after the report. */
+        if (status != 0 || !options.screenshot_path)
+            return status;
+    }
+    return window_run(&options);
+}

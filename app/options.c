@@ -1,0 +1,345 @@
+/*
+ * options.c - the command line (see options.h).
+ *
+ * One table lists every option: its name, what kind of value it takes and
+ * where in Options the value goes, with the range a number must fall in.
+ * Numbers, flags and paths are handled by the table alone; the few options
+ * with their own vocabulary (--policy, --compare, --stats, --p-malloc) have
+ * a small parser each. After all arguments, `finish` checks the rules that
+ * join several options and fills in the defaults that depend on others.
+ */
+#include "options.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    MAX_STEPS = UINT32_MAX,
+    MAX_SLOTS = 1 << 22,
+    MAX_PAGE_SIZE = 1 << 16,
+    MIN_HEAP_BYTES = 64,
+    MAX_HISTORY_MB = 1 << 20
+};
+#define MAX_HEAP_BYTES (UINT64_C(1) << 30)
+#define MAX_REQUEST_PAGES (UINT64_C(1) << 32)
+
+typedef enum { KIND_FLAG, KIND_NUMBER, KIND_PATH, KIND_WORD } OptionKind;
+
+typedef struct Parser Parser;
+
+typedef struct {
+    const char *name;            /* with the leading "--" */
+    OptionKind kind;
+    size_t offset;               /* of the bool, uint64_t or const char * in Options */
+    uint64_t min, max;           /* KIND_NUMBER: the accepted range */
+    bool (*parse_word)(Parser *parser, const char *value);  /* KIND_WORD */
+} OptionSpec;
+
+struct Parser {
+    Options *options;
+    char *message;
+    size_t message_size;
+    bool given[32];              /* per table entry: seen on the command line */
+    const OptionSpec *spec;      /* the option being parsed */
+};
+
+static bool refuse(Parser *parser, const char *format, const char *value)
+{
+    char accepts[200];
+    snprintf(accepts, sizeof accepts, format, value);
+    snprintf(parser->message, parser->message_size, "%s %s", parser->spec->name, accepts);
+    return false;
+}
+
+static bool parse_policy_list(Parser *parser, const char *value);
+
+static bool parse_policy(Parser *parser, const char *value)
+{
+    if (heap_policy_from_name(value, &parser->options->heap.policy))
+        return true;
+    return refuse(parser, "takes first-fit, next-fit, best-fit, worst-fit or bump, not '%s'", value);
+}
+
+static bool parse_stats(Parser *parser, const char *value)
+{
+    if (strcmp(value, "text") == 0 || strcmp(value, "json") == 0) {
+        parser->options->stats = value[0] == 't' ? STATS_TEXT : STATS_JSON;
+        return true;
+    }
+    return refuse(parser, "takes text or json, not '%s'", value);
+}
+
+static bool parse_probability(Parser *parser, const char *value)
+{
+    char *end = NULL;
+    double p = strtod(value, &end);
+    if (*value == '\0' || *end != '\0' || !(p >= 0.0 && p <= 1.0))
+        return refuse(parser, "takes a probability from 0 to 1 (such as 0.3), not '%s'", value);
+    parser->options->sim.p_malloc = p;
+    return true;
+}
+
+#define FIELD(name) offsetof(Options, name)
+static const OptionSpec OPTIONS[] = {
+    {"--headless", KIND_FLAG, FIELD(headless), 0, 0, NULL},
+    {"--seed", KIND_NUMBER, FIELD(sim.seed), 0, UINT64_MAX, NULL},
+    {"--steps", KIND_NUMBER, FIELD(sim.steps), 1, MAX_STEPS, NULL},
+    {"--slots", KIND_NUMBER, FIELD(sim.slots), 1, MAX_SLOTS, NULL},
+    {"--p-malloc", KIND_WORD, 0, 0, 0, parse_probability},
+    {"--min-request", KIND_NUMBER, FIELD(sim.min_request_pages), 1, MAX_REQUEST_PAGES, NULL},
+    {"--max-request", KIND_NUMBER, FIELD(sim.max_request_pages), 1, MAX_REQUEST_PAGES, NULL},
+    {"--page-size", KIND_NUMBER, FIELD(sim.page_size), 1, MAX_PAGE_SIZE, NULL},
+    {"--heap-pages", KIND_NUMBER, FIELD(sim.heap_pages), 1, MAX_HEAP_BYTES, NULL},
+    {"--heap-bytes", KIND_NUMBER, FIELD(heap.heap_bytes), MIN_HEAP_BYTES, MAX_HEAP_BYTES, NULL},
+    {"--trace", KIND_PATH, FIELD(trace_path), 0, 0, NULL},
+    {"--policy", KIND_WORD, 0, 0, 0, parse_policy},
+    {"--align", KIND_NUMBER, FIELD(heap.alignment), HEAP_MIN_ALIGNMENT, HEAP_MAX_ALIGNMENT, NULL},
+    {"--min-payload", KIND_NUMBER, FIELD(heap.min_payload), 1, MAX_PAGE_SIZE, NULL},
+    {"--stats", KIND_WORD, 0, 0, 0, parse_stats},
+    {"--blocks", KIND_PATH, FIELD(blocks_path), 0, 0, NULL},
+    {"--record", KIND_PATH, FIELD(record_path), 0, 0, NULL},
+    {"--csv", KIND_PATH, FIELD(csv_path), 0, 0, NULL},
+    {"--compare", KIND_WORD, 0, 0, 0, parse_policy_list},
+    {"--screenshot", KIND_PATH, FIELD(screenshot_path), 0, 0, NULL},
+    {"--at-step", KIND_NUMBER, FIELD(at_step), 0, UINT64_MAX, NULL},
+    {"--font", KIND_PATH, FIELD(font_path), 0, 0, NULL},
+    {"--history-mb", KIND_NUMBER, FIELD(history_mb), 1, MAX_HISTORY_MB, NULL},
+    {"--help", KIND_FLAG, FIELD(show_help), 0, 0, NULL},
+    {"--version", KIND_FLAG, FIELD(show_version), 0, 0, NULL},
+};
+#undef FIELD
+enum { OPTION_COUNT = sizeof OPTIONS / sizeof OPTIONS[0] };
+
+/* Compare panes: 2 to OPTIONS_MAX_COMPARE different policies, comma separated. */
+static bool parse_policy_list(Parser *parser, const char *value)
+{
+    static const char accepts[] =
+        "takes 2 to 5 different policies separated by commas (first-fit, next-fit, best-fit, "
+        "worst-fit, bump), not '%s'";
+    Options *options = parser->options;
+    const char *at = value;
+    options->compare_count = 0;
+    for (;;) {
+        char name[32];
+        size_t length = strcspn(at, ",");
+        HeapPolicy policy;
+        if (length >= sizeof name || options->compare_count == OPTIONS_MAX_COMPARE)
+            return refuse(parser, accepts, value);
+        memcpy(name, at, length);
+        name[length] = '\0';
+        if (!heap_policy_from_name(name, &policy))
+            return refuse(parser, accepts, value);
+        for (uint32_t i = 0; i < options->compare_count; i++)
+            if (options->compare[i] == policy)
+                return refuse(parser, accepts, value);
+        options->compare[options->compare_count++] = policy;
+        if (at[length] == '\0')
+            break;
+        at += length + 1;
+    }
+    return options->compare_count >= 2 || refuse(parser, accepts, value);
+}
+
+static bool parse_number(Parser *parser, const char *value)
+{
+    const OptionSpec *spec = parser->spec;
+    uint64_t number = 0;
+    const char *p = value;
+    bool ok = *p != '\0';
+    for (; ok && *p; p++) {
+        unsigned digit = (unsigned)(*p - '0');
+        ok = *p >= '0' && *p <= '9' && number <= (UINT64_MAX - digit) / 10;
+        number = number * 10 + digit;
+    }
+    ok = ok && number >= spec->min && number <= spec->max;
+    bool power_of_two = (number & (number - 1)) == 0;
+    if (spec->offset == offsetof(Options, heap.alignment) && !(ok && power_of_two)) {
+        char accepts[96];
+        snprintf(accepts, sizeof accepts, "takes a power of two from %d to %d, not '%%s'",
+                 HEAP_MIN_ALIGNMENT, HEAP_MAX_ALIGNMENT);
+        return refuse(parser, accepts, value);
+    }
+    if (!ok) {
+        char accepts[96];
+        snprintf(accepts, sizeof accepts, "takes a whole number from %llu to %llu, not '%%s'",
+                 (unsigned long long)spec->min, (unsigned long long)spec->max);
+        return refuse(parser, accepts, value);
+    }
+    *(uint64_t *)((char *)parser->options + spec->offset) = number;
+    return true;
+}
+
+static bool apply(Parser *parser, const char *value)
+{
+    const OptionSpec *spec = parser->spec;
+    char *field = (char *)parser->options + spec->offset;
+    switch (spec->kind) {
+    case KIND_FLAG:
+        *(bool *)field = true;
+        return true;
+    case KIND_PATH:
+        if (*value == '\0')
+            return refuse(parser, "takes a file name, not '%s'", value);
+        *(const char **)field = value;
+        return true;
+    case KIND_NUMBER:
+        return parse_number(parser, value);
+    case KIND_WORD:
+        return spec->parse_word(parser, value);
+    }
+    return false;
+}
+
+static const OptionSpec *find_option(const char *argument, size_t length)
+{
+    for (int i = 0; i < OPTION_COUNT; i++)
+        if (strlen(OPTIONS[i].name) == length && strncmp(OPTIONS[i].name, argument, length) == 0)
+            return &OPTIONS[i];
+    return NULL;
+}
+
+/* One argument (and its value, the next argument or after '='); *used is
+ * how many arguments it took. */
+static bool parse_argument(Parser *parser, int remaining, char **argv, int *used)
+{
+    const char *argument = argv[0];
+    const char *equals = strchr(argument, '=');
+    size_t length = equals ? (size_t)(equals - argument) : strlen(argument);
+    parser->spec = find_option(argument, length);
+    *used = 1;
+    if (!parser->spec) {
+        snprintf(parser->message, parser->message_size, "%s '%s' (see heapviz --help)",
+                 argument[0] == '-' ? "unknown option" : "unexpected argument", argument);
+        return false;
+    }
+    parser->given[parser->spec - OPTIONS] = true;
+    if (parser->spec->kind == KIND_FLAG) {
+        if (equals)
+            return refuse(parser, "takes no value, not '%s'", equals + 1);
+        return apply(parser, NULL);
+    }
+    if (equals)
+        return apply(parser, equals + 1);
+    if (remaining < 2)
+        return refuse(parser, "needs a value (see heapviz --help)%s", "");
+    *used = 2;
+    return apply(parser, argv[1]);
+}
+
+static bool given(const Parser *parser, const char *name)
+{
+    return parser->given[find_option(name, strlen(name)) - OPTIONS];
+}
+
+static bool conflict(Parser *parser, const char *message)
+{
+    snprintf(parser->message, parser->message_size, "%s", message);
+    return false;
+}
+
+/* The rules that join options, then the defaults that depend on others. */
+static bool finish(Parser *parser)
+{
+    Options *options = parser->options;
+    SimParams *sim = &options->sim;
+    if (given(parser, "--heap-bytes") && given(parser, "--heap-pages"))
+        return conflict(parser, "--heap-bytes and --heap-pages both set the heap size; give one");
+    if (options->compare_count > 0 && given(parser, "--policy"))
+        return conflict(parser, "--policy and --compare both choose the policy; give one");
+    if (options->compare_count > 0 && (options->blocks_path || options->record_path || options->csv_path))
+        return conflict(parser, "--blocks, --record and --csv describe one heap; they cannot be "
+                                "combined with --compare");
+    if (sim->min_request_pages > sim->max_request_pages) {
+        snprintf(parser->message, parser->message_size,
+                 "--min-request (%llu pages) must not exceed --max-request (%llu pages)",
+                 (unsigned long long)sim->min_request_pages,
+                 (unsigned long long)sim->max_request_pages);
+        return false;
+    }
+    if (!given(parser, "--slots"))
+        sim->slots = sim->steps / 4 > MAX_SLOTS ? MAX_SLOTS : (sim->steps >= 4 ? sim->steps / 4 : 1);
+    if (given(parser, "--heap-pages")) {
+        if (sim->heap_pages > MAX_HEAP_BYTES / sim->page_size ||
+            sim->heap_pages * sim->page_size < MIN_HEAP_BYTES) {
+            snprintf(parser->message, parser->message_size,
+                     "--heap-pages %llu of %llu bytes gives a heap outside %d to %llu bytes",
+                     (unsigned long long)sim->heap_pages, (unsigned long long)sim->page_size,
+                     MIN_HEAP_BYTES, (unsigned long long)MAX_HEAP_BYTES);
+            return false;
+        }
+        options->heap.heap_bytes = sim->heap_pages * sim->page_size;
+    }
+    options->heap_size_given = given(parser, "--heap-bytes") || given(parser, "--heap-pages");
+    if (options->headless && options->stats == STATS_NONE &&
+        !(options->blocks_path && strcmp(options->blocks_path, "-") == 0))
+        options->stats = STATS_TEXT;
+    options->at_step_given = given(parser, "--at-step");
+    return true;
+}
+
+Options options_defaults(void)
+{
+    Options options;
+    memset(&options, 0, sizeof options);
+    options.sim = sim_default_params();
+    options.heap = heap_default_config(0);
+    options.stats = STATS_NONE;
+    options.history_mb = 256;
+    return options;
+}
+
+bool options_parse(int argc, char **argv, Options *options, char *message, size_t message_size)
+{
+    Parser parser = {.options = options, .message = message, .message_size = message_size};
+    _Static_assert(OPTION_COUNT <= sizeof parser.given / sizeof parser.given[0], "given[] too small");
+    *options = options_defaults();
+    for (int i = 1; i < argc;) {
+        int used;
+        if (!parse_argument(&parser, argc - i, argv + i, &used))
+            return false;
+        i += used;
+    }
+    return finish(&parser);
+}
+
+const char *options_usage(void)
+{
+    return
+        "usage: heapviz [OPTION]...\n"
+        "Shows a heap allocator at work; with --headless, runs without a window and reports.\n"
+        "\n"
+        "Workload (default: the random request simulation):\n"
+        "  --seed N             simulation seed (0)\n"
+        "  --steps N            simulation steps (100)\n"
+        "  --slots N            request slots (steps / 4)\n"
+        "  --p-malloc P         probability that a step mallocs (0.3)\n"
+        "  --min-request PAGES  smallest request, in pages (1)\n"
+        "  --max-request PAGES  largest request, in pages, inclusive (1023)\n"
+        "  --page-size BYTES    page size (4)\n"
+        "  --trace FILE         replay a CS:APP .rep trace or an OSTEP op list instead\n"
+        "\n"
+        "Heap:\n"
+        "  --heap-pages N       heap size in pages (8192)\n"
+        "  --heap-bytes N       heap size in bytes (20 MiB with --trace)\n"
+        "  --policy NAME        first-fit, next-fit, best-fit, worst-fit or bump (first-fit)\n"
+        "  --align A            alignment, a power of two from 4 to 64 (8)\n"
+        "  --min-payload M      smallest payload a block holds, bytes (8)\n"
+        "  --compare P1,P2[,..] 2 to 5 policies side by side on the same workload\n"
+        "\n"
+        "Output:\n"
+        "  --headless           run without a window and report\n"
+        "  --stats text|json    statistics at the end (headless default: text)\n"
+        "  --blocks FILE|-      the block list: OFFSET SIZE used|free|dead per line\n"
+        "  --record FILE        the operations issued, as a trace that replays identically\n"
+        "  --csv FILE           one row of statistics per step\n"
+        "  --at-step N          stop at step N (0: the initial heap)\n"
+        "  --screenshot FILE    render one frame to a PNG and exit\n"
+        "  --font FILE          TrueType font for the window\n"
+        "  --history-mb N       memory for stepping backwards, MiB (256)\n"
+        "  --help, --version\n"
+        "\n"
+        "Exit status: 0 success, 1 bad input (trace or output file), 2 bad usage.\n";
+}

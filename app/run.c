@@ -1,0 +1,390 @@
+/*
+ * run.c - one workload played on one heap, step by step (see workload.h).
+ *
+ * A Run owns its heap and a map from ids to payload offsets (0: empty). For
+ * the simulation it also holds the PRNG, the slot set of sim.h and, per
+ * slot, the trace id its current block was recorded under: every malloc
+ * issued gets a fresh record id, so a failed malloc followed by another
+ * malloc of the same slot still records as a valid trace. The slot sizes
+ * never change after run_create, so clones share them (reference counted).
+ *
+ * Compactions are injected by a sorted schedule of step numbers: when the
+ * step about to run is in the schedule, it is a compaction and the
+ * workload's own operations wait one step. heap_compact's move callback
+ * keeps the id map right, through a temporary list of (payload, id) pairs
+ * sorted by payload.
+ */
+#include "sim.h"
+#include "workload.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { TRACE_HEAP_BYTES = 20u << 20 };   /* the malloc lab's 20 MiB */
+
+typedef struct {
+    uint32_t references;
+    uint64_t bytes[];            /* request size of each slot */
+} SlotSizes;
+
+struct Run {
+    const Workload *workload;
+    HeapConfig config;
+    Heap *heap;
+    uint64_t position;           /* steps done */
+    uint64_t base_done;          /* workload operations done */
+    const uint64_t *compact_steps;
+    uint32_t compact_count;
+    uint32_t next_compact;       /* first schedule entry > position */
+    uint64_t total_steps;
+    uint32_t id_count;
+    uint64_t *payloads;          /* per id (slot or trace id): payload offset, 0 empty */
+    /* the simulation only */
+    SimRandom random;
+    SlotSizes *sizes;
+    SimSlots slots;
+    uint32_t *record_ids;        /* per slot: record id of its current block */
+    uint32_t next_record_id;
+};
+
+uint64_t workload_base_steps(const Workload *workload)
+{
+    return workload->kind == WORKLOAD_SIMULATION ? workload->sim.steps : workload->trace->op_count;
+}
+
+uint64_t workload_default_heap_bytes(const Workload *workload)
+{
+    if (workload->kind == WORKLOAD_TRACE)
+        return TRACE_HEAP_BYTES;
+    return workload->sim.heap_pages * workload->sim.page_size;
+}
+
+static uint32_t id_count_of(const Workload *workload)
+{
+    return workload->kind == WORKLOAD_SIMULATION ? (uint32_t)workload->sim.slots
+                                                 : workload->trace->id_count;
+}
+
+/* ---- allocation and copies ---------------------------------------------- */
+
+static void release_sizes(SlotSizes *sizes)
+{
+    if (sizes && --sizes->references == 0)
+        free(sizes);
+}
+
+void run_destroy(Run *run)
+{
+    if (!run)
+        return;
+    heap_destroy(run->heap);
+    free(run->payloads);
+    release_sizes(run->sizes);
+    free(run->slots.order);
+    free(run->slots.position);
+    free(run->record_ids);
+    free(run);
+}
+
+/* A run with its id arrays allocated (zeroed) but no heap and no sizes. */
+static Run *allocate_run(const Workload *workload, const HeapConfig *config)
+{
+    Run *run = calloc(1, sizeof *run);
+    if (!run)
+        return NULL;
+    run->workload = workload;
+    run->config = *config;
+    run->id_count = id_count_of(workload);
+    size_t count = run->id_count ? run->id_count : 1;
+    run->payloads = calloc(count, sizeof *run->payloads);
+    bool ok = run->payloads != NULL;
+    if (workload->kind == WORKLOAD_SIMULATION) {
+        run->slots.slot_count = run->id_count;
+        run->slots.order = malloc(count * sizeof *run->slots.order);
+        run->slots.position = malloc(count * sizeof *run->slots.position);
+        run->record_ids = calloc(count, sizeof *run->record_ids);
+        ok = ok && run->slots.order && run->slots.position && run->record_ids;
+    }
+    if (!ok) {
+        run_destroy(run);
+        return NULL;
+    }
+    return run;
+}
+
+/* Copies everything but the heap and the shared sizes (same workload). */
+static void copy_state(Run *target, const Run *source)
+{
+    size_t count = source->id_count ? source->id_count : 1;
+    target->position = source->position;
+    target->base_done = source->base_done;
+    target->compact_steps = source->compact_steps;
+    target->compact_count = source->compact_count;
+    target->next_compact = source->next_compact;
+    target->total_steps = source->total_steps;
+    memcpy(target->payloads, source->payloads, count * sizeof *target->payloads);
+    if (source->workload->kind != WORKLOAD_SIMULATION)
+        return;
+    target->random = source->random;
+    target->slots.full_count = source->slots.full_count;
+    memcpy(target->slots.order, source->slots.order, count * sizeof *target->slots.order);
+    memcpy(target->slots.position, source->slots.position, count * sizeof *target->slots.position);
+    memcpy(target->record_ids, source->record_ids, count * sizeof *target->record_ids);
+    target->next_record_id = source->next_record_id;
+}
+
+Run *run_clone(const Run *source)
+{
+    Run *run = allocate_run(source->workload, &source->config);
+    if (!run || heap_clone(source->heap, &run->heap) != HEAP_OK) {
+        run_destroy(run);
+        return NULL;
+    }
+    run->sizes = source->sizes;
+    if (run->sizes)
+        run->sizes->references++;
+    copy_state(run, source);
+    return run;
+}
+
+bool run_copy(Run *target, const Run *source)
+{
+    if (target == source)
+        return true;
+    if (target->workload != source->workload || target->id_count != source->id_count ||
+        heap_copy(target->heap, source->heap) != HEAP_OK)
+        return false;
+    if (target->sizes != source->sizes) {
+        release_sizes(target->sizes);
+        target->sizes = source->sizes;
+        if (target->sizes)
+            target->sizes->references++;
+    }
+    copy_state(target, source);
+    return true;
+}
+
+/* ---- creation and the compaction schedule ------------------------------- */
+
+static bool start_simulation(Run *run)
+{
+    const SimParams *params = &run->workload->sim;
+    run->sizes = malloc(sizeof *run->sizes + (size_t)run->id_count * sizeof(uint64_t));
+    if (!run->sizes)
+        return false;
+    run->sizes->references = 1;
+    sim_random_seed(&run->random, params->seed);
+    sim_draw_sizes(params, &run->random, run->sizes->bytes);
+    sim_slots_reset(&run->slots);
+    return true;
+}
+
+HeapError run_create(const Workload *workload, const HeapConfig *config,
+                     const uint64_t *compact_steps, uint32_t compact_count, Run **out)
+{
+    *out = NULL;
+    if (workload->kind == WORKLOAD_SIMULATION &&
+        (workload->sim.slots < 1 || workload->sim.slots > UINT32_MAX))
+        return HEAP_ERROR_INVALID_CONFIG;
+    Run *run = allocate_run(workload, config);
+    if (!run)
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    HeapError error = heap_create(config, &run->heap);
+    if (error == HEAP_OK && workload->kind == WORKLOAD_SIMULATION && !start_simulation(run))
+        error = HEAP_ERROR_OUT_OF_MEMORY;
+    if (error != HEAP_OK) {
+        run_destroy(run);
+        return error;
+    }
+    run_set_compactions(run, compact_steps, compact_count);
+    *out = run;
+    return HEAP_OK;
+}
+
+void run_set_compactions(Run *run, const uint64_t *compact_steps, uint32_t compact_count)
+{
+    run->compact_steps = compact_steps;
+    run->compact_count = compact_count;
+    /* An entry is reachable if it falls within the steps before it plus one. */
+    uint64_t total = workload_base_steps(run->workload);
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < compact_count; i++) {
+        uint64_t step = compact_steps[i];
+        if (step > last && step <= total + 1) {
+            total++;
+            last = step;
+        }
+    }
+    run->total_steps = total;
+    run->next_compact = 0;
+    while (run->next_compact < compact_count && compact_steps[run->next_compact] <= run->position)
+        run->next_compact++;
+}
+
+/* ---- steps --------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t payload;
+    uint32_t id;
+} PayloadId;
+
+typedef struct {
+    PayloadId *pairs;            /* live ids sorted by payload */
+    uint32_t count;
+    uint64_t *payloads;          /* the run's id map, updated as blocks move */
+} MoveMap;
+
+static int compare_payloads(const void *a, const void *b)
+{
+    const PayloadId *x = a;
+    const PayloadId *y = b;
+    return (x->payload > y->payload) - (x->payload < y->payload);
+}
+
+static void on_move(void *context, uint64_t old_payload, uint64_t new_payload)
+{
+    MoveMap *map = context;
+    PayloadId key = {old_payload, 0};
+    PayloadId *found = bsearch(&key, map->pairs, map->count, sizeof key, compare_payloads);
+    if (found)
+        map->payloads[found->id] = new_payload;
+}
+
+static void step_compact(Run *run, StepReport *report)
+{
+    MoveMap map = {malloc(((size_t)run->id_count + 1) * sizeof(PayloadId)), 0, run->payloads};
+    report->op.kind = OP_COMPACT;
+    if (!map.pairs) {
+        /* Without the list the id map could not follow the moves: skip the step. */
+        report->skipped = true;
+        report->error = HEAP_ERROR_OUT_OF_MEMORY;
+        return;
+    }
+    for (uint32_t id = 0; id < run->id_count; id++)
+        if (run->payloads[id] != 0)
+            map.pairs[map.count++] = (PayloadId){run->payloads[id], id};
+    qsort(map.pairs, map.count, sizeof *map.pairs, compare_payloads);
+    heap_compact(run->heap, on_move, &map);
+    free(map.pairs);
+}
+
+static void step_malloc(Run *run, uint32_t id, uint64_t bytes, StepReport *report)
+{
+    uint64_t payload = 0;
+    report->error = heap_malloc(run->heap, bytes, &payload);
+    if (report->error == HEAP_OK)
+        run->payloads[id] = payload;
+}
+
+static void step_simulation(Run *run, StepReport *report)
+{
+    uint32_t slot;
+    OpKind kind = sim_choose(&run->slots, &run->random, run->workload->sim.p_malloc, &slot);
+    report->op.kind = kind;
+    report->op.id = slot;
+    if (kind == OP_MALLOC) {
+        report->op.bytes = run->sizes->bytes[slot];
+        run->record_ids[slot] = run->next_record_id++;
+        step_malloc(run, slot, report->op.bytes, report);
+        if (report->error == HEAP_OK)
+            sim_slot_fill(&run->slots, slot);
+    } else {
+        report->error = heap_free(run->heap, run->payloads[slot]);
+        run->payloads[slot] = 0;
+        sim_slot_empty(&run->slots, slot);
+    }
+    report->record_id = run->record_ids[slot];
+}
+
+static void step_realloc(Run *run, uint32_t id, uint64_t bytes, StepReport *report)
+{
+    if (run->payloads[id] == 0) {
+        step_malloc(run, id, bytes, report);
+        return;
+    }
+    uint64_t result = 0;
+    report->error = heap_realloc(run->heap, run->payloads[id], bytes, &result);
+    /* realloc(p, 0) frees; a failed realloc keeps the old block. */
+    if (report->error == HEAP_OK)
+        run->payloads[id] = result;
+}
+
+static void step_trace(Run *run, StepReport *report)
+{
+    const Op *op = &run->workload->trace->ops[run->base_done];
+    report->op = *op;
+    report->record_id = op->id;
+    if (op->kind == OP_COMPACT) {
+        step_compact(run, report);
+    } else if (op->kind == OP_MALLOC) {
+        step_malloc(run, op->id, op->bytes, report);
+    } else if (op->kind == OP_REALLOC) {
+        step_realloc(run, op->id, op->bytes, report);
+    } else if (run->payloads[op->id] == 0) {
+        report->skipped = true;
+    } else {
+        report->error = heap_free(run->heap, run->payloads[op->id]);
+        if (report->error == HEAP_OK)
+            run->payloads[op->id] = 0;
+    }
+}
+
+bool run_step(Run *run, StepReport *report)
+{
+    if (run->position >= run->total_steps)
+        return false;
+    memset(report, 0, sizeof *report);
+    report->step = run->position + 1;
+    if (run->next_compact < run->compact_count &&
+        run->compact_steps[run->next_compact] == report->step) {
+        step_compact(run, report);
+        while (run->next_compact < run->compact_count &&
+               run->compact_steps[run->next_compact] <= report->step)
+            run->next_compact++;
+    } else if (run->workload->kind == WORKLOAD_SIMULATION) {
+        step_simulation(run, report);
+        run->base_done++;
+    } else {
+        step_trace(run, report);
+        run->base_done++;
+    }
+    run->position++;
+    if (report->op.kind != OP_COMPACT)
+        report->payload = run->payloads[report->op.id];
+    if (!report->skipped)
+        report->event = *heap_last_event(run->heap);
+    return true;
+}
+
+/* ---- views --------------------------------------------------------------- */
+
+uint64_t run_position(const Run *run) { return run->position; }
+uint64_t run_total_steps(const Run *run) { return run->total_steps; }
+bool run_finished(const Run *run) { return run->position >= run->total_steps; }
+const Heap *run_heap(const Run *run) { return run->heap; }
+const Workload *run_workload(const Run *run) { return run->workload; }
+
+uint64_t run_id_payload(const Run *run, uint32_t id)
+{
+    return id < run->id_count ? run->payloads[id] : 0;
+}
+
+/* A scan over the ids, O(ids): kept out of the step path so that copies
+ * of a run (history snapshots) carry no reverse index. */
+int64_t run_id_of_payload(const Run *run, uint64_t payload)
+{
+    if (payload == 0)
+        return -1;
+    for (uint32_t id = 0; id < run->id_count; id++)
+        if (run->payloads[id] == payload)
+            return id;
+    return -1;
+}
+
+uint64_t run_memory_bytes(const Run *run)
+{
+    uint64_t per_id = sizeof(uint64_t);
+    if (run->workload->kind == WORKLOAD_SIMULATION)
+        per_id += 3 * sizeof(uint32_t) + sizeof(uint64_t);
+    return sizeof *run + (uint64_t)run->id_count * per_id + heap_memory_bytes(run->heap);
+}

@@ -1,0 +1,371 @@
+/*
+ * runner.c - the headless runner (see runner.h).
+ *
+ * One table of the statistics fields serves the JSON object, the text table
+ * and the CSV columns, so the three always agree on names and order. Output
+ * files are opened before the first step (so a bad path fails fast and
+ * nothing runs), written while and after the run, and committed together
+ * at the end; on any failure all of them are discarded. The recorded trace
+ * is kept in memory until the end because its header counts the ids and
+ * operations.
+ */
+#include "runner.h"
+#include "trace.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HEAPVIZ_VERSION
+#define HEAPVIZ_VERSION "unknown"
+#endif
+
+enum { MESSAGE_BYTES = 1024, LABEL_WIDTH = 24, COLUMN_WIDTH = 14 };
+
+typedef struct {
+    const char *name;
+    size_t offset;               /* in HeapStats */
+    bool is_double;
+} StatField;
+
+#define STAT(name) {#name, offsetof(HeapStats, name), false}
+#define STAT_DOUBLE(name) {#name, offsetof(HeapStats, name), true}
+static const StatField STAT_FIELDS[] = {
+    STAT(mallocs), STAT(frees), STAT(reallocs), STAT(failed), STAT(failed_fragmented),
+    STAT(errors), STAT(compactions), STAT(heap_bytes), STAT(used_blocks), STAT(free_blocks),
+    STAT(dead_blocks), STAT(bytes_in_use), STAT(payload_bytes), STAT(free_bytes),
+    STAT(dead_bytes), STAT(largest_free), STAT_DOUBLE(external_fragmentation),
+    STAT_DOUBLE(internal_fragmentation), STAT(peak_payload), STAT(high_water),
+    STAT_DOUBLE(utilization),
+};
+#undef STAT
+#undef STAT_DOUBLE
+enum { STAT_FIELD_COUNT = sizeof STAT_FIELDS / sizeof STAT_FIELDS[0] };
+
+/* Everything one headless run writes, opened up front. */
+typedef struct {
+    OutputFile *csv;
+    OutputFile *record;
+    OutputFile *blocks;
+    Op *recorded;                /* ops issued, with record ids */
+    uint32_t recorded_ids;       /* highest record id + 1 */
+} Outputs;
+
+const char *runner_version(void)
+{
+    return HEAPVIZ_VERSION;
+}
+
+static int complain(int status, const char *message)
+{
+    fprintf(stderr, "heapviz: %s\n", message);
+    return status;
+}
+
+/* ---- statistics ---------------------------------------------------------- */
+
+static void write_stat(OutputFile *file, const HeapStats *stats, const StatField *field)
+{
+    const char *base = (const char *)stats + field->offset;
+    if (field->is_double)
+        output_file_double(file, *(const double *)base);
+    else
+        output_file_u64(file, *(const uint64_t *)base);
+}
+
+void runner_write_stats_json(OutputFile *file, const Heap *heap, uint64_t steps)
+{
+    const HeapStats *stats = heap_stats(heap);
+    output_file_char(file, '{');
+    for (int i = 0; i < STAT_FIELD_COUNT; i++) {
+        output_file_text(file, i ? ",\"" : "\"");
+        output_file_text(file, STAT_FIELDS[i].name);
+        output_file_text(file, "\":");
+        write_stat(file, stats, &STAT_FIELDS[i]);
+    }
+    output_file_text(file, ",\"policy\":\"");
+    output_file_text(file, heap_policy_name(heap_config(heap)->policy));
+    output_file_text(file, "\",\"steps\":");
+    output_file_u64(file, steps);
+    output_file_char(file, '}');
+}
+
+static void write_stats_json_array(OutputFile *file, Run *const *runs, uint32_t count)
+{
+    output_file_char(file, '[');
+    for (uint32_t i = 0; i < count; i++) {
+        if (i)
+            output_file_char(file, ',');
+        runner_write_stats_json(file, run_heap(runs[i]), run_position(runs[i]));
+    }
+    output_file_text(file, "]\n");
+}
+
+static void write_cell(OutputFile *file, const char *text, int width)
+{
+    for (int pad = width - (int)strlen(text); pad > 0; pad--)
+        output_file_char(file, ' ');
+    output_file_text(file, text);
+}
+
+/* A row of the text table: label, then one right-aligned cell per run. */
+static void write_text_row(OutputFile *file, const char *label, Run *const *runs, uint32_t count,
+                           int field)
+{
+    output_file_text(file, label);
+    write_cell(file, "", LABEL_WIDTH - (int)strlen(label));
+    for (uint32_t i = 0; i < count; i++) {
+        const HeapStats *stats = heap_stats(run_heap(runs[i]));
+        char cell[64];
+        if (field < 0)
+            snprintf(cell, sizeof cell, "%s", heap_policy_name(heap_config(run_heap(runs[i]))->policy));
+        else if (field == STAT_FIELD_COUNT)
+            snprintf(cell, sizeof cell, "%llu", (unsigned long long)run_position(runs[i]));
+        else if (STAT_FIELDS[field].is_double)
+            snprintf(cell, sizeof cell, "%.6f",
+                     *(const double *)((const char *)stats + STAT_FIELDS[field].offset));
+        else
+            snprintf(cell, sizeof cell, "%llu",
+                     (unsigned long long)*(const uint64_t *)((const char *)stats +
+                                                             STAT_FIELDS[field].offset));
+        write_cell(file, cell, COLUMN_WIDTH);
+    }
+    output_file_char(file, '\n');
+}
+
+static void write_stats_text(OutputFile *file, Run *const *runs, uint32_t count)
+{
+    write_text_row(file, "policy", runs, count, -1);
+    write_text_row(file, "steps", runs, count, STAT_FIELD_COUNT);
+    for (int i = 0; i < STAT_FIELD_COUNT; i++)
+        write_text_row(file, STAT_FIELDS[i].name, runs, count, i);
+}
+
+/* ---- per-step output ----------------------------------------------------- */
+
+static void write_csv_header(OutputFile *file)
+{
+    output_file_text(file, "step,op,id,bytes,outcome,payload");
+    for (int i = 0; i < STAT_FIELD_COUNT; i++) {
+        output_file_char(file, ',');
+        output_file_text(file, STAT_FIELDS[i].name);
+    }
+    output_file_char(file, '\n');
+}
+
+static const char *outcome(const StepReport *report)
+{
+    if (report->skipped)
+        return "skipped";
+    if (report->error == HEAP_ERROR_OUT_OF_MEMORY)
+        return "failed";
+    return report->error == HEAP_OK ? "ok" : "error";
+}
+
+static void write_csv_row(OutputFile *file, const StepReport *report, const Heap *heap)
+{
+    const HeapStats *stats = heap_stats(heap);
+    output_file_u64(file, report->step);
+    output_file_char(file, ',');
+    output_file_char(file, "afrc"[report->op.kind]);
+    output_file_char(file, ',');
+    output_file_u64(file, report->op.id);
+    output_file_char(file, ',');
+    output_file_u64(file, report->op.bytes);
+    output_file_char(file, ',');
+    output_file_text(file, outcome(report));
+    output_file_char(file, ',');
+    output_file_u64(file, report->payload);
+    for (int i = 0; i < STAT_FIELD_COUNT; i++) {
+        output_file_char(file, ',');
+        write_stat(file, stats, &STAT_FIELDS[i]);
+    }
+    output_file_char(file, '\n');
+}
+
+void runner_write_blocks(OutputFile *file, const Heap *heap)
+{
+    static const char *const states[] = {" used\n", " free\n", " dead\n"};
+    HeapBlock block;
+    for (bool more = heap_first_block(heap, &block); more; more = heap_next_block(heap, &block)) {
+        output_file_u64(file, block.offset);
+        output_file_char(file, ' ');
+        output_file_u64(file, block.size);
+        output_file_text(file, states[block.state]);
+    }
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+bool runner_load(const Options *options, Workload *workload, Trace **trace, HeapConfig *config,
+                 char *message, size_t message_size)
+{
+    *trace = NULL;
+    memset(workload, 0, sizeof *workload);
+    workload->kind = WORKLOAD_SIMULATION;
+    workload->sim = options->sim;
+    if (options->trace_path) {
+        if (!trace_load(options->trace_path, trace, message, message_size))
+            return false;
+        workload->kind = WORKLOAD_TRACE;
+        workload->trace = *trace;
+    }
+    *config = options->heap;
+    if (!options->heap_size_given)
+        config->heap_bytes = workload_default_heap_bytes(workload);
+    return true;
+}
+
+static void discard_outputs(Outputs *outputs)
+{
+    output_file_discard(outputs->csv);
+    output_file_discard(outputs->record);
+    output_file_discard(outputs->blocks);
+    free(outputs->recorded);
+    memset(outputs, 0, sizeof *outputs);
+}
+
+static bool open_output(const char *path, OutputFile **file, char *message)
+{
+    return !path || (*file = output_file_open(path, message, MESSAGE_BYTES)) != NULL;
+}
+
+static bool open_outputs(const Options *options, uint64_t steps, Outputs *outputs, char *message)
+{
+    if (options->record_path) {
+        outputs->recorded = malloc((steps ? steps : 1) * sizeof *outputs->recorded);
+        if (!outputs->recorded) {
+            snprintf(message, MESSAGE_BYTES, "out of memory recording %llu steps",
+                     (unsigned long long)steps);
+            return false;
+        }
+    }
+    bool ok = open_output(options->csv_path, &outputs->csv, message) &&
+              open_output(options->record_path, &outputs->record, message) &&
+              open_output(options->blocks_path, &outputs->blocks, message);
+    if (ok && outputs->csv)
+        write_csv_header(outputs->csv);
+    return ok;
+}
+
+/* Steps one run to `stop`, writing CSV rows and recording ops as it goes. */
+static void run_to(Run *run, uint64_t stop, Outputs *outputs)
+{
+    StepReport report;
+    while (run_position(run) < stop && run_step(run, &report)) {
+        if (outputs->csv)
+            write_csv_row(outputs->csv, &report, run_heap(run));
+        if (outputs->recorded) {
+            Op op = {report.op.kind, report.record_id, report.op.bytes, 0};
+            outputs->recorded[report.step - 1] = op;
+            if (op.kind != OP_COMPACT && op.id >= outputs->recorded_ids)
+                outputs->recorded_ids = op.id + 1;
+        }
+    }
+}
+
+/* Writes the end-of-run files and commits them all, or none. */
+static bool finish_outputs(Outputs *outputs, const Run *run, char *message)
+{
+    bool ok = true;
+    if (outputs->record) {
+        const HeapConfig *config = heap_config(run_heap(run));
+        Trace *trace = trace_create(NULL, config->heap_bytes, outputs->recorded_ids,
+                                    outputs->recorded, (uint32_t)run_position(run));
+        if (trace)
+            trace_write(outputs->record, trace);
+        else
+            snprintf(message, MESSAGE_BYTES, "out of memory writing the recorded trace");
+        ok = trace != NULL;
+        trace_destroy(trace);
+    }
+    if (ok && outputs->blocks)
+        runner_write_blocks(outputs->blocks, run_heap(run));
+    OutputFile **files[] = {&outputs->csv, &outputs->record, &outputs->blocks};
+    for (int i = 0; i < 3 && ok; i++) {
+        if (*files[i])
+            ok = output_file_commit(*files[i], message, MESSAGE_BYTES);
+        *files[i] = NULL;
+    }
+    discard_outputs(outputs);
+    return ok;
+}
+
+static bool print_stats(const Options *options, Run *const *runs, uint32_t count, char *message)
+{
+    OutputFile *out = output_file_open("-", message, MESSAGE_BYTES);
+    if (!out)
+        return false;
+    if (options->stats == STATS_JSON && options->compare_count > 0)
+        write_stats_json_array(out, runs, count);
+    else if (options->stats == STATS_JSON)
+        runner_write_stats_json(out, run_heap(runs[0]), run_position(runs[0]));
+    else if (options->stats == STATS_TEXT)
+        write_stats_text(out, runs, count);
+    if (options->stats == STATS_JSON && options->compare_count == 0)
+        output_file_char(out, '\n');
+    return output_file_commit(out, message, MESSAGE_BYTES);
+}
+
+/* Creates one run per policy (the compare list, or the configured policy). */
+static int create_runs(const Options *options, const Workload *workload, const HeapConfig *config,
+                       Run **runs, uint32_t *count)
+{
+    char message[MESSAGE_BYTES];
+    *count = options->compare_count ? options->compare_count : 1;
+    for (uint32_t i = 0; i < *count; i++) {
+        HeapConfig pane = *config;
+        if (options->compare_count)
+            pane.policy = options->compare[i];
+        HeapError error = run_create(workload, &pane, NULL, 0, &runs[i]);
+        if (error != HEAP_OK) {
+            snprintf(message, sizeof message, "cannot set up a %llu-byte heap: %s",
+                     (unsigned long long)pane.heap_bytes, heap_error_message(error));
+            return complain(error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT,
+                            message);
+        }
+    }
+    return 0;
+}
+
+static int run_headless(const Options *options, const Workload *workload, const HeapConfig *config)
+{
+    char message[MESSAGE_BYTES];
+    uint64_t steps = workload_base_steps(workload);
+    uint64_t stop = options->at_step_given ? options->at_step : steps;
+    if (stop > steps) {
+        snprintf(message, sizeof message, "--at-step %llu is past the end of the run, which has %llu steps",
+                 (unsigned long long)stop, (unsigned long long)steps);
+        return complain(EXIT_BAD_USAGE, message);
+    }
+    Run *runs[OPTIONS_MAX_COMPARE] = {NULL};
+    uint32_t count = 0;
+    Outputs outputs = {NULL, NULL, NULL, NULL, 0};
+    int status = create_runs(options, workload, config, runs, &count);
+    if (status == 0 && !open_outputs(options, stop, &outputs, message))
+        status = complain(EXIT_BAD_INPUT, message);
+    for (uint32_t i = 0; status == 0 && i < count; i++)
+        run_to(runs[i], stop, &outputs);
+    if (status == 0 && !finish_outputs(&outputs, runs[0], message))
+        status = complain(EXIT_BAD_INPUT, message);
+    discard_outputs(&outputs);
+    if (status == 0 && !print_stats(options, runs, count, message))
+        status = complain(EXIT_BAD_INPUT, message);
+    for (uint32_t i = 0; i < count; i++)
+        run_destroy(runs[i]);
+    return status;
+}
+
+int runner_run(const Options *options)
+{
+    char message[MESSAGE_BYTES];
+    Workload workload;
+    Trace *trace;
+    HeapConfig config;
+    if (!runner_load(options, &workload, &trace, &config, message, sizeof message))
+        return complain(EXIT_BAD_INPUT, message);
+    int status = run_headless(options, &workload, &config);
+    trace_destroy(trace);
+    return status;
+}

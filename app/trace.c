@@ -1,0 +1,541 @@
+/*
+ * trace.c - reading and writing traces (see trace.h).
+ *
+ * A Scanner walks the file once, token by token, counting lines. The .rep
+ * header's numbers may sit on one line or several; the body is one
+ * operation a line. While parsing, two arrays over the ids remember, for
+ * each id, the line that last named it in an `a` or `r` (0: never) and
+ * whether it holds a block by the file's own account, which is all the
+ * checks of issue 4 section 5 need. Ops go into an array that doubles.
+ */
+#include "trace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TOKEN_SHOWN = 24 };       /* characters of a bad token quoted in a message */
+
+typedef struct {
+    const char *at;
+    const char *end;
+    uint32_t line;               /* 1-based line of `at` */
+    const char *source;
+    char *message;
+    size_t message_size;
+} Scanner;
+
+typedef struct {
+    const char *start;
+    size_t length;
+} Token;
+
+/* The growing result and the per-id state of the file's own checks. */
+typedef struct {
+    Trace *trace;
+    uint32_t capacity;
+    uint32_t *named_line;        /* per id: line of the last a/r naming it, 0 never */
+    uint8_t *live;               /* per id: holds a block by the file's account */
+} Builder;
+
+static bool fail(Scanner *scanner, uint32_t line, const char *format, ...)
+{
+    char what[256];
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(what, sizeof what, format, arguments);
+    va_end(arguments);
+    snprintf(scanner->message, scanner->message_size, "%s:%u: %s", scanner->source, line, what);
+    return false;
+}
+
+/* A token as it may be quoted: at most TOKEN_SHOWN characters, unprintables as '?'. */
+static const char *shown(const Token *token, char *text)
+{
+    size_t length = token->length < TOKEN_SHOWN ? token->length : TOKEN_SHOWN;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)token->start[i];
+        text[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    strcpy(text + length, token->length > TOKEN_SHOWN ? "..." : "");
+    return text;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool is_separator(char c)
+{
+    return is_blank(c) || c == '\n';
+}
+
+/* The next token on the current line; false at the end of the line or file. */
+static bool next_field(Scanner *scanner, Token *token)
+{
+    while (scanner->at < scanner->end && is_blank(*scanner->at))
+        scanner->at++;
+    if (scanner->at == scanner->end || *scanner->at == '\n')
+        return false;
+    token->start = scanner->at;
+    while (scanner->at < scanner->end && !is_separator(*scanner->at))
+        scanner->at++;
+    token->length = (size_t)(scanner->at - token->start);
+    return true;
+}
+
+/* Moves past the end of the current line (the caller has read all its fields). */
+static void end_line(Scanner *scanner)
+{
+    if (scanner->at < scanner->end) {
+        scanner->at++;
+        scanner->line++;
+    }
+}
+
+/* The next token on this line or a later one; false at the end of the file. */
+static bool next_token(Scanner *scanner, Token *token)
+{
+    while (!next_field(scanner, token)) {
+        if (scanner->at == scanner->end)
+            return false;
+        end_line(scanner);
+    }
+    return true;
+}
+
+static bool all_digits(const char *start, size_t length)
+{
+    for (size_t i = 0; i < length; i++)
+        if (start[i] < '0' || start[i] > '9')
+            return false;
+    return true;
+}
+
+enum { SAFE_DIGITS = 19 };       /* any 19-digit number fits in 64 bits */
+
+/* parse_number's careful path: says what is wrong, or reads a long number. */
+static bool parse_number_slowly(Scanner *scanner, const Token *token, uint64_t max,
+                                const char *what, uint64_t *value)
+{
+    char text[TOKEN_SHOWN + 4];
+    const char *p = token->start;
+    if (*p == '-' && token->length > 1 && all_digits(p + 1, token->length - 1))
+        return fail(scanner, scanner->line, "negative %s '%s'", what, shown(token, text));
+    if (!all_digits(p, token->length))
+        return fail(scanner, scanner->line, "%s '%s' is not a number", what, shown(token, text));
+    uint64_t number = 0;
+    bool overflow = false;
+    for (size_t i = 0; i < token->length; i++) {
+        unsigned digit = (unsigned)(p[i] - '0');
+        overflow = overflow || (i >= SAFE_DIGITS && number > (UINT64_MAX - digit) / 10);
+        number = number * 10 + digit;
+    }
+    if (overflow || number > max)
+        return fail(scanner, scanner->line, "%s '%s' is too large (at most %llu)", what,
+                    shown(token, text), (unsigned long long)max);
+    *value = number;
+    return true;
+}
+
+/* A decimal number in [0, max]; `what` names it in messages ("byte count").
+ * The common case (digits only, short) is one pass. */
+static bool parse_number(Scanner *scanner, const Token *token, uint64_t max, const char *what,
+                         uint64_t *value)
+{
+    uint64_t number = 0;
+    size_t i = 0;
+    for (; i < token->length && i < SAFE_DIGITS; i++) {
+        unsigned digit = (unsigned)(unsigned char)token->start[i] - '0';
+        if (digit > 9)
+            break;
+        number = number * 10 + digit;
+    }
+    if (i < token->length || number > max)
+        return parse_number_slowly(scanner, token, max, what, value);
+    *value = number;
+    return true;
+}
+
+static bool append_op(Builder *builder, Op op)
+{
+    Trace *trace = builder->trace;
+    if (trace->op_count == builder->capacity) {
+        if (builder->capacity > UINT32_MAX / 2)
+            return false;
+        uint32_t capacity = builder->capacity ? builder->capacity * 2 : 256;
+        Op *ops = realloc(trace->ops, (size_t)capacity * sizeof *ops);
+        if (!ops)
+            return false;
+        trace->ops = ops;
+        builder->capacity = capacity;
+    }
+    trace->ops[trace->op_count++] = op;
+    return true;
+}
+
+static bool out_of_memory(Scanner *scanner)
+{
+    return fail(scanner, scanner->line, "out of memory (%s)", strerror(ENOMEM));
+}
+
+/* ---- CS:APP .rep -------------------------------------------------------- */
+
+static const char *const HEADER_FIELDS[4] = {
+    "suggested heap size", "number of ids", "number of operations", "weight"};
+
+/* Reads the four header numbers; header_line[2] keeps the op count's line. */
+static bool parse_header(Scanner *scanner, Trace *trace, uint32_t header_line[4],
+                         uint64_t *header_ops)
+{
+    static const uint64_t limits[4] = {UINT64_MAX, TRACE_MAX_IDS, UINT32_MAX, UINT32_MAX};
+    uint64_t values[4];
+    for (int i = 0; i < 4; i++) {
+        Token token;
+        if (!next_token(scanner, &token))
+            return fail(scanner, scanner->line,
+                        "the header ends early: expected 4 numbers (suggested heap size, ids, "
+                        "operations, weight), found %d", i);
+        header_line[i] = scanner->line;
+        if (!parse_number(scanner, &token, limits[i], HEADER_FIELDS[i], &values[i]))
+            return false;
+    }
+    trace->suggested_heap = values[0];
+    trace->id_count = (uint32_t)values[1];
+    *header_ops = values[2];
+    trace->weight = (uint32_t)values[3];
+    return true;
+}
+
+/* An id field: present, numeric, inside the header's count. */
+static bool parse_id(Scanner *scanner, const Trace *trace, char letter, const char *takes,
+                     uint32_t *id)
+{
+    Token token;
+    uint64_t value;
+    if (!next_field(scanner, &token))
+        return fail(scanner, scanner->line, "missing id: '%c' takes %s", letter, takes);
+    if (!parse_number(scanner, &token, UINT32_MAX, "id", &value))
+        return false;
+    if (value >= trace->id_count) {
+        if (trace->id_count == 0)
+            return fail(scanner, scanner->line, "id %llu is outside the header's 0 ids",
+                        (unsigned long long)value);
+        return fail(scanner, scanner->line, "id %llu is outside the header's %u ids (0 to %u)",
+                    (unsigned long long)value, trace->id_count, trace->id_count - 1);
+    }
+    *id = (uint32_t)value;
+    return true;
+}
+
+static bool parse_bytes(Scanner *scanner, char letter, uint32_t id, uint64_t *bytes)
+{
+    Token token;
+    if (!next_field(scanner, &token))
+        return fail(scanner, scanner->line,
+                    "missing byte count: '%c %u' needs a byte count after the id", letter, id);
+    return parse_number(scanner, &token, UINT64_MAX, "byte count", bytes);
+}
+
+/* The file's own checks: a live id may not be allocated again, and only a
+ * named id may be freed. */
+static bool check_ids(Scanner *scanner, Builder *builder, const Op *op)
+{
+    uint32_t id = op->id;
+    if (op->kind == OP_MALLOC && builder->live[id])
+        return fail(scanner, op->line,
+                    "'a %u' allocates id %u again: line %u allocated it and no 'f %u' came since",
+                    id, id, builder->named_line[id], id);
+    if (op->kind == OP_FREE && builder->named_line[id] == 0)
+        return fail(scanner, op->line,
+                    "'f %u' frees id %u, which no earlier 'a' or 'r' line allocated", id, id);
+    if (op->kind == OP_FREE) {
+        builder->live[id] = 0;
+    } else {
+        builder->named_line[id] = op->line;
+        builder->live[id] = op->bytes > 0 || op->kind == OP_MALLOC;
+    }
+    return true;
+}
+
+/* The fields after an operation letter, as the letter wants them. */
+static bool parse_fields(Scanner *scanner, const Trace *trace, Op *op)
+{
+    static const char *const takes[] = {"an id and a byte count", "an id",
+                                        "an id and a byte count", "no fields"};
+    char letter = "afrc"[op->kind];
+    if (op->kind != OP_COMPACT && !parse_id(scanner, trace, letter, takes[op->kind], &op->id))
+        return false;
+    if ((op->kind == OP_MALLOC || op->kind == OP_REALLOC) &&
+        !parse_bytes(scanner, letter, op->id, &op->bytes))
+        return false;
+    Token extra;
+    char text[TOKEN_SHOWN + 4];
+    if (next_field(scanner, &extra))
+        return fail(scanner, scanner->line, "extra field '%s': '%c' takes %s",
+                    shown(&extra, text), letter, takes[op->kind]);
+    return true;
+}
+
+static bool op_kind_of(const Token *token, OpKind *kind)
+{
+    if (token->length != 1)
+        return false;
+    const char *letters = "afrc";
+    const char *found = memchr(letters, token->start[0], 4);
+    if (!found)
+        return false;
+    *kind = (OpKind)(found - letters);
+    return true;
+}
+
+static bool parse_rep_line(Scanner *scanner, Builder *builder, const Token *letter)
+{
+    char text[TOKEN_SHOWN + 4];
+    Op op = {.line = scanner->line};
+    if (!op_kind_of(letter, &op.kind))
+        return fail(scanner, scanner->line, "unknown operation '%s' (expected a, f, r or c)",
+                    shown(letter, text));
+    if (!parse_fields(scanner, builder->trace, &op) || !check_ids(scanner, builder, &op))
+        return false;
+    return append_op(builder, op) || out_of_memory(scanner);
+}
+
+static bool parse_rep(Scanner *scanner, Builder *builder)
+{
+    uint32_t header_line[4];
+    uint64_t header_ops = 0;
+    Token token;
+    char text[TOKEN_SHOWN + 4];
+    if (!parse_header(scanner, builder->trace, header_line, &header_ops))
+        return false;
+    if (next_field(scanner, &token))
+        return fail(scanner, scanner->line, "extra field '%s' after the header's four numbers",
+                    shown(&token, text));
+    end_line(scanner);
+    uint32_t id_count = builder->trace->id_count;
+    builder->named_line = calloc(id_count ? id_count : 1, sizeof *builder->named_line);
+    builder->live = calloc(id_count ? id_count : 1, sizeof *builder->live);
+    if (!builder->named_line || !builder->live)
+        return out_of_memory(scanner);
+    while (scanner->at < scanner->end) {
+        if (next_field(scanner, &token) && !parse_rep_line(scanner, builder, &token))
+            return false;
+        end_line(scanner);
+    }
+    if (builder->trace->op_count != header_ops)
+        return fail(scanner, header_line[2], "the header says %llu operations but the file has %u",
+                    (unsigned long long)header_ops, builder->trace->op_count);
+    return true;
+}
+
+/* ---- OSTEP op lists ----------------------------------------------------- */
+
+/* The next token, skipping blanks, newlines and commas. */
+static bool next_list_token(Scanner *scanner, Token *token)
+{
+    for (; scanner->at < scanner->end && (is_separator(*scanner->at) || *scanner->at == ','); scanner->at++)
+        if (*scanner->at == '\n')
+            scanner->line++;
+    if (scanner->at == scanner->end)
+        return false;
+    token->start = scanner->at;
+    while (scanner->at < scanner->end && !is_separator(*scanner->at) && *scanner->at != ',')
+        scanner->at++;
+    token->length = (size_t)(scanner->at - token->start);
+    return true;
+}
+
+/* `+N` allocates N bytes under the next id; `-K` frees the K-th allocation. */
+static bool parse_list_token(Scanner *scanner, Builder *builder, const Token *token)
+{
+    char text[TOKEN_SHOWN + 4];
+    Trace *trace = builder->trace;
+    Token number = {token->start + 1, token->length - 1};
+    Op op = {.line = scanner->line};
+    if (token->start[0] != '+' && token->start[0] != '-')
+        return fail(scanner, scanner->line, "unknown operation '%s' (expected +BYTES or -INDEX)",
+                    shown(token, text));
+    bool allocate = token->start[0] == '+';
+    if (number.length == 0)
+        return fail(scanner, scanner->line, "missing %s after '%c'",
+                    allocate ? "byte count" : "allocation index", token->start[0]);
+    if (allocate) {
+        op.kind = OP_MALLOC;
+        op.id = trace->id_count;
+        if (!parse_number(scanner, &number, UINT64_MAX, "byte count", &op.bytes))
+            return false;
+        trace->id_count++;
+    } else {
+        uint64_t index;
+        op.kind = OP_FREE;
+        if (!parse_number(scanner, &number, UINT32_MAX, "allocation index", &index))
+            return false;
+        if (index >= trace->id_count)
+            return fail(scanner, scanner->line,
+                        "'%s' frees allocation %llu, but only %u allocations came before it",
+                        shown(token, text), (unsigned long long)index, trace->id_count);
+        op.id = (uint32_t)index;
+    }
+    return append_op(builder, op) || out_of_memory(scanner);
+}
+
+static bool parse_list(Scanner *scanner, Builder *builder)
+{
+    Token token;
+    builder->trace->weight = 1;
+    while (next_list_token(scanner, &token))
+        if (!parse_list_token(scanner, builder, &token))
+            return false;
+    return true;
+}
+
+/* ---- whole files -------------------------------------------------------- */
+
+static bool is_op_list(const char *text, size_t length)
+{
+    size_t i = 0;
+    while (i < length && is_separator(text[i]))
+        i++;
+    return i < length && (text[i] == '+' || text[i] == '-');
+}
+
+static char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    size_t length = strlen(name) + 1;
+    char *copy = malloc(length);
+    if (copy)
+        memcpy(copy, name, length);
+    return copy;
+}
+
+bool trace_parse(const char *text, size_t length, const char *source, Trace **out,
+                 char *message, size_t message_size)
+{
+    Scanner scanner = {text, text + length, 1, source, message, message_size};
+    Builder builder = {calloc(1, sizeof(Trace)), 0, NULL, NULL};
+    bool ok = builder.trace && (builder.trace->name = base_name(source));
+    if (!ok)
+        ok = out_of_memory(&scanner);
+    else if (is_op_list(text, length))
+        ok = parse_list(&scanner, &builder);
+    else
+        ok = parse_rep(&scanner, &builder);
+    free(builder.named_line);
+    free(builder.live);
+    if (!ok) {
+        trace_destroy(builder.trace);
+        return false;
+    }
+    *out = builder.trace;
+    return true;
+}
+
+/* Reads a whole stream into one buffer; false with errno set on failure. */
+static bool read_all(FILE *stream, char **text, size_t *length)
+{
+    size_t capacity = 1 << 16;
+    size_t used = 0;
+    char *buffer = malloc(capacity);
+    while (buffer) {
+        used += fread(buffer + used, 1, capacity - used, stream);
+        if (ferror(stream))
+            break;
+        if (used < capacity) {
+            *text = buffer;
+            *length = used;
+            return true;
+        }
+        char *larger = capacity <= SIZE_MAX / 2 ? realloc(buffer, capacity * 2) : NULL;
+        if (!larger)
+            errno = ENOMEM;
+        else
+            capacity *= 2;
+        if (!larger)
+            break;
+        buffer = larger;
+    }
+    int saved = errno ? errno : EIO;
+    free(buffer);
+    errno = saved;
+    return false;
+}
+
+bool trace_load(const char *path, Trace **out, char *message, size_t message_size)
+{
+    char *text = NULL;
+    size_t length = 0;
+    errno = 0;
+    FILE *stream = fopen(path, "rb");
+    bool read = stream && read_all(stream, &text, &length);
+    int saved = errno;
+    if (stream)
+        fclose(stream);
+    if (!read) {
+        snprintf(message, message_size, "%s: cannot read: %s", path, strerror(saved ? saved : EIO));
+        return false;
+    }
+    bool ok = trace_parse(text, length, path, out, message, message_size);
+    free(text);
+    return ok;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+void trace_write(OutputFile *file, const Trace *trace)
+{
+    const uint64_t header[4] = {trace->suggested_heap, trace->id_count, trace->op_count,
+                                trace->weight};
+    for (int i = 0; i < 4; i++) {
+        output_file_u64(file, header[i]);
+        output_file_char(file, '\n');
+    }
+    for (uint32_t i = 0; i < trace->op_count; i++) {
+        const Op *op = &trace->ops[i];
+        output_file_char(file, "afrc"[op->kind]);
+        if (op->kind != OP_COMPACT) {
+            output_file_char(file, ' ');
+            output_file_u64(file, op->id);
+        }
+        if (op->kind == OP_MALLOC || op->kind == OP_REALLOC) {
+            output_file_char(file, ' ');
+            output_file_u64(file, op->bytes);
+        }
+        output_file_char(file, '\n');
+    }
+}
+
+Trace *trace_create(const char *name, uint64_t suggested_heap, uint32_t id_count,
+                    const Op *ops, uint32_t op_count)
+{
+    Trace *trace = calloc(1, sizeof *trace);
+    if (!trace)
+        return NULL;
+    trace->suggested_heap = suggested_heap;
+    trace->id_count = id_count;
+    trace->op_count = op_count;
+    trace->weight = 1;
+    trace->name = base_name(name ? name : "recorded");
+    trace->ops = malloc((op_count ? op_count : 1) * sizeof *ops);
+    if (!trace->name || !trace->ops) {
+        trace_destroy(trace);
+        return NULL;
+    }
+    if (op_count)
+        memcpy(trace->ops, ops, op_count * sizeof *ops);
+    return trace;
+}
+
+void trace_destroy(Trace *trace)
+{
+    if (!trace)
+        return;
+    free(trace->ops);
+    free(trace->name);
+    free(trace);
+}

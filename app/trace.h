@@ -1,0 +1,45 @@
+/*
+ * trace.h - trace files: CS:APP malloc-lab .rep files (read and write) and
+ * OSTEP malloc.py op lists (read).
+ *
+ * .rep: four header numbers (suggested heap size, number of ids, number of
+ * operations, weight), then one operation a line: `a ID BYTES`, `f ID`,
+ * `r ID BYTES`, and our extension `c` (compact), written only by traces
+ * that contain a compaction. OSTEP: `+N` allocates N bytes, `-K` frees the
+ * K-th allocation, separated by commas or white space.
+ *
+ * The parser is a hand-written scanner over the whole file in memory. It
+ * checks the file on its own, whatever heap it will run on: every error is
+ * one sentence "SOURCE:LINE: what is wrong".
+ */
+#ifndef HEAPVIZ_TRACE_H
+#define HEAPVIZ_TRACE_H
+
+#include "output_file.h"
+#include "workload.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+enum { TRACE_MAX_IDS = 1 << 24 };   /* largest id count a .rep header may give */
+
+/* Parses `length` bytes of `text` (a .rep file, or an OSTEP list when the
+ * first non-blank character is '+' or '-'). `source` names the input in
+ * messages and, without directories, becomes trace->name. On success the
+ * caller owns *out (trace_destroy). On failure returns false with
+ * "SOURCE:LINE: what is wrong" in `message`. */
+bool trace_parse(const char *text, size_t length, const char *source, Trace **out,
+                 char *message, size_t message_size);
+
+/* Reads and parses a file. An unreadable file gives "PATH: cannot read: REASON". */
+bool trace_load(const char *path, Trace **out, char *message, size_t message_size);
+
+/* Writes `trace` as a .rep file: header, then one operation a line. */
+void trace_write(OutputFile *file, const Trace *trace);
+
+/* Builds a trace that owns a copy of `ops` (name may be NULL). NULL if out of memory. */
+Trace *trace_create(const char *name, uint64_t suggested_heap, uint32_t id_count,
+                    const Op *ops, uint32_t op_count);
+
+void trace_destroy(Trace *trace);
+
+#endif

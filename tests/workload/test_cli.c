@@ -1,0 +1,374 @@
+/*
+ * test_cli.c - the built heapviz binary (its path is argv[1]): exit codes
+ * and exact messages for bad command lines and bad traces, output files
+ * that appear whole or not at all, --at-step, the JSON of a single run and
+ * of --compare, and --record -> --trace replay giving identical results.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *binary;
+static char directory[] = "/tmp/heapviz-cli-XXXXXX";     /* outputs under test */
+static char captures[] = "/tmp/heapviz-cli-io-XXXXXX";   /* stdout and stderr */
+static char stdout_path[64], stderr_path[64];
+
+typedef struct {
+    int status;                  /* exit status, -1 if it did not exit */
+    char out[65536];
+    char err[4096];
+} Result;
+
+static void read_file(const char *path, char *buffer, size_t size)
+{
+    FILE *file = fopen(path, "rb");
+    size_t length = file ? fread(buffer, 1, size - 1, file) : 0;
+    buffer[length] = '\0';
+    if (file)
+        fclose(file);
+}
+
+static char *path_in(const char *name)
+{
+    static char paths[8][512];
+    static int next;
+    char *path = paths[next++ % 8];
+    if (snprintf(path, 512, "%s/%.200s", directory, name) >= 512)
+        fail_msg("path too long: %s", name);
+    return path;
+}
+
+/* Runs heapviz with a NULL-terminated argument list. */
+static Result *run(const char *const *arguments)
+{
+    static Result result;
+    char *argv[64] = {(char *)binary};
+    int argc = 1;
+    while (arguments[argc - 1])
+        argv[argc] = (char *)arguments[argc - 1], argc++;
+    argv[argc] = NULL;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, binary, &actions, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    read_file(stdout_path, result.out, sizeof result.out);
+    read_file(stderr_path, result.err, sizeof result.err);
+    return &result;
+}
+
+#define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    fputs(text, file);
+    fclose(file);
+}
+
+/* How many entries the scratch directory holds (temporaries included). */
+static int entries(void)
+{
+    DIR *dir = opendir(directory);
+    int count = 0;
+    for (struct dirent *entry; (entry = readdir(dir));)
+        count += entry->d_name[0] != '.';
+    closedir(dir);
+    return count;
+}
+
+static void remove_all(void)
+{
+    DIR *dir = opendir(directory);
+    for (struct dirent *entry; (entry = readdir(dir));)
+        if (entry->d_name[0] != '.')
+            unlink(path_in(entry->d_name));
+    closedir(dir);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    remove_all();
+    return 0;
+}
+
+/* ---- usage ---------------------------------------------------------------- */
+
+static void bad_usage_exits_2_with_one_line(void **state)
+{
+    (void)state;
+    Result *r = RUN("--headless", "--policy", "bst");
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->err, "heapviz: --policy takes first-fit, next-fit, best-fit, worst-fit or bump, not 'bst'\n");
+    assert_string_equal(r->out, "");
+    r = RUN("--frobnicate");
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->err, "heapviz: unknown option '--frobnicate' (see heapviz --help)\n");
+    r = RUN("--headless", "--p-malloc", "2");
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->err, "heapviz: --p-malloc takes a probability from 0 to 1 (such as 0.3), not '2'\n");
+    r = RUN("--headless", "--align", "3");
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->err, "heapviz: --align takes a power of two from 4 to 64, not '3'\n");
+}
+
+static void help_and_version_exit_0(void **state)
+{
+    (void)state;
+    Result *r = RUN("--help");
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "usage: heapviz"));
+    r = RUN("--version");
+    assert_int_equal(r->status, 0);
+    assert_string_equal(r->out, "heapviz 1.0.0\n");
+}
+
+static void at_step_past_the_end_exits_2(void **state)
+{
+    (void)state;
+    Result *r = RUN("--headless", "--at-step", "101", "--blocks", path_in("b"));
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->err, "heapviz: --at-step 101 is past the end of the run, which has 100 steps\n");
+    assert_int_equal(entries(), 0);
+}
+
+/* ---- bad traces ------------------------------------------------------------- */
+
+static void bad_trace_exits_1_with_file_and_line(void **state)
+{
+    (void)state;
+    char *trace = path_in("bad.rep");
+    char expected[512];
+    write_text(trace, "100\n2\n2\n1\na 0 10\nq 1\n");
+    Result *r = RUN("--headless", "--trace", trace, "--blocks", path_in("b"), "--record", path_in("r"),
+                    "--csv", path_in("c"));
+    assert_int_equal(r->status, 1);
+    snprintf(expected, sizeof expected, "heapviz: %s:6: unknown operation 'q' (expected a, f, r or c)\n", trace);
+    assert_string_equal(r->err, expected);
+    assert_string_equal(r->out, "");
+    assert_int_equal(entries(), 1);   /* the trace alone: no output, no temporary */
+    write_text(trace, "100\n2\n3\n1\na 0 10\nf 1\n");
+    r = RUN("--headless", "--trace", trace);
+    assert_int_equal(r->status, 1);
+    snprintf(expected, sizeof expected,
+             "heapviz: %s:6: 'f 1' frees id 1, which no earlier 'a' or 'r' line allocated\n", trace);
+    assert_string_equal(r->err, expected);
+    write_text(trace, "100\n2\n3\n1\na 0 10\nf 0\n");
+    r = RUN("--headless", "--trace", trace);
+    assert_int_equal(r->status, 1);
+    snprintf(expected, sizeof expected, "heapviz: %s:3: the header says 3 operations but the file has 2\n", trace);
+    assert_string_equal(r->err, expected);
+}
+
+static void unreadable_trace_exits_1(void **state)
+{
+    (void)state;
+    Result *r = RUN("--headless", "--trace", "/nonexistent/t.rep");
+    assert_int_equal(r->status, 1);
+    assert_string_equal(r->err, "heapviz: /nonexistent/t.rep: cannot read: No such file or directory\n");
+}
+
+static void request_larger_than_the_heap_is_a_failed_malloc(void **state)
+{
+    (void)state;
+    char *trace = path_in("big.rep");
+    write_text(trace, "0\n1\n2\n1\na 0 999999999999\nf 0\n");
+    Result *r = RUN("--headless", "--trace", trace, "--stats", "json");
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "\"failed\":1,"));
+    assert_non_null(strstr(r->out, "\"steps\":2}"));
+}
+
+/* ---- output files ------------------------------------------------------------- */
+
+static void unwritable_output_creates_nothing(void **state)
+{
+    (void)state;
+    Result *r = RUN("--headless", "--csv", path_in("c.csv"), "--blocks", "/nonexistent/dir/b.txt");
+    assert_int_equal(r->status, 1);
+    assert_string_equal(r->err, "heapviz: cannot write '/nonexistent/dir/b.txt': No such file or directory\n");
+    assert_string_equal(r->out, "");
+    assert_int_equal(entries(), 0);
+}
+
+static void outputs_have_their_formats(void **state)
+{
+    (void)state;
+    char text[65536];
+    Result *r = RUN("--headless", "--steps", "50", "--stats", "json", "--blocks", path_in("b.txt"),
+                    "--csv", path_in("c.csv"), "--record", path_in("r.rep"));
+    assert_int_equal(r->status, 0);
+    assert_int_equal(entries(), 3);
+    read_file(path_in("c.csv"), text, sizeof text);
+    assert_true(strncmp(text, "step,op,id,bytes,outcome,payload,mallocs,frees,", 47) == 0);
+    int rows = 0;
+    for (char *p = text; (p = strchr(p, '\n')); p++)
+        rows++;
+    assert_int_equal(rows, 51);
+    read_file(path_in("b.txt"), text, sizeof text);
+    unsigned long long offset, size, end = 0;
+    char kind[8];
+    int consumed;
+    for (char *p = text; sscanf(p, "%llu %llu %7s\n%n", &offset, &size, kind, &consumed) == 3; p += consumed) {
+        assert_int_equal(offset, end);
+        assert_true(strcmp(kind, "used") == 0 || strcmp(kind, "free") == 0);
+        end = offset + size;
+    }
+    assert_int_equal(end, 32768);
+    read_file(path_in("r.rep"), text, sizeof text);
+    assert_true(strncmp(text, "32768\n", 6) == 0);
+}
+
+static void stats_json_is_one_line_with_the_keys_in_order(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {
+        "mallocs", "frees", "reallocs", "failed", "failed_fragmented", "errors", "compactions",
+        "heap_bytes", "used_blocks", "free_blocks", "dead_blocks", "bytes_in_use", "payload_bytes",
+        "free_bytes", "dead_bytes", "largest_free", "external_fragmentation",
+        "internal_fragmentation", "peak_payload", "high_water", "utilization", "policy", "steps"};
+    Result *r = RUN("--headless", "--stats", "json");
+    assert_int_equal(r->status, 0);
+    assert_int_equal(r->out[0], '{');
+    assert_ptr_equal(strchr(r->out, '\n'), r->out + strlen(r->out) - 1);
+    const char *at = r->out;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "\"%s\":", keys[i]);
+        const char *found = strstr(at, quoted);
+        assert_non_null(found);
+        at = found;
+    }
+    assert_non_null(strstr(r->out, "\"policy\":\"first-fit\",\"steps\":100}"));
+}
+
+static void compare_prints_a_json_array_matching_single_runs(void **state)
+{
+    (void)state;
+    static const char *const policies[] = {"first-fit", "best-fit", "bump"};
+    char array[65536];
+    Result *r = RUN("--headless", "--steps", "400", "--compare", "first-fit,best-fit,bump", "--stats", "json");
+    assert_int_equal(r->status, 0);
+    snprintf(array, sizeof array, "%s", r->out);
+    assert_int_equal(array[0], '[');
+    char *object = array + 1;
+    for (int i = 0; i < 3; i++) {
+        char *end = strchr(object, '}');
+        assert_non_null(end);
+        r = RUN("--headless", "--steps", "400", "--policy", policies[i], "--stats", "json");
+        assert_int_equal(r->status, 0);
+        assert_int_equal(strncmp(object, r->out, (size_t)(end - object + 1)), 0);
+        object = end + 2;   /* past "}," or "}]" */
+    }
+    assert_string_equal(object - 1, "]\n");
+}
+
+static void at_step_0_is_the_initial_heap(void **state)
+{
+    (void)state;
+    Result *r = RUN("--headless", "--at-step", "0", "--blocks", "-");
+    assert_int_equal(r->status, 0);
+    assert_string_equal(r->out, "0 32768 free\n");
+    r = RUN("--headless", "--at-step", "10", "--stats", "json");
+    assert_non_null(strstr(r->out, "\"steps\":10}"));
+}
+
+/* Records a run with `policy` and alignment `align`, replays the recording
+ * on the same heap configuration, and compares. */
+static void record_and_replay(const char *policy, const char *align, const char *const *workload)
+{
+    char first[65536], second[65536], blocks[65536];
+    const char *args[32];
+    int n = 0;
+    args[n++] = "--headless";
+    for (; *workload; workload++)
+        args[n++] = *workload;
+    const char *tail[] = {"--policy", policy, "--align", align, "--stats", "json", "--blocks", path_in("b1"),
+                          "--record", path_in("rec.rep"), NULL};
+    memcpy(args + n, tail, sizeof tail);
+    Result *r = run(args);
+    assert_int_equal(r->status, 0);
+    snprintf(first, sizeof first, "%s", r->out);
+    read_file(path_in("b1"), blocks, sizeof blocks);
+    /* The recording's header gives the heap size the run had. */
+    char heap[32];
+    read_file(path_in("rec.rep"), second, sizeof second);
+    sscanf(second, "%31[0-9]", heap);
+    r = RUN("--headless", "--trace", path_in("rec.rep"), "--heap-bytes", heap, "--policy", policy, "--align", align,
+            "--stats", "json", "--blocks", path_in("b2"));
+    assert_int_equal(r->status, 0);
+    snprintf(second, sizeof second, "%s", r->out);
+    assert_string_equal(first, second);
+    read_file(path_in("b2"), second, sizeof second);
+    assert_string_equal(blocks, second);
+}
+
+static void recording_replays_identically_for_every_policy(void **state)
+{
+    (void)state;
+    static const char *const policies[] = {"first-fit", "next-fit", "best-fit", "worst-fit", "bump"};
+    char trace[512];
+    snprintf(trace, sizeof trace, "%s", path_in("t.rep"));   /* path_in's buffers rotate */
+    write_text(trace, "0\n3\n8\n1\na 0 100\na 1 200\nf 0\nf 0\nr 1 5000\nr 0 30\nf 1\na 2 9999999\n");
+    const char *simulation[] = {"--steps", "3000", "--seed", "4", "--p-malloc", "0.5", NULL};
+    const char *replay[] = {"--trace", trace, "--heap-bytes", "4096", NULL};
+    for (int i = 0; i < 5; i++) {
+        record_and_replay(policies[i], "8", simulation);
+        record_and_replay(policies[i], "16", replay);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_cli PATH-TO-HEAPVIZ\n");
+        return 1;
+    }
+    binary = argv[1];
+    if (!mkdtemp(directory) || !mkdtemp(captures))
+        return 1;
+    snprintf(stdout_path, sizeof stdout_path, "%s/stdout", captures);
+    snprintf(stderr_path, sizeof stderr_path, "%s/stderr", captures);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(bad_usage_exits_2_with_one_line, setup),
+        cmocka_unit_test_setup(help_and_version_exit_0, setup),
+        cmocka_unit_test_setup(at_step_past_the_end_exits_2, setup),
+        cmocka_unit_test_setup(bad_trace_exits_1_with_file_and_line, setup),
+        cmocka_unit_test_setup(unreadable_trace_exits_1, setup),
+        cmocka_unit_test_setup(request_larger_than_the_heap_is_a_failed_malloc, setup),
+        cmocka_unit_test_setup(unwritable_output_creates_nothing, setup),
+        cmocka_unit_test_setup(outputs_have_their_formats, setup),
+        cmocka_unit_test_setup(stats_json_is_one_line_with_the_keys_in_order, setup),
+        cmocka_unit_test_setup(compare_prints_a_json_array_matching_single_runs, setup),
+        cmocka_unit_test_setup(at_step_0_is_the_initial_heap, setup),
+        cmocka_unit_test_setup(recording_replays_identically_for_every_policy, setup),
+    };
+    int failures = cmocka_run_group_tests(tests, NULL, NULL);
+    remove_all();
+    rmdir(directory);
+    unlink(stdout_path);
+    unlink(stderr_path);
+    rmdir(captures);
+    return failures;
+}

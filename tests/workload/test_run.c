@@ -1,0 +1,430 @@
+/*
+ * test_run.c - runs: the replay rules of issue 4 section 2, compaction
+ * (in traces and by schedule), clones and copies, record -> replay giving
+ * the identical heap for every policy, and the scenario traces in
+ * assets/traces each showing its idea.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "trace.h"
+#include "workload_test_support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static Trace *parse(const char *text)
+{
+    char message[512];
+    Trace *trace = NULL;
+    if (!trace_parse(text, strlen(text), "test.rep", &trace, message, sizeof message))
+        fail_msg("%s", message);
+    return trace;
+}
+
+static Workload trace_workload(const Trace *trace)
+{
+    Workload workload = {WORKLOAD_TRACE, sim_default_params(), trace};
+    return workload;
+}
+
+static void defaults_of_the_two_workloads(void **state)
+{
+    (void)state;
+    Workload sim = simulation(0, 100, 25, 0.3);
+    Trace *trace = parse("0 1 2 1\na 0 1\nf 0\n");
+    Workload replay = trace_workload(trace);
+    assert_int_equal(workload_default_heap_bytes(&sim), 8192 * 4);
+    assert_int_equal(workload_default_heap_bytes(&replay), 20 * 1024 * 1024);
+    assert_int_equal(workload_base_steps(&sim), 100);
+    assert_int_equal(workload_base_steps(&replay), 2);
+    trace_destroy(trace);
+}
+
+static void free_of_an_empty_id_is_skipped(void **state)
+{
+    (void)state;
+    /* id 0 asks for more than the heap: the malloc fails, so the free is skipped. */
+    Trace *trace = parse("0 1 2 1\na 0 5000\nf 0\n");
+    Workload workload = trace_workload(trace);
+    Run *run = make_run(&workload, 1024, HEAP_FIRST_FIT);
+    StepReport report;
+    assert_true(run_step(run, &report));
+    assert_int_equal(report.error, HEAP_ERROR_OUT_OF_MEMORY);
+    assert_int_equal(run_id_payload(run, 0), 0);
+    assert_true(run_step(run, &report));
+    assert_true(report.skipped);
+    assert_int_equal(report.error, HEAP_OK);
+    assert_int_equal(report.event.kind, HEAP_EVENT_NONE);
+    const HeapStats *stats = heap_stats(run_heap(run));
+    assert_int_equal(stats->failed, 1);
+    assert_int_equal(stats->frees + stats->errors, 0);
+    assert_false(run_step(run, &report));
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
+static void realloc_of_an_empty_id_is_a_malloc(void **state)
+{
+    (void)state;
+    Trace *trace = parse("0 1 1 1\nr 0 40\n");
+    Workload workload = trace_workload(trace);
+    Run *run = make_run(&workload, 1024, HEAP_FIRST_FIT);
+    StepReport report;
+    assert_true(run_step(run, &report));
+    assert_int_equal(report.error, HEAP_OK);
+    assert_int_equal(report.event.kind, HEAP_EVENT_MALLOC);
+    assert_int_equal(run_id_payload(run, 0), 8);   /* b0 = 0, payload after the 8-byte header */
+    assert_int_equal(heap_stats(run_heap(run))->mallocs, 1);
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
+static void failed_realloc_keeps_the_old_block(void **state)
+{
+    (void)state;
+    Trace *trace = parse("0 1 3 1\na 0 40\nr 0 100000\nf 0\n");
+    Workload workload = trace_workload(trace);
+    Run *run = make_run(&workload, 1024, HEAP_BEST_FIT);
+    StepReport report;
+    assert_true(run_step(run, &report));
+    uint64_t payload = run_id_payload(run, 0);
+    assert_true(run_step(run, &report));
+    assert_int_equal(report.error, HEAP_ERROR_OUT_OF_MEMORY);
+    assert_int_equal(run_id_payload(run, 0), payload);
+    assert_int_equal(report.payload, payload);
+    assert_true(run_step(run, &report));
+    assert_int_equal(report.error, HEAP_OK);
+    assert_int_equal(heap_stats(run_heap(run))->used_blocks, 0);
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
+static void realloc_to_zero_frees_and_empties_the_id(void **state)
+{
+    (void)state;
+    Trace *trace = parse("0 1 3 1\na 0 40\nr 0 0\nf 0\n");
+    Workload workload = trace_workload(trace);
+    Run *run = make_run(&workload, 1024, HEAP_FIRST_FIT);
+    StepReport report;
+    run_step(run, &report);
+    run_step(run, &report);
+    assert_int_equal(run_id_payload(run, 0), 0);
+    assert_true(run_step(run, &report));
+    assert_true(report.skipped);
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
+static void compaction_in_a_trace_moves_the_id_map(void **state)
+{
+    (void)state;
+    Trace *trace = parse("0 4 7 1\na 0 40\na 1 40\na 2 40\na 3 40\nf 0\nf 2\nc\n");
+    Workload workload = trace_workload(trace);
+    Run *run = make_run(&workload, 1024, HEAP_FIRST_FIT);
+    run_to_end_checked(run);
+    /* 40 bytes -> 56-byte blocks: ids 1 and 3 slide to offsets 0 and 56. */
+    assert_int_equal(run_id_payload(run, 1), 8);
+    assert_int_equal(run_id_payload(run, 3), 64);
+    assert_int_equal(run_id_of_payload(run, 64), 3);
+    assert_int_equal(run_id_of_payload(run, 120), -1);
+    assert_int_equal(heap_stats(run_heap(run))->compactions, 1);
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
+static void scheduled_compactions_take_their_own_steps(void **state)
+{
+    (void)state;
+    static const uint64_t schedule[] = {3, 3, 5, 40};   /* 40 is past the end: ignored */
+    Trace *trace = parse("0 3 4 1\na 0 40\na 1 40\nf 0\na 2 10\n");
+    Workload workload = trace_workload(trace);
+    HeapConfig config = heap_default_config(1024);
+    Run *run = NULL;
+    assert_int_equal(run_create(&workload, &config, schedule, 4, &run), HEAP_OK);
+    assert_int_equal(run_total_steps(run), 6);
+    static const OpKind expected[] = {OP_MALLOC, OP_MALLOC, OP_COMPACT, OP_FREE, OP_COMPACT, OP_MALLOC};
+    StepReport report;
+    for (int i = 0; i < 6; i++) {
+        assert_true(run_step(run, &report));
+        assert_int_equal(report.step, i + 1);
+        assert_int_equal(report.op.kind, expected[i]);
+        assert_heap_consistent(run_heap(run));
+    }
+    assert_false(run_step(run, &report));
+    /* After the compaction at step 5, id 1 sits at the bottom; id 2 goes after it. */
+    assert_int_equal(run_id_payload(run, 1), 8);
+    assert_int_equal(run_id_payload(run, 2), 64);
+    run_set_compactions(run, NULL, 0);
+    assert_int_equal(run_total_steps(run), 4);
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
+static void clone_and_copy_continue_identically(void **state)
+{
+    (void)state;
+    Workload workload = simulation(5, 4000, 60, 0.45);
+    Run *run = make_run(&workload, 16384, HEAP_NEXT_FIT);
+    StepReport report;
+    for (int i = 0; i < 1500; i++)
+        run_step(run, &report);
+    Run *clone = run_clone(run);
+    Run *copy = make_run(&workload, 16384, HEAP_NEXT_FIT);
+    assert_non_null(clone);
+    assert_true(run_copy(copy, run));
+    assert_int_equal(run_position(copy), 1500);
+    run_to_end_checked(run);
+    run_to_end_checked(clone);
+    run_to_end_checked(copy);
+    assert_heaps_equal(run_heap(run), run_heap(clone));
+    assert_heaps_equal(run_heap(run), run_heap(copy));
+    for (uint32_t slot = 0; slot < 60; slot++)
+        assert_int_equal(run_id_payload(run, slot), run_id_payload(copy, slot));
+    /* Back in time: copy the clone's earlier state over a finished run. */
+    Run *early = make_run(&workload, 16384, HEAP_NEXT_FIT);
+    assert_true(run_copy(run, early));
+    assert_int_equal(run_position(run), 0);
+    assert_heaps_equal(run_heap(run), run_heap(early));
+    assert_true(run_memory_bytes(run) > heap_memory_bytes(run_heap(run)));
+    run_destroy(early);
+    run_destroy(run);
+    run_destroy(clone);
+    run_destroy(copy);
+}
+
+/* ---- record -> replay ------------------------------------------------------- */
+
+/* Plays `run` to the end, returning the ops as they would be recorded. */
+static Trace *record(Run *run, uint64_t heap_bytes)
+{
+    uint64_t total = run_total_steps(run);
+    Op *ops = calloc(total + 1, sizeof *ops);
+    uint32_t ids = 0, count = 0;
+    StepReport report;
+    while (run_step(run, &report)) {
+        ops[count++] = (Op){report.op.kind, report.record_id, report.op.bytes, 0};
+        if (report.op.kind != OP_COMPACT && report.record_id >= ids)
+            ids = report.record_id + 1;
+    }
+    Trace *trace = trace_create("recorded.rep", heap_bytes, ids, ops, count);
+    free(ops);
+    return trace;
+}
+
+/* Writes the trace to a file and reads it back, so replay goes through the parser. */
+static Trace *through_a_file(const Trace *trace)
+{
+    char directory[] = "/tmp/heapviz-run-XXXXXX";
+    char path[64], message[512];
+    assert_non_null(mkdtemp(directory));
+    snprintf(path, sizeof path, "%s/r.rep", directory);
+    OutputFile *file = output_file_open(path, message, sizeof message);
+    assert_non_null(file);
+    trace_write(file, trace);
+    assert_true(output_file_commit(file, message, sizeof message));
+    Trace *again = NULL;
+    if (!trace_load(path, &again, message, sizeof message))
+        fail_msg("%s", message);
+    unlink(path);
+    rmdir(directory);
+    return again;
+}
+
+static void replay_matches(const Workload *workload, const HeapConfig *config,
+                           const uint64_t *schedule, uint32_t schedule_count)
+{
+    Run *original = NULL;
+    assert_int_equal(run_create(workload, config, schedule, schedule_count, &original), HEAP_OK);
+    Trace *recorded = record(original, config->heap_bytes);
+    Trace *loaded = through_a_file(recorded);
+    Workload replay_workload = trace_workload(loaded);
+    Run *replay = NULL;
+    assert_int_equal(run_create(&replay_workload, config, NULL, 0, &replay), HEAP_OK);
+    run_to_end_checked(replay);
+    assert_heaps_equal(run_heap(original), run_heap(replay));
+    /* Recording the replay gives the same trace again. */
+    Run *second = NULL;
+    assert_int_equal(run_create(&replay_workload, config, NULL, 0, &second), HEAP_OK);
+    Trace *again = record(second, config->heap_bytes);
+    assert_int_equal(again->op_count, loaded->op_count);
+    for (uint32_t i = 0; i < again->op_count; i++) {
+        assert_int_equal(again->ops[i].kind, loaded->ops[i].kind);
+        assert_int_equal(again->ops[i].id, loaded->ops[i].id);
+        assert_int_equal(again->ops[i].bytes, loaded->ops[i].bytes);
+    }
+    run_destroy(second);
+    run_destroy(replay);
+    run_destroy(original);
+    trace_destroy(again);
+    trace_destroy(loaded);
+    trace_destroy(recorded);
+}
+
+static void recorded_simulation_replays_identically_for_every_policy(void **state)
+{
+    (void)state;
+    static const uint64_t schedule[] = {100, 700, 1500};
+    /* A small heap so that mallocs fail, and slots are malloc'ed again after failing. */
+    Workload workload = simulation(11, 3000, 50, 0.5);
+    workload.sim.max_request_pages = 200;
+    for (int policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
+        HeapConfig config = heap_default_config(8192);
+        config.policy = (HeapPolicy)policy;
+        replay_matches(&workload, &config, NULL, 0);
+        replay_matches(&workload, &config, schedule, 3);
+    }
+}
+
+static void recorded_trace_replay_replays_identically_for_every_policy(void **state)
+{
+    (void)state;
+    Trace *trace = parse("0 3 10\n1\na 0 300\na 1 5000\nf 1\nr 0 600\na 2 100\nc\nf 0\nf 0\nr 1 50\nf 2\n");
+    Workload workload = trace_workload(trace);
+    for (int policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
+        HeapConfig config = heap_default_config(2048);
+        config.policy = (HeapPolicy)policy;
+        config.alignment = 16;
+        replay_matches(&workload, &config, NULL, 0);
+    }
+    trace_destroy(trace);
+}
+
+/* ---- the scenario traces ------------------------------------------------------ */
+
+static Trace *scenario(const char *name)
+{
+    const char *source = getenv("HEAPVIZ_SOURCE_DIR");
+    char path[1024], message[1024];
+    assert_non_null(source);
+    snprintf(path, sizeof path, "%s/assets/traces/%s", source, name);
+    Trace *trace = NULL;
+    if (!trace_load(path, &trace, message, sizeof message))
+        fail_msg("%s", message);
+    return trace;
+}
+
+/* The statistics after replaying a scenario on the default 20 MiB heap. */
+static HeapStats replay_scenario(const Trace *trace, HeapPolicy policy)
+{
+    Workload workload = trace_workload(trace);
+    Run *run = make_run(&workload, workload_default_heap_bytes(&workload), policy);
+    run_to_end_checked(run);
+    HeapStats stats = *heap_stats(run_heap(run));
+    run_destroy(run);
+    return stats;
+}
+
+static void best_beats_first_scenario(void **state)
+{
+    (void)state;
+    Trace *trace = scenario("best-beats-first.rep");
+    assert_int_equal(replay_scenario(trace, HEAP_FIRST_FIT).failed_fragmented, 1);
+    assert_int_equal(replay_scenario(trace, HEAP_BEST_FIT).failed, 0);
+    trace_destroy(trace);
+}
+
+static void first_beats_best_scenario(void **state)
+{
+    (void)state;
+    Trace *trace = scenario("first-beats-best.rep");
+    assert_int_equal(replay_scenario(trace, HEAP_FIRST_FIT).failed, 0);
+    assert_int_equal(replay_scenario(trace, HEAP_BEST_FIT).failed_fragmented, 1);
+    trace_destroy(trace);
+}
+
+static void coalescing_scenario(void **state)
+{
+    (void)state;
+    Trace *trace = scenario("coalescing.rep");
+    Workload workload = trace_workload(trace);
+    Run *run = make_run(&workload, workload_default_heap_bytes(&workload), HEAP_FIRST_FIT);
+    StepReport report;
+    bool merged_both = false;
+    while (run_step(run, &report))
+        merged_both = merged_both || (report.event.coalesced_previous && report.event.coalesced_next);
+    const HeapStats *stats = heap_stats(run_heap(run));
+    assert_true(merged_both);
+    assert_int_equal(stats->failed_fragmented, 1);   /* 8 MiB free in two 4 MiB holes */
+    assert_int_equal(stats->mallocs, 6);             /* ... then fits once they merge */
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
+static void next_fit_rover_scenario(void **state)
+{
+    (void)state;
+    Trace *trace = scenario("next-fit-rover.rep");
+    Workload workload = trace_workload(trace);
+    Run *first = make_run(&workload, workload_default_heap_bytes(&workload), HEAP_FIRST_FIT);
+    Run *next = make_run(&workload, workload_default_heap_bytes(&workload), HEAP_NEXT_FIT);
+    run_to_end_checked(first);
+    run_to_end_checked(next);
+    const uint64_t mib = 1 << 20;
+    /* First fit fills the low hole at once; next fit goes on from its rover,
+     * then wraps around to the hole for the last request. */
+    assert_int_equal(run_id_payload(first, 5), 2 * mib + 8);
+    assert_int_equal(run_id_payload(next, 5), 10 * mib + 8);
+    assert_int_equal(run_id_payload(next, 7), 12 * mib + 8);
+    assert_int_equal(run_id_payload(next, 8), 2 * mib + 8);
+    run_destroy(first);
+    run_destroy(next);
+    trace_destroy(trace);
+}
+
+static void bump_dead_scenario(void **state)
+{
+    (void)state;
+    Trace *trace = scenario("bump-dead.rep");
+    HeapStats bump = replay_scenario(trace, HEAP_BUMP);
+    assert_int_equal(bump.failed_fragmented, 1);
+    assert_true(bump.dead_bytes * 10 >= bump.heap_bytes * 8);   /* 80% of the heap is dead */
+    assert_int_equal(replay_scenario(trace, HEAP_FIRST_FIT).failed, 0);
+    trace_destroy(trace);
+}
+
+static void lisp_seed_scenario(void **state)
+{
+    (void)state;
+    Trace *trace = scenario("lisp-seed.rep");
+    static const uint64_t sizes[] = {1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 800, 1600, 2400};
+    assert_int_equal(trace->op_count, 15);
+    for (int i = 0; i < 13; i++)
+        assert_int_equal(trace->ops[i].bytes, sizes[i]);
+    assert_int_equal(trace->ops[13].kind, OP_FREE);
+    assert_int_equal(trace->ops[14].bytes, 40000);
+    HeapStats stats = replay_scenario(trace, HEAP_FIRST_FIT);
+    assert_int_equal(stats.mallocs, 14);
+    assert_int_equal(stats.frees, 1);
+    assert_int_equal(stats.failed, 0);
+    trace_destroy(trace);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_of_the_two_workloads),
+        cmocka_unit_test(free_of_an_empty_id_is_skipped),
+        cmocka_unit_test(realloc_of_an_empty_id_is_a_malloc),
+        cmocka_unit_test(failed_realloc_keeps_the_old_block),
+        cmocka_unit_test(realloc_to_zero_frees_and_empties_the_id),
+        cmocka_unit_test(compaction_in_a_trace_moves_the_id_map),
+        cmocka_unit_test(scheduled_compactions_take_their_own_steps),
+        cmocka_unit_test(clone_and_copy_continue_identically),
+        cmocka_unit_test(recorded_simulation_replays_identically_for_every_policy),
+        cmocka_unit_test(recorded_trace_replay_replays_identically_for_every_policy),
+        cmocka_unit_test(best_beats_first_scenario),
+        cmocka_unit_test(first_beats_best_scenario),
+        cmocka_unit_test(coalescing_scenario),
+        cmocka_unit_test(next_fit_rover_scenario),
+        cmocka_unit_test(bump_dead_scenario),
+        cmocka_unit_test(lisp_seed_scenario),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

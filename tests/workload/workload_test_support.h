@@ -1,0 +1,26 @@
+/*
+ * workload_test_support.h - helpers shared by the workload suites: comparing
+ * two heaps block by block and statistic by statistic, and building runs.
+ */
+#ifndef HEAPVIZ_WORKLOAD_TEST_SUPPORT_H
+#define HEAPVIZ_WORKLOAD_TEST_SUPPORT_H
+
+#include "workload.h"
+#include <stdbool.h>
+
+/* Asserts (cmocka) that two heaps have equal statistics and block lists. */
+void assert_heaps_equal(const Heap *a, const Heap *b);
+
+/* Asserts that the heap passes every invariant check. */
+void assert_heap_consistent(const Heap *heap);
+
+/* Creates a run (asserting success) on a heap of `heap_bytes` with `policy`. */
+Run *make_run(const Workload *workload, uint64_t heap_bytes, HeapPolicy policy);
+
+/* Steps a run to its end, checking the heap after every step. */
+void run_to_end_checked(Run *run);
+
+/* The simulation workload with the defaults changed by the arguments. */
+Workload simulation(uint64_t seed, uint64_t steps, uint64_t slots, double p_malloc);
+
+#endif

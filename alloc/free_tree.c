@@ -3,8 +3,9 @@
  *
  * Inserts go in as leaves and rotate up while their priority beats their
  * parent's; removals rotate a node down until it is a leaf, then cut it off.
- * After either, the max sizes are recomputed on the way to the root, stopping
- * as soon as one does not change (nothing above it can change either).
+ * After a change, each node tells its parent its new subtree maximum, going
+ * up only while that changes something (nothing above can change otherwise).
+ * Nodes are cache-line aligned, so every step up or down reads one line.
  */
 #include "free_tree.h"
 
@@ -21,23 +22,30 @@ static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
     return m > c ? m : c;
 }
 
-/* Recomputes a node's max_size from its own size and its children's. */
-static void pull(FreeTree *tree, uint32_t index)
+/* The largest size in the subtree rooted at `index` (0 for none). */
+static uint64_t subtree_max(const FreeTree *tree, uint32_t index)
 {
-    FreeTreeNode *node = &tree->nodes[index];
-    node->max_size = max3(node->size, tree->nodes[node->left].max_size,
-                          tree->nodes[node->right].max_size);
+    const FreeTreeNode *node = &tree->nodes[index];
+    return index == NONE ? 0 : max3(node->size, node->left_max, node->right_max);
 }
 
-/* Recomputes max sizes from `index` up, stopping where nothing changes. */
-static void pull_up(FreeTree *tree, uint32_t index)
+/* The field of `parent` that holds the subtree maximum of its child `child`. */
+static uint64_t *child_max_field(FreeTree *tree, uint32_t parent, uint32_t child)
 {
-    while (index != NONE) {
-        uint64_t before = tree->nodes[index].max_size;
-        pull(tree, index);
-        if (tree->nodes[index].max_size == before)
+    FreeTreeNode *node = &tree->nodes[parent];
+    return node->left == child ? &node->left_max : &node->right_max;
+}
+
+/* Passes `index`'s subtree maximum up the tree while it changes anything. */
+static void propagate(FreeTree *tree, uint32_t index)
+{
+    for (uint32_t parent = tree->nodes[index].parent; parent != NONE;
+         index = parent, parent = tree->nodes[index].parent) {
+        uint64_t *field = child_max_field(tree, parent, index);
+        uint64_t updated = subtree_max(tree, index);
+        if (*field == updated)
             return;
-        index = tree->nodes[index].parent;
+        *field = updated;
     }
 }
 
@@ -56,10 +64,16 @@ static uint32_t next_priority(FreeTree *tree)
     return (uint32_t)(x >> 32);
 }
 
+/* A cache-line aligned array of `count` nodes, or NULL. */
+static FreeTreeNode *allocate_nodes(uint64_t count)
+{
+    return aligned_alloc(_Alignof(FreeTreeNode), (size_t)count * sizeof(FreeTreeNode));
+}
+
 bool free_tree_init(FreeTree *tree)
 {
     memset(tree, 0, sizeof *tree);
-    tree->nodes = calloc(FREE_TREE_MIN_CAPACITY, sizeof *tree->nodes);
+    tree->nodes = allocate_nodes(FREE_TREE_MIN_CAPACITY);
     if (!tree->nodes)
         return false;
     tree->capacity = FREE_TREE_MIN_CAPACITY;
@@ -76,7 +90,7 @@ void free_tree_release(FreeTree *tree)
 bool free_tree_copy(FreeTree *target, const FreeTree *source)
 {
     if (target->capacity != source->capacity) {
-        FreeTreeNode *nodes = malloc((size_t)source->capacity * sizeof *nodes);
+        FreeTreeNode *nodes = allocate_nodes(source->capacity);
         if (!nodes)
             return false;
         free(target->nodes);
@@ -109,9 +123,11 @@ bool free_tree_reserve(FreeTree *tree, uint32_t extra)
         capacity *= 2;
     if (capacity > UINT32_MAX)
         return false;
-    FreeTreeNode *nodes = realloc(tree->nodes, (size_t)capacity * sizeof *nodes);
+    FreeTreeNode *nodes = allocate_nodes(capacity);
     if (!nodes)
         return false;
+    memcpy(nodes, tree->nodes, (size_t)tree->high_mark * sizeof *nodes);
+    free(tree->nodes);
     tree->nodes = nodes;
     tree->capacity = (uint32_t)capacity;
     return true;
@@ -140,28 +156,32 @@ static void relink(FreeTree *tree, uint32_t parent, uint32_t old_child, uint32_t
         tree->nodes[new_child].parent = parent;
 }
 
-/* Rotates `index` above its parent, keeping the order and the max sizes. */
+/* Rotates `index` above its parent. The subtree the two hand over changes
+ * sides, and its maximum moves with it; the grandparent's view is unchanged. */
 static void rotate_up(FreeTree *tree, uint32_t index)
 {
     FreeTreeNode *node = &tree->nodes[index];
     uint32_t parent = node->parent;
     FreeTreeNode *above = &tree->nodes[parent];
     uint32_t grandparent = above->parent;
+    uint32_t handed_over;
     if (above->left == index) {
-        above->left = node->right;
-        if (node->right != NONE)
-            tree->nodes[node->right].parent = parent;
+        handed_over = node->right;
+        above->left = handed_over;
+        above->left_max = node->right_max;
         node->right = parent;
+        node->right_max = subtree_max(tree, parent);
     } else {
-        above->right = node->left;
-        if (node->left != NONE)
-            tree->nodes[node->left].parent = parent;
+        handed_over = node->left;
+        above->right = handed_over;
+        above->right_max = node->left_max;
         node->left = parent;
+        node->left_max = subtree_max(tree, parent);
     }
+    if (handed_over != NONE)
+        tree->nodes[handed_over].parent = parent;
     above->parent = index;
     relink(tree, grandparent, parent, index);
-    pull(tree, parent);
-    pull(tree, index);
 }
 
 uint32_t free_tree_insert(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t size)
@@ -173,18 +193,17 @@ uint32_t free_tree_insert(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint6
         at = less(&tree->nodes[at], key, tiebreak) ? tree->nodes[at].right : tree->nodes[at].left;
     }
     tree->nodes[index] = (FreeTreeNode){ .key = key, .tiebreak = tiebreak, .size = size,
-                                         .max_size = size, .parent = parent,
-                                         .priority = next_priority(tree) };
+                                         .parent = parent, .priority = next_priority(tree) };
     if (parent == NONE)
         tree->root = index;
     else if (less(&tree->nodes[parent], key, tiebreak))
         tree->nodes[parent].right = index;
     else
         tree->nodes[parent].left = index;
+    propagate(tree, index);
     while (tree->nodes[index].parent != NONE &&
            tree->nodes[index].priority > tree->nodes[tree->nodes[index].parent].priority)
         rotate_up(tree, index);
-    pull_up(tree, tree->nodes[index].parent);
     tree->count++;
     return index;
 }
@@ -202,21 +221,21 @@ void free_tree_remove(FreeTree *tree, uint32_t index)
         rotate_up(tree, child);
     }
     uint32_t parent = tree->nodes[index].parent;
+    if (parent != NONE) {
+        *child_max_field(tree, parent, index) = 0;
+        propagate(tree, parent);
+    }
     relink(tree, parent, index, NONE);
     tree->nodes[index] = (FreeTreeNode){ .left = tree->free_list };
     tree->free_list = index;
     tree->count--;
-    pull_up(tree, parent);
 }
 
 void free_tree_update(FreeTree *tree, uint32_t index, uint64_t key, uint64_t size)
 {
     tree->nodes[index].key = key;
     tree->nodes[index].size = size;
-    uint64_t before = tree->nodes[index].max_size;
-    pull(tree, index);
-    if (tree->nodes[index].max_size != before)
-        pull_up(tree, tree->nodes[index].parent);
+    propagate(tree, index);
 }
 
 uint32_t free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak)
@@ -262,11 +281,11 @@ uint32_t free_tree_lower_bound(const FreeTree *tree, uint64_t key, uint64_t tieb
 /* The leftmost node of the subtree at `at` with size >= size. */
 static uint32_t first_fit_below(const FreeTree *tree, uint32_t at, uint64_t size)
 {
-    if (at == NONE || tree->nodes[at].max_size < size)
+    if (at == NONE || subtree_max(tree, at) < size)
         return NONE;
     for (;;) {
         const FreeTreeNode *node = &tree->nodes[at];
-        if (node->left != NONE && tree->nodes[node->left].max_size >= size)
+        if (node->left != NONE && node->left_max >= size)
             at = node->left;
         else if (node->size >= size)
             return at;
@@ -285,7 +304,7 @@ uint32_t free_tree_first_fit(const FreeTree *tree, uint64_t size)
 static uint32_t first_fit_from_below(const FreeTree *tree, uint32_t at, uint64_t from,
                                      uint64_t size)
 {
-    if (at == NONE || tree->nodes[at].max_size < size)
+    if (at == NONE || subtree_max(tree, at) < size)
         return NONE;
     const FreeTreeNode *node = &tree->nodes[at];
     if (node->key < from)
@@ -305,7 +324,7 @@ uint32_t free_tree_first_fit_from(const FreeTree *tree, uint64_t from, uint64_t 
 
 uint64_t free_tree_largest(const FreeTree *tree)
 {
-    return tree->nodes[tree->root].max_size;
+    return subtree_max(tree, tree->root);
 }
 
 uint32_t free_tree_first(const FreeTree *tree)
@@ -345,14 +364,14 @@ static uint64_t node_problems(const FreeTree *tree, uint32_t at)
         problems += child->parent != at;
         problems += child->priority > node->priority;
     }
-    problems += node->max_size != max3(node->size, tree->nodes[node->left].max_size,
-                                       tree->nodes[node->right].max_size);
+    problems += node->left_max != subtree_max(tree, node->left);
+    problems += node->right_max != subtree_max(tree, node->right);
     return problems;
 }
 
 uint64_t free_tree_problems(const FreeTree *tree)
 {
-    uint64_t problems = tree->nodes[0].max_size != 0;
+    uint64_t problems = tree->nodes[0].size != 0;
     problems += tree->root != NONE && tree->nodes[tree->root].parent != NONE;
     uint32_t seen = 0;
     const FreeTreeNode *previous = NULL;

@@ -3,8 +3,9 @@
  *
  * A treap: a binary search tree on (key, tiebreak) that is also a max-heap on
  * random priorities, so its depth is O(log n) with high probability. Every
- * node also keeps the largest block size in its subtree, which turns "the
- * lowest address with size >= s" into one walk down the tree.
+ * node also keeps the largest block size in each child's subtree, which turns
+ * "the lowest address with size >= s" into one walk down the tree that reads
+ * one node (one 64-byte cache line) per level.
  *
  * A heap keeps two of them: by address (key = offset, tiebreak = 0) for first
  * fit, next fit and worst fit, and by size (key = size, tiebreak = offset) for
@@ -19,13 +20,14 @@
 #define FREE_TREE_NONE 0u
 
 typedef struct {
-    uint64_t key;                /* offset (address tree) or size (size tree) */
+    _Alignas(64) uint64_t key;   /* offset (address tree) or size (size tree) */
     uint64_t tiebreak;           /* 0 (address tree) or offset (size tree) */
     uint64_t size;               /* block size, bytes */
-    uint64_t max_size;           /* largest size in this subtree, bytes */
+    uint64_t left_max;           /* largest size in the left subtree, 0 if none */
+    uint64_t right_max;          /* largest size in the right subtree, 0 if none */
     uint32_t left, right, parent;
     uint32_t priority;
-} FreeTreeNode;
+} FreeTreeNode;                  /* exactly one cache line */
 
 typedef struct {
     FreeTreeNode *nodes;         /* nodes[0] is the all-zero "none" node */

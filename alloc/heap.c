@@ -24,12 +24,16 @@
  *     minimum block; header == footer;
  *  2. no two free blocks are adjacent (outside bump, which has at most one
  *     free block: the top one, starting at the heap pointer);
- *  3. the address tree holds exactly the free blocks, each free block's
- *     payload names its node; best fit's size tree holds the same blocks;
+ *  3. the free index holds exactly the free blocks, and each free block's
+ *     payload names its node;
  *  4. the live map holds exactly the used and dead blocks' payloads;
  *  5. every statistic equals a recount; the rover lies in [b0, end).
  *
- * Cost: every placement is one or two walks down a treap, O(log free blocks);
+ * The free index is one treap: by address for first, next and worst fit and
+ * bump, by (size, address) for best fit; either way each node also knows the
+ * largest size below it, so largest_free is the root's answer.
+ *
+ * Cost: every placement is one or two walks down the treap, O(log free blocks);
  * frees find their neighbours through the boundary tags in O(1), then update
  * the tree in O(log n); statistics are kept incrementally, so reading them is
  * O(1). A call that fails changes nothing but the failed/errors counter.
@@ -50,11 +54,6 @@ static uint64_t align_up(uint64_t value, uint64_t alignment)
 static bool is_bump(const Heap *heap)
 {
     return heap->config.policy == HEAP_BUMP;
-}
-
-static bool keeps_size_tree(const Heap *heap)
-{
-    return heap->config.policy == HEAP_BEST_FIT;
 }
 
 /* ---- names ------------------------------------------------------------- */
@@ -137,7 +136,7 @@ bool heap_request_size(const Heap *heap, uint64_t n, uint64_t *asize)
 static void refresh_stats(Heap *heap)
 {
     HeapStats *s = &heap->stats;
-    s->largest_free = free_tree_largest(&heap->by_address);
+    s->largest_free = free_tree_largest(&heap->free_index);
     uint64_t spare = s->free_bytes + s->dead_bytes;
     s->external_fragmentation =
         spare ? 100.0 * (1.0 - (double)s->largest_free / (double)spare) : 0.0;
@@ -190,10 +189,9 @@ static uint64_t block_size(const Heap *heap, uint64_t offset)
 
 static void index_insert(Heap *heap, uint64_t offset, uint64_t size)
 {
-    uint32_t node = free_tree_insert(&heap->by_address, offset, 0, size);
-    set_free_block_node(heap, offset, node);
-    if (keeps_size_tree(heap))
-        free_tree_insert(&heap->by_size, size, offset, size);
+    uint64_t key, tiebreak;
+    index_key(heap, offset, size, &key, &tiebreak);
+    set_free_block_node(heap, offset, free_tree_insert(&heap->free_index, key, tiebreak, size));
 }
 
 /* Records a new free block [offset, offset + size). */
@@ -208,28 +206,28 @@ static void free_block_add(Heap *heap, uint64_t offset, uint64_t size)
 /* Forgets the free block at `offset` (it is about to be used or merged). */
 static void free_block_remove(Heap *heap, uint64_t offset)
 {
-    uint64_t size = block_size(heap, offset);
-    free_tree_remove(&heap->by_address, free_block_node(heap, offset));
-    if (keeps_size_tree(heap))
-        free_tree_remove(&heap->by_size, free_tree_find(&heap->by_size, size, offset));
+    free_tree_remove(&heap->free_index, free_block_node(heap, offset));
     heap->stats.free_blocks--;
-    heap->stats.free_bytes -= size;
+    heap->stats.free_bytes -= block_size(heap, offset);
 }
 
 /* Moves and/or resizes the free block at `offset` to [new_offset, +new_size).
- * The caller guarantees no other free block lies between the two offsets. */
+ * The caller guarantees no other free block lies between the two offsets, so
+ * an address-ordered index keeps the node in place; a size-ordered one
+ * re-files it. */
 static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t new_offset,
                                uint64_t new_size)
 {
     uint64_t size = block_size(heap, offset);
     uint32_t node = free_block_node(heap, offset);
-    free_tree_update(&heap->by_address, node, new_offset, new_size);
-    if (keeps_size_tree(heap)) {
-        free_tree_remove(&heap->by_size, free_tree_find(&heap->by_size, size, offset));
-        free_tree_insert(&heap->by_size, new_size, new_offset, new_size);
-    }
     write_tags(heap, new_offset, new_size, 0);
-    set_free_block_node(heap, new_offset, node);
+    if (index_is_by_size(heap)) {
+        free_tree_remove(&heap->free_index, node);
+        index_insert(heap, new_offset, new_size);
+    } else {
+        free_tree_update(&heap->free_index, node, new_offset, new_size);
+        set_free_block_node(heap, new_offset, node);
+    }
     heap->stats.free_bytes += new_size - size;
 }
 
@@ -319,9 +317,9 @@ static uint64_t node_offset(const FreeTree *tree, uint32_t node)
 /* Next fit's start: the free block containing the rover, else the rover. */
 static uint64_t next_fit_start(const Heap *heap)
 {
-    uint32_t below = free_tree_floor(&heap->by_address, heap->rover);
+    uint32_t below = free_tree_floor(&heap->free_index, heap->rover);
     if (below != FREE_TREE_NONE) {
-        const FreeTreeNode *node = &heap->by_address.nodes[below];
+        const FreeTreeNode *node = &heap->free_index.nodes[below];
         if (node->key + node->size > heap->rover)
             return node->key;
     }
@@ -331,7 +329,7 @@ static uint64_t next_fit_start(const Heap *heap)
 /* The free block the policy picks for asize; false if none fits. */
 static bool find_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    const FreeTree *tree = &heap->by_address;
+    const FreeTree *tree = &heap->free_index;
     uint32_t node = FREE_TREE_NONE;
     switch (heap->config.policy) {
     case HEAP_FIRST_FIT:
@@ -347,9 +345,9 @@ static bool find_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
             node = free_tree_first_fit(tree, free_tree_largest(tree));
         break;
     case HEAP_BEST_FIT:
-        node = free_tree_lower_bound(&heap->by_size, asize, 0);
+        node = free_tree_lower_bound(tree, asize, 0);
         if (node != FREE_TREE_NONE) {
-            *offset = heap->by_size.nodes[node].tiebreak;
+            *offset = tree->nodes[node].tiebreak;
             return true;
         }
         return false;
@@ -403,7 +401,7 @@ static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
     heap->event.error = HEAP_ERROR_OUT_OF_MEMORY;
     heap->event.asize = asize_known ? asize : 0;
     heap->event.free_bytes = spare;
-    heap->event.largest_free = free_tree_largest(&heap->by_address);
+    heap->event.largest_free = free_tree_largest(&heap->free_index);
     heap->event.fragmented = fragmented;
     refresh_stats(heap);
     return HEAP_ERROR_OUT_OF_MEMORY;
@@ -413,8 +411,7 @@ static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
  * change, so a host allocation failure cannot leave a half-done call. */
 static bool reserve_for_call(Heap *heap)
 {
-    return block_map_reserve(&heap->live, 2) && free_tree_reserve(&heap->by_address, 2) &&
-           (!keeps_size_tree(heap) || free_tree_reserve(&heap->by_size, 2));
+    return block_map_reserve(&heap->live, 2) && free_tree_reserve(&heap->free_index, 2);
 }
 
 /* ---- lifetime ----------------------------------------------------------- */
@@ -422,8 +419,7 @@ static bool reserve_for_call(Heap *heap)
 static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns, Heap **out)
 {
     Heap *heap = calloc(1, sizeof *heap);
-    if (!heap || !block_map_init(&heap->live) || !free_tree_init(&heap->by_address) ||
-        !free_tree_init(&heap->by_size)) {
+    if (!heap || !block_map_init(&heap->live) || !free_tree_init(&heap->free_index)) {
         heap_destroy(heap);
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
@@ -473,8 +469,7 @@ void heap_destroy(Heap *heap)
     if (heap->owns_arena)
         free(heap->arena);
     block_map_release(&heap->live);
-    free_tree_release(&heap->by_address);
-    free_tree_release(&heap->by_size);
+    free_tree_release(&heap->free_index);
     free(heap);
 }
 
@@ -489,8 +484,7 @@ HeapError heap_copy(Heap *target, const Heap *source)
     if (!same_config(&target->config, &source->config))
         return HEAP_ERROR_INVALID_CONFIG;
     if (!block_map_copy(&target->live, &source->live) ||
-        !free_tree_copy(&target->by_address, &source->by_address) ||
-        !free_tree_copy(&target->by_size, &source->by_size))
+        !free_tree_copy(&target->free_index, &source->free_index))
         return HEAP_ERROR_OUT_OF_MEMORY;
     memcpy(target->arena, source->arena, source->config.heap_bytes);
     target->rover = source->rover;
@@ -512,6 +506,22 @@ HeapError heap_clone(const Heap *heap, Heap **out)
 
 /* ---- malloc, free, realloc ---------------------------------------------- */
 
+/* True if a free block starts exactly at `offset`. The header there is only
+ * a hint (a payload could imitate one); the index has the last word. */
+static bool is_indexed_free_block(const Heap *heap, uint64_t offset)
+{
+    if (offset < heap->region_start || offset >= heap->region_end ||
+        heap->region_end - offset < heap->min_block)
+        return false;
+    uint64_t word = tag_read(heap, offset);
+    if (tag_flags(word) != 0)
+        return false;
+    uint64_t key, tiebreak;
+    index_key(heap, offset, tag_size(word), &key, &tiebreak);
+    uint32_t node = free_tree_find(&heap->free_index, key, tiebreak);
+    return node != FREE_TREE_NONE && heap->free_index.nodes[node].size == tag_size(word);
+}
+
 /* Checks that `payload` is a live block; classifies it if not. */
 static HeapError check_live(const Heap *heap, uint64_t payload)
 {
@@ -520,10 +530,8 @@ static HeapError check_live(const Heap *heap, uint64_t payload)
     const uint64_t *value = block_map_find(&heap->live, payload);
     if (value)
         return (*value & BLOCK_MAP_DEAD) ? HEAP_ERROR_DOUBLE_FREE : HEAP_OK;
-    uint64_t offset = payload - HEAP_TAG_BYTES;
-    if (free_tree_find(&heap->by_address, offset, 0) != FREE_TREE_NONE)
-        return HEAP_ERROR_DOUBLE_FREE;
-    return HEAP_ERROR_INVALID_POINTER;
+    return is_indexed_free_block(heap, payload - HEAP_TAG_BYTES) ? HEAP_ERROR_DOUBLE_FREE
+                                                                 : HEAP_ERROR_INVALID_POINTER;
 }
 
 static HeapError reject(Heap *heap, HeapError error)
@@ -736,8 +744,7 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
         }
         offset += size;
     }
-    free_tree_clear(&heap->by_address);
-    free_tree_clear(&heap->by_size);
+    free_tree_clear(&heap->free_index);
     HeapStats *s = &heap->stats;
     s->free_blocks = s->free_bytes = s->dead_blocks = s->dead_bytes = 0;
     if (cursor < heap->region_end)
@@ -811,5 +818,5 @@ uint64_t heap_memory_bytes(const Heap *heap)
 {
     return sizeof *heap + heap->config.heap_bytes +
            heap->live.capacity * sizeof(BlockMapSlot) +
-           ((uint64_t)heap->by_address.capacity + heap->by_size.capacity) * sizeof(FreeTreeNode);
+           (uint64_t)heap->free_index.capacity * sizeof(FreeTreeNode);
 }

@@ -26,13 +26,12 @@ static void note(Checker *checker, HeapCheckFlag flag, uint64_t offset)
 
 static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
 {
-    const FreeTree *tree = &heap->by_address;
+    const FreeTree *tree = &heap->free_index;
     uint32_t node = free_block_node(heap, offset);
-    if (node == FREE_TREE_NONE || node >= tree->high_mark || tree->nodes[node].key != offset ||
-        tree->nodes[node].size != size)
-        note(checker, HEAP_CHECK_INDEX, offset);
-    if (heap->config.policy == HEAP_BEST_FIT &&
-        free_tree_find(&heap->by_size, size, offset) == FREE_TREE_NONE)
+    uint64_t key, tiebreak;
+    index_key(heap, offset, size, &key, &tiebreak);
+    if (node == FREE_TREE_NONE || node >= tree->high_mark || tree->nodes[node].key != key ||
+        tree->nodes[node].tiebreak != tiebreak || tree->nodes[node].size != size)
         note(checker, HEAP_CHECK_INDEX, offset);
     if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
@@ -119,10 +118,7 @@ static void walk_blocks(Checker *checker, const Heap *heap)
 static void check_indexes(Checker *checker, const Heap *heap)
 {
     const HeapStats *r = &checker->recount;
-    if (heap->by_address.count != r->free_blocks || free_tree_problems(&heap->by_address))
-        note(checker, HEAP_CHECK_INDEX, heap->region_start);
-    if (heap->config.policy == HEAP_BEST_FIT &&
-        (heap->by_size.count != r->free_blocks || free_tree_problems(&heap->by_size)))
+    if (heap->free_index.count != r->free_blocks || free_tree_problems(&heap->free_index))
         note(checker, HEAP_CHECK_INDEX, heap->region_start);
     if (heap->live.count != r->used_blocks + r->dead_blocks)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);

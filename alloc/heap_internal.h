@@ -9,6 +9,8 @@
 #include "free_tree.h"
 #include "heap.h"
 
+#include <string.h>
+
 #define TAG_FLAGS ((uint64_t)(HEAP_TAG_ALLOCATED | HEAP_TAG_DEAD))
 
 struct Heap {
@@ -23,25 +25,62 @@ struct Heap {
     HeapStats stats;             /* kept exact after every call */
     HeapEvent event;             /* what the last call did */
     BlockMap live;               /* payload -> requested (| dead) of used and dead blocks */
-    FreeTree by_address;         /* every free block, keyed by offset */
-    FreeTree by_size;            /* best fit only: free blocks keyed by (size, offset) */
+    FreeTree free_index;         /* every free block: by (offset, 0), or for best fit
+                                    by (size, offset); see index_key */
 };
 
-/* A tag word: little-endian 64-bit, so the arena reads the same everywhere. */
+/* Best fit orders its free blocks by size; every other policy by address. */
+static inline bool index_is_by_size(const Heap *heap)
+{
+    return heap->config.policy == HEAP_BEST_FIT;
+}
+
+/* Where a free block [offset, +size) sits in heap->free_index. */
+static inline void index_key(const Heap *heap, uint64_t offset, uint64_t size, uint64_t *key,
+                             uint64_t *tiebreak)
+{
+    *key = index_is_by_size(heap) ? size : offset;
+    *tiebreak = index_is_by_size(heap) ? offset : 0;
+}
+
+/* Tag words and node indexes are stored little-endian, so the arena reads the
+ * same on every machine; on little-endian hosts that is a plain copy. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HEAP_HOST_IS_LITTLE_ENDIAN 1
+#else
+#define HEAP_HOST_IS_LITTLE_ENDIAN 0
+#endif
+
+static inline uint64_t load_le(const uint8_t *bytes, int width)
+{
+    uint64_t value = 0;
+    if (HEAP_HOST_IS_LITTLE_ENDIAN) {
+        memcpy(&value, bytes, (size_t)width);
+        return value;
+    }
+    for (int i = width - 1; i >= 0; i--)
+        value = (value << 8) | bytes[i];
+    return value;
+}
+
+static inline void store_le(uint8_t *bytes, uint64_t value, int width)
+{
+    if (HEAP_HOST_IS_LITTLE_ENDIAN) {
+        memcpy(bytes, &value, (size_t)width);
+        return;
+    }
+    for (int i = 0; i < width; i++)
+        bytes[i] = (uint8_t)(value >> (8 * i));
+}
+
 static inline uint64_t tag_read(const Heap *heap, uint64_t offset)
 {
-    const uint8_t *bytes = heap->arena + offset;
-    uint64_t word = 0;
-    for (int i = 7; i >= 0; i--)
-        word = (word << 8) | bytes[i];
-    return word;
+    return load_le(heap->arena + offset, 8);
 }
 
 static inline void tag_write(Heap *heap, uint64_t offset, uint64_t word)
 {
-    uint8_t *bytes = heap->arena + offset;
-    for (int i = 0; i < 8; i++)
-        bytes[i] = (uint8_t)(word >> (8 * i));
+    store_le(heap->arena + offset, word, 8);
 }
 
 static inline uint64_t tag_size(uint64_t word)
@@ -54,20 +93,16 @@ static inline uint64_t tag_flags(uint64_t word)
     return word & TAG_FLAGS;
 }
 
-/* A free block's payload holds its node index in the address tree
+/* A free block's payload holds its node index in the free index
  * (4 bytes, little-endian): every block has at least 4 payload bytes. */
 static inline uint32_t free_block_node(const Heap *heap, uint64_t offset)
 {
-    const uint8_t *bytes = heap->arena + offset + HEAP_TAG_BYTES;
-    return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
-           (uint32_t)bytes[3] << 24;
+    return (uint32_t)load_le(heap->arena + offset + HEAP_TAG_BYTES, 4);
 }
 
 static inline void set_free_block_node(Heap *heap, uint64_t offset, uint32_t node)
 {
-    uint8_t *bytes = heap->arena + offset + HEAP_TAG_BYTES;
-    for (int i = 0; i < 4; i++)
-        bytes[i] = (uint8_t)(node >> (8 * i));
+    store_le(heap->arena + offset + HEAP_TAG_BYTES, node, 4);
 }
 
 #endif

@@ -10,6 +10,7 @@
  * operations.
  */
 #include "runner.h"
+#include "assets.h"
 #include "trace.h"
 
 #include <stddef.h>
@@ -206,7 +207,9 @@ bool runner_load(const Options *options, Workload *workload, Trace **trace, Heap
     workload->kind = WORKLOAD_SIMULATION;
     workload->sim = options->sim;
     if (options->trace_path) {
-        if (!trace_load(options->trace_path, trace, message, message_size))
+        char path[1024];
+        assets_resolve_trace(options->trace_path, path, sizeof path);
+        if (!trace_load(path, trace, message, message_size))
             return false;
         workload->kind = WORKLOAD_TRACE;
         workload->trace = *trace;

@@ -24,8 +24,9 @@
  *     minimum block; header == footer;
  *  2. no two free blocks are adjacent (outside bump, which has at most one
  *     free block: the top one, starting at the heap pointer);
- *  3. the free index holds exactly the free blocks, and each free block's
- *     payload names its node;
+ *  3. the free block that ends the region, if any, is heap->top; the free
+ *     index holds exactly the other free blocks, each naming its node in
+ *     its payload;
  *  4. the live map holds exactly the used and dead blocks' payloads;
  *  5. every statistic equals a recount; the rover lies in [b0, end).
  *
@@ -130,25 +131,6 @@ bool heap_request_size(const Heap *heap, uint64_t n, uint64_t *asize)
     return true;
 }
 
-/* ---- statistics --------------------------------------------------------- */
-
-/* Recomputes the derived figures from the exact counts: O(1). */
-static void refresh_stats(Heap *heap)
-{
-    HeapStats *s = &heap->stats;
-    s->largest_free = free_tree_largest(&heap->free_index);
-    uint64_t spare = s->free_bytes + s->dead_bytes;
-    s->external_fragmentation =
-        spare ? 100.0 * (1.0 - (double)s->largest_free / (double)spare) : 0.0;
-    s->internal_fragmentation =
-        s->bytes_in_use ? 100.0 * (double)(s->bytes_in_use - s->payload_bytes) /
-                              (double)s->bytes_in_use
-                        : 0.0;
-    if (s->payload_bytes > s->peak_payload)
-        s->peak_payload = s->payload_bytes;
-    s->utilization = s->high_water ? (double)s->peak_payload / (double)s->high_water : 0.0;
-}
-
 /* ---- events ------------------------------------------------------------- */
 
 static void event_begin(Heap *heap, HeapEventKind kind, uint64_t pointer, uint64_t request)
@@ -185,13 +167,47 @@ static uint64_t block_size(const Heap *heap, uint64_t offset)
     return tag_size(tag_read(heap, offset));
 }
 
-/* ---- the free-block index: the only code that changes free blocks ------- */
+/* ---- the free-block index: the only code that changes free blocks -------
+ *
+ * The free block that ends the region (the "top", or wilderness, as dlmalloc
+ * calls it) is kept out of the treap: it is where most placements split, and
+ * keeping it apart spares the treap a root-deep update on each of them. It is
+ * always the highest-addressed free block, so each policy weighs it last. */
 
+static bool ends_region(const Heap *heap, uint64_t offset, uint64_t size)
+{
+    return offset + size == heap->region_end;
+}
+
+static bool has_top(const Heap *heap)
+{
+    return heap->top < heap->region_end;
+}
+
+static uint64_t top_size(const Heap *heap)
+{
+    return has_top(heap) ? heap->region_end - heap->top : 0;
+}
+
+/* Files the free block [offset, +size) as the top or in the treap. */
 static void index_insert(Heap *heap, uint64_t offset, uint64_t size)
 {
+    if (ends_region(heap, offset, size)) {
+        heap->top = offset;
+        set_free_block_node(heap, offset, FREE_TREE_NONE);
+        return;
+    }
     uint64_t key, tiebreak;
     index_key(heap, offset, size, &key, &tiebreak);
     set_free_block_node(heap, offset, free_tree_insert(&heap->free_index, key, tiebreak, size));
+}
+
+static void index_remove(Heap *heap, uint64_t offset)
+{
+    if (offset == heap->top)
+        heap->top = heap->region_end;
+    else
+        free_tree_remove(&heap->free_index, free_block_node(heap, offset));
 }
 
 /* Records a new free block [offset, offset + size). */
@@ -206,29 +222,57 @@ static void free_block_add(Heap *heap, uint64_t offset, uint64_t size)
 /* Forgets the free block at `offset` (it is about to be used or merged). */
 static void free_block_remove(Heap *heap, uint64_t offset)
 {
-    free_tree_remove(&heap->free_index, free_block_node(heap, offset));
+    index_remove(heap, offset);
     heap->stats.free_blocks--;
     heap->stats.free_bytes -= block_size(heap, offset);
 }
 
 /* Moves and/or resizes the free block at `offset` to [new_offset, +new_size).
  * The caller guarantees no other free block lies between the two offsets, so
- * an address-ordered index keeps the node in place; a size-ordered one
- * re-files it. */
+ * a treap node ordered by address can be updated where it is. */
 static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t new_offset,
                                uint64_t new_size)
 {
     uint64_t size = block_size(heap, offset);
-    uint32_t node = free_block_node(heap, offset);
-    write_tags(heap, new_offset, new_size, 0);
-    if (index_is_by_size(heap)) {
-        free_tree_remove(&heap->free_index, node);
-        index_insert(heap, new_offset, new_size);
-    } else {
+    bool update_in_place = offset != heap->top && !index_is_by_size(heap) &&
+                           !ends_region(heap, new_offset, new_size);
+    if (update_in_place) {
+        uint32_t node = free_block_node(heap, offset);
         free_tree_update(&heap->free_index, node, new_offset, new_size);
+        write_tags(heap, new_offset, new_size, 0);
         set_free_block_node(heap, new_offset, node);
+    } else {
+        index_remove(heap, offset);
+        write_tags(heap, new_offset, new_size, 0);
+        index_insert(heap, new_offset, new_size);
     }
     heap->stats.free_bytes += new_size - size;
+}
+
+/* The largest free block: the treap's or the top. */
+static uint64_t largest_free_block(const Heap *heap)
+{
+    uint64_t largest = free_tree_largest(&heap->free_index);
+    return largest > top_size(heap) ? largest : top_size(heap);
+}
+
+/* ---- statistics --------------------------------------------------------- */
+
+/* Recomputes the derived figures from the exact counts: O(1). */
+static void refresh_stats(Heap *heap)
+{
+    HeapStats *s = &heap->stats;
+    s->largest_free = largest_free_block(heap);
+    uint64_t spare = s->free_bytes + s->dead_bytes;
+    s->external_fragmentation =
+        spare ? 100.0 * (1.0 - (double)s->largest_free / (double)spare) : 0.0;
+    s->internal_fragmentation =
+        s->bytes_in_use ? 100.0 * (double)(s->bytes_in_use - s->payload_bytes) /
+                              (double)s->bytes_in_use
+                        : 0.0;
+    if (s->payload_bytes > s->peak_payload)
+        s->peak_payload = s->payload_bytes;
+    s->utilization = s->high_water ? (double)s->peak_payload / (double)s->high_water : 0.0;
 }
 
 static bool is_free_block_at(const Heap *heap, uint64_t offset)
@@ -307,16 +351,36 @@ static void release_block(Heap *heap, uint64_t offset)
     }
 }
 
-/* ---- placement ---------------------------------------------------------- */
+/* ---- placement ----------------------------------------------------------
+ * Each search answers from the treap and then weighs the top block, which
+ * lies above every treap block: it wins only where nothing lower qualifies
+ * (first and next fit) or where it is strictly better (best and worst fit). */
 
-static uint64_t node_offset(const FreeTree *tree, uint32_t node)
+static uint64_t node_offset(const Heap *heap, uint32_t node)
 {
-    return tree->nodes[node].key;
+    const FreeTreeNode *found = &heap->free_index.nodes[node];
+    return index_is_by_size(heap) ? found->tiebreak : found->key;
+}
+
+/* Takes the treap's answer if there is one, else the top if it fits. */
+static bool tree_or_top(const Heap *heap, uint32_t node, uint64_t asize, uint64_t *offset)
+{
+    if (node != FREE_TREE_NONE) {
+        *offset = node_offset(heap, node);
+        return true;
+    }
+    if (top_size(heap) >= asize) {
+        *offset = heap->top;
+        return true;
+    }
+    return false;
 }
 
 /* Next fit's start: the free block containing the rover, else the rover. */
 static uint64_t next_fit_start(const Heap *heap)
 {
+    if (has_top(heap) && heap->rover >= heap->top)
+        return heap->top;
     uint32_t below = free_tree_floor(&heap->free_index, heap->rover);
     if (below != FREE_TREE_NONE) {
         const FreeTreeNode *node = &heap->free_index.nodes[below];
@@ -326,45 +390,56 @@ static uint64_t next_fit_start(const Heap *heap)
     return heap->rover;
 }
 
+/* From the start block up to the end (the top comes last, and always lies at
+ * or above the start), then from the bottom up to the start. */
+static bool find_next_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
+{
+    const FreeTree *tree = &heap->free_index;
+    if (tree_or_top(heap, free_tree_first_fit_from(tree, next_fit_start(heap), asize), asize,
+                    offset))
+        return true;
+    uint32_t wrapped = free_tree_first_fit(tree, asize); /* lies below the start */
+    return wrapped != FREE_TREE_NONE && tree_or_top(heap, wrapped, asize, offset);
+}
+
+/* The smallest fit; the top only if strictly smaller (ties go to the lower address). */
+static bool find_best_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
+{
+    uint32_t node = free_tree_lower_bound(&heap->free_index, asize, 0);
+    bool top_fits = top_size(heap) >= asize;
+    if (node != FREE_TREE_NONE &&
+        (!top_fits || heap->free_index.nodes[node].size <= top_size(heap)))
+        return tree_or_top(heap, node, asize, offset);
+    return tree_or_top(heap, FREE_TREE_NONE, asize, offset);
+}
+
+/* The largest block; the top only if strictly larger. */
+static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
+{
+    uint64_t largest = free_tree_largest(&heap->free_index);
+    if (largest >= asize && largest >= top_size(heap))
+        return tree_or_top(heap, free_tree_first_fit(&heap->free_index, largest), asize, offset);
+    return tree_or_top(heap, FREE_TREE_NONE, asize, offset);
+}
+
 /* The free block the policy picks for asize; false if none fits. */
 static bool find_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    const FreeTree *tree = &heap->free_index;
-    uint32_t node = FREE_TREE_NONE;
     switch (heap->config.policy) {
     case HEAP_FIRST_FIT:
-        node = free_tree_first_fit(tree, asize);
-        break;
+        return tree_or_top(heap, free_tree_first_fit(&heap->free_index, asize), asize, offset);
     case HEAP_NEXT_FIT:
-        node = free_tree_first_fit_from(tree, next_fit_start(heap), asize);
-        if (node == FREE_TREE_NONE)
-            node = free_tree_first_fit(tree, asize); /* wrapped: lies below the start */
-        break;
-    case HEAP_WORST_FIT:
-        if (free_tree_largest(tree) >= asize)
-            node = free_tree_first_fit(tree, free_tree_largest(tree));
-        break;
+        return find_next_fit(heap, asize, offset);
     case HEAP_BEST_FIT:
-        node = free_tree_lower_bound(tree, asize, 0);
-        if (node != FREE_TREE_NONE) {
-            *offset = tree->nodes[node].tiebreak;
-            return true;
-        }
-        return false;
-    case HEAP_BUMP:
-        if (heap->bump_pointer < heap->region_end &&
-            block_size(heap, heap->bump_pointer) >= asize) {
-            *offset = heap->bump_pointer;
-            return true;
-        }
-        return false;
+        return find_best_fit(heap, asize, offset);
+    case HEAP_WORST_FIT:
+        return find_worst_fit(heap, asize, offset);
+    case HEAP_BUMP: /* the top block is the one at the heap pointer */
+        return tree_or_top(heap, FREE_TREE_NONE, asize, offset);
     case HEAP_POLICY_COUNT:
         break;
     }
-    if (node == FREE_TREE_NONE)
-        return false;
-    *offset = node_offset(tree, node);
-    return true;
+    return false;
 }
 
 /* Allocates asize bytes at the start of the free block at `offset`,
@@ -401,7 +476,7 @@ static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
     heap->event.error = HEAP_ERROR_OUT_OF_MEMORY;
     heap->event.asize = asize_known ? asize : 0;
     heap->event.free_bytes = spare;
-    heap->event.largest_free = free_tree_largest(&heap->free_index);
+    heap->event.largest_free = largest_free_block(heap);
     heap->event.fragmented = fragmented;
     refresh_stats(heap);
     return HEAP_ERROR_OUT_OF_MEMORY;
@@ -431,6 +506,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     heap->region_end = heap->region_start + (config->heap_bytes - heap->region_start) / a * a;
     heap->min_block = align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
     heap->rover = heap->bump_pointer = heap->region_start;
+    heap->top = heap->region_end;
     heap->stats.heap_bytes = heap->region_end - heap->region_start;
     free_block_add(heap, heap->region_start, heap->stats.heap_bytes);
     heap->event = (HeapEvent){ .kind = HEAP_EVENT_NONE };
@@ -489,6 +565,7 @@ HeapError heap_copy(Heap *target, const Heap *source)
     memcpy(target->arena, source->arena, source->config.heap_bytes);
     target->rover = source->rover;
     target->bump_pointer = source->bump_pointer;
+    target->top = source->top;
     target->stats = source->stats;
     target->event = source->event;
     return HEAP_OK;
@@ -513,6 +590,8 @@ static bool is_indexed_free_block(const Heap *heap, uint64_t offset)
     if (offset < heap->region_start || offset >= heap->region_end ||
         heap->region_end - offset < heap->min_block)
         return false;
+    if (offset == heap->top)
+        return true;
     uint64_t word = tag_read(heap, offset);
     if (tag_flags(word) != 0)
         return false;
@@ -745,6 +824,7 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
         offset += size;
     }
     free_tree_clear(&heap->free_index);
+    heap->top = heap->region_end;
     HeapStats *s = &heap->stats;
     s->free_blocks = s->free_bytes = s->dead_blocks = s->dead_bytes = 0;
     if (cursor < heap->region_end)

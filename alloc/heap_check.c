@@ -30,8 +30,12 @@ static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset
     uint32_t node = free_block_node(heap, offset);
     uint64_t key, tiebreak;
     index_key(heap, offset, size, &key, &tiebreak);
-    if (node == FREE_TREE_NONE || node >= tree->high_mark || tree->nodes[node].key != key ||
-        tree->nodes[node].tiebreak != tiebreak || tree->nodes[node].size != size)
+    bool is_top = offset + size == heap->region_end;
+    if (is_top != (offset == heap->top))
+        note(checker, HEAP_CHECK_INDEX, offset);
+    else if (!is_top && (node == FREE_TREE_NONE || node >= tree->high_mark ||
+                         tree->nodes[node].key != key || tree->nodes[node].tiebreak != tiebreak ||
+                         tree->nodes[node].size != size))
         note(checker, HEAP_CHECK_INDEX, offset);
     if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
@@ -118,7 +122,9 @@ static void walk_blocks(Checker *checker, const Heap *heap)
 static void check_indexes(Checker *checker, const Heap *heap)
 {
     const HeapStats *r = &checker->recount;
-    if (heap->free_index.count != r->free_blocks || free_tree_problems(&heap->free_index))
+    uint64_t outside_index = heap->top < heap->region_end;
+    if (heap->free_index.count + outside_index != r->free_blocks ||
+        free_tree_problems(&heap->free_index))
         note(checker, HEAP_CHECK_INDEX, heap->region_start);
     if (heap->live.count != r->used_blocks + r->dead_blocks)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);

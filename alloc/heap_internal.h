@@ -22,11 +22,13 @@ struct Heap {
     uint64_t min_block;          /* align_up(16 + M, A), bytes */
     uint64_t rover;              /* next fit: where the next search starts */
     uint64_t bump_pointer;       /* bump: the start of the untouched top */
+    uint64_t top;                /* the free block that ends the region, kept out of
+                                    free_index; region_end if there is none */
     HeapStats stats;             /* kept exact after every call */
     HeapEvent event;             /* what the last call did */
     BlockMap live;               /* payload -> requested (| dead) of used and dead blocks */
-    FreeTree free_index;         /* every free block: by (offset, 0), or for best fit
-                                    by (size, offset); see index_key */
+    FreeTree free_index;         /* the other free blocks: by (offset, 0), or for best
+                                    fit by (size, offset); see index_key */
 };
 
 /* Best fit orders its free blocks by size; every other policy by address. */

@@ -244,6 +244,8 @@ static bool parse_bytes(Scanner *scanner, char letter, uint32_t id, uint64_t *by
  * named id may be freed. */
 static bool check_ids(Scanner *scanner, Builder *builder, const Op *op)
 {
+    if (op->kind == OP_COMPACT)
+        return true; /* names no id */
     uint32_t id = op->id;
     if (op->kind == OP_MALLOC && builder->live[id])
         return fail(scanner, op->line,

@@ -176,6 +176,9 @@ static void allocation_of_a_live_id(void **state)
                 "t.rep:8: 'a 0' allocates id 0 again: line 5 allocated it and no 'f 0' came since");
     parse_fails("100\n2\n2\n1\nr 1 5\na 1 6\n",
                 "t.rep:6: 'a 1' allocates id 1 again: line 5 allocated it and no 'f 1' came since");
+    /* A compaction names no id: id 0 stays live across it (found by fuzzing). */
+    parse_fails("100\n1\n3\n1\na 0 8\nc\na 0 8\n",
+                "t.rep:7: 'a 0' allocates id 0 again: line 5 allocated it and no 'f 0' came since");
 }
 
 static void header_count_disagrees_with_the_body(void **state)

@@ -72,6 +72,15 @@ static bool parse_stats(Parser *parser, const char *value)
     return refuse(parser, "takes text or json, not '%s'", value);
 }
 
+static bool parse_view(Parser *parser, const char *value)
+{
+    if (strcmp(value, "classic") == 0 || strcmp(value, "detail") == 0) {
+        parser->options->detail_view = value[0] == 'd';
+        return true;
+    }
+    return refuse(parser, "takes classic or detail, not '%s'", value);
+}
+
 static bool parse_probability(Parser *parser, const char *value)
 {
     char *end = NULL;
@@ -104,6 +113,7 @@ static const OptionSpec OPTIONS[] = {
     {"--csv", KIND_PATH, FIELD(csv_path), 0, 0, NULL},
     {"--compare", KIND_WORD, 0, 0, 0, parse_policy_list},
     {"--screenshot", KIND_PATH, FIELD(screenshot_path), 0, 0, NULL},
+    {"--view", KIND_WORD, 0, 0, 0, parse_view},
     {"--at-step", KIND_NUMBER, FIELD(at_step), 0, UINT64_MAX, NULL},
     {"--font", KIND_PATH, FIELD(font_path), 0, 0, NULL},
     {"--history-mb", KIND_NUMBER, FIELD(history_mb), 1, MAX_HISTORY_MB, NULL},
@@ -339,6 +349,7 @@ const char *options_usage(void)
         "  --csv FILE           one row of statistics per step\n"
         "  --at-step N          stop at step N (0: the initial heap)\n"
         "  --screenshot FILE    render one frame to a PNG and exit\n"
+    "  --view classic|detail  how the window starts: cell shades, or tags and payloads (classic)\n"
         "  --font FILE          TrueType font for the window\n"
         "  --history-mb N       memory for stepping backwards, MiB (256)\n"
         "  --help, --version\n"

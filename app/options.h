@@ -39,6 +39,7 @@ typedef struct {
     const char *record_path;
     const char *csv_path;
     const char *screenshot_path;
+    bool detail_view;            /* --view detail: the window starts in the detail view */
     uint64_t at_step;            /* stop here (headless, screenshot); */
     bool at_step_given;          /* ... else run to the end */
     const char *font_path;       /* NULL: the configured DejaVu Sans Mono */

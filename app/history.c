@@ -1,0 +1,459 @@
+/*
+ * history.c - time travel through one run (see history.h).
+ *
+ * Memory: the budget pays for the current run, the frontier, the per-step
+ * samples (and their min/max summaries per SUMMARY_SPAN steps) and K
+ * snapshots, K = what is left / the size of one run. Snapshots sit at steps
+ * 0, I, 2I, ... with I = ceil(total / K), so a jump replays fewer than I
+ * steps after one copy. Every run points at the one compaction schedule kept
+ * here; when that array moves, every run is pointed at it again.
+ */
+#include "history.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    SUMMARY_SPAN = 256,          /* steps per min/max summary of the samples */
+    REPLAY_PREFERRED = 256,      /* replay up to this many steps rather than copy a snapshot */
+    SAMPLE_SLACK = 4096          /* samples reserved beyond the total, for compactions */
+};
+
+typedef struct {
+    Run *run;                    /* allocated lazily, reused after a compaction */
+    StepReport report;           /* the step that led to this snapshot */
+    bool has_report;
+} Snapshot;
+
+struct History {
+    Workload workload;
+    HeapConfig config;
+    uint64_t budget;             /* bytes */
+    uint64_t *schedule;          /* sorted compaction steps */
+    uint32_t schedule_count, schedule_capacity;
+    Snapshot current;            /* what the user sees */
+    Snapshot frontier;           /* the furthest step computed */
+    uint64_t computed;           /* frontier's position */
+    Snapshot *snapshots;         /* snapshot i is at step i * interval */
+    uint32_t snapshot_count;     /* valid snapshots */
+    uint32_t snapshot_capacity;  /* entries in snapshots[] */
+    uint32_t snapshot_limit;     /* most snapshots kept (lowered if memory runs out) */
+    uint64_t interval;           /* steps between snapshots */
+    DirtyRange dirty;            /* changes to the current run not yet taken */
+    HistorySample *samples;      /* samples[step], step 0 .. computed */
+    uint64_t *placed;            /* placed[step]: payload offset placed, 0: none */
+    HistorySample *summary_low, *summary_high; /* per SUMMARY_SPAN steps */
+    uint64_t sample_capacity;    /* a multiple of SUMMARY_SPAN */
+};
+
+static bool snapshot_copy(Snapshot *target, const Snapshot *source)
+{
+    if (target->run == NULL) {
+        target->run = run_clone(source->run);
+    } else if (!run_copy(target->run, source->run)) {
+        return false;
+    }
+    target->report = source->report;
+    target->has_report = source->has_report;
+    return target->run != NULL;
+}
+
+static void repoint_schedule(History *history)
+{
+    run_set_compactions(history->current.run, history->schedule, history->schedule_count);
+    run_set_compactions(history->frontier.run, history->schedule, history->schedule_count);
+    for (uint32_t i = 0; i < history->snapshot_capacity && history->snapshots[i].run; i++) {
+        run_set_compactions(history->snapshots[i].run, history->schedule, history->schedule_count);
+    }
+}
+
+static HistorySample sample_of(const Heap *heap, bool failed)
+{
+    const HeapStats *stats = heap_stats(heap);
+    HistorySample sample = {.failed = failed};
+    sample.values[SERIES_EXTERNAL_FRAGMENTATION] = (float)stats->external_fragmentation;
+    sample.values[SERIES_UTILIZATION] = (float)stats->utilization;
+    sample.values[SERIES_FREE_BLOCKS] = (float)stats->free_blocks;
+    sample.values[SERIES_LARGEST_FREE] = (float)stats->largest_free;
+    return sample;
+}
+
+static void sample_merge(HistorySample *low, HistorySample *high, const HistorySample *sample)
+{
+    for (int i = 0; i < SERIES_COUNT; i++) {
+        low->values[i] = sample->values[i] < low->values[i] ? sample->values[i] : low->values[i];
+        high->values[i] = sample->values[i] > high->values[i] ? sample->values[i] : high->values[i];
+    }
+    low->failed = high->failed = low->failed || sample->failed;
+}
+
+static bool reserve_samples(History *history, uint64_t steps)
+{
+    if (steps + 1 <= history->sample_capacity) {
+        return true;
+    }
+    /* Room for the planned total and a few thousand injected compactions. */
+    uint64_t capacity = (steps + 1 + SAMPLE_SLACK + SUMMARY_SPAN) / SUMMARY_SPAN * SUMMARY_SPAN;
+    HistorySample *samples = realloc(history->samples, capacity * sizeof *samples);
+    if (samples == NULL) {
+        return false;
+    }
+    history->samples = samples;
+    uint64_t *placed = realloc(history->placed, capacity * sizeof *placed);
+    if (placed == NULL) {
+        return false;
+    }
+    history->placed = placed;
+    HistorySample *low = realloc(history->summary_low, capacity / SUMMARY_SPAN * sizeof *low);
+    if (low == NULL) {
+        return false;
+    }
+    history->summary_low = low;
+    HistorySample *high = realloc(history->summary_high, capacity / SUMMARY_SPAN * sizeof *high);
+    if (high == NULL) {
+        return false;
+    }
+    history->summary_high = high;
+    history->sample_capacity = capacity;
+    return true;
+}
+
+static void record_sample(History *history, uint64_t step, HistorySample sample)
+{
+    history->samples[step] = sample;
+    uint64_t block = step / SUMMARY_SPAN;
+    if (step % SUMMARY_SPAN == 0) {
+        history->summary_low[block] = history->summary_high[block] = sample;
+    } else {
+        sample_merge(&history->summary_low[block], &history->summary_high[block], &sample);
+    }
+}
+
+static void take_snapshot(History *history)
+{
+    uint64_t index = history->computed / history->interval;
+    if (history->computed % history->interval != 0 || index != history->snapshot_count ||
+        index >= history->snapshot_limit) {
+        return;
+    }
+    if (snapshot_copy(&history->snapshots[index], &history->frontier)) {
+        history->snapshot_count++;
+    } else {
+        history->snapshot_limit = history->snapshot_count; /* out of memory: stop here */
+    }
+}
+
+/* One step of the frontier; false at the end of the run or out of memory. */
+static bool frontier_advance(History *history)
+{
+    if (run_finished(history->frontier.run) || !reserve_samples(history, history->computed + 1)) {
+        return false;
+    }
+    StepReport report;
+    if (!run_step(history->frontier.run, &report)) {
+        return false;
+    }
+    history->frontier.report = report;
+    history->frontier.has_report = true;
+    history->computed++;
+    bool failed = report.error == HEAP_ERROR_OUT_OF_MEMORY;
+    bool placing = report.event.kind == HEAP_EVENT_MALLOC || report.event.kind == HEAP_EVENT_REALLOC;
+    history->placed[history->computed] = placing && report.error == HEAP_OK ? report.event.result : 0;
+    record_sample(history, history->computed, sample_of(run_heap(history->frontier.run), failed));
+    take_snapshot(history);
+    return true;
+}
+
+static void plan_snapshots(History *history)
+{
+    uint64_t run_bytes = run_memory_bytes(history->current.run);
+    uint64_t total = run_total_steps(history->current.run);
+    uint64_t series = (total + 1 + SAMPLE_SLACK + SUMMARY_SPAN) * (sizeof(HistorySample) + sizeof(uint64_t)) * 9 / 8;
+    uint64_t fixed = series + 2 * run_bytes;
+    uint64_t count = history->budget > fixed ? (history->budget - fixed) / (run_bytes ? run_bytes : 1) : 0;
+    count = count < 1 ? 1 : count;
+    count = count > total + 1 ? total + 1 : count;
+    count = count > UINT32_MAX / 2 ? UINT32_MAX / 2 : count;
+    history->snapshot_capacity = history->snapshot_limit = (uint32_t)count;
+    history->interval = total / count + (total % count != 0);
+    history->interval = history->interval ? history->interval : 1;
+}
+
+static HeapError history_start(History *history, const uint64_t *compact_steps, uint32_t compact_count)
+{
+    history->schedule_capacity = compact_count + 16;
+    history->schedule = malloc(history->schedule_capacity * sizeof *history->schedule);
+    if (history->schedule == NULL) {
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    }
+    if (compact_count > 0) {
+        memcpy(history->schedule, compact_steps, compact_count * sizeof *compact_steps);
+    }
+    history->schedule_count = compact_count;
+    HeapError error = run_create(&history->workload, &history->config, history->schedule,
+                                 history->schedule_count, &history->current.run);
+    if (error != HEAP_OK) {
+        return error;
+    }
+    plan_snapshots(history);
+    history->snapshots = calloc(history->snapshot_capacity, sizeof *history->snapshots);
+    history->frontier.run = run_clone(history->current.run);
+    if (history->snapshots == NULL || history->frontier.run == NULL ||
+        !reserve_samples(history, run_total_steps(history->current.run))) {
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    }
+    /* The current run's arena is fresh zeroed memory; copying the frontier
+     * (the same step 0) into it touches every page now, so the user's first
+     * jump does not pay a page fault per 4 KiB of a large heap. */
+    if (!run_copy(history->current.run, history->frontier.run)) {
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    }
+    record_sample(history, 0, sample_of(run_heap(history->current.run), false));
+    history->placed[0] = 0;
+    take_snapshot(history);
+    return history->snapshot_count == 1 ? HEAP_OK : HEAP_ERROR_OUT_OF_MEMORY;
+}
+
+HeapError history_create(const Workload *workload, const HeapConfig *config,
+                         const uint64_t *compact_steps, uint32_t compact_count,
+                         uint64_t budget_bytes, History **out)
+{
+    *out = NULL;
+    History *history = calloc(1, sizeof *history);
+    if (history == NULL) {
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    }
+    history->workload = *workload;
+    history->config = *config;
+    history->budget = budget_bytes;
+    HeapError error = history_start(history, compact_steps, compact_count);
+    if (error != HEAP_OK) {
+        history_destroy(history);
+        return error;
+    }
+    *out = history;
+    return HEAP_OK;
+}
+
+void history_destroy(History *history)
+{
+    if (history == NULL) {
+        return;
+    }
+    for (uint32_t i = 0; history->snapshots && i < history->snapshot_capacity; i++) {
+        if (history->snapshots[i].run) {
+            run_destroy(history->snapshots[i].run);
+        }
+    }
+    if (history->current.run) {
+        run_destroy(history->current.run);
+    }
+    if (history->frontier.run) {
+        run_destroy(history->frontier.run);
+    }
+    free(history->snapshots);
+    free(history->samples);
+    free(history->placed);
+    free(history->summary_low);
+    free(history->summary_high);
+    free(history->schedule);
+    free(history);
+}
+
+const Run *history_run(const History *history)
+{
+    return history->current.run;
+}
+
+const StepReport *history_report(const History *history)
+{
+    return history->current.has_report ? &history->current.report : NULL;
+}
+
+uint64_t history_position(const History *history)
+{
+    return run_position(history->current.run);
+}
+
+uint64_t history_total(const History *history)
+{
+    return run_total_steps(history->frontier.run);
+}
+
+uint64_t history_computed(const History *history)
+{
+    return history->computed;
+}
+
+uint64_t history_compute_ahead(History *history, uint64_t steps)
+{
+    uint64_t done = 0;
+    while (done < steps && frontier_advance(history)) {
+        done++;
+    }
+    return done;
+}
+
+static void dirty_add(DirtyRange *dirty, uint64_t start, uint64_t end)
+{
+    if (start >= end) {
+        return;
+    }
+    if (dirty->start >= dirty->end) {
+        dirty->start = start;
+        dirty->end = end;
+        return;
+    }
+    dirty->start = start < dirty->start ? start : dirty->start;
+    dirty->end = end > dirty->end ? end : dirty->end;
+}
+
+DirtyRange history_take_dirty(History *history)
+{
+    DirtyRange dirty = history->dirty;
+    history->dirty = (DirtyRange){0};
+    return dirty;
+}
+
+/* Replays the current run forward to `step` (<= computed). */
+static void replay_to(History *history, uint64_t step)
+{
+    StepReport report;
+    while (run_position(history->current.run) < step && run_step(history->current.run, &report)) {
+        history->current.report = report;
+        history->current.has_report = true;
+        dirty_add(&history->dirty, report.event.dirty_start, report.event.dirty_end);
+    }
+}
+
+bool history_jump(History *history, uint64_t step)
+{
+    while (history->computed < step && frontier_advance(history)) {
+    }
+    step = step < history->computed ? step : history->computed;
+    uint64_t position = run_position(history->current.run);
+    uint64_t index = step / history->interval;
+    index = index < history->snapshot_count ? index : history->snapshot_count - 1;
+    uint64_t nearest = index * history->interval;
+    /* Replaying forward from the current run keeps the dirty range small
+     * (the renderer redraws only what changed), so it wins unless a snapshot
+     * is much nearer. */
+    uint64_t replay_limit = history->interval > REPLAY_PREFERRED ? history->interval : REPLAY_PREFERRED;
+    if (position <= step && (position >= nearest || step - position <= replay_limit)) {
+        replay_to(history, step);
+        return true;
+    }
+    const Snapshot *source = step == history->computed ? &history->frontier : &history->snapshots[index];
+    history->dirty.full = true;
+    if (!snapshot_copy(&history->current, source)) {
+        return false;
+    }
+    replay_to(history, step);
+    return true;
+}
+
+static bool schedule_replace_future(History *history, uint64_t position)
+{
+    while (history->schedule_count > 0 && history->schedule[history->schedule_count - 1] > position) {
+        history->schedule_count--;
+    }
+    if (history->schedule_count == history->schedule_capacity) {
+        uint32_t capacity = history->schedule_capacity * 2;
+        uint64_t *schedule = realloc(history->schedule, capacity * sizeof *schedule);
+        if (schedule == NULL) {
+            return false;
+        }
+        history->schedule = schedule;
+        history->schedule_capacity = capacity;
+    }
+    history->schedule[history->schedule_count++] = position + 1;
+    repoint_schedule(history);
+    return true;
+}
+
+/* Forgets everything computed after the current step. */
+static bool truncate_future(History *history)
+{
+    uint64_t position = run_position(history->current.run);
+    if (!snapshot_copy(&history->frontier, &history->current)) {
+        return false;
+    }
+    history->computed = position;
+    uint64_t valid = position / history->interval + 1;
+    history->snapshot_count = history->snapshot_count < valid ? history->snapshot_count : (uint32_t)valid;
+    uint64_t block_start = position / SUMMARY_SPAN * SUMMARY_SPAN;
+    for (uint64_t step = block_start; step <= position; step++) {
+        record_sample(history, step, history->samples[step]);
+    }
+    return true;
+}
+
+bool history_compact_now(History *history)
+{
+    uint64_t position = run_position(history->current.run);
+    if (!truncate_future(history) || !schedule_replace_future(history, position)) {
+        return false;
+    }
+    return history_jump(history, position + 1);
+}
+
+const uint64_t *history_compactions(const History *history, uint32_t *count)
+{
+    *count = history->schedule_count;
+    return history->schedule;
+}
+
+HistorySample history_sample(const History *history, uint64_t step)
+{
+    step = step < history->computed ? step : history->computed;
+    return history->samples[step];
+}
+
+uint64_t history_placed(const History *history, uint64_t step)
+{
+    return history->placed[step < history->computed ? step : history->computed];
+}
+
+void history_range(const History *history, uint64_t first, uint64_t end,
+                   HistorySample *low, HistorySample *high)
+{
+    end = end < history->computed + 1 ? end : history->computed + 1;
+    if (first >= end) {
+        *low = *high = history_sample(history, first);
+        return;
+    }
+    *low = *high = history->samples[first];
+    while (first < end) {
+        if (first % SUMMARY_SPAN == 0 && first + SUMMARY_SPAN <= end) {
+            uint64_t block = first / SUMMARY_SPAN;
+            sample_merge(low, high, &history->summary_low[block]);
+            sample_merge(low, high, &history->summary_high[block]);
+            first += SUMMARY_SPAN;
+        } else {
+            sample_merge(low, high, &history->samples[first]);
+            first++;
+        }
+    }
+}
+
+uint64_t history_memory_bytes(const History *history)
+{
+    uint64_t bytes = sizeof *history + history->schedule_capacity * sizeof(uint64_t);
+    bytes += run_memory_bytes(history->current.run) + run_memory_bytes(history->frontier.run);
+    for (uint32_t i = 0; i < history->snapshot_capacity && history->snapshots[i].run; i++) {
+        bytes += run_memory_bytes(history->snapshots[i].run) + sizeof(Snapshot);
+    }
+    bytes += history->sample_capacity * (sizeof(HistorySample) + sizeof(uint64_t));
+    bytes += history->sample_capacity / SUMMARY_SPAN * 2 * sizeof(HistorySample);
+    return bytes;
+}
+
+uint64_t history_budget_bytes(const History *history)
+{
+    return history->budget;
+}
+
+uint64_t history_interval(const History *history)
+{
+    return history->interval;
+}

@@ -1,0 +1,96 @@
+/*
+ * history.h - time travel through one run: jump to any step, backwards or
+ * forwards, within a memory budget.
+ *
+ * A History plays a workload on one heap configuration. A "frontier" run
+ * computes the run ahead of the user, recording each step's statistics (for
+ * the timeline plots) and keeping a full snapshot of the run every
+ * `interval` steps, where the interval is chosen up front so that all
+ * snapshots, the frontier, the current run and the per-step samples fit the
+ * budget. A jump copies the nearest snapshot at or before the target (or
+ * keeps the current run if that is nearer) and replays the rest; runs are
+ * deterministic, so going back k and forward k again gives the same heap.
+ * Compactions injected by the user rewrite the future: the schedule beyond
+ * the current step is replaced and everything computed after it dropped.
+ */
+#ifndef HEAPVIZ_HISTORY_H
+#define HEAPVIZ_HISTORY_H
+
+#include "workload.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct History History;
+
+typedef enum {
+    SERIES_EXTERNAL_FRAGMENTATION, /* percent */
+    SERIES_UTILIZATION,            /* 0..1 */
+    SERIES_FREE_BLOCKS,
+    SERIES_LARGEST_FREE,           /* bytes */
+    SERIES_COUNT
+} SeriesKind;
+
+/* The statistics of one step (or the smallest and largest over a range). */
+typedef struct {
+    float values[SERIES_COUNT];
+    bool failed;                 /* a request failed at this step (in the range) */
+} HistorySample;
+
+/* Arena bytes [start, end) changed since the last history_take_dirty, or
+ * everything (`full`) after a copy from a snapshot. */
+typedef struct {
+    uint64_t start, end;
+    bool full;
+} DirtyRange;
+
+/* Creates a history at step 0. `compact_steps` (sorted, copied) is the
+ * initial compaction schedule. `budget_bytes` bounds the memory used; at
+ * least three copies of the run are always kept (current, frontier, step 0). */
+HeapError history_create(const Workload *workload, const HeapConfig *config,
+                         const uint64_t *compact_steps, uint32_t compact_count,
+                         uint64_t budget_bytes, History **out);
+void history_destroy(History *history);
+
+/* The run at the current step and the report of the step that led there
+ * (NULL at step 0). */
+const Run *history_run(const History *history);
+const StepReport *history_report(const History *history);
+uint64_t history_position(const History *history);
+uint64_t history_total(const History *history);     /* steps in the whole run */
+uint64_t history_computed(const History *history);  /* steps the frontier has done */
+
+/* Moves the current run to `step` (clamped to the total). False only when
+ * memory ran out (the current run is then unchanged or at a valid step). */
+bool history_jump(History *history, uint64_t step);
+
+/* Advances the frontier by up to `steps` steps; returns how many it did. */
+uint64_t history_compute_ahead(History *history, uint64_t steps);
+
+/* Injects a compaction as the next step, drops the computed future and
+ * performs the compaction. False when out of memory. */
+bool history_compact_now(History *history);
+
+/* What changed in the current run since the last call, then forgets it. */
+DirtyRange history_take_dirty(History *history);
+
+/* The compaction schedule (sorted step numbers). */
+const uint64_t *history_compactions(const History *history, uint32_t *count);
+
+/* The sample after step `step` (0: the empty heap); step <= computed. */
+HistorySample history_sample(const History *history, uint64_t step);
+
+/* The payload offset step `step` placed (malloc or realloc), 0 when it
+ * placed nothing or failed; step <= computed. */
+uint64_t history_placed(const History *history, uint64_t step);
+
+/* Smallest and largest of each series over steps [first, end), end <= computed + 1;
+ * `failed` of both is whether any step in the range failed. */
+void history_range(const History *history, uint64_t first, uint64_t end,
+                   HistorySample *low, HistorySample *high);
+
+/* Bytes of host memory in use, the budget, and the snapshot spacing. */
+uint64_t history_memory_bytes(const History *history);
+uint64_t history_budget_bytes(const History *history);
+uint64_t history_interval(const History *history);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * input.h - the only place that sees SDL_Event: turns keys, the mouse wheel,
+ * clicks, drags and pointer motion into model Actions, using the same Layout
+ * the renderer draws with. Pointer positions arrive in window points and
+ * are scaled to output pixels (high-DPI displays have more pixels than points).
+ */
+#ifndef HEAPVIZ_INPUT_H
+#define HEAPVIZ_INPUT_H
+
+#include "model.h"
+#include "ui_layout.h"
+#include <SDL.h>
+
+enum { INPUT_MAX_ACTIONS = 4 };
+
+typedef enum { DRAG_NONE, DRAG_GRID, DRAG_TIMELINE } DragKind;
+
+/* What input remembers between events. */
+typedef struct {
+    DragKind drag;
+    int drag_pane;
+    int last_x, last_y;          /* last pointer position, output pixels */
+    float scale;                 /* output pixels per window point */
+} InputState;
+
+InputState input_start(void);
+
+/* Translates one event into up to INPUT_MAX_ACTIONS actions; returns how many. */
+int input_translate(InputState *state, const SDL_Event *event, const Model *model, const Layout *layout,
+                    Action actions[INPUT_MAX_ACTIONS]);
+
+#endif

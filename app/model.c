@@ -1,0 +1,610 @@
+/*
+ * model.c - the window's state and actions (see model.h).
+ *
+ * Every pane owns a History of the same workload under its own policy; all
+ * panes always stand at the same step, so an action that moves in time moves
+ * them together. Switching policy, the compare set or the seed rebuilds the
+ * panes (keeping the compaction schedule and, except for a new seed, the
+ * step). The history budget is shared equally between the panes.
+ */
+#include "model.h"
+
+#include "sim.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint64_t speed_levels[] = {
+    1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000,
+    10000, 20000, 50000, 100000, 200000, 500000, 1000000,
+};
+enum { SPEED_LEVEL_COUNT = sizeof speed_levels / sizeof speed_levels[0] };
+
+typedef struct {
+    HeapPolicy policy;
+    History *history;
+    bool full_redraw;            /* the renderer must redraw every cell */
+} Pane;
+
+struct Model {
+    ModelConfig config;          /* config.workload.sim.seed follows `n` */
+    Pane panes[MODEL_MAX_PANES];
+    uint32_t pane_count;
+    HeapPolicy compare_set[MODEL_MAX_PANES];
+    uint32_t compare_count;      /* policies `m` opens, 2..5 */
+    bool playing;
+    int speed_index;
+    double step_debt;            /* steps due but not yet taken */
+    uint64_t last_update_ms;
+    uint64_t rate_start_ms, rate_steps; /* steps since rate_start_ms */
+    double measured_speed;       /* steps per second */
+    ViewMode view;
+    bool grid_lines, help, quit, screenshot;
+    bool plots[SERIES_COUNT];
+    uint32_t area_width, area_height; /* grid area, pixels */
+    GridGeometry geometry;
+    double zoom;                 /* 1: the whole heap */
+    double center_x, center_y;   /* view centre, fractions of the grid */
+    int hover_pane;              /* -1: the pointer is on no grid */
+    double hover_x, hover_y;     /* fractions of the grid area */
+    uint64_t mark_until_ms;
+    uint64_t generation;         /* bumped when the run's past changes */
+    uint64_t divergence_scanned; /* steps checked for divergence */
+    uint64_t divergence_count, first_divergence;
+    char status[MODEL_STATUS_MAX];
+};
+
+/* --- panes ------------------------------------------------------------------ */
+
+static void destroy_panes(Model *model)
+{
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        history_destroy(model->panes[i].history);
+        model->panes[i].history = NULL;
+    }
+    model->pane_count = 0;
+}
+
+/* Replaces the panes by one per policy, at `step`, with `schedule` (copied). */
+static HeapError build_panes(Model *model, const HeapPolicy *policies, uint32_t count,
+                             const uint64_t *schedule, uint32_t schedule_count, uint64_t step)
+{
+    destroy_panes(model);
+    model->generation++;
+    model->divergence_scanned = model->divergence_count = model->first_divergence = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        HeapConfig config = model->config.heap;
+        config.policy = policies[i];
+        Pane *pane = &model->panes[i];
+        HeapError error = history_create(&model->config.workload, &config, schedule, schedule_count,
+                                         model->config.history_bytes / count, &pane->history);
+        if (error != HEAP_OK) {
+            destroy_panes(model);
+            return error;
+        }
+        pane->policy = policies[i];
+        pane->full_redraw = true;
+        model->pane_count = i + 1;
+        if (!history_jump(pane->history, step)) {
+            destroy_panes(model);
+            return HEAP_ERROR_OUT_OF_MEMORY;
+        }
+    }
+    return HEAP_OK;
+}
+
+/* Rebuilds the panes for new policies, keeping the step and the compactions. */
+static bool rebuild_panes(Model *model, const HeapPolicy *policies, uint32_t count, bool keep_schedule)
+{
+    uint64_t step = keep_schedule ? model_position(model) : 0;
+    uint32_t schedule_count = 0;
+    const uint64_t *schedule = history_compactions(model->panes[0].history, &schedule_count);
+    schedule_count = keep_schedule ? schedule_count : 0;
+    uint64_t *copy = malloc((schedule_count + 1) * sizeof *copy);
+    if (copy == NULL) {
+        return false;
+    }
+    memcpy(copy, schedule, schedule_count * sizeof *copy);
+    HeapPolicy chosen[MODEL_MAX_PANES];
+    memcpy(chosen, policies, count * sizeof *chosen);
+    HeapError error = build_panes(model, chosen, count, copy, schedule_count, step);
+    free(copy);
+    if (error != HEAP_OK) {
+        model_set_status(model, heap_error_message(error));
+        return false;
+    }
+    return true;
+}
+
+bool model_diverged_at(const Model *model, uint64_t step)
+{
+    if (model->pane_count < 2 || step == 0) {
+        return false;
+    }
+    const History *first = model->panes[0].history;
+    uint64_t placed = history_placed(first, step);
+    bool failed = history_sample(first, step).failed;
+    for (uint32_t i = 1; i < model->pane_count; i++) {
+        const History *other = model->panes[i].history;
+        if (history_placed(other, step) != placed || history_sample(other, step).failed != failed) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint64_t computed_everywhere(const Model *model);
+
+/* Counts divergences over the steps computed since the last call. */
+static void scan_divergence(Model *model)
+{
+    uint64_t computed = computed_everywhere(model);
+    while (model->pane_count > 1 && model->divergence_scanned < computed) {
+        uint64_t step = ++model->divergence_scanned;
+        if (model_diverged_at(model, step)) {
+            model->divergence_count++;
+            model->first_divergence = model->first_divergence ? model->first_divergence : step;
+        }
+    }
+}
+
+static bool move_to(Model *model, uint64_t step, uint64_t now_ms)
+{
+    bool ok = true;
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        ok = history_jump(model->panes[i].history, step) && ok;
+        const StepReport *report = history_report(model->panes[i].history);
+        const HeapEvent *event = report ? &report->event : NULL;
+        if (event && (event->split || event->coalesced_previous || event->coalesced_next)) {
+            model->mark_until_ms = now_ms + MODEL_MARK_MS;
+        }
+    }
+    if (!ok) {
+        model_set_status(model, "out of memory while travelling in time");
+    }
+    scan_divergence(model);
+    return ok;
+}
+
+static uint64_t computed_everywhere(const Model *model)
+{
+    uint64_t computed = UINT64_MAX;
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        uint64_t pane = history_computed(model->panes[i].history);
+        computed = pane < computed ? pane : computed;
+    }
+    return computed;
+}
+
+/* --- creation ------------------------------------------------------------- */
+
+static int default_speed_index(uint64_t total)
+{
+    int index = 0;
+    while (index + 1 < SPEED_LEVEL_COUNT && speed_levels[index + 1] * 10 <= total) {
+        index++;
+    }
+    return index;
+}
+
+HeapError model_create(const ModelConfig *config, Model **out)
+{
+    *out = NULL;
+    Model *model = calloc(1, sizeof *model);
+    if (model == NULL) {
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    }
+    model->config = *config;
+    model->zoom = 1.0;
+    model->center_x = model->center_y = 0.5;
+    model->hover_pane = -1;
+    for (int i = 0; i < SERIES_COUNT; i++) {
+        model->plots[i] = true;
+    }
+    for (uint32_t i = 0; i < MODEL_MAX_PANES; i++) {
+        model->compare_set[i] = (HeapPolicy)i;
+    }
+    model->compare_count = MODEL_MAX_PANES;
+    if (config->compare_count >= 2 && config->compare_count <= MODEL_MAX_PANES) {
+        memcpy(model->compare_set, config->compare, config->compare_count * sizeof *config->compare);
+        model->compare_count = config->compare_count;
+    }
+    bool compare = config->compare_count >= 2;
+    HeapError error = build_panes(model, compare ? model->compare_set : &config->heap.policy,
+                                  compare ? model->compare_count : 1, NULL, 0, 0);
+    if (error != HEAP_OK) {
+        model_destroy(model);
+        return error;
+    }
+    model->speed_index = default_speed_index(model_total(model));
+    *out = model;
+    return HEAP_OK;
+}
+
+void model_destroy(Model *model)
+{
+    if (model != NULL) {
+        destroy_panes(model);
+        free(model);
+    }
+}
+
+/* --- actions -------------------------------------------------------------- */
+
+static bool step_by(Model *model, int64_t amount, uint64_t now_ms)
+{
+    uint64_t position = model_position(model);
+    uint64_t target = amount < 0 ? (position > (uint64_t)-amount ? position + (uint64_t)amount : 0)
+                                 : position + (uint64_t)amount;
+    target = target < model_total(model) ? target : model_total(model);
+    return move_to(model, target, now_ms);
+}
+
+static void toggle_play(Model *model, uint64_t now_ms)
+{
+    model->playing = !model->playing;
+    model->step_debt = 0;
+    model->last_update_ms = model->rate_start_ms = now_ms;
+    model->rate_steps = 0;
+    if (model->playing && model_position(model) >= model_total(model)) {
+        move_to(model, 0, now_ms);
+    }
+}
+
+static bool choose_policy(Model *model, HeapPolicy policy)
+{
+    if (policy >= HEAP_POLICY_COUNT) {
+        return true;
+    }
+    if (model->pane_count == 1) {
+        return rebuild_panes(model, &policy, 1, true);
+    }
+    HeapPolicy set[MODEL_MAX_PANES];
+    uint32_t count = 0;
+    bool present = false;
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        if (model->panes[i].policy == policy) {
+            present = true;
+        } else {
+            set[count++] = model->panes[i].policy;
+        }
+    }
+    if (present && count < 2) {
+        model_set_status(model, "compare mode needs at least two policies");
+        return true;
+    }
+    if (!present) {
+        set[count++] = policy;
+    }
+    memcpy(model->compare_set, set, count * sizeof *set);
+    model->compare_count = count;
+    return rebuild_panes(model, set, count, true);
+}
+
+static bool toggle_compare(Model *model)
+{
+    if (model->pane_count > 1) {
+        HeapPolicy first = model->panes[0].policy;
+        return rebuild_panes(model, &first, 1, true);
+    }
+    return rebuild_panes(model, model->compare_set, model->compare_count, true);
+}
+
+static bool new_seed(Model *model)
+{
+    if (model->config.workload.kind != WORKLOAD_SIMULATION) {
+        model_set_status(model, "a trace has no seed: n works with the simulation");
+        return true;
+    }
+    SimRandom random;
+    sim_random_seed(&random, model->config.workload.sim.seed);
+    model->config.workload.sim.seed = sim_random_below(&random, 1000000);
+    HeapPolicy policies[MODEL_MAX_PANES];
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        policies[i] = model->panes[i].policy;
+    }
+    return rebuild_panes(model, policies, model->pane_count, false);
+}
+
+static bool compact(Model *model, uint64_t now_ms)
+{
+    bool ok = true;
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        ok = history_compact_now(model->panes[i].history) && ok;
+    }
+    model->mark_until_ms = now_ms + MODEL_MARK_MS;
+    model->generation++;
+    model->divergence_scanned = model->divergence_count = model->first_divergence = 0;
+    if (!ok) {
+        model_set_status(model, "out of memory while compacting");
+    }
+    return ok;
+}
+
+void model_request_redraw(Model *model)
+{
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        model->panes[i].full_redraw = true;
+    }
+}
+
+static double clamp(double value, double low, double high)
+{
+    return value < low ? low : value > high ? high : value;
+}
+
+static double max_zoom(const Model *model)
+{
+    double by_cells = model->geometry.columns / 4.0;
+    double by_pixels = model->geometry.cell_pixels ? 256.0 / model->geometry.cell_pixels : 1.0;
+    double limit = by_cells < by_pixels ? by_cells : by_pixels;
+    return limit > 1.0 ? limit : 1.0;
+}
+
+/* Zooms by `factor` keeping the cell under fraction (x, y) of the grid still. */
+static void zoom_at(Model *model, double x, double y, double factor)
+{
+    CellRect before = model_visible_cells(model);
+    double world_x = before.x + x * before.width, world_y = before.y + y * before.height;
+    model->zoom = clamp(model->zoom * factor, 1.0, max_zoom(model));
+    double width = model->geometry.columns / model->zoom, height = model->geometry.rows / model->zoom;
+    model->center_x = (world_x - x * width + width / 2) / model->geometry.columns;
+    model->center_y = (world_y - y * height + height / 2) / model->geometry.rows;
+}
+
+static void pan_by(Model *model, double x, double y)
+{
+    model->center_x -= x / model->zoom;
+    model->center_y -= y / model->zoom;
+    CellRect visible = model_visible_cells(model); /* clamps the centre */
+    model->center_x = (visible.x + visible.width / 2) / model->geometry.columns;
+    model->center_y = (visible.y + visible.height / 2) / model->geometry.rows;
+}
+
+static bool apply_view_action(Model *model, const Action *action)
+{
+    switch (action->kind) {
+    case ACTION_TOGGLE_VIEW:
+        model->view = model->view == VIEW_CLASSIC ? VIEW_DETAIL : VIEW_CLASSIC;
+        model_request_redraw(model);
+        break;
+    case ACTION_TOGGLE_GRID_LINES: model->grid_lines = !model->grid_lines; break;
+    case ACTION_TOGGLE_PLOT:
+        if (action->amount >= 0 && action->amount < SERIES_COUNT) {
+            model->plots[action->amount] = !model->plots[action->amount];
+        }
+        break;
+    case ACTION_TOGGLE_HELP: model->help = !model->help; break;
+    case ACTION_SCREENSHOT: model->screenshot = true; break;
+    case ACTION_ZOOM: zoom_at(model, action->x, action->y, pow(1.25, (double)action->amount)); break;
+    case ACTION_PAN: pan_by(model, action->x, action->y); break;
+    case ACTION_RESET_ZOOM: model->zoom = 1.0; model->center_x = model->center_y = 0.5; break;
+    case ACTION_HOVER:
+        model->hover_pane = action->amount >= 0 && action->amount < model->pane_count ? (int)action->amount : -1;
+        model->hover_x = action->x;
+        model->hover_y = action->y;
+        break;
+    case ACTION_QUIT: model->quit = true; break;
+    default: break;
+    }
+    return true;
+}
+
+bool model_apply(Model *model, const Action *action, uint64_t now_ms)
+{
+    switch (action->kind) {
+    case ACTION_TOGGLE_PLAY: toggle_play(model, now_ms); return true;
+    case ACTION_STEP: model->playing = false; return step_by(model, action->amount, now_ms);
+    case ACTION_RESTART: return move_to(model, 0, now_ms);
+    case ACTION_JUMP_END: model->playing = false; return move_to(model, computed_everywhere(model), now_ms);
+    case ACTION_JUMP_FRACTION:
+        return move_to(model, (uint64_t)llround(clamp(action->x, 0, 1) * (double)model_total(model)), now_ms);
+    case ACTION_JUMP_TO:
+        return move_to(model, action->amount < 0 ? 0 : ((uint64_t)action->amount < model_total(model)
+                                                           ? (uint64_t)action->amount : model_total(model)), now_ms);
+    case ACTION_SPEED:
+        model->speed_index = (int)clamp(model->speed_index + (double)action->amount, 0, SPEED_LEVEL_COUNT - 1);
+        return true;
+    case ACTION_POLICY: return choose_policy(model, (HeapPolicy)action->amount);
+    case ACTION_NEW_SEED: return new_seed(model);
+    case ACTION_COMPACT: model->playing = false; return compact(model, now_ms);
+    case ACTION_TOGGLE_COMPARE: return toggle_compare(model);
+    default: return apply_view_action(model, action);
+    }
+}
+
+/* Steps per second actually done, over windows of at least half a second. */
+static void measure_speed(Model *model, uint64_t taken, uint64_t now_ms)
+{
+    model->rate_steps += taken;
+    if (now_ms >= model->rate_start_ms + 500) {
+        model->measured_speed = (double)model->rate_steps * 1000.0 / (double)(now_ms - model->rate_start_ms);
+        model->rate_start_ms = now_ms;
+        model->rate_steps = 0;
+    }
+}
+
+uint64_t model_update(Model *model, uint64_t now_ms)
+{
+    if (!model->playing) {
+        return 0;
+    }
+    uint64_t elapsed = now_ms > model->last_update_ms ? now_ms - model->last_update_ms : 0;
+    model->last_update_ms = now_ms;
+    double speed = (double)model_speed(model);
+    model->step_debt += speed * (double)elapsed / 1000.0;
+    uint64_t steps = (uint64_t)model->step_debt;
+    model->step_debt -= (double)steps;
+    uint64_t most = (uint64_t)(speed / 4.0) + 1; /* after a stall, slow down rather than catch up */
+    if (steps > most) {
+        steps = most;
+        model->step_debt = 0;
+    }
+    uint64_t before = model_position(model);
+    if (steps > 0) {
+        step_by(model, (int64_t)steps, now_ms);
+    }
+    uint64_t taken = model_position(model) - before;
+    measure_speed(model, taken, now_ms);
+    if (model_position(model) >= model_total(model)) {
+        model->playing = false;
+    }
+    return taken;
+}
+
+uint64_t model_compute_ahead(Model *model, uint64_t steps)
+{
+    uint64_t done = 0;
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        done += history_compute_ahead(model->panes[i].history, steps);
+    }
+    scan_divergence(model);
+    return done;
+}
+
+bool model_busy(const Model *model, uint64_t now_ms)
+{
+    return model->playing || now_ms < model->mark_until_ms || computed_everywhere(model) < model_total(model);
+}
+
+void model_set_grid_area(Model *model, uint32_t width, uint32_t height)
+{
+    if (width == model->area_width && height == model->area_height && model->geometry.cells > 0) {
+        return;
+    }
+    model->area_width = width;
+    model->area_height = height;
+    uint64_t heap_bytes = heap_config(model_heap(model, 0))->heap_bytes;
+    model->geometry = grid_geometry(heap_bytes, model->config.page_bytes, width, height);
+    model->zoom = clamp(model->zoom, 1.0, max_zoom(model));
+    model_request_redraw(model);
+}
+
+/* --- reading -------------------------------------------------------------- */
+
+uint32_t model_pane_count(const Model *model) { return model->pane_count; }
+HeapPolicy model_pane_policy(const Model *model, uint32_t pane) { return model->panes[pane].policy; }
+const History *model_history(const Model *model, uint32_t pane) { return model->panes[pane].history; }
+const Heap *model_heap(const Model *model, uint32_t pane) { return run_heap(history_run(model->panes[pane].history)); }
+uint64_t model_divergence_count(const Model *model) { return model->divergence_count; }
+uint64_t model_first_divergence(const Model *model) { return model->first_divergence; }
+uint64_t model_generation(const Model *model) { return model->generation; }
+uint64_t model_position(const Model *model) { return history_position(model->panes[0].history); }
+uint64_t model_total(const Model *model) { return history_total(model->panes[0].history); }
+bool model_playing(const Model *model) { return model->playing; }
+uint64_t model_speed(const Model *model) { return speed_levels[model->speed_index]; }
+double model_measured_speed(const Model *model) { return model->playing ? model->measured_speed : 0.0; }
+ViewMode model_view(const Model *model) { return model->view; }
+bool model_grid_lines(const Model *model) { return model->grid_lines; }
+bool model_plot_visible(const Model *model, SeriesKind series) { return model->plots[series]; }
+bool model_help_visible(const Model *model) { return model->help; }
+bool model_quit_requested(const Model *model) { return model->quit; }
+const GridGeometry *model_geometry(const Model *model) { return &model->geometry; }
+const Workload *model_workload(const Model *model) { return &model->config.workload; }
+const char *model_status(const Model *model) { return model->status; }
+
+DirtyRange model_take_dirty(Model *model, uint32_t pane)
+{
+    DirtyRange dirty = history_take_dirty(model->panes[pane].history);
+    dirty.full = dirty.full || model->panes[pane].full_redraw;
+    model->panes[pane].full_redraw = false;
+    return dirty;
+}
+
+CellRect model_visible_cells(const Model *model)
+{
+    double columns = model->geometry.columns, rows = model->geometry.rows;
+    CellRect rect = {.width = columns / model->zoom, .height = rows / model->zoom};
+    rect.x = clamp(model->center_x * columns - rect.width / 2, 0, columns - rect.width);
+    rect.y = clamp(model->center_y * rows - rect.height / 2, 0, rows - rect.height);
+    return rect;
+}
+
+void model_title(const Model *model, char *text, size_t size)
+{
+    const Workload *workload = &model->config.workload;
+    char source[96];
+    if (workload->kind == WORKLOAD_SIMULATION) {
+        snprintf(source, sizeof source, "seed %llu", (unsigned long long)workload->sim.seed);
+    } else {
+        snprintf(source, sizeof source, "trace %s", workload->trace->name ? workload->trace->name : "?");
+    }
+    const char *policy = model->pane_count == 1 ? heap_policy_name(model->panes[0].policy) : "compare";
+    snprintf(text, size, "step %llu of %llu  %s  %s", (unsigned long long)model_position(model),
+             (unsigned long long)model_total(model), policy, source);
+}
+
+void model_sentence(const Model *model, uint32_t pane, char *text, size_t size)
+{
+    const History *history = model->panes[pane].history;
+    sentence_for_step(history_report(history), model->config.workload.kind, model->panes[pane].policy, text, size);
+}
+
+void model_set_status(Model *model, const char *text)
+{
+    snprintf(model->status, sizeof model->status, "%s", text);
+}
+
+bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block)
+{
+    const GridGeometry *geometry = &model->geometry;
+    if (model->hover_pane < 0 || model->hover_x < 0 || model->hover_x >= 1 || model->hover_y < 0 ||
+        model->hover_y >= 1 || geometry->columns == 0) {
+        return false;
+    }
+    CellRect visible = model_visible_cells(model);
+    uint64_t column = (uint64_t)(visible.x + model->hover_x * visible.width);
+    uint64_t row = (uint64_t)(visible.y + model->hover_y * visible.height);
+    uint64_t cell = row * geometry->columns + column;
+    if (column >= geometry->columns || cell >= geometry->cells) {
+        return false;
+    }
+    *pane = (uint32_t)model->hover_pane;
+    return heap_block_at(model_heap(model, *pane), cell * geometry->bytes_per_cell, block);
+}
+
+Highlight model_touched(const Model *model, uint32_t pane)
+{
+    const StepReport *report = history_report(model->panes[pane].history);
+    Highlight none = {0};
+    if (report == NULL || report->event.error != HEAP_OK || report->event.kind == HEAP_EVENT_COMPACT ||
+        report->skipped) {
+        return none;
+    }
+    const HeapEvent *event = &report->event;
+    if (event->coalesced_previous || event->coalesced_next) {
+        return (Highlight){event->merged_offset, event->merged_size, true};
+    }
+    return (Highlight){event->block_offset, event->block_size, event->block_size > 0};
+}
+
+Highlight model_mark(const Model *model, uint32_t pane, uint64_t now_ms)
+{
+    const StepReport *report = history_report(model->panes[pane].history);
+    Highlight none = {0};
+    if (report == NULL || now_ms >= model->mark_until_ms || report->event.error != HEAP_OK) {
+        return none;
+    }
+    const HeapEvent *event = &report->event;
+    if (event->coalesced_previous || event->coalesced_next) {
+        return (Highlight){event->merged_offset, event->merged_size, true};
+    }
+    if (event->split && event->kind == HEAP_EVENT_MALLOC && event->chosen_free_size > event->block_size) {
+        return (Highlight){event->split_offset, event->chosen_free_size - event->block_size, true};
+    }
+    return none;
+}
+
+void model_screenshot_name(const Model *model, char *text, size_t size)
+{
+    const char *policy = model->pane_count == 1 ? heap_policy_name(model->panes[0].policy) : "compare";
+    snprintf(text, size, "heapviz-%s-step-%llu.png", policy, (unsigned long long)model_position(model));
+}
+
+bool model_take_screenshot_request(Model *model)
+{
+    bool requested = model->screenshot;
+    model->screenshot = false;
+    return requested;
+}

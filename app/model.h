@@ -1,0 +1,160 @@
+/*
+ * model.h - everything the window shows and every action a user can take,
+ * with no SDL types: one or more panes (a heap per policy, all at the same
+ * step of the same workload), play/pause and speed, the view (classic or
+ * detail, zoom and pan, grid lines, plots, help), hover and the panel's text.
+ *
+ * Input turns events into Actions; model_apply performs them; the renderer
+ * reads the model through the const functions below. Positions on screen
+ * reach the model as fractions of a pane's grid area (0..1), so the model
+ * needs no layout. Time comes in as milliseconds from the caller.
+ */
+#ifndef HEAPVIZ_MODEL_H
+#define HEAPVIZ_MODEL_H
+
+#include "history.h"
+#include "ui_grid.h"
+#include "ui_sentence.h"
+#include "workload.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct Model Model;
+
+enum {
+    MODEL_MAX_PANES = 5,
+    MODEL_MARK_MS = 900,         /* how long a split/coalesce stays marked */
+    MODEL_STATUS_MAX = 200
+};
+
+typedef enum {
+    ACTION_NONE,
+    ACTION_TOGGLE_PLAY,
+    ACTION_STEP,                 /* amount: steps, negative goes back */
+    ACTION_RESTART,              /* step 0 */
+    ACTION_JUMP_END,             /* the last step computed so far */
+    ACTION_JUMP_FRACTION,        /* x: 0..1 of the timeline */
+    ACTION_JUMP_TO,              /* amount: a step number */
+    ACTION_SPEED,                /* amount: +1 faster, -1 slower */
+    ACTION_POLICY,               /* amount: HeapPolicy */
+    ACTION_NEW_SEED,
+    ACTION_COMPACT,
+    ACTION_TOGGLE_VIEW,
+    ACTION_TOGGLE_GRID_LINES,
+    ACTION_TOGGLE_PLOT,          /* amount: SeriesKind */
+    ACTION_TOGGLE_HELP,
+    ACTION_TOGGLE_COMPARE,
+    ACTION_SCREENSHOT,
+    ACTION_ZOOM,                 /* x, y: pointer in the grid; amount: wheel clicks (+ zooms in) */
+    ACTION_PAN,                  /* x, y: movement as fractions of the grid area */
+    ACTION_RESET_ZOOM,
+    ACTION_HOVER,                /* amount: pane (-1: none); x, y: pointer in its grid */
+    ACTION_QUIT
+} ActionKind;
+
+typedef struct {
+    ActionKind kind;
+    int64_t amount;
+    double x, y;
+} Action;
+
+typedef struct {
+    Workload workload;           /* a trace must outlive the model */
+    HeapConfig heap;             /* heap.policy is the single pane's policy */
+    uint64_t page_bytes;         /* bytes per cell before fitting */
+    HeapPolicy compare[MODEL_MAX_PANES];
+    uint32_t compare_count;      /* 0: one pane; else 2..5 panes */
+    uint64_t history_bytes;      /* budget shared by the panes */
+} ModelConfig;
+
+/* The visible part of the grid, in cells (fractional when zoomed). */
+typedef struct {
+    double x, y, width, height;
+} CellRect;
+
+/* A byte range of the arena to highlight. */
+typedef struct {
+    uint64_t offset, size;
+    bool present;
+} Highlight;
+
+/* Creates the model at step 0, paused. Fails with the core's error. */
+HeapError model_create(const ModelConfig *config, Model **out);
+void model_destroy(Model *model);
+
+/* Performs one action at time `now_ms`. False only when memory ran out
+ * (the status line then says so). */
+bool model_apply(Model *model, const Action *action, uint64_t now_ms);
+
+/* Advances playback to time `now_ms`; returns the steps taken. */
+uint64_t model_update(Model *model, uint64_t now_ms);
+
+/* Computes up to `steps` steps ahead of the user (plots of the whole run);
+ * returns how many it did, 0 when everything is computed. */
+uint64_t model_compute_ahead(Model *model, uint64_t steps);
+
+/* True while frames must keep coming: playing, computing ahead or a mark fading. */
+bool model_busy(const Model *model, uint64_t now_ms);
+
+/* Asks for every cell of every pane to be drawn again (the renderer lost
+ * its textures, or a benchmark wants a full redraw). */
+void model_request_redraw(Model *model);
+
+/* Sets the grid area of every pane, in pixels; refits the cells. */
+void model_set_grid_area(Model *model, uint32_t width, uint32_t height);
+
+/* --- reading --------------------------------------------------------------- */
+
+uint32_t model_pane_count(const Model *model);
+HeapPolicy model_pane_policy(const Model *model, uint32_t pane);
+const Heap *model_heap(const Model *model, uint32_t pane);
+const History *model_history(const Model *model, uint32_t pane);
+
+/* What changed in a pane's arena since the last call (the renderer's update),
+ * with `full` set after a jump, a policy switch or a view change. */
+DirtyRange model_take_dirty(Model *model, uint32_t pane);
+
+/* Changes whenever the past of the run changes (policy, seed, compare set,
+ * compaction), so caches of whole-run data know to start again. */
+uint64_t model_generation(const Model *model);
+
+uint64_t model_position(const Model *model);
+uint64_t model_total(const Model *model);
+bool model_playing(const Model *model);
+uint64_t model_speed(const Model *model);         /* steps per second asked for */
+double model_measured_speed(const Model *model);  /* steps per second done lately */
+ViewMode model_view(const Model *model);
+bool model_grid_lines(const Model *model);
+bool model_plot_visible(const Model *model, SeriesKind series);
+bool model_help_visible(const Model *model);
+bool model_quit_requested(const Model *model);
+const GridGeometry *model_geometry(const Model *model);
+CellRect model_visible_cells(const Model *model);
+const Workload *model_workload(const Model *model);
+
+/* The panel's lines: "step i of N", policy, workload, sentence, status. */
+void model_title(const Model *model, char *text, size_t size);
+void model_sentence(const Model *model, uint32_t pane, char *text, size_t size);
+const char *model_status(const Model *model);
+void model_set_status(Model *model, const char *text);
+
+/* The block under the pointer, if any. */
+bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block);
+
+/* The block the last step touched, and the split/coalesce mark while it lasts. */
+Highlight model_touched(const Model *model, uint32_t pane);
+Highlight model_mark(const Model *model, uint32_t pane, uint64_t now_ms);
+
+/* Compare mode: whether the panes diverged at `step` (the same request
+ * placed at different addresses, or failing in some panes only), and over
+ * the steps computed so far how many diverged and the first that did (0: none). */
+bool model_diverged_at(const Model *model, uint64_t step);
+uint64_t model_divergence_count(const Model *model);
+uint64_t model_first_divergence(const Model *model);
+
+/* The file name a screenshot should get ("heapviz-best-fit-step-42.png"),
+ * and whether one was asked for since the last call. */
+void model_screenshot_name(const Model *model, char *text, size_t size);
+bool model_take_screenshot_request(Model *model);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * render.c - one frame of the window (see render.h).
+ *
+ * The grid of each pane is a streaming texture with one texel per cell.
+ * A step changes a byte range of the arena (HeapEvent's dirty range); only
+ * the texture rows holding those bytes are locked and recoloured, so a step
+ * costs O(changed cells), not O(heap). The texture is then copied, magnified,
+ * into the pane: zoom and pan only choose the source rectangle. Outlines,
+ * marks and grid lines are drawn on top; text comes from ui_panel and
+ * ui_timeline.
+ */
+#include "render.h"
+
+#include "ui_draw.h"
+#include "ui_panel.h"
+#include "ui_timeline.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct Render {
+    Canvas canvas;
+    TimelineCache *timeline;
+    SDL_Texture *grids[MODEL_MAX_PANES];
+    uint32_t grid_columns[MODEL_MAX_PANES], grid_rows[MODEL_MAX_PANES];
+    char error[256];
+};
+
+/* Where the visible cells land on screen. */
+typedef struct {
+    LayoutRect dest;             /* the cells' area on screen */
+    CellRect visible;            /* which cells show there */
+    double scale;                /* pixels per cell */
+} GridView;
+
+bool render_create(SDL_Renderer *renderer, const char *font_path, int pixel_size,
+                   Render **out, char *message, size_t message_size)
+{
+    *out = NULL;
+    Render *render = calloc(1, sizeof *render);
+    if (render == NULL) {
+        snprintf(message, message_size, "out of memory");
+        return false;
+    }
+    render->canvas.renderer = renderer;
+    render->timeline = timeline_cache_create();
+    if (render->timeline == NULL) {
+        snprintf(message, message_size, "out of memory");
+        free(render);
+        return false;
+    }
+    if (!text_cache_create(renderer, font_path, pixel_size, &render->canvas.text, message, message_size)) {
+        timeline_cache_destroy(render->timeline);
+        free(render);
+        return false;
+    }
+    if (SDL_SetRenderDrawBlendMode(renderer, SDL_BLENDMODE_BLEND) != 0) {
+        snprintf(message, message_size, "cannot set the blend mode: %s", SDL_GetError());
+        render_destroy(render);
+        return false;
+    }
+    *out = render;
+    return true;
+}
+
+void render_destroy(Render *render)
+{
+    if (render == NULL) {
+        return;
+    }
+    for (int i = 0; i < MODEL_MAX_PANES; i++) {
+        if (render->grids[i] != NULL) {
+            SDL_DestroyTexture(render->grids[i]);
+        }
+    }
+    text_cache_destroy(render->canvas.text);
+    timeline_cache_destroy(render->timeline);
+    free(render);
+}
+
+Layout render_layout(const Render *render, int width, int height, const Model *model)
+{
+    Layout layout = layout_compute(width, height, model_pane_count(model), text_line_height(render->canvas.text),
+                                   text_char_width(render->canvas.text));
+    layout_reserve_addresses(&layout, layout_address_chars(heap_config(model_heap(model, 0))->heap_bytes));
+    return layout;
+}
+
+const char *render_take_error(Render *render)
+{
+    if (render->canvas.error[0] == '\0') {
+        return NULL;
+    }
+    snprintf(render->error, sizeof render->error, "%s", render->canvas.error);
+    render->canvas.error[0] = '\0';
+    return render->error;
+}
+
+/* --- grid textures -------------------------------------------------------- */
+
+static bool ensure_texture(Render *render, uint32_t pane, const GridGeometry *geometry)
+{
+    if (render->grids[pane] != NULL && render->grid_columns[pane] == geometry->columns &&
+        render->grid_rows[pane] == geometry->rows) {
+        return false;
+    }
+    if (render->grids[pane] != NULL) {
+        SDL_DestroyTexture(render->grids[pane]);
+    }
+    /* Opaque cells: no alpha channel and no blending, so the copy to the
+     * screen is a plain (scaled) blit. grid_fill's 0xFFRRGGBB values are
+     * RGB888 pixels with an ignored top byte. */
+    render->grids[pane] = SDL_CreateTexture(render->canvas.renderer, SDL_PIXELFORMAT_RGB888,
+                                            SDL_TEXTUREACCESS_STREAMING, (int)geometry->columns,
+                                            (int)geometry->rows);
+    if (render->grids[pane] == NULL || SDL_SetTextureBlendMode(render->grids[pane], SDL_BLENDMODE_NONE) != 0) {
+        canvas_fail(&render->canvas, "SDL_CreateTexture (grid)");
+        return false;
+    }
+    render->grid_columns[pane] = geometry->columns;
+    render->grid_rows[pane] = geometry->rows;
+    return true;
+}
+
+static bool update_pane(Render *render, const Model *model, uint32_t pane, DirtyRange dirty)
+{
+    const GridGeometry *geometry = model_geometry(model);
+    if (geometry->cell_pixels == 0) {
+        return true;
+    }
+    dirty.full = ensure_texture(render, pane, geometry) || dirty.full;
+    if (render->grids[pane] == NULL) {
+        return false;
+    }
+    uint64_t first_row, end_row;
+    if (!grid_dirty_rows(geometry, dirty.start, dirty.end, dirty.full, &first_row, &end_row)) {
+        return true;
+    }
+    SDL_Rect rows = {0, (int)first_row, (int)geometry->columns, (int)(end_row - first_row)};
+    void *pixels = NULL;
+    int pitch = 0;
+    if (rows.h <= 0 || SDL_LockTexture(render->grids[pane], &rows, &pixels, &pitch) != 0) {
+        canvas_fail(&render->canvas, "SDL_LockTexture (grid)");
+        return false;
+    }
+    grid_fill(model_heap(model, pane), geometry, model_view(model), first_row * geometry->columns,
+              end_row * geometry->columns, pixels, (uint32_t)pitch / 4);
+    SDL_UnlockTexture(render->grids[pane]);
+    return true;
+}
+
+bool render_update(Render *render, const Model *model, const DirtyRange *dirty)
+{
+    bool ok = true;
+    for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
+        ok = update_pane(render, model, pane, dirty[pane]) && ok;
+    }
+    return ok;
+}
+
+/* --- the grid on screen ----------------------------------------------------- */
+
+static GridView grid_view(const Model *model, const Layout *layout, uint32_t pane)
+{
+    GridView view = {.dest = layout_grid_dest(&layout->pane_grids[pane], model_geometry(model)),
+                     .visible = model_visible_cells(model)};
+    view.scale = view.visible.width > 0 ? view.dest.w / view.visible.width : 0;
+    return view;
+}
+
+/* The screen rectangle of cells [first_column, end_column) of one row. */
+static LayoutRect cells_rect(const GridView *view, double row, double first_column, double end_column)
+{
+    double x0 = view->dest.x + (first_column - view->visible.x) * view->scale;
+    double x1 = view->dest.x + (end_column - view->visible.x) * view->scale;
+    double y0 = view->dest.y + (row - view->visible.y) * view->scale;
+    double y1 = view->dest.y + (row + 1 - view->visible.y) * view->scale;
+    return (LayoutRect){(int)lround(x0), (int)lround(y0), (int)lround(x1) - (int)lround(x0),
+                        (int)lround(y1) - (int)lround(y0)};
+}
+
+/* Up to three rectangles covering the cells of a byte range: the first
+ * (partial) row, the full rows, the last (partial) row. */
+static int highlight_rects(const GridView *view, const GridGeometry *geometry, Highlight highlight,
+                           LayoutRect rects[3])
+{
+    if (!highlight.present || highlight.size == 0 || geometry->columns == 0) {
+        return 0;
+    }
+    uint64_t columns = geometry->columns;
+    uint64_t first = highlight.offset / geometry->bytes_per_cell;
+    uint64_t last = (highlight.offset + highlight.size - 1) / geometry->bytes_per_cell;
+    uint64_t first_row = first / columns, last_row = last / columns;
+    if (first_row == last_row) {
+        rects[0] = cells_rect(view, (double)first_row, (double)(first % columns), (double)(last % columns + 1));
+        return 1;
+    }
+    int count = 0;
+    rects[count++] = cells_rect(view, (double)first_row, (double)(first % columns), (double)columns);
+    if (last_row > first_row + 1) {
+        LayoutRect top = cells_rect(view, (double)(first_row + 1), 0, (double)columns);
+        LayoutRect bottom = cells_rect(view, (double)(last_row - 1), 0, (double)columns);
+        rects[count++] = (LayoutRect){top.x, top.y, top.w, bottom.y + bottom.h - top.y};
+    }
+    rects[count++] = cells_rect(view, (double)last_row, 0, (double)(last % columns + 1));
+    return count;
+}
+
+static void draw_grid_lines(Canvas *canvas, const GridView *view)
+{
+    if (view->scale < 4) {
+        return;
+    }
+    int x_end = view->dest.x + view->dest.w, y_end = view->dest.y + view->dest.h;
+    for (double column = ceil(view->visible.x); column <= view->visible.x + view->visible.width; column++) {
+        int x = (int)lround(view->dest.x + (column - view->visible.x) * view->scale);
+        canvas_fill(canvas, (LayoutRect){x, view->dest.y, 1, y_end - view->dest.y}, COLOR_GRID_LINE);
+    }
+    for (double row = ceil(view->visible.y); row <= view->visible.y + view->visible.height; row++) {
+        int y = (int)lround(view->dest.y + (row - view->visible.y) * view->scale);
+        canvas_fill(canvas, (LayoutRect){view->dest.x, y, x_end - view->dest.x, 1}, COLOR_GRID_LINE);
+    }
+}
+
+static void draw_highlights(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane,
+                            uint64_t now_ms)
+{
+    const GridGeometry *geometry = model_geometry(model);
+    LayoutRect rects[3];
+    Highlight mark = model_mark(model, pane, now_ms);
+    int count = highlight_rects(view, geometry, mark, rects);
+    for (int i = 0; i < count; i++) {
+        canvas_fill(canvas, rects[i], (GRID_COLOR_MARK & 0x00FFFFFFu) | 0xA0000000u);
+    }
+    count = highlight_rects(view, geometry, model_touched(model, pane), rects);
+    int thickness = view->scale >= 6 ? 3 : 2;
+    for (int i = 0; i < count; i++) {
+        LayoutRect outer = {rects[i].x - thickness, rects[i].y - thickness, rects[i].w + 2 * thickness,
+                            rects[i].h + 2 * thickness};
+        canvas_outline(canvas, outer, thickness, GRID_COLOR_TOUCHED);
+    }
+}
+
+/* Row addresses left of a single pane's grid, every power-of-two rows far
+ * enough apart to read (two lines), each at the top edge of its row. */
+static void draw_addresses(Canvas *canvas, const Model *model, const Layout *layout, const GridView *view)
+{
+    if (layout->address_width <= 0 || view->scale <= 0) {
+        return;
+    }
+    const GridGeometry *geometry = model_geometry(model);
+    uint64_t every = 1;
+    while ((double)every * view->scale < 2.0 * layout->line_height) {
+        every *= 2;
+    }
+    LayoutRect area = {layout->panes[0].x, layout->panes[0].y, view->dest.x - layout->panes[0].x,
+                       layout->panes[0].h};
+    canvas_clip(canvas, &area);
+    uint64_t row = ((uint64_t)ceil(view->visible.y) + every - 1) / every * every;
+    for (; (double)row < view->visible.y + view->visible.height; row += every) {
+        char text[32];
+        snprintf(text, sizeof text, "0x%llx", (unsigned long long)(row * geometry->columns * geometry->bytes_per_cell));
+        int width = (int)text_length(text) * layout->char_width;
+        int y = (int)lround(view->dest.y + ((double)row - view->visible.y) * view->scale) - layout->line_height / 2;
+        y = y > area.y ? y : area.y;
+        canvas_text(canvas, view->dest.x - width - layout->char_width / 2, y, text, COLOR_DIM, COLOR_BACKGROUND);
+    }
+    canvas_clip(canvas, NULL);
+}
+
+static void draw_pane(Render *render, const Model *model, const Layout *layout, uint32_t pane, uint64_t now_ms)
+{
+    Canvas *canvas = &render->canvas;
+    GridView view = grid_view(model, layout, pane);
+    if (render->grids[pane] == NULL || view.dest.w <= 0 || view.dest.h <= 0) {
+        return;
+    }
+    SDL_Rect source = {(int)floor(view.visible.x), (int)floor(view.visible.y), 0, 0};
+    source.w = (int)ceil(view.visible.x + view.visible.width) - source.x;
+    source.h = (int)ceil(view.visible.y + view.visible.height) - source.y;
+    SDL_Rect target = {(int)lround(view.dest.x - (view.visible.x - source.x) * view.scale),
+                       (int)lround(view.dest.y - (view.visible.y - source.y) * view.scale),
+                       (int)lround(source.w * view.scale), (int)lround(source.h * view.scale)};
+    LayoutRect clip = {view.dest.x - 4, view.dest.y - 4, view.dest.w + 8, view.dest.h + 8};
+    canvas_clip(canvas, &view.dest);
+    if (SDL_RenderCopy(canvas->renderer, render->grids[pane], &source, &target) != 0) {
+        canvas_fail(canvas, "SDL_RenderCopy (grid)");
+    }
+    if (model_grid_lines(model)) {
+        draw_grid_lines(canvas, &view);
+    }
+    canvas_clip(canvas, &clip);
+    draw_highlights(canvas, model, &view, pane, now_ms);
+    canvas_clip(canvas, NULL);
+    draw_addresses(canvas, model, layout, &view);
+}
+
+void render_frame(Render *render, const Model *model, const Layout *layout, int pointer_x, int pointer_y,
+                  uint64_t now_ms)
+{
+    Canvas *canvas = &render->canvas;
+    if (SDL_RenderSetClipRect(canvas->renderer, NULL) != 0) {
+        canvas_fail(canvas, "SDL_RenderSetClipRect");
+    }
+    canvas_fill(canvas, (LayoutRect){0, 0, layout->width, layout->height}, COLOR_BACKGROUND);
+    for (uint32_t pane = 0; pane < model_pane_count(model) && pane < layout->pane_count; pane++) {
+        draw_pane(render, model, layout, pane, now_ms);
+    }
+    panel_pane_headers(canvas, model, layout);
+    panel_draw(canvas, model, layout);
+    timeline_draw(canvas, render->timeline, model, layout);
+    panel_tooltip(canvas, model, layout, pointer_x, pointer_y);
+    if (model_help_visible(model)) {
+        panel_help(canvas, layout);
+    }
+}

@@ -1,0 +1,125 @@
+/*
+ * ui_draw.c - checked drawing helpers (see ui_draw.h).
+ */
+#include "ui_draw.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void canvas_fail(Canvas *canvas, const char *what)
+{
+    if (canvas->error[0] == '\0') {
+        snprintf(canvas->error, sizeof canvas->error, "%s failed: %s", what, SDL_GetError());
+    }
+}
+
+/* Opaque colours are drawn without blending: the software renderer's blend
+ * path costs several times a plain fill. */
+void canvas_color(Canvas *canvas, uint32_t color)
+{
+    SDL_BlendMode mode = (color >> 24) == 0xFF ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND;
+    if (SDL_SetRenderDrawBlendMode(canvas->renderer, mode) != 0) {
+        canvas_fail(canvas, "SDL_SetRenderDrawBlendMode");
+    }
+    if (SDL_SetRenderDrawColor(canvas->renderer, (Uint8)(color >> 16), (Uint8)(color >> 8), (Uint8)color,
+                               (Uint8)(color >> 24)) != 0) {
+        canvas_fail(canvas, "SDL_SetRenderDrawColor");
+    }
+}
+
+void canvas_fill(Canvas *canvas, LayoutRect rect, uint32_t color)
+{
+    if (rect.w <= 0 || rect.h <= 0) {
+        return;
+    }
+    canvas_color(canvas, color);
+    SDL_Rect area = {rect.x, rect.y, rect.w, rect.h};
+    if (SDL_RenderFillRect(canvas->renderer, &area) != 0) {
+        canvas_fail(canvas, "SDL_RenderFillRect");
+    }
+}
+
+void canvas_fill_many(Canvas *canvas, const SDL_Rect *rects, int count, uint32_t color)
+{
+    canvas_color(canvas, color);
+    if (count > 0 && SDL_RenderFillRects(canvas->renderer, rects, count) != 0) {
+        canvas_fail(canvas, "SDL_RenderFillRects");
+    }
+}
+
+void canvas_outline(Canvas *canvas, LayoutRect rect, int thickness, uint32_t color)
+{
+    canvas_fill(canvas, (LayoutRect){rect.x, rect.y, rect.w, thickness}, color);
+    canvas_fill(canvas, (LayoutRect){rect.x, rect.y + rect.h - thickness, rect.w, thickness}, color);
+    canvas_fill(canvas, (LayoutRect){rect.x, rect.y, thickness, rect.h}, color);
+    canvas_fill(canvas, (LayoutRect){rect.x + rect.w - thickness, rect.y, thickness, rect.h}, color);
+}
+
+void canvas_clip(Canvas *canvas, const LayoutRect *rect)
+{
+    SDL_Rect area = {0, 0, 0, 0};
+    if (rect != NULL) {
+        area = (SDL_Rect){rect->x, rect->y, rect->w, rect->h};
+    }
+    if (SDL_RenderSetClipRect(canvas->renderer, rect ? &area : NULL) != 0) {
+        canvas_fail(canvas, "SDL_RenderSetClipRect");
+    }
+}
+
+static SDL_Color unpack(uint32_t color)
+{
+    return (SDL_Color){(Uint8)(color >> 16), (Uint8)(color >> 8), (Uint8)color, (Uint8)(color >> 24)};
+}
+
+int canvas_text(Canvas *canvas, int x, int y, const char *utf8, uint32_t color, uint32_t background)
+{
+    int width = text_draw(canvas->text, x, y, utf8, unpack(color), unpack(background));
+    if (width < 0) {
+        canvas_fail(canvas, "drawing text");
+        return 0;
+    }
+    return width;
+}
+
+/* Bytes of the longest prefix of `text` of at most `columns` characters that
+ * ends at a space (or the whole text, or a hard cut when no space fits). */
+static size_t line_bytes(const char *text, int columns)
+{
+    size_t bytes = 0, last_space = 0;
+    int characters = 0;
+    while (text[bytes] != '\0' && characters < columns) {
+        if (text[bytes] == ' ') {
+            last_space = bytes;
+        }
+        bytes++;
+        while ((text[bytes] & 0xC0) == 0x80) {
+            bytes++;
+        }
+        characters++;
+    }
+    if (text[bytes] == '\0' || text[bytes] == ' ' || last_space == 0) {
+        return bytes;
+    }
+    return last_space;
+}
+
+int canvas_wrapped(Canvas *canvas, int x, int y, int columns, int max_lines, const char *utf8, uint32_t color,
+                   uint32_t background)
+{
+    char line[512];
+    int lines = 0;
+    columns = columns > 8 ? columns : 8;
+    while (*utf8 != '\0' && lines < max_lines) {
+        size_t bytes = line_bytes(utf8, columns);
+        bytes = bytes < sizeof line - 1 ? bytes : sizeof line - 1;
+        memcpy(line, utf8, bytes);
+        line[bytes] = '\0';
+        canvas_text(canvas, x, y + lines * text_line_height(canvas->text), line, color, background);
+        lines++;
+        utf8 += bytes;
+        while (*utf8 == ' ') {
+            utf8++;
+        }
+    }
+    return lines;
+}

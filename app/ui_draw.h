@@ -1,0 +1,53 @@
+/*
+ * ui_draw.h - a Canvas: the renderer and the text cache, with the few
+ * drawing calls the window needs. Every SDL call is checked; the first
+ * failure of a frame is kept as a sentence for the window to report.
+ */
+#ifndef HEAPVIZ_UI_DRAW_H
+#define HEAPVIZ_UI_DRAW_H
+
+#include "ui_layout.h"
+#include "ui_text.h"
+#include <SDL.h>
+#include <stdint.h>
+
+typedef struct {
+    SDL_Renderer *renderer;
+    TextCache *text;
+    char error[256];             /* first failure since it was last cleared */
+} Canvas;
+
+/* UI colours as 0xAARRGGBB. */
+#define COLOR_BACKGROUND       0xFF16181Du
+#define COLOR_PANEL            0xFF20232Au
+#define COLOR_TEXT             0xFFE8E8E8u
+#define COLOR_DIM              0xFF9097A0u
+#define COLOR_ACCENT           0xFF56B4E9u
+#define COLOR_GRID_LINE        0x80808080u
+#define COLOR_CURSOR           0xFFFFFFFFu
+#define COLOR_FAILED           0xFFD55E00u
+#define COLOR_DIVERGED         0xFFB8BEC8u
+#define COLOR_SHADOW           0xFF101216u
+
+
+/* Records an SDL failure (`what` names the call) unless one is recorded. */
+void canvas_fail(Canvas *canvas, const char *what);
+
+/* Sets the draw colour, blending only when it is not opaque. */
+void canvas_color(Canvas *canvas, uint32_t color);
+
+void canvas_fill(Canvas *canvas, LayoutRect rect, uint32_t color);
+void canvas_fill_many(Canvas *canvas, const SDL_Rect *rects, int count, uint32_t color);
+void canvas_outline(Canvas *canvas, LayoutRect rect, int thickness, uint32_t color);
+void canvas_clip(Canvas *canvas, const LayoutRect *rect); /* NULL: no clipping */
+
+/* Draws text in `color` on a box of the (opaque) `background` colour; the
+ * box is one line high and as wide as the text. Returns the width drawn. */
+int canvas_text(Canvas *canvas, int x, int y, const char *utf8, uint32_t color, uint32_t background);
+
+/* Draws text broken at spaces into lines of at most `columns` characters;
+ * returns the number of lines drawn. */
+int canvas_wrapped(Canvas *canvas, int x, int y, int columns, int max_lines, const char *utf8, uint32_t color,
+                   uint32_t background);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * ui_grid.c - grid geometry and cell colours (see ui_grid.h).
+ *
+ * grid_fill walks the blocks that overlap the cells asked for and cuts each
+ * block into segments of one class (tags, payload, padding, free, dead). A
+ * painter turns the segments into cells: whole cells inside one segment are
+ * filled as a span; a cell shared by several segments accumulates its bytes
+ * per class and is coloured when its last byte has been seen. The cost is
+ * O(cells + blocks) for the range, which is what a dirty-range update needs.
+ */
+#include "ui_grid.h"
+
+#include <math.h>
+#include <string.h>
+
+GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t width, uint32_t height)
+{
+    GridGeometry geometry = {.heap_bytes = heap_bytes, .bytes_per_cell = page_bytes ? page_bytes : 1};
+    uint64_t pixels = (uint64_t)width * height;
+    geometry.cells = (heap_bytes + geometry.bytes_per_cell - 1) / geometry.bytes_per_cell;
+    while (pixels > 0 && geometry.cells > pixels) {
+        geometry.bytes_per_cell *= 2;
+        geometry.cells = (heap_bytes + geometry.bytes_per_cell - 1) / geometry.bytes_per_cell;
+    }
+    if (pixels == 0 || geometry.cells == 0) {
+        geometry.columns = 1;
+        geometry.rows = (uint32_t)(geometry.cells ? geometry.cells : 1);
+        return geometry;
+    }
+    uint32_t size = (uint32_t)sqrt((double)pixels / (double)geometry.cells) + 1;
+    for (; size > 1; size--) {
+        uint64_t columns = width / size;
+        if (columns > 0 && (geometry.cells + columns - 1) / columns * size <= height) {
+            break;
+        }
+    }
+    uint64_t columns = width / size;
+    /* Rows of a multiple of 16 cells read better as addresses, if that still fits. */
+    uint64_t rounded = columns / 16 * 16;
+    if (rounded >= 32 && (geometry.cells + rounded - 1) / rounded * size <= height) {
+        columns = rounded;
+    }
+    geometry.columns = (uint32_t)columns;
+    geometry.rows = (uint32_t)((geometry.cells + columns - 1) / columns);
+    geometry.cell_pixels = size;
+    return geometry;
+}
+
+bool grid_dirty_rows(const GridGeometry *geometry, uint64_t start, uint64_t end, bool all,
+                     uint64_t *first_row, uint64_t *end_row)
+{
+    uint64_t row_bytes = geometry->bytes_per_cell * geometry->columns;
+    *first_row = 0;
+    *end_row = geometry->rows;
+    if (!all) {
+        if (start >= end || row_bytes == 0) {
+            return false;
+        }
+        *first_row = start / row_bytes;
+        uint64_t last = (end - 1) / row_bytes + 1;
+        *end_row = last < geometry->rows ? last : geometry->rows;
+    }
+    return *first_row < *end_row;
+}
+
+uint32_t grid_class_color(CellClass cell_class)
+{
+    static const uint32_t colors[CELL_CLASS_COUNT] = {
+        [CELL_TAG] = GRID_COLOR_TAG,         [CELL_PAYLOAD] = GRID_COLOR_PAYLOAD,
+        [CELL_PADDING] = GRID_COLOR_PADDING, [CELL_FREE] = GRID_COLOR_FREE,
+        [CELL_DEAD] = GRID_COLOR_DEAD,       [CELL_OUTSIDE] = GRID_COLOR_OUTSIDE,
+    };
+    return cell_class < CELL_CLASS_COUNT ? colors[cell_class] : GRID_COLOR_OUTSIDE;
+}
+
+const char *grid_class_name(CellClass cell_class)
+{
+    static const char *const names[CELL_CLASS_COUNT] = {
+        [CELL_TAG] = "header/footer", [CELL_PAYLOAD] = "payload", [CELL_PADDING] = "padding",
+        [CELL_FREE] = "free",         [CELL_DEAD] = "dead (bump)", [CELL_OUTSIDE] = "outside the heap",
+    };
+    return cell_class < CELL_CLASS_COUNT ? names[cell_class] : "?";
+}
+
+uint32_t grid_classic_color(uint64_t free_bytes, uint64_t cell_bytes)
+{
+    if (cell_bytes == 0) {
+        return GRID_COLOR_OUTSIDE;
+    }
+    uint32_t level = (uint32_t)((free_bytes * 255 + cell_bytes / 2) / cell_bytes);
+    return 0xFF000000u | level << 16 | level << 8 | level;
+}
+
+typedef struct {
+    const GridGeometry *geometry;
+    ViewMode view;
+    uint32_t *pixels;
+    uint32_t pitch;
+    uint64_t first_row;
+    uint64_t next_byte;          /* bytes before this are painted or accumulated */
+    uint64_t end_byte;           /* end of the last cell asked for */
+    uint64_t counts[CELL_CLASS_COUNT]; /* bytes of the cell being accumulated */
+} Painter;
+
+static uint32_t *painter_pixel(const Painter *painter, uint64_t cell)
+{
+    uint64_t columns = painter->geometry->columns;
+    return painter->pixels + (cell / columns - painter->first_row) * painter->pitch + cell % columns;
+}
+
+static uint32_t whole_cell_color(ViewMode view, CellClass cell_class)
+{
+    if (view == VIEW_DETAIL || cell_class == CELL_OUTSIDE || cell_class == CELL_FREE) {
+        return grid_class_color(cell_class);
+    }
+    return GRID_COLOR_ALLOCATED;
+}
+
+static uint32_t mixed_cell_color(const Painter *painter)
+{
+    uint64_t inside = painter->geometry->bytes_per_cell - painter->counts[CELL_OUTSIDE];
+    if (painter->view == VIEW_CLASSIC) {
+        return inside == 0 ? GRID_COLOR_OUTSIDE : grid_classic_color(painter->counts[CELL_FREE], inside);
+    }
+    CellClass best = CELL_TAG;
+    for (CellClass c = CELL_TAG; c < CELL_CLASS_COUNT; c++) {
+        if (painter->counts[c] > painter->counts[best]) {
+            best = c;
+        }
+    }
+    return grid_class_color(best);
+}
+
+static void painter_fill_span(Painter *painter, uint64_t first_cell, uint64_t end_cell, uint32_t color)
+{
+    uint64_t columns = painter->geometry->columns;
+    while (first_cell < end_cell) {
+        uint64_t row_end = (first_cell / columns + 1) * columns;
+        uint64_t stop = row_end < end_cell ? row_end : end_cell;
+        uint32_t *pixel = painter_pixel(painter, first_cell);
+        for (uint64_t cell = first_cell; cell < stop; cell++) {
+            *pixel++ = color;
+        }
+        first_cell = stop;
+    }
+}
+
+/* Adds bytes [start, end) of one class; segments arrive in address order. */
+static void painter_add(Painter *painter, uint64_t start, uint64_t end, CellClass cell_class)
+{
+    uint64_t cell_bytes = painter->geometry->bytes_per_cell;
+    start = start > painter->next_byte ? start : painter->next_byte;
+    end = end < painter->end_byte ? end : painter->end_byte;
+    while (start < end) {
+        uint64_t cell = start / cell_bytes;
+        uint64_t cell_end = (cell + 1) * cell_bytes;
+        if (start == cell * cell_bytes && end >= cell_end) {
+            uint64_t last = end / cell_bytes;
+            painter_fill_span(painter, cell, last, whole_cell_color(painter->view, cell_class));
+            start = last * cell_bytes;
+            continue;
+        }
+        uint64_t stop = end < cell_end ? end : cell_end;
+        painter->counts[cell_class] += stop - start;
+        start = stop;
+        if (stop == cell_end) {
+            *painter_pixel(painter, cell) = mixed_cell_color(painter);
+            memset(painter->counts, 0, sizeof painter->counts);
+        }
+    }
+    painter->next_byte = end > painter->next_byte ? end : painter->next_byte;
+}
+
+static void paint_block(Painter *painter, const HeapBlock *block)
+{
+    uint64_t start = block->offset, end = block->offset + block->size;
+    if (painter->view == VIEW_CLASSIC) {
+        painter_add(painter, start, end, block->state == HEAP_BLOCK_FREE ? CELL_FREE : CELL_PAYLOAD);
+        return;
+    }
+    uint64_t inside = start + HEAP_TAG_BYTES, footer = end - HEAP_TAG_BYTES;
+    painter_add(painter, start, inside, CELL_TAG);
+    if (block->state == HEAP_BLOCK_USED) {
+        uint64_t payload_end = inside + block->requested;
+        payload_end = payload_end < footer ? payload_end : footer;
+        painter_add(painter, inside, payload_end, CELL_PAYLOAD);
+        painter_add(painter, payload_end, footer, CELL_PADDING);
+    } else {
+        painter_add(painter, inside, footer, block->state == HEAP_BLOCK_FREE ? CELL_FREE : CELL_DEAD);
+    }
+    painter_add(painter, footer, end, CELL_TAG);
+}
+
+void grid_fill(const Heap *heap, const GridGeometry *geometry, ViewMode view,
+               uint64_t first_cell, uint64_t end_cell, uint32_t *pixels, uint32_t pitch)
+{
+    uint64_t texels = (uint64_t)geometry->columns * geometry->rows;
+    end_cell = end_cell < texels ? end_cell : texels;
+    if (first_cell >= end_cell || geometry->columns == 0) {
+        return;
+    }
+    uint64_t cell_bytes = geometry->bytes_per_cell;
+    Painter painter = {.geometry = geometry, .view = view, .pixels = pixels, .pitch = pitch,
+                       .first_row = first_cell / geometry->columns,
+                       .next_byte = first_cell * cell_bytes, .end_byte = end_cell * cell_bytes};
+    uint64_t region_start = heap_region_start(heap), region_end = heap_region_end(heap);
+    painter_add(&painter, 0, region_start, CELL_OUTSIDE);
+    HeapBlock block;
+    bool more = painter.next_byte >= region_start && painter.next_byte < region_end
+                    ? heap_block_at(heap, painter.next_byte, &block)
+                    : heap_first_block(heap, &block);
+    for (; more && block.offset < painter.end_byte; more = heap_next_block(heap, &block)) {
+        paint_block(&painter, &block);
+    }
+    painter_add(&painter, region_end, painter.end_byte, CELL_OUTSIDE);
+}

@@ -1,0 +1,79 @@
+/*
+ * ui_grid.h - the heap as a grid of cells: geometry and cell colours.
+ *
+ * A cell shows `bytes_per_cell` bytes of the arena (one page, or a power of
+ * two pages when the heap would not fit one pixel per cell). Cells run row by
+ * row; the grid is one texel per cell, magnified by an integer cell size to
+ * fill the area. grid_fill computes the ARGB colour of a run of cells from
+ * the block walk, in either view. No SDL here: the renderer copies the
+ * colours into a streaming texture, and tests call it directly.
+ */
+#ifndef HEAPVIZ_UI_GRID_H
+#define HEAPVIZ_UI_GRID_H
+
+#include "heap.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { VIEW_CLASSIC, VIEW_DETAIL } ViewMode;
+
+/* What the bytes of a cell are, in the detail view. */
+typedef enum {
+    CELL_TAG,                    /* a header or footer word */
+    CELL_PAYLOAD,                /* requested bytes of a live block */
+    CELL_PADDING,                /* the rest of a live block */
+    CELL_FREE,                   /* a free block's inside */
+    CELL_DEAD,                   /* a freed bump block, never reused */
+    CELL_OUTSIDE,                /* before or after the usable region */
+    CELL_CLASS_COUNT
+} CellClass;
+
+/* Colours as 0xAARRGGBB (Okabe-Ito for the detail view). */
+#define GRID_COLOR_FREE        0xFFFFFFFFu
+#define GRID_COLOR_ALLOCATED   0xFF000000u
+#define GRID_COLOR_OUTSIDE     0xFF3A3F4Bu
+#define GRID_COLOR_TAG         0xFF0072B2u /* blue */
+#define GRID_COLOR_PAYLOAD     0xFFE69F00u /* orange */
+#define GRID_COLOR_PADDING     0xFFF0E442u /* yellow */
+#define GRID_COLOR_DEAD        0xFFCC79A7u /* reddish purple */
+#define GRID_COLOR_TOUCHED     0xFF009E73u /* bluish green: last touched block */
+#define GRID_COLOR_MARK        0xFFD55E00u /* vermillion: split or coalesce */
+
+
+typedef struct {
+    uint64_t heap_bytes;         /* the arena, bytes */
+    uint64_t bytes_per_cell;     /* page size times a power of two */
+    uint64_t cells;              /* ceil(heap_bytes / bytes_per_cell) */
+    uint32_t columns, rows;      /* texture size in cells */
+    uint32_t cell_pixels;        /* edge of one cell on screen at zoom 1; 0: no room */
+} GridGeometry;
+
+/* Lays out `heap_bytes` in a width x height pixel area: one page per cell if
+ * that fits one pixel per cell, else the fewest pages per cell that do; then
+ * the largest square cell size that fits. */
+GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t width, uint32_t height);
+
+/* The colour of cells [first_cell, end_cell) of `heap` in `view` (cells past
+ * the heap's end, up to columns * rows, get the outside colour), written to
+ * pixels[(cell / columns - first_row) * pitch + cell % columns] where
+ * first_row = first_cell / columns. Classic: grey by the free fraction
+ * (a free block counts as free tags and all). Detail: the class with the
+ * most bytes in the cell. */
+void grid_fill(const Heap *heap, const GridGeometry *geometry, ViewMode view,
+               uint64_t first_cell, uint64_t end_cell, uint32_t *pixels, uint32_t pitch);
+
+/* The texture rows [*first_row, *end_row) holding arena bytes [start, end),
+ * or every row when `all`; false when there is nothing to redraw. */
+bool grid_dirty_rows(const GridGeometry *geometry, uint64_t start, uint64_t end, bool all,
+                     uint64_t *first_row, uint64_t *end_row);
+
+/* The colour the detail view gives a class. */
+uint32_t grid_class_color(CellClass cell_class);
+
+/* The name of a class for the legend ("header/footer", "payload", ...). */
+const char *grid_class_name(CellClass cell_class);
+
+/* Classic grey for `free_bytes` free bytes out of `cell_bytes`. */
+uint32_t grid_classic_color(uint64_t free_bytes, uint64_t cell_bytes);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * ui_layout.h - where everything goes in the window, in output pixels:
+ * the panes (each a grid, with a header line in compare mode), the panel on
+ * the right, and the timeline with its plots along the bottom. Pure
+ * arithmetic from the window size and the text metrics; every rectangle has
+ * a non-negative size, so a 1 x 1 window is laid out too. Input and render
+ * both read the same Layout, so a click lands where things are drawn.
+ */
+#ifndef HEAPVIZ_UI_LAYOUT_H
+#define HEAPVIZ_UI_LAYOUT_H
+
+#include "ui_grid.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { LAYOUT_MAX_PANES = 5 };
+
+typedef struct {
+    int x, y, w, h;
+} LayoutRect;
+
+typedef struct {
+    int width, height;           /* the whole output */
+    int line_height, char_width; /* of the text font */
+    int margin;
+    uint32_t pane_count;
+    LayoutRect panes[LAYOUT_MAX_PANES];      /* a pane: header (compare mode) and grid */
+    LayoutRect pane_grids[LAYOUT_MAX_PANES]; /* the grid area inside each pane */
+    LayoutRect panel;            /* text on the right */
+    LayoutRect timeline;         /* the whole strip along the bottom */
+    LayoutRect plot;             /* where steps map to x inside the timeline */
+    int address_width;           /* pixels left of a single pane's grid for row addresses */
+} Layout;
+
+/* Lays out a width x height output for `pane_count` panes. */
+Layout layout_compute(int width, int height, uint32_t pane_count, int line_height, int char_width);
+
+/* Characters a row address of a heap of `heap_bytes` needs ("0x7fe0" and a space). */
+int layout_address_chars(uint64_t heap_bytes);
+
+/* With one pane, moves its grid right to leave `chars` characters for row
+ * addresses (compare panes are too narrow and get none). */
+void layout_reserve_addresses(Layout *layout, int chars);
+
+/* The rectangle the grid's cells occupy inside a pane's grid area (centred). */
+LayoutRect layout_grid_dest(const LayoutRect *grid_area, const GridGeometry *geometry);
+
+/* Whether (x, y) lies inside `rect`. */
+bool layout_contains(const LayoutRect *rect, int x, int y);
+
+#endif

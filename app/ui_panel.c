@@ -1,0 +1,259 @@
+/*
+ * ui_panel.c - the panel, pane headers, tooltip and help overlay (see
+ * ui_panel.h). Lines are placed top to bottom with a cursor; everything is
+ * clipped to its box, so a small window shows less, never garbage.
+ */
+#include "ui_panel.h"
+
+#include "ui_timeline.h"
+#include <stdio.h>
+
+const char *const panel_help_lines[] = {
+    "Space            play / pause",
+    "\xE2\x86\x92 or .           one step forward (Shift: 10)",
+    "\xE2\x86\x90 or ,           one step back (Shift: 10)",
+    "PgDn / PgUp      100 steps forward / back",
+    "Home / End       step 0 / last step computed",
+    "+ / -            faster / slower",
+    "1 \xE2\x80\x93 5            first, next, best, worst fit, bump",
+    "                 (compare: add or remove that pane)",
+    "m                compare policies side by side",
+    "n                new random seed",
+    "c                compact now (the future is recomputed)",
+    "d                detail view: tags, payload, padding",
+    "g                grid lines",
+    "e / u / b / l    plot ext. fragmentation / utilization /",
+    "                 free blocks / largest free block",
+    "wheel / drag     zoom around the pointer / pan",
+    "0                whole heap (reset zoom)",
+    "click timeline   go to that step (drag to scrub)",
+    "hover a cell     tooltip of its block",
+    "s                screenshot (PNG, named after policy and step)",
+    "h or F1          this help",
+    "q or Esc         quit",
+    NULL,
+};
+
+typedef struct {
+    Canvas *canvas;
+    int x, y;                    /* where the next line goes */
+    int columns;                 /* characters that fit in a line */
+    int line_height;
+    uint32_t background;         /* the panel's colour, under the text */
+} Cursor;
+
+static void line(Cursor *cursor, const char *text, uint32_t color)
+{
+    canvas_text(cursor->canvas, cursor->x, cursor->y, text, color, cursor->background);
+    cursor->y += cursor->line_height;
+}
+
+static void gap(Cursor *cursor)
+{
+    cursor->y += cursor->line_height / 2;
+}
+
+static void swatch(Cursor *cursor, uint32_t color, const char *name)
+{
+    int size = cursor->line_height * 2 / 3;
+    int inset = (cursor->line_height - size) / 2;
+    LayoutRect box = {cursor->x, cursor->y + inset, size, size};
+    canvas_fill(cursor->canvas, box, color);
+    canvas_outline(cursor->canvas, box, 1, COLOR_DIM);
+    canvas_text(cursor->canvas, cursor->x + size + cursor->line_height / 2, cursor->y, name, COLOR_TEXT,
+                cursor->background);
+    cursor->y += cursor->line_height;
+}
+
+static void legend(Cursor *cursor, const Model *model)
+{
+    line(cursor, model_view(model) == VIEW_DETAIL ? "DETAIL VIEW  (d: classic)" : "CLASSIC VIEW  (d: detail)",
+         COLOR_DIM);
+    if (model_view(model) == VIEW_CLASSIC) {
+        swatch(cursor, GRID_COLOR_FREE, "free");
+        swatch(cursor, 0xFF808080u, "partly free");
+        swatch(cursor, GRID_COLOR_ALLOCATED, "allocated");
+    } else {
+        for (CellClass c = CELL_TAG; c < CELL_OUTSIDE; c++) {
+            swatch(cursor, grid_class_color(c), grid_class_name(c));
+        }
+    }
+    swatch(cursor, GRID_COLOR_TOUCHED, "block the last step touched");
+    swatch(cursor, GRID_COLOR_MARK, "split or coalesce (a moment)");
+}
+
+static void play_line(Cursor *cursor, const Model *model)
+{
+    char text[160];
+    const GridGeometry *geometry = model_geometry(model);
+    if (model_playing(model)) {
+        snprintf(text, sizeof text, "\xE2\x96\xB6 playing  %llu steps/s (%.0f measured)",
+                 (unsigned long long)model_speed(model), model_measured_speed(model));
+    } else {
+        snprintf(text, sizeof text, "\xE2\x96\xA0 paused   %llu steps/s", (unsigned long long)model_speed(model));
+    }
+    line(cursor, text, model_playing(model) ? COLOR_ACCENT : COLOR_TEXT);
+    snprintf(text, sizeof text, "%llu B heap, %llu B per cell",
+             (unsigned long long)geometry->heap_bytes, (unsigned long long)geometry->bytes_per_cell);
+    line(cursor, text, COLOR_DIM);
+}
+
+static void single_pane(Cursor *cursor, const Model *model)
+{
+    char sentence[SENTENCE_MAX * 2];
+    line(cursor, "LAST OPERATION", COLOR_DIM);
+    model_sentence(model, 0, sentence, sizeof sentence);
+    cursor->y += cursor->line_height *
+                 canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 3, sentence, COLOR_TEXT,
+                                cursor->background);
+    gap(cursor);
+    line(cursor, "COUNTERS", COLOR_DIM);
+    TextLine counters[COUNTER_LINES];
+    sentence_counters(heap_stats(model_heap(model, 0)), counters);
+    for (int i = 0; i < COUNTER_LINES; i++) {
+        line(cursor, counters[i].text, COLOR_TEXT);
+    }
+}
+
+static void compare_panes(Cursor *cursor, const Model *model)
+{
+    char text[SENTENCE_MAX * 2];
+    line(cursor, "policy       util  ext.frag  failed frag/exh", COLOR_DIM);
+    for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
+        const HeapStats *stats = heap_stats(model_heap(model, pane));
+        snprintf(text, sizeof text, "%-11s %5.1f%%  %6.1f%%  %6llu %llu/%llu", heap_policy_name(model_pane_policy(model, pane)),
+                 stats->utilization * 100.0, stats->external_fragmentation, (unsigned long long)stats->failed,
+                 (unsigned long long)stats->failed_fragmented,
+                 (unsigned long long)(stats->failed - stats->failed_fragmented));
+        line(cursor, text, COLOR_TEXT);
+    }
+    unsigned long long scanned = history_computed(model_history(model, 0));
+    if (model_first_divergence(model) > 0) {
+        snprintf(text, sizeof text, "diverged at %llu of %llu steps, first at %llu",
+                 (unsigned long long)model_divergence_count(model), scanned,
+                 (unsigned long long)model_first_divergence(model));
+    } else {
+        snprintf(text, sizeof text, "no divergence in %llu steps", scanned);
+    }
+    line(cursor, text, COLOR_DIVERGED);
+    gap(cursor);
+    line(cursor, "LAST OPERATION", COLOR_DIM);
+    for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
+        model_sentence(model, pane, text, sizeof text);
+        char labelled[SENTENCE_MAX * 3];
+        snprintf(labelled, sizeof labelled, "%s: %s", heap_policy_name(model_pane_policy(model, pane)), text);
+        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 2,
+                                                          labelled, COLOR_TEXT, cursor->background);
+    }
+}
+
+void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
+{
+    LayoutRect box = layout->panel;
+    canvas_fill(canvas, box, COLOR_PANEL);
+    canvas_clip(canvas, &box);
+    Cursor cursor = {canvas, box.x + layout->margin, box.y + layout->margin / 2,
+                     (box.w - 2 * layout->margin) / layout->char_width, layout->line_height, COLOR_PANEL};
+    char title[200];
+    model_title(model, title, sizeof title);
+    line(&cursor, title, COLOR_ACCENT);
+    play_line(&cursor, model);
+    gap(&cursor);
+    if (model_pane_count(model) == 1) {
+        single_pane(&cursor, model);
+    } else {
+        compare_panes(&cursor, model);
+    }
+    gap(&cursor);
+    legend(&cursor, model);
+    gap(&cursor);
+    if (model_status(model)[0] != '\0') {
+        cursor.y += cursor.line_height * canvas_wrapped(canvas, cursor.x, cursor.y, cursor.columns, 2,
+                                                        model_status(model), COLOR_ACCENT, cursor.background);
+    }
+    line(&cursor, "h or F1: help", COLOR_DIM);
+    canvas_clip(canvas, NULL);
+}
+
+void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout)
+{
+    if (model_pane_count(model) < 2) {
+        return;
+    }
+    for (uint32_t pane = 0; pane < model_pane_count(model) && pane < layout->pane_count; pane++) {
+        LayoutRect box = layout->panes[pane];
+        box.h = layout->pane_grids[pane].y - box.y;
+        canvas_clip(canvas, &box);
+        const HeapStats *stats = heap_stats(model_heap(model, pane));
+        char text[120];
+        canvas_text(canvas, box.x, box.y, heap_policy_name(model_pane_policy(model, pane)), COLOR_ACCENT,
+                    COLOR_BACKGROUND);
+        snprintf(text, sizeof text, "util %.0f%% frag %.0f%% failed %llu", stats->utilization * 100.0,
+                 stats->external_fragmentation, (unsigned long long)stats->failed);
+        canvas_text(canvas, box.x, box.y + layout->line_height, text, COLOR_TEXT, COLOR_BACKGROUND);
+        canvas_clip(canvas, NULL);
+    }
+}
+
+/* Draws a framed box kept inside the window, clips to it and returns where it went. */
+static LayoutRect box_at(Canvas *canvas, const Layout *layout, LayoutRect box)
+{
+    box.x = box.x + box.w > layout->width ? layout->width - box.w : box.x;
+    box.y = box.y + box.h > layout->height ? layout->height - box.h : box.y;
+    box.x = box.x < 0 ? 0 : box.x;
+    box.y = box.y < 0 ? 0 : box.y;
+    canvas_fill(canvas, box, COLOR_SHADOW);
+    canvas_outline(canvas, box, 1, COLOR_ACCENT);
+    canvas_clip(canvas, &box);
+    return box;
+}
+
+void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout, int x, int y)
+{
+    uint32_t pane = 0;
+    HeapBlock block;
+    if (!model_hover_block(model, &pane, &block)) {
+        return;
+    }
+    TextLine lines[TOOLTIP_LINES];
+    sentence_tooltip(&block, lines);
+    if (model_pane_count(model) > 1) {
+        char first[2 * SENTENCE_MAX];
+        snprintf(first, sizeof first, "%s: %s", heap_policy_name(model_pane_policy(model, pane)), lines[0].text);
+        snprintf(lines[0].text, sizeof lines[0].text, "%.*s", (int)sizeof lines[0].text - 1, first);
+    }
+    int width = 0;
+    for (int i = 0; i < TOOLTIP_LINES; i++) {
+        int length = (int)text_length(lines[i].text);
+        width = length > width ? length : width;
+    }
+    int pad = layout->margin;
+    LayoutRect box = {x + 2 * pad, y + 2 * pad, width * layout->char_width + 2 * pad,
+                      TOOLTIP_LINES * layout->line_height + 2 * pad};
+    box = box_at(canvas, layout, box);
+    for (int i = 0; i < TOOLTIP_LINES; i++) {
+        canvas_text(canvas, box.x + pad, box.y + pad + i * layout->line_height, lines[i].text, COLOR_TEXT,
+                    COLOR_SHADOW);
+    }
+    canvas_clip(canvas, NULL);
+}
+
+void panel_help(Canvas *canvas, const Layout *layout)
+{
+    int count = 0, width = 0;
+    for (; panel_help_lines[count] != NULL; count++) {
+        int length = (int)text_length(panel_help_lines[count]);
+        width = length > width ? length : width;
+    }
+    int pad = layout->line_height;
+    LayoutRect box = {0, 0, width * layout->char_width + 2 * pad, (count + 2) * layout->line_height + 2 * pad};
+    box.x = (layout->width - box.w) / 2;
+    box.y = (layout->height - box.h) / 2;
+    box = box_at(canvas, layout, box);
+    canvas_text(canvas, box.x + pad, box.y + pad, "KEYS  (h, F1 or Esc closes)", COLOR_ACCENT, COLOR_SHADOW);
+    for (int i = 0; i < count; i++) {
+        canvas_text(canvas, box.x + pad, box.y + pad + (i + 2) * layout->line_height, panel_help_lines[i],
+                    COLOR_TEXT, COLOR_SHADOW);
+    }
+    canvas_clip(canvas, NULL);
+}

@@ -1,0 +1,204 @@
+/*
+ * ui_sentence.c - the panel's sentences, counters and tooltips (see
+ * ui_sentence.h). Each kind of operation has one function that appends its
+ * consequences (split, coalesce, move, failure) to the operation itself.
+ */
+#include "ui_sentence.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    char *text;
+    size_t size;
+    size_t length;
+} Writer;
+
+static void write_text(Writer *writer, const char *format, ...)
+{
+    if (writer->length + 1 >= writer->size) {
+        return;
+    }
+    va_list arguments;
+    va_start(arguments, format);
+    int written = vsnprintf(writer->text + writer->length, writer->size - writer->length, format, arguments);
+    va_end(arguments);
+    if (written > 0) {
+        size_t room = writer->size - writer->length - 1;
+        writer->length += (size_t)written < room ? (size_t)written : room;
+    }
+}
+
+const char *sentence_failure_class(const HeapEvent *event)
+{
+    return event->fragmented ? "fragmentation" : "exhaustion";
+}
+
+/* A bump heap's free bytes include its dead blocks, which it never reuses. */
+static void write_failure(Writer *writer, const HeapEvent *event, HeapPolicy policy)
+{
+    const char *free_word = policy == HEAP_BUMP ? "free or dead" : "free";
+    if (event->fragmented) {
+        write_text(writer, " failed: %" PRIu64 " B %s, but the largest block is %" PRIu64 " B (fragmentation)",
+                   event->free_bytes, free_word, event->largest_free);
+    } else {
+        write_text(writer, " failed: only %" PRIu64 " B %s, %" PRIu64 " B needed (exhaustion)",
+                   event->free_bytes, free_word, event->asize);
+    }
+}
+
+static void write_coalesce(Writer *writer, const HeapEvent *event)
+{
+    if (event->coalesced_previous && event->coalesced_next) {
+        write_text(writer, ", coalesced with both neighbours");
+    } else if (event->coalesced_previous) {
+        write_text(writer, ", coalesced with the previous block");
+    } else if (event->coalesced_next) {
+        write_text(writer, ", coalesced with the next block");
+    }
+}
+
+static void write_malloc(Writer *writer, const StepReport *report, const char *id_name, HeapPolicy policy)
+{
+    const HeapEvent *event = &report->event;
+    write_text(writer, "malloc %" PRIu64 " B", event->request);
+    if (event->error != HEAP_OK) {
+        write_failure(writer, event, policy);
+        return;
+    }
+    write_text(writer, " for %s %" PRIu32 " \xE2\x86\x92 0x%" PRIx64, id_name, report->op.id, event->result);
+    if (event->split) {
+        write_text(writer, ", split a %" PRIu64 " B free block", event->chosen_free_size);
+    } else {
+        write_text(writer, ", took a %" PRIu64 " B free block whole", event->chosen_free_size);
+    }
+}
+
+static void write_free(Writer *writer, const StepReport *report, HeapPolicy policy)
+{
+    const HeapEvent *event = &report->event;
+    write_text(writer, "free 0x%" PRIx64, event->pointer);
+    if (event->error != HEAP_OK) {
+        write_text(writer, " rejected: %s", heap_error_message(event->error));
+        return;
+    }
+    if (policy == HEAP_BUMP) {
+        write_text(writer, ", %" PRIu64 " B block is now dead (bump never reuses it)", event->block_size);
+        return;
+    }
+    size_t before = writer->length;
+    write_coalesce(writer, event);
+    if (writer->length == before) {
+        write_text(writer, ", no free neighbour to coalesce with");
+    }
+}
+
+static void write_realloc(Writer *writer, const StepReport *report, HeapPolicy policy)
+{
+    const HeapEvent *event = &report->event;
+    write_text(writer, "realloc 0x%" PRIx64 " to %" PRIu64 " B", event->pointer, event->request);
+    if (event->error != HEAP_OK) {
+        write_failure(writer, event, policy);
+        return;
+    }
+    switch (event->realloc_mode) {
+    case HEAP_REALLOC_SHRUNK:
+        write_text(writer, ": stayed in place");
+        if (event->split) {
+            write_text(writer, ", gave back a tail at 0x%" PRIx64, event->split_offset);
+        }
+        break;
+    case HEAP_REALLOC_GREW:
+        write_text(writer, ": grew in place over the next free block");
+        break;
+    case HEAP_REALLOC_MOVED:
+        write_text(writer, ": moved to 0x%" PRIx64 ", old block freed", event->result);
+        write_coalesce(writer, event);
+        break;
+    case HEAP_REALLOC_NONE:
+        write_text(writer, " \xE2\x86\x92 0x%" PRIx64, event->result);
+        break;
+    }
+}
+
+void sentence_for_step(const StepReport *report, WorkloadKind kind, HeapPolicy policy,
+                       char *text, size_t size)
+{
+    Writer writer = {text, size, 0};
+    if (size > 0) {
+        text[0] = '\0';
+    }
+    if (report == NULL) {
+        write_text(&writer, "step 0: the heap is one free block");
+        return;
+    }
+    const char *id_name = kind == WORKLOAD_SIMULATION ? "slot" : "id";
+    if (report->skipped) {
+        write_text(&writer, "free of %s %" PRIu32 " skipped: it holds no block", id_name, report->op.id);
+        return;
+    }
+    switch (report->event.kind) {
+    case HEAP_EVENT_MALLOC:
+        write_malloc(&writer, report, id_name, policy);
+        break;
+    case HEAP_EVENT_FREE:
+        write_free(&writer, report, policy);
+        break;
+    case HEAP_EVENT_REALLOC:
+        write_realloc(&writer, report, policy);
+        break;
+    case HEAP_EVENT_COMPACT:
+        write_text(&writer, "compact: moved %" PRIu64 " blocks down, free space is now one block",
+                   report->event.moved_blocks);
+        break;
+    case HEAP_EVENT_NONE:
+        write_text(&writer, "nothing happened");
+        break;
+    }
+}
+
+void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES])
+{
+    static const char *const format = "%-22s %12.31s";
+    char value[COUNTER_LINES][32];
+    snprintf(value[0], sizeof value[0], "%" PRIu64, stats->mallocs);
+    snprintf(value[1], sizeof value[1], "%" PRIu64, stats->frees);
+    snprintf(value[2], sizeof value[2], "%" PRIu64, stats->failed);
+    snprintf(value[3], sizeof value[3], "%" PRIu64, stats->used_blocks);
+    snprintf(value[4], sizeof value[4], "%" PRIu64, stats->free_blocks);
+    snprintf(value[5], sizeof value[5], "%" PRIu64 " B", stats->bytes_in_use);
+    snprintf(value[6], sizeof value[6], "%" PRIu64 " B", stats->free_bytes);
+    snprintf(value[7], sizeof value[7], "%" PRIu64 " B", stats->largest_free);
+    snprintf(value[8], sizeof value[8], "%.1f %%", stats->external_fragmentation);
+    snprintf(value[9], sizeof value[9], "%.1f %%", stats->internal_fragmentation);
+    snprintf(value[10], sizeof value[10], "%.1f %%", stats->utilization * 100.0);
+    snprintf(value[11], sizeof value[11], "%" PRIu64 " B", stats->dead_bytes);
+    static const char *const names[COUNTER_LINES] = {
+        "allocations", "frees", "failed", "live blocks", "free blocks", "bytes in use",
+        "free bytes", "largest free block", "external fragmentation", "internal fragmentation",
+        "utilization", "dead bytes (bump)",
+    };
+    for (int i = 0; i < COUNTER_LINES; i++) {
+        snprintf(lines[i].text, sizeof lines[i].text, format, names[i], value[i]);
+    }
+}
+
+static const char *state_name(HeapBlockState state)
+{
+    return state == HEAP_BLOCK_USED ? "allocated" : state == HEAP_BLOCK_FREE ? "free" : "dead (bump)";
+}
+
+void sentence_tooltip(const HeapBlock *block, TextLine lines[TOOLTIP_LINES])
+{
+    uint64_t inside = block->size >= HEAP_OVERHEAD_BYTES ? block->size - HEAP_OVERHEAD_BYTES : 0;
+    uint64_t padding = block->state == HEAP_BLOCK_USED && inside >= block->requested ? inside - block->requested : 0;
+    snprintf(lines[0].text, sizeof lines[0].text, "block at 0x%" PRIx64 " (%" PRIu64 ")", block->offset, block->offset);
+    snprintf(lines[1].text, sizeof lines[1].text, "size      %" PRIu64 " B", block->size);
+    snprintf(lines[2].text, sizeof lines[2].text, "state     %s", state_name(block->state));
+    snprintf(lines[3].text, sizeof lines[3].text, "requested %" PRIu64 " B", block->requested);
+    snprintf(lines[4].text, sizeof lines[4].text, "padding   %" PRIu64 " B", padding);
+    snprintf(lines[5].text, sizeof lines[5].text, "header    0x%016" PRIx64 " (allocated bit %u)",
+             block->header, (unsigned)(block->header & HEAP_TAG_ALLOCATED));
+}

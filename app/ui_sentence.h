@@ -1,0 +1,39 @@
+/*
+ * ui_sentence.h - the words of the panel: what the last step did, the live
+ * counters, and the tooltip of a block. Pure formatting from the core's
+ * read-only views; no SDL, tested alone.
+ */
+#ifndef HEAPVIZ_UI_SENTENCE_H
+#define HEAPVIZ_UI_SENTENCE_H
+
+#include "workload.h"
+#include <stddef.h>
+
+enum {
+    SENTENCE_MAX = 160,          /* bytes of one line, terminator included */
+    COUNTER_LINES = 12,
+    TOOLTIP_LINES = 6
+};
+
+typedef struct {
+    char text[SENTENCE_MAX];
+} TextLine;
+
+/* One sentence for a step: "malloc 2048 B for slot 7 → 0x1a40, split a
+ * 4096 B free block", "free 0x1a40, coalesced with the next block",
+ * "malloc 4000 B failed: 6120 B free, but the largest block is 3072 B
+ * (fragmentation)". `report` NULL means step 0. Ids are called slots in a
+ * simulation and ids in a trace. */
+void sentence_for_step(const StepReport *report, WorkloadKind kind, HeapPolicy policy,
+                       char *text, size_t size);
+
+/* The live counters, one "name  value" line each. */
+void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES]);
+
+/* The tooltip of a block: offset, size, state, requested, padding, header. */
+void sentence_tooltip(const HeapBlock *block, TextLine lines[TOOLTIP_LINES]);
+
+/* A failure's class: "fragmentation" or "exhaustion". */
+const char *sentence_failure_class(const HeapEvent *event);
+
+#endif

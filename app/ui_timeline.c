@@ -1,0 +1,351 @@
+/*
+ * ui_timeline.c - the timeline and its plots (see ui_timeline.h).
+ */
+#include "ui_timeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const series_keys[SERIES_COUNT] = {"e", "u", "b", "l"};
+static const char *const series_names[SERIES_COUNT] = {
+    "ext. fragmentation", "utilization", "free blocks", "largest free block",
+};
+
+struct TimelineCache {
+    uint64_t generation, total;
+    int width;
+    uint32_t pane_count;
+    int complete;                /* columns whose steps are all computed */
+    int filled;                  /* columns with data (the last may be partial) */
+    HistorySample *low, *high;   /* [pane * width + column] */
+    bool *diverged;              /* [column]: the panes diverged at a step of it */
+};
+
+uint32_t timeline_series_color(SeriesKind series)
+{
+    static const uint32_t colors[SERIES_COUNT] = {0xFFCC79A7u, 0xFF009E73u, 0xFF56B4E9u, 0xFFE69F00u};
+    return series < SERIES_COUNT ? colors[series] : COLOR_TEXT;
+}
+
+uint32_t timeline_pane_color(uint32_t pane)
+{
+    static const uint32_t colors[] = {0xFF56B4E9u, 0xFFE69F00u, 0xFF009E73u, 0xFFF0E442u, 0xFFCC79A7u};
+    return colors[pane % (sizeof colors / sizeof colors[0])];
+}
+
+double timeline_fraction(const Layout *layout, int x)
+{
+    double span = layout->plot.w > 1 ? layout->plot.w - 1 : 1;
+    double fraction = (x - layout->plot.x) / span;
+    return fraction < 0 ? 0 : fraction > 1 ? 1 : fraction;
+}
+
+TimelineCache *timeline_cache_create(void)
+{
+    return calloc(1, sizeof(TimelineCache));
+}
+
+void timeline_cache_destroy(TimelineCache *cache)
+{
+    if (cache != NULL) {
+        free(cache->low);
+        free(cache->high);
+        free(cache->diverged);
+        free(cache);
+    }
+}
+
+/* Steps [first, end) of the samples 0..total that column x shows. */
+static void column_steps(uint64_t total, int width, int x, uint64_t *first, uint64_t *end)
+{
+    *first = (uint64_t)x * (total + 1) / (uint64_t)width;
+    *end = (uint64_t)(x + 1) * (total + 1) / (uint64_t)width;
+    *end = *end > *first ? *end : *first + 1;
+}
+
+static bool cache_reset(TimelineCache *cache, const Model *model, int width)
+{
+    uint32_t panes = model_pane_count(model);
+    if (cache->generation == model_generation(model) && cache->total == model_total(model) &&
+        cache->width == width && cache->pane_count == panes && cache->low != NULL) {
+        return true;
+    }
+    free(cache->low);
+    free(cache->high);
+    free(cache->diverged);
+    cache->low = calloc((size_t)width * panes, sizeof *cache->low);
+    cache->high = calloc((size_t)width * panes, sizeof *cache->high);
+    cache->diverged = calloc((size_t)width, sizeof *cache->diverged);
+    cache->generation = model_generation(model);
+    cache->total = model_total(model);
+    cache->width = width;
+    cache->pane_count = panes;
+    cache->complete = cache->filled = 0;
+    return cache->low != NULL && cache->high != NULL && cache->diverged != NULL;
+}
+
+/* Fills the columns computed since the last frame. */
+static bool cache_update(TimelineCache *cache, const Model *model, int width)
+{
+    if (width <= 0 || !cache_reset(cache, model, width)) {
+        return false;
+    }
+    uint64_t computed = UINT64_MAX;
+    for (uint32_t pane = 0; pane < cache->pane_count; pane++) {
+        uint64_t steps = history_computed(model_history(model, pane));
+        computed = steps < computed ? steps : computed;
+    }
+    int x = cache->complete;
+    for (; x < width; x++) {
+        uint64_t first, end;
+        column_steps(cache->total, width, x, &first, &end);
+        if (first > computed) {
+            break;
+        }
+        for (uint32_t pane = 0; pane < cache->pane_count; pane++) {
+            size_t at = (size_t)pane * (size_t)width + (size_t)x;
+            history_range(model_history(model, pane), first, end, &cache->low[at], &cache->high[at]);
+        }
+        cache->diverged[x] = false;
+        for (uint64_t step = first; step < end && step <= computed && cache->pane_count > 1; step++) {
+            cache->diverged[x] = cache->diverged[x] || model_diverged_at(model, step);
+        }
+        if (end <= computed + 1) {
+            cache->complete = x + 1;
+        }
+    }
+    cache->filled = x;
+    return true;
+}
+
+static float series_scale(const TimelineCache *cache, uint32_t pane, SeriesKind series)
+{
+    if (series == SERIES_EXTERNAL_FRAGMENTATION) {
+        return 100.0f;
+    }
+    if (series == SERIES_UTILIZATION) {
+        return 1.0f;
+    }
+    float largest = 1.0f;
+    for (int x = 0; x < cache->filled; x++) {
+        float value = cache->high[(size_t)pane * (size_t)cache->width + (size_t)x].values[series];
+        largest = value > largest ? value : largest;
+    }
+    return largest;
+}
+
+/* The pixel row of `value` in a lane whose top means `scale`. */
+static int value_y(const LayoutRect *lane, float value, float scale)
+{
+    float fraction = value / scale;
+    fraction = fraction < 0 ? 0 : fraction > 1 ? 1 : fraction;
+    return lane->y + lane->h - 1 - (int)(fraction * (float)(lane->h - 1));
+}
+
+/* One bar per column from the column's smallest to largest value, stretched
+ * to touch the previous column's bar so the plot reads as a line. */
+static void draw_series(Canvas *canvas, const TimelineCache *cache, const LayoutRect *lane, uint32_t pane,
+                        SeriesKind series, float scale, uint32_t color)
+{
+    SDL_Rect *bars = malloc((size_t)(cache->filled > 0 ? cache->filled : 1) * sizeof *bars);
+    if (bars == NULL) {
+        return;
+    }
+    int previous_top = 0, previous_bottom = 0;
+    for (int x = 0; x < cache->filled; x++) {
+        size_t at = (size_t)pane * (size_t)cache->width + (size_t)x;
+        int top = value_y(lane, cache->high[at].values[series], scale);
+        int bottom = value_y(lane, cache->low[at].values[series], scale);
+        if (x > 0) {
+            top = top > previous_bottom ? previous_bottom : top;
+            bottom = bottom < previous_top ? previous_top : bottom;
+        }
+        previous_top = value_y(lane, cache->high[at].values[series], scale);
+        previous_bottom = value_y(lane, cache->low[at].values[series], scale);
+        bars[x] = (SDL_Rect){lane->x + x, top - 1, 1, bottom - top + 2};
+    }
+    canvas_fill_many(canvas, bars, cache->filled, color);
+    free(bars);
+}
+
+static void lane_label(Canvas *canvas, const Model *model, const Layout *layout, const LayoutRect *lane,
+                       SeriesKind series, float scale)
+{
+    if (lane->h < layout->line_height) {
+        return;
+    }
+    HistorySample now = history_sample(model_history(model, 0), model_position(model));
+    char text[96];
+    float value = now.values[series];
+    if (series == SERIES_EXTERNAL_FRAGMENTATION) {
+        snprintf(text, sizeof text, "%s %.1f %%", series_names[series], value);
+    } else if (series == SERIES_UTILIZATION) {
+        snprintf(text, sizeof text, "%s %.1f %%", series_names[series], value * 100.0f);
+    } else {
+        snprintf(text, sizeof text, "%s %.0f (top %.0f)", series_names[series], value, scale);
+    }
+    if (model_pane_count(model) > 1) {
+        snprintf(text, sizeof text, "%s", series_names[series]);
+    }
+    int width = (int)text_length(text) * layout->char_width;
+    int x = lane->x + lane->w - width - layout->char_width;
+    canvas_fill(canvas, (LayoutRect){x - layout->char_width / 2, lane->y, width + layout->char_width, layout->line_height},
+                COLOR_SHADOW);
+    canvas_text(canvas, x, lane->y, text, timeline_series_color(series), COLOR_SHADOW);
+}
+
+/* The visible series, one lane each, every pane's line in every lane. */
+static void draw_lanes(Canvas *canvas, const TimelineCache *cache, const Model *model, const Layout *layout)
+{
+    int visible = 0;
+    for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
+        visible += model_plot_visible(model, series);
+    }
+    const LayoutRect *plot = &layout->plot;
+    int lane_index = 0;
+    for (SeriesKind series = 0; series < SERIES_COUNT && visible > 0; series++) {
+        if (!model_plot_visible(model, series)) {
+            continue;
+        }
+        int top = plot->y + lane_index * plot->h / visible, bottom = plot->y + (lane_index + 1) * plot->h / visible;
+        LayoutRect lane = {plot->x, top + 2, plot->w, bottom - top - 4};
+        if (lane_index > 0) {
+            canvas_fill(canvas, (LayoutRect){plot->x, top, plot->w, 1}, COLOR_PANEL);
+        }
+        for (uint32_t pane = 0; pane < cache->pane_count; pane++) {
+            float scale = series_scale(cache, pane, series);
+            uint32_t color = cache->pane_count > 1 ? timeline_pane_color(pane) : timeline_series_color(series);
+            draw_series(canvas, cache, &lane, pane, series, scale, color);
+        }
+        lane_label(canvas, model, layout, &lane, series, series_scale(cache, 0, series));
+        lane_index++;
+    }
+}
+
+static void draw_failures(Canvas *canvas, const TimelineCache *cache, const LayoutRect *plot)
+{
+    int tick = plot->h / 24 > 3 ? plot->h / 24 : 3;
+    for (int x = 0; x < cache->filled && cache->pane_count > 1; x++) {
+        if (cache->diverged[x]) {
+            canvas_fill(canvas, (LayoutRect){plot->x + x, plot->y + plot->h - tick, 1, tick}, COLOR_DIVERGED);
+        }
+    }
+    for (uint32_t pane = 0; pane < cache->pane_count; pane++) {
+        for (int x = 0; x < cache->filled; x++) {
+            if (cache->high[(size_t)pane * (size_t)cache->width + (size_t)x].failed) {
+                canvas_fill(canvas, (LayoutRect){plot->x + x, plot->y, 1, tick}, COLOR_FAILED);
+            }
+        }
+    }
+}
+
+static int step_x(const LayoutRect *plot, uint64_t step, uint64_t total)
+{
+    return plot->x + (int)((double)step / (double)(total ? total : 1) * (plot->w - 1));
+}
+
+typedef enum { MARK_SWATCH, MARK_TICK } LegendMark;
+
+/* One legend entry: a swatch or a tick in `color`, then its text; moves *x past both. */
+static void legend_item(Canvas *canvas, const Layout *layout, int *x, int y, LegendMark mark, uint32_t color,
+                        const char *text, uint32_t text_color)
+{
+    int width = layout->char_width, height = layout->line_height;
+    LayoutRect shape = mark == MARK_SWATCH ? (LayoutRect){*x, y + height / 3, width, height / 3}
+                                           : (LayoutRect){*x + width / 2 - 1, y + 2, 2, height - 4};
+    canvas_fill(canvas, shape, color);
+    *x += width + width / 2;
+    *x += canvas_text(canvas, *x, y, text, text_color, COLOR_PANEL) + width;
+}
+
+static void draw_header(Canvas *canvas, const Model *model, const Layout *layout)
+{
+    int x = layout->timeline.x + layout->margin, y = layout->timeline.y + layout->margin / 2;
+    x += canvas_text(canvas, x, y, "TIMELINE  ", COLOR_DIM, COLOR_PANEL);
+    bool compare = model_pane_count(model) > 1;
+    char label[64];
+    for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
+        bool on = model_plot_visible(model, series);
+        snprintf(label, sizeof label, "%s%s%s%s", series_keys[series], compare ? "" : " ",
+                 compare ? "" : series_names[series], on || compare ? "" : " (off)");
+        legend_item(canvas, layout, &x, y, MARK_SWATCH, on ? timeline_series_color(series) : COLOR_DIM, label,
+                    on ? COLOR_TEXT : COLOR_DIM);
+    }
+    legend_item(canvas, layout, &x, y, MARK_TICK, COLOR_FAILED, "failed", COLOR_TEXT);
+    if (compare) {
+        legend_item(canvas, layout, &x, y, MARK_TICK, COLOR_DIVERGED, "diverged", COLOR_TEXT);
+    }
+    for (uint32_t pane = 0; compare && pane < model_pane_count(model); pane++) {
+        legend_item(canvas, layout, &x, y, MARK_SWATCH, timeline_pane_color(pane),
+                    heap_policy_name(model_pane_policy(model, pane)), COLOR_TEXT);
+    }
+}
+
+/* Shades the part of the run not computed yet. */
+static void draw_uncomputed(Canvas *canvas, const Model *model, const LayoutRect *plot, uint64_t computed)
+{
+    int computed_x = step_x(plot, computed, model_total(model));
+    canvas_fill(canvas, (LayoutRect){computed_x + 1, plot->y, plot->x + plot->w - computed_x - 1, plot->h},
+                0xFF2C3038u);
+}
+
+/* Compactions along the bottom and the cursor at the current step. */
+static void draw_markers(Canvas *canvas, const Model *model, const Layout *layout)
+{
+    const LayoutRect *plot = &layout->plot;
+    uint64_t total = model_total(model);
+    uint32_t count = 0;
+    const uint64_t *compactions = history_compactions(model_history(model, 0), &count);
+    int tick = plot->h / 8 > 3 ? plot->h / 8 : 3;
+    for (uint32_t i = 0; i < count; i++) {
+        int x = step_x(plot, compactions[i], total);
+        canvas_fill(canvas, (LayoutRect){x - 1, plot->y + plot->h - tick, 3, tick}, COLOR_ACCENT);
+    }
+    int x = step_x(plot, model_position(model), total);
+    canvas_fill(canvas, (LayoutRect){x - 1, plot->y - layout->margin / 2, 3, plot->h + layout->margin}, COLOR_CURSOR);
+}
+
+static void draw_footer(Canvas *canvas, const Model *model, const Layout *layout)
+{
+    const LayoutRect *plot = &layout->plot;
+    int y = plot->y + plot->h + layout->margin / 2;
+    char text[64];
+    canvas_text(canvas, plot->x, y, "0", COLOR_DIM, COLOR_PANEL);
+    snprintf(text, sizeof text, "%llu", (unsigned long long)model_total(model));
+    canvas_text(canvas, plot->x + plot->w - (int)text_length(text) * layout->char_width, y, text, COLOR_DIM,
+                COLOR_PANEL);
+    snprintf(text, sizeof text, "step %llu", (unsigned long long)model_position(model));
+    int width = (int)text_length(text) * layout->char_width;
+    int x = step_x(plot, model_position(model), model_total(model)) - width / 2;
+    x = x < plot->x + 2 * layout->char_width ? plot->x + 2 * layout->char_width : x;
+    x = x + width > plot->x + plot->w - 8 * layout->char_width ? plot->x + plot->w - 8 * layout->char_width - width : x;
+    canvas_text(canvas, x, y, text, COLOR_TEXT, COLOR_PANEL);
+}
+
+void timeline_draw(Canvas *canvas, TimelineCache *cache, const Model *model, const Layout *layout)
+{
+    const LayoutRect *plot = &layout->plot;
+    canvas_fill(canvas, layout->timeline, COLOR_PANEL);
+    if (plot->w <= 0 || plot->h <= 0) {
+        return;
+    }
+    canvas_clip(canvas, &layout->timeline);
+    draw_header(canvas, model, layout);
+    canvas_fill(canvas, *plot, COLOR_BACKGROUND);
+    if (cache_update(cache, model, plot->w)) {
+        uint64_t computed = cache->filled > 0 ? UINT64_MAX : 0;
+        for (uint32_t pane = 0; pane < cache->pane_count; pane++) {
+            uint64_t steps = history_computed(model_history(model, pane));
+            computed = steps < computed ? steps : computed;
+        }
+        draw_uncomputed(canvas, model, plot, computed);
+        canvas_clip(canvas, plot);
+        draw_lanes(canvas, cache, model, layout);
+        draw_failures(canvas, cache, plot);
+        canvas_clip(canvas, &layout->timeline);
+        draw_markers(canvas, model, layout);
+    }
+    draw_footer(canvas, model, layout);
+    canvas_clip(canvas, NULL);
+}

@@ -1,0 +1,369 @@
+/*
+ * window.c - the visualizer window: starts SDL, SDL2_ttf and SDL2_image,
+ * runs the loop (drain events, update the model, render), and stops through
+ * one cleanup path. With --screenshot it renders one frame with SDL's
+ * offscreen driver and writes a PNG instead.
+ *
+ * The loop waits for events (SDL_WaitEvent) whenever nothing moves on its
+ * own, so a paused window costs no CPU. While the run is not computed to the
+ * end, each frame also spends a few milliseconds computing ahead, so the
+ * timeline's plots fill in for the whole run.
+ */
+#include "window.h"
+
+#include "input.h"
+#include "model.h"
+#include "render.h"
+#include "runner.h"
+#include "trace.h"
+#include "ui_capture.h"
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+enum {
+    WINDOW_WIDTH = 1280,
+    WINDOW_HEIGHT = 800,
+    TEXT_POINTS = 15,            /* text height in window points */
+    DEFAULT_HISTORY_MB = 256,
+    AHEAD_MS = 4,                /* computing ahead, per frame */
+    FRAME_MS = 16
+};
+
+typedef struct {
+    const Options *options;
+    const char *font_path;
+    Trace *trace;
+    Model *model;
+    bool sdl_started, ttf_started, image_started;
+    SDL_Window *window;
+    SDL_Renderer *renderer;
+    Render *render;
+    float scale;                 /* output pixels per window point */
+    Layout layout;
+    InputState input;
+    bool minimized;
+} Window;
+
+static int fail(int status, const char *format, const char *detail)
+{
+    fprintf(stderr, "heapviz: ");
+    fprintf(stderr, format, detail);
+    fputc('\n', stderr);
+    return status;
+}
+
+/* --- start ---------------------------------------------------------------- */
+
+static int make_model(Window *window)
+{
+    const Options *options = window->options;
+    char message[512];
+    ModelConfig config = {.page_bytes = options->sim.page_size};
+    if (!runner_load(options, &config.workload, &window->trace, &config.heap, message,
+                     sizeof message))
+        return fail(EXIT_BAD_INPUT, "%s", message);
+    config.compare_count = options->compare_count <= MODEL_MAX_PANES ? options->compare_count : MODEL_MAX_PANES;
+    for (uint32_t i = 0; i < config.compare_count; i++) {
+        config.compare[i] = options->compare[i];
+    }
+    uint64_t megabytes = options->history_mb ? options->history_mb : DEFAULT_HISTORY_MB;
+    config.history_bytes = megabytes << 20;
+    HeapError error = model_create(&config, &window->model);
+    if (error != HEAP_OK) {
+        return fail(error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT,
+                    "cannot set up the heap: %s", heap_error_message(error));
+    }
+    if (options->detail_view) {
+        Action detail = {.kind = ACTION_TOGGLE_VIEW};
+        model_apply(window->model, &detail, 0);
+    }
+    return 0;
+}
+
+static int check_font(Window *window)
+{
+    window->font_path = window->options->font_path ? window->options->font_path : HEAPVIZ_FONT_PATH;
+    FILE *file = fopen(window->font_path, "rb");
+    if (file == NULL) {
+        return fail(EXIT_BAD_INPUT, "the font %s cannot be read (install fonts-dejavu-core or pass --font FILE)",
+                    window->font_path);
+    }
+    fclose(file);
+    return 0;
+}
+
+static int start_libraries(Window *window)
+{
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        return fail(EXIT_BAD_INPUT, "cannot start SDL video: %s", SDL_GetError());
+    }
+    window->sdl_started = true;
+    if (TTF_Init() != 0) {
+        return fail(EXIT_BAD_INPUT, "cannot start SDL2_ttf: %s", TTF_GetError());
+    }
+    window->ttf_started = true;
+    if ((IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG) == 0) {
+        return fail(EXIT_BAD_INPUT, "cannot start SDL2_image with PNG support: %s", IMG_GetError());
+    }
+    window->image_started = true;
+    if (!SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "0")) {
+        SDL_Log("heapviz: nearest-pixel scaling not available: %s", SDL_GetError());
+    }
+    /* A software-rendered window presents through the driver's own
+     * framebuffer, not through an OpenGL texture: faster offscreen, and no
+     * GL library is loaded just to show a picture. */
+    if (!SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0")) {
+        SDL_Log("heapviz: cannot set the framebuffer hint: %s", SDL_GetError());
+    }
+    return 0;
+}
+
+static int open_window(Window *window, int width, int height, bool offscreen)
+{
+    Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | (offscreen ? SDL_WINDOW_HIDDEN : 0);
+    window->window = SDL_CreateWindow("heapviz", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height, flags);
+    if (window->window == NULL) {
+        return fail(EXIT_BAD_INPUT, "cannot open a window: %s", SDL_GetError());
+    }
+    if (!offscreen) {
+        window->renderer = SDL_CreateRenderer(window->window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    }
+    if (window->renderer == NULL) {
+        window->renderer = SDL_CreateRenderer(window->window, -1, SDL_RENDERER_SOFTWARE);
+    }
+    if (window->renderer == NULL) {
+        return fail(EXIT_BAD_INPUT, "cannot create a renderer: %s", SDL_GetError());
+    }
+    return 0;
+}
+
+/* Output pixels per window point, 1 when unknown. */
+static float output_scale(const Window *window)
+{
+    int points = 0, pixels = 0, height = 0;
+    SDL_GetWindowSize(window->window, &points, &height);
+    if (SDL_GetRendererOutputSize(window->renderer, &pixels, &height) != 0 || points <= 0 || pixels <= 0) {
+        return 1.0f;
+    }
+    return (float)pixels / (float)points;
+}
+
+/* (Re)creates the renderer's text at the display's scale. */
+static int make_render(Window *window)
+{
+    float scale = output_scale(window);
+    if (window->render != NULL && scale == window->scale) {
+        return 0;
+    }
+    render_destroy(window->render);
+    window->render = NULL;
+    window->scale = scale;
+    window->input.scale = scale;
+    char message[512];
+    int pixels = (int)(TEXT_POINTS * scale + 0.5f);
+    if (!render_create(window->renderer, window->font_path, pixels, &window->render, message, sizeof message)) {
+        return fail(EXIT_BAD_INPUT, "%s", message);
+    }
+    model_request_redraw(window->model); /* new textures start empty */
+    return 0;
+}
+
+static int window_start(Window *window, int width, int height, bool offscreen)
+{
+    int status = check_font(window);
+    status = status ? status : make_model(window);
+    if (status == 0 && offscreen && SDL_getenv("SDL_VIDEODRIVER") == NULL &&
+        SDL_setenv("SDL_VIDEODRIVER", "offscreen", 1) != 0) {
+        status = fail(EXIT_BAD_INPUT, "cannot select the offscreen video driver%s", "");
+    }
+    status = status ? status : start_libraries(window);
+    status = status ? status : open_window(window, width, height, offscreen);
+    return status ? status : make_render(window);
+}
+
+static void window_stop(Window *window)
+{
+    render_destroy(window->render);
+    if (window->renderer != NULL) {
+        SDL_DestroyRenderer(window->renderer);
+    }
+    if (window->window != NULL) {
+        SDL_DestroyWindow(window->window);
+    }
+    if (window->image_started) {
+        IMG_Quit();
+    }
+    if (window->ttf_started) {
+        TTF_Quit();
+    }
+    if (window->sdl_started) {
+        SDL_Quit();
+    }
+    model_destroy(window->model);
+    if (window->trace != NULL) {
+        trace_destroy(window->trace);
+    }
+}
+
+/* --- frames --------------------------------------------------------------- */
+
+static void refresh_layout(Window *window)
+{
+    int width = 0, height = 0;
+    if (SDL_GetRendererOutputSize(window->renderer, &width, &height) != 0) {
+        SDL_Log("heapviz: cannot read the output size: %s", SDL_GetError());
+    }
+    window->layout = render_layout(window->render, width, height, window->model);
+    const LayoutRect *grid = &window->layout.pane_grids[0];
+    model_set_grid_area(window->model, (uint32_t)grid->w, (uint32_t)grid->h);
+}
+
+static void draw_frame(Window *window, uint64_t now_ms)
+{
+    refresh_layout(window);
+    DirtyRange dirty[MODEL_MAX_PANES];
+    for (uint32_t pane = 0; pane < model_pane_count(window->model); pane++) {
+        dirty[pane] = model_take_dirty(window->model, pane);
+    }
+    render_update(window->render, window->model, dirty);
+    render_frame(window->render, window->model, &window->layout, window->input.last_x, window->input.last_y, now_ms);
+    const char *error = render_take_error(window->render);
+    if (error != NULL) {
+        SDL_Log("heapviz: %s", error);
+    }
+}
+
+/* Writes what has been drawn (before it is presented) to a PNG. */
+static bool save_png(Window *window, const char *path, char *message, size_t size)
+{
+    int width = window->layout.width, height = window->layout.height;
+    SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, width > 0 ? width : 1, height > 0 ? height : 1, 32,
+                                                          SDL_PIXELFORMAT_ARGB8888);
+    bool ok = surface != NULL &&
+              SDL_RenderReadPixels(window->renderer, NULL, SDL_PIXELFORMAT_ARGB8888, surface->pixels,
+                                   surface->pitch) == 0;
+    if (!ok) {
+        snprintf(message, size, "cannot read the frame: %s", SDL_GetError());
+    } else if (IMG_SavePNG(surface, path) != 0) {
+        snprintf(message, size, "cannot write %s: %s", path, IMG_GetError());
+        ok = false;
+    }
+    SDL_FreeSurface(surface);
+    return ok;
+}
+
+static void handle_event(Window *window, const SDL_Event *event, uint64_t now_ms)
+{
+    if (event->type == SDL_WINDOWEVENT) {
+        Uint8 what = event->window.event;
+        if (what == SDL_WINDOWEVENT_MINIMIZED || what == SDL_WINDOWEVENT_HIDDEN) {
+            window->minimized = true;
+        } else if (what == SDL_WINDOWEVENT_RESTORED || what == SDL_WINDOWEVENT_SHOWN ||
+                   what == SDL_WINDOWEVENT_EXPOSED || what == SDL_WINDOWEVENT_MAXIMIZED) {
+            window->minimized = false;
+        }
+    }
+    if (event->type == SDL_RENDER_DEVICE_RESET) {
+        render_destroy(window->render); /* its textures are gone: make_render starts again */
+        window->render = NULL;
+    }
+    Action actions[INPUT_MAX_ACTIONS];
+    int count = input_translate(&window->input, event, window->model, &window->layout, actions);
+    for (int i = 0; i < count; i++) {
+        model_apply(window->model, &actions[i], now_ms);
+    }
+}
+
+static void compute_ahead(Window *window)
+{
+    Uint64 start = SDL_GetPerformanceCounter();
+    Uint64 budget = SDL_GetPerformanceFrequency() * AHEAD_MS / 1000;
+    while (model_compute_ahead(window->model, 256) > 0 && SDL_GetPerformanceCounter() - start < budget) {
+    }
+}
+
+static void screenshot_on_request(Window *window)
+{
+    if (!model_take_screenshot_request(window->model)) {
+        return;
+    }
+    char name[160], message[400];
+    model_screenshot_name(window->model, name, sizeof name);
+    if (save_png(window, name, message, sizeof message)) {
+        snprintf(message, sizeof message, "screenshot saved: %s", name);
+    }
+    model_set_status(window->model, message);
+}
+
+static int window_loop(Window *window)
+{
+    while (!model_quit_requested(window->model)) {
+        Uint64 frame_start = SDL_GetTicks64();
+        SDL_Event event;
+        if (!model_busy(window->model, frame_start) || window->minimized) {
+            if (!SDL_WaitEvent(&event)) {
+                return fail(EXIT_BAD_INPUT, "waiting for events failed: %s", SDL_GetError());
+            }
+            handle_event(window, &event, SDL_GetTicks64());
+        }
+        while (SDL_PollEvent(&event)) {
+            handle_event(window, &event, SDL_GetTicks64());
+        }
+        model_update(window->model, SDL_GetTicks64());
+        compute_ahead(window);
+        if (make_render(window) != 0) {
+            return EXIT_BAD_INPUT;
+        }
+        if (!window->minimized) {
+            draw_frame(window, SDL_GetTicks64());
+            screenshot_on_request(window);
+            SDL_RenderPresent(window->renderer);
+        }
+        Uint64 spent = SDL_GetTicks64() - frame_start;
+        if (spent < FRAME_MS && model_busy(window->model, SDL_GetTicks64())) {
+            SDL_Delay((Uint32)(FRAME_MS - spent));
+        }
+    }
+    return 0;
+}
+
+/* --- entry points ----------------------------------------------------------- */
+
+int window_capture(const Options *options, const Action *actions, size_t action_count, int width, int height)
+{
+    Window window = {.options = options, .input = input_start()};
+    int status = window_start(&window, width, height, true);
+    if (status == 0) {
+        uint64_t step = options->at_step_given ? options->at_step : model_total(window.model);
+        Action jump = {.kind = ACTION_JUMP_TO, .amount = step > INT64_MAX ? INT64_MAX : (int64_t)step};
+        model_apply(window.model, &jump, 0);
+        while (model_compute_ahead(window.model, 4096) > 0) { /* the timeline shows the whole run */
+        }
+        refresh_layout(&window);
+        for (size_t i = 0; i < action_count; i++) {
+            model_apply(window.model, &actions[i], 0);
+        }
+        draw_frame(&window, UINT64_MAX / 2); /* a still frame: split/coalesce marks have faded */
+        char message[400];
+        if (!save_png(&window, options->screenshot_path, message, sizeof message)) {
+            status = fail(EXIT_BAD_INPUT, "%s", message);
+        }
+    }
+    window_stop(&window);
+    return status;
+}
+
+int window_run(const Options *options)
+{
+    if (options->screenshot_path != NULL) {
+        return window_capture(options, NULL, 0, WINDOW_WIDTH, WINDOW_HEIGHT);
+    }
+    Window window = {.options = options, .input = input_start()};
+    int status = window_start(&window, WINDOW_WIDTH, WINDOW_HEIGHT, false);
+    status = status ? status : window_loop(&window);
+    window_stop(&window);
+    return status;
+}

@@ -1,0 +1,235 @@
+/*
+ * test_grid.c - the grid's geometry rule and the colour of every cell in
+ * both views, against the block walk of small hand-built heaps.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ui_grid.h"
+#include <stdlib.h>
+
+static void test_geometry_one_page_per_cell_when_it_fits(void **state)
+{
+    (void)state;
+    GridGeometry geometry = grid_geometry(64, 4, 8, 2);
+    assert_int_equal(geometry.bytes_per_cell, 4);
+    assert_int_equal(geometry.cells, 16);
+    assert_int_equal(geometry.columns, 8);
+    assert_int_equal(geometry.rows, 2);
+    assert_int_equal(geometry.cell_pixels, 1);
+}
+
+static void test_geometry_doubles_the_cell_until_the_heap_fits(void **state)
+{
+    (void)state;
+    GridGeometry geometry = grid_geometry(64, 4, 4, 2);
+    assert_int_equal(geometry.bytes_per_cell, 8);
+    assert_int_equal(geometry.cells, 8);
+    geometry = grid_geometry(32768, 4, 1, 1);
+    assert_int_equal(geometry.bytes_per_cell, 32768);
+    assert_int_equal(geometry.cells, 1);
+    assert_int_equal(geometry.cell_pixels, 1);
+}
+
+static void test_geometry_largest_cell_that_fits(void **state)
+{
+    (void)state;
+    static const uint32_t sizes[][2] = {{800, 600}, {1234, 517}, {300, 900}, {97, 13}, {1920, 1080}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        uint32_t width = sizes[i][0], height = sizes[i][1];
+        GridGeometry geometry = grid_geometry(32768, 4, width, height);
+        uint32_t cell = geometry.cell_pixels;
+        assert_true(cell >= 1);
+        assert_true((uint64_t)geometry.columns * geometry.rows >= geometry.cells);
+        assert_true(geometry.columns * cell <= width && geometry.rows * cell <= height);
+        uint64_t bigger_columns = width / (cell + 1);
+        bool bigger_fits = bigger_columns > 0 &&
+                           (geometry.cells + bigger_columns - 1) / bigger_columns * (cell + 1) <= height;
+        assert_false(bigger_fits);
+    }
+}
+
+static void test_geometry_of_an_empty_area_draws_nothing(void **state)
+{
+    (void)state;
+    GridGeometry geometry = grid_geometry(32768, 4, 0, 500);
+    assert_int_equal(geometry.cell_pixels, 0);
+}
+
+static Heap *small_heap(HeapPolicy policy)
+{
+    HeapConfig config = heap_default_config(256);
+    config.policy = policy;
+    Heap *heap = NULL;
+    assert_int_equal(heap_create(&config, &heap), HEAP_OK);
+    return heap;
+}
+
+static uint32_t *fill_all(const Heap *heap, const GridGeometry *geometry, ViewMode view)
+{
+    uint32_t *pixels = calloc((size_t)geometry->columns * geometry->rows, sizeof *pixels);
+    assert_non_null(pixels);
+    grid_fill(heap, geometry, view, 0, (uint64_t)geometry->columns * geometry->rows, pixels, geometry->columns);
+    return pixels;
+}
+
+static void test_classic_cells_follow_the_blocks(void **state)
+{
+    (void)state;
+    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    uint64_t a, b;
+    assert_int_equal(heap_malloc(heap, 24, &a), HEAP_OK);
+    assert_int_equal(heap_malloc(heap, 40, &b), HEAP_OK);
+    assert_int_equal(heap_free(heap, a), HEAP_OK);
+    GridGeometry geometry = grid_geometry(256, 4, 16, 16);
+    assert_int_equal(geometry.bytes_per_cell, 4);
+    uint32_t *pixels = fill_all(heap, &geometry, VIEW_CLASSIC);
+    for (uint64_t cell = 0; cell < geometry.cells; cell++) {
+        HeapBlock block;
+        uint32_t expected = GRID_COLOR_OUTSIDE;
+        if (heap_block_at(heap, cell * 4, &block)) {
+            expected = block.state == HEAP_BLOCK_FREE ? GRID_COLOR_FREE : GRID_COLOR_ALLOCATED;
+        }
+        assert_int_equal(pixels[cell], expected);
+    }
+    free(pixels);
+    heap_destroy(heap);
+}
+
+static void test_classic_mixed_cell_is_grey_by_free_fraction(void **state)
+{
+    (void)state;
+    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    uint64_t a;
+    assert_int_equal(heap_malloc(heap, 8, &a), HEAP_OK); /* a 24-byte block at the region start */
+    HeapBlock used;
+    assert_true(heap_first_block(heap, &used));
+    GridGeometry geometry = grid_geometry(256, 64, 4, 1);
+    uint32_t *pixels = fill_all(heap, &geometry, VIEW_CLASSIC);
+    uint64_t before = heap_region_start(heap); /* outside bytes of cell 0 */
+    uint64_t free_bytes = 64 - before - used.size;
+    assert_int_equal(pixels[0], grid_classic_color(free_bytes, 64 - before));
+    assert_true(pixels[0] != GRID_COLOR_FREE && pixels[0] != GRID_COLOR_ALLOCATED);
+    free(pixels);
+    heap_destroy(heap);
+}
+
+static void test_detail_colours_each_part_of_a_block(void **state)
+{
+    (void)state;
+    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    uint64_t a;
+    assert_int_equal(heap_malloc(heap, 20, &a), HEAP_OK); /* 20 payload + 4 padding + 16 tags */
+    HeapBlock block;
+    assert_true(heap_first_block(heap, &block));
+    GridGeometry geometry = grid_geometry(256, 4, 16, 16);
+    uint32_t *pixels = fill_all(heap, &geometry, VIEW_DETAIL);
+    uint64_t cell = block.offset / 4;
+    assert_int_equal(pixels[cell], GRID_COLOR_TAG);
+    assert_int_equal(pixels[cell + 1], GRID_COLOR_TAG);
+    for (uint64_t i = 2; i < 7; i++) {
+        assert_int_equal(pixels[cell + i], GRID_COLOR_PAYLOAD);
+    }
+    assert_int_equal(pixels[cell + 7], GRID_COLOR_PADDING);
+    assert_int_equal(pixels[cell + 8], GRID_COLOR_TAG);
+    assert_int_equal(pixels[cell + 9], GRID_COLOR_TAG);
+    HeapBlock next = block;
+    assert_true(heap_next_block(heap, &next));
+    assert_int_equal(pixels[next.offset / 4 + 2], GRID_COLOR_FREE);
+    free(pixels);
+    heap_destroy(heap);
+}
+
+static void test_detail_dead_bump_memory(void **state)
+{
+    (void)state;
+    Heap *heap = small_heap(HEAP_BUMP);
+    uint64_t a, b;
+    assert_int_equal(heap_malloc(heap, 24, &a), HEAP_OK);
+    assert_int_equal(heap_malloc(heap, 24, &b), HEAP_OK);
+    assert_int_equal(heap_free(heap, a), HEAP_OK);
+    HeapBlock block;
+    assert_true(heap_block_at(heap, a, &block));
+    assert_int_equal(block.state, HEAP_BLOCK_DEAD);
+    GridGeometry geometry = grid_geometry(256, 4, 16, 16);
+    uint32_t *pixels = fill_all(heap, &geometry, VIEW_DETAIL);
+    assert_int_equal(pixels[a / 4], GRID_COLOR_DEAD);
+    uint32_t *classic = fill_all(heap, &geometry, VIEW_CLASSIC);
+    assert_int_equal(classic[a / 4], GRID_COLOR_ALLOCATED);
+    free(classic);
+    free(pixels);
+    heap_destroy(heap);
+}
+
+static void test_partial_fill_touches_only_its_rows(void **state)
+{
+    (void)state;
+    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    uint64_t a;
+    assert_int_equal(heap_malloc(heap, 100, &a), HEAP_OK);
+    GridGeometry geometry = grid_geometry(256, 4, 16, 4);
+    assert_int_equal(geometry.columns, 16);
+    uint32_t *whole = fill_all(heap, &geometry, VIEW_DETAIL);
+    uint32_t rows[2 * 16];
+    for (size_t i = 0; i < 32; i++) {
+        rows[i] = 0x12345678u;
+    }
+    grid_fill(heap, &geometry, VIEW_DETAIL, 32, 64, rows, 16); /* rows 2 and 3 */
+    for (size_t i = 0; i < 32; i++) {
+        assert_int_equal(rows[i], whole[32 + i]);
+    }
+    free(whole);
+    heap_destroy(heap);
+}
+
+static void test_dirty_rows_of_a_byte_range(void **state)
+{
+    (void)state;
+    GridGeometry geometry = grid_geometry(256, 4, 16, 4); /* 4 rows of 16 cells = 64 bytes a row */
+    uint64_t first, end;
+    assert_true(grid_dirty_rows(&geometry, 70, 130, false, &first, &end));
+    assert_int_equal(first, 1);
+    assert_int_equal(end, 3);
+    assert_true(grid_dirty_rows(&geometry, 64, 128, false, &first, &end));
+    assert_int_equal(first, 1);
+    assert_int_equal(end, 2);
+    assert_false(grid_dirty_rows(&geometry, 50, 50, false, &first, &end));
+    assert_true(grid_dirty_rows(&geometry, 0, 0, true, &first, &end));
+    assert_int_equal(first, 0);
+    assert_int_equal(end, 4);
+}
+
+static void test_cells_past_the_heap_are_outside(void **state)
+{
+    (void)state;
+    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    GridGeometry geometry = grid_geometry(256, 4, 10, 7); /* 64 cells in 7 rows of 10 */
+    assert_int_equal(geometry.columns * geometry.rows, 70);
+    uint32_t *pixels = fill_all(heap, &geometry, VIEW_CLASSIC);
+    for (uint64_t cell = 64; cell < 70; cell++) {
+        assert_int_equal(pixels[cell], GRID_COLOR_OUTSIDE);
+    }
+    free(pixels);
+    heap_destroy(heap);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_geometry_one_page_per_cell_when_it_fits),
+        cmocka_unit_test(test_geometry_doubles_the_cell_until_the_heap_fits),
+        cmocka_unit_test(test_geometry_largest_cell_that_fits),
+        cmocka_unit_test(test_geometry_of_an_empty_area_draws_nothing),
+        cmocka_unit_test(test_classic_cells_follow_the_blocks),
+        cmocka_unit_test(test_classic_mixed_cell_is_grey_by_free_fraction),
+        cmocka_unit_test(test_detail_colours_each_part_of_a_block),
+        cmocka_unit_test(test_detail_dead_bump_memory),
+        cmocka_unit_test(test_partial_fill_touches_only_its_rows),
+        cmocka_unit_test(test_dirty_rows_of_a_byte_range),
+        cmocka_unit_test(test_cells_past_the_heap_are_outside),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

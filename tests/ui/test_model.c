@@ -1,0 +1,527 @@
+/*
+ * test_model.c - every action of the model, with no window: playing and
+ * speed, stepping and jumping, policies, seeds, compaction, views, zoom and
+ * pan, hover lookup from a cell to its block, and the panel's lines.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "model.h"
+#include "trace.h"
+#include "ui_test_support.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static Model *make_model(uint64_t steps, uint32_t compare_count)
+{
+    ModelConfig config = {.workload = support_simulation(0, steps), .page_bytes = 4, .history_bytes = 64u << 20};
+    config.heap = heap_default_config(workload_default_heap_bytes(&config.workload));
+    static const HeapPolicy all[] = {HEAP_FIRST_FIT, HEAP_NEXT_FIT, HEAP_BEST_FIT, HEAP_WORST_FIT, HEAP_BUMP};
+    config.compare_count = compare_count;
+    memcpy(config.compare, all, compare_count * sizeof all[0]);
+    Model *model = NULL;
+    assert_int_equal(model_create(&config, &model), HEAP_OK);
+    model_set_grid_area(model, 800, 600);
+    return model;
+}
+
+static void apply(Model *model, ActionKind kind, int64_t amount)
+{
+    Action action = {.kind = kind, .amount = amount};
+    assert_true(model_apply(model, &action, 0));
+}
+
+static void apply_at(Model *model, ActionKind kind, double x, double y, int64_t amount)
+{
+    Action action = {.kind = kind, .amount = amount, .x = x, .y = y};
+    assert_true(model_apply(model, &action, 0));
+}
+
+static void assert_pane_matches_fresh_run(const Model *model, uint32_t pane, const uint64_t *schedule, uint32_t count)
+{
+    Run *fresh = support_run_to(model_workload(model), model_pane_policy(model, pane), schedule, count,
+                                model_position(model));
+    assert_true(support_same_heap(run_heap(fresh), model_heap(model, pane)));
+    run_destroy(fresh);
+}
+
+static void test_starts_paused_at_step_zero(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    assert_int_equal(model_position(model), 0);
+    assert_int_equal(model_total(model), 100);
+    assert_false(model_playing(model));
+    assert_int_equal(model_pane_count(model), 1);
+    assert_int_equal(model_view(model), VIEW_CLASSIC);
+    model_destroy(model);
+}
+
+static void test_play_advances_with_time_and_stops_at_the_end(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    assert_int_equal(model_speed(model), 10); /* a 100-step run plays in 10 s */
+    Action play = {.kind = ACTION_TOGGLE_PLAY};
+    model_apply(model, &play, 1000);
+    assert_true(model_playing(model));
+    uint64_t now = 1000;
+    for (int frame = 0; frame < 10; frame++) {
+        now += 100;
+        model_update(model, now);
+    }
+    assert_int_equal(model_position(model), 10);
+    assert_true(model_busy(model, now));
+    for (int frame = 0; frame < 200; frame++) {
+        now += 100;
+        model_update(model, now);
+    }
+    assert_int_equal(model_position(model), 100);
+    assert_false(model_playing(model));
+    model_apply(model, &play, now); /* play at the end starts over */
+    assert_int_equal(model_position(model), 0);
+    assert_true(model_playing(model));
+    model_apply(model, &play, now);
+    assert_false(model_playing(model));
+    assert_int_equal(model_update(model, now + 5000), 0);
+    model_destroy(model);
+}
+
+static void test_speed_goes_up_and_down_within_limits(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    for (int i = 0; i < 40; i++) {
+        apply(model, ACTION_SPEED, -1);
+    }
+    assert_int_equal(model_speed(model), 1);
+    apply(model, ACTION_SPEED, 1);
+    assert_int_equal(model_speed(model), 2);
+    for (int i = 0; i < 40; i++) {
+        apply(model, ACTION_SPEED, 1);
+    }
+    assert_int_equal(model_speed(model), 1000000);
+    model_destroy(model);
+}
+
+static void test_step_forward_back_and_clamp(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    apply(model, ACTION_STEP, 1);
+    assert_int_equal(model_position(model), 1);
+    apply(model, ACTION_STEP, 10);
+    assert_int_equal(model_position(model), 11);
+    apply(model, ACTION_STEP, -10);
+    assert_int_equal(model_position(model), 1);
+    apply(model, ACTION_STEP, -100);
+    assert_int_equal(model_position(model), 0);
+    apply(model, ACTION_STEP, 1000);
+    assert_int_equal(model_position(model), 100);
+    assert_pane_matches_fresh_run(model, 0, NULL, 0);
+    model_destroy(model);
+}
+
+static void test_restart_end_and_jumps(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    apply(model, ACTION_JUMP_TO, 42);
+    assert_int_equal(model_position(model), 42);
+    apply(model, ACTION_RESTART, 0);
+    assert_int_equal(model_position(model), 0);
+    apply_at(model, ACTION_JUMP_FRACTION, 0.5, 0, 0);
+    assert_int_equal(model_position(model), 50);
+    apply_at(model, ACTION_JUMP_FRACTION, 2.0, 0, 0);
+    assert_int_equal(model_position(model), 100);
+    apply(model, ACTION_RESTART, 0);
+    apply(model, ACTION_JUMP_END, 0); /* the last step computed so far */
+    assert_int_equal(model_position(model), history_computed(model_history(model, 0)));
+    assert_pane_matches_fresh_run(model, 0, NULL, 0);
+    model_destroy(model);
+}
+
+static void test_policy_switch_keeps_the_step(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    apply(model, ACTION_JUMP_TO, 60);
+    for (HeapPolicy policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
+        apply(model, ACTION_POLICY, policy);
+        assert_int_equal(model_pane_policy(model, 0), policy);
+        assert_int_equal(model_position(model), 60);
+        assert_pane_matches_fresh_run(model, 0, NULL, 0);
+    }
+    model_destroy(model);
+}
+
+static void test_new_seed_starts_a_new_run(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    apply(model, ACTION_JUMP_TO, 30);
+    uint64_t seed = model_workload(model)->sim.seed;
+    apply(model, ACTION_NEW_SEED, 0);
+    assert_int_not_equal(model_workload(model)->sim.seed, seed);
+    assert_int_equal(model_position(model), 0);
+    char title[200];
+    model_title(model, title, sizeof title);
+    char expected[64];
+    snprintf(expected, sizeof expected, "seed %llu", (unsigned long long)model_workload(model)->sim.seed);
+    assert_non_null(strstr(title, expected));
+    model_destroy(model);
+}
+
+static void test_new_seed_on_a_trace_says_why_not(void **state)
+{
+    (void)state;
+    Op ops[] = {{OP_MALLOC, 0, 100, 1}, {OP_MALLOC, 1, 200, 2}, {OP_FREE, 0, 0, 3}};
+    Trace *trace = trace_create("tiny.rep", 0, 2, ops, 3);
+    ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = trace}, .page_bytes = 4,
+                          .history_bytes = 16u << 20};
+    config.heap = heap_default_config(4096);
+    Model *model = NULL;
+    assert_int_equal(model_create(&config, &model), HEAP_OK);
+    apply(model, ACTION_NEW_SEED, 0);
+    assert_non_null(strstr(model_status(model), "trace"));
+    apply(model, ACTION_STEP, 3);
+    char text[SENTENCE_MAX];
+    model_sentence(model, 0, text, sizeof text);
+    assert_non_null(strstr(text, "free 0x"));
+    model_title(model, text, sizeof text);
+    assert_string_equal(text, "step 3 of 3  first-fit  trace tiny.rep");
+    model_destroy(model);
+    trace_destroy(trace);
+}
+
+static void test_compact_injects_a_step_and_recomputes(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    apply(model, ACTION_JUMP_TO, 40);
+    apply(model, ACTION_COMPACT, 0);
+    assert_int_equal(model_position(model), 41);
+    assert_int_equal(model_total(model), 101);
+    assert_int_equal(heap_stats(model_heap(model, 0))->compactions, 1);
+    char text[SENTENCE_MAX];
+    model_sentence(model, 0, text, sizeof text);
+    assert_non_null(strstr(text, "compact"));
+    uint64_t schedule[] = {41};
+    apply(model, ACTION_JUMP_TO, 90);
+    assert_pane_matches_fresh_run(model, 0, schedule, 1);
+    apply(model, ACTION_POLICY, HEAP_BEST_FIT); /* the schedule survives a policy switch */
+    assert_int_equal(model_total(model), 101);
+    assert_pane_matches_fresh_run(model, 0, schedule, 1);
+    model_destroy(model);
+}
+
+static void test_view_toggles(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    model_take_dirty(model, 0);
+    apply(model, ACTION_TOGGLE_VIEW, 0);
+    assert_int_equal(model_view(model), VIEW_DETAIL);
+    assert_true(model_take_dirty(model, 0).full);
+    apply(model, ACTION_TOGGLE_VIEW, 0);
+    assert_int_equal(model_view(model), VIEW_CLASSIC);
+    model_take_dirty(model, 0);
+    assert_false(model_take_dirty(model, 0).full);
+    model_request_redraw(model);
+    assert_true(model_take_dirty(model, 0).full);
+    apply(model, ACTION_TOGGLE_GRID_LINES, 0);
+    assert_true(model_grid_lines(model));
+    apply(model, ACTION_TOGGLE_HELP, 0);
+    assert_true(model_help_visible(model));
+    apply(model, ACTION_TOGGLE_HELP, 0);
+    assert_false(model_help_visible(model));
+    for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
+        assert_true(model_plot_visible(model, series));
+        apply(model, ACTION_TOGGLE_PLOT, series);
+        assert_false(model_plot_visible(model, series));
+    }
+    apply(model, ACTION_QUIT, 0);
+    assert_true(model_quit_requested(model));
+    model_destroy(model);
+}
+
+static void test_screenshot_request_and_name(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    assert_false(model_take_screenshot_request(model));
+    apply(model, ACTION_SCREENSHOT, 0);
+    assert_true(model_take_screenshot_request(model));
+    assert_false(model_take_screenshot_request(model));
+    apply(model, ACTION_POLICY, HEAP_BEST_FIT);
+    apply(model, ACTION_JUMP_TO, 42);
+    char name[100];
+    model_screenshot_name(model, name, sizeof name);
+    assert_string_equal(name, "heapviz-best-fit-step-42.png");
+    model_destroy(model);
+}
+
+static void test_compare_mode_panes_in_lockstep(void **state)
+{
+    (void)state;
+    Model *model = make_model(200, 0);
+    apply(model, ACTION_JUMP_TO, 80);
+    apply(model, ACTION_TOGGLE_COMPARE, 0);
+    assert_int_equal(model_pane_count(model), 5);
+    assert_int_equal(model_position(model), 80);
+    apply(model, ACTION_STEP, -7);
+    for (uint32_t pane = 0; pane < 5; pane++) {
+        assert_int_equal(model_pane_policy(model, pane), (HeapPolicy)pane);
+        assert_pane_matches_fresh_run(model, pane, NULL, 0);
+    }
+    apply(model, ACTION_POLICY, HEAP_BUMP); /* removes that pane */
+    assert_int_equal(model_pane_count(model), 4);
+    apply(model, ACTION_POLICY, HEAP_BUMP); /* and brings it back */
+    assert_int_equal(model_pane_count(model), 5);
+    apply(model, ACTION_TOGGLE_COMPARE, 0);
+    assert_int_equal(model_pane_count(model), 1);
+    assert_int_equal(model_position(model), 73);
+    model_destroy(model);
+}
+
+static void test_compare_keeps_at_least_two_panes(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 2);
+    assert_int_equal(model_pane_count(model), 2);
+    apply(model, ACTION_POLICY, HEAP_FIRST_FIT);
+    assert_int_equal(model_pane_count(model), 2);
+    assert_non_null(strstr(model_status(model), "two"));
+    model_destroy(model);
+}
+
+static uint64_t placed_by(const StepReport *report)
+{
+    bool placing = report->event.kind == HEAP_EVENT_MALLOC || report->event.kind == HEAP_EVENT_REALLOC;
+    return placing && report->error == HEAP_OK ? report->event.result : 0;
+}
+
+static void test_divergence_marks_different_placements_and_failures(void **state)
+{
+    (void)state;
+    Model *model = make_model(300, 5);
+    while (model_compute_ahead(model, 1000) > 0) {
+    }
+    Run *runs[5];
+    for (uint32_t pane = 0; pane < 5; pane++) {
+        runs[pane] = support_run_to(model_workload(model), model_pane_policy(model, pane), NULL, 0, 0);
+    }
+    uint64_t count = 0, first = 0;
+    for (uint64_t step = 1; step <= 300; step++) {
+        StepReport reports[5];
+        for (uint32_t pane = 0; pane < 5; pane++) {
+            assert_true(run_step(runs[pane], &reports[pane]));
+        }
+        bool diverged = false;
+        for (uint32_t pane = 1; pane < 5; pane++) {
+            diverged = diverged || placed_by(&reports[pane]) != placed_by(&reports[0]) ||
+                       (reports[pane].error == HEAP_ERROR_OUT_OF_MEMORY) != (reports[0].error == HEAP_ERROR_OUT_OF_MEMORY);
+        }
+        assert_int_equal(model_diverged_at(model, step), diverged);
+        count += diverged;
+        first = first ? first : (diverged ? step : 0);
+    }
+    assert_true(count > 0);
+    assert_int_equal(model_divergence_count(model), count);
+    assert_int_equal(model_first_divergence(model), first);
+    for (uint32_t pane = 0; pane < 5; pane++) {
+        run_destroy(runs[pane]);
+    }
+    model_destroy(model);
+}
+
+static void test_zoom_keeps_the_cell_under_the_pointer(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    const GridGeometry *geometry = model_geometry(model);
+    CellRect whole = model_visible_cells(model);
+    assert_true(whole.width == geometry->columns && whole.height == geometry->rows);
+    double x = 0.3, y = 0.6;
+    double cell_x = whole.x + x * whole.width, cell_y = whole.y + y * whole.height;
+    apply_at(model, ACTION_ZOOM, x, y, 3);
+    CellRect zoomed = model_visible_cells(model);
+    assert_true(zoomed.width < whole.width);
+    assert_true(zoomed.x + x * zoomed.width - cell_x < 1e-9 && cell_x - (zoomed.x + x * zoomed.width) < 1e-9);
+    assert_true(zoomed.y + y * zoomed.height - cell_y < 1e-9 && cell_y - (zoomed.y + y * zoomed.height) < 1e-9);
+    apply_at(model, ACTION_PAN, 0.1, 0, 0);
+    CellRect panned = model_visible_cells(model);
+    assert_true(panned.x < zoomed.x);
+    apply_at(model, ACTION_PAN, 100, 100, 0); /* clamped to the grid */
+    panned = model_visible_cells(model);
+    assert_true(panned.x == 0 && panned.y == 0);
+    apply(model, ACTION_RESET_ZOOM, 0);
+    CellRect reset = model_visible_cells(model);
+    assert_true(reset.width == whole.width && reset.x == 0);
+    apply_at(model, ACTION_ZOOM, 0.5, 0.5, -5); /* cannot zoom out past the whole heap */
+    assert_true(model_visible_cells(model).width == whole.width);
+    model_destroy(model);
+}
+
+static void test_hover_finds_the_block_of_a_cell(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    while (heap_stats(model_heap(model, 0))->used_blocks < 3) {
+        apply(model, ACTION_STEP, 1);
+    }
+    const GridGeometry *geometry = model_geometry(model);
+    const Heap *heap = model_heap(model, 0);
+    HeapBlock block;
+    assert_true(heap_first_block(heap, &block));
+    int checked = 0;
+    do {
+        uint64_t cell = (block.offset + block.size - 1) / geometry->bytes_per_cell; /* the block's last cell */
+        double x = ((double)(cell % geometry->columns) + 0.5) / geometry->columns;
+        double y = ((double)(cell / geometry->columns) + 0.5) / geometry->rows;
+        apply_at(model, ACTION_HOVER, x, y, 0);
+        uint32_t pane = 9;
+        HeapBlock found;
+        assert_true(model_hover_block(model, &pane, &found));
+        assert_int_equal(pane, 0);
+        assert_int_equal(found.offset, block.offset);
+        assert_int_equal(found.size, block.size);
+        checked++;
+    } while (heap_next_block(heap, &block));
+    assert_true(checked >= 2);
+    apply_at(model, ACTION_HOVER, 0.5, 0.5, -1);
+    uint32_t pane;
+    assert_false(model_hover_block(model, &pane, &block));
+    model_destroy(model);
+}
+
+static void test_touched_block_and_mark(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    Action step = {.kind = ACTION_STEP, .amount = 1};
+    model_apply(model, &step, 1000); /* the first malloc splits the one free block */
+    const StepReport *report = history_report(model_history(model, 0));
+    Highlight touched = model_touched(model, 0);
+    assert_true(touched.present);
+    assert_int_equal(touched.offset, report->event.block_offset);
+    assert_true(model_mark(model, 0, 1000 + MODEL_MARK_MS / 2).present);
+    assert_false(model_mark(model, 0, 1000 + MODEL_MARK_MS).present);
+    assert_true(model_busy(model, 1000));
+    model_destroy(model);
+}
+
+static void test_dirty_ranges_after_steps(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    model_take_dirty(model, 0);
+    apply(model, ACTION_STEP, 1);
+    DirtyRange dirty = model_take_dirty(model, 0);
+    assert_false(dirty.full);
+    assert_true(dirty.start < dirty.end);
+    dirty = model_take_dirty(model, 0);
+    assert_true(dirty.start >= dirty.end && !dirty.full); /* taken: nothing left */
+    apply(model, ACTION_STEP, -1);
+    assert_true(model_take_dirty(model, 0).full);
+    model_destroy(model);
+}
+
+/* Applies a dirty range to `pixels` the way the renderer updates its texture rows. */
+static void apply_dirty(const Model *model, DirtyRange dirty, uint32_t *pixels)
+{
+    const GridGeometry *geometry = model_geometry(model);
+    uint64_t first_row, end_row;
+    if (!grid_dirty_rows(geometry, dirty.start, dirty.end, dirty.full, &first_row, &end_row)) {
+        return;
+    }
+    grid_fill(model_heap(model, 0), geometry, model_view(model), first_row * geometry->columns,
+              end_row * geometry->columns, pixels + first_row * geometry->columns, geometry->columns);
+}
+
+static void test_dirty_updates_equal_a_full_redraw(void **state)
+{
+    (void)state;
+    for (HeapPolicy policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
+        for (int view = 0; view < 2; view++) {
+            Model *model = make_model(300, 0);
+            apply(model, ACTION_POLICY, policy);
+            if (view) {
+                apply(model, ACTION_TOGGLE_VIEW, 0);
+            }
+            const GridGeometry *geometry = model_geometry(model);
+            size_t texels = (size_t)geometry->columns * geometry->rows;
+            uint32_t *shown = calloc(texels, sizeof *shown), *fresh = calloc(texels, sizeof *fresh);
+            static const int64_t moves[] = {1, 1, 1, 5, 1, -1, 1, 30, -7, 1, 1, 100, 1};
+            for (int round = 0; round < 40; round++) {
+                apply(model, ACTION_STEP, moves[round % 13]);
+                if (round == 20) {
+                    apply(model, ACTION_COMPACT, 0);
+                }
+                apply_dirty(model, model_take_dirty(model, 0), shown);
+                grid_fill(model_heap(model, 0), geometry, model_view(model), 0, texels, fresh, geometry->columns);
+                assert_memory_equal(shown, fresh, texels * sizeof *shown);
+            }
+            free(shown);
+            free(fresh);
+            model_destroy(model);
+        }
+    }
+}
+
+static void test_compute_ahead_reaches_the_end(void **state)
+{
+    (void)state;
+    Model *model = make_model(1000, 0);
+    uint64_t done = 0, chunk;
+    while ((chunk = model_compute_ahead(model, 128)) > 0) {
+        done += chunk;
+    }
+    assert_int_equal(done, 1000);
+    assert_int_equal(model_position(model), 0);
+    assert_false(model_busy(model, 0));
+    model_destroy(model);
+}
+
+static void test_title_line(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    apply(model, ACTION_JUMP_TO, 7);
+    char title[200];
+    model_title(model, title, sizeof title);
+    assert_string_equal(title, "step 7 of 100  first-fit  seed 0");
+    model_destroy(model);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_starts_paused_at_step_zero),
+        cmocka_unit_test(test_play_advances_with_time_and_stops_at_the_end),
+        cmocka_unit_test(test_speed_goes_up_and_down_within_limits),
+        cmocka_unit_test(test_step_forward_back_and_clamp),
+        cmocka_unit_test(test_restart_end_and_jumps),
+        cmocka_unit_test(test_policy_switch_keeps_the_step),
+        cmocka_unit_test(test_new_seed_starts_a_new_run),
+        cmocka_unit_test(test_new_seed_on_a_trace_says_why_not),
+        cmocka_unit_test(test_compact_injects_a_step_and_recomputes),
+        cmocka_unit_test(test_view_toggles),
+        cmocka_unit_test(test_screenshot_request_and_name),
+        cmocka_unit_test(test_compare_mode_panes_in_lockstep),
+        cmocka_unit_test(test_compare_keeps_at_least_two_panes),
+        cmocka_unit_test(test_divergence_marks_different_placements_and_failures),
+        cmocka_unit_test(test_zoom_keeps_the_cell_under_the_pointer),
+        cmocka_unit_test(test_hover_finds_the_block_of_a_cell),
+        cmocka_unit_test(test_touched_block_and_mark),
+        cmocka_unit_test(test_dirty_ranges_after_steps),
+        cmocka_unit_test(test_dirty_updates_equal_a_full_redraw),
+        cmocka_unit_test(test_compute_ahead_reaches_the_end),
+        cmocka_unit_test(test_title_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

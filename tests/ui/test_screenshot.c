@@ -1,0 +1,390 @@
+/*
+ * test_screenshot.c - pictures made by the program itself under SDL's
+ * offscreen driver, checked pixel by pixel: the real binary's --screenshot
+ * (classic cells against the block list of a fresh run, the panel's text,
+ * a missing font), and window_capture for what the command line does not
+ * reach (detail view, plots switched off, help, compare panes, tiny windows).
+ *
+ * argv[1] is the heapviz binary. The layout is recomputed here from the
+ * font's metrics, the same way the window computes it.
+ */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "options.h"
+#include "ui_capture.h"
+#include "ui_draw.h"
+#include "ui_grid.h"
+#include "ui_layout.h"
+#include "ui_test_support.h"
+#include "ui_timeline.h"
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { WIDTH = 1280, HEIGHT = 800, TEXT_PIXELS = 15 };
+
+static const char *program;
+static char directory[256];
+
+static void path_for(char *path, size_t size, const char *name)
+{
+    snprintf(path, size, "%s/%s", directory, name);
+}
+
+/* Runs the binary with `arguments`; returns its exit status. */
+static int run_program(const char *arguments)
+{
+    char command[4096];
+    snprintf(command, sizeof command, "'%s' %s 2>'%s/stderr.txt'", program, arguments, directory);
+    int status = system(command);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static Options parse(const char *const *arguments, int count)
+{
+    char *argv[16] = {"heapviz"};
+    for (int i = 0; i < count; i++) {
+        argv[i + 1] = (char *)arguments[i];
+    }
+    Options options;
+    char message[256];
+    assert_true(options_parse(count + 1, argv, &options, message, sizeof message));
+    return options;
+}
+
+/* The window's layout for the default 32 KiB heap. */
+static Layout layout_for(int width, int height, uint32_t panes)
+{
+    TTF_Font *font = TTF_OpenFont(HEAPVIZ_TEST_FONT, TEXT_PIXELS);
+    assert_non_null(font);
+    int advance = 0;
+    assert_int_equal(TTF_GlyphMetrics32(font, 'M', NULL, NULL, NULL, NULL, &advance), 0);
+    Layout layout = layout_compute(width, height, panes, TTF_FontLineSkip(font), advance);
+    layout_reserve_addresses(&layout, layout_address_chars(32768));
+    TTF_CloseFont(font);
+    return layout;
+}
+
+static uint32_t pixel(SDL_Surface *image, int x, int y)
+{
+    const uint8_t *row = (const uint8_t *)image->pixels + (size_t)y * (size_t)image->pitch;
+    return ((const uint32_t *)row)[x] | 0xFF000000u;
+}
+
+static SDL_Surface *load(const char *path)
+{
+    SDL_Surface *loaded = IMG_Load(path);
+    assert_non_null(loaded);
+    SDL_Surface *image = SDL_ConvertSurfaceFormat(loaded, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_FreeSurface(loaded);
+    assert_non_null(image);
+    return image;
+}
+
+static uint32_t expected_color(const Heap *heap, uint64_t cell, uint64_t cell_bytes, ViewMode view)
+{
+    HeapBlock block;
+    uint64_t offset = cell * cell_bytes;
+    if (!heap_block_at(heap, offset, &block)) {
+        return GRID_COLOR_OUTSIDE;
+    }
+    if (view == VIEW_CLASSIC) {
+        return block.state == HEAP_BLOCK_FREE ? GRID_COLOR_FREE : GRID_COLOR_ALLOCATED;
+    }
+    uint64_t inside = offset - block.offset;
+    if (inside < HEAP_TAG_BYTES || inside >= block.size - HEAP_TAG_BYTES) {
+        return GRID_COLOR_TAG;
+    }
+    if (block.state == HEAP_BLOCK_FREE) {
+        return GRID_COLOR_FREE;
+    }
+    if (block.state == HEAP_BLOCK_DEAD) {
+        return GRID_COLOR_DEAD;
+    }
+    return inside - HEAP_TAG_BYTES < block.requested ? GRID_COLOR_PAYLOAD : GRID_COLOR_PADDING;
+}
+
+typedef struct {
+    uint64_t checked, wrong;
+    uint64_t seen[6];            /* cells seen per detail colour: tag, payload, padding, free, dead, black */
+} CellCheck;
+
+/* Compares the centre pixel of every cell of pane `pane` with the heap. */
+static CellCheck check_cells(SDL_Surface *image, const Layout *layout, uint32_t pane, const Heap *heap, ViewMode view)
+{
+    GridGeometry geometry = grid_geometry(heap_config(heap)->heap_bytes, 4, (uint32_t)layout->pane_grids[pane].w,
+                                          (uint32_t)layout->pane_grids[pane].h);
+    LayoutRect dest = layout_grid_dest(&layout->pane_grids[pane], &geometry);
+    static const uint32_t colors[6] = {GRID_COLOR_TAG, GRID_COLOR_PAYLOAD, GRID_COLOR_PADDING,
+                                       GRID_COLOR_FREE, GRID_COLOR_DEAD, GRID_COLOR_ALLOCATED};
+    CellCheck check = {0};
+    for (uint64_t cell = 0; cell < geometry.cells; cell++) {
+        int x = dest.x + (int)(cell % geometry.columns) * (int)geometry.cell_pixels + (int)geometry.cell_pixels / 2;
+        int y = dest.y + (int)(cell / geometry.columns) * (int)geometry.cell_pixels + (int)geometry.cell_pixels / 2;
+        uint32_t actual = pixel(image, x, y);
+        if (actual == GRID_COLOR_TOUCHED) {
+            continue; /* the outline of the block the last step touched */
+        }
+        uint32_t expected = expected_color(heap, cell, geometry.bytes_per_cell, view);
+        check.checked++;
+        check.wrong += actual != expected;
+        for (int i = 0; i < 6; i++) {
+            check.seen[i] += actual == colors[i];
+        }
+    }
+    assert_true(check.checked > geometry.cells * 9 / 10);
+    return check;
+}
+
+static uint64_t count_color(SDL_Surface *image, LayoutRect area, uint32_t color)
+{
+    uint64_t count = 0;
+    for (int y = area.y; y < area.y + area.h; y++) {
+        for (int x = area.x; x < area.x + area.w; x++) {
+            count += pixel(image, x, y) == color;
+        }
+    }
+    return count;
+}
+
+static void test_classic_cells_match_the_block_list(void **state)
+{
+    (void)state;
+    char path[512], arguments[700];
+    static const uint64_t steps[] = {0, 37, 100};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        path_for(path, sizeof path, "classic.png");
+        snprintf(arguments, sizeof arguments, "--screenshot '%s' --at-step %llu --policy best-fit", path,
+                 (unsigned long long)steps[i]);
+        assert_int_equal(run_program(arguments), 0);
+        SDL_Surface *image = load(path);
+        assert_int_equal(image->w, WIDTH);
+        assert_int_equal(image->h, HEIGHT);
+        Workload workload = support_simulation(0, 100);
+        Run *run = support_run_to(&workload, HEAP_BEST_FIT, NULL, 0, steps[i]);
+        Layout layout = layout_for(WIDTH, HEIGHT, 1);
+        CellCheck check = check_cells(image, &layout, 0, run_heap(run), VIEW_CLASSIC);
+        assert_int_equal(check.wrong, 0);
+        assert_true(check.seen[3] > 0); /* white cells */
+        if (steps[i] > 0) {
+            assert_true(check.seen[5] > 0); /* black cells */
+        }
+        run_destroy(run);
+        SDL_FreeSurface(image);
+    }
+}
+
+static void test_panel_text_is_drawn_and_follows_the_step(void **state)
+{
+    (void)state;
+    char first[512], second[512], arguments[1200];
+    path_for(first, sizeof first, "step10.png");
+    path_for(second, sizeof second, "step20.png");
+    snprintf(arguments, sizeof arguments, "--screenshot '%s' --at-step 10", first);
+    assert_int_equal(run_program(arguments), 0);
+    snprintf(arguments, sizeof arguments, "--screenshot '%s' --at-step 20", second);
+    assert_int_equal(run_program(arguments), 0);
+    SDL_Surface *a = load(first), *b = load(second);
+    Layout layout = layout_for(WIDTH, HEIGHT, 1);
+    LayoutRect title = {layout.panel.x, layout.panel.y, layout.panel.w, layout.line_height};
+    assert_true(count_color(a, title, COLOR_ACCENT) > 50); /* "step 10 of 100  first-fit  seed 0" */
+    LayoutRect counters = {layout.panel.x, layout.panel.y + 3 * layout.line_height, layout.panel.w,
+                           12 * layout.line_height};
+    assert_true(count_color(a, counters, COLOR_TEXT) > 500);
+    uint64_t title_differs = 0;
+    for (int y = title.y; y < title.y + title.h; y++) {
+        for (int x = title.x; x < title.x + title.w; x++) {
+            title_differs += pixel(a, x, y) != pixel(b, x, y);
+        }
+    }
+    assert_true(title_differs > 10); /* "step 10" became "step 20" */
+    SDL_FreeSurface(a);
+    SDL_FreeSurface(b);
+}
+
+static void test_missing_font_is_a_clear_error(void **state)
+{
+    (void)state;
+    char path[512], arguments[700];
+    path_for(path, sizeof path, "nofont.png");
+    snprintf(arguments, sizeof arguments, "--screenshot '%s' --font /nonexistent/font.ttf", path);
+    assert_int_equal(run_program(arguments), 1);
+    assert_int_not_equal(access(path, F_OK), 0);
+    char stderr_path[300];
+    path_for(stderr_path, sizeof stderr_path, "stderr.txt");
+    FILE *file = fopen(stderr_path, "r");
+    assert_non_null(file);
+    char line[512] = "";
+    assert_non_null(fgets(line, sizeof line, file));
+    fclose(file);
+    assert_non_null(strstr(line, "/nonexistent/font.ttf"));
+}
+
+static SDL_Surface *capture(const char *name, const char *const *arguments, int count, const Action *actions,
+                            size_t action_count, int width, int height)
+{
+    char path[512];
+    path_for(path, sizeof path, name);
+    const char *with_path[16] = {"--screenshot", path};
+    if (count > 0) {
+        memcpy(with_path + 2, arguments, (size_t)count * sizeof *arguments);
+    }
+    Options options = parse(with_path, count + 2);
+    assert_int_equal(window_capture(&options, actions, action_count, width, height), 0);
+    return load(path);
+}
+
+static void test_detail_view_gives_each_state_its_colour(void **state)
+{
+    (void)state;
+    static const char *const policies[] = {"first-fit", "bump"};
+    static const char *const steps[] = {"40", "20"}; /* bump still has live blocks at 20 */
+    for (int p = 0; p < 2; p++) {
+        const char *arguments[] = {"--at-step", steps[p], "--policy", policies[p], "--align", "32"};
+        Action detail = {.kind = ACTION_TOGGLE_VIEW};
+        SDL_Surface *image = capture("detail.png", arguments, 6, &detail, 1, WIDTH, HEIGHT);
+        Workload workload = support_simulation(0, 100);
+        HeapPolicy policy = p == 0 ? HEAP_FIRST_FIT : HEAP_BUMP;
+        Run *run = support_run_aligned(&workload, policy, 32, (uint64_t)atoi(steps[p]));
+        Layout layout = layout_for(WIDTH, HEIGHT, 1);
+        CellCheck check = check_cells(image, &layout, 0, run_heap(run), VIEW_DETAIL);
+        assert_int_equal(check.wrong, 0);
+        for (int i = 0; i < 4; i++) {
+            assert_true(check.seen[i] > 0); /* tags, payload, padding, free */
+        }
+        if (policy == HEAP_BUMP) {
+            assert_true(check.seen[4] > 0); /* dead */
+        }
+        run_destroy(run);
+        SDL_FreeSurface(image);
+    }
+}
+
+static void test_timeline_plots_and_toggles(void **state)
+{
+    (void)state;
+    const char *arguments[] = {"--steps", "400", "--p-malloc", "0.8", "--at-step", "200"};
+    SDL_Surface *image = capture("timeline.png", arguments, 6, NULL, 0, WIDTH, HEIGHT);
+    Layout layout = layout_for(WIDTH, HEIGHT, 1);
+    for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
+        assert_true(count_color(image, layout.plot, timeline_series_color(series)) > 100);
+    }
+    assert_true(count_color(image, layout.plot, COLOR_FAILED) > 0);
+    int cursor = layout.plot.x + (int)(200.0 / 400.0 * (layout.plot.w - 1));
+    assert_int_equal(pixel(image, cursor, layout.plot.y + layout.plot.h / 2), COLOR_CURSOR);
+    SDL_FreeSurface(image);
+    Action off = {.kind = ACTION_TOGGLE_PLOT, .amount = SERIES_FREE_BLOCKS};
+    image = capture("timeline-off.png", arguments, 6, &off, 1, WIDTH, HEIGHT);
+    assert_int_equal(count_color(image, layout.plot, timeline_series_color(SERIES_FREE_BLOCKS)), 0);
+    assert_true(count_color(image, layout.plot, timeline_series_color(SERIES_UTILIZATION)) > 100);
+    SDL_FreeSurface(image);
+}
+
+static void test_help_overlay_lists_the_keys(void **state)
+{
+    (void)state;
+    Action help = {.kind = ACTION_TOGGLE_HELP};
+    SDL_Surface *plain = capture("plain.png", NULL, 0, NULL, 0, WIDTH, HEIGHT);
+    SDL_Surface *image = capture("help.png", NULL, 0, &help, 1, WIDTH, HEIGHT);
+    LayoutRect middle = {WIDTH / 2 - 150, HEIGHT / 2 - 100, 300, 200};
+    assert_true(count_color(image, middle, COLOR_TEXT) > count_color(plain, middle, COLOR_TEXT) + 200);
+    SDL_FreeSurface(plain);
+    SDL_FreeSurface(image);
+}
+
+static void check_compare(const char *policies, uint32_t count)
+{
+    const char *arguments[] = {"--compare", policies, "--at-step", "60"};
+    SDL_Surface *image = capture("compare.png", arguments, 4, NULL, 0, WIDTH, HEIGHT);
+    Layout layout = layout_for(WIDTH, HEIGHT, count);
+    Workload workload = support_simulation(0, 100);
+    Options options = parse(arguments, 2);
+    for (uint32_t pane = 0; pane < count; pane++) {
+        Run *run = support_run_to(&workload, options.compare[pane], NULL, 0, 60);
+        CellCheck check = check_cells(image, &layout, pane, run_heap(run), VIEW_CLASSIC);
+        assert_int_equal(check.wrong, 0);
+        run_destroy(run);
+    }
+    SDL_FreeSurface(image);
+}
+
+static void test_compare_two_panes(void **state)
+{
+    (void)state;
+    check_compare("first-fit,best-fit", 2);
+}
+
+static void test_compare_five_panes(void **state)
+{
+    (void)state;
+    check_compare("first-fit,next-fit,best-fit,worst-fit,bump", 5);
+}
+
+static void test_tiny_windows_still_render(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{1, 1}, {120, 90}, {400, 2000}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        SDL_Surface *image = capture("tiny.png", NULL, 0, NULL, 0, sizes[i][0], sizes[i][1]);
+        assert_int_equal(image->w, sizes[i][0]);
+        assert_int_equal(image->h, sizes[i][1]);
+        SDL_FreeSurface(image);
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(directory, sizeof directory, "%s", "/tmp/heapviz-ui-XXXXXX");
+    if (mkdtemp(directory) == NULL || TTF_Init() != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"classic.png", "step10.png", "step20.png", "detail.png", "timeline.png",
+                                        "timeline-off.png", "plain.png", "help.png", "compare.png", "tiny.png",
+                                        "stderr.txt"};
+    char path[512];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        path_for(path, sizeof path, names[i]);
+        remove(path);
+    }
+    rmdir(directory);
+    TTF_Quit();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s HEAPVIZ_BINARY\n", argv[0]);
+        return 2;
+    }
+    program = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_classic_cells_match_the_block_list),
+        cmocka_unit_test(test_panel_text_is_drawn_and_follows_the_step),
+        cmocka_unit_test(test_missing_font_is_a_clear_error),
+        cmocka_unit_test(test_detail_view_gives_each_state_its_colour),
+        cmocka_unit_test(test_timeline_plots_and_toggles),
+        cmocka_unit_test(test_help_overlay_lists_the_keys),
+        cmocka_unit_test(test_compare_two_panes),
+        cmocka_unit_test(test_compare_five_panes),
+        cmocka_unit_test(test_tiny_windows_still_render),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

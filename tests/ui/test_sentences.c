@@ -1,0 +1,244 @@
+/*
+ * test_sentences.c - the panel's words: one sentence per kind of operation
+ * (hand-made events, so each case is exactly the one named), the counters
+ * and the tooltip.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ui_sentence.h"
+#include <stdio.h>
+#include <string.h>
+
+static StepReport report_of(HeapEventKind kind, uint32_t id)
+{
+    StepReport report = {.step = 1};
+    report.op.id = id;
+    report.event.kind = kind;
+    return report;
+}
+
+static void assert_sentence(const StepReport *report, WorkloadKind kind, HeapPolicy policy, const char *expected)
+{
+    char text[SENTENCE_MAX];
+    sentence_for_step(report, kind, policy, text, sizeof text);
+    assert_string_equal(text, expected);
+}
+
+static void test_malloc_that_splits(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_MALLOC, 7);
+    report.event.request = 2048;
+    report.event.result = 0x1a40;
+    report.event.split = true;
+    report.event.chosen_free_size = 4096;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT,
+                    "malloc 2048 B for slot 7 \xE2\x86\x92 0x1a40, split a 4096 B free block");
+}
+
+static void test_malloc_that_takes_a_block_whole_in_a_trace(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_MALLOC, 3);
+    report.event.request = 100;
+    report.event.result = 0x10;
+    report.event.chosen_free_size = 120;
+    assert_sentence(&report, WORKLOAD_TRACE, HEAP_BEST_FIT,
+                    "malloc 100 B for id 3 \xE2\x86\x92 0x10, took a 120 B free block whole");
+}
+
+static void test_malloc_failed_by_fragmentation(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_MALLOC, 1);
+    report.event.request = 4000;
+    report.event.error = HEAP_ERROR_OUT_OF_MEMORY;
+    report.event.free_bytes = 6120;
+    report.event.largest_free = 3072;
+    report.event.fragmented = true;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT,
+                    "malloc 4000 B failed: 6120 B free, but the largest block is 3072 B (fragmentation)");
+}
+
+static void test_bump_failure_counts_dead_bytes(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_MALLOC, 1);
+    report.event.request = 712;
+    report.event.error = HEAP_ERROR_OUT_OF_MEMORY;
+    report.event.free_bytes = 32768;
+    report.event.fragmented = true;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_BUMP,
+                    "malloc 712 B failed: 32768 B free or dead, but the largest block is 0 B (fragmentation)");
+}
+
+static void test_malloc_failed_by_exhaustion(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_MALLOC, 1);
+    report.event.request = 9000;
+    report.event.asize = 9016;
+    report.event.error = HEAP_ERROR_OUT_OF_MEMORY;
+    report.event.free_bytes = 6120;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT,
+                    "malloc 9000 B failed: only 6120 B free, 9016 B needed (exhaustion)");
+}
+
+static void test_free_coalescing_each_way(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_FREE, 2);
+    report.event.pointer = 0x1a40;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, "free 0x1a40, no free neighbour to coalesce with");
+    report.event.coalesced_next = true;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, "free 0x1a40, coalesced with the next block");
+    report.event.coalesced_previous = true;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, "free 0x1a40, coalesced with both neighbours");
+    report.event.coalesced_next = false;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, "free 0x1a40, coalesced with the previous block");
+}
+
+static void test_free_on_bump_leaves_dead_memory(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_FREE, 2);
+    report.event.pointer = 0x40;
+    report.event.block_size = 64;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_BUMP,
+                    "free 0x40, 64 B block is now dead (bump never reuses it)");
+}
+
+static void test_free_rejected(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_FREE, 2);
+    report.event.pointer = 0x40;
+    report.event.error = HEAP_ERROR_DOUBLE_FREE;
+    char expected[SENTENCE_MAX];
+    snprintf(expected, sizeof expected, "free 0x40 rejected: %s", heap_error_message(HEAP_ERROR_DOUBLE_FREE));
+    assert_sentence(&report, WORKLOAD_TRACE, HEAP_FIRST_FIT, expected);
+}
+
+static void test_skipped_free(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_NONE, 9);
+    report.skipped = true;
+    assert_sentence(&report, WORKLOAD_TRACE, HEAP_FIRST_FIT, "free of id 9 skipped: it holds no block");
+}
+
+static void test_realloc_each_mode(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_REALLOC, 4);
+    report.event.pointer = 0x100;
+    report.event.request = 50;
+    report.event.realloc_mode = HEAP_REALLOC_SHRUNK;
+    report.event.split = true;
+    report.event.split_offset = 0x148;
+    assert_sentence(&report, WORKLOAD_TRACE, HEAP_FIRST_FIT,
+                    "realloc 0x100 to 50 B: stayed in place, gave back a tail at 0x148");
+    report.event.realloc_mode = HEAP_REALLOC_GREW;
+    report.event.request = 500;
+    assert_sentence(&report, WORKLOAD_TRACE, HEAP_FIRST_FIT,
+                    "realloc 0x100 to 500 B: grew in place over the next free block");
+    report.event.realloc_mode = HEAP_REALLOC_MOVED;
+    report.event.result = 0x800;
+    report.event.coalesced_next = true;
+    assert_sentence(&report, WORKLOAD_TRACE, HEAP_FIRST_FIT,
+                    "realloc 0x100 to 500 B: moved to 0x800, old block freed, coalesced with the next block");
+    report.event.error = HEAP_ERROR_OUT_OF_MEMORY;
+    report.event.fragmented = true;
+    report.event.free_bytes = 900;
+    report.event.largest_free = 300;
+    assert_sentence(&report, WORKLOAD_TRACE, HEAP_FIRST_FIT,
+                    "realloc 0x100 to 500 B failed: 900 B free, but the largest block is 300 B (fragmentation)");
+}
+
+static void test_compact(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_COMPACT, 0);
+    report.event.moved_blocks = 12;
+    assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT,
+                    "compact: moved 12 blocks down, free space is now one block");
+}
+
+static void test_step_zero(void **state)
+{
+    (void)state;
+    assert_sentence(NULL, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, "step 0: the heap is one free block");
+}
+
+static void test_sentence_is_cut_to_the_buffer(void **state)
+{
+    (void)state;
+    StepReport report = report_of(HEAP_EVENT_MALLOC, 7);
+    report.event.request = 2048;
+    char text[12];
+    sentence_for_step(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, text, sizeof text);
+    assert_string_equal(text, "malloc 2048");
+}
+
+static void test_counters(void **state)
+{
+    (void)state;
+    HeapStats stats = {.mallocs = 51, .frees = 49, .failed = 3, .largest_free = 27368,
+                       .external_fragmentation = 9.94, .utilization = 0.994};
+    TextLine lines[COUNTER_LINES];
+    sentence_counters(&stats, lines);
+    assert_non_null(strstr(lines[0].text, "allocations"));
+    assert_non_null(strstr(lines[0].text, " 51"));
+    assert_non_null(strstr(lines[2].text, "failed"));
+    assert_non_null(strstr(lines[7].text, "27368 B"));
+    assert_non_null(strstr(lines[8].text, "9.9 %"));
+    assert_non_null(strstr(lines[10].text, "99.4 %"));
+}
+
+static void test_tooltip(void **state)
+{
+    (void)state;
+    HeapBlock block = {.offset = 0x1a38, .size = 2064, .state = HEAP_BLOCK_USED, .requested = 2040,
+                       .payload = 0x1a40, .header = 2064 | HEAP_TAG_ALLOCATED};
+    TextLine lines[TOOLTIP_LINES];
+    sentence_tooltip(&block, lines);
+    assert_string_equal(lines[0].text, "block at 0x1a38 (6712)");
+    assert_string_equal(lines[1].text, "size      2064 B");
+    assert_string_equal(lines[2].text, "state     allocated");
+    assert_string_equal(lines[3].text, "requested 2040 B");
+    assert_string_equal(lines[4].text, "padding   8 B");
+    assert_string_equal(lines[5].text, "header    0x0000000000000811 (allocated bit 1)");
+    block.state = HEAP_BLOCK_FREE;
+    block.header = 2064;
+    block.requested = 0;
+    sentence_tooltip(&block, lines);
+    assert_string_equal(lines[2].text, "state     free");
+    assert_string_equal(lines[4].text, "padding   0 B");
+    assert_string_equal(lines[5].text, "header    0x0000000000000810 (allocated bit 0)");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_malloc_that_splits),
+        cmocka_unit_test(test_malloc_that_takes_a_block_whole_in_a_trace),
+        cmocka_unit_test(test_malloc_failed_by_fragmentation),
+        cmocka_unit_test(test_bump_failure_counts_dead_bytes),
+        cmocka_unit_test(test_malloc_failed_by_exhaustion),
+        cmocka_unit_test(test_free_coalescing_each_way),
+        cmocka_unit_test(test_free_on_bump_leaves_dead_memory),
+        cmocka_unit_test(test_free_rejected),
+        cmocka_unit_test(test_skipped_free),
+        cmocka_unit_test(test_realloc_each_mode),
+        cmocka_unit_test(test_compact),
+        cmocka_unit_test(test_step_zero),
+        cmocka_unit_test(test_sentence_is_cut_to_the_buffer),
+        cmocka_unit_test(test_counters),
+        cmocka_unit_test(test_tooltip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

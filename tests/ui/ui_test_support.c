@@ -1,0 +1,103 @@
+/*
+ * ui_test_support.c - see ui_test_support.h.
+ */
+#include "ui_test_support.h"
+
+#include <string.h>
+
+Workload support_simulation(uint64_t seed, uint64_t steps)
+{
+    Workload workload = {.kind = WORKLOAD_SIMULATION, .sim = sim_default_params()};
+    workload.sim.seed = seed;
+    workload.sim.steps = steps;
+    workload.sim.slots = steps / 4 > 0 ? steps / 4 : 1;
+    return workload;
+}
+
+static Run *run_with(const Workload *workload, const HeapConfig *config, const uint64_t *compactions,
+                    uint32_t compaction_count, uint64_t step)
+{
+    Run *run = NULL;
+    if (run_create(workload, config, compactions, compaction_count, &run) != HEAP_OK) {
+        return NULL;
+    }
+    StepReport report;
+    while (run_position(run) < step && run_step(run, &report)) {
+    }
+    return run;
+}
+
+Run *support_run_to(const Workload *workload, HeapPolicy policy, const uint64_t *compactions,
+                    uint32_t compaction_count, uint64_t step)
+{
+    HeapConfig config = heap_default_config(workload_default_heap_bytes(workload));
+    config.policy = policy;
+    return run_with(workload, &config, compactions, compaction_count, step);
+}
+
+Run *support_run_aligned(const Workload *workload, HeapPolicy policy, uint64_t alignment, uint64_t step)
+{
+    HeapConfig config = heap_default_config(workload_default_heap_bytes(workload));
+    config.policy = policy;
+    config.alignment = alignment;
+    return run_with(workload, &config, NULL, 0, step);
+}
+
+SDL_Event support_key_event(SDL_Keycode code, Uint16 modifiers)
+{
+    SDL_Event event = {.type = SDL_KEYDOWN};
+    event.key.keysym.sym = code;
+    event.key.keysym.mod = modifiers;
+    return event;
+}
+
+SDL_Event support_mouse_event(Uint32 type, int x, int y)
+{
+    SDL_Event event = {.type = type};
+    if (type == SDL_MOUSEWHEEL) {
+        event.wheel.y = 1;
+    } else if (type == SDL_MOUSEMOTION) {
+        event.motion.x = x;
+        event.motion.y = y;
+    } else {
+        event.button.button = SDL_BUTTON_LEFT;
+        event.button.x = x;
+        event.button.y = y;
+    }
+    return event;
+}
+
+static bool same_stats(const HeapStats *a, const HeapStats *b)
+{
+    return a->mallocs == b->mallocs && a->frees == b->frees && a->reallocs == b->reallocs &&
+           a->failed == b->failed && a->failed_fragmented == b->failed_fragmented && a->errors == b->errors &&
+           a->compactions == b->compactions && a->used_blocks == b->used_blocks &&
+           a->free_blocks == b->free_blocks && a->dead_blocks == b->dead_blocks &&
+           a->bytes_in_use == b->bytes_in_use && a->payload_bytes == b->payload_bytes &&
+           a->free_bytes == b->free_bytes && a->dead_bytes == b->dead_bytes && a->largest_free == b->largest_free &&
+           a->peak_payload == b->peak_payload && a->high_water == b->high_water &&
+           a->external_fragmentation == b->external_fragmentation &&
+           a->internal_fragmentation == b->internal_fragmentation && a->utilization == b->utilization;
+}
+
+static bool same_blocks(const Heap *a, const Heap *b)
+{
+    HeapBlock x, y;
+    bool more_a = heap_first_block(a, &x), more_b = heap_first_block(b, &y);
+    while (more_a && more_b) {
+        if (x.offset != y.offset || x.size != y.size || x.state != y.state || x.requested != y.requested ||
+            x.header != y.header) {
+            return false;
+        }
+        more_a = heap_next_block(a, &x);
+        more_b = heap_next_block(b, &y);
+    }
+    return more_a == more_b;
+}
+
+bool support_same_heap(const Heap *a, const Heap *b)
+{
+    uint64_t bytes = heap_config(a)->heap_bytes;
+    return bytes == heap_config(b)->heap_bytes && same_stats(heap_stats(a), heap_stats(b)) && same_blocks(a, b) &&
+           memcmp(heap_arena(a), heap_arena(b), bytes) == 0 && heap_rover(a) == heap_rover(b);
+}

@@ -1,0 +1,33 @@
+/*
+ * ui_test_support.h - helpers shared by the ui suites: a fresh run of a
+ * workload to a step, and comparing two heaps block by block and byte by byte.
+ */
+#ifndef HEAPVIZ_UI_TEST_SUPPORT_H
+#define HEAPVIZ_UI_TEST_SUPPORT_H
+
+#include "workload.h"
+#include <SDL.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The seed's simulation with `steps` steps and `seed`, other parameters default. */
+Workload support_simulation(uint64_t seed, uint64_t steps);
+
+/* A run of `workload` on `policy` stepped to `step` (the caller destroys it). */
+Run *support_run_to(const Workload *workload, HeapPolicy policy, const uint64_t *compactions,
+                    uint32_t compaction_count, uint64_t step);
+
+/* As support_run_to without compactions, on a heap with alignment `alignment`. */
+Run *support_run_aligned(const Workload *workload, HeapPolicy policy, uint64_t alignment, uint64_t step);
+
+/* A key press of `code` with `modifiers` held. */
+SDL_Event support_key_event(SDL_Keycode code, Uint16 modifiers);
+
+/* A mouse event of `type` (motion, left button down or up, or a wheel click
+ * away from the user) at window point (x, y). */
+SDL_Event support_mouse_event(Uint32 type, int x, int y);
+
+/* True when both heaps have equal statistics, block lists and arena bytes. */
+bool support_same_heap(const Heap *a, const Heap *b);
+
+#endif

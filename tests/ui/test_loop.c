@@ -2,8 +2,8 @@
  * test_loop.c - the real event loop of window_run under the offscreen
  * driver, driven by events pushed from a second thread the way a user would
  * press keys: play and pause, steps both ways, views, compare mode, policy,
- * compaction, help, speed, a new seed, the mouse, a screenshot with `s`,
- * then `q`. Checks that the loop quits with status 0, that `s` wrote its
+ * compaction, help, speed, a new seed, the mouse, minimise, a 1x1 size
+ * change and restore, a screenshot with `s`, then `q`. Checks that the loop quits with status 0, that `s` wrote its
  * PNG, and that a paused window uses (almost) no CPU.
  */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, clock_gettime */
@@ -43,6 +43,16 @@ static void push_mouse(Uint32 type, int x, int y)
     push(support_mouse_event(type, x, y));
 }
 
+/* A window event as the window manager sends it (thread-safe to push). */
+static void push_window_event(Uint8 what, int width, int height)
+{
+    SDL_Event event = {.window = {.type = SDL_WINDOWEVENT, .event = what, .data1 = width,
+                                  .data2 = height}};
+    SDL_Window *window = SDL_GetKeyboardFocus();
+    event.window.windowID = window ? SDL_GetWindowID(window) : 1;
+    push(event);
+}
+
 static double cpu_ms(void)
 {
     struct timespec now;
@@ -80,6 +90,13 @@ static int user(void *data)
     push_mouse(SDL_MOUSEBUTTONDOWN, 640, 720);
     push_mouse(SDL_MOUSEMOTION, 900, 720);
     push_mouse(SDL_MOUSEBUTTONUP, 900, 720);
+    /* Minimised, shrunk to a single pixel and restored, the loop goes on. */
+    push_window_event(SDL_WINDOWEVENT_MINIMIZED, 0, 0);
+    push_key(SDLK_RIGHT, 0);
+    push_window_event(SDL_WINDOWEVENT_SIZE_CHANGED, 1, 1);
+    push_window_event(SDL_WINDOWEVENT_RESTORED, 0, 0);
+    push_window_event(SDL_WINDOWEVENT_SIZE_CHANGED, 1280, 800);
+    push_key(SDLK_RIGHT, 0);
     push_key(SDLK_s, 0);
     SDL_Delay(200);
     push_key(SDLK_q, 0);

@@ -442,21 +442,30 @@ static bool find_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
     return false;
 }
 
+/* Rule 6 for a used block that starts at `offset` and may span `available`
+ * bytes, the end of which is the free block at `free_offset`: a remainder
+ * that can stand as a block stays free, else the block takes it all.
+ * Returns the used block's size. */
+static uint64_t claim_free_space(Heap *heap, uint64_t free_offset, uint64_t offset,
+                                 uint64_t available, uint64_t asize)
+{
+    if (available - asize >= heap->min_block) {
+        free_block_reshape(heap, free_offset, offset + asize, available - asize);
+        heap->event.split = true;
+        heap->event.split_offset = offset + asize;
+        return asize;
+    }
+    free_block_remove(heap, free_offset);
+    return available;
+}
+
 /* Allocates asize bytes at the start of the free block at `offset`,
  * splitting off the rest when it can stand as a block of its own. */
 static uint64_t place(Heap *heap, uint64_t offset, uint64_t asize, uint64_t requested)
 {
     uint64_t available = block_size(heap, offset);
-    uint64_t size = available;
     heap->event.chosen_free_size = available;
-    if (available - asize >= heap->min_block) {
-        free_block_reshape(heap, offset, offset + asize, available - asize);
-        size = asize;
-        heap->event.split = true;
-        heap->event.split_offset = offset + asize;
-    } else {
-        free_block_remove(heap, offset);
-    }
+    uint64_t size = claim_free_space(heap, offset, offset, available, asize);
     mark_used(heap, offset, size, requested);
     uint64_t end = offset + size;
     heap->rover = end == heap->region_end ? heap->region_start : end;
@@ -682,15 +691,7 @@ static void grow_in_place(Heap *heap, uint64_t offset, uint64_t size, uint64_t a
 {
     uint64_t next = offset + size;
     uint64_t merged = size + block_size(heap, next);
-    uint64_t new_size = merged;
-    if (merged - asize >= heap->min_block) {
-        free_block_reshape(heap, next, offset + asize, merged - asize);
-        new_size = asize;
-        heap->event.split = true;
-        heap->event.split_offset = offset + asize;
-    } else {
-        free_block_remove(heap, next);
-    }
+    uint64_t new_size = claim_free_space(heap, next, offset, merged, asize);
     write_tags(heap, offset, new_size, HEAP_TAG_ALLOCATED);
     heap->stats.bytes_in_use += new_size - size;
     if (offset + new_size > heap->stats.high_water)

@@ -5,7 +5,8 @@
  * samples (and their min/max summaries per SUMMARY_SPAN steps) and K
  * snapshots, K = what is left / the size of one run. Snapshots sit at steps
  * 0, I, 2I, ... with I = ceil(total / K), so a jump replays fewer than I
- * steps after one copy. Every run points at the one compaction schedule kept
+ * steps after one copy. Runs grow as their heaps fill; when the snapshots
+ * outgrow the budget, every other one is dropped and I doubles. Every run points at the one compaction schedule kept
  * here; when that array moves, every run is pointed at it again.
  */
 #include "history.h"
@@ -129,6 +130,24 @@ static void record_sample(History *history, uint64_t step, HistorySample sample)
     }
 }
 
+/* Keeps the snapshots at steps 0, 2I, 4I, ... (moved to the front), frees
+ * the others, and doubles the interval I. */
+static void thin_snapshots(History *history)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < history->snapshot_count; i += 2, kept++) {
+        Snapshot moved = history->snapshots[i];
+        history->snapshots[i] = history->snapshots[kept];
+        history->snapshots[kept] = moved;
+    }
+    for (uint32_t i = kept; i < history->snapshot_capacity; i++) {
+        run_destroy(history->snapshots[i].run);
+        history->snapshots[i] = (Snapshot){0};
+    }
+    history->snapshot_count = kept;
+    history->interval *= 2;
+}
+
 static void take_snapshot(History *history)
 {
     uint64_t index = history->computed / history->interval;
@@ -140,6 +159,10 @@ static void take_snapshot(History *history)
         history->snapshot_count++;
     } else {
         history->snapshot_limit = history->snapshot_count; /* out of memory: stop here */
+    }
+    /* A heap's indexes grow as it fills, so runs outgrow the plan: thin out. */
+    while (history->snapshot_count > 1 && history_memory_bytes(history) > history->budget) {
+        thin_snapshots(history);
     }
 }
 

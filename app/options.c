@@ -17,12 +17,12 @@
 #include <string.h>
 
 enum {
-    MAX_STEPS = UINT32_MAX,
     MAX_SLOTS = 1 << 22,
     MAX_PAGE_SIZE = 1 << 16,
     MIN_HEAP_BYTES = 64,
     MAX_HISTORY_MB = 1 << 20
 };
+#define MAX_STEPS ((uint64_t)UINT32_MAX) /* step numbers fit in 32 bits */
 #define MAX_HEAP_BYTES (UINT64_C(1) << 30)
 #define MAX_REQUEST_PAGES (UINT64_C(1) << 32)
 

@@ -66,7 +66,7 @@ bool block_map_copy(BlockMap *target, const BlockMap *source)
 }
 
 /* Rehashes every entry into a table twice as large (or more). */
-static bool grow(BlockMap *map, uint64_t needed)
+bool block_map_grow(BlockMap *map, uint64_t needed)
 {
     uint64_t capacity = map->capacity;
     while (capacity / 2 < needed)
@@ -80,12 +80,6 @@ static bool grow(BlockMap *map, uint64_t needed)
     free(map->slots);
     *map = bigger;
     return true;
-}
-
-bool block_map_reserve(BlockMap *map, uint64_t extra)
-{
-    uint64_t needed = map->count + extra;
-    return needed <= map->capacity / 2 || grow(map, needed);
 }
 
 uint64_t *block_map_find(const BlockMap *map, uint64_t key)

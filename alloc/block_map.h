@@ -34,8 +34,15 @@ void block_map_release(BlockMap *map);
 /* Makes `target` hold the same entries as `source`. */
 bool block_map_copy(BlockMap *target, const BlockMap *source);
 
+/* Makes room for `needed` entries (the slow path of block_map_reserve). */
+bool block_map_grow(BlockMap *map, uint64_t needed);
+
 /* Ensures `extra` more inserts will not need to allocate. */
-bool block_map_reserve(BlockMap *map, uint64_t extra);
+static inline bool block_map_reserve(BlockMap *map, uint64_t extra)
+{
+    uint64_t needed = map->count + extra;
+    return needed <= map->capacity / 2 || block_map_grow(map, needed);
+}
 
 /* The value stored for `key`, or NULL. */
 uint64_t *block_map_find(const BlockMap *map, uint64_t key);

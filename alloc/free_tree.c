@@ -113,11 +113,8 @@ void free_tree_clear(FreeTree *tree)
     tree->random_state = UINT64_C(0x2545F4914F6CDD1D);
 }
 
-bool free_tree_reserve(FreeTree *tree, uint32_t extra)
+bool free_tree_grow(FreeTree *tree, uint64_t needed)
 {
-    uint64_t needed = (uint64_t)tree->count + extra + 1;
-    if (needed <= tree->capacity)
-        return true;
     uint64_t capacity = tree->capacity;
     while (capacity < needed)
         capacity *= 2;

@@ -46,8 +46,15 @@ bool free_tree_copy(FreeTree *target, const FreeTree *source);
 /* Empties the tree, keeping its memory. */
 void free_tree_clear(FreeTree *tree);
 
+/* Makes room for `needed` nodes (the slow path of free_tree_reserve). */
+bool free_tree_grow(FreeTree *tree, uint64_t needed);
+
 /* Ensures `extra` more inserts will not need to allocate. */
-bool free_tree_reserve(FreeTree *tree, uint32_t extra);
+static inline bool free_tree_reserve(FreeTree *tree, uint32_t extra)
+{
+    uint64_t needed = (uint64_t)tree->count + extra + 1; /* + the "none" node */
+    return needed <= tree->capacity || free_tree_grow(tree, needed);
+}
 
 /* Adds a node; the caller has reserved room. Returns its index. */
 uint32_t free_tree_insert(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t size);

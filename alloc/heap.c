@@ -256,10 +256,20 @@ static uint64_t largest_free_block(const Heap *heap)
     return largest > top_size(heap) ? largest : top_size(heap);
 }
 
-/* ---- statistics --------------------------------------------------------- */
+/* ---- statistics ---------------------------------------------------------
+ * The counts are kept exact by every call; the figures derived from them
+ * (largest free block, fragmentation, utilization) are worked out when
+ * someone reads them, in O(1). Only the peak must be noted as calls end. */
 
-/* Recomputes the derived figures from the exact counts: O(1). */
-static void refresh_stats(Heap *heap)
+/* Ends a call that may have raised the live payload. */
+static void note_peak(Heap *heap)
+{
+    HeapStats *s = &heap->stats;
+    if (s->payload_bytes > s->peak_payload)
+        s->peak_payload = s->payload_bytes;
+}
+
+static void fill_derived_stats(Heap *heap)
 {
     HeapStats *s = &heap->stats;
     s->largest_free = largest_free_block(heap);
@@ -270,8 +280,6 @@ static void refresh_stats(Heap *heap)
         s->bytes_in_use ? 100.0 * (double)(s->bytes_in_use - s->payload_bytes) /
                               (double)s->bytes_in_use
                         : 0.0;
-    if (s->payload_bytes > s->peak_payload)
-        s->peak_payload = s->payload_bytes;
     s->utilization = s->high_water ? (double)s->peak_payload / (double)s->high_water : 0.0;
 }
 
@@ -487,7 +495,7 @@ static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
     heap->event.free_bytes = spare;
     heap->event.largest_free = largest_free_block(heap);
     heap->event.fragmented = fragmented;
-    refresh_stats(heap);
+    note_peak(heap);
     return HEAP_ERROR_OUT_OF_MEMORY;
 }
 
@@ -519,7 +527,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     heap->stats.heap_bytes = heap->region_end - heap->region_start;
     free_block_add(heap, heap->region_start, heap->stats.heap_bytes);
     heap->event = (HeapEvent){ .kind = HEAP_EVENT_NONE };
-    refresh_stats(heap);
+    note_peak(heap);
     *out = heap;
     return HEAP_OK;
 }
@@ -626,7 +634,7 @@ static HeapError reject(Heap *heap, HeapError error)
 {
     heap->stats.errors++;
     heap->event.error = error;
-    refresh_stats(heap);
+    note_peak(heap);
     return error;
 }
 
@@ -646,7 +654,7 @@ HeapError heap_malloc(Heap *heap, uint64_t n, uint64_t *payload)
     *payload = place(heap, offset, asize, n);
     heap->event.result = *payload;
     heap->stats.mallocs++;
-    refresh_stats(heap);
+    note_peak(heap);
     return HEAP_OK;
 }
 
@@ -665,7 +673,7 @@ HeapError heap_free(Heap *heap, uint64_t payload)
     heap->event.block_size = block_size(heap, offset);
     release_block(heap, offset);
     heap->stats.frees++;
-    refresh_stats(heap);
+    note_peak(heap);
     return HEAP_OK;
 }
 
@@ -763,7 +771,7 @@ static HeapError resize_live(Heap *heap, uint64_t payload, uint64_t n, uint64_t 
     }
     *result = heap->event.result = payload;
     heap->stats.reallocs++;
-    refresh_stats(heap);
+    note_peak(heap);
     return HEAP_OK;
 }
 
@@ -835,13 +843,20 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
     s->compactions++;
     heap->event.dirty_start = heap->region_start;
     heap->event.dirty_end = heap->region_end;
-    refresh_stats(heap);
+    note_peak(heap);
 }
 
 /* ---- read-only views ---------------------------------------------------- */
 
 const HeapConfig *heap_config(const Heap *heap) { return &heap->config; }
-const HeapStats *heap_stats(const Heap *heap) { return &heap->stats; }
+/* Every Heap is allocated by heap_setup and never defined const, so filling
+ * its derived figures through this const pointer is well defined. */
+const HeapStats *heap_stats(const Heap *heap)
+{
+    Heap *cache = (Heap *)heap;
+    fill_derived_stats(cache);
+    return &cache->stats;
+}
 const HeapEvent *heap_last_event(const Heap *heap) { return &heap->event; }
 uint64_t heap_region_start(const Heap *heap) { return heap->region_start; }
 uint64_t heap_region_end(const Heap *heap) { return heap->region_end; }

@@ -132,7 +132,7 @@ static void check_indexes(Checker *checker, const Heap *heap)
 
 static void check_stats(Checker *checker, const Heap *heap)
 {
-    const HeapStats *s = &heap->stats, *r = &checker->recount;
+    const HeapStats *s = heap_stats(heap), *r = &checker->recount;
     bool same = s->heap_bytes == heap->region_end - heap->region_start &&
                 s->used_blocks == r->used_blocks && s->free_blocks == r->free_blocks &&
                 s->dead_blocks == r->dead_blocks && s->bytes_in_use == r->bytes_in_use &&

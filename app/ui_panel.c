@@ -7,6 +7,7 @@
 
 #include "ui_timeline.h"
 #include <stdio.h>
+#include <string.h>
 
 const char *const panel_help_lines[] = {
     "Space            play / pause",
@@ -175,6 +176,19 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
     canvas_clip(canvas, NULL);
 }
 
+/* A pane's figures in the longest form that fits `columns` characters: five
+ * panes side by side leave room for little (the summary table has the rest). */
+static void pane_figures(char *text, size_t size, const HeapStats *stats, int columns)
+{
+    double utilization = stats->utilization * 100.0, fragmentation = stats->external_fragmentation;
+    snprintf(text, size, "util %.0f%% frag %.0f%% failed %llu", utilization, fragmentation,
+             (unsigned long long)stats->failed);
+    if ((int)strlen(text) > columns)
+        snprintf(text, size, "util %.0f%% frag %.0f%%", utilization, fragmentation);
+    if ((int)strlen(text) > columns)
+        snprintf(text, size, "%.0f%% / %.0f%%", utilization, fragmentation);
+}
+
 void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout)
 {
     if (model_pane_count(model) < 2) {
@@ -188,8 +202,7 @@ void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout
         char text[120];
         canvas_text(canvas, box.x, box.y, heap_policy_name(model_pane_policy(model, pane)), COLOR_ACCENT,
                     COLOR_BACKGROUND);
-        snprintf(text, sizeof text, "util %.0f%% frag %.0f%% failed %llu", stats->utilization * 100.0,
-                 stats->external_fragmentation, (unsigned long long)stats->failed);
+        pane_figures(text, sizeof text, stats, layout->char_width > 0 ? box.w / layout->char_width : 0);
         canvas_text(canvas, box.x, box.y + layout->line_height, text, COLOR_TEXT, COLOR_BACKGROUND);
         canvas_clip(canvas, NULL);
     }

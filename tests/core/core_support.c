@@ -63,7 +63,8 @@ void support_expect_consistent(const Heap *heap)
 {
     HeapCheck check = heap_check(heap);
     if (check.broken != 0) {
-        fail_msg("heap_check: broken 0x%x, %llu problems, first at block %llu", check.broken,
+        fail_msg("heap_check: %s (broken 0x%x, %llu problems, first at block %llu)",
+                 heap_check_flag_name((HeapCheckFlag)(check.broken & -check.broken)), check.broken,
                  (unsigned long long)check.problems, (unsigned long long)check.first_offset);
     }
 }

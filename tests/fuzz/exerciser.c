@@ -405,7 +405,8 @@ bool exerciser_verify(const Exerciser *exerciser, char *why, size_t why_size)
 {
     HeapCheck check = heap_check(exerciser->heap);
     if (check.broken != 0)
-        return say(why, why_size, "heap_check: broken 0x%x (%llu problems, first at offset %llu)",
+        return say(why, why_size, "heap_check: %s (broken 0x%x, %llu problems, first at offset %llu)",
+                   heap_check_flag_name((HeapCheckFlag)(check.broken & -check.broken)),
                    check.broken, (unsigned long long)check.problems,
                    (unsigned long long)check.first_offset);
     if (!table_matches_stats(exerciser, why, why_size))

@@ -1,70 +1,144 @@
 /*
- * free_tree.c - a treap with subtree maxima (see free_tree.h).
+ * free_tree.c - a B+ tree with per-child minimum keys and maximum sizes
+ * (see free_tree.h).
  *
- * Inserts go in as leaves and rotate up while their priority beats their
- * parent's; removals rotate a node down until it is a leaf, then cut it off.
- * After a change, each node tells its parent its new subtree maximum, going
- * up only while that changes something (nothing above can change otherwise).
- * Nodes are cache-line aligned, so every step up or down reads one line.
+ * Every change walks from the root to one leaf, remembering the path, and
+ * then climbs back up it, fixing each level before its parent:
+ *  - an insert into a full node first splits it in two, and the new right
+ *    half goes up to the parent as one more child;
+ *  - a removal that leaves a node with fewer than FREE_TREE_MIN_FILL entries
+ *    merges it with a neighbour, or, when both would not fit in one node,
+ *    shares their entries evenly;
+ *  - each parent's summary of the child on the path (its smallest key, its
+ *    largest size) is rewritten, and the climb stops at the first level
+ *    where nothing changed, since nothing above can change either.
+ * The root is the one node allowed to be small; a branch root left with a
+ * single child gives way to it. All leaves are at the same depth.
  */
 #include "free_tree.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { FREE_TREE_MIN_CAPACITY = 64 };
-
 #define NONE FREE_TREE_NONE
 
-static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
+enum { FREE_TREE_MIN_CAPACITY = 16 };
+
+typedef FreeTreePath Path;
+
+static FreeTreeNode *node_at(const FreeTree *tree, uint32_t index)
 {
-    uint64_t m = a > b ? a : b;
-    return m > c ? m : c;
+    return &tree->nodes[index];
 }
 
-/* The largest size in the subtree rooted at `index` (0 for none). */
-static uint64_t subtree_max(const FreeTree *tree, uint32_t index)
+static bool entry_less(uint64_t key_a, uint64_t tiebreak_a, uint64_t key_b, uint64_t tiebreak_b)
 {
-    const FreeTreeNode *node = &tree->nodes[index];
-    return index == NONE ? 0 : max3(node->size, node->left_max, node->right_max);
+    return key_a < key_b || (key_a == key_b && tiebreak_a < tiebreak_b);
 }
 
-/* The field of `parent` that holds the subtree maximum of its child `child`. */
-static uint64_t *child_max_field(FreeTree *tree, uint32_t parent, uint32_t child)
+static FreeTreeEntry entry_of(const FreeTreeNode *node, uint32_t i)
 {
-    FreeTreeNode *node = &tree->nodes[parent];
-    return node->left == child ? &node->left_max : &node->right_max;
+    return (FreeTreeEntry){ node->key[i], node->tiebreak[i], node->size[i] };
 }
 
-/* Passes `index`'s subtree maximum up the tree while it changes anything. */
-static void propagate(FreeTree *tree, uint32_t index)
+static void set_slot(FreeTreeNode *node, uint32_t i, FreeTreeEntry entry, uint32_t child)
 {
-    for (uint32_t parent = tree->nodes[index].parent; parent != NONE;
-         index = parent, parent = tree->nodes[index].parent) {
-        uint64_t *field = child_max_field(tree, parent, index);
-        uint64_t updated = subtree_max(tree, index);
-        if (*field == updated)
-            return;
-        *field = updated;
+    node->key[i] = entry.key;
+    node->tiebreak[i] = entry.tiebreak;
+    node->size[i] = entry.size;
+    node->child[i] = child;
+}
+
+static uint64_t largest_size(const FreeTreeNode *node)
+{
+    uint64_t largest = 0;
+    for (uint32_t i = 0; i < node->count; i++)
+        largest = node->size[i] > largest ? node->size[i] : largest;
+    return largest;
+}
+
+/* Works `largest` out again after entries moved in or out in bulk. */
+static void recount_largest(FreeTreeNode *node)
+{
+    node->largest = largest_size(node);
+}
+
+/* Changes one size, keeping `largest` right without a scan unless the
+ * largest itself shrank. */
+static void set_size(FreeTreeNode *node, uint32_t i, uint64_t size)
+{
+    uint64_t old = node->size[i];
+    node->size[i] = size;
+    if (size >= node->largest)
+        node->largest = size;
+    else if (old == node->largest)
+        recount_largest(node);
+}
+
+/* What a parent keeps about a (non-empty) child. */
+static FreeTreeEntry summary_of(const FreeTree *tree, uint32_t index)
+{
+    const FreeTreeNode *node = node_at(tree, index);
+    return (FreeTreeEntry){ node->key[0], node->tiebreak[0], node->largest };
+}
+
+/* The child of a branch that (key, tiebreak) belongs under: the last one
+ * whose smallest key is not after it, else the first. */
+static uint32_t route(const FreeTreeNode *node, uint64_t key, uint64_t tiebreak)
+{
+    uint32_t i = 1;
+    while (i < node->count && !entry_less(key, tiebreak, node->key[i], node->tiebreak[i]))
+        i++;
+    return i - 1;
+}
+
+/* The first position at or after `from` whose size is >= size (count if none). */
+static uint32_t first_with_size(const FreeTreeNode *node, uint32_t from, uint64_t size)
+{
+    uint32_t i = from;
+    while (i < node->count && node->size[i] < size)
+        i++;
+    return i;
+}
+
+/* Walks from the root (of a non-empty tree) to the leaf where (key,
+ * tiebreak) is or belongs; the leaf's slot is the first entry not before it. */
+static void descend(const FreeTree *tree, uint64_t key, uint64_t tiebreak, Path *path)
+{
+    uint32_t at = tree->root;
+    for (uint32_t level = 0; level + 1 < tree->levels; level++) {
+        const FreeTreeNode *node = node_at(tree, at);
+        path->node[level] = at;
+        path->slot[level] = route(node, key, tiebreak);
+        at = node->child[path->slot[level]];
     }
+    const FreeTreeNode *leaf = node_at(tree, at);
+    uint32_t i = 0;
+    while (i < leaf->count && entry_less(leaf->key[i], leaf->tiebreak[i], key, tiebreak))
+        i++;
+    path->node[tree->levels - 1] = at;
+    path->slot[tree->levels - 1] = i;
 }
 
-static bool less(const FreeTreeNode *node, uint64_t key, uint64_t tiebreak)
+/* The path to the entry (key, tiebreak), which is in the tree: the last
+ * search's if it found this entry, else a fresh walk into `scratch`. */
+static const Path *locate(FreeTree *tree, uint64_t key, uint64_t tiebreak, Path *scratch)
 {
-    return node->key < key || (node->key == key && node->tiebreak < tiebreak);
+    const Path *found = &tree->found_path;
+    bool recalled = tree->found_path_valid;
+    tree->found_path_valid = false; /* the caller is about to change the tree */
+    if (recalled) {
+        const FreeTreeNode *leaf = node_at(tree, found->node[tree->levels - 1]);
+        uint32_t i = found->slot[tree->levels - 1];
+        if (leaf->key[i] == key && leaf->tiebreak[i] == tiebreak)
+            return found;
+    }
+    descend(tree, key, tiebreak, scratch);
+    return scratch;
 }
 
-static uint32_t next_priority(FreeTree *tree)
-{
-    uint64_t x = tree->random_state; /* xorshift64 */
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    tree->random_state = x;
-    return (uint32_t)(x >> 32);
-}
+/* ---- the node pool ------------------------------------------------------ */
 
-/* A cache-line aligned array of `count` nodes, or NULL. */
 static FreeTreeNode *allocate_nodes(uint64_t count)
 {
     return aligned_alloc(_Alignof(FreeTreeNode), (size_t)count * sizeof(FreeTreeNode));
@@ -100,6 +174,7 @@ bool free_tree_copy(FreeTree *target, const FreeTree *source)
     memcpy(nodes, source->nodes, (size_t)source->high_mark * sizeof *nodes);
     *target = *source;
     target->nodes = nodes;
+    target->found_path_valid = false;
     return true;
 }
 
@@ -108,9 +183,11 @@ void free_tree_clear(FreeTree *tree)
     memset(&tree->nodes[0], 0, sizeof tree->nodes[0]);
     tree->high_mark = 1;
     tree->free_list = NONE;
+    tree->nodes_in_use = 0;
     tree->root = NONE;
+    tree->levels = 0;
     tree->count = 0;
-    tree->random_state = UINT64_C(0x2545F4914F6CDD1D);
+    tree->found_path_valid = false;
 }
 
 bool free_tree_grow(FreeTree *tree, uint64_t needed)
@@ -130,256 +207,450 @@ bool free_tree_grow(FreeTree *tree, uint64_t needed)
     return true;
 }
 
-static uint32_t take_node(FreeTree *tree)
+/* A fresh empty node; the caller has reserved room. */
+static uint32_t take_node(FreeTree *tree, bool is_leaf)
 {
-    if (tree->free_list != NONE) {
-        uint32_t index = tree->free_list;
-        tree->free_list = tree->nodes[index].left;
-        return index;
-    }
-    return tree->high_mark++;
-}
-
-/* Replaces `old_child` with `new_child` under `parent` (or at the root). */
-static void relink(FreeTree *tree, uint32_t parent, uint32_t old_child, uint32_t new_child)
-{
-    if (parent == NONE)
-        tree->root = new_child;
-    else if (tree->nodes[parent].left == old_child)
-        tree->nodes[parent].left = new_child;
+    uint32_t index = tree->free_list;
+    if (index != NONE)
+        tree->free_list = node_at(tree, index)->next_leaf;
     else
-        tree->nodes[parent].right = new_child;
-    if (new_child != NONE)
-        tree->nodes[new_child].parent = parent;
-}
-
-/* Rotates `index` above its parent. The subtree the two hand over changes
- * sides, and its maximum moves with it; the grandparent's view is unchanged. */
-static void rotate_up(FreeTree *tree, uint32_t index)
-{
-    FreeTreeNode *node = &tree->nodes[index];
-    uint32_t parent = node->parent;
-    FreeTreeNode *above = &tree->nodes[parent];
-    uint32_t grandparent = above->parent;
-    uint32_t handed_over;
-    if (above->left == index) {
-        handed_over = node->right;
-        above->left = handed_over;
-        above->left_max = node->right_max;
-        node->right = parent;
-        node->right_max = subtree_max(tree, parent);
-    } else {
-        handed_over = node->left;
-        above->right = handed_over;
-        above->right_max = node->left_max;
-        node->left = parent;
-        node->left_max = subtree_max(tree, parent);
-    }
-    if (handed_over != NONE)
-        tree->nodes[handed_over].parent = parent;
-    above->parent = index;
-    relink(tree, grandparent, parent, index);
-}
-
-uint32_t free_tree_insert(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t size)
-{
-    uint32_t index = take_node(tree);
-    uint32_t parent = NONE;
-    for (uint32_t at = tree->root; at != NONE;) {
-        parent = at;
-        at = less(&tree->nodes[at], key, tiebreak) ? tree->nodes[at].right : tree->nodes[at].left;
-    }
-    tree->nodes[index] = (FreeTreeNode){ .key = key, .tiebreak = tiebreak, .size = size,
-                                         .parent = parent, .priority = next_priority(tree) };
-    if (parent == NONE)
-        tree->root = index;
-    else if (less(&tree->nodes[parent], key, tiebreak))
-        tree->nodes[parent].right = index;
-    else
-        tree->nodes[parent].left = index;
-    propagate(tree, index);
-    while (tree->nodes[index].parent != NONE &&
-           tree->nodes[index].priority > tree->nodes[tree->nodes[index].parent].priority)
-        rotate_up(tree, index);
-    tree->count++;
+        index = tree->high_mark++;
+    FreeTreeNode *node = node_at(tree, index);
+    node->count = 0;
+    node->largest = 0;
+    node->next_leaf = NONE;
+    node->is_leaf = is_leaf;
+    tree->nodes_in_use++;
     return index;
 }
 
-void free_tree_remove(FreeTree *tree, uint32_t index)
+static void give_back_node(FreeTree *tree, uint32_t index)
 {
-    for (;;) {
-        const FreeTreeNode *node = &tree->nodes[index];
-        if (node->left == NONE && node->right == NONE)
-            break;
-        uint32_t child = node->left;
-        if (child == NONE || (node->right != NONE &&
-                              tree->nodes[node->right].priority > tree->nodes[child].priority))
-            child = node->right;
-        rotate_up(tree, child);
-    }
-    uint32_t parent = tree->nodes[index].parent;
-    if (parent != NONE) {
-        *child_max_field(tree, parent, index) = 0;
-        propagate(tree, parent);
-    }
-    relink(tree, parent, index, NONE);
-    tree->nodes[index] = (FreeTreeNode){ .left = tree->free_list };
+    node_at(tree, index)->next_leaf = tree->free_list;
     tree->free_list = index;
+    tree->nodes_in_use--;
+}
+
+/* ---- moving entries ----------------------------------------------------- */
+
+/* Moves a node's entries [from, count) to start at `to` (either way). */
+static void move_entries(FreeTreeNode *node, uint32_t from, uint32_t to)
+{
+    size_t n = node->count - from;
+    memmove(&node->key[to], &node->key[from], n * sizeof node->key[0]);
+    memmove(&node->tiebreak[to], &node->tiebreak[from], n * sizeof node->tiebreak[0]);
+    memmove(&node->size[to], &node->size[from], n * sizeof node->size[0]);
+    memmove(&node->child[to], &node->child[from], n * sizeof node->child[0]);
+    node->count = to + (uint32_t)n;
+}
+
+/* Copies `n` entries of `source` from `from` on to positions `to` on of `target`. */
+static void copy_entries(FreeTreeNode *target, uint32_t to, const FreeTreeNode *source,
+                         uint32_t from, uint32_t n)
+{
+    memcpy(&target->key[to], &source->key[from], n * sizeof source->key[0]);
+    memcpy(&target->tiebreak[to], &source->tiebreak[from], n * sizeof source->tiebreak[0]);
+    memcpy(&target->size[to], &source->size[from], n * sizeof source->size[0]);
+    memcpy(&target->child[to], &source->child[from], n * sizeof source->child[0]);
+}
+
+/* Moves the upper half of a full node into a new node that follows it. */
+static uint32_t split(FreeTree *tree, uint32_t index)
+{
+    uint32_t right = take_node(tree, node_at(tree, index)->is_leaf);
+    FreeTreeNode *left_node = node_at(tree, index), *right_node = node_at(tree, right);
+    uint32_t keep = left_node->count / 2;
+    copy_entries(right_node, 0, left_node, keep, left_node->count - keep);
+    right_node->count = left_node->count - keep;
+    left_node->count = keep;
+    recount_largest(left_node);
+    recount_largest(right_node);
+    if (left_node->is_leaf) {
+        right_node->next_leaf = left_node->next_leaf;
+        left_node->next_leaf = right;
+    }
+    return right;
+}
+
+/* Puts an entry (and child) at position `at` of a node, splitting the node
+ * first if it is full. Returns the new right half, or NONE. */
+static uint32_t insert_at(FreeTree *tree, uint32_t index, uint32_t at, FreeTreeEntry entry,
+                          uint32_t child)
+{
+    uint32_t right = NONE;
+    if (node_at(tree, index)->count == FREE_TREE_FANOUT) {
+        right = split(tree, index);
+        uint32_t left_count = node_at(tree, index)->count;
+        if (at > left_count) {
+            index = right;
+            at -= left_count;
+        }
+    }
+    FreeTreeNode *node = node_at(tree, index);
+    move_entries(node, at, at + 1);
+    set_slot(node, at, entry, child);
+    if (entry.size > node->largest)
+        node->largest = entry.size;
+    return right;
+}
+
+/* Removes the entry at position `at` of a node. */
+static void remove_at(FreeTreeNode *node, uint32_t at)
+{
+    uint64_t size = node->size[at];
+    move_entries(node, at + 1, at);
+    if (size == node->largest)
+        recount_largest(node);
+}
+
+/* Rewrites a parent's summary of its child at `slot`. True if what the
+ * parent's own parent keeps about it (its first key, its largest size) may
+ * have changed too: the climb goes on only then. */
+static bool summarize(FreeTree *tree, uint32_t parent, uint32_t slot)
+{
+    FreeTreeNode *above = node_at(tree, parent);
+    FreeTreeEntry summary = summary_of(tree, above->child[slot]);
+    bool first_key_changed = slot == 0 && (above->key[0] != summary.key ||
+                                           above->tiebreak[0] != summary.tiebreak);
+    uint64_t largest_before = above->largest;
+    above->key[slot] = summary.key;
+    above->tiebreak[slot] = summary.tiebreak;
+    set_size(above, slot, summary.size);
+    return first_key_changed || above->largest != largest_before;
+}
+
+/* Climbs from `level` of the path, refreshing summaries while that can
+ * change anything above. */
+static void refresh_summaries(FreeTree *tree, const Path *path, uint32_t level)
+{
+    for (; level > 0; level--)
+        if (!summarize(tree, path->node[level - 1], path->slot[level - 1]))
+            return;
+}
+
+/* ---- insert ------------------------------------------------------------- */
+
+/* Puts a branch above the old root and the half split off it. */
+static void grow_root(FreeTree *tree, uint32_t right)
+{
+    uint32_t left = tree->root;
+    uint32_t root = take_node(tree, false);
+    FreeTreeNode *node = node_at(tree, root);
+    set_slot(node, 0, summary_of(tree, left), left);
+    set_slot(node, 1, summary_of(tree, right), right);
+    node->count = 2;
+    recount_largest(node);
+    tree->root = root;
+    tree->levels++;
+}
+
+void free_tree_insert(FreeTree *tree, FreeTreeEntry entry)
+{
+    tree->found_path_valid = false;
+    if (tree->root == NONE) {
+        tree->root = take_node(tree, true);
+        tree->levels = 1;
+    }
+    tree->count++;
+    Path path;
+    descend(tree, entry.key, entry.tiebreak, &path);
+    uint32_t level = tree->levels - 1;
+    uint32_t right = insert_at(tree, path.node[level], path.slot[level], entry, NONE);
+    for (; level > 0; level--) {
+        uint32_t parent = path.node[level - 1], slot = path.slot[level - 1];
+        bool changed = summarize(tree, parent, slot);
+        if (right == NONE && !changed)
+            return;
+        if (right != NONE)
+            right = insert_at(tree, parent, slot + 1, summary_of(tree, right), right);
+    }
+    if (right != NONE)
+        grow_root(tree, right);
+}
+
+/* ---- remove ------------------------------------------------------------- */
+
+/* Evens out two neighbouring nodes that hold more than one node's worth. */
+static void share(FreeTreeNode *left, FreeTreeNode *right)
+{
+    uint32_t target = (left->count + right->count) / 2;
+    if (left->count < target) {
+        uint32_t n = target - left->count;
+        copy_entries(left, left->count, right, 0, n);
+        left->count += n;
+        move_entries(right, n, 0);
+    } else {
+        uint32_t n = left->count - target;
+        move_entries(right, 0, n);
+        copy_entries(right, 0, left, target, n);
+        left->count = target;
+    }
+    recount_largest(left);
+    recount_largest(right);
+}
+
+/* Mends the parent's child at `slot`, which has too few entries, together
+ * with a neighbour: merged into one node if they fit, else shared evenly. */
+static void rebalance(FreeTree *tree, uint32_t parent, uint32_t slot)
+{
+    FreeTreeNode *above = node_at(tree, parent);
+    uint32_t first = slot > 0 ? slot - 1 : slot;
+    uint32_t left = above->child[first], right = above->child[first + 1];
+    FreeTreeNode *left_node = node_at(tree, left), *right_node = node_at(tree, right);
+    if (left_node->count + right_node->count <= FREE_TREE_FANOUT) {
+        copy_entries(left_node, left_node->count, right_node, 0, right_node->count);
+        left_node->count += right_node->count;
+        recount_largest(left_node);
+        left_node->next_leaf = right_node->next_leaf;
+        give_back_node(tree, right);
+        remove_at(above, first + 1);
+    } else {
+        share(left_node, right_node);
+        summarize(tree, parent, first + 1);
+    }
+    summarize(tree, parent, first);
+}
+
+/* Drops a root that no longer earns its place. */
+static void shrink_root(FreeTree *tree)
+{
+    uint32_t root = tree->root;
+    const FreeTreeNode *node = node_at(tree, root);
+    if (node->is_leaf && node->count == 0) {
+        tree->root = NONE;
+        tree->levels = 0;
+    } else if (!node->is_leaf && node->count == 1) {
+        tree->root = node->child[0];
+        tree->levels--;
+    } else {
+        return;
+    }
+    give_back_node(tree, root);
+}
+
+void free_tree_remove(FreeTree *tree, uint64_t key, uint64_t tiebreak)
+{
+    Path scratch;
+    const Path *path = locate(tree, key, tiebreak, &scratch);
+    uint32_t level = tree->levels - 1;
+    remove_at(node_at(tree, path->node[level]), path->slot[level]);
     tree->count--;
-}
-
-void free_tree_update(FreeTree *tree, uint32_t index, uint64_t key, uint64_t size)
-{
-    tree->nodes[index].key = key;
-    tree->nodes[index].size = size;
-    propagate(tree, index);
-}
-
-uint32_t free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak)
-{
-    uint32_t at = tree->root;
-    while (at != NONE) {
-        const FreeTreeNode *node = &tree->nodes[at];
-        if (node->key == key && node->tiebreak == tiebreak)
-            return at;
-        at = less(node, key, tiebreak) ? node->right : node->left;
+    for (; level > 0; level--) {
+        uint32_t parent = path->node[level - 1], slot = path->slot[level - 1];
+        if (node_at(tree, path->node[level])->count < FREE_TREE_MIN_FILL)
+            rebalance(tree, parent, slot);
+        else if (!summarize(tree, parent, slot))
+            return;
     }
-    return NONE;
+    shrink_root(tree);
 }
 
-uint32_t free_tree_floor(const FreeTree *tree, uint64_t key)
+void free_tree_update(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t new_key,
+                      uint64_t new_size)
 {
-    uint32_t best = NONE;
-    for (uint32_t at = tree->root; at != NONE;) {
-        if (tree->nodes[at].key <= key) {
-            best = at;
-            at = tree->nodes[at].right;
-        } else {
-            at = tree->nodes[at].left;
-        }
+    Path scratch;
+    const Path *path = locate(tree, key, tiebreak, &scratch);
+    uint32_t level = tree->levels - 1;
+    FreeTreeNode *leaf = node_at(tree, path->node[level]);
+    leaf->key[path->slot[level]] = new_key;
+    set_size(leaf, path->slot[level], new_size);
+    refresh_summaries(tree, path, level);
+}
+
+/* ---- searches -----------------------------------------------------------
+ * All but free_tree_find record the path to what they found in
+ * tree->found_path. */
+
+/* Marks the path's leaf slot `i` as found, or reports nothing found. */
+static bool found_at(FreeTree *tree, uint32_t i, FreeTreeEntry *found)
+{
+    const FreeTreeNode *leaf = node_at(tree, tree->found_path.node[tree->levels - 1]);
+    if (i >= leaf->count)
+        return false;
+    tree->found_path.slot[tree->levels - 1] = i;
+    tree->found_path_valid = true;
+    *found = entry_of(leaf, i);
+    return true;
+}
+
+bool free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak, FreeTreeEntry *found)
+{
+    if (tree->root == NONE)
+        return false;
+    Path path;
+    descend(tree, key, tiebreak, &path);
+    const FreeTreeNode *leaf = node_at(tree, path.node[tree->levels - 1]);
+    uint32_t i = path.slot[tree->levels - 1];
+    if (i == leaf->count || leaf->key[i] != key || leaf->tiebreak[i] != tiebreak)
+        return false;
+    *found = entry_of(leaf, i);
+    return true;
+}
+
+/* Routed by (key, largest tiebreak), the walk ends in the leaf that holds the
+ * last entry with that key or less, just past it. */
+bool free_tree_floor(FreeTree *tree, uint64_t key, FreeTreeEntry *found)
+{
+    if (tree->root == NONE)
+        return false;
+    descend(tree, key, UINT64_MAX, &tree->found_path);
+    const FreeTreeNode *leaf = node_at(tree, tree->found_path.node[tree->levels - 1]);
+    uint32_t i = tree->found_path.slot[tree->levels - 1];
+    while (i < leaf->count && leaf->key[i] <= key) /* an entry (key, UINT64_MAX) */
+        i++;
+    return i > 0 && found_at(tree, i - 1, found);
+}
+
+/* Walks from `at` (on the path at `level`), which holds an entry of size >=
+ * size, to the first such entry; returns its leaf slot. */
+static uint32_t first_fit_below(FreeTree *tree, uint32_t at, uint32_t level, uint64_t size)
+{
+    Path *path = &tree->found_path;
+    for (;; level++) {
+        const FreeTreeNode *node = node_at(tree, at);
+        path->node[level] = at;
+        uint32_t i = first_with_size(node, 0, size);
+        if (node->is_leaf)
+            return i;
+        path->slot[level] = i;
+        at = node->child[i];
     }
-    return best;
 }
 
-uint32_t free_tree_lower_bound(const FreeTree *tree, uint64_t key, uint64_t tiebreak)
+bool free_tree_first_fit(FreeTree *tree, uint64_t size, FreeTreeEntry *found)
 {
-    uint32_t best = NONE;
-    for (uint32_t at = tree->root; at != NONE;) {
-        if (less(&tree->nodes[at], key, tiebreak)) {
-            at = tree->nodes[at].right;
-        } else {
-            best = at;
-            at = tree->nodes[at].left;
-        }
-    }
-    return best;
+    if (tree->root == NONE || free_tree_largest(tree) < size)
+        return false;
+    return found_at(tree, first_fit_below(tree, tree->root, 0, size), found);
 }
 
-/* The leftmost node of the subtree at `at` with size >= size. */
-static uint32_t first_fit_below(const FreeTree *tree, uint32_t at, uint64_t size)
-{
-    if (at == NONE || subtree_max(tree, at) < size)
-        return NONE;
-    for (;;) {
-        const FreeTreeNode *node = &tree->nodes[at];
-        if (node->left != NONE && node->left_max >= size)
-            at = node->left;
-        else if (node->size >= size)
-            return at;
-        else
-            at = node->right;
-    }
-}
-
-uint32_t free_tree_first_fit(const FreeTree *tree, uint64_t size)
-{
-    return first_fit_below(tree, tree->root, size);
-}
-
-/* Walks down the boundary between keys < from and keys >= from: subtrees
- * wholly on the right of it are searched with first_fit_below. */
-static uint32_t first_fit_from_below(const FreeTree *tree, uint32_t at, uint64_t from,
+/* The leaf slot of the first entry below `at` (on the path at `level`) with
+ * key >= from and size >= size, or FREE_TREE_FANOUT if there is none. Only
+ * the child that `from` routes to can hold keys on both sides of it; every
+ * later child lies wholly at or after it. */
+static uint32_t first_fit_from_below(FreeTree *tree, uint32_t at, uint32_t level, uint64_t from,
                                      uint64_t size)
 {
-    if (at == NONE || subtree_max(tree, at) < size)
-        return NONE;
-    const FreeTreeNode *node = &tree->nodes[at];
-    if (node->key < from)
-        return first_fit_from_below(tree, node->right, from, size);
-    uint32_t found = first_fit_from_below(tree, node->left, from, size);
-    if (found != NONE)
-        return found;
-    if (node->size >= size)
-        return at;
-    return first_fit_below(tree, node->right, size);
+    const FreeTreeNode *node = node_at(tree, at);
+    tree->found_path.node[level] = at;
+    if (node->is_leaf) {
+        uint32_t i = 0;
+        while (i < node->count && (node->key[i] < from || node->size[i] < size))
+            i++;
+        return i < node->count ? i : FREE_TREE_FANOUT;
+    }
+    uint32_t start = route(node, from, 0);
+    tree->found_path.slot[level] = start;
+    if (node->size[start] >= size) {
+        uint32_t i = first_fit_from_below(tree, node->child[start], level + 1, from, size);
+        if (i != FREE_TREE_FANOUT)
+            return i;
+    }
+    uint32_t later = first_with_size(node, start + 1, size);
+    if (later == node->count)
+        return FREE_TREE_FANOUT;
+    tree->found_path.slot[level] = later;
+    return first_fit_below(tree, node->child[later], level + 1, size);
 }
 
-uint32_t free_tree_first_fit_from(const FreeTree *tree, uint64_t from, uint64_t size)
+bool free_tree_first_fit_from(FreeTree *tree, uint64_t from, uint64_t size,
+                              FreeTreeEntry *found)
 {
-    return first_fit_from_below(tree, tree->root, from, size);
+    if (tree->root == NONE || free_tree_largest(tree) < size)
+        return false;
+    return found_at(tree, first_fit_from_below(tree, tree->root, 0, from, size), found);
 }
 
 uint64_t free_tree_largest(const FreeTree *tree)
 {
-    return subtree_max(tree, tree->root);
+    return tree->root == NONE ? 0 : node_at(tree, tree->root)->largest;
 }
 
-uint32_t free_tree_first(const FreeTree *tree)
+static uint32_t leftmost_leaf(const FreeTree *tree)
 {
     uint32_t at = tree->root;
-    while (at != NONE && tree->nodes[at].left != NONE)
-        at = tree->nodes[at].left;
+    while (at != NONE && !node_at(tree, at)->is_leaf)
+        at = node_at(tree, at)->child[0];
     return at;
 }
 
-uint32_t free_tree_next(const FreeTree *tree, uint32_t at)
+void free_tree_for_each(const FreeTree *tree, void (*visit)(void *context, FreeTreeEntry entry),
+                        void *context)
 {
-    if (tree->nodes[at].right != NONE) {
-        at = tree->nodes[at].right;
-        while (tree->nodes[at].left != NONE)
-            at = tree->nodes[at].left;
-        return at;
+    for (uint32_t at = leftmost_leaf(tree); at != NONE; at = node_at(tree, at)->next_leaf) {
+        const FreeTreeNode *leaf = node_at(tree, at);
+        for (uint32_t i = 0; i < leaf->count; i++)
+            visit(context, entry_of(leaf, i));
     }
-    uint32_t parent = tree->nodes[at].parent;
-    while (parent != NONE && tree->nodes[parent].right == at) {
-        at = parent;
-        parent = tree->nodes[at].parent;
-    }
-    return parent;
 }
 
-/* Checks one node against its children: links, heap order and max size. */
-static uint64_t node_problems(const FreeTree *tree, uint32_t at)
+/* ---- checking ----------------------------------------------------------- */
+
+typedef struct {
+    uint64_t problems;
+    uint64_t entries;
+    uint32_t nodes;
+    uint32_t previous_leaf;      /* the last leaf seen, in order */
+    bool has_previous;
+    FreeTreeEntry previous;      /* the last entry seen, in order */
+} TreeAudit;
+
+static void audit_leaf(const FreeTree *tree, uint32_t at, TreeAudit *audit)
 {
-    const FreeTreeNode *node = &tree->nodes[at];
-    uint64_t problems = 0;
-    uint32_t children[2] = { node->left, node->right };
-    for (int i = 0; i < 2; i++) {
-        if (children[i] == NONE)
-            continue;
-        const FreeTreeNode *child = &tree->nodes[children[i]];
-        problems += child->parent != at;
-        problems += child->priority > node->priority;
+    const FreeTreeNode *leaf = node_at(tree, at);
+    if (audit->previous_leaf != NONE && node_at(tree, audit->previous_leaf)->next_leaf != at)
+        audit->problems++;
+    audit->previous_leaf = at;
+    for (uint32_t i = 0; i < leaf->count; i++) {
+        FreeTreeEntry entry = entry_of(leaf, i);
+        if (audit->has_previous && !entry_less(audit->previous.key, audit->previous.tiebreak,
+                                               entry.key, entry.tiebreak))
+            audit->problems++;
+        audit->previous = entry;
+        audit->has_previous = true;
     }
-    problems += node->left_max != subtree_max(tree, node->left);
-    problems += node->right_max != subtree_max(tree, node->right);
-    return problems;
+    audit->entries += leaf->count;
+}
+
+static void audit_node(const FreeTree *tree, uint32_t at, uint32_t level, TreeAudit *audit)
+{
+    const FreeTreeNode *node = node_at(tree, at);
+    bool is_root = level == 0;
+    uint32_t least = is_root ? (node->is_leaf ? 1 : 2) : FREE_TREE_MIN_FILL;
+    audit->nodes++;
+    if (at >= tree->high_mark || node->count > FREE_TREE_FANOUT || node->count < least ||
+        node->is_leaf != (level + 1 == tree->levels) || audit->nodes > tree->nodes_in_use) {
+        audit->problems++;
+        return; /* the shape is broken: stepping further could loop */
+    }
+    audit->problems += node->largest != largest_size(node);
+    if (node->is_leaf) {
+        audit_leaf(tree, at, audit);
+        return;
+    }
+    for (uint32_t i = 0; i < node->count; i++) {
+        if (node->child[i] == NONE || node->child[i] >= tree->high_mark) {
+            audit->problems++;
+            continue;
+        }
+        FreeTreeEntry summary = summary_of(tree, node->child[i]);
+        audit->problems += node->key[i] != summary.key || node->tiebreak[i] != summary.tiebreak ||
+                           node->size[i] != summary.size;
+        audit_node(tree, node->child[i], level + 1, audit);
+    }
 }
 
 uint64_t free_tree_problems(const FreeTree *tree)
 {
-    uint64_t problems = tree->nodes[0].size != 0;
-    problems += tree->root != NONE && tree->nodes[tree->root].parent != NONE;
-    uint32_t seen = 0;
-    const FreeTreeNode *previous = NULL;
-    for (uint32_t at = free_tree_first(tree); at != NONE; at = free_tree_next(tree, at)) {
-        const FreeTreeNode *node = &tree->nodes[at];
-        if (previous && !less(previous, node->key, node->tiebreak))
-            problems++;
-        problems += node_problems(tree, at);
-        previous = node;
-        if (++seen > tree->count)
-            return problems + 1;
-    }
-    return problems + (seen != tree->count);
+    if (tree->root == NONE)
+        return (tree->count != 0) + (tree->levels != 0) + (tree->nodes_in_use != 0);
+    if (tree->levels > FREE_TREE_MAX_LEVELS)
+        return 1;
+    TreeAudit audit = { .previous_leaf = NONE };
+    audit_node(tree, tree->root, 0, &audit);
+    audit.problems += audit.previous_leaf != NONE &&
+                      node_at(tree, audit.previous_leaf)->next_leaf != NONE;
+    audit.problems += audit.entries != tree->count;
+    audit.problems += audit.nodes != tree->nodes_in_use;
+    return audit.problems;
 }

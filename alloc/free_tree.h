@@ -1,15 +1,18 @@
 /*
  * free_tree.h - an ordered index of free blocks (internal to alloc/).
  *
- * A treap: a binary search tree on (key, tiebreak) that is also a max-heap on
- * random priorities, so its depth is O(log n) with high probability. Every
- * node also keeps the largest block size in each child's subtree, which turns
- * "the lowest address with size >= s" into one walk down the tree that reads
- * one node (one 64-byte cache line) per level.
+ * A B+ tree of entries (key, tiebreak, size), ordered by (key, tiebreak).
+ * Every branch keeps, for each child, the smallest entry key below it and the
+ * largest size below it. The first lets a walk go straight to a key; the
+ * second turns "the lowest-ordered entry with size >= s" into one walk from
+ * the root that never turns back. With up to FREE_TREE_FANOUT entries per
+ * node the tree is shallow (about 5 levels for 100,000 free blocks), so a
+ * search reads a handful of nodes where a binary tree would read twenty.
  *
- * A heap keeps two of them: by address (key = offset, tiebreak = 0) for first
- * fit, next fit and worst fit, and by size (key = size, tiebreak = offset) for
- * best fit. Nodes live in a growable pool; index 0 is the empty tree.
+ * A heap keeps one: by address (key = offset, tiebreak = 0) for first fit,
+ * next fit, worst fit and bump, and by size (key = size, tiebreak = offset)
+ * for best fit, where the first entry of size >= s is the best fit.
+ * Nodes live in a growable pool; index 0 is "no node".
  */
 #ifndef HEAPVIZ_FREE_TREE_H
 #define HEAPVIZ_FREE_TREE_H
@@ -19,24 +22,52 @@
 
 #define FREE_TREE_NONE 0u
 
+enum {
+    FREE_TREE_FANOUT = 16,      /* most entries (or children) in a node */
+    FREE_TREE_MIN_FILL = 4,      /* fewest in any node but the root */
+    FREE_TREE_MAX_LEVELS = 40    /* 2^32 entries would still fit */
+};
+
+/* One free block as the index sees it. */
 typedef struct {
-    _Alignas(64) uint64_t key;   /* offset (address tree) or size (size tree) */
-    uint64_t tiebreak;           /* 0 (address tree) or offset (size tree) */
+    uint64_t key;                /* offset (address order) or size (size order) */
+    uint64_t tiebreak;           /* 0 (address order) or offset (size order) */
     uint64_t size;               /* block size, bytes */
-    uint64_t left_max;           /* largest size in the left subtree, 0 if none */
-    uint64_t right_max;          /* largest size in the right subtree, 0 if none */
-    uint32_t left, right, parent;
-    uint32_t priority;
-} FreeTreeNode;                  /* exactly one cache line */
+} FreeTreeEntry;
+
+/* A leaf holds entries; a branch holds one summary per child: the child's
+ * smallest (key, tiebreak) and its largest size. */
+typedef struct {
+    _Alignas(64) uint64_t key[FREE_TREE_FANOUT];
+    uint64_t tiebreak[FREE_TREE_FANOUT];
+    uint64_t size[FREE_TREE_FANOUT];     /* block size, or the largest below the child */
+    uint32_t child[FREE_TREE_FANOUT];    /* branches only */
+    uint64_t largest;                    /* the largest of size[0, count) */
+    uint32_t count;                      /* entries or children in use */
+    uint32_t next_leaf;                  /* leaves only: the next leaf in order */
+    bool is_leaf;
+} FreeTreeNode;
+
+/* The nodes from the root down to a leaf, and the position taken in each:
+ * a child index in a branch, an entry position in the leaf. */
+typedef struct {
+    uint32_t node[FREE_TREE_MAX_LEVELS];
+    uint32_t slot[FREE_TREE_MAX_LEVELS];
+} FreeTreePath;
 
 typedef struct {
-    FreeTreeNode *nodes;         /* nodes[0] is the all-zero "none" node */
+    FreeTreeNode *nodes;         /* nodes[0] is unused: index 0 means "no node" */
     uint32_t capacity;           /* nodes allocated */
     uint32_t high_mark;          /* nodes ever handed out, plus node 0 */
-    uint32_t free_list;          /* released nodes, linked through .left */
+    uint32_t free_list;          /* released nodes, linked through next_leaf */
+    uint32_t nodes_in_use;
     uint32_t root;
-    uint32_t count;              /* nodes in the tree */
-    uint64_t random_state;       /* for priorities; fixed seed, so runs repeat */
+    uint32_t levels;             /* 0 for the empty tree, 1 for a lone leaf */
+    uint64_t count;              /* entries */
+    /* The path to the entry the last search found, kept until the tree
+     * changes: the update or removal that usually follows needs no walk. */
+    FreeTreePath found_path;
+    bool found_path_valid;
 } FreeTree;
 
 bool free_tree_init(FreeTree *tree);
@@ -49,45 +80,52 @@ void free_tree_clear(FreeTree *tree);
 /* Makes room for `needed` nodes (the slow path of free_tree_reserve). */
 bool free_tree_grow(FreeTree *tree, uint64_t needed);
 
-/* Ensures `extra` more inserts will not need to allocate. */
-static inline bool free_tree_reserve(FreeTree *tree, uint32_t extra)
+/* Ensures `inserts` more inserts will not need to allocate: each may split
+ * one node per level and add a root (and so a level for the next one). */
+static inline bool free_tree_reserve(FreeTree *tree, uint32_t inserts)
 {
-    uint64_t needed = (uint64_t)tree->count + extra + 1; /* + the "none" node */
+    uint64_t per_insert = (uint64_t)tree->levels + inserts + 1;
+    uint64_t needed = tree->nodes_in_use + inserts * per_insert + 1; /* + node 0 */
     return needed <= tree->capacity || free_tree_grow(tree, needed);
 }
 
-/* Adds a node; the caller has reserved room. Returns its index. */
-uint32_t free_tree_insert(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t size);
+/* Adds an entry whose (key, tiebreak) is not in the tree; the caller has
+ * reserved room. */
+void free_tree_insert(FreeTree *tree, FreeTreeEntry entry);
 
-void free_tree_remove(FreeTree *tree, uint32_t node);
+/* Removes the entry with this (key, tiebreak), which must be in the tree. */
+void free_tree_remove(FreeTree *tree, uint64_t key, uint64_t tiebreak);
 
-/* Changes a node's key and size. The caller guarantees the node keeps its
- * place in the order (no other key lies between the old and the new key). */
-void free_tree_update(FreeTree *tree, uint32_t node, uint64_t key, uint64_t size);
+/* Gives the entry (key, tiebreak) a new key and size. The caller guarantees
+ * it keeps its place in the order (no other entry lies between the old and
+ * the new key). */
+void free_tree_update(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t new_key,
+                      uint64_t new_size);
 
-/* The node with exactly this key and tiebreak, or FREE_TREE_NONE. */
-uint32_t free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak);
+/* The entry with exactly this key and tiebreak; false if there is none. */
+bool free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak, FreeTreeEntry *found);
 
-/* The node with the largest key <= key, or FREE_TREE_NONE. */
-uint32_t free_tree_floor(const FreeTree *tree, uint64_t key);
+/* The searches below only read the tree, apart from remembering the path to
+ * the entry they found (see found_path). */
 
-/* The smallest (key, tiebreak) >= the given pair, or FREE_TREE_NONE. */
-uint32_t free_tree_lower_bound(const FreeTree *tree, uint64_t key, uint64_t tiebreak);
+/* The entry with the largest key <= key; false if there is none. */
+bool free_tree_floor(FreeTree *tree, uint64_t key, FreeTreeEntry *found);
 
-/* The lowest-keyed node with size >= size, or FREE_TREE_NONE. */
-uint32_t free_tree_first_fit(const FreeTree *tree, uint64_t size);
+/* The first entry in order with size >= size; false if there is none. */
+bool free_tree_first_fit(FreeTree *tree, uint64_t size, FreeTreeEntry *found);
 
-/* The lowest-keyed node with key >= from and size >= size, or FREE_TREE_NONE. */
-uint32_t free_tree_first_fit_from(const FreeTree *tree, uint64_t from, uint64_t size);
+/* The first entry with key >= from and size >= size; false if there is none. */
+bool free_tree_first_fit_from(FreeTree *tree, uint64_t from, uint64_t size,
+                              FreeTreeEntry *found);
 
 /* The largest size in the tree, 0 if empty. */
 uint64_t free_tree_largest(const FreeTree *tree);
 
-/* In-order iteration: the first node, then each next one (FREE_TREE_NONE at the end). */
-uint32_t free_tree_first(const FreeTree *tree);
-uint32_t free_tree_next(const FreeTree *tree, uint32_t node);
+/* Calls visit(context, entry) for every entry in order. */
+void free_tree_for_each(const FreeTree *tree, void (*visit)(void *context, FreeTreeEntry entry),
+                        void *context);
 
-/* Counts broken tree invariants: order, parent links, heap order, max sizes, count. */
+/* Counts broken tree invariants: order, summaries, fill, equal depth, count. */
 uint64_t free_tree_problems(const FreeTree *tree);
 
 #endif

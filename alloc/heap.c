@@ -25,16 +25,16 @@
  *  2. no two free blocks are adjacent (outside bump, which has at most one
  *     free block: the top one, starting at the heap pointer);
  *  3. the free block that ends the region, if any, is heap->top; the free
- *     index holds exactly the other free blocks, each naming its node in
- *     its payload;
+ *     index holds exactly the other free blocks, with their sizes;
  *  4. the live map holds exactly the used and dead blocks' payloads;
  *  5. every statistic equals a recount; the rover lies in [b0, end).
  *
- * The free index is one treap: by address for first, next and worst fit and
- * bump, by (size, address) for best fit; either way each node also knows the
- * largest size below it, so largest_free is the root's answer.
+ * The free index is one B+ tree (free_tree.h): by address for first, next
+ * and worst fit and bump, by (size, address) for best fit; either way each
+ * branch also knows the largest size below each child, so a fit is one walk
+ * down and largest_free is the root's answer.
  *
- * Cost: every placement is one or two walks down the treap, O(log free blocks);
+ * Cost: every placement is one or two walks down the tree, O(log free blocks);
  * frees find their neighbours through the boundary tags in O(1), then update
  * the tree in O(log n); statistics are kept incrementally, so reading them is
  * O(1). A call that fails changes nothing but the failed/errors counter.
@@ -170,8 +170,8 @@ static uint64_t block_size(const Heap *heap, uint64_t offset)
 /* ---- the free-block index: the only code that changes free blocks -------
  *
  * The free block that ends the region (the "top", or wilderness, as dlmalloc
- * calls it) is kept out of the treap: it is where most placements split, and
- * keeping it apart spares the treap a root-deep update on each of them. It is
+ * calls it) is kept out of the tree: it is where most placements split, and
+ * keeping it apart spares the tree an update on each of them. It is
  * always the highest-addressed free block, so each policy weighs it last. */
 
 static bool ends_region(const Heap *heap, uint64_t offset, uint64_t size)
@@ -189,25 +189,27 @@ static uint64_t top_size(const Heap *heap)
     return has_top(heap) ? heap->region_end - heap->top : 0;
 }
 
-/* Files the free block [offset, +size) as the top or in the treap. */
+/* Files the free block [offset, +size) as the top or in the tree. */
 static void index_insert(Heap *heap, uint64_t offset, uint64_t size)
 {
     if (ends_region(heap, offset, size)) {
         heap->top = offset;
-        set_free_block_node(heap, offset, FREE_TREE_NONE);
+        return;
+    }
+    FreeTreeEntry entry = { .size = size };
+    index_key(heap, offset, size, &entry.key, &entry.tiebreak);
+    free_tree_insert(&heap->free_index, entry);
+}
+
+static void index_remove(Heap *heap, uint64_t offset, uint64_t size)
+{
+    if (offset == heap->top) {
+        heap->top = heap->region_end;
         return;
     }
     uint64_t key, tiebreak;
     index_key(heap, offset, size, &key, &tiebreak);
-    set_free_block_node(heap, offset, free_tree_insert(&heap->free_index, key, tiebreak, size));
-}
-
-static void index_remove(Heap *heap, uint64_t offset)
-{
-    if (offset == heap->top)
-        heap->top = heap->region_end;
-    else
-        free_tree_remove(&heap->free_index, free_block_node(heap, offset));
+    free_tree_remove(&heap->free_index, key, tiebreak);
 }
 
 /* Records a new free block [offset, offset + size). */
@@ -222,14 +224,15 @@ static void free_block_add(Heap *heap, uint64_t offset, uint64_t size)
 /* Forgets the free block at `offset` (it is about to be used or merged). */
 static void free_block_remove(Heap *heap, uint64_t offset)
 {
-    index_remove(heap, offset);
+    uint64_t size = block_size(heap, offset);
+    index_remove(heap, offset, size);
     heap->stats.free_blocks--;
-    heap->stats.free_bytes -= block_size(heap, offset);
+    heap->stats.free_bytes -= size;
 }
 
 /* Moves and/or resizes the free block at `offset` to [new_offset, +new_size).
  * The caller guarantees no other free block lies between the two offsets, so
- * a treap node ordered by address can be updated where it is. */
+ * an entry ordered by address can be updated where it is. */
 static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t new_offset,
                                uint64_t new_size)
 {
@@ -237,19 +240,17 @@ static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t new_offset,
     bool update_in_place = offset != heap->top && !index_is_by_size(heap) &&
                            !ends_region(heap, new_offset, new_size);
     if (update_in_place) {
-        uint32_t node = free_block_node(heap, offset);
-        free_tree_update(&heap->free_index, node, new_offset, new_size);
+        free_tree_update(&heap->free_index, offset, 0, new_offset, new_size);
         write_tags(heap, new_offset, new_size, 0);
-        set_free_block_node(heap, new_offset, node);
     } else {
-        index_remove(heap, offset);
+        index_remove(heap, offset, size);
         write_tags(heap, new_offset, new_size, 0);
         index_insert(heap, new_offset, new_size);
     }
     heap->stats.free_bytes += new_size - size;
 }
 
-/* The largest free block: the treap's or the top. */
+/* The largest free block: the tree's or the top. */
 static uint64_t largest_free_block(const Heap *heap)
 {
     uint64_t largest = free_tree_largest(&heap->free_index);
@@ -360,21 +361,22 @@ static void release_block(Heap *heap, uint64_t offset)
 }
 
 /* ---- placement ----------------------------------------------------------
- * Each search answers from the treap and then weighs the top block, which
- * lies above every treap block: it wins only where nothing lower qualifies
- * (first and next fit) or where it is strictly better (best and worst fit). */
+ * Each search answers from the tree and then weighs the top block, which
+ * lies above every block in the tree: it wins only where nothing lower
+ * qualifies (first and next fit) or where it is strictly better (best and
+ * worst fit). */
 
-static uint64_t node_offset(const Heap *heap, uint32_t node)
+static uint64_t entry_offset(const Heap *heap, FreeTreeEntry entry)
 {
-    const FreeTreeNode *found = &heap->free_index.nodes[node];
-    return index_is_by_size(heap) ? found->tiebreak : found->key;
+    return index_is_by_size(heap) ? entry.tiebreak : entry.key;
 }
 
-/* Takes the treap's answer if there is one, else the top if it fits. */
-static bool tree_or_top(const Heap *heap, uint32_t node, uint64_t asize, uint64_t *offset)
+/* Takes the tree's answer if it found one, else the top if it fits. */
+static bool tree_or_top(const Heap *heap, bool found, FreeTreeEntry entry, uint64_t asize,
+                        uint64_t *offset)
 {
-    if (node != FREE_TREE_NONE) {
-        *offset = node_offset(heap, node);
+    if (found) {
+        *offset = entry_offset(heap, entry);
         return true;
     }
     if (top_size(heap) >= asize) {
@@ -385,57 +387,60 @@ static bool tree_or_top(const Heap *heap, uint32_t node, uint64_t asize, uint64_
 }
 
 /* Next fit's start: the free block containing the rover, else the rover. */
-static uint64_t next_fit_start(const Heap *heap)
+static uint64_t next_fit_start(Heap *heap)
 {
     if (has_top(heap) && heap->rover >= heap->top)
         return heap->top;
-    uint32_t below = free_tree_floor(&heap->free_index, heap->rover);
-    if (below != FREE_TREE_NONE) {
-        const FreeTreeNode *node = &heap->free_index.nodes[below];
-        if (node->key + node->size > heap->rover)
-            return node->key;
-    }
+    FreeTreeEntry below;
+    if (free_tree_floor(&heap->free_index, heap->rover, &below) &&
+        below.key + below.size > heap->rover)
+        return below.key;
     return heap->rover;
 }
 
 /* From the start block up to the end (the top comes last, and always lies at
  * or above the start), then from the bottom up to the start. */
-static bool find_next_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
+static bool find_next_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    const FreeTree *tree = &heap->free_index;
-    if (tree_or_top(heap, free_tree_first_fit_from(tree, next_fit_start(heap), asize), asize,
-                    offset))
+    FreeTree *tree = &heap->free_index;
+    FreeTreeEntry entry;
+    bool found = free_tree_first_fit_from(tree, next_fit_start(heap), asize, &entry);
+    if (tree_or_top(heap, found, entry, asize, offset))
         return true;
-    uint32_t wrapped = free_tree_first_fit(tree, asize); /* lies below the start */
-    return wrapped != FREE_TREE_NONE && tree_or_top(heap, wrapped, asize, offset);
+    found = free_tree_first_fit(tree, asize, &entry); /* lies below the start */
+    return found && tree_or_top(heap, found, entry, asize, offset);
 }
 
-/* The smallest fit; the top only if strictly smaller (ties go to the lower address). */
-static bool find_best_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
+/* The smallest fit (the first of size >= asize in size order); the top only
+ * if strictly smaller, since ties go to the lower address. */
+static bool find_best_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    uint32_t node = free_tree_lower_bound(&heap->free_index, asize, 0);
-    bool top_fits = top_size(heap) >= asize;
-    if (node != FREE_TREE_NONE &&
-        (!top_fits || heap->free_index.nodes[node].size <= top_size(heap)))
-        return tree_or_top(heap, node, asize, offset);
-    return tree_or_top(heap, FREE_TREE_NONE, asize, offset);
+    FreeTreeEntry entry;
+    bool found = free_tree_first_fit(&heap->free_index, asize, &entry);
+    if (found && top_size(heap) >= asize && entry.size > top_size(heap))
+        found = false;
+    return tree_or_top(heap, found, entry, asize, offset);
 }
 
-/* The largest block; the top only if strictly larger. */
-static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
+/* The largest block, the lowest of equals; the top only if strictly larger. */
+static bool find_worst_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
     uint64_t largest = free_tree_largest(&heap->free_index);
-    if (largest >= asize && largest >= top_size(heap))
-        return tree_or_top(heap, free_tree_first_fit(&heap->free_index, largest), asize, offset);
-    return tree_or_top(heap, FREE_TREE_NONE, asize, offset);
+    FreeTreeEntry entry;
+    bool found = largest >= asize && largest >= top_size(heap) &&
+                 free_tree_first_fit(&heap->free_index, largest, &entry);
+    return tree_or_top(heap, found, entry, asize, offset);
 }
 
 /* The free block the policy picks for asize; false if none fits. */
-static bool find_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
+static bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
+    FreeTreeEntry entry = { 0 };
     switch (heap->config.policy) {
-    case HEAP_FIRST_FIT:
-        return tree_or_top(heap, free_tree_first_fit(&heap->free_index, asize), asize, offset);
+    case HEAP_FIRST_FIT: {
+        bool found = free_tree_first_fit(&heap->free_index, asize, &entry);
+        return tree_or_top(heap, found, entry, asize, offset);
+    }
     case HEAP_NEXT_FIT:
         return find_next_fit(heap, asize, offset);
     case HEAP_BEST_FIT:
@@ -443,7 +448,7 @@ static bool find_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
     case HEAP_WORST_FIT:
         return find_worst_fit(heap, asize, offset);
     case HEAP_BUMP: /* the top block is the one at the heap pointer */
-        return tree_or_top(heap, FREE_TREE_NONE, asize, offset);
+        return tree_or_top(heap, false, entry, asize, offset);
     case HEAP_POLICY_COUNT:
         break;
     }
@@ -614,8 +619,9 @@ static bool is_indexed_free_block(const Heap *heap, uint64_t offset)
         return false;
     uint64_t key, tiebreak;
     index_key(heap, offset, tag_size(word), &key, &tiebreak);
-    uint32_t node = free_tree_find(&heap->free_index, key, tiebreak);
-    return node != FREE_TREE_NONE && heap->free_index.nodes[node].size == tag_size(word);
+    FreeTreeEntry entry;
+    return free_tree_find(&heap->free_index, key, tiebreak, &entry) &&
+           entry.size == tag_size(word);
 }
 
 /* Checks that `payload` is a live block; classifies it if not. */

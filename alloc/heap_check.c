@@ -26,16 +26,14 @@ static void note(Checker *checker, HeapCheckFlag flag, uint64_t offset)
 
 static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
 {
-    const FreeTree *tree = &heap->free_index;
-    uint32_t node = free_block_node(heap, offset);
     uint64_t key, tiebreak;
     index_key(heap, offset, size, &key, &tiebreak);
     bool is_top = offset + size == heap->region_end;
+    FreeTreeEntry entry;
     if (is_top != (offset == heap->top))
         note(checker, HEAP_CHECK_INDEX, offset);
-    else if (!is_top && (node == FREE_TREE_NONE || node >= tree->high_mark ||
-                         tree->nodes[node].key != key || tree->nodes[node].tiebreak != tiebreak ||
-                         tree->nodes[node].size != size))
+    else if (!is_top && (!free_tree_find(&heap->free_index, key, tiebreak, &entry) ||
+                         entry.size != size))
         note(checker, HEAP_CHECK_INDEX, offset);
     if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
         note(checker, HEAP_CHECK_LIVE_MAP, offset);

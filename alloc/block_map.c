@@ -7,6 +7,7 @@
  */
 #include "block_map.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,12 +105,11 @@ void block_map_insert(BlockMap *map, uint64_t key, uint64_t value)
     map->count++;
 }
 
-void block_map_remove(BlockMap *map, uint64_t key)
+void block_map_remove(BlockMap *map, uint64_t *value)
 {
     uint64_t mask = map->capacity - 1;
-    uint64_t hole = home_slot(map, key);
-    while (map->slots[hole].key != key)
-        hole = (hole + 1) & mask;
+    uint64_t hole = (uint64_t)((BlockMapSlot *)((uint8_t *)value - offsetof(BlockMapSlot, value)) -
+                               map->slots);
     /* Shift back every later entry of the run whose home is at or before the hole. */
     for (uint64_t i = (hole + 1) & mask; map->slots[i].key; i = (i + 1) & mask) {
         uint64_t home = home_slot(map, map->slots[i].key);

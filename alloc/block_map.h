@@ -50,7 +50,8 @@ uint64_t *block_map_find(const BlockMap *map, uint64_t key);
 /* Adds a key that is not present. The caller has reserved room. */
 void block_map_insert(BlockMap *map, uint64_t key, uint64_t value);
 
-/* Removes a key that is present. */
-void block_map_remove(BlockMap *map, uint64_t key);
+/* Removes the entry whose value block_map_find returned. Other entries may
+ * move, so earlier results of block_map_find are no longer valid. */
+void block_map_remove(BlockMap *map, uint64_t *value);
 
 #endif

@@ -82,14 +82,35 @@ static FreeTreeEntry summary_of(const FreeTree *tree, uint32_t index)
     return (FreeTreeEntry){ node->key[0], node->tiebreak[0], node->largest };
 }
 
+/* How many of a node's entries come before (key, tiebreak), or with
+ * `inclusive`, are not after it: a binary search of the sorted entries.
+ * Where every tiebreak is 0 (address order) the keys alone decide. */
+static uint32_t count_before(const FreeTree *tree, const FreeTreeNode *node, uint64_t key,
+                             uint64_t tiebreak, bool inclusive)
+{
+    uint32_t low = 0, high = node->count;
+    while (low < high) {
+        uint32_t middle = (low + high) / 2;
+        uint64_t k = node->key[middle];
+        bool before = inclusive ? k <= key : k < key;
+        if (tree->by_size && k == key)
+            before = inclusive ? node->tiebreak[middle] <= tiebreak
+                               : node->tiebreak[middle] < tiebreak;
+        if (before)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
 /* The child of a branch that (key, tiebreak) belongs under: the last one
  * whose smallest key is not after it, else the first. */
-static uint32_t route(const FreeTreeNode *node, uint64_t key, uint64_t tiebreak)
+static uint32_t route(const FreeTree *tree, const FreeTreeNode *node, uint64_t key,
+                      uint64_t tiebreak)
 {
-    uint32_t i = 1;
-    while (i < node->count && !entry_less(key, tiebreak, node->key[i], node->tiebreak[i]))
-        i++;
-    return i - 1;
+    uint32_t not_after = count_before(tree, node, key, tiebreak, true);
+    return not_after > 0 ? not_after - 1 : 0;
 }
 
 /* The first position at or after `from` whose size is >= size (count if none). */
@@ -109,15 +130,11 @@ static void descend(const FreeTree *tree, uint64_t key, uint64_t tiebreak, Path 
     for (uint32_t level = 0; level + 1 < tree->levels; level++) {
         const FreeTreeNode *node = node_at(tree, at);
         path->node[level] = at;
-        path->slot[level] = route(node, key, tiebreak);
+        path->slot[level] = route(tree, node, key, tiebreak);
         at = node->child[path->slot[level]];
     }
-    const FreeTreeNode *leaf = node_at(tree, at);
-    uint32_t i = 0;
-    while (i < leaf->count && entry_less(leaf->key[i], leaf->tiebreak[i], key, tiebreak))
-        i++;
     path->node[tree->levels - 1] = at;
-    path->slot[tree->levels - 1] = i;
+    path->slot[tree->levels - 1] = count_before(tree, node_at(tree, at), key, tiebreak, false);
 }
 
 /* The path to the entry (key, tiebreak), which is in the tree: the last
@@ -144,9 +161,10 @@ static FreeTreeNode *allocate_nodes(uint64_t count)
     return aligned_alloc(_Alignof(FreeTreeNode), (size_t)count * sizeof(FreeTreeNode));
 }
 
-bool free_tree_init(FreeTree *tree)
+bool free_tree_init(FreeTree *tree, bool by_size)
 {
     memset(tree, 0, sizeof *tree);
+    tree->by_size = by_size;
     tree->nodes = allocate_nodes(FREE_TREE_MIN_CAPACITY);
     if (!tree->nodes)
         return false;
@@ -539,7 +557,7 @@ static uint32_t first_fit_from_below(FreeTree *tree, uint32_t at, uint32_t level
             i++;
         return i < node->count ? i : FREE_TREE_FANOUT;
     }
-    uint32_t start = route(node, from, 0);
+    uint32_t start = route(tree, node, from, 0);
     tree->found_path.slot[level] = start;
     if (node->size[start] >= size) {
         uint32_t i = first_fit_from_below(tree, node->child[start], level + 1, from, size);

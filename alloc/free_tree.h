@@ -25,7 +25,7 @@
 enum {
     FREE_TREE_FANOUT = 16,      /* most entries (or children) in a node */
     FREE_TREE_MIN_FILL = 4,      /* fewest in any node but the root */
-    FREE_TREE_MAX_LEVELS = 40    /* 2^32 entries would still fit */
+    FREE_TREE_MAX_LEVELS = 24    /* at 4 children a branch, 2^36 entries need 19 */
 };
 
 /* One free block as the index sees it. */
@@ -64,13 +64,16 @@ typedef struct {
     uint32_t root;
     uint32_t levels;             /* 0 for the empty tree, 1 for a lone leaf */
     uint64_t count;              /* entries */
+    bool by_size;                /* see free_tree_init */
     /* The path to the entry the last search found, kept until the tree
      * changes: the update or removal that usually follows needs no walk. */
     FreeTreePath found_path;
     bool found_path_valid;
 } FreeTree;
 
-bool free_tree_init(FreeTree *tree);
+/* An empty tree. by_size: entries may share keys and are told apart by their
+ * tiebreaks; otherwise every tiebreak is 0 and keys are unique. */
+bool free_tree_init(FreeTree *tree, bool by_size);
 void free_tree_release(FreeTree *tree);
 bool free_tree_copy(FreeTree *target, const FreeTree *source);
 

@@ -135,7 +135,10 @@ bool heap_request_size(const Heap *heap, uint64_t n, uint64_t *asize)
 
 static void event_begin(Heap *heap, HeapEventKind kind, uint64_t pointer, uint64_t request)
 {
-    heap->event = (HeapEvent){ .kind = kind, .pointer = pointer, .request = request };
+    memset(&heap->event, 0, sizeof heap->event); /* a few wide stores, on every call */
+    heap->event.kind = kind;
+    heap->event.pointer = pointer;
+    heap->event.request = request;
 }
 
 /* Widens the event's dirty range to cover [start, end). */
@@ -341,12 +344,11 @@ static void mark_dead(Heap *heap, uint64_t offset, uint64_t size)
     heap->stats.dead_bytes += size;
 }
 
-/* Frees the used block at `offset`: dead for bump, coalesced otherwise. */
-static void release_block(Heap *heap, uint64_t offset)
+/* Frees the used block at `offset`, whose live-map value is `requested`:
+ * dead for bump, coalesced otherwise. */
+static void release_block(Heap *heap, uint64_t offset, uint64_t *requested)
 {
     uint64_t size = block_size(heap, offset);
-    uint64_t payload = offset + HEAP_TAG_BYTES;
-    uint64_t *requested = block_map_find(&heap->live, payload);
     HeapStats *s = &heap->stats;
     s->used_blocks--;
     s->bytes_in_use -= size;
@@ -355,7 +357,7 @@ static void release_block(Heap *heap, uint64_t offset)
         *requested |= BLOCK_MAP_DEAD;
         mark_dead(heap, offset, size);
     } else {
-        block_map_remove(&heap->live, payload);
+        block_map_remove(&heap->live, requested);
         coalesce_into_free(heap, offset, size);
     }
 }
@@ -516,7 +518,8 @@ static bool reserve_for_call(Heap *heap)
 static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns, Heap **out)
 {
     Heap *heap = calloc(1, sizeof *heap);
-    if (!heap || !block_map_init(&heap->live) || !free_tree_init(&heap->free_index)) {
+    bool by_size = config->policy == HEAP_BEST_FIT; /* see index_key */
+    if (!heap || !block_map_init(&heap->live) || !free_tree_init(&heap->free_index, by_size)) {
         heap_destroy(heap);
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
@@ -624,12 +627,14 @@ static bool is_indexed_free_block(const Heap *heap, uint64_t offset)
            entry.size == tag_size(word);
 }
 
-/* Checks that `payload` is a live block; classifies it if not. */
-static HeapError check_live(const Heap *heap, uint64_t payload)
+/* Checks that `payload` is a live block, and finds its live-map value
+ * (its requested bytes); classifies it if it is not live. */
+static HeapError check_live(const Heap *heap, uint64_t payload, uint64_t **requested)
 {
     if (payload < HEAP_TAG_BYTES)
         return HEAP_ERROR_INVALID_POINTER; /* 0 is NULL, and the map's empty key */
-    const uint64_t *value = block_map_find(&heap->live, payload);
+    uint64_t *value = block_map_find(&heap->live, payload);
+    *requested = value;
     if (value)
         return (*value & BLOCK_MAP_DEAD) ? HEAP_ERROR_DOUBLE_FREE : HEAP_OK;
     return is_indexed_free_block(heap, payload - HEAP_TAG_BYTES) ? HEAP_ERROR_DOUBLE_FREE
@@ -669,15 +674,16 @@ HeapError heap_free(Heap *heap, uint64_t payload)
     event_begin(heap, HEAP_EVENT_FREE, payload, 0);
     if (payload == 0)
         return HEAP_OK;
-    HeapError error = check_live(heap, payload);
+    if (!reserve_for_call(heap)) /* first: growing the map moves its values */
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    uint64_t *requested = NULL;
+    HeapError error = check_live(heap, payload, &requested);
     if (error != HEAP_OK)
         return reject(heap, error);
-    if (!reserve_for_call(heap))
-        return HEAP_ERROR_OUT_OF_MEMORY;
     uint64_t offset = payload - HEAP_TAG_BYTES;
     heap->event.block_offset = offset;
     heap->event.block_size = block_size(heap, offset);
-    release_block(heap, offset);
+    release_block(heap, offset, requested);
     heap->stats.frees++;
     note_peak(heap);
     return HEAP_OK;
@@ -719,34 +725,38 @@ static bool can_grow_in_place(const Heap *heap, uint64_t offset, uint64_t size, 
            size + block_size(heap, next) >= asize;
 }
 
-/* Sets a live block's requested bytes, keeping payload_bytes exact. */
-static void set_requested(Heap *heap, uint64_t payload, uint64_t requested)
+/* Sets a live block's requested bytes (its live-map value), keeping
+ * payload_bytes exact. */
+static void set_requested(Heap *heap, uint64_t *value, uint64_t requested)
 {
-    uint64_t *value = block_map_find(&heap->live, payload);
     heap->stats.payload_bytes += requested - *value;
     *value = requested;
 }
 
-/* Moves a live block to a new place; false (nothing changed) if none fits. */
-static bool move_block(Heap *heap, uint64_t offset, uint64_t asize, uint64_t n)
+/* Moves a live block to a new place; false (nothing changed) if none fits.
+ * Placing only adds to the live map, so `requested` stays valid. */
+static bool move_block(Heap *heap, uint64_t offset, uint64_t *requested, uint64_t asize,
+                       uint64_t n)
 {
     uint64_t target = 0;
     if (!find_fit(heap, asize, &target))
         return false;
     uint64_t old_payload = offset + HEAP_TAG_BYTES;
-    uint64_t old_requested = *block_map_find(&heap->live, old_payload);
+    uint64_t old_requested = *requested;
     uint64_t new_payload = place(heap, target, asize, n);
     uint64_t keep = old_requested < n ? old_requested : n;
     memcpy(heap->arena + new_payload, heap->arena + old_payload, keep);
     uint64_t placed_offset = heap->event.block_offset, placed_size = heap->event.block_size;
-    release_block(heap, offset);
+    release_block(heap, offset, requested);
     heap->event.block_offset = placed_offset;
     heap->event.block_size = placed_size;
     return true;
 }
 
-/* realloc(p, n) for a live p and n > 0; see heap_realloc. */
-static HeapError resize_live(Heap *heap, uint64_t payload, uint64_t n, uint64_t *result)
+/* realloc(p, n) for a live p (whose live-map value is `requested`) and
+ * n > 0; see heap_realloc. */
+static HeapError resize_live(Heap *heap, uint64_t payload, uint64_t *requested, uint64_t n,
+                             uint64_t *result)
 {
     uint64_t offset = payload - HEAP_TAG_BYTES;
     uint64_t size = block_size(heap, offset);
@@ -759,12 +769,12 @@ static HeapError resize_live(Heap *heap, uint64_t payload, uint64_t n, uint64_t 
         heap->event.realloc_mode = HEAP_REALLOC_SHRUNK;
         if (size - asize >= heap->min_block)
             give_back_tail(heap, offset, asize, size);
-        set_requested(heap, payload, n);
+        set_requested(heap, requested, n);
     } else if (can_grow_in_place(heap, offset, size, asize)) {
         heap->event.realloc_mode = HEAP_REALLOC_GREW;
         grow_in_place(heap, offset, size, asize);
-        set_requested(heap, payload, n);
-    } else if (move_block(heap, offset, asize, n)) {
+        set_requested(heap, requested, n);
+    } else if (move_block(heap, offset, requested, asize, n)) {
         heap->event.realloc_mode = HEAP_REALLOC_MOVED;
         payload = heap->event.block_offset + HEAP_TAG_BYTES;
     } else {
@@ -797,12 +807,13 @@ HeapError heap_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *resul
     if (n == 0)
         return heap_free(heap, payload);
     event_begin(heap, HEAP_EVENT_REALLOC, payload, n);
-    HeapError error = check_live(heap, payload);
+    if (!reserve_for_call(heap)) /* first: growing the map moves its values */
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    uint64_t *requested = NULL;
+    HeapError error = check_live(heap, payload, &requested);
     if (error != HEAP_OK)
         return reject(heap, error);
-    if (!reserve_for_call(heap))
-        return HEAP_ERROR_OUT_OF_MEMORY;
-    return resize_live(heap, payload, n, result);
+    return resize_live(heap, payload, requested, n, result);
 }
 
 /* ---- compaction --------------------------------------------------------- */
@@ -823,12 +834,13 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
         uint64_t size = tag_size(word);
         uint64_t payload = offset + HEAP_TAG_BYTES;
         if (tag_flags(word) == HEAP_TAG_DEAD)
-            block_map_remove(&heap->live, payload);
+            block_map_remove(&heap->live, block_map_find(&heap->live, payload));
         if (tag_flags(word) == HEAP_TAG_ALLOCATED) {
             if (offset != cursor) {
-                uint64_t requested = *block_map_find(&heap->live, payload);
+                uint64_t *value = block_map_find(&heap->live, payload);
+                uint64_t requested = *value;
                 memmove(heap->arena + cursor, heap->arena + offset, size);
-                block_map_remove(&heap->live, payload);
+                block_map_remove(&heap->live, value);
                 block_map_insert(&heap->live, cursor + HEAP_TAG_BYTES, requested);
                 heap->event.moved_blocks++;
                 if (on_move)
@@ -909,7 +921,8 @@ bool heap_block_at(const Heap *heap, uint64_t offset, HeapBlock *block)
 
 uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity)
 {
-    if (check_live(heap, payload) != HEAP_OK)
+    uint64_t *requested;
+    if (check_live(heap, payload, &requested) != HEAP_OK)
         return NULL;
     if (capacity)
         *capacity = block_size(heap, payload - HEAP_TAG_BYTES) - HEAP_OVERHEAD_BYTES;

@@ -10,7 +10,7 @@
  *
  * The trace is loaded once (trace_load). Every contender runs the same loop:
  * an id -> address array and one indirect call per operation, so the only
- * difference is the allocator. Each contender runs in its own forked child,
+ * difference is the allocator. Each measurement runs in its own forked child,
  * so its peak memory (ru_maxrss from wait4) is its own and the C library
  * starts from the same state every time. Timing is the replaying thread's
  * CPU time (CLOCK_THREAD_CPUTIME_ID; the benchmark machine is shared, and
@@ -20,8 +20,11 @@
  *   window [steady, steady + W)        the first W operations at the plateau
  *   rest   [steady + W, end)
  * "steady" is the first operation after which 95% of the trace's largest
- * live-block count is live. Every contender except the naive one runs once
- * untimed, then --reps times; the median is reported. The naive first fit
+ * live-block count is live. The contenders run in --reps rounds: in each
+ * round every contender (but the naive one) runs in turn, in a fresh child,
+ * once untimed and once timed. Each figure is the median over the rounds,
+ * and "vs glibc" is the median of each round's own ratio, so a machine that
+ * slows down for a while slows both sides of a ratio alike. The naive first fit
  * costs O(free blocks) per call, so it runs only ramp + window, once, and is
  * compared on the window (a lower bound on its cost: its free list is still
  * growing there).
@@ -100,6 +103,7 @@ typedef struct {
     uint64_t arena_bytes;         /* 0 for the C library */
     uint32_t reps;
     double peak_rss_mib;          /* filled in by the parent */
+    double vs_libc;               /* filled in by the parent: median of the rounds' ratios */
 } Measurement;
 
 enum { WHOLE = SEGMENT_COUNT };  /* index of the whole-trace figure in ns_per_op */
@@ -404,7 +408,7 @@ static Measurement measure(int contender, const TracePlan *plan, const Options *
     uint64_t arena = contender == CONTENDER_LIBC ? 0 : arena_for(plan, options, contender);
     void *memory = arena ? touched_memory(arena) : NULL;
     uint64_t *address = calloc(plan->trace->id_count ? plan->trace->id_count : 1, sizeof *address);
-    uint32_t reps = naive ? 1 : (uint32_t)options->reps;
+    uint32_t reps = 1; /* one timed run per child: the rounds repeat it */
     double (*times)[SEGMENT_COUNT] = calloc(reps, sizeof *times);
     bool ok = address && times && (arena == 0 || memory);
     if (ok && !naive)
@@ -466,6 +470,90 @@ static Measurement measure_in_child(int contender, const TracePlan *plan, const 
     return result;
 }
 
+/* ---- rounds -------------------------------------------------------------------- */
+
+static bool wanted(const Options *options, int contender)
+{
+    if (options->only >= 0)
+        return options->only == contender;
+    return contender != CONTENDER_NAIVE || options->naive;
+}
+
+/* The median over rounds of one figure of one contender. */
+static double round_median(const Measurement *rounds, uint32_t count, int contender,
+                           double (*figure)(const Measurement *))
+{
+    double values[MAX_REPS];
+    for (uint32_t r = 0; r < count; r++)
+        values[r] = figure(&rounds[r * CONTENDER_COUNT + contender]);
+    return bench_median(values, count);
+}
+
+static double whole_figure(const Measurement *m) { return m->ns_per_op[WHOLE]; }
+static double ramp_figure(const Measurement *m) { return m->ns_per_op[SEGMENT_RAMP]; }
+static double window_figure(const Measurement *m) { return m->ns_per_op[SEGMENT_WINDOW]; }
+static double rest_figure(const Measurement *m) { return m->ns_per_op[SEGMENT_REST]; }
+static double steady_figure(const Measurement *m) { return m->steady_ns_per_op; }
+
+/* Folds a contender's rounds into one Measurement: medians, the worst check,
+ * the largest memory. */
+static Measurement combine_rounds(const Measurement *rounds, uint32_t count, int contender)
+{
+    Measurement result = rounds[(count - 1) * CONTENDER_COUNT + contender];
+    result.ns_per_op[WHOLE] = round_median(rounds, count, contender, whole_figure);
+    result.ns_per_op[SEGMENT_RAMP] = round_median(rounds, count, contender, ramp_figure);
+    result.ns_per_op[SEGMENT_WINDOW] = round_median(rounds, count, contender, window_figure);
+    result.ns_per_op[SEGMENT_REST] = round_median(rounds, count, contender, rest_figure);
+    result.steady_ns_per_op = round_median(rounds, count, contender, steady_figure);
+    result.reps = count;
+    for (uint32_t r = 0; r < count; r++) {
+        const Measurement *m = &rounds[r * CONTENDER_COUNT + contender];
+        result.ran = result.ran && m->ran;
+        if (m->check_problems > result.check_problems)
+            result.check_problems = m->check_problems;
+        if (m->peak_rss_mib > result.peak_rss_mib)
+            result.peak_rss_mib = m->peak_rss_mib;
+    }
+    return result;
+}
+
+/* The median of each round's ratio of `contender` to the C library. */
+static double ratio_to_libc(const Measurement *rounds, uint32_t count, int contender)
+{
+    double ratios[MAX_REPS];
+    uint32_t n = 0;
+    for (uint32_t r = 0; r < count; r++) {
+        const Measurement *m = &rounds[r * CONTENDER_COUNT + contender];
+        const Measurement *libc = &rounds[r * CONTENDER_COUNT + CONTENDER_LIBC];
+        if (m->ran && libc->ran && libc->ns_per_op[WHOLE] > 0.0)
+            ratios[n++] = m->ns_per_op[WHOLE] / libc->ns_per_op[WHOLE];
+    }
+    return n ? bench_median(ratios, n) : 0.0;
+}
+
+/* Runs every wanted contender --reps times, round by round (the naive one
+ * once, in the first round), and folds the rounds into `results`. */
+static bool measure_in_rounds(const TracePlan *plan, const Options *options,
+                              Measurement results[CONTENDER_COUNT])
+{
+    uint32_t count = (uint32_t)options->reps;
+    Measurement *rounds = calloc((size_t)count * CONTENDER_COUNT, sizeof *rounds);
+    if (!rounds)
+        return false;
+    for (uint32_t r = 0; r < count; r++)
+        for (int c = 0; c < CONTENDER_COUNT; c++)
+            if (wanted(options, c) && (c != CONTENDER_NAIVE || r == 0))
+                rounds[r * CONTENDER_COUNT + c] = measure_in_child(c, plan, options);
+    for (int c = 0; c < CONTENDER_COUNT; c++) {
+        if (!wanted(options, c))
+            continue;
+        results[c] = c == CONTENDER_NAIVE ? rounds[c] : combine_rounds(rounds, count, c);
+        results[c].vs_libc = ratio_to_libc(rounds, count, c);
+    }
+    free(rounds);
+    return true;
+}
+
 /* ---- output ------------------------------------------------------------------- */
 
 static void print_plan(const TracePlan *plan, const Options *options)
@@ -477,8 +565,9 @@ static void print_plan(const TracePlan *plan, const Options *options)
            (double)plan->peak_block_bytes / (double)MIB);
     printf("Segments: ramp = ops [0, %u), steady state = [%u, %u); the naive comparison "
            "window = the first %u steady ops. Times are CPU time of the replaying thread, medians "
-           "of %llu timed runs after one untimed warm-up; the naive first fit runs ramp + "
-           "window once.\n\n",
+           "of %llu rounds; in each round every contender runs in turn in a fresh process, once "
+           "untimed and once timed, and \"vs glibc\" is the median of the rounds' own ratios. "
+           "The naive first fit runs ramp + window once.\n\n",
            plan->bounds[1], plan->bounds[1], plan->bounds[3], plan->bounds[2] - plan->bounds[1],
            (unsigned long long)options->reps);
 }
@@ -511,7 +600,7 @@ static void print_row(int contender, const Measurement *m, const Measurement *li
         printf(" (window only) | |");
     else {
         printf(" %.1f |", m->ns_per_op[WHOLE]);
-        print_ratio(m->ns_per_op[WHOLE], libc->ran ? libc->ns_per_op[WHOLE] : 0.0, "x");
+        print_ratio(libc->ran ? m->vs_libc : 0.0, 1.0, "x");
     }
     printf(is_naive ? " - |" : " %.1f |", m->steady_ns_per_op);
     printf(" %.1f |", m->ns_per_op[SEGMENT_WINDOW]);
@@ -572,13 +661,6 @@ static Options parse_options(int argc, char **argv)
     return options;
 }
 
-static bool wanted(const Options *options, int contender)
-{
-    if (options->only >= 0)
-        return options->only == contender;
-    return contender != CONTENDER_NAIVE || options->naive;
-}
-
 int main(int argc, char **argv)
 {
     Options options = parse_options(argc, argv);
@@ -597,9 +679,10 @@ int main(int argc, char **argv)
         return 1;
     }
     Measurement results[CONTENDER_COUNT] = {{0}};
-    for (int c = 0; c < CONTENDER_COUNT; c++)
-        if (wanted(&options, c))
-            results[c] = measure_in_child(c, &plan, &options);
+    if (!measure_in_rounds(&plan, &options, results)) {
+        fprintf(stderr, "core_bench: out of memory\n");
+        return 1;
+    }
     int status = 0;
     for (int c = 0; c < CONTENDER_COUNT; c++)
         if (wanted(&options, c) && (!results[c].ran || results[c].check_problems))

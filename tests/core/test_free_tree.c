@@ -153,7 +153,7 @@ static void check_tree(FreeTree *tree, Model *model)
 static void run_against_model(bool by_size, uint32_t peak, uint32_t changes)
 {
     FreeTree tree;
-    assert_true(free_tree_init(&tree));
+    assert_true(free_tree_init(&tree, by_size));
     Model *model = calloc(1, sizeof *model);
     assert_non_null(model);
     model->random_state = by_size ? 7 : 11;
@@ -192,7 +192,7 @@ static void emptying_a_deep_tree_returns_every_node(void **state)
 {
     (void)state;
     FreeTree tree;
-    assert_true(free_tree_init(&tree));
+    assert_true(free_tree_init(&tree, false));
     for (uint64_t key = 1; key <= 5000; key++) {
         assert_true(free_tree_reserve(&tree, 1));
         free_tree_insert(&tree, (FreeTreeEntry){ .key = key * 8, .size = key });
@@ -219,7 +219,7 @@ static void a_wrong_summary_is_reported(void **state)
 {
     (void)state;
     FreeTree tree;
-    assert_true(free_tree_init(&tree));
+    assert_true(free_tree_init(&tree, false));
     for (uint64_t key = 1; key <= 100; key++) {
         assert_true(free_tree_reserve(&tree, 1));
         free_tree_insert(&tree, (FreeTreeEntry){ .key = key, .size = key });

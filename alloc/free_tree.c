@@ -2,8 +2,8 @@
  * free_tree.c - a B+ tree with per-child minimum keys and maximum sizes
  * (see free_tree.h).
  *
- * Every change walks from the root to one leaf, remembering the path, and
- * then climbs back up it, fixing each level before its parent:
+ * Every change finds its leaf, remembering the path from the root (the
+ * cursor), and then climbs back up it, fixing each level before its parent:
  *  - an insert into a full node first splits it in two, and the new right
  *    half goes up to the parent as one more child;
  *  - a removal that leaves a node with fewer than FREE_TREE_MIN_FILL entries
@@ -14,6 +14,10 @@
  *    where nothing changed, since nothing above can change either.
  * The root is the one node allowed to be small; a branch root left with a
  * single child gives way to it. All leaves are at the same depth.
+ *
+ * The cursor stays valid while the nodes on its path stay put, so a key that
+ * falls within the cursor's leaf (the block just placed, its neighbours, the
+ * next-fit rover) is found there without a walk from the root.
  */
 #include "free_tree.h"
 
@@ -137,21 +141,31 @@ static void descend(const FreeTree *tree, uint64_t key, uint64_t tiebreak, Path 
     path->slot[tree->levels - 1] = count_before(tree, node_at(tree, at), key, tiebreak, false);
 }
 
-/* The path to the entry (key, tiebreak), which is in the tree: the last
- * search's if it found this entry, else a fresh walk into `scratch`. */
-static const Path *locate(FreeTree *tree, uint64_t key, uint64_t tiebreak, Path *scratch)
+/* Whether the cursor's leaf spans (key, tiebreak): then that is the leaf
+ * where it is or belongs, and the cursor's path leads there. */
+static bool cursor_spans(const FreeTree *tree, uint64_t key, uint64_t tiebreak)
 {
-    const Path *found = &tree->found_path;
-    bool recalled = tree->found_path_valid;
-    tree->found_path_valid = false; /* the caller is about to change the tree */
-    if (recalled) {
-        const FreeTreeNode *leaf = node_at(tree, found->node[tree->levels - 1]);
-        uint32_t i = found->slot[tree->levels - 1];
-        if (leaf->key[i] == key && leaf->tiebreak[i] == tiebreak)
-            return found;
+    if (!tree->cursor_valid)
+        return false;
+    const FreeTreeNode *leaf = node_at(tree, tree->cursor.node[tree->levels - 1]);
+    uint32_t last = leaf->count - 1;
+    return leaf->count > 0 && !entry_less(key, tiebreak, leaf->key[0], leaf->tiebreak[0]) &&
+           !entry_less(leaf->key[last], leaf->tiebreak[last], key, tiebreak);
+}
+
+/* Points the cursor at the first entry not before (key, tiebreak) in the leaf
+ * where it is or belongs: within the cursor's leaf if it spans the key (the
+ * neighbour of the last block touched, say), else by a walk from the root. */
+static void move_cursor(FreeTree *tree, uint64_t key, uint64_t tiebreak)
+{
+    if (cursor_spans(tree, key, tiebreak)) {
+        uint32_t leaf = tree->levels - 1;
+        tree->cursor.slot[leaf] =
+            count_before(tree, node_at(tree, tree->cursor.node[leaf]), key, tiebreak, false);
+    } else {
+        descend(tree, key, tiebreak, &tree->cursor);
     }
-    descend(tree, key, tiebreak, scratch);
-    return scratch;
+    tree->cursor_valid = true;
 }
 
 /* ---- the node pool ------------------------------------------------------ */
@@ -192,7 +206,7 @@ bool free_tree_copy(FreeTree *target, const FreeTree *source)
     memcpy(nodes, source->nodes, (size_t)source->high_mark * sizeof *nodes);
     *target = *source;
     target->nodes = nodes;
-    target->found_path_valid = false;
+    target->cursor_valid = false;
     return true;
 }
 
@@ -205,7 +219,7 @@ void free_tree_clear(FreeTree *tree)
     tree->root = NONE;
     tree->levels = 0;
     tree->count = 0;
-    tree->found_path_valid = false;
+    tree->cursor_valid = false;
 }
 
 bool free_tree_grow(FreeTree *tree, uint64_t needed)
@@ -364,18 +378,19 @@ static void grow_root(FreeTree *tree, uint32_t right)
 
 void free_tree_insert(FreeTree *tree, FreeTreeEntry entry)
 {
-    tree->found_path_valid = false;
     if (tree->root == NONE) {
         tree->root = take_node(tree, true);
         tree->levels = 1;
+        tree->cursor_valid = false;
     }
     tree->count++;
-    Path path;
-    descend(tree, entry.key, entry.tiebreak, &path);
+    move_cursor(tree, entry.key, entry.tiebreak);
+    const Path *path = &tree->cursor;
     uint32_t level = tree->levels - 1;
-    uint32_t right = insert_at(tree, path.node[level], path.slot[level], entry, NONE);
+    uint32_t right = insert_at(tree, path->node[level], path->slot[level], entry, NONE);
+    tree->cursor_valid = right == NONE; /* a split moved entries the path led to */
     for (; level > 0; level--) {
-        uint32_t parent = path.node[level - 1], slot = path.slot[level - 1];
+        uint32_t parent = path->node[level - 1], slot = path->slot[level - 1];
         bool changed = summarize(tree, parent, slot);
         if (right == NONE && !changed)
             return;
@@ -448,11 +463,15 @@ static void shrink_root(FreeTree *tree)
 
 void free_tree_remove(FreeTree *tree, uint64_t key, uint64_t tiebreak)
 {
-    Path scratch;
-    const Path *path = locate(tree, key, tiebreak, &scratch);
+    move_cursor(tree, key, tiebreak);
+    const Path *path = &tree->cursor;
     uint32_t level = tree->levels - 1;
-    remove_at(node_at(tree, path->node[level]), path->slot[level]);
+    FreeTreeNode *leaf = node_at(tree, path->node[level]);
+    remove_at(leaf, path->slot[level]);
     tree->count--;
+    /* The cursor now points at the next entry, unless the leaf must merge or
+     * share (or was the root and is now empty). */
+    tree->cursor_valid = leaf->count >= FREE_TREE_MIN_FILL || (level == 0 && leaf->count > 0);
     for (; level > 0; level--) {
         uint32_t parent = path->node[level - 1], slot = path->slot[level - 1];
         if (node_at(tree, path->node[level])->count < FREE_TREE_MIN_FILL)
@@ -466,8 +485,8 @@ void free_tree_remove(FreeTree *tree, uint64_t key, uint64_t tiebreak)
 void free_tree_update(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t new_key,
                       uint64_t new_size)
 {
-    Path scratch;
-    const Path *path = locate(tree, key, tiebreak, &scratch);
+    move_cursor(tree, key, tiebreak);
+    const Path *path = &tree->cursor;
     uint32_t level = tree->levels - 1;
     FreeTreeNode *leaf = node_at(tree, path->node[level]);
     leaf->key[path->slot[level]] = new_key;
@@ -476,17 +495,16 @@ void free_tree_update(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t 
 }
 
 /* ---- searches -----------------------------------------------------------
- * All but free_tree_find record the path to what they found in
- * tree->found_path. */
+ * All but free_tree_find leave the cursor on the entry they found. */
 
-/* Marks the path's leaf slot `i` as found, or reports nothing found. */
+/* Puts the cursor on slot `i` of its leaf and reports that entry, or reports
+ * nothing found if there is no such slot. */
 static bool found_at(FreeTree *tree, uint32_t i, FreeTreeEntry *found)
 {
-    const FreeTreeNode *leaf = node_at(tree, tree->found_path.node[tree->levels - 1]);
+    const FreeTreeNode *leaf = node_at(tree, tree->cursor.node[tree->levels - 1]);
     if (i >= leaf->count)
         return false;
-    tree->found_path.slot[tree->levels - 1] = i;
-    tree->found_path_valid = true;
+    tree->cursor.slot[tree->levels - 1] = i;
     *found = entry_of(leaf, i);
     return true;
 }
@@ -505,25 +523,25 @@ bool free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak, FreeT
     return true;
 }
 
-/* Routed by (key, largest tiebreak), the walk ends in the leaf that holds the
- * last entry with that key or less, just past it. */
+/* Aimed at (key, largest tiebreak), the cursor lands in the leaf that holds
+ * the last entry with that key or less (if any does), just past it. */
 bool free_tree_floor(FreeTree *tree, uint64_t key, FreeTreeEntry *found)
 {
     if (tree->root == NONE)
         return false;
-    descend(tree, key, UINT64_MAX, &tree->found_path);
-    const FreeTreeNode *leaf = node_at(tree, tree->found_path.node[tree->levels - 1]);
-    uint32_t i = tree->found_path.slot[tree->levels - 1];
+    move_cursor(tree, key, UINT64_MAX);
+    const FreeTreeNode *leaf = node_at(tree, tree->cursor.node[tree->levels - 1]);
+    uint32_t i = tree->cursor.slot[tree->levels - 1];
     while (i < leaf->count && leaf->key[i] <= key) /* an entry (key, UINT64_MAX) */
         i++;
     return i > 0 && found_at(tree, i - 1, found);
 }
 
-/* Walks from `at` (on the path at `level`), which holds an entry of size >=
- * size, to the first such entry; returns its leaf slot. */
+/* Walks the cursor from `at` (on its path at `level`), which holds an entry
+ * of size >= size, down to the first such entry; returns its leaf slot. */
 static uint32_t first_fit_below(FreeTree *tree, uint32_t at, uint32_t level, uint64_t size)
 {
-    Path *path = &tree->found_path;
+    Path *path = &tree->cursor;
     for (;; level++) {
         const FreeTreeNode *node = node_at(tree, at);
         path->node[level] = at;
@@ -539,44 +557,37 @@ bool free_tree_first_fit(FreeTree *tree, uint64_t size, FreeTreeEntry *found)
 {
     if (tree->root == NONE || free_tree_largest(tree) < size)
         return false;
+    tree->cursor_valid = true;
     return found_at(tree, first_fit_below(tree, tree->root, 0, size), found);
 }
 
-/* The leaf slot of the first entry below `at` (on the path at `level`) with
- * key >= from and size >= size, or FREE_TREE_FANOUT if there is none. Only
- * the child that `from` routes to can hold keys on both sides of it; every
- * later child lies wholly at or after it. */
-static uint32_t first_fit_from_below(FreeTree *tree, uint32_t at, uint32_t level, uint64_t from,
-                                     uint64_t size)
-{
-    const FreeTreeNode *node = node_at(tree, at);
-    tree->found_path.node[level] = at;
-    if (node->is_leaf) {
-        uint32_t i = 0;
-        while (i < node->count && (node->key[i] < from || node->size[i] < size))
-            i++;
-        return i < node->count ? i : FREE_TREE_FANOUT;
-    }
-    uint32_t start = route(tree, node, from, 0);
-    tree->found_path.slot[level] = start;
-    if (node->size[start] >= size) {
-        uint32_t i = first_fit_from_below(tree, node->child[start], level + 1, from, size);
-        if (i != FREE_TREE_FANOUT)
-            return i;
-    }
-    uint32_t later = first_with_size(node, start + 1, size);
-    if (later == node->count)
-        return FREE_TREE_FANOUT;
-    tree->found_path.slot[level] = later;
-    return first_fit_below(tree, node->child[later], level + 1, size);
-}
-
+/* With the cursor where `from` belongs, the answer is in its leaf at or after
+ * the cursor, or else below the first later sibling, at the lowest level
+ * that has one, whose largest size is big enough: everything to the right
+ * of the path comes after `from`. Near the cursor's leaf (as next fit's
+ * searches usually are) this needs no walk from the root. */
 bool free_tree_first_fit_from(FreeTree *tree, uint64_t from, uint64_t size,
                               FreeTreeEntry *found)
 {
     if (tree->root == NONE || free_tree_largest(tree) < size)
         return false;
-    return found_at(tree, first_fit_from_below(tree, tree->root, 0, from, size), found);
+    move_cursor(tree, from, 0);
+    Path *path = &tree->cursor;
+    uint32_t level = tree->levels - 1;
+    const FreeTreeNode *leaf = node_at(tree, path->node[level]);
+    uint32_t i = first_with_size(leaf, path->slot[level], size);
+    if (i < leaf->count)
+        return found_at(tree, i, found);
+    while (level-- > 0) {
+        const FreeTreeNode *node = node_at(tree, path->node[level]);
+        uint32_t later = first_with_size(node, path->slot[level] + 1, size);
+        if (later < node->count) {
+            path->slot[level] = later;
+            return found_at(tree, first_fit_below(tree, node->child[later], level + 1, size),
+                            found);
+        }
+    }
+    return false;
 }
 
 uint64_t free_tree_largest(const FreeTree *tree)
@@ -658,6 +669,23 @@ static void audit_node(const FreeTree *tree, uint32_t at, uint32_t level, TreeAu
     }
 }
 
+/* A valid cursor must be a path from the root to a leaf. */
+static uint64_t cursor_problems(const FreeTree *tree)
+{
+    if (!tree->cursor_valid)
+        return 0;
+    if (tree->root == NONE || tree->cursor.node[0] != tree->root)
+        return 1;
+    for (uint32_t level = 0; level + 1 < tree->levels; level++) {
+        const FreeTreeNode *node = node_at(tree, tree->cursor.node[level]);
+        uint32_t slot = tree->cursor.slot[level];
+        if (slot >= node->count || node->child[slot] != tree->cursor.node[level + 1])
+            return 1;
+    }
+    const FreeTreeNode *leaf = node_at(tree, tree->cursor.node[tree->levels - 1]);
+    return !leaf->is_leaf || tree->cursor.slot[tree->levels - 1] > leaf->count;
+}
+
 uint64_t free_tree_problems(const FreeTree *tree)
 {
     if (tree->root == NONE)
@@ -670,5 +698,5 @@ uint64_t free_tree_problems(const FreeTree *tree)
                       node_at(tree, audit.previous_leaf)->next_leaf != NONE;
     audit.problems += audit.entries != tree->count;
     audit.problems += audit.nodes != tree->nodes_in_use;
-    return audit.problems;
+    return audit.problems + cursor_problems(tree);
 }

@@ -65,10 +65,12 @@ typedef struct {
     uint32_t levels;             /* 0 for the empty tree, 1 for a lone leaf */
     uint64_t count;              /* entries */
     bool by_size;                /* see free_tree_init */
-    /* The path to the entry the last search found, kept until the tree
-     * changes: the update or removal that usually follows needs no walk. */
-    FreeTreePath found_path;
-    bool found_path_valid;
+    /* The cursor: a path to the entry last found, inserted, changed (or the
+     * one after the entry last removed), kept while the nodes on it stay put.
+     * The update that follows a search, and a search or change near the last
+     * one, start from it instead of from the root. */
+    FreeTreePath cursor;
+    bool cursor_valid;
 } FreeTree;
 
 /* An empty tree. by_size: entries may share keys and are told apart by their
@@ -108,8 +110,7 @@ void free_tree_update(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t 
 /* The entry with exactly this key and tiebreak; false if there is none. */
 bool free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak, FreeTreeEntry *found);
 
-/* The searches below only read the tree, apart from remembering the path to
- * the entry they found (see found_path). */
+/* The searches below only read the tree, apart from moving its cursor. */
 
 /* The entry with the largest key <= key; false if there is none. */
 bool free_tree_floor(FreeTree *tree, uint64_t key, FreeTreeEntry *found);
@@ -128,7 +129,8 @@ uint64_t free_tree_largest(const FreeTree *tree);
 void free_tree_for_each(const FreeTree *tree, void (*visit)(void *context, FreeTreeEntry entry),
                         void *context);
 
-/* Counts broken tree invariants: order, summaries, fill, equal depth, count. */
+/* Counts broken tree invariants: order, summaries, fill, equal depth, count,
+ * and a cursor that is not a path from the root to a leaf. */
 uint64_t free_tree_problems(const FreeTree *tree);
 
 #endif

@@ -405,7 +405,7 @@ static uint64_t next_fit_start(Heap *heap)
 static bool find_next_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
     FreeTree *tree = &heap->free_index;
-    FreeTreeEntry entry;
+    FreeTreeEntry entry = { 0 };
     bool found = free_tree_first_fit_from(tree, next_fit_start(heap), asize, &entry);
     if (tree_or_top(heap, found, entry, asize, offset))
         return true;
@@ -417,7 +417,7 @@ static bool find_next_fit(Heap *heap, uint64_t asize, uint64_t *offset)
  * if strictly smaller, since ties go to the lower address. */
 static bool find_best_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    FreeTreeEntry entry;
+    FreeTreeEntry entry = { 0 };
     bool found = free_tree_first_fit(&heap->free_index, asize, &entry);
     if (found && top_size(heap) >= asize && entry.size > top_size(heap))
         found = false;
@@ -428,7 +428,7 @@ static bool find_best_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 static bool find_worst_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
     uint64_t largest = free_tree_largest(&heap->free_index);
-    FreeTreeEntry entry;
+    FreeTreeEntry entry = { 0 };
     bool found = largest >= asize && largest >= top_size(heap) &&
                  free_tree_first_fit(&heap->free_index, largest, &entry);
     return tree_or_top(heap, found, entry, asize, offset);
@@ -622,7 +622,7 @@ static bool is_indexed_free_block(const Heap *heap, uint64_t offset)
         return false;
     uint64_t key, tiebreak;
     index_key(heap, offset, tag_size(word), &key, &tiebreak);
-    FreeTreeEntry entry;
+    FreeTreeEntry entry = { 0 };
     return free_tree_find(&heap->free_index, key, tiebreak, &entry) &&
            entry.size == tag_size(word);
 }

@@ -94,8 +94,8 @@ static void play_line(Cursor *cursor, const Model *model)
         snprintf(text, sizeof text, "\xE2\x96\xA0 paused   %llu steps/s", (unsigned long long)model_speed(model));
     }
     line(cursor, text, model_playing(model) ? COLOR_ACCENT : COLOR_TEXT);
-    snprintf(text, sizeof text, "%llu B heap, %llu B per cell",
-             (unsigned long long)geometry->heap_bytes, (unsigned long long)geometry->bytes_per_cell);
+    snprintf(text, sizeof text, "%s heap, %s per cell", sentence_bytes(geometry->heap_bytes).text,
+             sentence_bytes(geometry->bytes_per_cell).text);
     line(cursor, text, COLOR_DIM);
 }
 

@@ -31,6 +31,22 @@ static void write_text(Writer *writer, const char *format, ...)
     }
 }
 
+ByteText sentence_bytes(uint64_t bytes)
+{
+    char digits[24];
+    int length = snprintf(digits, sizeof digits, "%" PRIu64, bytes);
+    ByteText result;
+    size_t at = 0;
+    for (int i = 0; i < length; i++) {
+        if (i > 0 && (length - i) % 3 == 0) {
+            result.text[at++] = ',';
+        }
+        result.text[at++] = digits[i];
+    }
+    memcpy(result.text + at, " B", 3);
+    return result;
+}
+
 const char *sentence_failure_class(const HeapEvent *event)
 {
     return event->fragmented ? "fragmentation" : "exhaustion";
@@ -41,11 +57,11 @@ static void write_failure(Writer *writer, const HeapEvent *event, HeapPolicy pol
 {
     const char *free_word = policy == HEAP_BUMP ? "free or dead" : "free";
     if (event->fragmented) {
-        write_text(writer, " failed: %" PRIu64 " B %s, but the largest block is %" PRIu64 " B (fragmentation)",
-                   event->free_bytes, free_word, event->largest_free);
+        write_text(writer, " failed: %s %s, but the largest block is %s (fragmentation)",
+                   sentence_bytes(event->free_bytes).text, free_word, sentence_bytes(event->largest_free).text);
     } else {
-        write_text(writer, " failed: only %" PRIu64 " B %s, %" PRIu64 " B needed (exhaustion)",
-                   event->free_bytes, free_word, event->asize);
+        write_text(writer, " failed: only %s %s, %s needed (exhaustion)",
+                   sentence_bytes(event->free_bytes).text, free_word, sentence_bytes(event->asize).text);
     }
 }
 
@@ -63,16 +79,16 @@ static void write_coalesce(Writer *writer, const HeapEvent *event)
 static void write_malloc(Writer *writer, const StepReport *report, const char *id_name, HeapPolicy policy)
 {
     const HeapEvent *event = &report->event;
-    write_text(writer, "malloc %" PRIu64 " B", event->request);
+    write_text(writer, "malloc %s", sentence_bytes(event->request).text);
     if (event->error != HEAP_OK) {
         write_failure(writer, event, policy);
         return;
     }
     write_text(writer, " for %s %" PRIu32 " \xE2\x86\x92 0x%" PRIx64, id_name, report->op.id, event->result);
     if (event->split) {
-        write_text(writer, ", split a %" PRIu64 " B free block", event->chosen_free_size);
+        write_text(writer, ", split a %s free block", sentence_bytes(event->chosen_free_size).text);
     } else {
-        write_text(writer, ", took a %" PRIu64 " B free block whole", event->chosen_free_size);
+        write_text(writer, ", took a %s free block whole", sentence_bytes(event->chosen_free_size).text);
     }
 }
 
@@ -85,7 +101,7 @@ static void write_free(Writer *writer, const StepReport *report, HeapPolicy poli
         return;
     }
     if (policy == HEAP_BUMP) {
-        write_text(writer, ", %" PRIu64 " B block is now dead (bump never reuses it)", event->block_size);
+        write_text(writer, ", %s block is now dead (bump never reuses it)", sentence_bytes(event->block_size).text);
         return;
     }
     size_t before = writer->length;
@@ -98,7 +114,7 @@ static void write_free(Writer *writer, const StepReport *report, HeapPolicy poli
 static void write_realloc(Writer *writer, const StepReport *report, HeapPolicy policy)
 {
     const HeapEvent *event = &report->event;
-    write_text(writer, "realloc 0x%" PRIx64 " to %" PRIu64 " B", event->pointer, event->request);
+    write_text(writer, "realloc 0x%" PRIx64 " to %s", event->pointer, sentence_bytes(event->request).text);
     if (event->error != HEAP_OK) {
         write_failure(writer, event, policy);
         return;
@@ -168,13 +184,13 @@ void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES])
     snprintf(value[2], sizeof value[2], "%" PRIu64, stats->failed);
     snprintf(value[3], sizeof value[3], "%" PRIu64, stats->used_blocks);
     snprintf(value[4], sizeof value[4], "%" PRIu64, stats->free_blocks);
-    snprintf(value[5], sizeof value[5], "%" PRIu64 " B", stats->bytes_in_use);
-    snprintf(value[6], sizeof value[6], "%" PRIu64 " B", stats->free_bytes);
-    snprintf(value[7], sizeof value[7], "%" PRIu64 " B", stats->largest_free);
+    snprintf(value[5], sizeof value[5], "%s", sentence_bytes(stats->bytes_in_use).text);
+    snprintf(value[6], sizeof value[6], "%s", sentence_bytes(stats->free_bytes).text);
+    snprintf(value[7], sizeof value[7], "%s", sentence_bytes(stats->largest_free).text);
     snprintf(value[8], sizeof value[8], "%.1f %%", stats->external_fragmentation);
     snprintf(value[9], sizeof value[9], "%.1f %%", stats->internal_fragmentation);
     snprintf(value[10], sizeof value[10], "%.1f %%", stats->utilization * 100.0);
-    snprintf(value[11], sizeof value[11], "%" PRIu64 " B", stats->dead_bytes);
+    snprintf(value[11], sizeof value[11], "%s", sentence_bytes(stats->dead_bytes).text);
     static const char *const names[COUNTER_LINES] = {
         "allocations", "frees", "failed", "live blocks", "free blocks", "bytes in use",
         "free bytes", "largest free block", "external fragmentation", "internal fragmentation",
@@ -195,10 +211,10 @@ void sentence_tooltip(const HeapBlock *block, TextLine lines[TOOLTIP_LINES])
     uint64_t inside = block->size >= HEAP_OVERHEAD_BYTES ? block->size - HEAP_OVERHEAD_BYTES : 0;
     uint64_t padding = block->state == HEAP_BLOCK_USED && inside >= block->requested ? inside - block->requested : 0;
     snprintf(lines[0].text, sizeof lines[0].text, "block at 0x%" PRIx64 " (%" PRIu64 ")", block->offset, block->offset);
-    snprintf(lines[1].text, sizeof lines[1].text, "size      %" PRIu64 " B", block->size);
+    snprintf(lines[1].text, sizeof lines[1].text, "size      %s", sentence_bytes(block->size).text);
     snprintf(lines[2].text, sizeof lines[2].text, "state     %s", state_name(block->state));
-    snprintf(lines[3].text, sizeof lines[3].text, "requested %" PRIu64 " B", block->requested);
-    snprintf(lines[4].text, sizeof lines[4].text, "padding   %" PRIu64 " B", padding);
+    snprintf(lines[3].text, sizeof lines[3].text, "requested %s", sentence_bytes(block->requested).text);
+    snprintf(lines[4].text, sizeof lines[4].text, "padding   %s", sentence_bytes(padding).text);
     snprintf(lines[5].text, sizeof lines[5].text, "header    0x%016" PRIx64 " (allocated bit %u)",
              block->header, (unsigned)(block->header & HEAP_TAG_ALLOCATED));
 }

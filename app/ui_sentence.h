@@ -19,9 +19,17 @@ typedef struct {
     char text[SENTENCE_MAX];
 } TextLine;
 
-/* One sentence for a step: "malloc 2048 B for slot 7 → 0x1a40, split a
- * 4096 B free block", "free 0x1a40, coalesced with the next block",
- * "malloc 4000 B failed: 6120 B free, but the largest block is 3072 B
+/* A byte count as people read it, exact at any size and grouped in threes:
+ * "24 B", "1,048,576 B". */
+typedef struct {
+    char text[32];
+} ByteText;
+
+ByteText sentence_bytes(uint64_t bytes);
+
+/* One sentence for a step: "malloc 2,048 B for slot 7 → 0x1a40, split a
+ * 4,096 B free block", "free 0x1a40, coalesced with the next block",
+ * "malloc 4,000 B failed: 6,120 B free, but the largest block is 3,072 B
  * (fragmentation)". `report` NULL means step 0. Ids are called slots in a
  * simulation and ids in a trace. */
 void sentence_for_step(const StepReport *report, WorkloadKind kind, HeapPolicy policy,

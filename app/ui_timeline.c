@@ -2,6 +2,7 @@
  * ui_timeline.c - the timeline and its plots (see ui_timeline.h).
  */
 #include "ui_timeline.h"
+#include "ui_sentence.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,9 @@ static void lane_label(Canvas *canvas, const Model *model, const Layout *layout,
         snprintf(text, sizeof text, "%s %.1f %%", series_names[series], value);
     } else if (series == SERIES_UTILIZATION) {
         snprintf(text, sizeof text, "%s %.1f %%", series_names[series], value * 100.0f);
+    } else if (series == SERIES_LARGEST_FREE) {
+        snprintf(text, sizeof text, "%s %s (top %s)", series_names[series],
+                 sentence_bytes((uint64_t)value).text, sentence_bytes((uint64_t)scale).text);
     } else {
         snprintf(text, sizeof text, "%s %.0f (top %.0f)", series_names[series], value, scale);
     }

@@ -37,7 +37,7 @@ static void test_malloc_that_splits(void **state)
     report.event.split = true;
     report.event.chosen_free_size = 4096;
     assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT,
-                    "malloc 2048 B for slot 7 \xE2\x86\x92 0x1a40, split a 4096 B free block");
+                    "malloc 2,048 B for slot 7 \xE2\x86\x92 0x1a40, split a 4,096 B free block");
 }
 
 static void test_malloc_that_takes_a_block_whole_in_a_trace(void **state)
@@ -61,7 +61,7 @@ static void test_malloc_failed_by_fragmentation(void **state)
     report.event.largest_free = 3072;
     report.event.fragmented = true;
     assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT,
-                    "malloc 4000 B failed: 6120 B free, but the largest block is 3072 B (fragmentation)");
+                    "malloc 4,000 B failed: 6,120 B free, but the largest block is 3,072 B (fragmentation)");
 }
 
 static void test_bump_failure_counts_dead_bytes(void **state)
@@ -73,7 +73,7 @@ static void test_bump_failure_counts_dead_bytes(void **state)
     report.event.free_bytes = 32768;
     report.event.fragmented = true;
     assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_BUMP,
-                    "malloc 712 B failed: 32768 B free or dead, but the largest block is 0 B (fragmentation)");
+                    "malloc 712 B failed: 32,768 B free or dead, but the largest block is 0 B (fragmentation)");
 }
 
 static void test_malloc_failed_by_exhaustion(void **state)
@@ -85,7 +85,7 @@ static void test_malloc_failed_by_exhaustion(void **state)
     report.event.error = HEAP_ERROR_OUT_OF_MEMORY;
     report.event.free_bytes = 6120;
     assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT,
-                    "malloc 9000 B failed: only 6120 B free, 9016 B needed (exhaustion)");
+                    "malloc 9,000 B failed: only 6,120 B free, 9,016 B needed (exhaustion)");
 }
 
 static void test_free_coalescing_each_way(void **state)
@@ -181,7 +181,7 @@ static void test_sentence_is_cut_to_the_buffer(void **state)
     report.event.request = 2048;
     char text[12];
     sentence_for_step(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, text, sizeof text);
-    assert_string_equal(text, "malloc 2048");
+    assert_string_equal(text, "malloc 2,04");
 }
 
 static void test_counters(void **state)
@@ -194,9 +194,23 @@ static void test_counters(void **state)
     assert_non_null(strstr(lines[0].text, "allocations"));
     assert_non_null(strstr(lines[0].text, " 51"));
     assert_non_null(strstr(lines[2].text, "failed"));
-    assert_non_null(strstr(lines[7].text, "27368 B"));
+    assert_non_null(strstr(lines[7].text, "27,368 B"));
     assert_non_null(strstr(lines[8].text, "9.9 %"));
     assert_non_null(strstr(lines[10].text, "99.4 %"));
+}
+
+/* Byte counts are exact at every size, in groups of three digits. */
+static void test_byte_counts_have_thousands_separators(void **state)
+{
+    (void)state;
+    HeapStats stats = {.bytes_in_use = 999, .free_bytes = 1000, .largest_free = 1073741824,
+                       .dead_bytes = UINT64_MAX};
+    TextLine lines[COUNTER_LINES];
+    sentence_counters(&stats, lines);
+    assert_non_null(strstr(lines[5].text, " 999 B"));
+    assert_non_null(strstr(lines[6].text, " 1,000 B"));
+    assert_non_null(strstr(lines[7].text, " 1,073,741,824 B"));
+    assert_non_null(strstr(lines[11].text, " 18,446,744,073,709,551,615 B"));
 }
 
 static void test_tooltip(void **state)
@@ -207,9 +221,9 @@ static void test_tooltip(void **state)
     TextLine lines[TOOLTIP_LINES];
     sentence_tooltip(&block, lines);
     assert_string_equal(lines[0].text, "block at 0x1a38 (6712)");
-    assert_string_equal(lines[1].text, "size      2064 B");
+    assert_string_equal(lines[1].text, "size      2,064 B");
     assert_string_equal(lines[2].text, "state     allocated");
-    assert_string_equal(lines[3].text, "requested 2040 B");
+    assert_string_equal(lines[3].text, "requested 2,040 B");
     assert_string_equal(lines[4].text, "padding   8 B");
     assert_string_equal(lines[5].text, "header    0x0000000000000811 (allocated bit 1)");
     block.state = HEAP_BLOCK_FREE;
@@ -238,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_step_zero),
         cmocka_unit_test(test_sentence_is_cut_to_the_buffer),
         cmocka_unit_test(test_counters),
+        cmocka_unit_test(test_byte_counts_have_thousands_separators),
         cmocka_unit_test(test_tooltip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

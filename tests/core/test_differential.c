@@ -13,6 +13,11 @@
  * alternate between filling and draining phases so that both the full and
  * the nearly empty heap are exercised. The PRNG is splitmix64 with a fixed
  * seed, so every failure reproduces.
+ *
+ * With --deep (the core_differential_deep suite, label soak) it runs two big
+ * heaps instead, with long phases and rare compactions, so that thousands of
+ * free blocks pile up and the free index works four levels deep; it takes a
+ * few minutes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +26,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core_support.h"
@@ -28,26 +34,35 @@
 
 enum {
     BLOCK_COMPARE_INTERVAL = 97,
-    PHASE_LENGTH = 3000,
     RECENT_OPERATIONS = 8,
-    MAX_MOVES = 1024
+    MAX_MOVES = 65536            /* more than the blocks of the largest heap below */
 };
 
 typedef struct {
     uint64_t heap_bytes, alignment, min_payload;
     uint64_t operations;
     uint64_t typical_request;    /* most requests are below this, bytes */
+    uint64_t phase_length;       /* operations per filling or draining phase */
+    uint64_t compact_odds;       /* 1 in this many compaction draws really compacts */
 } DiffSetup;
 
 /* 1,000,000 operations in all, per policy. */
 static const DiffSetup setups[] = {
-    { 4096, 8, 8, 250000, 96 },
-    { 1024, 16, 1, 150000, 64 },
-    { 2050, 4, 12, 150000, 80 },
-    { 1500, 4, 1, 200000, 24 },
-    { 3000, 64, 8, 150000, 160 },
-    { 2500, 8, 40, 100000, 64 },
+    { 4096, 8, 8, 250000, 96, 3000, 1 },
+    { 1024, 16, 1, 150000, 64, 3000, 1 },
+    { 2050, 4, 12, 150000, 80, 3000, 1 },
+    { 1500, 4, 1, 200000, 24, 3000, 1 },
+    { 3000, 64, 8, 150000, 160, 3000, 1 },
+    { 2500, 8, 40, 100000, 64, 3000, 1 },
 };
+
+/* --deep: up to about 40,000 blocks, and free indexes of thousands of entries. */
+static const DiffSetup deep_setups[] = {
+    { 1u << 20, 8, 8, 120000, 64, 30000, 60 },
+    { 1u << 18, 16, 1, 80000, 32, 30000, 60 },
+};
+
+static bool deep;                /* --deep was given */
 
 typedef enum { OP_MALLOC, OP_FREE, OP_REALLOC, OP_COMPACT } OpKind;
 
@@ -130,12 +145,12 @@ static uint64_t some_pointer(Differential *d)
 
 static Operation random_operation(Differential *d)
 {
-    bool filling = (d->step / PHASE_LENGTH) % 2 == 0;
+    bool filling = (d->step / d->setup->phase_length) % 2 == 0;
     uint64_t r = random_below(d, 1000);
     uint64_t malloc_share = filling ? 450 : 350;
     uint64_t free_share = filling ? 250 : 400;
     uint64_t compact_share = d->policy == HEAP_BUMP ? 10 : 2;   /* bump only recovers so */
-    if (r < compact_share) {
+    if (r < compact_share && random_below(d, d->setup->compact_odds) == 0) {
         return (Operation){ OP_COMPACT, 0, 0 };
     }
     if (r < malloc_share || ref_stats(d->ref)->used_blocks == 0) {
@@ -336,39 +351,44 @@ static void remember_stale(Differential *d, const Operation *op, const Outcome *
 static void run_setup(HeapPolicy policy, const DiffSetup *setup, uint64_t seed)
 {
     HeapConfig config = { setup->heap_bytes, setup->alignment, setup->min_payload, policy };
-    Differential d = { .setup = setup, .policy = policy, .rng = seed };
-    assert_int_equal(heap_create(&config, &d.heap), HEAP_OK);
-    assert_int_equal(ref_create(&config, &d.ref), HEAP_OK);
-    compare_state(&d, true);
-    compare_blocks(&d);
-    for (d.step = 0; d.step < setup->operations; d.step++) {
-        Operation op = random_operation(&d);
-        d.recent[d.step % RECENT_OPERATIONS] = op;
-        Outcome heap_out = run_on_heap(d.heap, &op, &d.heap_moves);
-        Outcome ref_out = run_on_model(d.ref, &op, &d.ref_moves);
-        compare_outcome(&d, &heap_out, &ref_out);
+    Differential *d = calloc(1, sizeof *d); /* its move logs are too big for the stack */
+    assert_non_null(d);
+    *d = (Differential){ .setup = setup, .policy = policy, .rng = seed };
+    assert_int_equal(heap_create(&config, &d->heap), HEAP_OK);
+    assert_int_equal(ref_create(&config, &d->ref), HEAP_OK);
+    compare_state(d, true);
+    compare_blocks(d);
+    for (d->step = 0; d->step < setup->operations; d->step++) {
+        Operation op = random_operation(d);
+        d->recent[d->step % RECENT_OPERATIONS] = op;
+        Outcome heap_out = run_on_heap(d->heap, &op, &d->heap_moves);
+        Outcome ref_out = run_on_model(d->ref, &op, &d->ref_moves);
+        compare_outcome(d, &heap_out, &ref_out);
         if (op.kind == OP_COMPACT) {
-            compare_moves(&d);
+            compare_moves(d);
         }
-        compare_state(&d, op.kind == OP_COMPACT);
-        if (d.step % BLOCK_COMPARE_INTERVAL == 0) {
-            compare_blocks(&d);
+        compare_state(d, op.kind == OP_COMPACT);
+        if (d->step % BLOCK_COMPARE_INTERVAL == 0) {
+            compare_blocks(d);
         }
-        remember_stale(&d, &op, &ref_out);
+        remember_stale(d, &op, &ref_out);
     }
-    compare_blocks(&d);
-    heap_destroy(d.heap);
-    ref_destroy(d.ref);
+    compare_blocks(d);
+    heap_destroy(d->heap);
+    ref_destroy(d->ref);
+    free(d);
 }
 
 static void run_policy(HeapPolicy policy)
 {
+    const DiffSetup *table = deep ? deep_setups : setups;
+    size_t count = deep ? SUPPORT_COUNT(deep_setups) : SUPPORT_COUNT(setups);
     uint64_t total = 0;
-    for (size_t i = 0; i < SUPPORT_COUNT(setups); i++) {
-        run_setup(policy, &setups[i], 0x5EED0000u + 131u * (uint64_t)policy + i);
-        total += setups[i].operations;
+    for (size_t i = 0; i < count; i++) {
+        run_setup(policy, &table[i], 0x5EED0000u + 131u * (uint64_t)policy + i);
+        total += table[i].operations;
     }
-    assert_true(total >= 1000000);
+    assert_true(total >= (deep ? 200000u : 1000000u));
 }
 
 static void test_first_fit_matches_model(void **state)
@@ -401,8 +421,9 @@ static void test_bump_matches_model(void **state)
     run_policy(HEAP_BUMP);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    deep = argc > 1 && strcmp(argv[1], "--deep") == 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_fit_matches_model),
         cmocka_unit_test(test_next_fit_matches_model),

@@ -244,13 +244,12 @@ static uint32_t take_node(FreeTree *tree, bool is_leaf)
 {
     uint32_t index = tree->free_list;
     if (index != NONE)
-        tree->free_list = node_at(tree, index)->next_leaf;
+        tree->free_list = node_at(tree, index)->child[0];
     else
         index = tree->high_mark++;
     FreeTreeNode *node = node_at(tree, index);
     node->count = 0;
     node->largest = 0;
-    node->next_leaf = NONE;
     node->is_leaf = is_leaf;
     tree->nodes_in_use++;
     return index;
@@ -258,7 +257,7 @@ static uint32_t take_node(FreeTree *tree, bool is_leaf)
 
 static void give_back_node(FreeTree *tree, uint32_t index)
 {
-    node_at(tree, index)->next_leaf = tree->free_list;
+    node_at(tree, index)->child[0] = tree->free_list;
     tree->free_list = index;
     tree->nodes_in_use--;
 }
@@ -297,10 +296,6 @@ static uint32_t split(FreeTree *tree, uint32_t index)
     left_node->count = keep;
     recount_largest(left_node);
     recount_largest(right_node);
-    if (left_node->is_leaf) {
-        right_node->next_leaf = left_node->next_leaf;
-        left_node->next_leaf = right;
-    }
     return right;
 }
 
@@ -434,7 +429,6 @@ static void rebalance(FreeTree *tree, uint32_t parent, uint32_t slot)
         copy_entries(left_node, left_node->count, right_node, 0, right_node->count);
         left_node->count += right_node->count;
         recount_largest(left_node);
-        left_node->next_leaf = right_node->next_leaf;
         give_back_node(tree, right);
         remove_at(above, first + 1);
     } else {
@@ -595,31 +589,12 @@ uint64_t free_tree_largest(const FreeTree *tree)
     return tree->root == NONE ? 0 : node_at(tree, tree->root)->largest;
 }
 
-static uint32_t leftmost_leaf(const FreeTree *tree)
-{
-    uint32_t at = tree->root;
-    while (at != NONE && !node_at(tree, at)->is_leaf)
-        at = node_at(tree, at)->child[0];
-    return at;
-}
-
-void free_tree_for_each(const FreeTree *tree, void (*visit)(void *context, FreeTreeEntry entry),
-                        void *context)
-{
-    for (uint32_t at = leftmost_leaf(tree); at != NONE; at = node_at(tree, at)->next_leaf) {
-        const FreeTreeNode *leaf = node_at(tree, at);
-        for (uint32_t i = 0; i < leaf->count; i++)
-            visit(context, entry_of(leaf, i));
-    }
-}
-
 /* ---- checking ----------------------------------------------------------- */
 
 typedef struct {
     uint64_t problems;
     uint64_t entries;
     uint32_t nodes;
-    uint32_t previous_leaf;      /* the last leaf seen, in order */
     bool has_previous;
     FreeTreeEntry previous;      /* the last entry seen, in order */
 } TreeAudit;
@@ -627,9 +602,6 @@ typedef struct {
 static void audit_leaf(const FreeTree *tree, uint32_t at, TreeAudit *audit)
 {
     const FreeTreeNode *leaf = node_at(tree, at);
-    if (audit->previous_leaf != NONE && node_at(tree, audit->previous_leaf)->next_leaf != at)
-        audit->problems++;
-    audit->previous_leaf = at;
     for (uint32_t i = 0; i < leaf->count; i++) {
         FreeTreeEntry entry = entry_of(leaf, i);
         if (audit->has_previous && !entry_less(audit->previous.key, audit->previous.tiebreak,
@@ -692,10 +664,8 @@ uint64_t free_tree_problems(const FreeTree *tree)
         return (tree->count != 0) + (tree->levels != 0) + (tree->nodes_in_use != 0);
     if (tree->levels > FREE_TREE_MAX_LEVELS)
         return 1;
-    TreeAudit audit = { .previous_leaf = NONE };
+    TreeAudit audit = { 0 };
     audit_node(tree, tree->root, 0, &audit);
-    audit.problems += audit.previous_leaf != NONE &&
-                      node_at(tree, audit.previous_leaf)->next_leaf != NONE;
     audit.problems += audit.entries != tree->count;
     audit.problems += audit.nodes != tree->nodes_in_use;
     return audit.problems + cursor_problems(tree);

@@ -44,7 +44,6 @@ typedef struct {
     uint32_t child[FREE_TREE_FANOUT];    /* branches only */
     uint64_t largest;                    /* the largest of size[0, count) */
     uint32_t count;                      /* entries or children in use */
-    uint32_t next_leaf;                  /* leaves only: the next leaf in order */
     bool is_leaf;
 } FreeTreeNode;
 
@@ -59,7 +58,7 @@ typedef struct {
     FreeTreeNode *nodes;         /* nodes[0] is unused: index 0 means "no node" */
     uint32_t capacity;           /* nodes allocated */
     uint32_t high_mark;          /* nodes ever handed out, plus node 0 */
-    uint32_t free_list;          /* released nodes, linked through next_leaf */
+    uint32_t free_list;          /* released nodes, linked through child[0] */
     uint32_t nodes_in_use;
     uint32_t root;
     uint32_t levels;             /* 0 for the empty tree, 1 for a lone leaf */
@@ -124,10 +123,6 @@ bool free_tree_first_fit_from(FreeTree *tree, uint64_t from, uint64_t size,
 
 /* The largest size in the tree, 0 if empty. */
 uint64_t free_tree_largest(const FreeTree *tree);
-
-/* Calls visit(context, entry) for every entry in order. */
-void free_tree_for_each(const FreeTree *tree, void (*visit)(void *context, FreeTreeEntry entry),
-                        void *context);
 
 /* Counts broken tree invariants: order, summaries, fill, equal depth, count,
  * and a cursor that is not a path from the root to a leaf. */

@@ -29,15 +29,16 @@
  *  4. the live map holds exactly the used and dead blocks' payloads;
  *  5. every statistic equals a recount; the rover lies in [b0, end).
  *
- * The free index is one B+ tree (free_tree.h): by address for first, next
- * and worst fit and bump, by (size, address) for best fit; either way each
- * branch also knows the largest size below each child, so a fit is one walk
- * down and largest_free is the root's answer.
+ * The free index: best fit keeps a B+ tree ordered by (size, address)
+ * (free_tree.h); every other policy a bitmap of block starts under a fixed
+ * tree of maxima (address_index.h). Either way each level knows the largest
+ * size below it, so a fit is one walk down (or up and down, from a starting
+ * point) and largest_free is the root's answer.
  *
- * Cost: every placement is one or two walks down the tree, O(log free blocks);
+ * Cost: every placement is one or two walks through the index, O(log n);
  * frees find their neighbours through the boundary tags in O(1), then update
- * the tree in O(log n); statistics are kept incrementally, so reading them is
- * O(1). A call that fails changes nothing but the failed/errors counter.
+ * the index in O(log n); statistics are kept incrementally, so reading them
+ * is O(1). A call that fails changes nothing but the failed/errors counter.
  */
 #include "heap_internal.h"
 
@@ -192,27 +193,25 @@ static uint64_t top_size(const Heap *heap)
     return has_top(heap) ? heap->region_end - heap->top : 0;
 }
 
-/* Files the free block [offset, +size) as the top or in the tree. */
+/* Files the free block [offset, +size) as the top or in the index. */
 static void index_insert(Heap *heap, uint64_t offset, uint64_t size)
 {
-    if (ends_region(heap, offset, size)) {
+    if (ends_region(heap, offset, size))
         heap->top = offset;
-        return;
-    }
-    FreeTreeEntry entry = { .size = size };
-    index_key(heap, offset, size, &entry.key, &entry.tiebreak);
-    free_tree_insert(&heap->free_index, entry);
+    else if (index_is_by_size(heap))
+        free_tree_insert(&heap->by_size, (FreeTreeEntry){ size, offset, size });
+    else
+        address_index_insert(&heap->by_address, offset, size);
 }
 
 static void index_remove(Heap *heap, uint64_t offset, uint64_t size)
 {
-    if (offset == heap->top) {
+    if (offset == heap->top)
         heap->top = heap->region_end;
-        return;
-    }
-    uint64_t key, tiebreak;
-    index_key(heap, offset, size, &key, &tiebreak);
-    free_tree_remove(&heap->free_index, key, tiebreak);
+    else if (index_is_by_size(heap))
+        free_tree_remove(&heap->by_size, size, offset);
+    else
+        address_index_remove(&heap->by_address, offset, size);
 }
 
 /* Records a new free block [offset, offset + size). */
@@ -235,15 +234,15 @@ static void free_block_remove(Heap *heap, uint64_t offset)
 
 /* Moves and/or resizes the free block at `offset` to [new_offset, +new_size).
  * The caller guarantees no other free block lies between the two offsets, so
- * an entry ordered by address can be updated where it is. */
+ * the address index can move the block in one step. */
 static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t new_offset,
                                uint64_t new_size)
 {
     uint64_t size = block_size(heap, offset);
-    bool update_in_place = offset != heap->top && !index_is_by_size(heap) &&
-                           !ends_region(heap, new_offset, new_size);
-    if (update_in_place) {
-        free_tree_update(&heap->free_index, offset, 0, new_offset, new_size);
+    bool move_in_index = offset != heap->top && !index_is_by_size(heap) &&
+                         !ends_region(heap, new_offset, new_size);
+    if (move_in_index) {
+        address_index_move(&heap->by_address, offset, size, new_offset, new_size);
         write_tags(heap, new_offset, new_size, 0);
     } else {
         index_remove(heap, offset, size);
@@ -253,10 +252,16 @@ static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t new_offset,
     heap->stats.free_bytes += new_size - size;
 }
 
-/* The largest free block: the tree's or the top. */
+static uint64_t index_largest(const Heap *heap)
+{
+    return index_is_by_size(heap) ? free_tree_largest(&heap->by_size)
+                                  : address_index_largest(&heap->by_address);
+}
+
+/* The largest free block: the index's or the top. */
 static uint64_t largest_free_block(const Heap *heap)
 {
-    uint64_t largest = free_tree_largest(&heap->free_index);
+    uint64_t largest = index_largest(heap);
     return largest > top_size(heap) ? largest : top_size(heap);
 }
 
@@ -363,22 +368,18 @@ static void release_block(Heap *heap, uint64_t offset, uint64_t *requested)
 }
 
 /* ---- placement ----------------------------------------------------------
- * Each search answers from the tree and then weighs the top block, which
- * lies above every block in the tree: it wins only where nothing lower
+ * Each search answers from the index and then weighs the top block, which
+ * lies above every block in the index: it wins only where nothing lower
  * qualifies (first and next fit) or where it is strictly better (best and
  * worst fit). */
 
-static uint64_t entry_offset(const Heap *heap, FreeTreeEntry entry)
-{
-    return index_is_by_size(heap) ? entry.tiebreak : entry.key;
-}
+#define NOT_FOUND ADDRESS_INDEX_NONE
 
-/* Takes the tree's answer if it found one, else the top if it fits. */
-static bool tree_or_top(const Heap *heap, bool found, FreeTreeEntry entry, uint64_t asize,
-                        uint64_t *offset)
+/* Takes the index's answer if it found one, else the top if it fits. */
+static bool found_or_top(const Heap *heap, uint64_t found, uint64_t asize, uint64_t *offset)
 {
-    if (found) {
-        *offset = entry_offset(heap, entry);
+    if (found != NOT_FOUND) {
+        *offset = found;
         return true;
     }
     if (top_size(heap) >= asize) {
@@ -388,29 +389,31 @@ static bool tree_or_top(const Heap *heap, bool found, FreeTreeEntry entry, uint6
     return false;
 }
 
+/* The lowest-addressed indexed block of size >= asize from `from` on. */
+static uint64_t first_fit_from(const Heap *heap, uint64_t from, uint64_t asize)
+{
+    return address_index_first_fit(&heap->by_address, from, asize);
+}
+
 /* Next fit's start: the free block containing the rover, else the rover. */
-static uint64_t next_fit_start(Heap *heap)
+static uint64_t next_fit_start(const Heap *heap)
 {
     if (has_top(heap) && heap->rover >= heap->top)
         return heap->top;
-    FreeTreeEntry below;
-    if (free_tree_floor(&heap->free_index, heap->rover, &below) &&
-        below.key + below.size > heap->rover)
-        return below.key;
+    uint64_t below = address_index_floor(&heap->by_address, heap->rover);
+    if (below != NOT_FOUND && below + block_size(heap, below) > heap->rover)
+        return below;
     return heap->rover;
 }
 
 /* From the start block up to the end (the top comes last, and always lies at
  * or above the start), then from the bottom up to the start. */
-static bool find_next_fit(Heap *heap, uint64_t asize, uint64_t *offset)
+static bool find_next_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    FreeTree *tree = &heap->free_index;
-    FreeTreeEntry entry = { 0 };
-    bool found = free_tree_first_fit_from(tree, next_fit_start(heap), asize, &entry);
-    if (tree_or_top(heap, found, entry, asize, offset))
+    if (found_or_top(heap, first_fit_from(heap, next_fit_start(heap), asize), asize, offset))
         return true;
-    found = free_tree_first_fit(tree, asize, &entry); /* lies below the start */
-    return found && tree_or_top(heap, found, entry, asize, offset);
+    uint64_t found = first_fit_from(heap, heap->region_start, asize); /* below the start */
+    return found != NOT_FOUND && found_or_top(heap, found, asize, offset);
 }
 
 /* The smallest fit (the first of size >= asize in size order); the top only
@@ -418,31 +421,29 @@ static bool find_next_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 static bool find_best_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
     FreeTreeEntry entry = { 0 };
-    bool found = free_tree_first_fit(&heap->free_index, asize, &entry);
+    bool found = free_tree_first_fit(&heap->by_size, asize, &entry);
     if (found && top_size(heap) >= asize && entry.size > top_size(heap))
         found = false;
-    return tree_or_top(heap, found, entry, asize, offset);
+    return found_or_top(heap, found ? entry.tiebreak : NOT_FOUND, asize, offset);
 }
 
 /* The largest block, the lowest of equals; the top only if strictly larger. */
-static bool find_worst_fit(Heap *heap, uint64_t asize, uint64_t *offset)
+static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    uint64_t largest = free_tree_largest(&heap->free_index);
-    FreeTreeEntry entry = { 0 };
-    bool found = largest >= asize && largest >= top_size(heap) &&
-                 free_tree_first_fit(&heap->free_index, largest, &entry);
-    return tree_or_top(heap, found, entry, asize, offset);
+    uint64_t largest = index_largest(heap);
+    uint64_t found = largest >= asize && largest >= top_size(heap)
+                         ? first_fit_from(heap, heap->region_start, largest)
+                         : NOT_FOUND;
+    return found_or_top(heap, found, asize, offset);
 }
 
 /* The free block the policy picks for asize; false if none fits. */
 static bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    FreeTreeEntry entry = { 0 };
     switch (heap->config.policy) {
-    case HEAP_FIRST_FIT: {
-        bool found = free_tree_first_fit(&heap->free_index, asize, &entry);
-        return tree_or_top(heap, found, entry, asize, offset);
-    }
+    case HEAP_FIRST_FIT:
+        return found_or_top(heap, first_fit_from(heap, heap->region_start, asize), asize,
+                            offset);
     case HEAP_NEXT_FIT:
         return find_next_fit(heap, asize, offset);
     case HEAP_BEST_FIT:
@@ -450,7 +451,7 @@ static bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
     case HEAP_WORST_FIT:
         return find_worst_fit(heap, asize, offset);
     case HEAP_BUMP: /* the top block is the one at the heap pointer */
-        return tree_or_top(heap, false, entry, asize, offset);
+        return found_or_top(heap, NOT_FOUND, asize, offset);
     case HEAP_POLICY_COUNT:
         break;
     }
@@ -510,7 +511,8 @@ static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
  * change, so a host allocation failure cannot leave a half-done call. */
 static bool reserve_for_call(Heap *heap)
 {
-    return block_map_reserve(&heap->live, 2) && free_tree_reserve(&heap->free_index, 2);
+    return block_map_reserve(&heap->live, 2) &&
+           (!index_is_by_size(heap) || free_tree_reserve(&heap->by_size, 2));
 }
 
 /* ---- lifetime ----------------------------------------------------------- */
@@ -518,17 +520,25 @@ static bool reserve_for_call(Heap *heap)
 static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns, Heap **out)
 {
     Heap *heap = calloc(1, sizeof *heap);
-    bool by_size = config->policy == HEAP_BEST_FIT; /* see index_key */
-    if (!heap || !block_map_init(&heap->live) || !free_tree_init(&heap->free_index, by_size)) {
-        heap_destroy(heap);
+    if (!heap)
         return HEAP_ERROR_OUT_OF_MEMORY;
-    }
     uint64_t a = config->alignment;
     heap->config = *config;
     heap->arena = arena;
     heap->owns_arena = owns;
     heap->region_start = (a - HEAP_TAG_BYTES % a) % a;
     heap->region_end = heap->region_start + (config->heap_bytes - heap->region_start) / a * a;
+    bool indexes_made =
+        block_map_init(&heap->live) &&
+        (index_is_by_size(heap)
+             ? free_tree_init(&heap->by_size, true)
+             : address_index_init(&heap->by_address, arena, heap->region_start,
+                                  heap->region_end - heap->region_start, a));
+    if (!indexes_made) {
+        heap->owns_arena = false; /* the caller frees it */
+        heap_destroy(heap);
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    }
     heap->min_block = align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
     heap->rover = heap->bump_pointer = heap->region_start;
     heap->top = heap->region_end;
@@ -570,7 +580,8 @@ void heap_destroy(Heap *heap)
     if (heap->owns_arena)
         free(heap->arena);
     block_map_release(&heap->live);
-    free_tree_release(&heap->free_index);
+    free_tree_release(&heap->by_size);
+    address_index_release(&heap->by_address);
     free(heap);
 }
 
@@ -585,8 +596,10 @@ HeapError heap_copy(Heap *target, const Heap *source)
     if (!same_config(&target->config, &source->config))
         return HEAP_ERROR_INVALID_CONFIG;
     if (!block_map_copy(&target->live, &source->live) ||
-        !free_tree_copy(&target->free_index, &source->free_index))
+        (index_is_by_size(source) && !free_tree_copy(&target->by_size, &source->by_size)))
         return HEAP_ERROR_OUT_OF_MEMORY;
+    if (!index_is_by_size(source))
+        address_index_copy(&target->by_address, &source->by_address);
     memcpy(target->arena, source->arena, source->config.heap_bytes);
     target->rover = source->rover;
     target->bump_pointer = source->bump_pointer;
@@ -618,13 +631,7 @@ static bool is_indexed_free_block(const Heap *heap, uint64_t offset)
     if (offset == heap->top)
         return true;
     uint64_t word = tag_read(heap, offset);
-    if (tag_flags(word) != 0)
-        return false;
-    uint64_t key, tiebreak;
-    index_key(heap, offset, tag_size(word), &key, &tiebreak);
-    FreeTreeEntry entry = { 0 };
-    return free_tree_find(&heap->free_index, key, tiebreak, &entry) &&
-           entry.size == tag_size(word);
+    return tag_flags(word) == 0 && index_holds(heap, offset, tag_size(word));
 }
 
 /* Checks that `payload` is a live block, and finds its live-map value
@@ -850,7 +857,10 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
         }
         offset += size;
     }
-    free_tree_clear(&heap->free_index);
+    if (index_is_by_size(heap))
+        free_tree_clear(&heap->by_size);
+    else
+        address_index_clear(&heap->by_address);
     heap->top = heap->region_end;
     HeapStats *s = &heap->stats;
     s->free_blocks = s->free_bytes = s->dead_blocks = s->dead_bytes = 0;
@@ -933,5 +943,6 @@ uint64_t heap_memory_bytes(const Heap *heap)
 {
     return sizeof *heap + heap->config.heap_bytes +
            heap->live.capacity * sizeof(BlockMapSlot) +
-           (uint64_t)heap->free_index.capacity * sizeof(FreeTreeNode);
+           (uint64_t)heap->by_size.capacity * sizeof(FreeTreeNode) +
+           (index_is_by_size(heap) ? 0 : address_index_memory_bytes(&heap->by_address));
 }

@@ -26,14 +26,8 @@ static void note(Checker *checker, HeapCheckFlag flag, uint64_t offset)
 
 static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
 {
-    uint64_t key, tiebreak;
-    index_key(heap, offset, size, &key, &tiebreak);
     bool is_top = offset + size == heap->region_end;
-    FreeTreeEntry entry;
-    if (is_top != (offset == heap->top))
-        note(checker, HEAP_CHECK_INDEX, offset);
-    else if (!is_top && (!free_tree_find(&heap->free_index, key, tiebreak, &entry) ||
-                         entry.size != size))
+    if (is_top != (offset == heap->top) || (!is_top && !index_holds(heap, offset, size)))
         note(checker, HEAP_CHECK_INDEX, offset);
     if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
@@ -121,8 +115,7 @@ static void check_indexes(Checker *checker, const Heap *heap)
 {
     const HeapStats *r = &checker->recount;
     uint64_t outside_index = heap->top < heap->region_end;
-    if (heap->free_index.count + outside_index != r->free_blocks ||
-        free_tree_problems(&heap->free_index))
+    if (index_count(heap) + outside_index != r->free_blocks || index_problems(heap))
         note(checker, HEAP_CHECK_INDEX, heap->region_start);
     if (heap->live.count != r->used_blocks + r->dead_blocks)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);

@@ -5,6 +5,7 @@
 #ifndef HEAPVIZ_HEAP_INTERNAL_H
 #define HEAPVIZ_HEAP_INTERNAL_H
 
+#include "address_index.h"
 #include "block_map.h"
 #include "free_tree.h"
 #include "heap.h"
@@ -23,12 +24,14 @@ struct Heap {
     uint64_t rover;              /* next fit: where the next search starts */
     uint64_t bump_pointer;       /* bump: the start of the untouched top */
     uint64_t top;                /* the free block that ends the region, kept out of
-                                    free_index; region_end if there is none */
+                                    the index; region_end if there is none */
     HeapStats stats;             /* kept exact after every call */
     HeapEvent event;             /* what the last call did */
     BlockMap live;               /* payload -> requested (| dead) of used and dead blocks */
-    FreeTree free_index;         /* the other free blocks: by (offset, 0), or for best
-                                    fit by (size, offset); see index_key */
+    /* The other free blocks: best fit keeps them by (size, offset) in
+     * by_size; every other policy by address in by_address. */
+    FreeTree by_size;
+    AddressIndex by_address;
 };
 
 /* Best fit orders its free blocks by size; every other policy by address. */
@@ -37,15 +40,27 @@ static inline bool index_is_by_size(const Heap *heap)
     return heap->config.policy == HEAP_BEST_FIT;
 }
 
-/* Where a free block [offset, +size) sits in heap->free_index. */
-static inline void index_key(const Heap *heap, uint64_t offset, uint64_t size, uint64_t *key,
-                             uint64_t *tiebreak)
+/* Whether the index files the free block [offset, +size). */
+static inline bool index_holds(const Heap *heap, uint64_t offset, uint64_t size)
 {
-    *key = index_is_by_size(heap) ? size : offset;
-    *tiebreak = index_is_by_size(heap) ? offset : 0;
+    FreeTreeEntry entry = { 0 };
+    if (!index_is_by_size(heap))
+        return address_index_contains(&heap->by_address, offset);
+    return free_tree_find(&heap->by_size, size, offset, &entry) && entry.size == size;
 }
 
-/* Tag words and node indexes are stored little-endian, so the arena reads the
+static inline uint64_t index_count(const Heap *heap)
+{
+    return index_is_by_size(heap) ? heap->by_size.count : heap->by_address.count;
+}
+
+static inline uint64_t index_problems(const Heap *heap)
+{
+    return index_is_by_size(heap) ? free_tree_problems(&heap->by_size)
+                                  : address_index_problems(&heap->by_address);
+}
+
+/* Tag words are stored little-endian, so the arena reads the
  * same on every machine; on little-endian hosts that is a plain copy. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define HEAP_HOST_IS_LITTLE_ENDIAN 1
@@ -93,18 +108,6 @@ static inline uint64_t tag_size(uint64_t word)
 static inline uint64_t tag_flags(uint64_t word)
 {
     return word & TAG_FLAGS;
-}
-
-/* A free block's payload holds its node index in the free index
- * (4 bytes, little-endian): every block has at least 4 payload bytes. */
-static inline uint32_t free_block_node(const Heap *heap, uint64_t offset)
-{
-    return (uint32_t)load_le(heap->arena + offset + HEAP_TAG_BYTES, 4);
-}
-
-static inline void set_free_block_node(Heap *heap, uint64_t offset, uint32_t node)
-{
-    store_le(heap->arena + offset + HEAP_TAG_BYTES, node, 4);
 }
 
 #endif

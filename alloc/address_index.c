@@ -1,0 +1,402 @@
+/*
+ * address_index.c - free blocks by start address: a bitmap of slots under an
+ * implicit tree of maxima (see address_index.h).
+ *
+ * maxima[level_first[0] + g] is the largest free block starting in group g;
+ * a node at level l + 1 holds the largest of its FANOUT children at level l.
+ * A search for "the first block of size >= s after here" looks at the rest
+ * of its own group, then climbs while no later sibling is big enough, and
+ * walks down the first sibling that is, always taking the first child big
+ * enough: the answer is in the group it reaches.
+ */
+#include "address_index.h"
+
+#include "heap_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE ADDRESS_INDEX_NONE
+
+enum {
+    GROUP_WORDS = ADDRESS_INDEX_GROUP_WORDS,
+    GROUP_SLOTS = ADDRESS_INDEX_GROUP_SLOTS,
+    FANOUT = ADDRESS_INDEX_FANOUT
+};
+
+static uint64_t offset_of(const AddressIndex *index, uint64_t slot)
+{
+    return index->base + (slot << index->slot_shift);
+}
+
+static uint64_t slot_of(const AddressIndex *index, uint64_t offset)
+{
+    return (offset - index->base) >> index->slot_shift;
+}
+
+/* The size in the header of the block that starts at `slot`. */
+static uint64_t size_at(const AddressIndex *index, uint64_t slot)
+{
+    return tag_size(load_le(index->arena + offset_of(index, slot), HEAP_TAG_BYTES));
+}
+
+static uint64_t *node_max(const AddressIndex *index, unsigned level, uint64_t node)
+{
+    return &index->maxima[index->level_first[level] + node];
+}
+
+static bool slot_is_set(const AddressIndex *index, uint64_t slot)
+{
+    return (index->bits[slot / 64] >> (slot % 64)) & 1;
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base,
+                        uint64_t region_bytes, uint64_t alignment)
+{
+    memset(index, 0, sizeof *index);
+    index->arena = arena;
+    index->base = base;
+    while ((UINT64_C(1) << index->slot_shift) < alignment)
+        index->slot_shift++;
+    index->slots = region_bytes >> index->slot_shift;
+    uint64_t nodes = (index->slots + GROUP_SLOTS - 1) / GROUP_SLOTS, total = 0;
+    if (nodes == 0)
+        nodes = 1;
+    uint64_t groups = nodes;
+    for (;;) {
+        index->level_first[index->levels] = total;
+        index->level_nodes[index->levels] = nodes;
+        index->levels++;
+        total += nodes;
+        if (nodes == 1 || index->levels == ADDRESS_INDEX_MAX_LEVELS)
+            break;
+        nodes = (nodes + FANOUT - 1) / FANOUT;
+    }
+    index->bits = calloc(groups * GROUP_WORDS, sizeof *index->bits);
+    index->maxima = calloc(total, sizeof *index->maxima);
+    if (!index->bits || !index->maxima) {
+        address_index_release(index);
+        return false;
+    }
+    return true;
+}
+
+void address_index_release(AddressIndex *index)
+{
+    free(index->bits);
+    free(index->maxima);
+    memset(index, 0, sizeof *index);
+}
+
+static uint64_t bits_words(const AddressIndex *index)
+{
+    return index->level_nodes[0] * GROUP_WORDS;
+}
+
+static uint64_t maxima_count(const AddressIndex *index)
+{
+    unsigned top = index->levels - 1;
+    return index->level_first[top] + index->level_nodes[top];
+}
+
+void address_index_copy(AddressIndex *target, const AddressIndex *source)
+{
+    memcpy(target->bits, source->bits, bits_words(source) * sizeof *source->bits);
+    memcpy(target->maxima, source->maxima, maxima_count(source) * sizeof *source->maxima);
+    target->count = source->count;
+}
+
+void address_index_clear(AddressIndex *index)
+{
+    memset(index->bits, 0, bits_words(index) * sizeof *index->bits);
+    memset(index->maxima, 0, maxima_count(index) * sizeof *index->maxima);
+    index->count = 0;
+}
+
+uint64_t address_index_memory_bytes(const AddressIndex *index)
+{
+    return (bits_words(index) + maxima_count(index)) * sizeof(uint64_t);
+}
+
+/* ---- keeping the maxima ---------------------------------------------------- */
+
+/* The largest block starting in `group`, reading the headers; the block at
+ * `slot` (if set) counts as `slot_size` whatever its header says. */
+static uint64_t group_largest(const AddressIndex *index, uint64_t group, uint64_t slot,
+                              uint64_t slot_size)
+{
+    uint64_t largest = 0;
+    for (uint64_t word = group * GROUP_WORDS; word < (group + 1) * GROUP_WORDS; word++) {
+        for (uint64_t bits = index->bits[word]; bits != 0; bits &= bits - 1) {
+            uint64_t at = word * 64 + (uint64_t)__builtin_ctzll(bits);
+            uint64_t size = at == slot ? slot_size : size_at(index, at);
+            largest = size > largest ? size : largest;
+        }
+    }
+    return largest;
+}
+
+static uint64_t children_largest(const AddressIndex *index, unsigned level, uint64_t node)
+{
+    uint64_t first = node * FANOUT, end = first + FANOUT, largest = 0;
+    if (end > index->level_nodes[level - 1])
+        end = index->level_nodes[level - 1];
+    for (uint64_t child = first; child < end; child++) {
+        uint64_t size = *node_max(index, level - 1, child);
+        largest = size > largest ? size : largest;
+    }
+    return largest;
+}
+
+/* Sets a group's largest size and carries the change up while it changes
+ * anything: a parent rises with a larger child, and is worked out again
+ * only when the child that held its maximum shrank. */
+static void set_group_largest(AddressIndex *index, uint64_t group, uint64_t largest)
+{
+    uint64_t node = group;
+    for (unsigned level = 0;; level++) {
+        uint64_t *slot = node_max(index, level, node);
+        uint64_t old = *slot;
+        if (old == largest)
+            return;
+        *slot = largest;
+        if (level + 1 == index->levels)
+            return;
+        uint64_t parent = node / FANOUT;
+        uint64_t above = *node_max(index, level + 1, parent);
+        if (largest >= above)
+            ; /* the parent rises to (or stays at) this child */
+        else if (old == above)
+            largest = children_largest(index, level + 1, parent);
+        else
+            return;
+        node = parent;
+    }
+}
+
+/* ---- changes ------------------------------------------------------------- */
+
+void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
+{
+    uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
+    index->bits[slot / 64] |= UINT64_C(1) << (slot % 64);
+    index->count++;
+    if (size > *node_max(index, 0, group))
+        set_group_largest(index, group, size);
+}
+
+void address_index_remove(AddressIndex *index, uint64_t offset, uint64_t size)
+{
+    uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
+    index->bits[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
+    index->count--;
+    if (size == *node_max(index, 0, group))
+        set_group_largest(index, group, group_largest(index, group, NONE, 0));
+}
+
+void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
+                        uint64_t new_offset, uint64_t new_size)
+{
+    uint64_t slot = slot_of(index, offset), new_slot = slot_of(index, new_offset);
+    uint64_t group = slot / GROUP_SLOTS;
+    if (new_slot / GROUP_SLOTS != group) {
+        address_index_remove(index, offset, size);
+        address_index_insert(index, new_offset, new_size);
+        return;
+    }
+    index->bits[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
+    index->bits[new_slot / 64] |= UINT64_C(1) << (new_slot % 64);
+    uint64_t largest = *node_max(index, 0, group);
+    if (new_size > largest)
+        set_group_largest(index, group, new_size);
+    else if (size == largest && new_size < size)
+        set_group_largest(index, group, group_largest(index, group, new_slot, new_size));
+}
+
+bool address_index_contains(const AddressIndex *index, uint64_t offset)
+{
+    if (offset < index->base || ((offset - index->base) & ((UINT64_C(1) << index->slot_shift) - 1)))
+        return false;
+    uint64_t slot = slot_of(index, offset);
+    return slot < index->slots && slot_is_set(index, slot);
+}
+
+/* ---- searches ------------------------------------------------------------ */
+
+/* The first set slot in [from, end of its group) of size >= size, or NONE. */
+static uint64_t scan_group_up(const AddressIndex *index, uint64_t from, uint64_t size)
+{
+    uint64_t word = from / 64;
+    uint64_t end_word = (from / GROUP_SLOTS + 1) * GROUP_WORDS;
+    uint64_t bits = index->bits[word] & (UINT64_MAX << (from % 64));
+    for (;;) {
+        for (; bits != 0; bits &= bits - 1) {
+            uint64_t slot = word * 64 + (uint64_t)__builtin_ctzll(bits);
+            if (size_at(index, slot) >= size)
+                return slot;
+        }
+        if (++word == end_word)
+            return NONE;
+        bits = index->bits[word];
+    }
+}
+
+/* The last set slot in [start of its group, from], or NONE. */
+static uint64_t scan_group_down(const AddressIndex *index, uint64_t from)
+{
+    uint64_t word = from / 64;
+    uint64_t first_word = from / GROUP_SLOTS * GROUP_WORDS;
+    uint64_t bits = index->bits[word] & ((UINT64_C(2) << (from % 64)) - 1);
+    for (;;) {
+        if (bits != 0)
+            return word * 64 + 63 - (uint64_t)__builtin_clzll(bits);
+        if (word == first_word)
+            return NONE;
+        bits = index->bits[--word];
+    }
+}
+
+/* From `node` at `level`, whose largest block is >= size, down to the first
+ * group below it that holds such a block. */
+static uint64_t descend_fitting(const AddressIndex *index, unsigned level, uint64_t node,
+                                uint64_t size)
+{
+    while (level-- > 0) {
+        node *= FANOUT;
+        while (*node_max(index, level, node) < size)
+            node++;
+    }
+    return node;
+}
+
+/* The first group at or after `group` whose largest block is >= size, or
+ * NONE: the rest of the family at each level, climbing while none is big
+ * enough, then down through the first big enough child at every level. */
+static uint64_t next_group_fitting(const AddressIndex *index, uint64_t group, uint64_t size)
+{
+    unsigned level = 0;
+    uint64_t node = group;
+    for (;;) {
+        uint64_t family_end = (node / FANOUT + 1) * FANOUT;
+        if (family_end > index->level_nodes[level])
+            family_end = index->level_nodes[level];
+        while (node < family_end && *node_max(index, level, node) < size)
+            node++;
+        if (node < family_end)
+            break;
+        if (family_end == index->level_nodes[level])
+            return NONE;
+        node = family_end / FANOUT;
+        level++;
+    }
+    return descend_fitting(index, level, node, size);
+}
+
+/* The last group before `group` that holds any block, or NONE. */
+static uint64_t previous_group_used(const AddressIndex *index, uint64_t group)
+{
+    unsigned level = 0;
+    uint64_t end = group; /* candidates at this level lie below `end` */
+    for (;;) {
+        if (end == 0)
+            return NONE;
+        uint64_t family_start = (end - 1) / FANOUT * FANOUT;
+        while (end > family_start && *node_max(index, level, end - 1) == 0)
+            end--;
+        if (end > family_start)
+            break;
+        if (level + 1 == index->levels)
+            return NONE;
+        end = family_start / FANOUT;
+        level++;
+    }
+    uint64_t node = end - 1;
+    while (level-- > 0) {
+        uint64_t child = node * FANOUT + FANOUT;
+        if (child > index->level_nodes[level])
+            child = index->level_nodes[level];
+        while (*node_max(index, level, child - 1) == 0)
+            child--;
+        node = child - 1;
+    }
+    return node;
+}
+
+uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size)
+{
+    uint64_t root = *node_max(index, index->levels - 1, 0);
+    if (root < size || from < index->base)
+        return NONE;
+    uint64_t slot = slot_of(index, from);
+    if (slot >= index->slots)
+        return NONE;
+    uint64_t found = slot == 0 ? NONE : scan_group_up(index, slot, size);
+    if (found == NONE) {
+        uint64_t group = slot == 0 ? descend_fitting(index, index->levels - 1, 0, size)
+                                   : next_group_fitting(index, slot / GROUP_SLOTS + 1, size);
+        if (group == NONE)
+            return NONE;
+        found = scan_group_up(index, group * GROUP_SLOTS, size);
+    }
+    return offset_of(index, found);
+}
+
+uint64_t address_index_floor(const AddressIndex *index, uint64_t offset)
+{
+    if (index->count == 0 || offset < index->base)
+        return NONE;
+    uint64_t slot = slot_of(index, offset);
+    if (slot >= index->slots)
+        slot = index->slots - 1;
+    uint64_t found = scan_group_down(index, slot);
+    if (found == NONE) {
+        uint64_t group = previous_group_used(index, slot / GROUP_SLOTS);
+        if (group == NONE)
+            return NONE;
+        found = scan_group_down(index, group * GROUP_SLOTS + GROUP_SLOTS - 1);
+    }
+    return offset_of(index, found);
+}
+
+uint64_t address_index_largest(const AddressIndex *index)
+{
+    return *node_max(index, index->levels - 1, 0);
+}
+
+/* ---- checking ------------------------------------------------------------ */
+
+/* Bits past the end of the region (which no block could own). */
+static uint64_t bits_past_region(const AddressIndex *index)
+{
+    uint64_t stray = 0;
+    for (uint64_t word = index->slots / 64; word < bits_words(index); word++) {
+        uint64_t bits = index->bits[word];
+        if (word == index->slots / 64)
+            bits &= UINT64_MAX << (index->slots % 64);
+        stray += (uint64_t)__builtin_popcountll(bits);
+    }
+    return stray;
+}
+
+uint64_t address_index_problems(const AddressIndex *index)
+{
+    uint64_t stray = bits_past_region(index);
+    if (stray != 0)
+        return stray; /* reading their "headers" would leave the arena */
+    uint64_t problems = 0, set = 0;
+    for (uint64_t word = 0; word < bits_words(index); word++) {
+        set += (uint64_t)__builtin_popcountll(index->bits[word]);
+        for (uint64_t bits = index->bits[word]; bits != 0; bits &= bits - 1) {
+            uint64_t offset = offset_of(index, word * 64 + (uint64_t)__builtin_ctzll(bits));
+            problems += tag_flags(load_le(index->arena + offset, HEAP_TAG_BYTES)) != 0;
+        }
+    }
+    for (uint64_t group = 0; group < index->level_nodes[0]; group++)
+        problems += *node_max(index, 0, group) != group_largest(index, group, NONE, 0);
+    for (unsigned level = 1; level < index->levels; level++)
+        for (uint64_t node = 0; node < index->level_nodes[level]; node++)
+            problems += *node_max(index, level, node) != children_largest(index, level, node);
+    return problems + (set != index->count);
+}

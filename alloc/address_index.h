@@ -1,0 +1,93 @@
+/*
+ * address_index.h - the free blocks of an address-ordered policy (first,
+ * next and worst fit), indexed by where they start (internal to alloc/).
+ *
+ * The region is cut into slots of A bytes (every block starts on one), and
+ * the slots into groups of ADDRESS_INDEX_GROUP_SLOTS. One bit per slot says
+ * "a free block in the index starts here"; each group keeps the largest size
+ * of the blocks starting in it, and a tree of maxima with ADDRESS_INDEX_FANOUT
+ * children a node sits above the groups. The tree is implicit: its shape is
+ * fixed by the region size when the heap is made, so inserts and removals
+ * never split or merge nodes, and nothing is allocated after creation.
+ *
+ * Block sizes are not stored twice: the index reads them from the blocks'
+ * headers in the arena, so the heap writes a free block's tags before it
+ * files the block and keeps them until it takes the block out.
+ *
+ * Cost: a change or a search climbs or descends the tree, O(log(H / A)),
+ * and looks at the blocks of one or two groups (at most GROUP_SLOTS / 2 free
+ * blocks each, since free blocks never touch). The memory is about one byte
+ * per 30 bytes of arena at A = 8.
+ */
+#ifndef HEAPVIZ_ADDRESS_INDEX_H
+#define HEAPVIZ_ADDRESS_INDEX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+    ADDRESS_INDEX_GROUP_WORDS = 4,                               /* bitmap words a group */
+    ADDRESS_INDEX_GROUP_SLOTS = ADDRESS_INDEX_GROUP_WORDS * 64,
+    ADDRESS_INDEX_FANOUT = 8,                                    /* 8 maxima: one cache line */
+    ADDRESS_INDEX_MAX_LEVELS = 24
+};
+
+#define ADDRESS_INDEX_NONE UINT64_MAX
+
+typedef struct {
+    const uint8_t *arena;        /* block headers are read from here */
+    uint64_t base;               /* b0: slot 0's offset */
+    unsigned slot_shift;         /* log2(A) */
+    uint64_t slots;              /* slots in the region */
+    uint64_t *bits;              /* groups * GROUP_WORDS words */
+    uint64_t *maxima;            /* every level of the tree, groups first */
+    uint64_t level_first[ADDRESS_INDEX_MAX_LEVELS]; /* where each level starts in maxima */
+    uint64_t level_nodes[ADDRESS_INDEX_MAX_LEVELS]; /* nodes in each level */
+    unsigned levels;             /* level 0 is the groups; the last has one node */
+    uint64_t count;              /* free blocks in the index */
+} AddressIndex;
+
+/* An empty index over [base, base + region_bytes) with slots of `alignment`
+ * bytes; false if host memory ran out. */
+bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base,
+                        uint64_t region_bytes, uint64_t alignment);
+void address_index_release(AddressIndex *index);
+
+/* Makes `target` (made with the same region and alignment) hold what
+ * `source` holds, over `arena`. */
+void address_index_copy(AddressIndex *target, const AddressIndex *source);
+
+void address_index_clear(AddressIndex *index);
+
+/* Files the free block at `offset`, whose size is `size`. */
+void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size);
+
+/* Takes out the free block at `offset`, whose size is `size`. */
+void address_index_remove(AddressIndex *index, uint64_t offset, uint64_t size);
+
+/* The block at `offset` (indexed, of size `size`) now starts at `new_offset`
+ * (which may be the same) and has `new_size` bytes; no other indexed block
+ * starts between the two. Its new header need not be written yet. */
+void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
+                        uint64_t new_offset, uint64_t new_size);
+
+bool address_index_contains(const AddressIndex *index, uint64_t offset);
+
+/* The lowest-addressed block of size >= size starting at or after `from`;
+ * ADDRESS_INDEX_NONE if there is none. */
+uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size);
+
+/* The highest-addressed block starting at or before `offset`, or NONE. */
+uint64_t address_index_floor(const AddressIndex *index, uint64_t offset);
+
+/* The largest size in the index, 0 if it is empty. */
+uint64_t address_index_largest(const AddressIndex *index);
+
+/* Host bytes the index holds. */
+uint64_t address_index_memory_bytes(const AddressIndex *index);
+
+/* Counts bits that are not free-block headers in the arena and maxima that
+ * disagree with the blocks below them. */
+uint64_t address_index_problems(const AddressIndex *index);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * test_address_index.c - the address index (alloc/address_index.h) against a
+ * sorted array of (slot, size).
+ *
+ * The index reads block sizes from headers in an arena, so the test keeps a
+ * byte arena of its own and writes a header wherever it files a block. Random
+ * inserts, removals and moves run on the index and on the array side by
+ * side; after every change address_index_problems() must find nothing, and
+ * searches from random places for random sizes must give the array's
+ * answer. A header the index should no longer read is overwritten with a
+ * huge size first, so reading a stale one shows up as a wrong answer. The
+ * regions are chosen to end mid-group and, in the big case, to need six
+ * levels of maxima (groups included). The PRNG is splitmix64 with a fixed seed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "address_index.h"
+
+enum { MODEL_CAPACITY = 4096 };
+
+#define STALE_SIZE (UINT64_C(1) << 40) /* what a header the index must not read says */
+
+typedef struct {
+    uint64_t slot[MODEL_CAPACITY]; /* ascending */
+    uint64_t size[MODEL_CAPACITY];
+    uint32_t count;
+} Model;
+
+typedef struct {
+    AddressIndex index;
+    Model model;
+    uint8_t *arena;
+    uint64_t base, alignment, slots;
+    uint64_t random_state;
+} Fixture;
+
+static uint64_t next_random(Fixture *f)
+{
+    uint64_t z = (f->random_state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static uint64_t offset_of(const Fixture *f, uint64_t slot)
+{
+    return f->base + slot * f->alignment;
+}
+
+static void write_header(Fixture *f, uint64_t slot, uint64_t size)
+{
+    uint64_t offset = offset_of(f, slot);
+    for (int i = 0; i < 8; i++)
+        f->arena[offset + (uint64_t)i] = (uint8_t)(size >> (8 * i));
+}
+
+/* The first model position whose slot is >= slot. */
+static uint32_t position(const Model *m, uint64_t slot)
+{
+    uint32_t i = 0;
+    while (i < m->count && m->slot[i] < slot)
+        i++;
+    return i;
+}
+
+static void model_insert(Model *m, uint64_t slot, uint64_t size)
+{
+    uint32_t i = position(m, slot);
+    memmove(&m->slot[i + 1], &m->slot[i], (m->count - i) * sizeof m->slot[0]);
+    memmove(&m->size[i + 1], &m->size[i], (m->count - i) * sizeof m->size[0]);
+    m->slot[i] = slot;
+    m->size[i] = size;
+    m->count++;
+}
+
+static void model_remove(Model *m, uint32_t i)
+{
+    memmove(&m->slot[i], &m->slot[i + 1], (m->count - i - 1) * sizeof m->slot[0]);
+    memmove(&m->size[i], &m->size[i + 1], (m->count - i - 1) * sizeof m->size[0]);
+    m->count--;
+}
+
+static uint64_t random_size(Fixture *f)
+{
+    return (2 + next_random(f) % 4000) * f->alignment;
+}
+
+/* ---- the three changes ---------------------------------------------------- */
+
+static void insert_one(Fixture *f)
+{
+    uint64_t slot = next_random(f) % f->slots;
+    uint32_t i = position(&f->model, slot);
+    if (f->model.count == MODEL_CAPACITY || (i < f->model.count && f->model.slot[i] == slot))
+        return;
+    uint64_t size = random_size(f);
+    write_header(f, slot, size);
+    address_index_insert(&f->index, offset_of(f, slot), size);
+    model_insert(&f->model, slot, size);
+}
+
+static void remove_one(Fixture *f)
+{
+    if (f->model.count == 0)
+        return;
+    uint32_t i = (uint32_t)(next_random(f) % f->model.count);
+    uint64_t slot = f->model.slot[i];
+    address_index_remove(&f->index, offset_of(f, slot), f->model.size[i]);
+    write_header(f, slot, STALE_SIZE);
+    model_remove(&f->model, i);
+}
+
+/* Moves a block to a free slot between its neighbours (or keeps its slot),
+ * with a new size, before its new header is written. */
+static void move_one(Fixture *f)
+{
+    Model *m = &f->model;
+    if (m->count == 0)
+        return;
+    uint32_t i = (uint32_t)(next_random(f) % m->count);
+    uint64_t low = i > 0 ? m->slot[i - 1] + 1 : 0;
+    uint64_t high = i + 1 < m->count ? m->slot[i + 1] : f->slots; /* exclusive */
+    uint64_t slot = m->slot[i], new_slot = low + next_random(f) % (high - low);
+    uint64_t new_size = next_random(f) % 3 == 0 ? m->size[i] + f->alignment : random_size(f);
+    write_header(f, slot, STALE_SIZE);
+    write_header(f, new_slot, STALE_SIZE);
+    address_index_move(&f->index, offset_of(f, slot), m->size[i], offset_of(f, new_slot),
+                       new_size);
+    write_header(f, new_slot, new_size);
+    m->slot[i] = new_slot;
+    m->size[i] = new_size;
+}
+
+/* ---- the searches ----------------------------------------------------------- */
+
+static void check_searches(Fixture *f)
+{
+    const Model *m = &f->model;
+    uint64_t largest = 0;
+    for (uint32_t i = 0; i < m->count; i++)
+        largest = m->size[i] > largest ? m->size[i] : largest;
+    assert_int_equal(address_index_largest(&f->index), largest);
+    assert_int_equal(f->index.count, m->count);
+    for (int probe = 0; probe < 4; probe++) {
+        uint64_t from_slot = probe == 0 ? 0 : next_random(f) % f->slots;
+        uint64_t size = probe == 3 ? largest : random_size(f);
+        uint32_t i = position(m, from_slot);
+        while (i < m->count && m->size[i] < size)
+            i++;
+        uint64_t expected = i < m->count ? offset_of(f, m->slot[i]) : ADDRESS_INDEX_NONE;
+        assert_int_equal(address_index_first_fit(&f->index, offset_of(f, from_slot), size),
+                         expected);
+        uint32_t after = position(m, from_slot + 1); /* entries with slot <= from_slot: [0, after) */
+        expected = after > 0 ? offset_of(f, m->slot[after - 1]) : ADDRESS_INDEX_NONE;
+        assert_int_equal(address_index_floor(&f->index, offset_of(f, from_slot)), expected);
+        bool held = after > 0 && m->slot[after - 1] == from_slot;
+        assert_int_equal(address_index_contains(&f->index, offset_of(f, from_slot)), held);
+    }
+}
+
+static void run(uint64_t alignment, uint64_t region_bytes, int steps, unsigned min_levels)
+{
+    Fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->alignment = alignment;
+    f->base = (alignment - 8 % alignment) % alignment;
+    f->slots = region_bytes / alignment;
+    f->random_state = 7 + alignment;
+    f->arena = calloc(1, f->base + region_bytes);
+    assert_non_null(f->arena);
+    assert_true(address_index_init(&f->index, f->arena, f->base, region_bytes, alignment));
+    assert_true(f->index.levels >= min_levels);
+    for (int step = 0; step < steps; step++) {
+        uint64_t choice = next_random(f) % 10;
+        bool growing = step < steps / 2; /* fill up first, then drain */
+        if (choice < (growing ? 6u : 3u))
+            insert_one(f);
+        else if (choice < 7)
+            remove_one(f);
+        else
+            move_one(f);
+        assert_int_equal(address_index_problems(&f->index), 0);
+        check_searches(f);
+    }
+    while (f->model.count > 0)
+        remove_one(f);
+    assert_int_equal(address_index_problems(&f->index), 0);
+    assert_int_equal(address_index_largest(&f->index), 0);
+    address_index_release(&f->index);
+    free(f->arena);
+    free(f);
+}
+
+/* 16,000 slots end partway through group 62; three levels of maxima. */
+static void test_small_region_dense(void **state)
+{
+    (void)state;
+    run(8, 16000 * 8, 20000, 3);
+}
+
+/* A = 64 puts the base at 56; 1,000 slots leave a part-filled last group. */
+static void test_wide_alignment(void **state)
+{
+    (void)state;
+    run(64, 1000 * 64, 5000, 2);
+}
+
+/* 2,000,000 slots: 7,813 groups under five levels of maxima; the searches climb far. */
+static void test_big_region(void **state)
+{
+    (void)state;
+    run(8, UINT64_C(2000000) * 8, 3000, 6);
+}
+
+/* A region of one slot: one group, one level. */
+static void test_one_slot(void **state)
+{
+    (void)state;
+    uint8_t arena[16] = { 0 };
+    AddressIndex index;
+    assert_true(address_index_init(&index, arena, 0, 8, 8));
+    assert_int_equal(index.levels, 1);
+    arena[0] = 32;
+    address_index_insert(&index, 0, 32);
+    assert_int_equal(address_index_first_fit(&index, 0, 32), 0);
+    assert_int_equal(address_index_first_fit(&index, 0, 40), ADDRESS_INDEX_NONE);
+    assert_int_equal(address_index_floor(&index, 0), 0);
+    assert_int_equal(address_index_problems(&index), 0);
+    address_index_remove(&index, 0, 32);
+    assert_int_equal(address_index_floor(&index, 0), ADDRESS_INDEX_NONE);
+    assert_int_equal(address_index_problems(&index), 0);
+    address_index_release(&index);
+}
+
+/* The audit notices a wrong maximum and a bit whose block is not free. */
+static void test_problems_are_found(void **state)
+{
+    (void)state;
+    uint8_t arena[4096] = { 0 };
+    AddressIndex index;
+    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8));
+    arena[64] = 48;
+    address_index_insert(&index, 64, 48);
+    assert_int_equal(address_index_problems(&index), 0);
+    arena[64] = 56; /* the header now disagrees with the group's maximum */
+    assert_true(address_index_problems(&index) > 0);
+    arena[64] = 48 | 1; /* allocated */
+    assert_true(address_index_problems(&index) > 0);
+    address_index_release(&index);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_region_dense),
+        cmocka_unit_test(test_wide_alignment),
+        cmocka_unit_test(test_big_region),
+        cmocka_unit_test(test_one_slot),
+        cmocka_unit_test(test_problems_are_found),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

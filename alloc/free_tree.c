@@ -153,11 +153,23 @@ static bool cursor_spans(const FreeTree *tree, uint64_t key, uint64_t tiebreak)
            !entry_less(leaf->key[last], leaf->tiebreak[last], key, tiebreak);
 }
 
+/* Whether the cursor points at the entry (key, tiebreak) itself. */
+static bool cursor_is_on(const FreeTree *tree, uint64_t key, uint64_t tiebreak)
+{
+    if (!tree->cursor_valid)
+        return false;
+    const FreeTreeNode *leaf = node_at(tree, tree->cursor.node[tree->levels - 1]);
+    uint32_t slot = tree->cursor.slot[tree->levels - 1];
+    return slot < leaf->count && leaf->key[slot] == key && leaf->tiebreak[slot] == tiebreak;
+}
+
 /* Points the cursor at the first entry not before (key, tiebreak) in the leaf
  * where it is or belongs: within the cursor's leaf if it spans the key (the
  * neighbour of the last block touched, say), else by a walk from the root. */
 static void move_cursor(FreeTree *tree, uint64_t key, uint64_t tiebreak)
 {
+    if (cursor_is_on(tree, key, tiebreak))
+        return; /* the usual case: changing the entry a search just found */
     if (cursor_spans(tree, key, tiebreak)) {
         uint32_t leaf = tree->levels - 1;
         tree->cursor.slot[leaf] =

@@ -136,7 +136,8 @@ bool heap_request_size(const Heap *heap, uint64_t n, uint64_t *asize)
 
 static void event_begin(Heap *heap, HeapEventKind kind, uint64_t pointer, uint64_t request)
 {
-    memset(&heap->event, 0, sizeof heap->event); /* every field describes this call only */
+    static const HeapEvent no_event; /* every field describes this call only */
+    heap->event = no_event;
     heap->event.kind = kind;
     heap->event.pointer = pointer;
     heap->event.request = request;

@@ -2,8 +2,10 @@
  * address_index.c - free blocks by start address: a bitmap of slots under an
  * implicit tree of maxima (see address_index.h).
  *
- * maxima[level_first[0] + g] is the largest free block starting in group g;
- * a node at level l + 1 holds the largest of its FANOUT children at level l.
+ * level_max[0][g] is the largest free block starting in group g; a node at
+ * level l + 1 holds the largest of its FANOUT children at level l. Each level
+ * is padded with zeros to whole families of FANOUT, so a family is always
+ * read as eight words.
  * A search for "the first block of size >= s after here" looks at the rest
  * of its own group, then climbs while no later sibling is big enough, and
  * walks down the first sibling that is, always taking the first child big
@@ -42,7 +44,7 @@ static uint64_t size_at(const AddressIndex *index, uint64_t slot)
 
 static uint64_t *node_max(const AddressIndex *index, unsigned level, uint64_t node)
 {
-    return &index->maxima[index->level_first[level] + node];
+    return &index->level_max[level][node];
 }
 
 static bool slot_is_set(const AddressIndex *index, uint64_t slot)
@@ -64,22 +66,25 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
     uint64_t nodes = (index->slots + GROUP_SLOTS - 1) / GROUP_SLOTS, total = 0;
     if (nodes == 0)
         nodes = 1;
-    uint64_t groups = nodes;
+    uint64_t groups = nodes, first[ADDRESS_INDEX_MAX_LEVELS];
     for (;;) {
-        index->level_first[index->levels] = total;
+        first[index->levels] = total;
         index->level_nodes[index->levels] = nodes;
         index->levels++;
-        total += nodes;
+        total += (nodes + FANOUT - 1) / FANOUT * FANOUT;
         if (nodes == 1 || index->levels == ADDRESS_INDEX_MAX_LEVELS)
             break;
         nodes = (nodes + FANOUT - 1) / FANOUT;
     }
+    index->maxima_count = total;
     index->bits = calloc(groups * GROUP_WORDS, sizeof *index->bits);
     index->maxima = calloc(total, sizeof *index->maxima);
     if (!index->bits || !index->maxima) {
         address_index_release(index);
         return false;
     }
+    for (unsigned level = 0; level < index->levels; level++)
+        index->level_max[level] = index->maxima + first[level];
     return true;
 }
 
@@ -95,32 +100,32 @@ static uint64_t bits_words(const AddressIndex *index)
     return index->level_nodes[0] * GROUP_WORDS;
 }
 
-static uint64_t maxima_count(const AddressIndex *index)
-{
-    unsigned top = index->levels - 1;
-    return index->level_first[top] + index->level_nodes[top];
-}
 
 void address_index_copy(AddressIndex *target, const AddressIndex *source)
 {
     memcpy(target->bits, source->bits, bits_words(source) * sizeof *source->bits);
-    memcpy(target->maxima, source->maxima, maxima_count(source) * sizeof *source->maxima);
+    memcpy(target->maxima, source->maxima, source->maxima_count * sizeof *source->maxima);
     target->count = source->count;
 }
 
 void address_index_clear(AddressIndex *index)
 {
     memset(index->bits, 0, bits_words(index) * sizeof *index->bits);
-    memset(index->maxima, 0, maxima_count(index) * sizeof *index->maxima);
+    memset(index->maxima, 0, index->maxima_count * sizeof *index->maxima);
     index->count = 0;
 }
 
 uint64_t address_index_memory_bytes(const AddressIndex *index)
 {
-    return (bits_words(index) + maxima_count(index)) * sizeof(uint64_t);
+    return (bits_words(index) + index->maxima_count) * sizeof(uint64_t);
 }
 
 /* ---- keeping the maxima ---------------------------------------------------- */
+
+static uint64_t larger(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
 
 /* The largest block starting in `group`, reading the headers; the block at
  * `slot` (if set) counts as `slot_size` whatever its header says. */
@@ -132,22 +137,19 @@ static uint64_t group_largest(const AddressIndex *index, uint64_t group, uint64_
         for (uint64_t bits = index->bits[word]; bits != 0; bits &= bits - 1) {
             uint64_t at = word * 64 + (uint64_t)__builtin_ctzll(bits);
             uint64_t size = at == slot ? slot_size : size_at(index, at);
-            largest = size > largest ? size : largest;
+            largest = larger(size, largest);
         }
     }
     return largest;
 }
 
+/* The largest of a node's children: one whole (padded) family of eight. */
 static uint64_t children_largest(const AddressIndex *index, unsigned level, uint64_t node)
 {
-    uint64_t first = node * FANOUT, end = first + FANOUT, largest = 0;
-    if (end > index->level_nodes[level - 1])
-        end = index->level_nodes[level - 1];
-    for (uint64_t child = first; child < end; child++) {
-        uint64_t size = *node_max(index, level - 1, child);
-        largest = size > largest ? size : largest;
-    }
-    return largest;
+    const uint64_t *child = node_max(index, level - 1, node * FANOUT);
+    _Static_assert(FANOUT == 8, "children_largest reads families of eight");
+    return larger(larger(larger(child[0], child[1]), larger(child[2], child[3])),
+                  larger(larger(child[4], child[5]), larger(child[6], child[7])));
 }
 
 /* Sets a group's largest size and carries the change up while it changes
@@ -398,5 +400,8 @@ uint64_t address_index_problems(const AddressIndex *index)
     for (unsigned level = 1; level < index->levels; level++)
         for (uint64_t node = 0; node < index->level_nodes[level]; node++)
             problems += *node_max(index, level, node) != children_largest(index, level, node);
+    for (unsigned level = 0; level < index->levels; level++) /* the padding stays zero */
+        for (uint64_t node = index->level_nodes[level]; node % FANOUT != 0; node++)
+            problems += *node_max(index, level, node) != 0;
     return problems + (set != index->count);
 }

@@ -40,9 +40,11 @@ typedef struct {
     unsigned slot_shift;         /* log2(A) */
     uint64_t slots;              /* slots in the region */
     uint64_t *bits;              /* groups * GROUP_WORDS words */
-    uint64_t *maxima;            /* every level of the tree, groups first */
-    uint64_t level_first[ADDRESS_INDEX_MAX_LEVELS]; /* where each level starts in maxima */
-    uint64_t level_nodes[ADDRESS_INDEX_MAX_LEVELS]; /* nodes in each level */
+    uint64_t *maxima;            /* every level of the tree, groups first; each level
+                                    padded with zeros to a whole number of families */
+    uint64_t *level_max[ADDRESS_INDEX_MAX_LEVELS];  /* where each level starts in maxima */
+    uint64_t level_nodes[ADDRESS_INDEX_MAX_LEVELS]; /* nodes in each level (unpadded) */
+    uint64_t maxima_count;       /* words in maxima, padding included */
     unsigned levels;             /* level 0 is the groups; the last has one node */
     uint64_t count;              /* free blocks in the index */
 } AddressIndex;

@@ -15,9 +15,9 @@
  * The root is the one node allowed to be small; a branch root left with a
  * single child gives way to it. All leaves are at the same depth.
  *
- * The cursor stays valid while the nodes on its path stay put, so a key that
- * falls within the cursor's leaf (the block just placed, its neighbours, the
- * next-fit rover) is found there without a walk from the root.
+ * The cursor stays valid while the nodes on its path stay put, so the change
+ * that follows a search, and a key that falls within the cursor's leaf, are
+ * found without a walk from the root.
  */
 #include "free_tree.h"
 
@@ -87,19 +87,15 @@ static FreeTreeEntry summary_of(const FreeTree *tree, uint32_t index)
 }
 
 /* How many of a node's entries come before (key, tiebreak), or with
- * `inclusive`, are not after it: a binary search of the sorted entries.
- * Where every tiebreak is 0 (address order) the keys alone decide. */
-static uint32_t count_before(const FreeTree *tree, const FreeTreeNode *node, uint64_t key,
-                             uint64_t tiebreak, bool inclusive)
+ * `inclusive`, are not after it: a binary search of the sorted entries. */
+static uint32_t count_before(const FreeTreeNode *node, uint64_t key, uint64_t tiebreak,
+                             bool inclusive)
 {
     uint32_t low = 0, high = node->count;
     while (low < high) {
         uint32_t middle = (low + high) / 2;
-        uint64_t k = node->key[middle];
-        bool before = inclusive ? k <= key : k < key;
-        if (tree->by_size && k == key)
-            before = inclusive ? node->tiebreak[middle] <= tiebreak
-                               : node->tiebreak[middle] < tiebreak;
+        uint64_t k = node->key[middle], t = node->tiebreak[middle];
+        bool before = k < key || (k == key && (inclusive ? t <= tiebreak : t < tiebreak));
         if (before)
             low = middle + 1;
         else
@@ -110,17 +106,16 @@ static uint32_t count_before(const FreeTree *tree, const FreeTreeNode *node, uin
 
 /* The child of a branch that (key, tiebreak) belongs under: the last one
  * whose smallest key is not after it, else the first. */
-static uint32_t route(const FreeTree *tree, const FreeTreeNode *node, uint64_t key,
-                      uint64_t tiebreak)
+static uint32_t route(const FreeTreeNode *node, uint64_t key, uint64_t tiebreak)
 {
-    uint32_t not_after = count_before(tree, node, key, tiebreak, true);
+    uint32_t not_after = count_before(node, key, tiebreak, true);
     return not_after > 0 ? not_after - 1 : 0;
 }
 
-/* The first position at or after `from` whose size is >= size (count if none). */
-static uint32_t first_with_size(const FreeTreeNode *node, uint32_t from, uint64_t size)
+/* The first position whose size is >= size (count if none). */
+static uint32_t first_with_size(const FreeTreeNode *node, uint64_t size)
 {
-    uint32_t i = from;
+    uint32_t i = 0;
     while (i < node->count && node->size[i] < size)
         i++;
     return i;
@@ -134,11 +129,11 @@ static void descend(const FreeTree *tree, uint64_t key, uint64_t tiebreak, Path 
     for (uint32_t level = 0; level + 1 < tree->levels; level++) {
         const FreeTreeNode *node = node_at(tree, at);
         path->node[level] = at;
-        path->slot[level] = route(tree, node, key, tiebreak);
+        path->slot[level] = route(node, key, tiebreak);
         at = node->child[path->slot[level]];
     }
     path->node[tree->levels - 1] = at;
-    path->slot[tree->levels - 1] = count_before(tree, node_at(tree, at), key, tiebreak, false);
+    path->slot[tree->levels - 1] = count_before(node_at(tree, at), key, tiebreak, false);
 }
 
 /* Whether the cursor's leaf spans (key, tiebreak): then that is the leaf
@@ -173,7 +168,7 @@ static void move_cursor(FreeTree *tree, uint64_t key, uint64_t tiebreak)
     if (cursor_spans(tree, key, tiebreak)) {
         uint32_t leaf = tree->levels - 1;
         tree->cursor.slot[leaf] =
-            count_before(tree, node_at(tree, tree->cursor.node[leaf]), key, tiebreak, false);
+            count_before(node_at(tree, tree->cursor.node[leaf]), key, tiebreak, false);
     } else {
         descend(tree, key, tiebreak, &tree->cursor);
     }
@@ -187,10 +182,9 @@ static FreeTreeNode *allocate_nodes(uint64_t count)
     return aligned_alloc(_Alignof(FreeTreeNode), (size_t)count * sizeof(FreeTreeNode));
 }
 
-bool free_tree_init(FreeTree *tree, bool by_size)
+bool free_tree_init(FreeTree *tree)
 {
     memset(tree, 0, sizeof *tree);
-    tree->by_size = by_size;
     tree->nodes = allocate_nodes(FREE_TREE_MIN_CAPACITY);
     if (!tree->nodes)
         return false;
@@ -358,15 +352,6 @@ static bool summarize(FreeTree *tree, uint32_t parent, uint32_t slot)
     return first_key_changed || above->largest != largest_before;
 }
 
-/* Climbs from `level` of the path, refreshing summaries while that can
- * change anything above. */
-static void refresh_summaries(FreeTree *tree, const Path *path, uint32_t level)
-{
-    for (; level > 0; level--)
-        if (!summarize(tree, path->node[level - 1], path->slot[level - 1]))
-            return;
-}
-
 /* ---- insert ------------------------------------------------------------- */
 
 /* Puts a branch above the old root and the half split off it. */
@@ -488,18 +473,6 @@ void free_tree_remove(FreeTree *tree, uint64_t key, uint64_t tiebreak)
     shrink_root(tree);
 }
 
-void free_tree_update(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t new_key,
-                      uint64_t new_size)
-{
-    move_cursor(tree, key, tiebreak);
-    const Path *path = &tree->cursor;
-    uint32_t level = tree->levels - 1;
-    FreeTreeNode *leaf = node_at(tree, path->node[level]);
-    leaf->key[path->slot[level]] = new_key;
-    set_size(leaf, path->slot[level], new_size);
-    refresh_summaries(tree, path, level);
-}
-
 /* ---- searches -----------------------------------------------------------
  * All but free_tree_find leave the cursor on the entry they found. */
 
@@ -529,20 +502,6 @@ bool free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak, FreeT
     return true;
 }
 
-/* Aimed at (key, largest tiebreak), the cursor lands in the leaf that holds
- * the last entry with that key or less (if any does), just past it. */
-bool free_tree_floor(FreeTree *tree, uint64_t key, FreeTreeEntry *found)
-{
-    if (tree->root == NONE)
-        return false;
-    move_cursor(tree, key, UINT64_MAX);
-    const FreeTreeNode *leaf = node_at(tree, tree->cursor.node[tree->levels - 1]);
-    uint32_t i = tree->cursor.slot[tree->levels - 1];
-    while (i < leaf->count && leaf->key[i] <= key) /* an entry (key, UINT64_MAX) */
-        i++;
-    return i > 0 && found_at(tree, i - 1, found);
-}
-
 /* Walks the cursor from `at` (on its path at `level`), which holds an entry
  * of size >= size, down to the first such entry; returns its leaf slot. */
 static uint32_t first_fit_below(FreeTree *tree, uint32_t at, uint32_t level, uint64_t size)
@@ -551,7 +510,7 @@ static uint32_t first_fit_below(FreeTree *tree, uint32_t at, uint32_t level, uin
     for (;; level++) {
         const FreeTreeNode *node = node_at(tree, at);
         path->node[level] = at;
-        uint32_t i = first_with_size(node, 0, size);
+        uint32_t i = first_with_size(node, size);
         if (node->is_leaf)
             return i;
         path->slot[level] = i;
@@ -565,35 +524,6 @@ bool free_tree_first_fit(FreeTree *tree, uint64_t size, FreeTreeEntry *found)
         return false;
     tree->cursor_valid = true;
     return found_at(tree, first_fit_below(tree, tree->root, 0, size), found);
-}
-
-/* With the cursor where `from` belongs, the answer is in its leaf at or after
- * the cursor, or else below the first later sibling, at the lowest level
- * that has one, whose largest size is big enough: everything to the right
- * of the path comes after `from`. Near the cursor's leaf (as next fit's
- * searches usually are) this needs no walk from the root. */
-bool free_tree_first_fit_from(FreeTree *tree, uint64_t from, uint64_t size,
-                              FreeTreeEntry *found)
-{
-    if (tree->root == NONE || free_tree_largest(tree) < size)
-        return false;
-    move_cursor(tree, from, 0);
-    Path *path = &tree->cursor;
-    uint32_t level = tree->levels - 1;
-    const FreeTreeNode *leaf = node_at(tree, path->node[level]);
-    uint32_t i = first_with_size(leaf, path->slot[level], size);
-    if (i < leaf->count)
-        return found_at(tree, i, found);
-    while (level-- > 0) {
-        const FreeTreeNode *node = node_at(tree, path->node[level]);
-        uint32_t later = first_with_size(node, path->slot[level] + 1, size);
-        if (later < node->count) {
-            path->slot[level] = later;
-            return found_at(tree, first_fit_below(tree, node->child[later], level + 1, size),
-                            found);
-        }
-    }
-    return false;
 }
 
 uint64_t free_tree_largest(const FreeTree *tree)

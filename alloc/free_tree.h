@@ -9,9 +9,10 @@
  * node the tree is shallow (about 5 levels for 100,000 free blocks), so a
  * search reads a handful of nodes where a binary tree would read twenty.
  *
- * A heap keeps one: by address (key = offset, tiebreak = 0) for first fit,
- * next fit, worst fit and bump, and by size (key = size, tiebreak = offset)
- * for best fit, where the first entry of size >= s is the best fit.
+ * Best fit keeps its free blocks in one, by size (key = size, tiebreak =
+ * offset), where the first entry of size >= s is the best fit: the smallest
+ * that fits, the lowest-addressed of equals. (The other policies keep theirs
+ * by address, in address_index.h.)
  * Nodes live in a growable pool; index 0 is "no node".
  */
 #ifndef HEAPVIZ_FREE_TREE_H
@@ -63,18 +64,16 @@ typedef struct {
     uint32_t root;
     uint32_t levels;             /* 0 for the empty tree, 1 for a lone leaf */
     uint64_t count;              /* entries */
-    bool by_size;                /* see free_tree_init */
     /* The cursor: a path to the entry last found, inserted, changed (or the
      * one after the entry last removed), kept while the nodes on it stay put.
-     * The update that follows a search, and a search or change near the last
-     * one, start from it instead of from the root. */
+     * The change that follows a search, and a change near the last one,
+     * start from it instead of from the root. */
     FreeTreePath cursor;
     bool cursor_valid;
 } FreeTree;
 
-/* An empty tree. by_size: entries may share keys and are told apart by their
- * tiebreaks; otherwise every tiebreak is 0 and keys are unique. */
-bool free_tree_init(FreeTree *tree, bool by_size);
+/* An empty tree. Entries may share keys; their tiebreaks tell them apart. */
+bool free_tree_init(FreeTree *tree);
 void free_tree_release(FreeTree *tree);
 bool free_tree_copy(FreeTree *target, const FreeTree *source);
 
@@ -100,26 +99,12 @@ void free_tree_insert(FreeTree *tree, FreeTreeEntry entry);
 /* Removes the entry with this (key, tiebreak), which must be in the tree. */
 void free_tree_remove(FreeTree *tree, uint64_t key, uint64_t tiebreak);
 
-/* Gives the entry (key, tiebreak) a new key and size. The caller guarantees
- * it keeps its place in the order (no other entry lies between the old and
- * the new key). */
-void free_tree_update(FreeTree *tree, uint64_t key, uint64_t tiebreak, uint64_t new_key,
-                      uint64_t new_size);
-
 /* The entry with exactly this key and tiebreak; false if there is none. */
 bool free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak, FreeTreeEntry *found);
 
-/* The searches below only read the tree, apart from moving its cursor. */
-
-/* The entry with the largest key <= key; false if there is none. */
-bool free_tree_floor(FreeTree *tree, uint64_t key, FreeTreeEntry *found);
-
-/* The first entry in order with size >= size; false if there is none. */
+/* The first entry in order with size >= size; false if there is none. It
+ * only reads the tree, apart from moving the cursor onto what it found. */
 bool free_tree_first_fit(FreeTree *tree, uint64_t size, FreeTreeEntry *found);
-
-/* The first entry with key >= from and size >= size; false if there is none. */
-bool free_tree_first_fit_from(FreeTree *tree, uint64_t from, uint64_t size,
-                              FreeTreeEntry *found);
 
 /* The largest size in the tree, 0 if empty. */
 uint64_t free_tree_largest(const FreeTree *tree);

@@ -532,7 +532,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     bool indexes_made =
         block_map_init(&heap->live) &&
         (index_is_by_size(heap)
-             ? free_tree_init(&heap->by_size, true)
+             ? free_tree_init(&heap->by_size)
              : address_index_init(&heap->by_address, arena, heap->region_start,
                                   heap->region_end - heap->region_start, a));
     if (!indexes_made) {

@@ -4,11 +4,12 @@
  *
  * The heap tests drive small heaps, where the tree rarely grows past two
  * levels; here it holds thousands of entries, so splits, merges, shares and
- * root changes happen at every level. Random inserts, removals and in-place
- * updates run on the tree and on a sorted array side by side; after every
+ * root changes happen at every level. Random inserts and removals run on the
+ * tree and on a sorted array side by side; after every
  * change free_tree_problems() must find nothing, and every search must give
- * the array's answer. Both orders are covered: by address (tiebreak 0) and
- * by (size, address). The PRNG is splitmix64 with a fixed seed.
+ * the array's answer. Two key patterns are covered: distinct keys with
+ * tiebreak 0, and best fit's (size, address), where keys repeat and the
+ * tiebreak decides. The PRNG is splitmix64 with a fixed seed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,32 +79,30 @@ static void assert_same_entry(FreeTreeEntry a, FreeTreeEntry b)
     assert_int_equal(a.size, b.size);
 }
 
-/* Every search, asked about `key` and `size`, against a scan of the array. */
+/* Every search, asked about `key` (to find) and `size` (to fit), against a
+ * scan of the array. */
 static void check_searches(FreeTree *tree, const Model *model, uint64_t key, uint64_t size)
 {
     FreeTreeEntry found;
     uint64_t largest = 0;
-    int32_t first = -1, first_from = -1, floor = -1;
+    int32_t first = -1;
     for (uint32_t i = 0; i < model->count; i++) {
         const FreeTreeEntry *e = &model->entries[i];
         largest = e->size > largest ? e->size : largest;
         if (first < 0 && e->size >= size)
             first = (int32_t)i;
-        if (first_from < 0 && e->key >= key && e->size >= size)
-            first_from = (int32_t)i;
-        if (e->key <= key)
-            floor = (int32_t)i;
     }
     assert_int_equal(free_tree_largest(tree), largest);
     assert_int_equal(free_tree_first_fit(tree, size, &found), first >= 0);
     if (first >= 0)
         assert_same_entry(found, model->entries[first]);
-    assert_int_equal(free_tree_first_fit_from(tree, key, size, &found), first_from >= 0);
-    if (first_from >= 0)
-        assert_same_entry(found, model->entries[first_from]);
-    assert_int_equal(free_tree_floor(tree, key, &found), floor >= 0);
-    if (floor >= 0)
-        assert_same_entry(found, model->entries[floor]);
+    if (model->count > 0) {
+        const FreeTreeEntry *e = &model->entries[key % model->count];
+        assert_true(free_tree_find(tree, e->key, e->tiebreak, &found));
+        assert_same_entry(found, *e);
+        assert_int_equal(free_tree_find(tree, e->key, e->tiebreak + 1, &found),
+                         model_has(model, e->key, e->tiebreak + 1));
+    }
 }
 
 /* One random change, made to both; the tree must stay sound. */
@@ -114,7 +113,10 @@ static void random_change(FreeTree *tree, Model *model, bool by_size, uint32_t t
     if (model->count == 0 || (grow && model->count < MODEL_CAPACITY)) {
         FreeTreeEntry entry = { .key = next_random(model) % KEY_SPACE,
                                 .size = 1 + next_random(model) % 5000 };
-        entry.tiebreak = by_size ? next_random(model) % KEY_SPACE : 0;
+        if (by_size) { /* best fit's entries: key = size, from few sizes, so keys repeat */
+            entry.key = entry.size = 8 * (1 + next_random(model) % 64);
+            entry.tiebreak = next_random(model) % KEY_SPACE;
+        }
         if (model_has(model, entry.key, entry.tiebreak))
             return;
         assert_true(free_tree_reserve(tree, 1));
@@ -123,22 +125,11 @@ static void random_change(FreeTree *tree, Model *model, bool by_size, uint32_t t
         return;
     }
     uint32_t i = (uint32_t)(next_random(model) % model->count);
+    if (roll % 2 == 1 && i + 1 < model->count)
+        i++; /* half the time the entry after the last one found: the cursor's case */
     FreeTreeEntry *entry = &model->entries[i];
-    if (roll % 2 == 0) {
-        free_tree_remove(tree, entry->key, entry->tiebreak);
-        model_remove_at(model, i);
-        return;
-    }
-    /* An update that keeps the entry between its neighbours. */
-    uint64_t low = i > 0 ? model->entries[i - 1].key + 1 : 0;
-    uint64_t high = i + 1 < model->count ? model->entries[i + 1].key - 1 : KEY_SPACE;
-    if (by_size || low > high)
-        low = high = entry->key; /* by size, the key is the size: keep it */
-    uint64_t new_key = low + next_random(model) % (high - low + 1);
-    uint64_t new_size = by_size ? entry->size : 1 + next_random(model) % 5000;
-    free_tree_update(tree, entry->key, entry->tiebreak, new_key, new_size);
-    entry->key = new_key;
-    entry->size = new_size;
+    free_tree_remove(tree, entry->key, entry->tiebreak);
+    model_remove_at(model, i);
 }
 
 static void check_tree(FreeTree *tree, Model *model)
@@ -153,7 +144,7 @@ static void check_tree(FreeTree *tree, Model *model)
 static void run_against_model(bool by_size, uint32_t peak, uint32_t changes)
 {
     FreeTree tree;
-    assert_true(free_tree_init(&tree, by_size));
+    assert_true(free_tree_init(&tree));
     Model *model = calloc(1, sizeof *model);
     assert_non_null(model);
     model->random_state = by_size ? 7 : 11;
@@ -168,13 +159,13 @@ static void run_against_model(bool by_size, uint32_t peak, uint32_t changes)
     free_tree_release(&tree);
 }
 
-static void address_order_matches_a_sorted_array(void **state)
+static void distinct_keys_match_a_sorted_array(void **state)
 {
     (void)state;
     run_against_model(false, 3000, 120000);
 }
 
-static void size_order_matches_a_sorted_array(void **state)
+static void repeated_sizes_match_a_sorted_array(void **state)
 {
     (void)state;
     run_against_model(true, 3000, 120000);
@@ -192,7 +183,7 @@ static void emptying_a_deep_tree_returns_every_node(void **state)
 {
     (void)state;
     FreeTree tree;
-    assert_true(free_tree_init(&tree, false));
+    assert_true(free_tree_init(&tree));
     for (uint64_t key = 1; key <= 5000; key++) {
         assert_true(free_tree_reserve(&tree, 1));
         free_tree_insert(&tree, (FreeTreeEntry){ .key = key * 8, .size = key });
@@ -219,7 +210,7 @@ static void a_wrong_summary_is_reported(void **state)
 {
     (void)state;
     FreeTree tree;
-    assert_true(free_tree_init(&tree, false));
+    assert_true(free_tree_init(&tree));
     for (uint64_t key = 1; key <= 100; key++) {
         assert_true(free_tree_reserve(&tree, 1));
         free_tree_insert(&tree, (FreeTreeEntry){ .key = key, .size = key });
@@ -233,8 +224,8 @@ static void a_wrong_summary_is_reported(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(address_order_matches_a_sorted_array),
-        cmocka_unit_test(size_order_matches_a_sorted_array),
+        cmocka_unit_test(distinct_keys_match_a_sorted_array),
+        cmocka_unit_test(repeated_sizes_match_a_sorted_array),
         cmocka_unit_test(small_trees_change_root_often),
         cmocka_unit_test(emptying_a_deep_tree_returns_every_node),
         cmocka_unit_test(a_wrong_summary_is_reported),

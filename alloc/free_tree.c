@@ -277,7 +277,8 @@ static void move_entries(FreeTreeNode *node, uint32_t from, uint32_t to)
     memmove(&node->key[to], &node->key[from], n * sizeof node->key[0]);
     memmove(&node->tiebreak[to], &node->tiebreak[from], n * sizeof node->tiebreak[0]);
     memmove(&node->size[to], &node->size[from], n * sizeof node->size[0]);
-    memmove(&node->child[to], &node->child[from], n * sizeof node->child[0]);
+    if (!node->is_leaf) /* a leaf's children are unused */
+        memmove(&node->child[to], &node->child[from], n * sizeof node->child[0]);
     node->count = to + (uint32_t)n;
 }
 
@@ -288,7 +289,8 @@ static void copy_entries(FreeTreeNode *target, uint32_t to, const FreeTreeNode *
     memcpy(&target->key[to], &source->key[from], n * sizeof source->key[0]);
     memcpy(&target->tiebreak[to], &source->tiebreak[from], n * sizeof source->tiebreak[0]);
     memcpy(&target->size[to], &source->size[from], n * sizeof source->size[0]);
-    memcpy(&target->child[to], &source->child[from], n * sizeof source->child[0]);
+    if (!source->is_leaf)
+        memcpy(&target->child[to], &source->child[from], n * sizeof source->child[0]);
 }
 
 /* Moves the upper half of a full node into a new node that follows it. */

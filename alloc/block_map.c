@@ -50,6 +50,13 @@ void block_map_release(BlockMap *map)
     map->capacity = map->count = 0;
 }
 
+void block_map_clear(BlockMap *map)
+{
+    if (map->slots)
+        memset(map->slots, 0, map->capacity * sizeof *map->slots);
+    map->count = 0;
+}
+
 bool block_map_copy(BlockMap *target, const BlockMap *source)
 {
     if (target->capacity != source->capacity) {

@@ -1,9 +1,10 @@
 /*
  * block_map.h - the live-block map of a heap (internal to alloc/).
  *
- * Maps a block's payload offset to the bytes its owner requested, with bit 63
- * set for a dead (freed bump) block. It is the one authority on which offsets
- * are valid payloads, so free() never trusts bytes a user could have written.
+ * Maps a used block's payload offset to the bytes its owner requested. It is
+ * the one authority on which offsets are valid payloads, so free() never
+ * trusts bytes a user could have written. (Bump's dead blocks keep what they
+ * held in dead_blocks.h, which files them in a map of this kind too.)
  * Open addressing with linear probing and backward-shift deletion; payload
  * offsets are never 0, so 0 marks an empty slot.
  */
@@ -13,11 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BLOCK_MAP_DEAD (UINT64_C(1) << 63)
-
 typedef struct {
     uint64_t key;                /* payload offset; 0 = empty slot */
-    uint64_t value;              /* requested bytes, | BLOCK_MAP_DEAD for dead blocks */
+    uint64_t value;              /* requested bytes */
 } BlockMapSlot;
 
 typedef struct {
@@ -30,6 +29,9 @@ typedef struct {
 /* Allocates an empty map; false if host memory ran out. */
 bool block_map_init(BlockMap *map);
 void block_map_release(BlockMap *map);
+
+/* Removes every entry, keeping the memory. */
+void block_map_clear(BlockMap *map);
 
 /* Makes `target` hold the same entries as `source`. */
 bool block_map_copy(BlockMap *target, const BlockMap *source);

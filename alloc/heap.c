@@ -26,7 +26,8 @@
  *     free block: the top one, starting at the heap pointer);
  *  3. the free block that ends the region, if any, is heap->top; the free
  *     index holds exactly the other free blocks, with their sizes;
- *  4. the live map holds exactly the used and dead blocks' payloads;
+ *  4. the live map holds exactly the used blocks' payloads, the dead-block
+ *     log exactly the dead blocks';
  *  5. every statistic equals a recount; the rover lies in [b0, end).
  *
  * The free index: best fit keeps a B+ tree ordered by (size, address)
@@ -351,7 +352,7 @@ static void mark_dead(Heap *heap, uint64_t offset, uint64_t size)
 }
 
 /* Frees the used block at `offset`, whose live-map value is `requested`:
- * dead for bump, coalesced otherwise. */
+ * dead for bump (logged with what it held), coalesced otherwise. */
 static void release_block(Heap *heap, uint64_t offset, uint64_t *requested)
 {
     uint64_t size = block_size(heap, offset);
@@ -359,11 +360,12 @@ static void release_block(Heap *heap, uint64_t offset, uint64_t *requested)
     s->used_blocks--;
     s->bytes_in_use -= size;
     s->payload_bytes -= *requested;
+    uint64_t held = *requested;
+    block_map_remove(&heap->live, requested);
     if (is_bump(heap)) {
-        *requested |= BLOCK_MAP_DEAD;
+        dead_blocks_add(&heap->dead, offset + HEAP_TAG_BYTES, held);
         mark_dead(heap, offset, size);
     } else {
-        block_map_remove(&heap->live, requested);
         coalesce_into_free(heap, offset, size);
     }
 }
@@ -513,6 +515,7 @@ static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
 static bool reserve_for_call(Heap *heap)
 {
     return block_map_reserve(&heap->live, 2) &&
+           (!is_bump(heap) || dead_blocks_reserve(&heap->dead, 1)) &&
            (!index_is_by_size(heap) || free_tree_reserve(&heap->by_size, 2));
 }
 
@@ -530,7 +533,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     heap->region_start = (a - HEAP_TAG_BYTES % a) % a;
     heap->region_end = heap->region_start + (config->heap_bytes - heap->region_start) / a * a;
     bool indexes_made =
-        block_map_init(&heap->live) &&
+        block_map_init(&heap->live) && dead_blocks_init(&heap->dead) &&
         (index_is_by_size(heap)
              ? free_tree_init(&heap->by_size)
              : address_index_init(&heap->by_address, arena, heap->region_start,
@@ -581,6 +584,7 @@ void heap_destroy(Heap *heap)
     if (heap->owns_arena)
         free(heap->arena);
     block_map_release(&heap->live);
+    dead_blocks_release(&heap->dead);
     free_tree_release(&heap->by_size);
     address_index_release(&heap->by_address);
     free(heap);
@@ -597,6 +601,7 @@ HeapError heap_copy(Heap *target, const Heap *source)
     if (!same_config(&target->config, &source->config))
         return HEAP_ERROR_INVALID_CONFIG;
     if (!block_map_copy(&target->live, &source->live) ||
+        !dead_blocks_copy(&target->dead, &source->dead) ||
         (index_is_by_size(source) && !free_tree_copy(&target->by_size, &source->by_size)))
         return HEAP_ERROR_OUT_OF_MEMORY;
     if (!index_is_by_size(source))
@@ -635,8 +640,8 @@ static bool is_indexed_free_block(const Heap *heap, uint64_t offset)
     return tag_flags(word) == 0 && index_holds(heap, offset, tag_size(word));
 }
 
-/* Checks that `payload` is a live block, and finds its live-map value
- * (its requested bytes); classifies it if it is not live. */
+/* Checks that `payload` is a used block, and finds its live-map value
+ * (its requested bytes); classifies it if it is not. */
 static HeapError check_live(const Heap *heap, uint64_t payload, uint64_t **requested)
 {
     if (payload < HEAP_TAG_BYTES)
@@ -644,9 +649,11 @@ static HeapError check_live(const Heap *heap, uint64_t payload, uint64_t **reque
     uint64_t *value = block_map_find(&heap->live, payload);
     *requested = value;
     if (value)
-        return (*value & BLOCK_MAP_DEAD) ? HEAP_ERROR_DOUBLE_FREE : HEAP_OK;
-    return is_indexed_free_block(heap, payload - HEAP_TAG_BYTES) ? HEAP_ERROR_DOUBLE_FREE
-                                                                 : HEAP_ERROR_INVALID_POINTER;
+        return HEAP_OK;
+    uint64_t held = 0;
+    bool was_freed = (is_bump(heap) && dead_block_held(heap, payload, &held)) ||
+                     is_indexed_free_block(heap, payload - HEAP_TAG_BYTES);
+    return was_freed ? HEAP_ERROR_DOUBLE_FREE : HEAP_ERROR_INVALID_POINTER;
 }
 
 static HeapError reject(Heap *heap, HeapError error)
@@ -707,7 +714,7 @@ static void give_back_tail(Heap *heap, uint64_t offset, uint64_t size, uint64_t 
     heap->event.split = true;
     heap->event.split_offset = tail;
     if (is_bump(heap)) {
-        block_map_insert(&heap->live, tail + HEAP_TAG_BYTES, BLOCK_MAP_DEAD);
+        dead_blocks_add(&heap->dead, tail + HEAP_TAG_BYTES, 0);
         mark_dead(heap, tail, tail_size);
     } else {
         coalesce_into_free(heap, tail, tail_size);
@@ -841,8 +848,6 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
         uint64_t word = tag_read(heap, offset);
         uint64_t size = tag_size(word);
         uint64_t payload = offset + HEAP_TAG_BYTES;
-        if (tag_flags(word) == HEAP_TAG_DEAD)
-            block_map_remove(&heap->live, block_map_find(&heap->live, payload));
         if (tag_flags(word) == HEAP_TAG_ALLOCATED) {
             if (offset != cursor) {
                 uint64_t *value = block_map_find(&heap->live, payload);
@@ -862,6 +867,7 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
         free_tree_clear(&heap->by_size);
     else
         address_index_clear(&heap->by_address);
+    dead_blocks_clear(&heap->dead);
     heap->top = heap->region_end;
     HeapStats *s = &heap->stats;
     s->free_blocks = s->free_bytes = s->dead_blocks = s->dead_bytes = 0;
@@ -905,9 +911,14 @@ static bool describe_block(const Heap *heap, uint64_t offset, HeapBlock *block)
         return false;
     static const HeapBlockState STATES[4] = { HEAP_BLOCK_FREE, HEAP_BLOCK_USED,
                                               HEAP_BLOCK_DEAD, HEAP_BLOCK_USED };
+    uint64_t requested = 0;
     const uint64_t *value = block_map_find(&heap->live, offset + HEAP_TAG_BYTES);
+    if (value)
+        requested = *value;
+    else if (tag_flags(word) == HEAP_TAG_DEAD)
+        dead_block_held(heap, offset + HEAP_TAG_BYTES, &requested);
     *block = (HeapBlock){ .offset = offset, .size = size, .state = STATES[tag_flags(word)],
-                          .requested = value ? *value & ~BLOCK_MAP_DEAD : 0,
+                          .requested = requested,
                           .payload = offset + HEAP_TAG_BYTES, .header = word };
     return true;
 }
@@ -943,7 +954,7 @@ uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity)
 uint64_t heap_memory_bytes(const Heap *heap)
 {
     return sizeof *heap + heap->config.heap_bytes +
-           heap->live.capacity * sizeof(BlockMapSlot) +
+           heap->live.capacity * sizeof(BlockMapSlot) + dead_blocks_memory_bytes(&heap->dead) +
            (uint64_t)heap->by_size.capacity * sizeof(FreeTreeNode) +
            (index_is_by_size(heap) ? 0 : address_index_memory_bytes(&heap->by_address));
 }

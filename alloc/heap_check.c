@@ -47,7 +47,7 @@ static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset
 static void check_used_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
 {
     const uint64_t *value = block_map_find(&heap->live, offset + HEAP_TAG_BYTES);
-    if (!value || (*value & BLOCK_MAP_DEAD)) {
+    if (!value) {
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
     } else {
         checker->recount.payload_bytes += *value;
@@ -62,8 +62,9 @@ static void check_used_block(Checker *checker, const Heap *heap, uint64_t offset
 
 static void check_dead_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
 {
-    const uint64_t *value = block_map_find(&heap->live, offset + HEAP_TAG_BYTES);
-    if (!value || !(*value & BLOCK_MAP_DEAD))
+    uint64_t held = 0;
+    if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES) ||
+        !dead_block_held(heap, offset + HEAP_TAG_BYTES, &held) || held > size - HEAP_OVERHEAD_BYTES)
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
     if (heap->config.policy != HEAP_BUMP || offset >= heap->bump_pointer)
         note(checker, HEAP_CHECK_BUMP, offset);
@@ -117,7 +118,7 @@ static void check_indexes(Checker *checker, const Heap *heap)
     uint64_t outside_index = heap->top < heap->region_end;
     if (index_count(heap) + outside_index != r->free_blocks || index_problems(heap))
         note(checker, HEAP_CHECK_INDEX, heap->region_start);
-    if (heap->live.count != r->used_blocks + r->dead_blocks)
+    if (heap->live.count != r->used_blocks || heap->dead.count != r->dead_blocks)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);
 }
 

@@ -7,6 +7,7 @@
 
 #include "address_index.h"
 #include "block_map.h"
+#include "dead_blocks.h"
 #include "free_tree.h"
 #include "heap.h"
 
@@ -27,7 +28,8 @@ struct Heap {
                                     the index; region_end if there is none */
     HeapStats stats;             /* kept exact after every call */
     HeapEvent event;             /* what the last call did */
-    BlockMap live;               /* payload -> requested (| dead) of used and dead blocks */
+    BlockMap live;               /* payload -> requested of used blocks */
+    DeadBlocks dead;             /* bump's dead blocks and what they held */
     /* The other free blocks: best fit keeps them by (size, offset) in
      * by_size; every other policy by address in by_address. */
     FreeTree by_size;
@@ -58,6 +60,15 @@ static inline uint64_t index_problems(const Heap *heap)
 {
     return index_is_by_size(heap) ? free_tree_problems(&heap->by_size)
                                   : address_index_problems(&heap->by_address);
+}
+
+/* Whether a dead block has this payload, and what it held. Looking up files
+ * recent deaths in the dead blocks' map, so it changes the Heap's memory but
+ * not its state; every Heap is allocated by heap_setup and never defined
+ * const, so the cast is well defined. */
+static inline bool dead_block_held(const Heap *heap, uint64_t payload, uint64_t *requested)
+{
+    return dead_blocks_find(&((Heap *)heap)->dead, payload, requested);
 }
 
 /* Tag words are stored little-endian, so the arena reads the

@@ -1,0 +1,108 @@
+/*
+ * dead_blocks.c - an append-only log of dead blocks with a lookup map that
+ * catches up when asked (see dead_blocks.h).
+ */
+#include "dead_blocks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { DEAD_BLOCKS_MIN_CAPACITY = 64 };
+
+bool dead_blocks_init(DeadBlocks *dead)
+{
+    memset(dead, 0, sizeof *dead);
+    dead->log = malloc(DEAD_BLOCKS_MIN_CAPACITY * sizeof *dead->log);
+    dead->capacity = DEAD_BLOCKS_MIN_CAPACITY;
+    if (dead->log && block_map_init(&dead->lookup))
+        return true;
+    dead_blocks_release(dead);
+    return false;
+}
+
+void dead_blocks_release(DeadBlocks *dead)
+{
+    free(dead->log);
+    block_map_release(&dead->lookup);
+    memset(dead, 0, sizeof *dead);
+}
+
+/* The lookup map is rebuilt from the log when needed, so a copy starts
+ * without one. */
+bool dead_blocks_copy(DeadBlocks *target, const DeadBlocks *source)
+{
+    DeadBlocks copy;
+    if (!dead_blocks_init(&copy) || !dead_blocks_reserve(&copy, source->count)) {
+        dead_blocks_release(&copy);
+        return false;
+    }
+    memcpy(copy.log, source->log, source->count * sizeof *source->log);
+    copy.count = source->count;
+    dead_blocks_release(target);
+    *target = copy;
+    return true;
+}
+
+void dead_blocks_clear(DeadBlocks *dead)
+{
+    dead->count = 0;
+    dead->filed = 0;
+    block_map_clear(&dead->lookup);
+}
+
+bool dead_blocks_reserve(DeadBlocks *dead, uint64_t extra)
+{
+    uint64_t needed = dead->count + extra;
+    if (needed <= dead->capacity)
+        return true;
+    uint64_t capacity = dead->capacity ? dead->capacity : DEAD_BLOCKS_MIN_CAPACITY;
+    while (capacity < needed)
+        capacity *= 2;
+    DeadBlock *log = realloc(dead->log, capacity * sizeof *log);
+    if (!log)
+        return false;
+    dead->log = log;
+    dead->capacity = capacity;
+    return true;
+}
+
+void dead_blocks_add(DeadBlocks *dead, uint64_t payload, uint64_t requested)
+{
+    dead->log[dead->count++] = (DeadBlock){ payload, requested };
+}
+
+/* Files the blocks logged since the last lookup; false if host memory ran
+ * out (the map then stays behind, and lookups scan the log instead). */
+static bool file_new_deaths(DeadBlocks *dead)
+{
+    if (!block_map_reserve(&dead->lookup, dead->count - dead->filed))
+        return false;
+    for (; dead->filed < dead->count; dead->filed++)
+        block_map_insert(&dead->lookup, dead->log[dead->filed].payload,
+                         dead->log[dead->filed].requested);
+    return true;
+}
+
+bool dead_blocks_find(DeadBlocks *dead, uint64_t payload, uint64_t *requested)
+{
+    if (payload == 0)
+        return false; /* the map's empty key */
+    if (file_new_deaths(dead)) {
+        const uint64_t *value = block_map_find(&dead->lookup, payload);
+        if (value)
+            *requested = *value;
+        return value != NULL;
+    }
+    for (uint64_t i = 0; i < dead->count; i++) {
+        if (dead->log[i].payload == payload) {
+            *requested = dead->log[i].requested;
+            return true;
+        }
+    }
+    return false;
+}
+
+uint64_t dead_blocks_memory_bytes(const DeadBlocks *dead)
+{
+    return dead->capacity * sizeof *dead->log + dead->lookup.capacity * sizeof(BlockMapSlot);
+}

@@ -73,10 +73,12 @@ bool block_map_copy(BlockMap *target, const BlockMap *source)
     return true;
 }
 
-/* Rehashes every entry into a table twice as large (or more). */
+/* Rehashes every entry into a table four times as large (or more): a map
+ * that grows from empty to n entries then moves about n/3 entries in all,
+ * where doubling would move about n, each a write to a random place. */
 bool block_map_grow(BlockMap *map, uint64_t needed)
 {
-    uint64_t capacity = map->capacity;
+    uint64_t capacity = map->capacity * 4;
     while (capacity / 2 < needed)
         capacity *= 2;
     BlockMap bigger;

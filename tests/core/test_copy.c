@@ -1,0 +1,159 @@
+/*
+ * test_copy.c - heap_clone and heap_copy make heaps that are the original in
+ * every way that shows, and that go on behaving exactly like it.
+ *
+ * The window's history keeps copies of heaps and replays from them, so a
+ * copy must carry everything behind the arena too: the free index (the
+ * address index, or best fit's tree), the live map, bump's dead-block log
+ * and its lookup, the rover and the heap pointer. For every policy: random
+ * calls build a heap; a clone, and a copy into a heap with a different past,
+ * must then match it (arena, blocks, statistics, rover, heap pointer), and
+ * the three must give the same answer to every one of thousands of further
+ * calls (double frees, frees of dead blocks and compactions among them),
+ * with heap_check() finding nothing broken in any of them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "core_support.h"
+
+enum { HEAP_BYTES = 64 * 1024, IDS = 96, STEPS = 3000 };
+
+/* Payloads by id, one array per heap driven in lockstep. */
+typedef struct {
+    Heap *heap;
+    uint64_t payload[IDS];
+} Driven;
+
+/* Compaction's report: every id that held the old payload gets the new one. */
+static void follow_move(void *context, uint64_t old_payload, uint64_t new_payload)
+{
+    Driven *d = context;
+    for (size_t id = 0; id < IDS; id++)
+        if (d->payload[id] == old_payload)
+            d->payload[id] = new_payload;
+}
+
+/* One random call on every heap in `heaps`, which must all answer alike.
+ * A freed id keeps its old payload a quarter of the time, so frees and reallocs of
+ * freed (and, for bump, dead) blocks come up too; no block is ever leaked. */
+static void lockstep_call(Driven *heaps, size_t count, uint64_t *random_state)
+{
+    uint64_t roll = support_random_below(random_state, 1000);
+    uint64_t id = support_random_below(random_state, IDS);
+    uint64_t n = 1 + support_random_below(random_state, 700);
+    bool keep_stale = support_random_below(random_state, 4) == 0;
+    bool id_is_empty = heaps[0].payload[id] == 0;
+    HeapError first_error = HEAP_OK;
+    uint64_t first_result = 0;
+    for (size_t i = 0; i < count; i++) {
+        Driven *d = &heaps[i];
+        HeapError error = HEAP_OK;
+        uint64_t result = 0;
+        if (roll < 550 && id_is_empty) {
+            error = heap_malloc(d->heap, n, &result);
+            if (error == HEAP_OK)
+                d->payload[id] = result;
+        } else if (roll < 800) { /* a malloc for an id that holds a block frees it instead */
+            error = heap_free(d->heap, d->payload[id]);
+            if (!keep_stale)
+                d->payload[id] = 0;
+        } else if (roll < 995) {
+            error = heap_realloc(d->heap, d->payload[id], n, &result);
+            if (error == HEAP_OK)
+                d->payload[id] = result;
+        } else {
+            heap_compact(d->heap, follow_move, d);
+        }
+        if (i == 0) {
+            first_error = error;
+            first_result = result;
+        }
+        assert_int_equal(error, first_error);
+        assert_int_equal(result, first_result);
+    }
+}
+
+static void expect_same(const Heap *heap, const Heap *original)
+{
+    HeapSnapshot snapshot;
+    support_snapshot(original, &snapshot);
+    support_expect_unchanged(heap, &snapshot, heap_stats(original));
+    support_snapshot_release(&snapshot);
+    support_expect_consistent(heap);
+}
+
+static void copies_behave_like_the_original(HeapPolicy policy)
+{
+    uint64_t random_state = 1 + (uint64_t)policy;
+    Driven heaps[3] = { { .heap = support_new_heap(HEAP_BYTES, 8, 8, policy) } };
+    for (int step = 0; step < STEPS; step++)
+        lockstep_call(heaps, 1, &random_state);
+
+    assert_int_equal(heap_clone(heaps[0].heap, &heaps[1].heap), HEAP_OK);
+    heaps[2].heap = support_new_heap(HEAP_BYTES, 8, 8, policy);
+    uint64_t other_state = 99;
+    for (int step = 0; step < STEPS / 3; step++) /* a different past, then overwritten */
+        lockstep_call(&heaps[2], 1, &other_state);
+    assert_int_equal(heap_copy(heaps[2].heap, heaps[0].heap), HEAP_OK);
+    for (size_t i = 1; i < 3; i++) {
+        memcpy(heaps[i].payload, heaps[0].payload, sizeof heaps[0].payload);
+        expect_same(heaps[i].heap, heaps[0].heap);
+    }
+
+    for (int step = 0; step < STEPS; step++) {
+        lockstep_call(heaps, 3, &random_state);
+        if (step % 250 == 0) {
+            expect_same(heaps[1].heap, heaps[0].heap);
+            expect_same(heaps[2].heap, heaps[0].heap);
+        }
+    }
+    expect_same(heaps[1].heap, heaps[0].heap);
+    expect_same(heaps[2].heap, heaps[0].heap);
+    for (size_t i = 0; i < 3; i++)
+        heap_destroy(heaps[i].heap);
+}
+
+static void test_first_fit(void **state) { (void)state; copies_behave_like_the_original(HEAP_FIRST_FIT); }
+static void test_next_fit(void **state) { (void)state; copies_behave_like_the_original(HEAP_NEXT_FIT); }
+static void test_best_fit(void **state) { (void)state; copies_behave_like_the_original(HEAP_BEST_FIT); }
+static void test_worst_fit(void **state) { (void)state; copies_behave_like_the_original(HEAP_WORST_FIT); }
+static void test_bump(void **state) { (void)state; copies_behave_like_the_original(HEAP_BUMP); }
+
+/* A copy between heaps of different configurations is refused, and the
+ * target is left as it was. */
+static void test_copy_needs_the_same_configuration(void **state)
+{
+    (void)state;
+    Heap *source = support_new_heap(HEAP_BYTES, 8, 8, HEAP_FIRST_FIT);
+    Heap *target = support_new_heap(HEAP_BYTES, 16, 8, HEAP_FIRST_FIT);
+    support_malloc(source, 100);
+    uint64_t kept = support_malloc(target, 40);
+    HeapSnapshot snapshot;
+    support_snapshot(target, &snapshot);
+    HeapStats stats = *heap_stats(target);
+    assert_int_equal(heap_copy(target, source), HEAP_ERROR_INVALID_CONFIG);
+    support_expect_unchanged(target, &snapshot, &stats);
+    support_snapshot_release(&snapshot);
+    support_free(target, kept);
+    heap_destroy(source);
+    heap_destroy(target);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_fit),
+        cmocka_unit_test(test_next_fit),
+        cmocka_unit_test(test_best_fit),
+        cmocka_unit_test(test_worst_fit),
+        cmocka_unit_test(test_bump),
+        cmocka_unit_test(test_copy_needs_the_same_configuration),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -52,6 +52,16 @@ static bool slot_is_set(const AddressIndex *index, uint64_t slot)
     return (index->bits[slot / 64] >> (slot % 64)) & 1;
 }
 
+static void set_slot(AddressIndex *index, uint64_t slot)
+{
+    index->bits[slot / 64] |= UINT64_C(1) << (slot % 64);
+}
+
+static void clear_slot(AddressIndex *index, uint64_t slot)
+{
+    index->bits[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
+}
+
 /* ---- lifetime ------------------------------------------------------------ */
 
 bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base,
@@ -183,7 +193,7 @@ static void set_group_largest(AddressIndex *index, uint64_t group, uint64_t larg
 void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
 {
     uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
-    index->bits[slot / 64] |= UINT64_C(1) << (slot % 64);
+    set_slot(index, slot);
     index->count++;
     if (size > *node_max(index, 0, group))
         set_group_largest(index, group, size);
@@ -192,7 +202,7 @@ void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
 void address_index_remove(AddressIndex *index, uint64_t offset, uint64_t size)
 {
     uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
-    index->bits[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
+    clear_slot(index, slot);
     index->count--;
     if (size == *node_max(index, 0, group))
         set_group_largest(index, group, group_largest(index, group, NONE, 0));
@@ -208,8 +218,8 @@ void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
         address_index_insert(index, new_offset, new_size);
         return;
     }
-    index->bits[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
-    index->bits[new_slot / 64] |= UINT64_C(1) << (new_slot % 64);
+    clear_slot(index, slot);
+    set_slot(index, new_slot);
     uint64_t largest = *node_max(index, 0, group);
     if (new_size > largest)
         set_group_largest(index, group, new_size);

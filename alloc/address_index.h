@@ -17,7 +17,7 @@
  * Cost: a change or a search climbs or descends the tree, O(log(H / A)),
  * and looks at the blocks of one or two groups (at most GROUP_SLOTS / 2 free
  * blocks each, since free blocks never touch). The memory is about one byte
- * per 30 bytes of arena at A = 8.
+ * per 50 bytes of arena at A = 8.
  */
 #ifndef HEAPVIZ_ADDRESS_INDEX_H
 #define HEAPVIZ_ADDRESS_INDEX_H

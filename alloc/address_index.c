@@ -110,7 +110,6 @@ static uint64_t bits_words(const AddressIndex *index)
     return index->level_nodes[0] * GROUP_WORDS;
 }
 
-
 void address_index_copy(AddressIndex *target, const AddressIndex *source)
 {
     memcpy(target->bits, source->bits, bits_words(source) * sizeof *source->bits);
@@ -178,12 +177,11 @@ static void set_group_largest(AddressIndex *index, uint64_t group, uint64_t larg
             return;
         uint64_t parent = node / FANOUT;
         uint64_t above = *node_max(index, level + 1, parent);
-        if (largest >= above)
-            ; /* the parent rises to (or stays at) this child */
-        else if (old == above)
+        if (largest < above) { /* else the parent rises to this child */
+            if (old != above)
+                return; /* another child holds the parent's maximum */
             largest = children_largest(index, level + 1, parent);
-        else
-            return;
+        }
         node = parent;
     }
 }

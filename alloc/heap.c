@@ -201,7 +201,8 @@ static void index_insert(Heap *heap, uint64_t offset, uint64_t size)
     if (ends_region(heap, offset, size))
         heap->top = offset;
     else if (index_is_by_size(heap))
-        free_tree_insert(&heap->by_size, (FreeTreeEntry){ size, offset, size });
+        free_tree_insert(&heap->by_size,
+                         (FreeTreeEntry){ .key = size, .tiebreak = offset, .size = size });
     else
         address_index_insert(&heap->by_address, offset, size);
 }

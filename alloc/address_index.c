@@ -342,6 +342,7 @@ uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint6
     uint64_t slot = slot_of(index, from);
     if (slot >= index->slots)
         return NONE;
+    /* From the bottom, a walk down from the root beats a climb from group 0. */
     uint64_t found = slot == 0 ? NONE : scan_group_up(index, slot, size);
     if (found == NONE) {
         uint64_t group = slot == 0 ? descend_fitting(index, index->levels - 1, 0, size)

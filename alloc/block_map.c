@@ -78,7 +78,7 @@ bool block_map_copy(BlockMap *target, const BlockMap *source)
  * where doubling would move about n, each a write to a random place. */
 bool block_map_grow(BlockMap *map, uint64_t needed)
 {
-    uint64_t capacity = map->capacity * 4;
+    uint64_t capacity = map->capacity ? map->capacity * 4 : BLOCK_MAP_MIN_CAPACITY;
     while (capacity / 2 < needed)
         capacity *= 2;
     BlockMap bigger;

@@ -27,19 +27,22 @@ void dead_blocks_release(DeadBlocks *dead)
     memset(dead, 0, sizeof *dead);
 }
 
-/* The lookup map is rebuilt from the log when needed, so a copy starts
- * without one. */
+/* Reuses target's memory where it can, as heap_copy promises. */
 bool dead_blocks_copy(DeadBlocks *target, const DeadBlocks *source)
 {
-    DeadBlocks copy;
-    if (!dead_blocks_init(&copy) || !dead_blocks_reserve(&copy, source->count)) {
-        dead_blocks_release(&copy);
-        return false;
+    if (source->count > target->capacity) {
+        DeadBlock *log = malloc(source->capacity * sizeof *log);
+        if (!log)
+            return false;
+        free(target->log);
+        target->log = log;
+        target->capacity = source->capacity;
     }
-    memcpy(copy.log, source->log, source->count * sizeof *source->log);
-    copy.count = source->count;
-    dead_blocks_release(target);
-    *target = copy;
+    if (!block_map_copy(&target->lookup, &source->lookup))
+        return false;
+    memcpy(target->log, source->log, source->count * sizeof *source->log);
+    target->count = source->count;
+    target->filed = source->filed;
     return true;
 }
 

@@ -176,9 +176,10 @@ static uint64_t block_size(const Heap *heap, uint64_t offset)
 /* ---- the free-block index: the only code that changes free blocks -------
  *
  * The free block that ends the region (the "top", or wilderness, as dlmalloc
- * calls it) is kept out of the tree: it is where most placements split, and
- * keeping it apart spares the tree an update on each of them. It is
- * always the highest-addressed free block, so each policy weighs it last. */
+ * calls it) is kept out of the index: it is where most placements split, and
+ * keeping it apart spares the index an update on each of them. It is
+ * always the highest-addressed free block, so each policy weighs it last.
+ * Bump's only free block is the top, so its address index spans no slots. */
 
 static bool ends_region(const Heap *heap, uint64_t offset, uint64_t size)
 {
@@ -253,12 +254,6 @@ static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t new_offset,
         index_insert(heap, new_offset, new_size);
     }
     heap->stats.free_bytes += new_size - size;
-}
-
-static uint64_t index_largest(const Heap *heap)
-{
-    return index_is_by_size(heap) ? free_tree_largest(&heap->by_size)
-                                  : address_index_largest(&heap->by_address);
 }
 
 /* The largest free block: the index's or the top. */
@@ -538,7 +533,8 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
         (index_is_by_size(heap)
              ? free_tree_init(&heap->by_size)
              : address_index_init(&heap->by_address, arena, heap->region_start,
-                                  heap->region_end - heap->region_start, a));
+                                  is_bump(heap) ? 0 : heap->region_end - heap->region_start,
+                                  a));
     if (!indexes_made) {
         heap->owns_arena = false; /* the caller frees it */
         heap_destroy(heap);
@@ -602,11 +598,8 @@ HeapError heap_copy(Heap *target, const Heap *source)
     if (!same_config(&target->config, &source->config))
         return HEAP_ERROR_INVALID_CONFIG;
     if (!block_map_copy(&target->live, &source->live) ||
-        !dead_blocks_copy(&target->dead, &source->dead) ||
-        (index_is_by_size(source) && !free_tree_copy(&target->by_size, &source->by_size)))
+        !dead_blocks_copy(&target->dead, &source->dead) || !index_copy(target, source))
         return HEAP_ERROR_OUT_OF_MEMORY;
-    if (!index_is_by_size(source))
-        address_index_copy(&target->by_address, &source->by_address);
     memcpy(target->arena, source->arena, source->config.heap_bytes);
     target->rover = source->rover;
     target->bump_pointer = source->bump_pointer;
@@ -864,10 +857,7 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
         }
         offset += size;
     }
-    if (index_is_by_size(heap))
-        free_tree_clear(&heap->by_size);
-    else
-        address_index_clear(&heap->by_address);
+    index_clear(heap);
     dead_blocks_clear(&heap->dead);
     heap->top = heap->region_end;
     HeapStats *s = &heap->stats;
@@ -956,6 +946,6 @@ uint64_t heap_memory_bytes(const Heap *heap)
 {
     return sizeof *heap + heap->config.heap_bytes +
            heap->live.capacity * sizeof(BlockMapSlot) + dead_blocks_memory_bytes(&heap->dead) +
-           (uint64_t)heap->by_size.capacity * sizeof(FreeTreeNode) +
-           (index_is_by_size(heap) ? 0 : address_index_memory_bytes(&heap->by_address));
+           (uint64_t)heap->by_size.capacity * sizeof(FreeTreeNode) + /* 0 unless best fit */
+           address_index_memory_bytes(&heap->by_address);             /* 0 for best fit */
 }

@@ -175,7 +175,9 @@ HeapError heap_create_in(const HeapConfig *config, void *memory, Heap **out);
 HeapError heap_clone(const Heap *heap, Heap **out);
 
 /* Makes `target` an identical copy of `source` (same configuration required),
- * reusing target's memory where it can. */
+ * reusing target's memory where it can. If host memory runs out part-way
+ * (HEAP_ERROR_OUT_OF_MEMORY), target holds parts of both: copy again or
+ * destroy it. */
 HeapError heap_copy(Heap *target, const Heap *source);
 
 void heap_destroy(Heap *heap);

@@ -42,6 +42,8 @@ static inline bool index_is_by_size(const Heap *heap)
     return heap->config.policy == HEAP_BEST_FIT;
 }
 
+/* ---- the free index: one face over best fit's tree and the address index */
+
 /* Whether the index files the free block [offset, +size). */
 static inline bool index_holds(const Heap *heap, uint64_t offset, uint64_t size)
 {
@@ -62,6 +64,29 @@ static inline uint64_t index_problems(const Heap *heap)
                                   : address_index_problems(&heap->by_address);
 }
 
+static inline uint64_t index_largest(const Heap *heap)
+{
+    return index_is_by_size(heap) ? free_tree_largest(&heap->by_size)
+                                  : address_index_largest(&heap->by_address);
+}
+
+static inline void index_clear(Heap *heap)
+{
+    if (index_is_by_size(heap))
+        free_tree_clear(&heap->by_size);
+    else
+        address_index_clear(&heap->by_address);
+}
+
+/* Makes target's index (same configuration) hold what source's holds. */
+static inline bool index_copy(Heap *target, const Heap *source)
+{
+    if (index_is_by_size(source))
+        return free_tree_copy(&target->by_size, &source->by_size);
+    address_index_copy(&target->by_address, &source->by_address);
+    return true;
+}
+
 /* Whether a dead block has this payload, and what it held. Looking up files
  * recent deaths in the dead blocks' map, so it changes the Heap's memory but
  * not its state; every Heap is allocated by heap_setup and never defined
@@ -71,8 +96,8 @@ static inline bool dead_block_held(const Heap *heap, uint64_t payload, uint64_t 
     return dead_blocks_find(&((Heap *)heap)->dead, payload, requested);
 }
 
-/* Tag words are stored little-endian, so the arena reads the
- * same on every machine; on little-endian hosts that is a plain copy. */
+/* Tag words are stored little-endian, so the arena reads the same on every
+ * machine; on little-endian hosts that is a plain copy. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define HEAP_HOST_IS_LITTLE_ENDIAN 1
 #else

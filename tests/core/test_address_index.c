@@ -10,7 +10,8 @@
  * answer. A header the index should no longer read is overwritten with a
  * huge size first, so reading a stale one shows up as a wrong answer. The
  * regions are chosen to end mid-group and, in the big case, to need six
- * levels of maxima (groups included). The PRNG is splitmix64 with a fixed seed.
+ * levels of maxima (groups included). The PRNG is core_support's splitmix64,
+ * with a fixed seed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "address_index.h"
+#include "core_support.h"
 
 enum { MODEL_CAPACITY = 4096 };
 
@@ -43,10 +45,7 @@ typedef struct {
 
 static uint64_t next_random(Fixture *f)
 {
-    uint64_t z = (f->random_state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
+    return support_random(&f->random_state);
 }
 
 static uint64_t offset_of(const Fixture *f, uint64_t slot)

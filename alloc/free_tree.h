@@ -1,18 +1,14 @@
 /*
- * free_tree.h - an ordered index of free blocks (internal to alloc/).
+ * free_tree.h - best fit's free blocks in size order (internal to alloc/).
  *
- * A B+ tree of entries (key, tiebreak, size), ordered by (key, tiebreak).
- * Every branch keeps, for each child, the smallest entry key below it and the
- * largest size below it. The first lets a walk go straight to a key; the
- * second turns "the lowest-ordered entry with size >= s" into one walk from
- * the root that never turns back. With up to FREE_TREE_FANOUT entries per
- * node the tree is shallow (about 5 levels for 100,000 free blocks), so a
- * search reads a handful of nodes where a binary tree would read twenty.
- *
- * Best fit keeps its free blocks in one, by size (key = size, tiebreak =
- * offset), where the first entry of size >= s is the best fit: the smallest
- * that fits, the lowest-addressed of equals. (The other policies keep theirs
- * by address, in address_index.h.)
+ * A B+ tree of (size, offset) pairs, ordered by size and then by offset, so
+ * the first pair whose size is >= s is the best fit for s: the smallest block
+ * that fits, the lowest-addressed of equals. Each branch keeps, for each
+ * child, the first pair below it, which is all a walk needs to go straight to
+ * a pair. With up to FREE_TREE_FANOUT pairs per node the tree is shallow
+ * (four levels for 5,000 free blocks), and a search reads a handful of nodes
+ * where a binary tree would read a dozen. (The other policies keep their
+ * free blocks by address, in address_index.h.)
  * Nodes live in a growable pool; index 0 is "no node".
  */
 #ifndef HEAPVIZ_FREE_TREE_H
@@ -24,32 +20,28 @@
 #define FREE_TREE_NONE 0u
 
 enum {
-    FREE_TREE_FANOUT = 16,      /* most entries (or children) in a node */
+    FREE_TREE_FANOUT = 16,      /* most pairs (or children) in a node */
     FREE_TREE_MIN_FILL = 4,      /* fewest in any node but the root */
-    FREE_TREE_MAX_LEVELS = 24    /* at 4 children a branch, 2^36 entries need 19 */
+    FREE_TREE_MAX_LEVELS = 24    /* at 4 children a branch, 2^36 pairs need 19 */
 };
 
-/* One free block as the index sees it. */
+/* One free block as the tree sees it. */
 typedef struct {
-    uint64_t key;                /* offset (address order) or size (size order) */
-    uint64_t tiebreak;           /* 0 (address order) or offset (size order) */
-    uint64_t size;               /* block size, bytes */
+    uint64_t size;               /* block size, bytes: the key */
+    uint64_t offset;             /* block start: tells equal sizes apart */
 } FreeTreeEntry;
 
-/* A leaf holds entries; a branch holds one summary per child: the child's
- * smallest (key, tiebreak) and its largest size. */
+/* A leaf holds pairs in order; a branch holds, for each child, the child's
+ * first pair. */
 typedef struct {
-    _Alignas(64) uint64_t key[FREE_TREE_FANOUT];
-    uint64_t tiebreak[FREE_TREE_FANOUT];
-    uint64_t size[FREE_TREE_FANOUT];     /* block size, or the largest below the child */
+    _Alignas(64) FreeTreeEntry entry[FREE_TREE_FANOUT];
     uint32_t child[FREE_TREE_FANOUT];    /* branches only */
-    uint64_t largest;                    /* the largest of size[0, count) */
-    uint32_t count;                      /* entries or children in use */
+    uint32_t count;                      /* pairs or children in use */
     bool is_leaf;
 } FreeTreeNode;
 
 /* The nodes from the root down to a leaf, and the position taken in each:
- * a child index in a branch, an entry position in the leaf. */
+ * a child index in a branch, a pair position in the leaf. */
 typedef struct {
     uint32_t node[FREE_TREE_MAX_LEVELS];
     uint32_t slot[FREE_TREE_MAX_LEVELS];
@@ -63,16 +55,16 @@ typedef struct {
     uint32_t nodes_in_use;
     uint32_t root;
     uint32_t levels;             /* 0 for the empty tree, 1 for a lone leaf */
-    uint64_t count;              /* entries */
-    /* The cursor: a path to the entry last found, inserted, changed (or the
-     * one after the entry last removed), kept while the nodes on it stay put.
-     * The change that follows a search, and a change near the last one,
-     * start from it instead of from the root. */
+    uint64_t count;              /* pairs */
+    /* The cursor: a path to the pair last found, inserted (or the one after
+     * the pair last removed), kept while the nodes on it stay put. The
+     * change that follows a search, and a change near the last one, start
+     * from it instead of from the root. */
     FreeTreePath cursor;
     bool cursor_valid;
 } FreeTree;
 
-/* An empty tree. Entries may share keys; their tiebreaks tell them apart. */
+/* An empty tree. Pairs may share sizes; no two share an offset. */
 bool free_tree_init(FreeTree *tree);
 void free_tree_release(FreeTree *tree);
 bool free_tree_copy(FreeTree *target, const FreeTree *source);
@@ -92,25 +84,25 @@ static inline bool free_tree_reserve(FreeTree *tree, uint32_t inserts)
     return needed <= tree->capacity || free_tree_grow(tree, needed);
 }
 
-/* Adds an entry whose (key, tiebreak) is not in the tree; the caller has
- * reserved room. */
+/* Adds a pair that is not in the tree; the caller has reserved room. */
 void free_tree_insert(FreeTree *tree, FreeTreeEntry entry);
 
-/* Removes the entry with this (key, tiebreak), which must be in the tree. */
-void free_tree_remove(FreeTree *tree, uint64_t key, uint64_t tiebreak);
+/* Removes this pair, which must be in the tree. */
+void free_tree_remove(FreeTree *tree, FreeTreeEntry entry);
 
-/* The entry with exactly this key and tiebreak; false if there is none. */
-bool free_tree_find(const FreeTree *tree, uint64_t key, uint64_t tiebreak, FreeTreeEntry *found);
+/* Whether the tree holds this pair. */
+bool free_tree_contains(const FreeTree *tree, FreeTreeEntry entry);
 
-/* The first entry in order with size >= size; false if there is none. It
- * only reads the tree, apart from moving the cursor onto what it found. */
+/* The first pair in order with size >= size (the best fit); false if there
+ * is none. It only reads the tree, apart from moving the cursor onto what it
+ * found. */
 bool free_tree_first_fit(FreeTree *tree, uint64_t size, FreeTreeEntry *found);
 
-/* The largest size in the tree, 0 if empty. */
+/* The largest size in the tree (its last pair's), 0 if empty. */
 uint64_t free_tree_largest(const FreeTree *tree);
 
-/* Counts broken tree invariants: order, summaries, fill, equal depth, count,
- * and a cursor that is not a path from the root to a leaf. */
+/* Counts broken tree invariants: order, each branch's first pairs, fill,
+ * equal depth, count, and a cursor that is not a path from the root to a leaf. */
 uint64_t free_tree_problems(const FreeTree *tree);
 
 #endif

@@ -31,10 +31,11 @@
  *  5. every statistic equals a recount; the rover lies in [b0, end).
  *
  * The free index: best fit keeps a B+ tree ordered by (size, address)
- * (free_tree.h); every other policy a bitmap of block starts under a fixed
- * tree of maxima (address_index.h). Either way each level knows the largest
- * size below it, so a fit is one walk down (or up and down, from a starting
- * point) and largest_free is the root's answer.
+ * (free_tree.h), where the best fit is the first pair of size >= asize: one
+ * walk down. Every other policy keeps a bitmap of block starts under a fixed
+ * tree of maxima (address_index.h), where each level knows the largest size
+ * below it, so a fit is one walk down (or up and down, from a starting
+ * point). Either way the largest free block is one short walk away.
  *
  * Cost: every placement is one or two walks through the index, O(log n);
  * frees find their neighbours through the boundary tags in O(1), then update
@@ -202,8 +203,7 @@ static void index_insert(Heap *heap, uint64_t offset, uint64_t size)
     if (ends_region(heap, offset, size))
         heap->top = offset;
     else if (index_is_by_size(heap))
-        free_tree_insert(&heap->by_size,
-                         (FreeTreeEntry){ .key = size, .tiebreak = offset, .size = size });
+        free_tree_insert(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
     else
         address_index_insert(&heap->by_address, offset, size);
 }
@@ -213,7 +213,7 @@ static void index_remove(Heap *heap, uint64_t offset, uint64_t size)
     if (offset == heap->top)
         heap->top = heap->region_end;
     else if (index_is_by_size(heap))
-        free_tree_remove(&heap->by_size, size, offset);
+        free_tree_remove(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
     else
         address_index_remove(&heap->by_address, offset, size);
 }
@@ -423,7 +423,7 @@ static bool find_best_fit(Heap *heap, uint64_t asize, uint64_t *offset)
     bool found = free_tree_first_fit(&heap->by_size, asize, &entry);
     if (found && top_size(heap) >= asize && entry.size > top_size(heap))
         found = false;
-    return found_or_top(heap, found ? entry.tiebreak : NOT_FOUND, asize, offset);
+    return found_or_top(heap, found ? entry.offset : NOT_FOUND, asize, offset);
 }
 
 /* The largest block, the lowest of equals; the top only if strictly larger. */

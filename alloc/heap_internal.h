@@ -47,10 +47,9 @@ static inline bool index_is_by_size(const Heap *heap)
 /* Whether the index files the free block [offset, +size). */
 static inline bool index_holds(const Heap *heap, uint64_t offset, uint64_t size)
 {
-    FreeTreeEntry entry = { 0 };
     if (!index_is_by_size(heap))
         return address_index_contains(&heap->by_address, offset);
-    return free_tree_find(&heap->by_size, size, offset, &entry) && entry.size == size;
+    return free_tree_contains(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
 }
 
 static inline uint64_t index_count(const Heap *heap)

@@ -1,15 +1,15 @@
 /*
- * test_free_tree.c - the free-block index (alloc/free_tree.h) against a
- * sorted array.
+ * test_free_tree.c - best fit's size-ordered tree (alloc/free_tree.h)
+ * against a sorted array.
  *
  * The heap tests drive small heaps, where the tree rarely grows past two
- * levels; here it holds thousands of entries, so splits, merges, shares and
+ * levels; here it holds thousands of pairs, so splits, merges, shares and
  * root changes happen at every level. Random inserts and removals run on the
- * tree and on a sorted array side by side; after every
- * change free_tree_problems() must find nothing, and every search must give
- * the array's answer. Two key patterns are covered: distinct keys with
- * tiebreak 0, and best fit's (size, address), where keys repeat and the
- * tiebreak decides. The PRNG is splitmix64 with a fixed seed.
+ * tree and on a sorted array side by side; after every change
+ * free_tree_problems() must find nothing, and every search must give the
+ * array's answer. Two patterns are covered: every size different, and best
+ * fit's usual case, a few sizes shared by many blocks, where the offset
+ * decides. The random numbers are core_support's seeded generator.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,47 +20,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_support.h"
 #include "free_tree.h"
 
-enum { MODEL_CAPACITY = 8192, KEY_SPACE = 1 << 20 };
+enum { MODEL_CAPACITY = 8192, OFFSET_SPACE = 1 << 20 };
 
 typedef struct {
-    FreeTreeEntry entries[MODEL_CAPACITY]; /* sorted by (key, tiebreak) */
+    FreeTreeEntry entries[MODEL_CAPACITY]; /* sorted by (size, offset) */
     uint32_t count;
     uint64_t random_state;
 } Model;
 
 static uint64_t next_random(Model *model)
 {
-    uint64_t z = (model->random_state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
+    return support_random(&model->random_state);
 }
 
-static bool before(FreeTreeEntry a, uint64_t key, uint64_t tiebreak)
+static bool before(FreeTreeEntry a, FreeTreeEntry b)
 {
-    return a.key < key || (a.key == key && a.tiebreak < tiebreak);
+    return a.size < b.size || (a.size == b.size && a.offset < b.offset);
 }
 
-/* The first position whose entry is not before (key, tiebreak). */
-static uint32_t model_position(const Model *model, uint64_t key, uint64_t tiebreak)
+/* The first position whose pair is not before `entry`. */
+static uint32_t model_position(const Model *model, FreeTreeEntry entry)
 {
     uint32_t i = 0;
-    while (i < model->count && before(model->entries[i], key, tiebreak))
+    while (i < model->count && before(model->entries[i], entry))
         i++;
     return i;
 }
 
-static bool model_has(const Model *model, uint64_t key, uint64_t tiebreak)
+static bool model_has(const Model *model, FreeTreeEntry entry)
 {
-    uint32_t i = model_position(model, key, tiebreak);
-    return i < model->count && model->entries[i].key == key && model->entries[i].tiebreak == tiebreak;
+    uint32_t i = model_position(model, entry);
+    return i < model->count && model->entries[i].size == entry.size &&
+           model->entries[i].offset == entry.offset;
 }
 
 static void model_insert(Model *model, FreeTreeEntry entry)
 {
-    uint32_t i = model_position(model, entry.key, entry.tiebreak);
+    uint32_t i = model_position(model, entry);
     memmove(&model->entries[i + 1], &model->entries[i], (model->count - i) * sizeof entry);
     model->entries[i] = entry;
     model->count++;
@@ -74,50 +73,45 @@ static void model_remove_at(Model *model, uint32_t i)
 
 static void assert_same_entry(FreeTreeEntry a, FreeTreeEntry b)
 {
-    assert_int_equal(a.key, b.key);
-    assert_int_equal(a.tiebreak, b.tiebreak);
     assert_int_equal(a.size, b.size);
+    assert_int_equal(a.offset, b.offset);
 }
 
-/* Every search, asked about `key` (to find) and `size` (to fit), against a
- * scan of the array. */
-static void check_searches(FreeTree *tree, const Model *model, uint64_t key, uint64_t size)
+/* Every search, asked about the pair at `pick` (to find) and `size` (to
+ * fit), against a scan of the array. */
+static void check_searches(FreeTree *tree, const Model *model, uint64_t pick, uint64_t size)
 {
     FreeTreeEntry found;
-    uint64_t largest = 0;
     int32_t first = -1;
-    for (uint32_t i = 0; i < model->count; i++) {
-        const FreeTreeEntry *e = &model->entries[i];
-        largest = e->size > largest ? e->size : largest;
-        if (first < 0 && e->size >= size)
+    for (uint32_t i = 0; i < model->count && first < 0; i++)
+        if (model->entries[i].size >= size)
             first = (int32_t)i;
-    }
+    uint64_t largest = model->count ? model->entries[model->count - 1].size : 0;
     assert_int_equal(free_tree_largest(tree), largest);
     assert_int_equal(free_tree_first_fit(tree, size, &found), first >= 0);
     if (first >= 0)
         assert_same_entry(found, model->entries[first]);
     if (model->count > 0) {
-        const FreeTreeEntry *e = &model->entries[key % model->count];
-        assert_true(free_tree_find(tree, e->key, e->tiebreak, &found));
-        assert_same_entry(found, *e);
-        assert_int_equal(free_tree_find(tree, e->key, e->tiebreak + 1, &found),
-                         model_has(model, e->key, e->tiebreak + 1));
+        FreeTreeEntry e = model->entries[pick % model->count];
+        assert_true(free_tree_contains(tree, e));
+        FreeTreeEntry next_offset = { .size = e.size, .offset = e.offset + 1 };
+        FreeTreeEntry next_size = { .size = e.size + 1, .offset = e.offset };
+        assert_int_equal(free_tree_contains(tree, next_offset), model_has(model, next_offset));
+        assert_int_equal(free_tree_contains(tree, next_size), model_has(model, next_size));
     }
 }
 
 /* One random change, made to both; the tree must stay sound. */
-static void random_change(FreeTree *tree, Model *model, bool by_size, uint32_t target_count)
+static void random_change(FreeTree *tree, Model *model, bool few_sizes, uint32_t target_count)
 {
     uint64_t roll = next_random(model) % 100;
     bool grow = model->count < target_count ? roll < 60 : roll < 40;
     if (model->count == 0 || (grow && model->count < MODEL_CAPACITY)) {
-        FreeTreeEntry entry = { .key = next_random(model) % KEY_SPACE,
-                                .size = 1 + next_random(model) % 5000 };
-        if (by_size) { /* best fit's entries: key = size, from few sizes, so keys repeat */
-            entry.key = entry.size = 8 * (1 + next_random(model) % 64);
-            entry.tiebreak = next_random(model) % KEY_SPACE;
-        }
-        if (model_has(model, entry.key, entry.tiebreak))
+        FreeTreeEntry entry = { .size = 1 + next_random(model) % OFFSET_SPACE,
+                                .offset = next_random(model) % OFFSET_SPACE };
+        if (few_sizes) /* best fit's usual case: 64 sizes, shared by many blocks */
+            entry.size = 8 * (1 + next_random(model) % 64);
+        if (model_has(model, entry))
             return;
         assert_true(free_tree_reserve(tree, 1));
         free_tree_insert(tree, entry);
@@ -127,8 +121,7 @@ static void random_change(FreeTree *tree, Model *model, bool by_size, uint32_t t
     uint32_t i = (uint32_t)(next_random(model) % model->count);
     if (roll % 2 == 1 && i + 1 < model->count)
         i++; /* half the time the entry after the last one found: the cursor's case */
-    FreeTreeEntry *entry = &model->entries[i];
-    free_tree_remove(tree, entry->key, entry->tiebreak);
+    free_tree_remove(tree, model->entries[i]);
     model_remove_at(model, i);
 }
 
@@ -136,21 +129,24 @@ static void check_tree(FreeTree *tree, Model *model)
 {
     assert_int_equal(free_tree_problems(tree), 0);
     assert_int_equal(tree->count, model->count);
-    uint64_t key = next_random(model) % KEY_SPACE;
-    check_searches(tree, model, key, 1 + next_random(model) % 6000);
+    uint64_t pick = next_random(model);
+    uint64_t size = model->count && pick % 4 == 0 /* often a size the tree holds */
+                        ? model->entries[pick % model->count].size
+                        : 1 + next_random(model) % (OFFSET_SPACE + 100);
+    check_searches(tree, model, pick, size);
 }
 
 /* Grows to `peak` entries and back, over and over, checking as it goes. */
-static void run_against_model(bool by_size, uint32_t peak, uint32_t changes)
+static void run_against_model(bool few_sizes, uint32_t peak, uint32_t changes)
 {
     FreeTree tree;
     assert_true(free_tree_init(&tree));
     Model *model = calloc(1, sizeof *model);
     assert_non_null(model);
-    model->random_state = by_size ? 7 : 11;
+    model->random_state = few_sizes ? 7 : 11;
     for (uint32_t step = 0; step < changes; step++) {
         uint32_t target = (step / (4 * peak)) % 2 == 0 ? peak : 0;
-        random_change(&tree, model, by_size, target);
+        random_change(&tree, model, few_sizes, target);
         if (step % 7 == 0 || model->count < 40)
             check_tree(&tree, model);
     }
@@ -159,7 +155,7 @@ static void run_against_model(bool by_size, uint32_t peak, uint32_t changes)
     free_tree_release(&tree);
 }
 
-static void distinct_keys_match_a_sorted_array(void **state)
+static void distinct_sizes_match_a_sorted_array(void **state)
 {
     (void)state;
     run_against_model(false, 3000, 120000);
@@ -186,13 +182,13 @@ static void emptying_a_deep_tree_returns_every_node(void **state)
     assert_true(free_tree_init(&tree));
     for (uint64_t key = 1; key <= 5000; key++) {
         assert_true(free_tree_reserve(&tree, 1));
-        free_tree_insert(&tree, (FreeTreeEntry){ .key = key * 8, .size = key });
+        free_tree_insert(&tree, (FreeTreeEntry){ .size = key, .offset = key * 8 });
     }
     assert_true(tree.levels >= 4);
     assert_int_equal(free_tree_largest(&tree), 5000);
     assert_int_equal(free_tree_problems(&tree), 0);
     for (uint64_t key = 1; key <= 5000; key++) {
-        free_tree_remove(&tree, key * 8, 0);
+        free_tree_remove(&tree, (FreeTreeEntry){ .size = key, .offset = key * 8 });
         if (key % 97 == 0)
             assert_int_equal(free_tree_problems(&tree), 0);
     }
@@ -205,18 +201,18 @@ static void emptying_a_deep_tree_returns_every_node(void **state)
     free_tree_release(&tree);
 }
 
-/* The checker must notice a summary that lies. */
-static void a_wrong_summary_is_reported(void **state)
+/* The checker must notice a branch whose copy of a child's first pair lies. */
+static void a_wrong_first_pair_is_reported(void **state)
 {
     (void)state;
     FreeTree tree;
     assert_true(free_tree_init(&tree));
     for (uint64_t key = 1; key <= 100; key++) {
         assert_true(free_tree_reserve(&tree, 1));
-        free_tree_insert(&tree, (FreeTreeEntry){ .key = key, .size = key });
+        free_tree_insert(&tree, (FreeTreeEntry){ .size = key, .offset = key });
     }
     assert_int_equal(free_tree_problems(&tree), 0);
-    tree.nodes[tree.root].size[0] += 1;
+    tree.nodes[tree.root].entry[1].offset += 1;
     assert_true(free_tree_problems(&tree) > 0);
     free_tree_release(&tree);
 }
@@ -224,11 +220,11 @@ static void a_wrong_summary_is_reported(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(distinct_keys_match_a_sorted_array),
+        cmocka_unit_test(distinct_sizes_match_a_sorted_array),
         cmocka_unit_test(repeated_sizes_match_a_sorted_array),
         cmocka_unit_test(small_trees_change_root_often),
         cmocka_unit_test(emptying_a_deep_tree_returns_every_node),
-        cmocka_unit_test(a_wrong_summary_is_reported),
+        cmocka_unit_test(a_wrong_first_pair_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,22 +1,22 @@
 /*
- * free_tree.c - a B+ tree of (size, offset) pairs that keeps each child's
- * first pair in its parent (see free_tree.h).
+ * free_tree.c - a B+ tree of 64-bit keys, (size, offset) in alignment
+ * units, that keeps each child's first key in its parent (see free_tree.h).
  *
  * Every change finds its leaf, remembering the path from the root (the
  * cursor), and then climbs back up it, fixing each level before its parent:
  *  - an insert into a full node first splits it in two, and the new right
  *    half goes up to the parent as one more child;
- *  - a removal that leaves a node with fewer than FREE_TREE_MIN_FILL pairs
+ *  - a removal that leaves a node with fewer than FREE_TREE_MIN_FILL keys
  *    merges it with a neighbour, or, when both would not fit in one node,
- *    shares their pairs evenly;
- *  - a parent's copy of the first pair of the child on the path is
- *    rewritten; that copy changes only when the first pair of a first child
+ *    shares their keys evenly;
+ *  - a parent's copy of the first key of the child on the path is
+ *    rewritten; that copy changes only when the first key of a first child
  *    does, so the climb usually stops at once.
  * The root is the one node allowed to be small; a branch root left with a
  * single child gives way to it. All leaves are at the same depth.
  *
  * The cursor stays valid while the nodes on its path stay put, so the change
- * that follows a search, and a pair that falls within the cursor's leaf, are
+ * that follows a search, and a key that falls within the cursor's leaf, are
  * found without a walk from the root.
  */
 #include "free_tree.h"
@@ -36,51 +36,74 @@ static FreeTreeNode *node_at(const FreeTree *tree, uint32_t index)
     return &tree->nodes[index];
 }
 
-static bool entry_less(Entry a, Entry b)
+/* ---- keys --------------------------------------------------------------- */
+
+static uint64_t low_bits(unsigned count)
 {
-    return a.size < b.size || (a.size == b.size && a.offset < b.offset);
+    return (UINT64_C(1) << count) - 1;
 }
 
-static bool entry_equal(Entry a, Entry b)
+/* The key of a block of the region: size units above offset units. */
+static uint64_t key_of(const FreeTree *tree, Entry entry)
 {
-    return a.size == b.size && a.offset == b.offset;
+    uint64_t offset_units = (entry.offset - tree->base) >> tree->unit_shift;
+    uint64_t size_units = entry.size >> tree->unit_shift;
+    return size_units << tree->offset_bits | offset_units;
 }
 
-/* How many of a node's pairs come before `entry`, or with `inclusive`, are
- * not after it. Sizes are compared first and offsets only on a tie. */
-static uint32_t count_before(const FreeTreeNode *node, Entry entry, bool inclusive)
+/* Whether `entry` could be a block of the region, and so has a key. */
+static bool has_key(const FreeTree *tree, Entry entry)
 {
-    uint32_t i = 0;
-    while (i < node->count && node->entry[i].size < entry.size)
+    uint64_t unit = low_bits(tree->unit_shift);
+    if (entry.offset < tree->base || ((entry.offset - tree->base) & unit) || (entry.size & unit))
+        return false;
+    uint64_t offset_units = (entry.offset - tree->base) >> tree->unit_shift;
+    uint64_t size_units = entry.size >> tree->unit_shift;
+    return (offset_units >> tree->offset_bits) == 0 &&
+           (size_units >> (64 - tree->offset_bits)) == 0;
+}
+
+static Entry entry_of(const FreeTree *tree, uint64_t key)
+{
+    uint64_t offset_units = key & low_bits(tree->offset_bits);
+    return (Entry){ .size = (key >> tree->offset_bits) << tree->unit_shift,
+                    .offset = tree->base + (offset_units << tree->unit_shift) };
+}
+
+/* ---- finding a key -------------------------------------------------------- */
+
+/* How many of a node's keys are below `key`. */
+static uint32_t count_below(const FreeTreeNode *node, uint64_t key)
+{
+    uint32_t below = 0;
+    while (below < node->count && node->key[below] < key)
+        below++;
+    return below;
+}
+
+/* The child of a branch that `key` belongs under: the last one whose first
+ * key is not above it, else the first. */
+static uint32_t route(const FreeTreeNode *node, uint64_t key)
+{
+    uint32_t i = 1;
+    while (i < node->count && node->key[i] <= key)
         i++;
-    while (i < node->count && node->entry[i].size == entry.size &&
-           (inclusive ? node->entry[i].offset <= entry.offset
-                      : node->entry[i].offset < entry.offset))
-        i++;
-    return i;
+    return i - 1;
 }
 
-/* The child of a branch that `entry` belongs under: the last one whose first
- * pair is not after it, else the first. */
-static uint32_t route(const FreeTreeNode *node, Entry entry)
-{
-    uint32_t not_after = count_before(node, entry, true);
-    return not_after > 0 ? not_after - 1 : 0;
-}
-
-/* Walks from the root (of a non-empty tree) to the leaf where `entry` is or
- * belongs; the leaf's slot is the first pair not before it. */
-static void descend(const FreeTree *tree, Entry entry, Path *path)
+/* Walks from the root (of a non-empty tree) to the leaf where `key` is or
+ * belongs; the leaf's slot is the first key not below it. */
+static void descend(const FreeTree *tree, uint64_t key, Path *path)
 {
     uint32_t at = tree->root;
     for (uint32_t level = 0; level + 1 < tree->levels; level++) {
         const FreeTreeNode *node = node_at(tree, at);
         path->node[level] = at;
-        path->slot[level] = route(node, entry);
+        path->slot[level] = route(node, key);
         at = node->child[path->slot[level]];
     }
     path->node[tree->levels - 1] = at;
-    path->slot[tree->levels - 1] = count_before(node_at(tree, at), entry, false);
+    path->slot[tree->levels - 1] = count_below(node_at(tree, at), key);
 }
 
 static const FreeTreeNode *cursor_leaf(const FreeTree *tree)
@@ -88,39 +111,38 @@ static const FreeTreeNode *cursor_leaf(const FreeTree *tree)
     return node_at(tree, tree->cursor.node[tree->levels - 1]);
 }
 
-/* Whether the cursor's leaf spans `entry`: then that is the leaf where it
- * is or belongs, and the cursor's path leads there. */
-static bool cursor_spans(const FreeTree *tree, Entry entry)
+/* Whether the cursor's leaf spans `key`: then that is the leaf where it is
+ * or belongs, and the cursor's path leads there. */
+static bool cursor_spans(const FreeTree *tree, uint64_t key)
 {
     if (!tree->cursor_valid)
         return false;
     const FreeTreeNode *leaf = cursor_leaf(tree);
-    return leaf->count > 0 && !entry_less(entry, leaf->entry[0]) &&
-           !entry_less(leaf->entry[leaf->count - 1], entry);
+    return leaf->count > 0 && leaf->key[0] <= key && key <= leaf->key[leaf->count - 1];
 }
 
-/* Whether the cursor points at `entry` itself. */
-static bool cursor_is_on(const FreeTree *tree, Entry entry)
+/* Whether the cursor points at `key` itself. */
+static bool cursor_is_on(const FreeTree *tree, uint64_t key)
 {
     if (!tree->cursor_valid)
         return false;
     const FreeTreeNode *leaf = cursor_leaf(tree);
     uint32_t slot = tree->cursor.slot[tree->levels - 1];
-    return slot < leaf->count && entry_equal(leaf->entry[slot], entry);
+    return slot < leaf->count && leaf->key[slot] == key;
 }
 
-/* Points the cursor at the first pair not before `entry` in the leaf where
- * it is or belongs: within the cursor's leaf if it spans the pair (the
+/* Points the cursor at the first key not below `key` in the leaf where it
+ * is or belongs: within the cursor's leaf if it spans the key (the
  * neighbour of the last block touched, say), else by a walk from the root. */
-static void move_cursor(FreeTree *tree, Entry entry)
+static void move_cursor(FreeTree *tree, uint64_t key)
 {
-    if (cursor_is_on(tree, entry))
-        return; /* the usual case: changing the pair a search just found */
-    if (cursor_spans(tree, entry)) {
+    if (cursor_is_on(tree, key))
+        return; /* the usual case: changing the block a search just found */
+    if (cursor_spans(tree, key)) {
         uint32_t leaf = tree->levels - 1;
-        tree->cursor.slot[leaf] = count_before(cursor_leaf(tree), entry, false);
+        tree->cursor.slot[leaf] = count_below(cursor_leaf(tree), key);
     } else {
-        descend(tree, entry, &tree->cursor);
+        descend(tree, key, &tree->cursor);
     }
     tree->cursor_valid = true;
 }
@@ -132,9 +154,28 @@ static FreeTreeNode *allocate_nodes(uint64_t count)
     return aligned_alloc(_Alignof(FreeTreeNode), (size_t)count * sizeof(FreeTreeNode));
 }
 
-bool free_tree_init(FreeTree *tree)
+static unsigned bits_for(uint64_t value)
+{
+    unsigned bits = 0;
+    while (bits < 64 && (value >> bits) != 0)
+        bits++;
+    return bits;
+}
+
+bool free_tree_can_index(uint64_t span, uint64_t alignment)
+{
+    return span / alignment < (UINT64_C(1) << 32);
+}
+
+bool free_tree_init(FreeTree *tree, uint64_t base, uint64_t span, uint64_t alignment)
 {
     memset(tree, 0, sizeof *tree);
+    tree->base = base;
+    tree->unit_shift = bits_for(alignment) - 1;
+    /* offsets stay below span / alignment units and sizes reach it */
+    tree->offset_bits = bits_for(span >> tree->unit_shift);
+    if (tree->offset_bits == 0)
+        tree->offset_bits = 1;
     tree->nodes = allocate_nodes(FREE_TREE_MIN_CAPACITY);
     if (!tree->nodes)
         return false;
@@ -217,23 +258,23 @@ static void give_back_node(FreeTree *tree, uint32_t index)
     tree->nodes_in_use--;
 }
 
-/* ---- moving pairs ------------------------------------------------------- */
+/* ---- moving keys ------------------------------------------------------- */
 
-/* Moves a node's pairs [from, count) to start at `to` (either way). */
+/* Moves a node's keys [from, count) to start at `to` (either way). */
 static void move_entries(FreeTreeNode *node, uint32_t from, uint32_t to)
 {
     size_t n = node->count - from;
-    memmove(&node->entry[to], &node->entry[from], n * sizeof node->entry[0]);
+    memmove(&node->key[to], &node->key[from], n * sizeof node->key[0]);
     if (!node->is_leaf) /* a leaf's children are unused */
         memmove(&node->child[to], &node->child[from], n * sizeof node->child[0]);
     node->count = to + (uint32_t)n;
 }
 
-/* Copies `n` pairs of `source` from `from` on to positions `to` on of `target`. */
+/* Copies `n` keys of `source` from `from` on to positions `to` on of `target`. */
 static void copy_entries(FreeTreeNode *target, uint32_t to, const FreeTreeNode *source,
                          uint32_t from, uint32_t n)
 {
-    memcpy(&target->entry[to], &source->entry[from], n * sizeof source->entry[0]);
+    memcpy(&target->key[to], &source->key[from], n * sizeof source->key[0]);
     if (!source->is_leaf)
         memcpy(&target->child[to], &source->child[from], n * sizeof source->child[0]);
 }
@@ -250,9 +291,9 @@ static uint32_t split(FreeTree *tree, uint32_t index)
     return right;
 }
 
-/* Puts a pair (and child) at position `at` of a node, splitting the node
+/* Puts a key (and child) at position `at` of a node, splitting the node
  * first if it is full. Returns the new right half, or NONE. */
-static uint32_t insert_at(FreeTree *tree, uint32_t index, uint32_t at, Entry entry,
+static uint32_t insert_at(FreeTree *tree, uint32_t index, uint32_t at, uint64_t key,
                           uint32_t child)
 {
     uint32_t right = NONE;
@@ -266,26 +307,26 @@ static uint32_t insert_at(FreeTree *tree, uint32_t index, uint32_t at, Entry ent
     }
     FreeTreeNode *node = node_at(tree, index);
     move_entries(node, at, at + 1);
-    node->entry[at] = entry;
+    node->key[at] = key;
     node->child[at] = child;
     return right;
 }
 
-/* Removes the pair at position `at` of a node. */
+/* Removes the key at position `at` of a node. */
 static void remove_at(FreeTreeNode *node, uint32_t at)
 {
     move_entries(node, at + 1, at);
 }
 
-/* Rewrites a parent's copy of the first pair of its child at `slot`. True if
- * the parent's own first pair changed, so its parent's copy must change too:
+/* Rewrites a parent's copy of the first key of its child at `slot`. True if
+ * the parent's own first key changed, so its parent's copy must change too:
  * the climb goes on only then. */
-static bool refresh_first_pair(FreeTree *tree, uint32_t parent, uint32_t slot)
+static bool refresh_first_key(FreeTree *tree, uint32_t parent, uint32_t slot)
 {
     FreeTreeNode *above = node_at(tree, parent);
-    Entry first = node_at(tree, above->child[slot])->entry[0];
-    bool changed = !entry_equal(above->entry[slot], first);
-    above->entry[slot] = first;
+    uint64_t first = node_at(tree, above->child[slot])->key[0];
+    bool changed = above->key[slot] != first;
+    above->key[slot] = first;
     return changed && slot == 0;
 }
 
@@ -297,9 +338,9 @@ static void grow_root(FreeTree *tree, uint32_t right)
     uint32_t left = tree->root;
     uint32_t root = take_node(tree, false);
     FreeTreeNode *node = node_at(tree, root);
-    node->entry[0] = node_at(tree, left)->entry[0];
+    node->key[0] = node_at(tree, left)->key[0];
     node->child[0] = left;
-    node->entry[1] = node_at(tree, right)->entry[0];
+    node->key[1] = node_at(tree, right)->key[0];
     node->child[1] = right;
     node->count = 2;
     tree->root = root;
@@ -314,18 +355,19 @@ void free_tree_insert(FreeTree *tree, FreeTreeEntry entry)
         tree->cursor_valid = false;
     }
     tree->count++;
-    move_cursor(tree, entry);
+    uint64_t key = key_of(tree, entry);
+    move_cursor(tree, key);
     const Path *path = &tree->cursor;
     uint32_t level = tree->levels - 1;
-    uint32_t right = insert_at(tree, path->node[level], path->slot[level], entry, NONE);
-    tree->cursor_valid = right == NONE; /* a split moved pairs the path led to */
+    uint32_t right = insert_at(tree, path->node[level], path->slot[level], key, NONE);
+    tree->cursor_valid = right == NONE; /* a split moved keys the path led to */
     for (; level > 0; level--) {
         uint32_t parent = path->node[level - 1], slot = path->slot[level - 1];
-        bool changed = refresh_first_pair(tree, parent, slot);
+        bool changed = refresh_first_key(tree, parent, slot);
         if (right == NONE && !changed)
             return;
         if (right != NONE)
-            right = insert_at(tree, parent, slot + 1, node_at(tree, right)->entry[0], right);
+            right = insert_at(tree, parent, slot + 1, node_at(tree, right)->key[0], right);
     }
     if (right != NONE)
         grow_root(tree, right);
@@ -350,7 +392,7 @@ static void share(FreeTreeNode *left, FreeTreeNode *right)
     }
 }
 
-/* Mends the parent's child at `slot`, which has too few pairs, together
+/* Mends the parent's child at `slot`, which has too few keys, together
  * with a neighbour: merged into one node if they fit, else shared evenly. */
 static void rebalance(FreeTree *tree, uint32_t parent, uint32_t slot)
 {
@@ -365,9 +407,9 @@ static void rebalance(FreeTree *tree, uint32_t parent, uint32_t slot)
         remove_at(above, first + 1);
     } else {
         share(left_node, right_node);
-        refresh_first_pair(tree, parent, first + 1);
+        refresh_first_key(tree, parent, first + 1);
     }
-    refresh_first_pair(tree, parent, first);
+    refresh_first_key(tree, parent, first);
 }
 
 /* Drops a root that no longer earns its place. */
@@ -389,13 +431,13 @@ static void shrink_root(FreeTree *tree)
 
 void free_tree_remove(FreeTree *tree, FreeTreeEntry entry)
 {
-    move_cursor(tree, entry);
+    move_cursor(tree, key_of(tree, entry));
     const Path *path = &tree->cursor;
     uint32_t level = tree->levels - 1;
     FreeTreeNode *leaf = node_at(tree, path->node[level]);
     remove_at(leaf, path->slot[level]);
     tree->count--;
-    /* The cursor now points at the next pair, unless the leaf must merge or
+    /* The cursor now points at the next key, unless the leaf must merge or
      * share (or was the root and is now empty). */
     tree->cursor_valid = leaf->count >= FREE_TREE_MIN_FILL || (level == 0 && leaf->count > 0);
     for (; level > 0; level--) {
@@ -403,7 +445,7 @@ void free_tree_remove(FreeTree *tree, FreeTreeEntry entry)
         bool underfull = node_at(tree, path->node[level])->count < FREE_TREE_MIN_FILL;
         if (underfull)
             rebalance(tree, parent, slot);
-        else if (!refresh_first_pair(tree, parent, slot))
+        else if (!refresh_first_key(tree, parent, slot))
             return;
     }
     shrink_root(tree);
@@ -413,16 +455,17 @@ void free_tree_remove(FreeTree *tree, FreeTreeEntry entry)
 
 bool free_tree_contains(const FreeTree *tree, FreeTreeEntry entry)
 {
-    if (tree->root == NONE)
+    if (tree->root == NONE || !has_key(tree, entry))
         return false;
+    uint64_t key = key_of(tree, entry);
     Path path;
-    descend(tree, entry, &path);
+    descend(tree, key, &path);
     const FreeTreeNode *leaf = node_at(tree, path.node[tree->levels - 1]);
     uint32_t i = path.slot[tree->levels - 1];
-    return i < leaf->count && entry_equal(leaf->entry[i], entry);
+    return i < leaf->count && leaf->key[i] == key;
 }
 
-/* Moves the cursor, which has run off the end of its leaf, to the first pair
+/* Moves the cursor, which has run off the end of its leaf, to the first key
  * of the next leaf: up to the nearest branch with a child to the right,
  * then down that child's left edge. False if the cursor's leaf is the last. */
 static bool cursor_to_next_leaf(FreeTree *tree)
@@ -443,13 +486,14 @@ static bool cursor_to_next_leaf(FreeTree *tree)
 
 bool free_tree_first_fit(FreeTree *tree, uint64_t size, FreeTreeEntry *found)
 {
-    if (tree->root == NONE)
-        return false;
-    move_cursor(tree, (Entry){ .size = size, .offset = 0 });
+    uint64_t size_units = (size >> tree->unit_shift) + ((size & low_bits(tree->unit_shift)) != 0);
+    if (tree->root == NONE || size_units >> (64 - tree->offset_bits) != 0)
+        return false; /* larger than any block of the region */
+    move_cursor(tree, size_units << tree->offset_bits); /* the lowest key of that size */
     if (tree->cursor.slot[tree->levels - 1] == cursor_leaf(tree)->count &&
         !cursor_to_next_leaf(tree))
         return false;
-    *found = cursor_leaf(tree)->entry[tree->cursor.slot[tree->levels - 1]];
+    *found = entry_of(tree, cursor_leaf(tree)->key[tree->cursor.slot[tree->levels - 1]]);
     return true;
 }
 
@@ -460,7 +504,7 @@ uint64_t free_tree_largest(const FreeTree *tree)
     const FreeTreeNode *node = node_at(tree, tree->root);
     while (!node->is_leaf)
         node = node_at(tree, node->child[node->count - 1]);
-    return node->entry[node->count - 1].size;
+    return entry_of(tree, node->key[node->count - 1]).size;
 }
 
 /* ---- checking ----------------------------------------------------------- */
@@ -470,16 +514,16 @@ typedef struct {
     uint64_t entries;
     uint32_t nodes;
     bool has_previous;
-    Entry previous;              /* the last pair seen, in order */
+    uint64_t previous;           /* the last key seen, in order */
 } TreeAudit;
 
 static void audit_leaf(const FreeTree *tree, uint32_t at, TreeAudit *audit)
 {
     const FreeTreeNode *leaf = node_at(tree, at);
     for (uint32_t i = 0; i < leaf->count; i++) {
-        if (audit->has_previous && !entry_less(audit->previous, leaf->entry[i]))
+        if (audit->has_previous && audit->previous >= leaf->key[i])
             audit->problems++;
-        audit->previous = leaf->entry[i];
+        audit->previous = leaf->key[i];
         audit->has_previous = true;
     }
     audit->entries += leaf->count;
@@ -506,7 +550,7 @@ static void audit_node(const FreeTree *tree, uint32_t at, uint32_t level, TreeAu
             audit->problems++;
             continue;
         }
-        audit->problems += !entry_equal(node->entry[i], node_at(tree, child)->entry[0]);
+        audit->problems += node->key[i] != node_at(tree, child)->key[0];
         audit_node(tree, child, level + 1, audit);
     }
 }

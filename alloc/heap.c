@@ -120,6 +120,8 @@ static bool config_is_valid(const HeapConfig *config)
     if (config->heap_bytes < start)
         return false;
     uint64_t region = (config->heap_bytes - start) / a * a;
+    if (config->policy == HEAP_BEST_FIT && !free_tree_can_index(region, a))
+        return false;
     return region >= align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
 }
 
@@ -531,7 +533,8 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     bool indexes_made =
         block_map_init(&heap->live) && dead_blocks_init(&heap->dead) &&
         (index_is_by_size(heap)
-             ? free_tree_init(&heap->by_size)
+             ? free_tree_init(&heap->by_size, heap->region_start,
+                              heap->region_end - heap->region_start, a)
              : address_index_init(&heap->by_address, arena, heap->region_start,
                                   is_bump(heap) ? 0 : heap->region_end - heap->region_start,
                                   a));

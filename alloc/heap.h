@@ -164,7 +164,10 @@ HeapConfig heap_default_config(uint64_t heap_bytes);
 
 /* Creates a heap over a zeroed arena it owns. Fails with
  * HEAP_ERROR_INVALID_CONFIG if A is not a power of two in [4, 64], M is 0,
- * the policy is unknown, or the usable region is smaller than one block. */
+ * the policy is unknown, H is above 2^48 bytes, the usable region is smaller
+ * than one block, or, for best fit only, the region holds 2^32 alignment
+ * units or more (16 GiB at A = 4, 32 GiB at A = 8): best fit files each free
+ * block as one 64-bit key of size and offset in alignment units. */
 HeapError heap_create(const HeapConfig *config, Heap **out);
 
 /* As heap_create, but over caller memory of config->heap_bytes bytes, which

@@ -301,6 +301,18 @@ static void test_create_rejects_zero_or_overflowing_min_payload(void **state)
     expect_config_accepted(4096, 8, 1);
 }
 
+/* Best fit files a block as one 64-bit key of size and offset in units of
+ * A, so its region must hold fewer than 2^32 units: 16 GiB at A = 4 (b0 is
+ * 0), 32 GiB at A = 8. The limit is checked before any arena is allocated. */
+static void test_create_rejects_best_fit_region_of_2_to_the_32_units(void **state)
+{
+    (void)state;
+    expect_config_rejected(UINT64_C(1) << 34, 4, 8, HEAP_BEST_FIT);
+    expect_config_rejected((UINT64_C(1) << 35) + 7, 8, 8, HEAP_BEST_FIT);
+    expect_config_rejected((UINT64_C(1) << 38) + 63, 64, 8, HEAP_BEST_FIT);
+    expect_config_rejected((UINT64_C(1) << 48) + 8, 8, 8, HEAP_FIRST_FIT); /* past 2^48 */
+}
+
 static void test_create_rejects_unknown_policy(void **state)
 {
     (void)state;
@@ -326,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_create_rejects_heap_smaller_than_one_block),
         cmocka_unit_test(test_create_rejects_bad_alignment),
         cmocka_unit_test(test_create_rejects_zero_or_overflowing_min_payload),
+        cmocka_unit_test(test_create_rejects_best_fit_region_of_2_to_the_32_units),
         cmocka_unit_test(test_create_rejects_unknown_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

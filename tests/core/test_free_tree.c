@@ -23,7 +23,7 @@
 #include "core_support.h"
 #include "free_tree.h"
 
-enum { MODEL_CAPACITY = 8192, OFFSET_SPACE = 1 << 20 };
+enum { MODEL_CAPACITY = 8192, OFFSET_SPACE = 1 << 20, TREE_SPAN = 2 * OFFSET_SPACE };
 
 typedef struct {
     FreeTreeEntry entries[MODEL_CAPACITY]; /* sorted by (size, offset) */
@@ -140,7 +140,7 @@ static void check_tree(FreeTree *tree, Model *model)
 static void run_against_model(bool few_sizes, uint32_t peak, uint32_t changes)
 {
     FreeTree tree;
-    assert_true(free_tree_init(&tree));
+    assert_true(free_tree_init(&tree, 0, TREE_SPAN, 1));
     Model *model = calloc(1, sizeof *model);
     assert_non_null(model);
     model->random_state = few_sizes ? 7 : 11;
@@ -179,7 +179,7 @@ static void emptying_a_deep_tree_returns_every_node(void **state)
 {
     (void)state;
     FreeTree tree;
-    assert_true(free_tree_init(&tree));
+    assert_true(free_tree_init(&tree, 0, TREE_SPAN, 1));
     for (uint64_t key = 1; key <= 5000; key++) {
         assert_true(free_tree_reserve(&tree, 1));
         free_tree_insert(&tree, (FreeTreeEntry){ .size = key, .offset = key * 8 });
@@ -201,20 +201,59 @@ static void emptying_a_deep_tree_returns_every_node(void **state)
     free_tree_release(&tree);
 }
 
-/* The checker must notice a branch whose copy of a child's first pair lies. */
-static void a_wrong_first_pair_is_reported(void **state)
+/* The checker must notice a branch whose copy of a child's first key lies. */
+static void a_wrong_first_key_is_reported(void **state)
 {
     (void)state;
     FreeTree tree;
-    assert_true(free_tree_init(&tree));
+    assert_true(free_tree_init(&tree, 0, TREE_SPAN, 1));
     for (uint64_t key = 1; key <= 100; key++) {
         assert_true(free_tree_reserve(&tree, 1));
         free_tree_insert(&tree, (FreeTreeEntry){ .size = key, .offset = key });
     }
     assert_int_equal(free_tree_problems(&tree), 0);
-    tree.nodes[tree.root].entry[1].offset += 1;
+    tree.nodes[tree.root].key[1] += 1;
     assert_true(free_tree_problems(&tree) > 0);
     free_tree_release(&tree);
+}
+
+/* Keys are offset and size in alignment units from the region's start:
+ * with A = 8 over [24, 24 + 8 KiB), a block of 48 bytes at 24 + 800 must
+ * round-trip, and no pair that is not a block of the region may match one
+ * (a forged header can give any size), nor may a search for more than the
+ * region overflow into a small key. */
+static void keys_round_trip_and_reject_what_no_block_could_be(void **state)
+{
+    (void)state;
+    FreeTree tree;
+    assert_true(free_tree_init(&tree, 24, 8192, 8));
+    FreeTreeEntry block = { .size = 48, .offset = 24 + 800 };
+    FreeTreeEntry largest = { .size = 8192, .offset = 24 };
+    assert_true(free_tree_reserve(&tree, 2));
+    free_tree_insert(&tree, block);
+    free_tree_insert(&tree, largest);
+    FreeTreeEntry found;
+    assert_true(free_tree_first_fit(&tree, 41, &found)); /* 41 rounds up to 48 */
+    assert_same_entry(found, block);
+    assert_true(free_tree_first_fit(&tree, 49, &found));
+    assert_same_entry(found, largest);
+    assert_int_equal(free_tree_largest(&tree), 8192);
+    assert_true(free_tree_contains(&tree, block));
+    FreeTreeEntry not_blocks[] = {
+        { .size = 48, .offset = 16 },                      /* below the region */
+        { .size = 48, .offset = 24 + 804 },                /* between units */
+        { .size = 52, .offset = 24 + 800 },                /* not a whole unit */
+        { .size = 48 + (UINT64_C(1) << 61), .offset = 24 + 800 }, /* the same key, wrapped */
+        { .size = 48, .offset = 24 + 800 + (UINT64_C(1) << 60) },
+    };
+    for (size_t i = 0; i < sizeof not_blocks / sizeof not_blocks[0]; i++)
+        assert_false(free_tree_contains(&tree, not_blocks[i]));
+    assert_false(free_tree_first_fit(&tree, 8193, &found));
+    assert_false(free_tree_first_fit(&tree, UINT64_MAX - 3, &found));
+    assert_int_equal(free_tree_problems(&tree), 0);
+    free_tree_release(&tree);
+    assert_true(free_tree_can_index((UINT64_C(1) << 32) * 8 - 8, 8));
+    assert_false(free_tree_can_index((UINT64_C(1) << 32) * 8, 8));
 }
 
 int main(void)
@@ -224,7 +263,8 @@ int main(void)
         cmocka_unit_test(repeated_sizes_match_a_sorted_array),
         cmocka_unit_test(small_trees_change_root_often),
         cmocka_unit_test(emptying_a_deep_tree_returns_every_node),
-        cmocka_unit_test(a_wrong_first_pair_is_reported),
+        cmocka_unit_test(a_wrong_first_key_is_reported),
+        cmocka_unit_test(keys_round_trip_and_reject_what_no_block_could_be),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

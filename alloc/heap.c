@@ -229,22 +229,21 @@ static void free_block_add(Heap *heap, uint64_t offset, uint64_t size)
     heap->stats.free_bytes += size;
 }
 
-/* Forgets the free block at `offset` (it is about to be used or merged). */
-static void free_block_remove(Heap *heap, uint64_t offset)
+/* Forgets the free block [offset, +size) (it is about to be used or merged).
+ * Callers pass the size they already know, sparing a read of the header. */
+static void free_block_remove(Heap *heap, uint64_t offset, uint64_t size)
 {
-    uint64_t size = block_size(heap, offset);
     index_remove(heap, offset, size);
     heap->stats.free_blocks--;
     heap->stats.free_bytes -= size;
 }
 
-/* Moves and/or resizes the free block at `offset` to [new_offset, +new_size).
- * The caller guarantees no other free block lies between the two offsets, so
- * the address index can move the block in one step. */
-static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t new_offset,
+/* Moves and/or resizes the free block [offset, +size) to [new_offset,
+ * +new_size). The caller guarantees no other free block lies between the two
+ * offsets, so the address index can move the block in one step. */
+static void free_block_reshape(Heap *heap, uint64_t offset, uint64_t size, uint64_t new_offset,
                                uint64_t new_size)
 {
-    uint64_t size = block_size(heap, offset);
     bool move_in_index = offset != heap->top && !index_is_by_size(heap) &&
                          !ends_region(heap, new_offset, new_size);
     if (move_in_index) {
@@ -311,13 +310,14 @@ static void coalesce_into_free(Heap *heap, uint64_t offset, uint64_t size)
     }
     event->coalesced_previous = previous != offset;
     event->coalesced_next = is_free_block_at(heap, end);
-    uint64_t merged_end = event->coalesced_next ? end + block_size(heap, end) : end;
+    uint64_t next_size = event->coalesced_next ? block_size(heap, end) : 0;
+    uint64_t merged_end = end + next_size;
     if (event->coalesced_previous) {
         if (event->coalesced_next)
-            free_block_remove(heap, end);
-        free_block_reshape(heap, previous, previous, merged_end - previous);
+            free_block_remove(heap, end, next_size);
+        free_block_reshape(heap, previous, offset - previous, previous, merged_end - previous);
     } else if (event->coalesced_next) {
-        free_block_reshape(heap, end, offset, merged_end - offset);
+        free_block_reshape(heap, end, next_size, offset, merged_end - offset);
     } else {
         free_block_add(heap, offset, size);
     }
@@ -466,13 +466,14 @@ static bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 static uint64_t claim_free_space(Heap *heap, uint64_t free_offset, uint64_t offset,
                                  uint64_t available, uint64_t asize)
 {
+    uint64_t free_size = offset + available - free_offset;
     if (available - asize >= heap->min_block) {
-        free_block_reshape(heap, free_offset, offset + asize, available - asize);
+        free_block_reshape(heap, free_offset, free_size, offset + asize, available - asize);
         heap->event.split = true;
         heap->event.split_offset = offset + asize;
         return asize;
     }
-    free_block_remove(heap, free_offset);
+    free_block_remove(heap, free_offset, free_size);
     return available;
 }
 

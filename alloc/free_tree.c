@@ -38,6 +38,17 @@ static FreeTreeNode *node_at(const FreeTree *tree, uint32_t index)
 
 /* ---- keys --------------------------------------------------------------- */
 
+/* The key in the slot after a node's last: no block has it, since a block's
+ * size and offset units add up to at most the region's, below 2^32. */
+#define END_KEY UINT64_MAX
+
+/* Sets how many keys a node holds, and marks the end after them. */
+static void set_count(FreeTreeNode *node, uint32_t count)
+{
+    node->count = count;
+    node->key[count] = END_KEY;
+}
+
 static uint64_t low_bits(unsigned count)
 {
     return (UINT64_C(1) << count) - 1;
@@ -72,11 +83,11 @@ static Entry entry_of(const FreeTree *tree, uint64_t key)
 
 /* ---- finding a key -------------------------------------------------------- */
 
-/* How many of a node's keys are below `key`. */
+/* How many of a node's keys are below `key` (which is below END_KEY). */
 static uint32_t count_below(const FreeTreeNode *node, uint64_t key)
 {
     uint32_t below = 0;
-    while (below < node->count && node->key[below] < key)
+    while (node->key[below] < key) /* stops at END_KEY at the latest */
         below++;
     return below;
 }
@@ -86,7 +97,7 @@ static uint32_t count_below(const FreeTreeNode *node, uint64_t key)
 static uint32_t route(const FreeTreeNode *node, uint64_t key)
 {
     uint32_t i = 1;
-    while (i < node->count && node->key[i] <= key)
+    while (node->key[i] <= key) /* stops at END_KEY at the latest */
         i++;
     return i - 1;
 }
@@ -245,7 +256,7 @@ static uint32_t take_node(FreeTree *tree, bool is_leaf)
     else
         index = tree->high_mark++;
     FreeTreeNode *node = node_at(tree, index);
-    node->count = 0;
+    set_count(node, 0);
     node->is_leaf = is_leaf;
     tree->nodes_in_use++;
     return index;
@@ -267,7 +278,7 @@ static void move_entries(FreeTreeNode *node, uint32_t from, uint32_t to)
     memmove(&node->key[to], &node->key[from], n * sizeof node->key[0]);
     if (!node->is_leaf) /* a leaf's children are unused */
         memmove(&node->child[to], &node->child[from], n * sizeof node->child[0]);
-    node->count = to + (uint32_t)n;
+    set_count(node, to + (uint32_t)n);
 }
 
 /* Copies `n` keys of `source` from `from` on to positions `to` on of `target`. */
@@ -286,8 +297,8 @@ static uint32_t split(FreeTree *tree, uint32_t index)
     FreeTreeNode *left_node = node_at(tree, index), *right_node = node_at(tree, right);
     uint32_t keep = left_node->count / 2;
     copy_entries(right_node, 0, left_node, keep, left_node->count - keep);
-    right_node->count = left_node->count - keep;
-    left_node->count = keep;
+    set_count(right_node, left_node->count - keep);
+    set_count(left_node, keep);
     return right;
 }
 
@@ -342,7 +353,7 @@ static void grow_root(FreeTree *tree, uint32_t right)
     node->child[0] = left;
     node->key[1] = node_at(tree, right)->key[0];
     node->child[1] = right;
-    node->count = 2;
+    set_count(node, 2);
     tree->root = root;
     tree->levels++;
 }
@@ -382,13 +393,13 @@ static void share(FreeTreeNode *left, FreeTreeNode *right)
     if (left->count < target) {
         uint32_t n = target - left->count;
         copy_entries(left, left->count, right, 0, n);
-        left->count += n;
+        set_count(left, left->count + n);
         move_entries(right, n, 0);
     } else {
         uint32_t n = left->count - target;
         move_entries(right, 0, n);
         copy_entries(right, 0, left, target, n);
-        left->count = target;
+        set_count(left, target);
     }
 }
 
@@ -402,7 +413,7 @@ static void rebalance(FreeTree *tree, uint32_t parent, uint32_t slot)
     FreeTreeNode *left_node = node_at(tree, left), *right_node = node_at(tree, right);
     if (left_node->count + right_node->count <= FREE_TREE_FANOUT) {
         copy_entries(left_node, left_node->count, right_node, 0, right_node->count);
-        left_node->count += right_node->count;
+        set_count(left_node, left_node->count + right_node->count);
         give_back_node(tree, right);
         remove_at(above, first + 1);
     } else {
@@ -540,6 +551,7 @@ static void audit_node(const FreeTree *tree, uint32_t at, uint32_t level, TreeAu
         audit->problems++;
         return; /* the shape is broken: stepping further could loop */
     }
+    audit->problems += node->key[node->count] != END_KEY; /* every scan relies on it */
     if (node->is_leaf) {
         audit_leaf(tree, at, audit);
         return;

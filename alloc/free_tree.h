@@ -35,9 +35,10 @@ typedef struct {
 } FreeTreeEntry;
 
 /* A leaf holds keys in order; a branch holds, for each child, the child's
- * first key. */
+ * first key. The slot after the last key in use holds a key above every
+ * block's, so a scan for a key needs no bounds check. */
 typedef struct {
-    _Alignas(64) uint64_t key[FREE_TREE_FANOUT];
+    _Alignas(64) uint64_t key[FREE_TREE_FANOUT + 1];
     uint32_t child[FREE_TREE_FANOUT];    /* branches only */
     uint32_t count;                      /* keys or children in use */
     bool is_leaf;

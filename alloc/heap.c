@@ -511,7 +511,7 @@ static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
 
 /* Makes sure the indexes can take the inserts one call may do, before any
  * change, so a host allocation failure cannot leave a half-done call. */
-static bool reserve_for_call(Heap *heap)
+static inline bool reserve_for_call(Heap *heap)
 {
     return block_map_reserve(&heap->live, 2) &&
            (!is_bump(heap) || dead_blocks_reserve(&heap->dead, 1)) &&

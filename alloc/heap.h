@@ -112,6 +112,11 @@ typedef enum {
 typedef struct {
     HeapEventKind kind;
     HeapError error;             /* HEAP_OK, or why the call failed */
+    HeapReallocMode realloc_mode;
+    bool split;                  /* a free remainder was split off */
+    bool coalesced_previous;     /* merged with the free block before */
+    bool coalesced_next;         /* merged with the free block after */
+    bool fragmented;             /* failure: enough bytes in total, no block big enough */
     uint64_t pointer;            /* argument payload offset (free, realloc) */
     uint64_t request;            /* requested bytes n (malloc, realloc) */
     uint64_t asize;              /* block size the request needed */
@@ -119,17 +124,12 @@ typedef struct {
     uint64_t block_offset;       /* the block placed, freed or resized */
     uint64_t block_size;
     uint64_t chosen_free_size;   /* size of the free block a placement used */
-    bool split;                  /* a free remainder was split off */
     uint64_t split_offset;       /* where that remainder (or a shrink's tail) starts */
-    bool coalesced_previous;     /* merged with the free block before */
-    bool coalesced_next;         /* merged with the free block after */
     uint64_t merged_offset;      /* the free block that resulted from coalescing */
     uint64_t merged_size;
-    HeapReallocMode realloc_mode;
     uint64_t old_block_offset;   /* realloc: where the block was */
     uint64_t free_bytes;         /* failure: free + dead bytes at the time */
     uint64_t largest_free;       /* failure: largest free block at the time */
-    bool fragmented;             /* failure: enough bytes in total, no block big enough */
     uint64_t moved_blocks;       /* compact: how many blocks moved */
     uint64_t dirty_start;        /* arena bytes [dirty_start, dirty_end) may have changed */
     uint64_t dirty_end;

@@ -62,7 +62,8 @@ static uint64_t key_of(const FreeTree *tree, Entry entry)
     return size_units << tree->offset_bits | offset_units;
 }
 
-/* Whether `entry` could be a block of the region, and so has a key. */
+/* Whether `entry` could be a block of the region, and so has a key (one
+ * below END_KEY). */
 static bool has_key(const FreeTree *tree, Entry entry)
 {
     uint64_t unit = low_bits(tree->unit_shift);
@@ -70,8 +71,7 @@ static bool has_key(const FreeTree *tree, Entry entry)
         return false;
     uint64_t offset_units = (entry.offset - tree->base) >> tree->unit_shift;
     uint64_t size_units = entry.size >> tree->unit_shift;
-    return (offset_units >> tree->offset_bits) == 0 &&
-           (size_units >> (64 - tree->offset_bits)) == 0;
+    return offset_units < tree->region_units && size_units <= tree->region_units - offset_units;
 }
 
 static Entry entry_of(const FreeTree *tree, uint64_t key)
@@ -184,7 +184,8 @@ bool free_tree_init(FreeTree *tree, uint64_t base, uint64_t span, uint64_t align
     tree->base = base;
     tree->unit_shift = bits_for(alignment) - 1;
     /* offsets stay below span / alignment units and sizes reach it */
-    tree->offset_bits = bits_for(span >> tree->unit_shift);
+    tree->region_units = span >> tree->unit_shift;
+    tree->offset_bits = bits_for(tree->region_units);
     if (tree->offset_bits == 0)
         tree->offset_bits = 1;
     tree->nodes = allocate_nodes(FREE_TREE_MIN_CAPACITY);
@@ -498,8 +499,8 @@ static bool cursor_to_next_leaf(FreeTree *tree)
 bool free_tree_first_fit(FreeTree *tree, uint64_t size, FreeTreeEntry *found)
 {
     uint64_t size_units = (size >> tree->unit_shift) + ((size & low_bits(tree->unit_shift)) != 0);
-    if (tree->root == NONE || size_units >> (64 - tree->offset_bits) != 0)
-        return false; /* larger than any block of the region */
+    if (tree->root == NONE || size_units > tree->region_units)
+        return false; /* larger than the region */
     move_cursor(tree, size_units << tree->offset_bits); /* the lowest key of that size */
     if (tree->cursor.slot[tree->levels - 1] == cursor_leaf(tree)->count &&
         !cursor_to_next_leaf(tree))

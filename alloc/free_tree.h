@@ -63,6 +63,7 @@ typedef struct {
     /* How a block becomes a key: offsets count alignment units from `base`
      * in the low `offset_bits` bits, sizes count units above them. */
     uint64_t base;
+    uint64_t region_units;       /* the region's length in alignment units */
     unsigned unit_shift;         /* log2 of the alignment */
     unsigned offset_bits;
     /* The cursor: a path to the key last found, inserted (or the one after

@@ -239,12 +239,19 @@ static void keys_round_trip_and_reject_what_no_block_could_be(void **state)
     assert_same_entry(found, largest);
     assert_int_equal(free_tree_largest(&tree), 8192);
     assert_true(free_tree_contains(&tree, block));
+    for (uint64_t i = 0; i < 40; i++) { /* enough for branches, which route by key */
+        assert_true(free_tree_reserve(&tree, 1));
+        free_tree_insert(&tree, (FreeTreeEntry){ .size = 8, .offset = 24 + 4096 + 8 * i });
+    }
+    assert_true(tree.levels >= 2);
     FreeTreeEntry not_blocks[] = {
         { .size = 48, .offset = 16 },                      /* below the region */
         { .size = 48, .offset = 24 + 804 },                /* between units */
         { .size = 52, .offset = 24 + 800 },                /* not a whole unit */
         { .size = 48 + (UINT64_C(1) << 61), .offset = 24 + 800 }, /* the same key, wrapped */
         { .size = 48, .offset = 24 + 800 + (UINT64_C(1) << 60) },
+        { .size = 8192, .offset = 24 + 8 },                /* would end past the region */
+        { .size = ((UINT64_C(1) << 53) - 1) * 8, .offset = 24 + 2047 * 8 }, /* all-ones key */
     };
     for (size_t i = 0; i < sizeof not_blocks / sizeof not_blocks[0]; i++)
         assert_false(free_tree_contains(&tree, not_blocks[i]));

@@ -31,7 +31,7 @@
  *  5. every statistic equals a recount; the rover lies in [b0, end).
  *
  * The free index: best fit keeps a B+ tree ordered by (size, address)
- * (free_tree.h), where the best fit is the first pair of size >= asize: one
+ * (free_tree.h), where the best fit is the first block of size >= asize: one
  * walk down. Every other policy keeps a bitmap of block starts under a fixed
  * tree of maxima (address_index.h), where each level knows the largest size
  * below it, so a fit is one walk down (or up and down, from a starting

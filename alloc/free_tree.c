@@ -581,7 +581,8 @@ static uint64_t cursor_problems(const FreeTree *tree)
         if (slot >= node->count || node->child[slot] != tree->cursor.node[level + 1])
             return 1;
     }
-    return !cursor_leaf(tree)->is_leaf || tree->cursor.slot[tree->levels - 1] > cursor_leaf(tree)->count;
+    const FreeTreeNode *leaf = cursor_leaf(tree);
+    return !leaf->is_leaf || tree->cursor.slot[tree->levels - 1] > leaf->count;
 }
 
 uint64_t free_tree_problems(const FreeTree *tree)

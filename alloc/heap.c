@@ -244,8 +244,8 @@ static inline void free_block_remove(Heap *heap, uint64_t offset, uint64_t size)
 /* Moves and/or resizes the free block [offset, +size) to [new_offset,
  * +new_size). The caller guarantees no other free block lies between the two
  * offsets, so the address index can move the block in one step. */
-static inline void free_block_reshape(Heap *heap, uint64_t offset, uint64_t size, uint64_t new_offset,
-                               uint64_t new_size)
+static inline void free_block_reshape(Heap *heap, uint64_t offset, uint64_t size,
+                                      uint64_t new_offset, uint64_t new_size)
 {
     bool move_in_index = offset != heap->top && !index_is_by_size(heap) &&
                          !ends_region(heap, new_offset, new_size);
@@ -467,7 +467,7 @@ static inline bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
  * that can stand as a block stays free, else the block takes it all.
  * Returns the used block's size. */
 static inline uint64_t claim_free_space(Heap *heap, uint64_t free_offset, uint64_t offset,
-                                 uint64_t available, uint64_t asize)
+                                        uint64_t available, uint64_t asize)
 {
     uint64_t free_size = offset + available - free_offset;
     if (available - asize >= heap->min_block) {

@@ -67,7 +67,8 @@ static void model_insert(Model *model, FreeTreeEntry entry)
 
 static void model_remove_at(Model *model, uint32_t i)
 {
-    memmove(&model->entries[i], &model->entries[i + 1], (model->count - i - 1) * sizeof(FreeTreeEntry));
+    memmove(&model->entries[i], &model->entries[i + 1],
+            (model->count - i - 1) * sizeof(FreeTreeEntry));
     model->count--;
 }
 

@@ -411,10 +411,14 @@ static uint64_t next_fit_start(const Heap *heap)
 }
 
 /* From the start block up to the end (the top comes last, and always lies at
- * or above the start), then from the bottom up to the start. */
+ * or above the start), then from the bottom up to the start. No indexed
+ * block lies above the top, so a search that starts there weighs only the
+ * top: the walk up the index would climb to its root and find nothing. */
 static bool find_next_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    if (found_or_top(heap, first_fit_from(heap, next_fit_start(heap), asize), asize, offset))
+    uint64_t start = next_fit_start(heap);
+    uint64_t above = start == heap->top ? NOT_FOUND : first_fit_from(heap, start, asize);
+    if (found_or_top(heap, above, asize, offset))
         return true;
     uint64_t found = first_fit_from(heap, heap->region_start, asize); /* below the start */
     return found != NOT_FOUND && found_or_top(heap, found, asize, offset);

@@ -283,7 +283,10 @@ static uint64_t descend_fitting(const AddressIndex *index, unsigned level, uint6
 
 /* The first group at or after `group` whose largest block is >= size, or
  * NONE: the rest of the family at each level, climbing while none is big
- * enough, then down through the first big enough child at every level. */
+ * enough, then down through the first big enough child at every level.
+ * The clamp to the level's node count is needed even though levels are
+ * padded: `group` may be one past the last group, at the start of a family
+ * that lies wholly outside level 0. */
 static uint64_t next_group_fitting(const AddressIndex *index, uint64_t group, uint64_t size)
 {
     unsigned level = 0;
@@ -336,6 +339,8 @@ static uint64_t previous_group_used(const AddressIndex *index, uint64_t group)
 
 uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size)
 {
+    if (size == 0)
+        size = 1; /* every block fits, and the walks skip empty nodes (maximum 0) */
     uint64_t root = *node_max(index, index->levels - 1, 0);
     if (root < size || from < index->base)
         return NONE;

@@ -75,8 +75,8 @@ void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
 
 bool address_index_contains(const AddressIndex *index, uint64_t offset);
 
-/* The lowest-addressed block of size >= size starting at or after `from`;
- * ADDRESS_INDEX_NONE if there is none. */
+/* The lowest-addressed block of size >= size starting at or after `from`
+ * (size 0: any block); ADDRESS_INDEX_NONE if there is none. */
 uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size);
 
 /* The highest-addressed block starting at or before `offset`, or NONE. */

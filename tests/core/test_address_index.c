@@ -147,9 +147,9 @@ static void check_searches(Fixture *f)
         largest = m->size[i] > largest ? m->size[i] : largest;
     assert_int_equal(address_index_largest(&f->index), largest);
     assert_int_equal(f->index.count, m->count);
-    for (int probe = 0; probe < 4; probe++) {
-        uint64_t from_slot = probe == 0 ? 0 : next_random(f) % f->slots;
-        uint64_t size = probe == 3 ? largest : random_size(f);
+    for (int probe = 0; probe < 5; probe++) {
+        uint64_t from_slot = probe == 0 || probe == 4 ? 0 : next_random(f) % f->slots;
+        uint64_t size = probe == 3 ? largest : probe == 4 ? 0 : random_size(f); /* 0: any block */
         uint32_t i = position(m, from_slot);
         while (i < m->count && m->size[i] < size)
             i++;

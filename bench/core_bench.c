@@ -20,9 +20,11 @@
  *   window [steady, steady + W)        the first W operations at the plateau
  *   rest   [steady + W, end)
  * "steady" is the first operation after which 95% of the trace's largest
- * live-block count is live. The contenders run in --reps rounds: in each
- * round every contender (but the naive one) runs in turn, in a fresh child,
- * once untimed and once timed. Each figure is the median over the rounds,
+ * live-block count is live. The contenders run in --reps rounds (9 by
+ * default: on a shared host one round's ratio moves by a tenth or more, and
+ * a median of nine moves less than one of five). In each round every
+ * contender (but the naive one) runs in turn, in a fresh child, once untimed
+ * and once timed. Each figure is the median over the rounds,
  * and "vs glibc" is the median of each round's own ratio, so a machine that
  * slows down for a while slows both sides of a ratio alike. The naive first fit
  * costs O(free blocks) per call, so it runs only ramp + window, once, and is
@@ -633,7 +635,7 @@ static void print_scaling_row(const char *label, const Measurement *results)
 
 static Options parse_options(int argc, char **argv)
 {
-    Options options = { .reps = 5, .window = 100000, .only = -1, .naive = true };
+    Options options = { .reps = 9, .window = 100000, .only = -1, .naive = true };
     for (int i = 1; i < argc;) {
         if (bench_option_u64(argc, argv, &i, "--reps", 1, MAX_REPS, &options.reps) ||
             bench_option_u64(argc, argv, &i, "--window", 1, UINT32_MAX, &options.window) ||

@@ -564,6 +564,14 @@ bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block)
     return heap_block_at(model_heap(model, *pane), cell * geometry->bytes_per_cell, block);
 }
 
+int64_t model_block_owner(const Model *model, uint32_t pane, const HeapBlock *block)
+{
+    if (block->state != HEAP_BLOCK_USED) {
+        return -1;
+    }
+    return run_id_of_payload(history_run(model->panes[pane].history), block->payload);
+}
+
 Highlight model_touched(const Model *model, uint32_t pane)
 {
     const StepReport *report = history_report(model->panes[pane].history);

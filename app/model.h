@@ -141,6 +141,10 @@ void model_set_status(Model *model, const char *text);
 /* The block under the pointer, if any. */
 bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block);
 
+/* The trace id (or simulation slot) that holds a pane's used block, -1 if
+ * none does (a free or dead block). A scan over the ids. */
+int64_t model_block_owner(const Model *model, uint32_t pane, const HeapBlock *block);
+
 /* The block the last step touched, and the split/coalesce mark while it lasts. */
 Highlight model_touched(const Model *model, uint32_t pane);
 Highlight model_mark(const Model *model, uint32_t pane, uint64_t now_ms);

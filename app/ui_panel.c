@@ -229,7 +229,7 @@ void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout, int
         return;
     }
     TextLine lines[TOOLTIP_LINES];
-    sentence_tooltip(&block, lines);
+    sentence_tooltip(&block, model_workload(model)->kind, model_block_owner(model, pane, &block), lines);
     if (model_pane_count(model) > 1) {
         char first[2 * SENTENCE_MAX];
         snprintf(first, sizeof first, "%s: %s", heap_policy_name(model_pane_policy(model, pane)), lines[0].text);

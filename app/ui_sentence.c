@@ -139,6 +139,13 @@ static void write_realloc(Writer *writer, const StepReport *report, HeapPolicy p
     }
 }
 
+/* What a workload calls the names of its blocks: slots in a simulation,
+ * ids in a trace. */
+static const char *id_word(WorkloadKind kind)
+{
+    return kind == WORKLOAD_SIMULATION ? "slot" : "id";
+}
+
 void sentence_for_step(const StepReport *report, WorkloadKind kind, HeapPolicy policy,
                        char *text, size_t size)
 {
@@ -150,7 +157,7 @@ void sentence_for_step(const StepReport *report, WorkloadKind kind, HeapPolicy p
         write_text(&writer, "step 0: the heap is one free block");
         return;
     }
-    const char *id_name = kind == WORKLOAD_SIMULATION ? "slot" : "id";
+    const char *id_name = id_word(kind);
     if (report->skipped) {
         write_text(&writer, "free of %s %" PRIu32 " skipped: it holds no block", id_name, report->op.id);
         return;
@@ -206,15 +213,21 @@ static const char *state_name(HeapBlockState state)
     return state == HEAP_BLOCK_USED ? "allocated" : state == HEAP_BLOCK_FREE ? "free" : "dead (bump)";
 }
 
-void sentence_tooltip(const HeapBlock *block, TextLine lines[TOOLTIP_LINES])
+void sentence_tooltip(const HeapBlock *block, WorkloadKind kind, int64_t owner,
+                      TextLine lines[TOOLTIP_LINES])
 {
     uint64_t inside = block->size >= HEAP_OVERHEAD_BYTES ? block->size - HEAP_OVERHEAD_BYTES : 0;
     uint64_t padding = block->state == HEAP_BLOCK_USED && inside >= block->requested ? inside - block->requested : 0;
     snprintf(lines[0].text, sizeof lines[0].text, "block at 0x%" PRIx64 " (%" PRIu64 ")", block->offset, block->offset);
     snprintf(lines[1].text, sizeof lines[1].text, "size      %s", sentence_bytes(block->size).text);
     snprintf(lines[2].text, sizeof lines[2].text, "state     %s", state_name(block->state));
-    snprintf(lines[3].text, sizeof lines[3].text, "requested %s", sentence_bytes(block->requested).text);
-    snprintf(lines[4].text, sizeof lines[4].text, "padding   %s", sentence_bytes(padding).text);
-    snprintf(lines[5].text, sizeof lines[5].text, "header    0x%016" PRIx64 " (allocated bit %u)",
+    if (owner >= 0) {
+        snprintf(lines[3].text, sizeof lines[3].text, "held by   %s %" PRId64, id_word(kind), owner);
+    } else {
+        snprintf(lines[3].text, sizeof lines[3].text, "held by   nobody");
+    }
+    snprintf(lines[4].text, sizeof lines[4].text, "requested %s", sentence_bytes(block->requested).text);
+    snprintf(lines[5].text, sizeof lines[5].text, "padding   %s", sentence_bytes(padding).text);
+    snprintf(lines[6].text, sizeof lines[6].text, "header    0x%016" PRIx64 " (allocated bit %u)",
              block->header, (unsigned)(block->header & HEAP_TAG_ALLOCATED));
 }

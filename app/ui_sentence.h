@@ -12,7 +12,7 @@
 enum {
     SENTENCE_MAX = 160,          /* bytes of one line, terminator included */
     COUNTER_LINES = 12,
-    TOOLTIP_LINES = 6
+    TOOLTIP_LINES = 7
 };
 
 typedef struct {
@@ -38,8 +38,11 @@ void sentence_for_step(const StepReport *report, WorkloadKind kind, HeapPolicy p
 /* The live counters, one "name  value" line each. */
 void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES]);
 
-/* The tooltip of a block: offset, size, state, requested, padding, header. */
-void sentence_tooltip(const HeapBlock *block, TextLine lines[TOOLTIP_LINES]);
+/* The tooltip of a block: offset, size, state, the id (a slot in a
+ * simulation) that holds it (`owner`, -1 for none), requested, padding,
+ * header. */
+void sentence_tooltip(const HeapBlock *block, WorkloadKind kind, int64_t owner,
+                      TextLine lines[TOOLTIP_LINES]);
 
 /* A failure's class: "fragmentation" or "exhaustion". */
 const char *sentence_failure_class(const HeapEvent *event);

@@ -390,6 +390,14 @@ static void test_hover_finds_the_block_of_a_cell(void **state)
         assert_int_equal(pane, 0);
         assert_int_equal(found.offset, block.offset);
         assert_int_equal(found.size, block.size);
+        int64_t owner = model_block_owner(model, pane, &found);
+        if (found.state == HEAP_BLOCK_USED) { /* the slot whose payload it is */
+            assert_true(owner >= 0);
+            assert_int_equal(run_id_payload(history_run(model_history(model, 0)), (uint32_t)owner),
+                             found.payload);
+        } else {
+            assert_int_equal(owner, -1);
+        }
         checked++;
     } while (heap_next_block(heap, &block));
     assert_true(checked >= 2);

@@ -3,7 +3,8 @@
  * offscreen driver, checked pixel by pixel: the real binary's --screenshot
  * (classic cells against the block list of a fresh run, the panel's text,
  * a missing font), and window_capture for what the command line does not
- * reach (detail view, plots switched off, help, compare panes, tiny windows).
+ * reach (detail view, plots switched off, help, compare panes, tiny windows,
+ * the tooltip of a hovered block).
  *
  * argv[1] is the heapviz binary. The layout is recomputed here from the
  * font's metrics, the same way the window computes it.
@@ -20,6 +21,7 @@
 #include "ui_draw.h"
 #include "ui_grid.h"
 #include "ui_layout.h"
+#include "ui_sentence.h"
 #include "ui_test_support.h"
 #include "ui_timeline.h"
 #include <SDL.h>
@@ -302,6 +304,29 @@ static void test_help_overlay_lists_the_keys(void **state)
     SDL_FreeSurface(image);
 }
 
+/* Hovering the first cell of the coalescing trace after its five mallocs:
+ * the tooltip of id 0's block opens at the pointer (the top-left corner in
+ * a capture), one line per TOOLTIP_LINES, framed in the accent colour. */
+static void test_tooltip_opens_over_the_hovered_block(void **state)
+{
+    (void)state;
+    const char *arguments[] = {"--trace", "coalescing", "--at-step", "5"};
+    Action hover = {.kind = ACTION_HOVER, .x = 0.001, .y = 0.001, .amount = 0};
+    SDL_Surface *plain = capture("no-tooltip.png", arguments, 4, NULL, 0, WIDTH, HEIGHT);
+    SDL_Surface *image = capture("tooltip.png", arguments, 4, &hover, 1, WIDTH, HEIGHT);
+    Layout layout = layout_for(WIDTH, HEIGHT, 1);
+    int pad = layout.margin, top = 2 * pad, left = 2 * pad;
+    int height = TOOLTIP_LINES * layout.line_height + 2 * pad;
+    for (int y = top; y < top + height; y++) {
+        assert_int_equal(pixel(image, left, y), COLOR_ACCENT); /* the left edge of the frame */
+    }
+    assert_int_not_equal(pixel(image, left, top + height), COLOR_ACCENT);
+    LayoutRect box = {left, top, 30 * layout.char_width, height};
+    assert_true(count_color(image, box, COLOR_TEXT) > count_color(plain, box, COLOR_TEXT) + 200);
+    SDL_FreeSurface(plain);
+    SDL_FreeSurface(image);
+}
+
 static void check_compare(const char *policies, uint32_t count)
 {
     const char *arguments[] = {"--compare", policies, "--at-step", "60"};
@@ -357,7 +382,7 @@ static int teardown(void **state)
     (void)state;
     static const char *const names[] = {"classic.png", "step10.png", "step20.png", "detail.png", "timeline.png",
                                         "timeline-off.png", "plain.png", "help.png", "compare.png", "tiny.png",
-                                        "stderr.txt"};
+                                        "no-tooltip.png", "tooltip.png", "stderr.txt"};
     char path[512];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         path_for(path, sizeof path, names[i]);
@@ -382,6 +407,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_detail_view_gives_each_state_its_colour),
         cmocka_unit_test(test_timeline_plots_and_toggles),
         cmocka_unit_test(test_help_overlay_lists_the_keys),
+        cmocka_unit_test(test_tooltip_opens_over_the_hovered_block),
         cmocka_unit_test(test_compare_two_panes),
         cmocka_unit_test(test_compare_five_panes),
         cmocka_unit_test(test_tiny_windows_still_render),

@@ -219,20 +219,24 @@ static void test_tooltip(void **state)
     HeapBlock block = {.offset = 0x1a38, .size = 2064, .state = HEAP_BLOCK_USED, .requested = 2040,
                        .payload = 0x1a40, .header = 2064 | HEAP_TAG_ALLOCATED};
     TextLine lines[TOOLTIP_LINES];
-    sentence_tooltip(&block, lines);
+    sentence_tooltip(&block, WORKLOAD_TRACE, 7, lines);
     assert_string_equal(lines[0].text, "block at 0x1a38 (6712)");
     assert_string_equal(lines[1].text, "size      2,064 B");
     assert_string_equal(lines[2].text, "state     allocated");
-    assert_string_equal(lines[3].text, "requested 2,040 B");
-    assert_string_equal(lines[4].text, "padding   8 B");
-    assert_string_equal(lines[5].text, "header    0x0000000000000811 (allocated bit 1)");
+    assert_string_equal(lines[3].text, "held by   id 7");
+    assert_string_equal(lines[4].text, "requested 2,040 B");
+    assert_string_equal(lines[5].text, "padding   8 B");
+    assert_string_equal(lines[6].text, "header    0x0000000000000811 (allocated bit 1)");
+    sentence_tooltip(&block, WORKLOAD_SIMULATION, 0, lines);
+    assert_string_equal(lines[3].text, "held by   slot 0");
     block.state = HEAP_BLOCK_FREE;
     block.header = 2064;
     block.requested = 0;
-    sentence_tooltip(&block, lines);
+    sentence_tooltip(&block, WORKLOAD_TRACE, -1, lines);
     assert_string_equal(lines[2].text, "state     free");
-    assert_string_equal(lines[4].text, "padding   0 B");
-    assert_string_equal(lines[5].text, "header    0x0000000000000810 (allocated bit 0)");
+    assert_string_equal(lines[3].text, "held by   nobody");
+    assert_string_equal(lines[5].text, "padding   0 B");
+    assert_string_equal(lines[6].text, "header    0x0000000000000810 (allocated bit 0)");
 }
 
 int main(void)

@@ -356,3 +356,12 @@ const char *options_usage(void)
         "\n"
         "Exit status: 0 success, 1 bad input (trace or output file), 2 bad usage.\n";
 }
+
+bool options_at_step_fits(const Options *options, uint64_t steps, char *message, size_t message_size)
+{
+    if (!options->at_step_given || options->at_step <= steps)
+        return true;
+    snprintf(message, message_size, "--at-step %llu is past the end of the run, which has %llu steps",
+             (unsigned long long)options->at_step, (unsigned long long)steps);
+    return false;
+}

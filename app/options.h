@@ -57,4 +57,8 @@ bool options_parse(int argc, char **argv, Options *options, char *message, size_
 /* The usage text for --help. */
 const char *options_usage(void);
 
+/* Whether --at-step (if given) lies within a run of `steps` steps; if not,
+ * writes the sentence saying so into `message`. */
+bool options_at_step_fits(const Options *options, uint64_t steps, char *message, size_t message_size);
+
 #endif

@@ -337,11 +337,8 @@ static int run_headless(const Options *options, const Workload *workload, const 
     char message[MESSAGE_BYTES];
     uint64_t steps = workload_base_steps(workload);
     uint64_t stop = options->at_step_given ? options->at_step : steps;
-    if (stop > steps) {
-        snprintf(message, sizeof message, "--at-step %llu is past the end of the run, which has %llu steps",
-                 (unsigned long long)stop, (unsigned long long)steps);
+    if (!options_at_step_fits(options, steps, message, sizeof message))
         return complain(EXIT_BAD_USAGE, message);
-    }
     Run *runs[OPTIONS_MAX_COMPARE] = {NULL};
     uint32_t count = 0;
     Outputs outputs = {NULL, NULL, NULL, NULL, 0};

@@ -336,6 +336,10 @@ int window_capture(const Options *options, const Action *actions, size_t action_
 {
     Window window = {.options = options, .input = input_start()};
     int status = window_start(&window, width, height, true);
+    char message[400];
+    if (status == 0 && !options_at_step_fits(options, model_total(window.model), message, sizeof message)) {
+        status = fail(EXIT_BAD_USAGE, "%s", message); /* no picture of a step the run does not have */
+    }
     if (status == 0) {
         uint64_t step = options->at_step_given ? options->at_step : model_total(window.model);
         Action jump = {.kind = ACTION_JUMP_TO, .amount = step > INT64_MAX ? INT64_MAX : (int64_t)step};
@@ -347,7 +351,6 @@ int window_capture(const Options *options, const Action *actions, size_t action_
             model_apply(window.model, &actions[i], 0);
         }
         draw_frame(&window, UINT64_MAX / 2); /* a still frame: split/coalesce marks have faded */
-        char message[400];
         if (!save_png(&window, options->screenshot_path, message, sizeof message)) {
             status = fail(EXIT_BAD_INPUT, "%s", message);
         }

@@ -214,13 +214,11 @@ static void test_panel_text_is_drawn_and_follows_the_step(void **state)
     SDL_FreeSurface(b);
 }
 
-static void test_missing_font_is_a_clear_error(void **state)
+/* Runs the binary with `arguments`, which must fail with `status`, write no
+ * file at `path` and say `words` in its one line on stderr. */
+static void check_refused(const char *arguments, int status, const char *path, const char *words)
 {
-    (void)state;
-    char path[512], arguments[700];
-    path_for(path, sizeof path, "nofont.png");
-    snprintf(arguments, sizeof arguments, "--screenshot '%s' --font /nonexistent/font.ttf", path);
-    assert_int_equal(run_program(arguments), 1);
+    assert_int_equal(run_program(arguments), status);
     assert_int_not_equal(access(path, F_OK), 0);
     char stderr_path[300];
     path_for(stderr_path, sizeof stderr_path, "stderr.txt");
@@ -229,7 +227,26 @@ static void test_missing_font_is_a_clear_error(void **state)
     char line[512] = "";
     assert_non_null(fgets(line, sizeof line, file));
     fclose(file);
-    assert_non_null(strstr(line, "/nonexistent/font.ttf"));
+    assert_non_null(strstr(line, words));
+}
+
+static void test_missing_font_is_a_clear_error(void **state)
+{
+    (void)state;
+    char path[512], arguments[700];
+    path_for(path, sizeof path, "nofont.png");
+    snprintf(arguments, sizeof arguments, "--screenshot '%s' --font /nonexistent/font.ttf", path);
+    check_refused(arguments, 1, path, "/nonexistent/font.ttf");
+}
+
+/* As headless does: a picture of a step the run does not have is refused. */
+static void test_screenshot_past_the_end_is_refused(void **state)
+{
+    (void)state;
+    char path[512], arguments[700];
+    path_for(path, sizeof path, "past-end.png");
+    snprintf(arguments, sizeof arguments, "--screenshot '%s' --at-step 3000", path);
+    check_refused(arguments, 2, path, "--at-step 3000 is past the end of the run, which has 100 steps");
 }
 
 static SDL_Surface *capture(const char *name, const char *const *arguments, int count, const Action *actions,
@@ -404,6 +421,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_classic_cells_match_the_block_list),
         cmocka_unit_test(test_panel_text_is_drawn_and_follows_the_step),
         cmocka_unit_test(test_missing_font_is_a_clear_error),
+        cmocka_unit_test(test_screenshot_past_the_end_is_refused),
         cmocka_unit_test(test_detail_view_gives_each_state_its_colour),
         cmocka_unit_test(test_timeline_plots_and_toggles),
         cmocka_unit_test(test_help_overlay_lists_the_keys),

@@ -214,10 +214,13 @@ static void test_panel_text_is_drawn_and_follows_the_step(void **state)
     SDL_FreeSurface(b);
 }
 
-/* Runs the binary with `arguments`, which must fail with `status`, write no
- * file at `path` and say `words` in its one line on stderr. */
-static void check_refused(const char *arguments, int status, const char *path, const char *words)
+/* Runs the binary with --screenshot NAME and `options`, which must fail with
+ * `status`, write no picture and say `words` in its one line on stderr. */
+static void check_refused(const char *name, const char *options, int status, const char *words)
 {
+    char path[512], arguments[700];
+    path_for(path, sizeof path, name);
+    snprintf(arguments, sizeof arguments, "--screenshot '%s' %s", path, options);
     assert_int_equal(run_program(arguments), status);
     assert_int_not_equal(access(path, F_OK), 0);
     char stderr_path[300];
@@ -233,20 +236,15 @@ static void check_refused(const char *arguments, int status, const char *path, c
 static void test_missing_font_is_a_clear_error(void **state)
 {
     (void)state;
-    char path[512], arguments[700];
-    path_for(path, sizeof path, "nofont.png");
-    snprintf(arguments, sizeof arguments, "--screenshot '%s' --font /nonexistent/font.ttf", path);
-    check_refused(arguments, 1, path, "/nonexistent/font.ttf");
+    check_refused("nofont.png", "--font /nonexistent/font.ttf", 1, "/nonexistent/font.ttf");
 }
 
 /* As headless does: a picture of a step the run does not have is refused. */
 static void test_screenshot_past_the_end_is_refused(void **state)
 {
     (void)state;
-    char path[512], arguments[700];
-    path_for(path, sizeof path, "past-end.png");
-    snprintf(arguments, sizeof arguments, "--screenshot '%s' --at-step 3000", path);
-    check_refused(arguments, 2, path, "--at-step 3000 is past the end of the run, which has 100 steps");
+    check_refused("past-end.png", "--at-step 3000", 2,
+                  "--at-step 3000 is past the end of the run, which has 100 steps");
 }
 
 static SDL_Surface *capture(const char *name, const char *const *arguments, int count, const Action *actions,

@@ -1,10 +1,10 @@
 /*
  * main.c - heapviz's entry point: parse the command line, then either run
- * headless (runner.h) or open the window (window.h). Bad usage is one
+ * headless (headless.h) or open the window (window.h). Bad usage is one
  * sentence on stderr and exit status 2.
  */
 #include "options.h"
-#include "runner.h"
+#include "headless.h"
 #include "window.h"
 
 #include <stdio.h>
@@ -22,11 +22,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (options.show_version) {
-        printf("heapviz %s\n", runner_version());
+        printf("heapviz %s\n", headless_version());
         return 0;
     }
     if (options.headless) {
-        int status = runner_run(&options);
+        int status = headless_run(&options);
         /* --headless --screenshot: the window code renders the frame after the report. */
         if (status != 0 || !options.screenshot_path)
             return status;

@@ -10,7 +10,7 @@
 #ifndef HEAPVIZ_BENCH_UTIL_H
 #define HEAPVIZ_BENCH_UTIL_H
 
-#include "workload.h"
+#include "run.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -15,6 +15,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
+#include "run.h"
 #include "trace.h"
 
 #include <stdio.h>

@@ -12,6 +12,7 @@
  * measures it) and its failed requests.
  */
 #include "bench_util.h"
+#include "run.h"
 #include "trace.h"
 
 #include <stdio.h>

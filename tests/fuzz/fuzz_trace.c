@@ -12,6 +12,7 @@
  * heap_check() after every step.
  */
 #include "fuzz_target.h"
+#include "run.h"
 #include "trace.h"
 
 #include <stdbool.h>

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "ui_grid.h"
+#include "grid.h"
 #include <stdlib.h>
 
 static void test_geometry_one_page_per_cell_when_it_fits(void **state)

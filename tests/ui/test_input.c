@@ -13,7 +13,7 @@
 
 #include "input.h"
 #include "ui_test_support.h"
-#include "ui_timeline.h"
+#include "timeline.h"
 
 typedef struct {
     Model *model;

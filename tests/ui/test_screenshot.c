@@ -17,13 +17,13 @@
 #include <cmocka.h>
 
 #include "options.h"
-#include "ui_capture.h"
-#include "ui_draw.h"
-#include "ui_grid.h"
-#include "ui_layout.h"
-#include "ui_sentence.h"
+#include "window.h"
+#include "canvas.h"
+#include "grid.h"
+#include "layout.h"
+#include "sentence.h"
 #include "ui_test_support.h"
-#include "ui_timeline.h"
+#include "timeline.h"
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>

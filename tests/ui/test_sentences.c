@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "ui_sentence.h"
+#include "sentence.h"
 #include <stdio.h>
 #include <string.h>
 

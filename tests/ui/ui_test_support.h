@@ -5,7 +5,7 @@
 #ifndef HEAPVIZ_UI_TEST_SUPPORT_H
 #define HEAPVIZ_UI_TEST_SUPPORT_H
 
-#include "workload.h"
+#include "run.h"
 #include <SDL.h>
 #include <stdbool.h>
 #include <stdint.h>

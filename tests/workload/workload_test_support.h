@@ -5,7 +5,7 @@
 #ifndef HEAPVIZ_WORKLOAD_TEST_SUPPORT_H
 #define HEAPVIZ_WORKLOAD_TEST_SUPPORT_H
 
-#include "workload.h"
+#include "run.h"
 #include <stdbool.h>
 
 /* Asserts (cmocka) that two heaps have equal statistics and block lists. */

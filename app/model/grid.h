@@ -1,5 +1,5 @@
 /*
- * ui_grid.h - the heap as a grid of cells: geometry and cell colours.
+ * grid.h - the heap as a grid of cells: geometry and cell colours.
  *
  * A cell shows `bytes_per_cell` bytes of the arena (one page, or a power of
  * two pages when the heap would not fit one pixel per cell). Cells run row by
@@ -8,8 +8,8 @@
  * the block walk, in either view. No SDL here: the renderer copies the
  * colours into a streaming texture, and tests call it directly.
  */
-#ifndef HEAPVIZ_UI_GRID_H
-#define HEAPVIZ_UI_GRID_H
+#ifndef HEAPVIZ_GRID_H
+#define HEAPVIZ_GRID_H
 
 #include "heap.h"
 #include <stdbool.h>

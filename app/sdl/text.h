@@ -1,5 +1,5 @@
 /*
- * ui_text.h - text on an SDL renderer through a glyph atlas.
+ * text.h - text on an SDL renderer through a glyph atlas.
  *
  * The font is monospaced, so every glyph is rendered once with SDL2_ttf into
  * one white atlas surface of equal cells. A line of text in a given colour
@@ -9,8 +9,8 @@
  * symbols the panel uses (arrows, dash, triangles, square); anything else
  * draws as '?'.
  */
-#ifndef HEAPVIZ_UI_TEXT_H
-#define HEAPVIZ_UI_TEXT_H
+#ifndef HEAPVIZ_TEXT_H
+#define HEAPVIZ_TEXT_H
 
 #include <SDL.h>
 #include <stdbool.h>

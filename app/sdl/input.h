@@ -8,7 +8,7 @@
 #define HEAPVIZ_INPUT_H
 
 #include "model.h"
-#include "ui_layout.h"
+#include "layout.h"
 #include <SDL.h>
 
 enum { INPUT_MAX_ACTIONS = 4 };

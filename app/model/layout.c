@@ -1,10 +1,10 @@
 /*
- * ui_layout.c - the window's layout (see ui_layout.h). The timeline takes a
+ * layout.c - the window's layout (see layout.h). The timeline takes a
  * fifth of the height (between three and eleven lines), the panel up to 50
  * characters on the right, the panes share what is left side by side; a
  * grid is centred in its pane.
  */
-#include "ui_layout.h"
+#include "layout.h"
 
 static int at_least_zero(int value)
 {

@@ -1,5 +1,5 @@
 /*
- * runner.c - the headless runner (see runner.h).
+ * headless.c - the headless runner (see headless.h).
  *
  * One table of the statistics fields serves the JSON object, the text table
  * and the CSV columns, so the three always agree on names and order. Output
@@ -9,7 +9,7 @@
  * is kept in memory until the end because its header counts the ids and
  * operations.
  */
-#include "runner.h"
+#include "headless.h"
 #include "assets.h"
 #include "trace.h"
 
@@ -53,7 +53,7 @@ typedef struct {
     uint32_t recorded_ids;       /* highest record id + 1 */
 } Outputs;
 
-const char *runner_version(void)
+const char *headless_version(void)
 {
     return HEAPVIZ_VERSION;
 }
@@ -75,7 +75,7 @@ static void write_stat(OutputFile *file, const HeapStats *stats, const StatField
         output_file_u64(file, *(const uint64_t *)base);
 }
 
-void runner_write_stats_json(OutputFile *file, const Heap *heap, uint64_t steps)
+void headless_write_stats_json(OutputFile *file, const Heap *heap, uint64_t steps)
 {
     const HeapStats *stats = heap_stats(heap);
     output_file_char(file, '{');
@@ -98,7 +98,7 @@ static void write_stats_json_array(OutputFile *file, Run *const *runs, uint32_t 
     for (uint32_t i = 0; i < count; i++) {
         if (i)
             output_file_char(file, ',');
-        runner_write_stats_json(file, run_heap(runs[i]), run_position(runs[i]));
+        headless_write_stats_json(file, run_heap(runs[i]), run_position(runs[i]));
     }
     output_file_text(file, "]\n");
 }
@@ -185,7 +185,7 @@ static void write_csv_row(OutputFile *file, const StepReport *report, const Heap
     output_file_char(file, '\n');
 }
 
-void runner_write_blocks(OutputFile *file, const Heap *heap)
+void headless_write_blocks(OutputFile *file, const Heap *heap)
 {
     static const char *const states[] = {" used\n", " free\n", " dead\n"};
     HeapBlock block;
@@ -199,7 +199,7 @@ void runner_write_blocks(OutputFile *file, const Heap *heap)
 
 /* ---- the run ------------------------------------------------------------- */
 
-bool runner_load(const Options *options, Workload *workload, Trace **trace, HeapConfig *config,
+bool headless_load(const Options *options, Workload *workload, Trace **trace, HeapConfig *config,
                  char *message, size_t message_size)
 {
     *trace = NULL;
@@ -284,7 +284,7 @@ static bool finish_outputs(Outputs *outputs, const Run *run, char *message)
         trace_destroy(trace);
     }
     if (ok && outputs->blocks)
-        runner_write_blocks(outputs->blocks, run_heap(run));
+        headless_write_blocks(outputs->blocks, run_heap(run));
     OutputFile **files[] = {&outputs->csv, &outputs->record, &outputs->blocks};
     for (int i = 0; i < 3 && ok; i++) {
         if (*files[i])
@@ -303,7 +303,7 @@ static bool print_stats(const Options *options, Run *const *runs, uint32_t count
     if (options->stats == STATS_JSON && options->compare_count > 0)
         write_stats_json_array(out, runs, count);
     else if (options->stats == STATS_JSON)
-        runner_write_stats_json(out, run_heap(runs[0]), run_position(runs[0]));
+        headless_write_stats_json(out, run_heap(runs[0]), run_position(runs[0]));
     else if (options->stats == STATS_TEXT)
         write_stats_text(out, runs, count);
     if (options->stats == STATS_JSON && options->compare_count == 0)
@@ -357,13 +357,13 @@ static int run_headless(const Options *options, const Workload *workload, const 
     return status;
 }
 
-int runner_run(const Options *options)
+int headless_run(const Options *options)
 {
     char message[MESSAGE_BYTES];
     Workload workload;
     Trace *trace;
     HeapConfig config;
-    if (!runner_load(options, &workload, &trace, &config, message, sizeof message))
+    if (!headless_load(options, &workload, &trace, &config, message, sizeof message))
         return complain(EXIT_BAD_INPUT, message);
     int status = run_headless(options, &workload, &config);
     trace_destroy(trace);

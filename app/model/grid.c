@@ -1,5 +1,5 @@
 /*
- * ui_grid.c - grid geometry and cell colours (see ui_grid.h).
+ * grid.c - grid geometry and cell colours (see grid.h).
  *
  * grid_fill walks the blocks that overlap the cells asked for and cuts each
  * block into segments of one class (tags, payload, padding, free, dead). A
@@ -8,7 +8,7 @@
  * per class and is coloured when its last byte has been seen. The cost is
  * O(cells + blocks) for the range, which is what a dirty-range update needs.
  */
-#include "ui_grid.h"
+#include "grid.h"
 
 #include <math.h>
 #include <string.h>

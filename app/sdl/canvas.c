@@ -1,7 +1,7 @@
 /*
- * ui_draw.c - checked drawing helpers (see ui_draw.h).
+ * canvas.c - checked drawing helpers (see canvas.h).
  */
-#include "ui_draw.h"
+#include "canvas.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,12 +3,8 @@
  * played step by step.
  *
  * A Workload is an immutable description (simulation parameters, or a parsed
- * trace). A Run plays one workload on one heap: it owns the heap, the map from
- * ids (simulation slots, trace ids) to payload offsets, the simulation's PRNG
- * and the step counter. A Run is deterministic: the same workload, heap
- * configuration and compaction schedule give the same heap at every step,
- * which is what time travel (snapshots + replay), policy switching and the
- * side-by-side comparison rely on. No SDL, no files here.
+ * trace); run.h plays one on a heap. sim.c implements sim_default_params and
+ * workload.c the two questions about a workload below. No SDL, no files here.
  */
 #ifndef HEAPVIZ_WORKLOAD_H
 #define HEAPVIZ_WORKLOAD_H
@@ -68,8 +64,6 @@ typedef struct {
     HeapEvent event;             /* the heap's own account of the step */
 } StepReport;
 
-typedef struct Run Run;
-
 SimParams sim_default_params(void);
 
 /* Total steps the workload has before any injected compaction. */
@@ -78,37 +72,5 @@ uint64_t workload_base_steps(const Workload *workload);
 /* The heap size a run of this workload uses unless the user gave one:
  * heap_pages * page_size for the simulation, 20 MiB for a trace. */
 uint64_t workload_default_heap_bytes(const Workload *workload);
-
-/* Creates a run at step 0 on a new heap. `compact_steps` (sorted, may be
- * NULL) lists the step numbers at which a compaction is injected; the array
- * is not copied and must outlive the run. */
-HeapError run_create(const Workload *workload, const HeapConfig *config,
-                     const uint64_t *compact_steps, uint32_t compact_count, Run **out);
-void run_destroy(Run *run);
-
-/* Deep copy / copy into an existing run of the same workload and config. */
-Run *run_clone(const Run *run);
-bool run_copy(Run *target, const Run *source);
-
-/* Points the run at a new compaction schedule (same rules as run_create). */
-void run_set_compactions(Run *run, const uint64_t *compact_steps, uint32_t compact_count);
-
-/* Performs the next step. Returns false (and does nothing) at the end. */
-bool run_step(Run *run, StepReport *report);
-
-uint64_t run_position(const Run *run);     /* steps done so far */
-uint64_t run_total_steps(const Run *run);  /* base steps + injected compactions */
-bool run_finished(const Run *run);
-const Heap *run_heap(const Run *run);
-const Workload *run_workload(const Run *run);
-
-/* The payload offset an id (slot or trace id) holds now, 0 if none. */
-uint64_t run_id_payload(const Run *run, uint32_t id);
-
-/* The id that holds the block with this payload, or -1. */
-int64_t run_id_of_payload(const Run *run, uint64_t payload);
-
-/* Bytes of host memory a run uses, for the history budget. */
-uint64_t run_memory_bytes(const Run *run);
 
 #endif

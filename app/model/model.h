@@ -13,8 +13,8 @@
 #define HEAPVIZ_MODEL_H
 
 #include "history.h"
-#include "ui_grid.h"
-#include "ui_sentence.h"
+#include "grid.h"
+#include "sentence.h"
 #include "workload.h"
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,10 +1,10 @@
 /*
- * ui_sentence.h - the words of the panel: what the last step did, the live
+ * sentence.h - the words of the panel: what the last step did, the live
  * counters, and the tooltip of a block. Pure formatting from the core's
  * read-only views; no SDL, tested alone.
  */
-#ifndef HEAPVIZ_UI_SENTENCE_H
-#define HEAPVIZ_UI_SENTENCE_H
+#ifndef HEAPVIZ_SENTENCE_H
+#define HEAPVIZ_SENTENCE_H
 
 #include "workload.h"
 #include <stddef.h>

@@ -9,7 +9,7 @@
 #define HEAPVIZ_RENDER_H
 
 #include "model.h"
-#include "ui_layout.h"
+#include "layout.h"
 #include <SDL.h>
 #include <stdbool.h>
 #include <stddef.h>

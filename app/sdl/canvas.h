@@ -1,13 +1,13 @@
 /*
- * ui_draw.h - a Canvas: the renderer and the text cache, with the few
+ * canvas.h - a Canvas: the renderer and the text cache, with the few
  * drawing calls the window needs. Every SDL call is checked; the first
  * failure of a frame is kept as a sentence for the window to report.
  */
-#ifndef HEAPVIZ_UI_DRAW_H
-#define HEAPVIZ_UI_DRAW_H
+#ifndef HEAPVIZ_CANVAS_H
+#define HEAPVIZ_CANVAS_H
 
-#include "ui_layout.h"
-#include "ui_text.h"
+#include "layout.h"
+#include "text.h"
 #include <SDL.h>
 #include <stdint.h>
 

@@ -1,8 +1,8 @@
 /*
- * ui_timeline.c - the timeline and its plots (see ui_timeline.h).
+ * timeline.c - the timeline and its plots (see timeline.h).
  */
-#include "ui_timeline.h"
-#include "ui_sentence.h"
+#include "timeline.h"
+#include "sentence.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 /*
- * ui_panel.h - the text parts of a frame: the panel (step, policy, workload,
+ * panel.h - the text parts of a frame: the panel (step, policy, workload,
  * the last operation's sentence, counters, legend, status), the header of
  * each pane in compare mode, the tooltip and the help overlay.
  */
-#ifndef HEAPVIZ_UI_PANEL_H
-#define HEAPVIZ_UI_PANEL_H
+#ifndef HEAPVIZ_PANEL_H
+#define HEAPVIZ_PANEL_H
 
 #include "model.h"
-#include "ui_draw.h"
+#include "canvas.h"
 
 void panel_draw(Canvas *canvas, const Model *model, const Layout *layout);
 void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout);

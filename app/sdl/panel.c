@@ -1,11 +1,11 @@
 /*
- * ui_panel.c - the panel, pane headers, tooltip and help overlay (see
- * ui_panel.h). Lines are placed top to bottom with a cursor; everything is
+ * panel.c - the panel, pane headers, tooltip and help overlay (see
+ * panel.h). Lines are placed top to bottom with a cursor; everything is
  * clipped to its box, so a small window shows less, never garbage.
  */
-#include "ui_panel.h"
+#include "panel.h"
 
-#include "ui_timeline.h"
+#include "timeline.h"
 #include <stdio.h>
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /*
- * ui_sentence.c - the panel's sentences, counters and tooltips (see
- * ui_sentence.h). Each kind of operation has one function that appends its
+ * sentence.c - the panel's sentences, counters and tooltips (see
+ * sentence.h). Each kind of operation has one function that appends its
  * consequences (split, coalesce, move, failure) to the operation itself.
  */
-#include "ui_sentence.h"
+#include "sentence.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

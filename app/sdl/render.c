@@ -11,9 +11,9 @@
  */
 #include "render.h"
 
-#include "ui_draw.h"
-#include "ui_panel.h"
-#include "ui_timeline.h"
+#include "canvas.h"
+#include "panel.h"
+#include "timeline.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,9 +14,9 @@
 #include "input.h"
 #include "model.h"
 #include "render.h"
-#include "runner.h"
+#include "headless.h"
 #include "trace.h"
-#include "ui_capture.h"
+#include "window.h"
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
@@ -62,7 +62,7 @@ static int make_model(Window *window)
     const Options *options = window->options;
     char message[512];
     ModelConfig config = {.page_bytes = options->sim.page_size};
-    if (!runner_load(options, &config.workload, &window->trace, &config.heap, message,
+    if (!headless_load(options, &config.workload, &window->trace, &config.heap, message,
                      sizeof message))
         return fail(EXIT_BAD_INPUT, "%s", message);
     config.compare_count = options->compare_count <= MODEL_MAX_PANES ? options->compare_count : MODEL_MAX_PANES;

@@ -1,5 +1,5 @@
 /*
- * run.c - one workload played on one heap, step by step (see workload.h).
+ * run.c - one workload played on one heap, step by step (see run.h).
  *
  * A Run owns its heap and a map from ids to payload offsets (0: empty). For
  * the simulation it also holds the PRNG, the slot set of sim.h and, per
@@ -15,12 +15,10 @@
  * sorted by payload.
  */
 #include "sim.h"
-#include "workload.h"
+#include "run.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-enum { TRACE_HEAP_BYTES = 20u << 20 };   /* the malloc lab's 20 MiB */
 
 typedef struct {
     uint32_t references;
@@ -46,18 +44,6 @@ struct Run {
     uint32_t *record_ids;        /* per slot: record id of its current block */
     uint32_t next_record_id;
 };
-
-uint64_t workload_base_steps(const Workload *workload)
-{
-    return workload->kind == WORKLOAD_SIMULATION ? workload->sim.steps : workload->trace->op_count;
-}
-
-uint64_t workload_default_heap_bytes(const Workload *workload)
-{
-    if (workload->kind == WORKLOAD_TRACE)
-        return TRACE_HEAP_BYTES;
-    return workload->sim.heap_pages * workload->sim.page_size;
-}
 
 static uint32_t id_count_of(const Workload *workload)
 {

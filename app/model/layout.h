@@ -1,15 +1,15 @@
 /*
- * ui_layout.h - where everything goes in the window, in output pixels:
+ * layout.h - where everything goes in the window, in output pixels:
  * the panes (each a grid, with a header line in compare mode), the panel on
  * the right, and the timeline with its plots along the bottom. Pure
  * arithmetic from the window size and the text metrics; every rectangle has
  * a non-negative size, so a 1 x 1 window is laid out too. Input and render
  * both read the same Layout, so a click lands where things are drawn.
  */
-#ifndef HEAPVIZ_UI_LAYOUT_H
-#define HEAPVIZ_UI_LAYOUT_H
+#ifndef HEAPVIZ_LAYOUT_H
+#define HEAPVIZ_LAYOUT_H
 
-#include "ui_grid.h"
+#include "grid.h"
 #include <stdbool.h>
 #include <stdint.h>
 

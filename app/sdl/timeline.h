@@ -1,5 +1,5 @@
 /*
- * ui_timeline.h - the timeline along the bottom: where the current step is
+ * timeline.h - the timeline along the bottom: where the current step is
  * in the run, how far the run has been computed, the injected compactions,
  * and plots of external fragmentation, utilization, free-block count and
  * largest free block (each switchable), with failed requests marked. Each
@@ -7,11 +7,11 @@
  * from the history's per-range summaries and cached until the run changes
  * (model_generation), the width changes or more steps are computed.
  */
-#ifndef HEAPVIZ_UI_TIMELINE_H
-#define HEAPVIZ_UI_TIMELINE_H
+#ifndef HEAPVIZ_TIMELINE_H
+#define HEAPVIZ_TIMELINE_H
 
 #include "model.h"
-#include "ui_draw.h"
+#include "canvas.h"
 
 /* Per-column minima and maxima of the plots, kept between frames and
  * extended as the run is computed further. */

@@ -6,7 +6,7 @@
 #include "input.h"
 
 #include "history.h"
-#include "ui_timeline.h"
+#include "timeline.h"
 
 typedef struct {
     SDL_Keycode key;

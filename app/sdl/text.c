@@ -1,5 +1,5 @@
 /*
- * ui_text.c - the glyph atlas and the line cache (see ui_text.h).
+ * text.c - the glyph atlas and the line cache (see text.h).
  *
  * A line is built once from the atlas (one blended surface blit per
  * character onto its background colour) and kept as an opaque texture;
@@ -7,7 +7,7 @@
  * what the software renderer spends its time on. Most lines stay the same
  * from frame to frame.
  */
-#include "ui_text.h"
+#include "text.h"
 
 #include <SDL_ttf.h>
 #include <stdio.h>

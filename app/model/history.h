@@ -16,7 +16,7 @@
 #ifndef HEAPVIZ_HISTORY_H
 #define HEAPVIZ_HISTORY_H
 
-#include "workload.h"
+#include "run.h"
 #include <stdbool.h>
 #include <stdint.h>
 

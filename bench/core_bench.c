@@ -74,7 +74,7 @@ typedef struct {
     void (*free_fn)(void *state, uint64_t address);
     uint64_t (*realloc_fn)(void *state, uint64_t address, uint64_t n);
     void *state;
-} Allocator;
+} ReplayAllocator;
 
 /* What the trace asks for, computed once with every request succeeding. */
 typedef struct {
@@ -191,7 +191,7 @@ static bool contender_from_name(const char *name, int *contender)
 /* Replays ops [first, end) with the trace rules: a failed malloc leaves the
  * id empty, a free of an empty id is skipped, a failed realloc keeps the old
  * block. Compactions are skipped (the C library has none). Returns failures. */
-static uint64_t replay(const Allocator *allocator, const Op *ops, uint32_t first, uint32_t end,
+static uint64_t replay(const ReplayAllocator *allocator, const Op *ops, uint32_t first, uint32_t end,
                        uint64_t *address)
 {
     uint64_t failures = 0;
@@ -216,7 +216,7 @@ static uint64_t replay(const Allocator *allocator, const Op *ops, uint32_t first
 }
 
 /* Replays segments [0, last_segment) and stores each one's nanoseconds. */
-static uint64_t replay_timed(const Allocator *allocator, const TracePlan *plan, int last_segment,
+static uint64_t replay_timed(const ReplayAllocator *allocator, const TracePlan *plan, int last_segment,
                              uint64_t *address, double *segment_ns)
 {
     uint64_t failures = 0;
@@ -306,14 +306,14 @@ static void *touched_memory(uint64_t bytes)
 }
 
 /* Sets up `allocator` for one repetition over `memory`. */
-static bool allocator_open(int contender, void *memory, uint64_t arena, Allocator *allocator)
+static bool allocator_open(int contender, void *memory, uint64_t arena, ReplayAllocator *allocator)
 {
     if (contender == CONTENDER_LIBC) {
-        *allocator = (Allocator){ libc_malloc_call, libc_free_call, libc_realloc_call, NULL };
+        *allocator = (ReplayAllocator){ libc_malloc_call, libc_free_call, libc_realloc_call, NULL };
         return true;
     }
     if (contender == CONTENDER_NAIVE) {
-        *allocator = (Allocator){ naive_malloc_call, naive_free_call, naive_realloc_call,
+        *allocator = (ReplayAllocator){ naive_malloc_call, naive_free_call, naive_realloc_call,
                                   naive_create_in(memory, arena) };
         return allocator->state != NULL;
     }
@@ -322,13 +322,13 @@ static bool allocator_open(int contender, void *memory, uint64_t arena, Allocato
     Heap *heap = NULL;
     if (heap_create_in(&config, memory, &heap) != HEAP_OK)
         return false;
-    *allocator = (Allocator){ heap_malloc_call, heap_free_call, heap_realloc_call, heap };
+    *allocator = (ReplayAllocator){ heap_malloc_call, heap_free_call, heap_realloc_call, heap };
     return true;
 }
 
 /* Ends a repetition: checks the allocator's invariants, releases everything
  * it holds, empties the id map. Returns the number of broken invariants. */
-static uint64_t allocator_close(int contender, Allocator *allocator, uint64_t *address,
+static uint64_t allocator_close(int contender, ReplayAllocator *allocator, uint64_t *address,
                                 uint32_t id_count)
 {
     uint64_t problems = 0;
@@ -350,7 +350,7 @@ static uint64_t allocator_close(int contender, Allocator *allocator, uint64_t *a
 static bool run_once(int contender, const TracePlan *plan, int segments, void *memory,
                      uint64_t arena, uint64_t *address, double *segment_ns, Measurement *result)
 {
-    Allocator allocator;
+    ReplayAllocator allocator;
     if (!allocator_open(contender, memory, arena, &allocator))
         return false;
     result->failures = replay_timed(&allocator, plan, segments, address, segment_ns);

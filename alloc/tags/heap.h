@@ -1,11 +1,12 @@
 /*
- * heap.h - the allocator core of heapviz.
+ * heap.h - the `tags` design: heapviz's boundary-tag allocator core.
  *
  * A Heap manages one byte arena with boundary-tagged blocks and one of five
  * placement policies (first, next, best and worst fit, and a bump pointer).
  * Addresses are byte offsets into the arena; 0 is NULL and never a payload.
- * The core knows nothing of SDL, files or printing: the app, the headless
- * runner, the tests and the benchmarks all drive it through this header.
+ * The core knows nothing of SDL, files or printing. The app reaches it
+ * through allocator.h (designs/tags.c fills in the design's table); the
+ * tests and benchmarks of this design also call it directly.
  * Several heaps live side by side; there is no global state.
  *
  * The exact rules (alignment, splitting, coalescing, next-fit's rover, bump,
@@ -14,11 +15,16 @@
 #ifndef HEAPVIZ_HEAP_H
 #define HEAPVIZ_HEAP_H
 
+#include "allocator.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct Heap Heap;
+
+/* The design table (designs/tags.c); every Heap is an Allocator of it. */
+extern const AllocatorDesign tags_design;
 
 enum {
     HEAP_TAG_BYTES = 8,          /* one header or footer word */
@@ -44,96 +50,12 @@ typedef enum {
     HEAP_POLICY_COUNT
 } HeapPolicy;
 
-typedef enum {
-    HEAP_OK = 0,
-    HEAP_ERROR_INVALID_POINTER,  /* not the payload offset of any block */
-    HEAP_ERROR_DOUBLE_FREE,      /* the payload of a block that is already free or dead */
-    HEAP_ERROR_INVALID_CONFIG,   /* bad alignment, size or policy for heap_create */
-    HEAP_ERROR_OUT_OF_MEMORY,    /* no block fits the request (counted as failed) */
-    HEAP_ERROR_COUNT
-} HeapError;
-
 typedef struct {
     uint64_t heap_bytes;         /* arena size H, bytes */
     uint64_t alignment;          /* A: power of two in [4, 64] */
     uint64_t min_payload;        /* M >= 1, bytes */
     HeapPolicy policy;
 } HeapConfig;
-
-typedef enum { HEAP_BLOCK_USED, HEAP_BLOCK_FREE, HEAP_BLOCK_DEAD } HeapBlockState;
-
-/* One block as the outside world sees it (read-only view; nobody else parses tags). */
-typedef struct {
-    uint64_t offset;             /* block start (header), bytes */
-    uint64_t size;               /* whole block, tags and padding included, bytes */
-    HeapBlockState state;
-    uint64_t requested;          /* bytes asked for; 0 unless used (dead: what it held) */
-    uint64_t payload;            /* offset + 8 */
-    uint64_t header;             /* the raw header word as stored in the arena */
-} HeapBlock;
-
-/* Statistics, exact and O(1) to read. Percentages are 0..100; utilization is 0..1. */
-typedef struct {
-    uint64_t mallocs;            /* successful mallocs (realloc(0, n) included) */
-    uint64_t frees;              /* successful frees (realloc(p, 0) included) */
-    uint64_t reallocs;           /* successful reallocs of a live block to n > 0 */
-    uint64_t failed;             /* mallocs and reallocs that found no block */
-    uint64_t failed_fragmented;  /* ...of which free_bytes + dead_bytes >= asize */
-    uint64_t errors;             /* rejected frees and reallocs */
-    uint64_t compactions;
-    uint64_t heap_bytes;         /* the usable region, bytes */
-    uint64_t used_blocks, free_blocks, dead_blocks;
-    uint64_t bytes_in_use;       /* sizes of allocated blocks, bytes */
-    uint64_t payload_bytes;      /* requested bytes of live blocks */
-    uint64_t free_bytes, dead_bytes, largest_free;
-    double external_fragmentation; /* 100 * (1 - largest_free / (free + dead)) */
-    double internal_fragmentation; /* 100 * (in_use - payload) / in_use */
-    uint64_t peak_payload;       /* most payload_bytes live after any operation */
-    uint64_t high_water;         /* highest end offset of any block ever allocated */
-    double utilization;          /* peak_payload / high_water */
-} HeapStats;
-
-/* What the most recent call did, for sentences and highlights. */
-typedef enum {
-    HEAP_EVENT_NONE,
-    HEAP_EVENT_MALLOC,
-    HEAP_EVENT_FREE,
-    HEAP_EVENT_REALLOC,
-    HEAP_EVENT_COMPACT
-} HeapEventKind;
-
-typedef enum {
-    HEAP_REALLOC_NONE,
-    HEAP_REALLOC_SHRUNK,         /* stayed in place, possibly giving back a tail */
-    HEAP_REALLOC_GREW,           /* grew in place over the next free block */
-    HEAP_REALLOC_MOVED           /* copied to a new block; old block freed */
-} HeapReallocMode;
-
-typedef struct {
-    HeapEventKind kind;
-    HeapError error;             /* HEAP_OK, or why the call failed */
-    HeapReallocMode realloc_mode;
-    bool split;                  /* a free remainder was split off */
-    bool coalesced_previous;     /* merged with the free block before */
-    bool coalesced_next;         /* merged with the free block after */
-    bool fragmented;             /* failure: enough bytes in total, no block big enough */
-    uint64_t pointer;            /* argument payload offset (free, realloc) */
-    uint64_t request;            /* requested bytes n (malloc, realloc) */
-    uint64_t asize;              /* block size the request needed */
-    uint64_t result;             /* returned payload offset, 0 if none */
-    uint64_t block_offset;       /* the block placed, freed or resized */
-    uint64_t block_size;
-    uint64_t chosen_free_size;   /* size of the free block a placement used */
-    uint64_t split_offset;       /* where that remainder (or a shrink's tail) starts */
-    uint64_t merged_offset;      /* the free block that resulted from coalescing */
-    uint64_t merged_size;
-    uint64_t old_block_offset;   /* realloc: where the block was */
-    uint64_t free_bytes;         /* failure: free + dead bytes at the time */
-    uint64_t largest_free;       /* failure: largest free block at the time */
-    uint64_t moved_blocks;       /* compact: how many blocks moved */
-    uint64_t dirty_start;        /* arena bytes [dirty_start, dirty_end) may have changed */
-    uint64_t dirty_end;
-} HeapEvent;
 
 /* Consistency check results: one bit per kind of broken invariant. */
 typedef enum {
@@ -147,15 +69,6 @@ typedef enum {
     HEAP_CHECK_ROVER = 1u << 7,        /* next-fit rover outside the region */
     HEAP_CHECK_REQUESTED = 1u << 8     /* a block holds less than its requested bytes */
 } HeapCheckFlag;
-
-typedef struct {
-    unsigned broken;             /* OR of HeapCheckFlag; 0 means consistent */
-    uint64_t problems;           /* how many violations were found */
-    uint64_t first_offset;       /* block offset of the first violation */
-} HeapCheck;
-
-/* Called by heap_compact for every block that moved. */
-typedef void (*HeapMoveFn)(void *context, uint64_t old_payload, uint64_t new_payload);
 
 /* --- lifetime -------------------------------------------------------------- */
 
@@ -242,7 +155,6 @@ uint64_t heap_memory_bytes(const Heap *heap);
 
 const char *heap_policy_name(HeapPolicy policy);  /* "first-fit", ... */
 bool heap_policy_from_name(const char *name, HeapPolicy *policy);
-const char *heap_error_message(HeapError error);
 const char *heap_check_flag_name(HeapCheckFlag flag);
 
 /* max(minimum block, align_up(n + 16, A)); false if that overflows. */

@@ -16,6 +16,8 @@
 #define TAG_FLAGS ((uint64_t)(HEAP_TAG_ALLOCATED | HEAP_TAG_DEAD))
 
 struct Heap {
+    Allocator base;              /* first: how allocator.h reaches this design */
+    AllocatorConfig general;     /* config, as allocator_config reports it */
     HeapConfig config;
     uint8_t *arena;              /* config.heap_bytes bytes */
     bool owns_arena;

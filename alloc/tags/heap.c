@@ -85,19 +85,6 @@ bool heap_policy_from_name(const char *name, HeapPolicy *policy)
     return false;
 }
 
-const char *heap_error_message(HeapError error)
-{
-    switch (error) {
-    case HEAP_OK: return "no error";
-    case HEAP_ERROR_INVALID_POINTER: return "not the payload of an allocated block";
-    case HEAP_ERROR_DOUBLE_FREE: return "the block is already free";
-    case HEAP_ERROR_INVALID_CONFIG: return "invalid heap configuration";
-    case HEAP_ERROR_OUT_OF_MEMORY: return "out of memory: no free block is large enough";
-    case HEAP_ERROR_COUNT: break;
-    }
-    return "unknown error";
-}
-
 /* ---- configuration ------------------------------------------------------ */
 
 HeapConfig heap_default_config(uint64_t heap_bytes)
@@ -533,6 +520,11 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     if (!heap)
         return HEAP_ERROR_OUT_OF_MEMORY;
     uint64_t a = config->alignment;
+    heap->base.design = &tags_design;
+    heap->general = allocator_default_config(config->heap_bytes);
+    heap->general.alignment = config->alignment;
+    heap->general.min_payload = config->min_payload;
+    heap->general.policy = (uint32_t)config->policy;
     heap->config = *config;
     heap->arena = arena;
     heap->owns_arena = owns;
@@ -921,7 +913,8 @@ static bool describe_block(const Heap *heap, uint64_t offset, HeapBlock *block)
         dead_block_held(heap, offset + HEAP_TAG_BYTES, &requested);
     *block = (HeapBlock){ .offset = offset, .size = size, .state = STATES[tag_flags(word)],
                           .requested = requested,
-                          .payload = offset + HEAP_TAG_BYTES, .header = word };
+                          .payload = offset + HEAP_TAG_BYTES, .header = word,
+                          .header_bytes = HEAP_TAG_BYTES, .footer_bytes = HEAP_TAG_BYTES };
     return true;
 }
 

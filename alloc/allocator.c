@@ -92,12 +92,12 @@ AllocatorConfig allocator_default_config(uint64_t heap_bytes)
 
 /* ---- one heap -------------------------------------------------------------- */
 
-HeapError allocator_create(const AllocatorDesign *design, const AllocatorConfig *config, Allocator **out)
+HeapError allocator_create(const AllocatorSetup *setup, Allocator **out)
 {
     *out = NULL;
-    if (config->policy >= allocator_policy_count(design))
+    if (!setup->design || setup->config.policy >= allocator_policy_count(setup->design))
         return HEAP_ERROR_INVALID_CONFIG;
-    return design->create(config, out);
+    return setup->design->create(&setup->config, out);
 }
 
 HeapError allocator_clone(const Allocator *source, Allocator **out)
@@ -155,6 +155,21 @@ const AllocatorConfig *allocator_config(const Allocator *allocator)
 const char *allocator_policy_name(const Allocator *allocator)
 {
     return allocator->design->policies[allocator_config(allocator)->policy];
+}
+
+void design_policy_label(DesignPolicy pane, char *text, size_t size)
+{
+    const char *policy = pane.design->policies[pane.policy];
+    if (pane.design == allocator_default_design())
+        snprintf(text, size, "%s", policy);
+    else
+        snprintf(text, size, "%s:%s", pane.design->name, policy);
+}
+
+void allocator_label(const Allocator *allocator, char *text, size_t size)
+{
+    DesignPolicy pane = { allocator->design, allocator_config(allocator)->policy };
+    design_policy_label(pane, text, size);
 }
 
 const HeapStats *allocator_stats(const Allocator *allocator)

@@ -61,6 +61,18 @@ typedef struct {
     bool coalesce;               /* ostep: -C */
 } AllocatorConfig;
 
+/* A design and one configuration of it: all it takes to make a heap. */
+typedef struct {
+    const AllocatorDesign *design;
+    AllocatorConfig config;
+} AllocatorSetup;
+
+/* One pane of a comparison: a design and one of its policies. */
+typedef struct {
+    const AllocatorDesign *design;
+    uint32_t policy;
+} DesignPolicy;
+
 typedef enum { HEAP_BLOCK_USED, HEAP_BLOCK_FREE, HEAP_BLOCK_DEAD } HeapBlockState;
 
 /* One block as the outside world sees it. */
@@ -121,6 +133,7 @@ typedef struct {
     bool coalesced_previous;     /* merged with the free block before */
     bool coalesced_next;         /* merged with the free block after */
     bool fragmented;             /* failure: enough bytes in total, no block big enough */
+    bool dead;                   /* the freed block (or given-back tail) is dead, never reused */
     uint64_t pointer;            /* argument payload offset (free, realloc) */
     uint64_t request;            /* requested bytes n (malloc, realloc) */
     uint64_t asize;              /* block size the request needed */
@@ -242,7 +255,7 @@ AllocatorConfig allocator_default_config(uint64_t heap_bytes);
 
 /* --- one heap ------------------------------------------------------------------ */
 
-HeapError allocator_create(const AllocatorDesign *design, const AllocatorConfig *config, Allocator **out);
+HeapError allocator_create(const AllocatorSetup *setup, Allocator **out);
 HeapError allocator_clone(const Allocator *source, Allocator **out);
 /* Makes target an identical copy of source (same design and configuration). */
 HeapError allocator_copy(Allocator *target, const Allocator *source);
@@ -257,6 +270,10 @@ void allocator_compact(Allocator *allocator, HeapMoveFn on_move, void *context);
 const AllocatorDesign *allocator_design(const Allocator *allocator);
 const AllocatorConfig *allocator_config(const Allocator *allocator);
 const char *allocator_policy_name(const Allocator *allocator);
+/* What names this heap's design and policy in one word, as --compare takes
+ * it: "best-fit" for the default design, "csapp:next-fit" for any other. */
+void allocator_label(const Allocator *allocator, char *text, size_t size);
+void design_policy_label(DesignPolicy pane, char *text, size_t size);
 const HeapStats *allocator_stats(const Allocator *allocator);
 const HeapEvent *allocator_last_event(const Allocator *allocator);
 HeapCheck allocator_check(const Allocator *allocator);

@@ -19,6 +19,7 @@ int main(int argc, char **argv)
     }
     if (options.show_help) {
         fputs(options_usage(), stdout);
+        options_print_designs(stdout);
         return 0;
     }
     if (options.show_version) {

@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
+#include "heap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -89,6 +90,13 @@ bool bench_option_u64(int argc, char **argv, int *index, const char *name,
     }
     *index += 2;
     return true;
+}
+
+AllocatorSetup bench_tags_setup(uint64_t heap_bytes, HeapPolicy policy)
+{
+    AllocatorSetup setup = {&tags_design, allocator_default_config(heap_bytes)};
+    setup.config.policy = (uint32_t)policy;
+    return setup;
 }
 
 uint64_t bench_block_bytes(uint64_t n)

@@ -10,6 +10,7 @@
 #ifndef HEAPVIZ_BENCH_UTIL_H
 #define HEAPVIZ_BENCH_UTIL_H
 
+#include "heap.h"
 #include "run.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -44,6 +45,9 @@ bool bench_option_u64(int argc, char **argv, int *index, const char *name,
 /* The block size the default configuration (8-byte alignment, 8-byte
  * minimum payload) gives a request of n bytes: tags included. */
 uint64_t bench_block_bytes(uint64_t n);
+
+/* The tags design with its defaults, on `heap_bytes`, with `policy`. */
+AllocatorSetup bench_tags_setup(uint64_t heap_bytes, HeapPolicy policy);
 
 /* The seed's default simulation with `steps` steps and the slot count
  * `heapviz --headless --steps N` picks (steps / 4, at least 1). */

@@ -152,7 +152,7 @@ static bool bench_workload(const char *label, const Workload *workload, uint64_t
                            const HistoryBenchOptions *options, JumpKinds *kinds)
 {
     snprintf(kinds->label, sizeof kinds->label, "%s", label);
-    HeapConfig config = heap_default_config(heap_bytes);
+    AllocatorSetup config = bench_tags_setup(heap_bytes, HEAP_FIRST_FIT);
     History *history = NULL;
     if (history_create(workload, &config, NULL, 0, options->budget_mb * MIB, &history) != HEAP_OK) {
         printf("| %s | history_create failed | | | | | | | |\n", label);

@@ -48,7 +48,7 @@ static Model *make_model(uint64_t cells)
     config.workload.sim.heap_pages = cells;
     config.workload.sim.p_malloc = 0.6;
     config.workload.sim.max_request_pages = cells / 200 > 1 ? cells / 200 : 1;
-    config.heap = heap_default_config(cells * 4);
+    config.heap = bench_tags_setup(cells * 4, HEAP_FIRST_FIT);
     Model *model = NULL;
     if (model_create(&config, &model) != HEAP_OK) {
         return NULL;

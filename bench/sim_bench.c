@@ -33,8 +33,7 @@ typedef struct {
 /* Nanoseconds to play the whole workload once on `policy`; 0 if the heap failed. */
 static double time_run(const Workload *workload, HeapPolicy policy, uint64_t heap_bytes)
 {
-    HeapConfig config = heap_default_config(heap_bytes);
-    config.policy = policy;
+    AllocatorSetup config = bench_tags_setup(heap_bytes, policy);
     Run *run = NULL;
     if (run_create(workload, &config, NULL, 0, &run) != HEAP_OK)
         return 0.0;

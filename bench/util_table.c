@@ -29,15 +29,14 @@ typedef struct {
 static PolicyResult replay_policy(const Workload *workload, uint64_t heap_bytes, HeapPolicy policy)
 {
     PolicyResult result = { .ran = false };
-    HeapConfig config = heap_default_config(heap_bytes);
-    config.policy = policy;
+    AllocatorSetup config = bench_tags_setup(heap_bytes, policy);
     Run *run = NULL;
     if (run_create(workload, &config, NULL, 0, &run) != HEAP_OK)
         return result;
     StepReport report;
     while (run_step(run, &report)) {
     }
-    const HeapStats *stats = heap_stats(run_heap(run));
+    const HeapStats *stats = allocator_stats(run_heap(run));
     result = (PolicyResult){ stats->utilization, stats->failed, true };
     run_destroy(run);
     return result;

@@ -12,6 +12,11 @@
 static Heap *as_heap(Allocator *allocator) { return (Heap *)allocator; }
 static const Heap *as_const_heap(const Allocator *allocator) { return (const Heap *)allocator; }
 
+const Heap *tags_heap(const Allocator *allocator)
+{
+    return allocator->design == &tags_design ? as_const_heap(allocator) : NULL;
+}
+
 static const char *const POLICIES[] = { "first-fit", "next-fit", "best-fit", "worst-fit", "bump", NULL };
 
 static HeapError tags_create(const AllocatorConfig *config, Allocator **out)
@@ -95,6 +100,12 @@ static uint64_t tags_region_end(const Allocator *allocator)
     return heap_region_end(as_const_heap(allocator));
 }
 
+/* The whole arena, the bytes before b0 and after the region included. */
+static uint64_t tags_region_limit(const Allocator *allocator)
+{
+    return heap_config(as_const_heap(allocator))->heap_bytes;
+}
+
 static bool tags_first_block(const Allocator *allocator, HeapBlock *block)
 {
     return heap_first_block(as_const_heap(allocator), block);
@@ -156,7 +167,7 @@ const AllocatorDesign tags_design = {
     .check_flag_name = tags_check_flag_name,
     .region_start = tags_region_start,
     .region_end = tags_region_end,
-    .region_limit = tags_region_end,
+    .region_limit = tags_region_limit,
     .first_block = tags_first_block,
     .next_block = tags_next_block,
     .block_at = tags_block_at,

@@ -335,6 +335,7 @@ static inline void mark_used(Heap *heap, uint64_t offset, uint64_t size, uint64_
 static void mark_dead(Heap *heap, uint64_t offset, uint64_t size)
 {
     write_tags(heap, offset, size, HEAP_TAG_DEAD);
+    heap->event.dead = true;
     heap->stats.dead_blocks++;
     heap->stats.dead_bytes += size;
 }

@@ -26,6 +26,10 @@ typedef struct Heap Heap;
 /* The design table (designs/tags.c); every Heap is an Allocator of it. */
 extern const AllocatorDesign tags_design;
 
+/* The Heap an allocator of the tags design is, or NULL for another design:
+ * for the tests and benchmarks that look inside this design. */
+const Heap *tags_heap(const Allocator *allocator);
+
 enum {
     HEAP_TAG_BYTES = 8,          /* one header or footer word */
     HEAP_OVERHEAD_BYTES = 16,    /* header + footer */

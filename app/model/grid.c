@@ -178,7 +178,7 @@ static void paint_block(Painter *painter, const HeapBlock *block)
         painter_add(painter, start, end, block->state == HEAP_BLOCK_FREE ? CELL_FREE : CELL_PAYLOAD);
         return;
     }
-    uint64_t inside = start + HEAP_TAG_BYTES, footer = end - HEAP_TAG_BYTES;
+    uint64_t inside = start + block->header_bytes, footer = end - block->footer_bytes;
     painter_add(painter, start, inside, CELL_TAG);
     if (block->state == HEAP_BLOCK_USED) {
         uint64_t payload_end = inside + block->requested;
@@ -191,7 +191,7 @@ static void paint_block(Painter *painter, const HeapBlock *block)
     painter_add(painter, footer, end, CELL_TAG);
 }
 
-void grid_fill(const Heap *heap, const GridGeometry *geometry, ViewMode view,
+void grid_fill(const Allocator *heap, const GridGeometry *geometry, ViewMode view,
                uint64_t first_cell, uint64_t end_cell, uint32_t *pixels, uint32_t pitch)
 {
     uint64_t texels = (uint64_t)geometry->columns * geometry->rows;
@@ -203,13 +203,13 @@ void grid_fill(const Heap *heap, const GridGeometry *geometry, ViewMode view,
     Painter painter = {.geometry = geometry, .view = view, .pixels = pixels, .pitch = pitch,
                        .first_row = first_cell / geometry->columns,
                        .next_byte = first_cell * cell_bytes, .end_byte = end_cell * cell_bytes};
-    uint64_t region_start = heap_region_start(heap), region_end = heap_region_end(heap);
+    uint64_t region_start = allocator_region_start(heap), region_end = allocator_region_end(heap);
     painter_add(&painter, 0, region_start, CELL_OUTSIDE);
     HeapBlock block;
     bool more = painter.next_byte >= region_start && painter.next_byte < region_end
-                    ? heap_block_at(heap, painter.next_byte, &block)
-                    : heap_first_block(heap, &block);
-    for (; more && block.offset < painter.end_byte; more = heap_next_block(heap, &block)) {
+                    ? allocator_block_at(heap, painter.next_byte, &block)
+                    : allocator_first_block(heap, &block);
+    for (; more && block.offset < painter.end_byte; more = allocator_next_block(heap, &block)) {
         paint_block(&painter, &block);
     }
     painter_add(&painter, region_end, painter.end_byte, CELL_OUTSIDE);

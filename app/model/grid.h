@@ -11,7 +11,7 @@
 #ifndef HEAPVIZ_GRID_H
 #define HEAPVIZ_GRID_H
 
-#include "heap.h"
+#include "allocator.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -59,7 +59,7 @@ GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t wi
  * first_row = first_cell / columns. Classic: grey by the free fraction
  * (a free block counts as free tags and all). Detail: the class with the
  * most bytes in the cell. */
-void grid_fill(const Heap *heap, const GridGeometry *geometry, ViewMode view,
+void grid_fill(const Allocator *heap, const GridGeometry *geometry, ViewMode view,
                uint64_t first_cell, uint64_t end_cell, uint32_t *pixels, uint32_t pitch);
 
 /* The texture rows [*first_row, *end_row) holding arena bytes [start, end),

@@ -28,7 +28,7 @@ typedef struct {
 
 struct History {
     Workload workload;
-    HeapConfig config;
+    AllocatorSetup setup;
     uint64_t budget;             /* bytes */
     uint64_t *schedule;          /* sorted compaction steps */
     uint32_t schedule_count, schedule_capacity;
@@ -68,9 +68,9 @@ static void repoint_schedule(History *history)
     }
 }
 
-static HistorySample sample_of(const Heap *heap, bool failed)
+static HistorySample sample_of(const Allocator *heap, bool failed)
 {
-    const HeapStats *stats = heap_stats(heap);
+    const HeapStats *stats = allocator_stats(heap);
     HistorySample sample = {.failed = failed};
     sample.values[SERIES_EXTERNAL_FRAGMENTATION] = (float)stats->external_fragmentation;
     sample.values[SERIES_UTILIZATION] = (float)stats->utilization;
@@ -213,7 +213,7 @@ static HeapError history_start(History *history, const uint64_t *compact_steps, 
         memcpy(history->schedule, compact_steps, compact_count * sizeof *compact_steps);
     }
     history->schedule_count = compact_count;
-    HeapError error = run_create(&history->workload, &history->config, history->schedule,
+    HeapError error = run_create(&history->workload, &history->setup, history->schedule,
                                  history->schedule_count, &history->current.run);
     if (error != HEAP_OK) {
         return error;
@@ -237,7 +237,7 @@ static HeapError history_start(History *history, const uint64_t *compact_steps, 
     return history->snapshot_count == 1 ? HEAP_OK : HEAP_ERROR_OUT_OF_MEMORY;
 }
 
-HeapError history_create(const Workload *workload, const HeapConfig *config,
+HeapError history_create(const Workload *workload, const AllocatorSetup *setup,
                          const uint64_t *compact_steps, uint32_t compact_count,
                          uint64_t budget_bytes, History **out)
 {
@@ -247,7 +247,7 @@ HeapError history_create(const Workload *workload, const HeapConfig *config,
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
     history->workload = *workload;
-    history->config = *config;
+    history->setup = *setup;
     history->budget = budget_bytes;
     HeapError error = history_start(history, compact_steps, compact_count);
     if (error != HEAP_OK) {

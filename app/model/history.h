@@ -46,7 +46,7 @@ typedef struct {
 /* Creates a history at step 0. `compact_steps` (sorted, copied) is the
  * initial compaction schedule. `budget_bytes` bounds the memory used; at
  * least three copies of the run are always kept (current, frontier, step 0). */
-HeapError history_create(const Workload *workload, const HeapConfig *config,
+HeapError history_create(const Workload *workload, const AllocatorSetup *setup,
                          const uint64_t *compact_steps, uint32_t compact_count,
                          uint64_t budget_bytes, History **out);
 void history_destroy(History *history);

@@ -22,7 +22,7 @@ static const uint64_t speed_levels[] = {
 enum { SPEED_LEVEL_COUNT = sizeof speed_levels / sizeof speed_levels[0] };
 
 typedef struct {
-    HeapPolicy policy;
+    DesignPolicy choice;         /* the pane's design and policy */
     History *history;
     bool full_redraw;            /* the renderer must redraw every cell */
 } Pane;
@@ -31,8 +31,8 @@ struct Model {
     ModelConfig config;          /* config.workload.sim.seed follows `n` */
     Pane panes[MODEL_MAX_PANES];
     uint32_t pane_count;
-    HeapPolicy compare_set[MODEL_MAX_PANES];
-    uint32_t compare_count;      /* policies `m` opens, 2..5 */
+    DesignPolicy compare_set[MODEL_MAX_PANES];
+    uint32_t compare_count;      /* panes `m` opens, 2..MODEL_MAX_PANES */
     bool playing;
     int speed_index;
     double step_debt;            /* steps due but not yet taken */
@@ -66,24 +66,25 @@ static void destroy_panes(Model *model)
     model->pane_count = 0;
 }
 
-/* Replaces the panes by one per policy, at `step`, with `schedule` (copied). */
-static HeapError build_panes(Model *model, const HeapPolicy *policies, uint32_t count,
+/* Replaces the panes by one per choice, at `step`, with `schedule` (copied). */
+static HeapError build_panes(Model *model, const DesignPolicy *choices, uint32_t count,
                              const uint64_t *schedule, uint32_t schedule_count, uint64_t step)
 {
     destroy_panes(model);
     model->generation++;
     model->divergence_scanned = model->divergence_count = model->first_divergence = 0;
     for (uint32_t i = 0; i < count; i++) {
-        HeapConfig config = model->config.heap;
-        config.policy = policies[i];
+        AllocatorSetup setup = model->config.heap;
+        setup.design = choices[i].design;
+        setup.config.policy = choices[i].policy;
         Pane *pane = &model->panes[i];
-        HeapError error = history_create(&model->config.workload, &config, schedule, schedule_count,
+        HeapError error = history_create(&model->config.workload, &setup, schedule, schedule_count,
                                          model->config.history_bytes / count, &pane->history);
         if (error != HEAP_OK) {
             destroy_panes(model);
             return error;
         }
-        pane->policy = policies[i];
+        pane->choice = choices[i];
         pane->full_redraw = true;
         model->pane_count = i + 1;
         if (!history_jump(pane->history, step)) {
@@ -94,8 +95,8 @@ static HeapError build_panes(Model *model, const HeapPolicy *policies, uint32_t 
     return HEAP_OK;
 }
 
-/* Rebuilds the panes for new policies, keeping the step and the compactions. */
-static bool rebuild_panes(Model *model, const HeapPolicy *policies, uint32_t count, bool keep_schedule)
+/* Rebuilds the panes for new choices, keeping the step and the compactions. */
+static bool rebuild_panes(Model *model, const DesignPolicy *choices, uint32_t count, bool keep_schedule)
 {
     uint64_t step = keep_schedule ? model_position(model) : 0;
     uint32_t schedule_count = 0;
@@ -106,8 +107,8 @@ static bool rebuild_panes(Model *model, const HeapPolicy *policies, uint32_t cou
         return false;
     }
     memcpy(copy, schedule, schedule_count * sizeof *copy);
-    HeapPolicy chosen[MODEL_MAX_PANES];
-    memcpy(chosen, policies, count * sizeof *chosen);
+    DesignPolicy chosen[MODEL_MAX_PANES];
+    memcpy(chosen, choices, count * sizeof *chosen);
     HeapError error = build_panes(model, chosen, count, copy, schedule_count, step);
     free(copy);
     if (error != HEAP_OK) {
@@ -202,16 +203,18 @@ HeapError model_create(const ModelConfig *config, Model **out)
     for (int i = 0; i < SERIES_COUNT; i++) {
         model->plots[i] = true;
     }
-    for (uint32_t i = 0; i < MODEL_MAX_PANES; i++) {
-        model->compare_set[i] = (HeapPolicy)i;
+    uint32_t policies = allocator_policy_count(config->heap.design);
+    model->compare_count = policies < MODEL_MAX_PANES ? policies : MODEL_MAX_PANES;
+    for (uint32_t i = 0; i < model->compare_count; i++) {
+        model->compare_set[i] = (DesignPolicy){ config->heap.design, i };
     }
-    model->compare_count = MODEL_MAX_PANES;
     if (config->compare_count >= 2 && config->compare_count <= MODEL_MAX_PANES) {
         memcpy(model->compare_set, config->compare, config->compare_count * sizeof *config->compare);
         model->compare_count = config->compare_count;
     }
     bool compare = config->compare_count >= 2;
-    HeapError error = build_panes(model, compare ? model->compare_set : &config->heap.policy,
+    DesignPolicy single = { config->heap.design, config->heap.config.policy };
+    HeapError error = build_panes(model, compare ? model->compare_set : &single,
                                   compare ? model->compare_count : 1, NULL, 0, 0);
     if (error != HEAP_OK) {
         model_destroy(model);
@@ -252,30 +255,47 @@ static void toggle_play(Model *model, uint64_t now_ms)
     }
 }
 
-static bool choose_policy(Model *model, HeapPolicy policy)
+static bool same_choice(DesignPolicy a, DesignPolicy b)
 {
-    if (policy >= HEAP_POLICY_COUNT) {
+    return a.design == b.design && a.policy == b.policy;
+}
+
+/* Keys 1-5: the first pane's design's policy `index`. One pane switches to
+ * it; in compare mode its pane comes or goes. */
+static bool choose_policy(Model *model, int64_t index)
+{
+    const AllocatorDesign *design = model->panes[0].choice.design;
+    if (index < 0 || index >= (int64_t)allocator_policy_count(design)) {
+        char text[MODEL_STATUS_MAX];
+        snprintf(text, sizeof text, "the %s allocator has %u policies", design->name,
+                 allocator_policy_count(design));
+        model_set_status(model, text);
         return true;
     }
+    DesignPolicy choice = { design, (uint32_t)index };
     if (model->pane_count == 1) {
-        return rebuild_panes(model, &policy, 1, true);
+        return rebuild_panes(model, &choice, 1, true);
     }
-    HeapPolicy set[MODEL_MAX_PANES];
+    DesignPolicy set[MODEL_MAX_PANES];
     uint32_t count = 0;
     bool present = false;
     for (uint32_t i = 0; i < model->pane_count; i++) {
-        if (model->panes[i].policy == policy) {
+        if (same_choice(model->panes[i].choice, choice)) {
             present = true;
         } else {
-            set[count++] = model->panes[i].policy;
+            set[count++] = model->panes[i].choice;
         }
     }
     if (present && count < 2) {
         model_set_status(model, "compare mode needs at least two policies");
         return true;
     }
+    if (!present && count == MODEL_MAX_PANES) {
+        model_set_status(model, "compare mode shows at most six panes");
+        return true;
+    }
     if (!present) {
-        set[count++] = policy;
+        set[count++] = choice;
     }
     memcpy(model->compare_set, set, count * sizeof *set);
     model->compare_count = count;
@@ -285,7 +305,7 @@ static bool choose_policy(Model *model, HeapPolicy policy)
 static bool toggle_compare(Model *model)
 {
     if (model->pane_count > 1) {
-        HeapPolicy first = model->panes[0].policy;
+        DesignPolicy first = model->panes[0].choice;
         return rebuild_panes(model, &first, 1, true);
     }
     return rebuild_panes(model, model->compare_set, model->compare_count, true);
@@ -300,15 +320,24 @@ static bool new_seed(Model *model)
     SimRandom random;
     sim_random_seed(&random, model->config.workload.sim.seed);
     model->config.workload.sim.seed = sim_random_below(&random, 1000000);
-    HeapPolicy policies[MODEL_MAX_PANES];
+    DesignPolicy choices[MODEL_MAX_PANES];
     for (uint32_t i = 0; i < model->pane_count; i++) {
-        policies[i] = model->panes[i].policy;
+        choices[i] = model->panes[i].choice;
     }
-    return rebuild_panes(model, policies, model->pane_count, false);
+    return rebuild_panes(model, choices, model->pane_count, false);
 }
 
 static bool compact(Model *model, uint64_t now_ms)
 {
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        if (!allocator_can_compact(model_heap(model, i))) {
+            char text[MODEL_STATUS_MAX];
+            snprintf(text, sizeof text, "the %s allocator cannot compact",
+                     model->panes[i].choice.design->name);
+            model_set_status(model, text);
+            return true;
+        }
+    }
     bool ok = true;
     for (uint32_t i = 0; i < model->pane_count; i++) {
         ok = history_compact_now(model->panes[i].history) && ok;
@@ -406,7 +435,7 @@ bool model_apply(Model *model, const Action *action, uint64_t now_ms)
     case ACTION_SPEED:
         model->speed_index = (int)clamp(model->speed_index + (double)action->amount, 0, SPEED_LEVEL_COUNT - 1);
         return true;
-    case ACTION_POLICY: return choose_policy(model, (HeapPolicy)action->amount);
+    case ACTION_POLICY: return choose_policy(model, action->amount);
     case ACTION_NEW_SEED: return new_seed(model);
     case ACTION_COMPACT: model->playing = false; return compact(model, now_ms);
     case ACTION_TOGGLE_COMPARE: return toggle_compare(model);
@@ -475,7 +504,7 @@ void model_set_grid_area(Model *model, uint32_t width, uint32_t height)
     }
     model->area_width = width;
     model->area_height = height;
-    uint64_t heap_bytes = heap_config(model_heap(model, 0))->heap_bytes;
+    uint64_t heap_bytes = allocator_region_limit(model_heap(model, 0));
     model->geometry = grid_geometry(heap_bytes, model->config.page_bytes, width, height);
     model->zoom = clamp(model->zoom, 1.0, max_zoom(model));
     model_request_redraw(model);
@@ -484,9 +513,17 @@ void model_set_grid_area(Model *model, uint32_t width, uint32_t height)
 /* --- reading -------------------------------------------------------------- */
 
 uint32_t model_pane_count(const Model *model) { return model->pane_count; }
-HeapPolicy model_pane_policy(const Model *model, uint32_t pane) { return model->panes[pane].policy; }
+DesignPolicy model_pane_choice(const Model *model, uint32_t pane) { return model->panes[pane].choice; }
 const History *model_history(const Model *model, uint32_t pane) { return model->panes[pane].history; }
-const Heap *model_heap(const Model *model, uint32_t pane) { return run_heap(history_run(model->panes[pane].history)); }
+const Allocator *model_heap(const Model *model, uint32_t pane)
+{
+    return run_heap(history_run(model->panes[pane].history));
+}
+
+void model_pane_label(const Model *model, uint32_t pane, char *text, size_t size)
+{
+    design_policy_label(model->panes[pane].choice, text, size);
+}
 uint64_t model_divergence_count(const Model *model) { return model->divergence_count; }
 uint64_t model_first_divergence(const Model *model) { return model->first_divergence; }
 uint64_t model_generation(const Model *model) { return model->generation; }
@@ -530,7 +567,10 @@ void model_title(const Model *model, char *text, size_t size)
     } else {
         snprintf(source, sizeof source, "trace %s", workload->trace->name ? workload->trace->name : "?");
     }
-    const char *policy = model->pane_count == 1 ? heap_policy_name(model->panes[0].policy) : "compare";
+    char policy[128] = "compare";
+    if (model->pane_count == 1) {
+        model_pane_label(model, 0, policy, sizeof policy);
+    }
     snprintf(text, size, "step %llu of %llu  %s  %s", (unsigned long long)model_position(model),
              (unsigned long long)model_total(model), policy, source);
 }
@@ -538,7 +578,7 @@ void model_title(const Model *model, char *text, size_t size)
 void model_sentence(const Model *model, uint32_t pane, char *text, size_t size)
 {
     const History *history = model->panes[pane].history;
-    sentence_for_step(history_report(history), model->config.workload.kind, model->panes[pane].policy, text, size);
+    sentence_for_step(history_report(history), model->config.workload.kind, model_heap(model, pane), text, size);
 }
 
 void model_set_status(Model *model, const char *text)
@@ -561,7 +601,7 @@ bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block)
         return false;
     }
     *pane = (uint32_t)model->hover_pane;
-    return heap_block_at(model_heap(model, *pane), cell * geometry->bytes_per_cell, block);
+    return allocator_block_at(model_heap(model, *pane), cell * geometry->bytes_per_cell, block);
 }
 
 int64_t model_block_owner(const Model *model, uint32_t pane, const HeapBlock *block)
@@ -606,7 +646,13 @@ Highlight model_mark(const Model *model, uint32_t pane, uint64_t now_ms)
 
 void model_screenshot_name(const Model *model, char *text, size_t size)
 {
-    const char *policy = model->pane_count == 1 ? heap_policy_name(model->panes[0].policy) : "compare";
+    char policy[128] = "compare";
+    if (model->pane_count == 1) {
+        model_pane_label(model, 0, policy, sizeof policy);
+        for (char *colon = strchr(policy, ':'); colon; colon = strchr(colon, ':')) {
+            *colon = '-'; /* no colons in file names */
+        }
+    }
     snprintf(text, size, "heapviz-%s-step-%llu.png", policy, (unsigned long long)model_position(model));
 }
 

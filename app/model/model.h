@@ -22,7 +22,7 @@
 typedef struct Model Model;
 
 enum {
-    MODEL_MAX_PANES = 5,
+    MODEL_MAX_PANES = 6,
     MODEL_MARK_MS = 900,         /* how long a split/coalesce stays marked */
     MODEL_STATUS_MAX = 200
 };
@@ -36,7 +36,7 @@ typedef enum {
     ACTION_JUMP_FRACTION,        /* x: 0..1 of the timeline */
     ACTION_JUMP_TO,              /* amount: a step number */
     ACTION_SPEED,                /* amount: +1 faster, -1 slower */
-    ACTION_POLICY,               /* amount: HeapPolicy */
+    ACTION_POLICY,               /* amount: a policy of the first pane's design (0-based) */
     ACTION_NEW_SEED,
     ACTION_COMPACT,
     ACTION_TOGGLE_VIEW,
@@ -60,10 +60,10 @@ typedef struct {
 
 typedef struct {
     Workload workload;           /* a trace must outlive the model */
-    HeapConfig heap;             /* heap.policy is the single pane's policy */
+    AllocatorSetup heap;         /* the single pane's design and configuration */
     uint64_t page_bytes;         /* bytes per cell before fitting */
-    HeapPolicy compare[MODEL_MAX_PANES];
-    uint32_t compare_count;      /* 0: one pane; else 2..5 panes */
+    DesignPolicy compare[MODEL_MAX_PANES];
+    uint32_t compare_count;      /* 0: one pane; else 2..MODEL_MAX_PANES panes */
     uint64_t history_bytes;      /* budget shared by the panes */
 } ModelConfig;
 
@@ -106,8 +106,10 @@ void model_set_grid_area(Model *model, uint32_t width, uint32_t height);
 /* --- reading --------------------------------------------------------------- */
 
 uint32_t model_pane_count(const Model *model);
-HeapPolicy model_pane_policy(const Model *model, uint32_t pane);
-const Heap *model_heap(const Model *model, uint32_t pane);
+DesignPolicy model_pane_choice(const Model *model, uint32_t pane);
+const Allocator *model_heap(const Model *model, uint32_t pane);
+/* The pane's design and policy in one word ("best-fit", "csapp:next-fit"). */
+void model_pane_label(const Model *model, uint32_t pane, char *text, size_t size);
 const History *model_history(const Model *model, uint32_t pane);
 
 /* What changed in a pane's arena since the last call (the renderer's update),

@@ -52,10 +52,11 @@ const char *sentence_failure_class(const HeapEvent *event)
     return event->fragmented ? "fragmentation" : "exhaustion";
 }
 
-/* A bump heap's free bytes include its dead blocks, which it never reuses. */
-static void write_failure(Writer *writer, const HeapEvent *event, HeapPolicy policy)
+/* A heap with dead blocks (bump) counts them with its free bytes, though it
+ * never reuses them. */
+static void write_failure(Writer *writer, const HeapEvent *event, bool has_dead)
 {
-    const char *free_word = policy == HEAP_BUMP ? "free or dead" : "free";
+    const char *free_word = has_dead ? "free or dead" : "free";
     if (event->fragmented) {
         write_text(writer, " failed: %s %s, but the largest block is %s (fragmentation)",
                    sentence_bytes(event->free_bytes).text, free_word, sentence_bytes(event->largest_free).text);
@@ -76,12 +77,12 @@ static void write_coalesce(Writer *writer, const HeapEvent *event)
     }
 }
 
-static void write_malloc(Writer *writer, const StepReport *report, const char *id_name, HeapPolicy policy)
+static void write_malloc(Writer *writer, const StepReport *report, const char *id_name, bool has_dead)
 {
     const HeapEvent *event = &report->event;
     write_text(writer, "malloc %s", sentence_bytes(event->request).text);
     if (event->error != HEAP_OK) {
-        write_failure(writer, event, policy);
+        write_failure(writer, event, has_dead);
         return;
     }
     write_text(writer, " for %s %" PRIu32 " \xE2\x86\x92 0x%" PRIx64, id_name, report->op.id, event->result);
@@ -92,7 +93,7 @@ static void write_malloc(Writer *writer, const StepReport *report, const char *i
     }
 }
 
-static void write_free(Writer *writer, const StepReport *report, HeapPolicy policy)
+static void write_free(Writer *writer, const StepReport *report)
 {
     const HeapEvent *event = &report->event;
     write_text(writer, "free 0x%" PRIx64, event->pointer);
@@ -100,7 +101,7 @@ static void write_free(Writer *writer, const StepReport *report, HeapPolicy poli
         write_text(writer, " rejected: %s", heap_error_message(event->error));
         return;
     }
-    if (policy == HEAP_BUMP) {
+    if (event->dead) {
         write_text(writer, ", %s block is now dead (bump never reuses it)", sentence_bytes(event->block_size).text);
         return;
     }
@@ -111,12 +112,12 @@ static void write_free(Writer *writer, const StepReport *report, HeapPolicy poli
     }
 }
 
-static void write_realloc(Writer *writer, const StepReport *report, HeapPolicy policy)
+static void write_realloc(Writer *writer, const StepReport *report, bool has_dead)
 {
     const HeapEvent *event = &report->event;
     write_text(writer, "realloc 0x%" PRIx64 " to %s", event->pointer, sentence_bytes(event->request).text);
     if (event->error != HEAP_OK) {
-        write_failure(writer, event, policy);
+        write_failure(writer, event, has_dead);
         return;
     }
     switch (event->realloc_mode) {
@@ -146,7 +147,7 @@ static const char *id_word(WorkloadKind kind)
     return kind == WORKLOAD_SIMULATION ? "slot" : "id";
 }
 
-void sentence_for_step(const StepReport *report, WorkloadKind kind, HeapPolicy policy,
+void sentence_for_step(const StepReport *report, WorkloadKind kind, const Allocator *heap,
                        char *text, size_t size)
 {
     Writer writer = {text, size, 0};
@@ -158,19 +159,24 @@ void sentence_for_step(const StepReport *report, WorkloadKind kind, HeapPolicy p
         return;
     }
     const char *id_name = id_word(kind);
+    if (report->skipped && report->op.kind == OP_COMPACT) {
+        write_text(&writer, "compact skipped: the %s allocator cannot compact", allocator_design(heap)->name);
+        return;
+    }
     if (report->skipped) {
         write_text(&writer, "free of %s %" PRIu32 " skipped: it holds no block", id_name, report->op.id);
         return;
     }
+    bool has_dead = allocator_stats(heap)->dead_blocks > 0;
     switch (report->event.kind) {
     case HEAP_EVENT_MALLOC:
-        write_malloc(&writer, report, id_name, policy);
+        write_malloc(&writer, report, id_name, has_dead);
         break;
     case HEAP_EVENT_FREE:
-        write_free(&writer, report, policy);
+        write_free(&writer, report);
         break;
     case HEAP_EVENT_REALLOC:
-        write_realloc(&writer, report, policy);
+        write_realloc(&writer, report, has_dead);
         break;
     case HEAP_EVENT_COMPACT:
         write_text(&writer, "compact: moved %" PRIu64 " blocks down, free space is now one block",
@@ -216,7 +222,8 @@ static const char *state_name(HeapBlockState state)
 void sentence_tooltip(const HeapBlock *block, WorkloadKind kind, int64_t owner,
                       TextLine lines[TOOLTIP_LINES])
 {
-    uint64_t inside = block->size >= HEAP_OVERHEAD_BYTES ? block->size - HEAP_OVERHEAD_BYTES : 0;
+    uint64_t tags = (uint64_t)block->header_bytes + block->footer_bytes;
+    uint64_t inside = block->size >= tags ? block->size - tags : 0;
     uint64_t padding = block->state == HEAP_BLOCK_USED && inside >= block->requested ? inside - block->requested : 0;
     snprintf(lines[0].text, sizeof lines[0].text, "block at 0x%" PRIx64 " (%" PRIu64 ")", block->offset, block->offset);
     snprintf(lines[1].text, sizeof lines[1].text, "size      %s", sentence_bytes(block->size).text);
@@ -228,6 +235,10 @@ void sentence_tooltip(const HeapBlock *block, WorkloadKind kind, int64_t owner,
     }
     snprintf(lines[4].text, sizeof lines[4].text, "requested %s", sentence_bytes(block->requested).text);
     snprintf(lines[5].text, sizeof lines[5].text, "padding   %s", sentence_bytes(padding).text);
-    snprintf(lines[6].text, sizeof lines[6].text, "header    0x%016" PRIx64 " (allocated bit %u)",
-             block->header, (unsigned)(block->header & HEAP_TAG_ALLOCATED));
+    if (block->header_bytes == 0) {
+        snprintf(lines[6].text, sizeof lines[6].text, "header    none");
+    } else {
+        snprintf(lines[6].text, sizeof lines[6].text, "header    0x%0*" PRIx64 " (allocated bit %u)",
+                 (int)block->header_bytes * 2, block->header, (unsigned)(block->header & 1));
+    }
 }

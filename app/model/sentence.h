@@ -31,8 +31,8 @@ ByteText sentence_bytes(uint64_t bytes);
  * 4,096 B free block", "free 0x1a40, coalesced with the next block",
  * "malloc 4,000 B failed: 6,120 B free, but the largest block is 3,072 B
  * (fragmentation)". `report` NULL means step 0. Ids are called slots in a
- * simulation and ids in a trace. */
-void sentence_for_step(const StepReport *report, WorkloadKind kind, HeapPolicy policy,
+ * simulation and ids in a trace. `heap` is the heap after the step. */
+void sentence_for_step(const StepReport *report, WorkloadKind kind, const Allocator *heap,
                        char *text, size_t size);
 
 /* The live counters, one "name  value" line each. */

@@ -110,7 +110,7 @@ static void single_pane(Cursor *cursor, const Model *model)
     gap(cursor);
     line(cursor, "COUNTERS", COLOR_DIM);
     TextLine counters[COUNTER_LINES];
-    sentence_counters(heap_stats(model_heap(model, 0)), counters);
+    sentence_counters(allocator_stats(model_heap(model, 0)), counters);
     for (int i = 0; i < COUNTER_LINES; i++) {
         line(cursor, counters[i].text, COLOR_TEXT);
     }
@@ -121,8 +121,10 @@ static void compare_panes(Cursor *cursor, const Model *model)
     char text[SENTENCE_MAX * 2];
     line(cursor, "policy       util  ext.frag  failed frag/exh", COLOR_DIM);
     for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
-        const HeapStats *stats = heap_stats(model_heap(model, pane));
-        snprintf(text, sizeof text, "%-11s %5.1f%%  %6.1f%%  %6llu %llu/%llu", heap_policy_name(model_pane_policy(model, pane)),
+        const HeapStats *stats = allocator_stats(model_heap(model, pane));
+        char label[SENTENCE_MAX];
+        model_pane_label(model, pane, label, sizeof label);
+        snprintf(text, sizeof text, "%-11s %5.1f%%  %6.1f%%  %6llu %llu/%llu", label,
                  stats->utilization * 100.0, stats->external_fragmentation, (unsigned long long)stats->failed,
                  (unsigned long long)stats->failed_fragmented,
                  (unsigned long long)(stats->failed - stats->failed_fragmented));
@@ -141,8 +143,9 @@ static void compare_panes(Cursor *cursor, const Model *model)
     line(cursor, "LAST OPERATION", COLOR_DIM);
     for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
         model_sentence(model, pane, text, sizeof text);
-        char labelled[SENTENCE_MAX * 3];
-        snprintf(labelled, sizeof labelled, "%s: %s", heap_policy_name(model_pane_policy(model, pane)), text);
+        char labelled[SENTENCE_MAX * 4], label[SENTENCE_MAX];
+        model_pane_label(model, pane, label, sizeof label);
+        snprintf(labelled, sizeof labelled, "%s: %s", label, text);
         cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 2,
                                                           labelled, COLOR_TEXT, cursor->background);
     }
@@ -198,10 +201,10 @@ void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout
         LayoutRect box = layout->panes[pane];
         box.h = layout->pane_grids[pane].y - box.y;
         canvas_clip(canvas, &box);
-        const HeapStats *stats = heap_stats(model_heap(model, pane));
-        char text[120];
-        canvas_text(canvas, box.x, box.y, heap_policy_name(model_pane_policy(model, pane)), COLOR_ACCENT,
-                    COLOR_BACKGROUND);
+        const HeapStats *stats = allocator_stats(model_heap(model, pane));
+        char text[120], label[SENTENCE_MAX];
+        model_pane_label(model, pane, label, sizeof label);
+        canvas_text(canvas, box.x, box.y, label, COLOR_ACCENT, COLOR_BACKGROUND);
         pane_figures(text, sizeof text, stats, layout->char_width > 0 ? box.w / layout->char_width : 0);
         canvas_text(canvas, box.x, box.y + layout->line_height, text, COLOR_TEXT, COLOR_BACKGROUND);
         canvas_clip(canvas, NULL);
@@ -231,8 +234,9 @@ void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout, int
     TextLine lines[TOOLTIP_LINES];
     sentence_tooltip(&block, model_workload(model)->kind, model_block_owner(model, pane, &block), lines);
     if (model_pane_count(model) > 1) {
-        char first[2 * SENTENCE_MAX];
-        snprintf(first, sizeof first, "%s: %s", heap_policy_name(model_pane_policy(model, pane)), lines[0].text);
+        char first[3 * SENTENCE_MAX], label[SENTENCE_MAX];
+        model_pane_label(model, pane, label, sizeof label);
+        snprintf(first, sizeof first, "%s: %s", label, lines[0].text);
         snprintf(lines[0].text, sizeof lines[0].text, "%.*s", (int)sizeof lines[0].text - 1, first);
     }
     int width = 0;

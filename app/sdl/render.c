@@ -82,7 +82,7 @@ Layout render_layout(const Render *render, int width, int height, const Model *m
 {
     Layout layout = layout_compute(width, height, model_pane_count(model), text_line_height(render->canvas.text),
                                    text_char_width(render->canvas.text));
-    layout_reserve_addresses(&layout, layout_address_chars(heap_config(model_heap(model, 0))->heap_bytes));
+    layout_reserve_addresses(&layout, layout_address_chars(allocator_region_limit(model_heap(model, 0))));
     return layout;
 }
 

@@ -31,7 +31,8 @@ uint32_t timeline_series_color(SeriesKind series)
 
 uint32_t timeline_pane_color(uint32_t pane)
 {
-    static const uint32_t colors[] = {0xFF56B4E9u, 0xFFE69F00u, 0xFF009E73u, 0xFFF0E442u, 0xFFCC79A7u};
+    static const uint32_t colors[] = {0xFF56B4E9u, 0xFFE69F00u, 0xFF009E73u, 0xFFF0E442u, 0xFFCC79A7u,
+                                      0xFF0072B2u};
     return colors[pane % (sizeof colors / sizeof colors[0])];
 }
 
@@ -281,8 +282,9 @@ static void draw_header(Canvas *canvas, const Model *model, const Layout *layout
         legend_item(canvas, layout, &x, y, MARK_TICK, COLOR_DIVERGED, "diverged", COLOR_TEXT);
     }
     for (uint32_t pane = 0; compare && pane < model_pane_count(model); pane++) {
-        legend_item(canvas, layout, &x, y, MARK_SWATCH, timeline_pane_color(pane),
-                    heap_policy_name(model_pane_policy(model, pane)), COLOR_TEXT);
+        char name[128];
+        model_pane_label(model, pane, name, sizeof name);
+        legend_item(canvas, layout, &x, y, MARK_SWATCH, timeline_pane_color(pane), name, COLOR_TEXT);
     }
 }
 

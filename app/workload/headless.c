@@ -75,9 +75,11 @@ static void write_stat(OutputFile *file, const HeapStats *stats, const StatField
         output_file_u64(file, *(const uint64_t *)base);
 }
 
-void headless_write_stats_json(OutputFile *file, const Heap *heap, uint64_t steps)
+void headless_write_stats_json(OutputFile *file, const Allocator *heap, uint64_t steps)
 {
-    const HeapStats *stats = heap_stats(heap);
+    const HeapStats *stats = allocator_stats(heap);
+    char label[128];
+    allocator_label(heap, label, sizeof label);
     output_file_char(file, '{');
     for (int i = 0; i < STAT_FIELD_COUNT; i++) {
         output_file_text(file, i ? ",\"" : "\"");
@@ -86,7 +88,7 @@ void headless_write_stats_json(OutputFile *file, const Heap *heap, uint64_t step
         write_stat(file, stats, &STAT_FIELDS[i]);
     }
     output_file_text(file, ",\"policy\":\"");
-    output_file_text(file, heap_policy_name(heap_config(heap)->policy));
+    output_file_text(file, label);
     output_file_text(file, "\",\"steps\":");
     output_file_u64(file, steps);
     output_file_char(file, '}');
@@ -117,10 +119,10 @@ static void write_text_row(OutputFile *file, const char *label, Run *const *runs
     output_file_text(file, label);
     write_cell(file, "", LABEL_WIDTH - (int)strlen(label));
     for (uint32_t i = 0; i < count; i++) {
-        const HeapStats *stats = heap_stats(run_heap(runs[i]));
-        char cell[64];
+        const HeapStats *stats = allocator_stats(run_heap(runs[i]));
+        char cell[128];
         if (field < 0)
-            snprintf(cell, sizeof cell, "%s", heap_policy_name(heap_config(run_heap(runs[i]))->policy));
+            allocator_label(run_heap(runs[i]), cell, sizeof cell);
         else if (field == STAT_FIELD_COUNT)
             snprintf(cell, sizeof cell, "%llu", (unsigned long long)run_position(runs[i]));
         else if (STAT_FIELDS[field].is_double)
@@ -164,9 +166,9 @@ static const char *outcome(const StepReport *report)
     return report->error == HEAP_OK ? "ok" : "error";
 }
 
-static void write_csv_row(OutputFile *file, const StepReport *report, const Heap *heap)
+static void write_csv_row(OutputFile *file, const StepReport *report, const Allocator *heap)
 {
-    const HeapStats *stats = heap_stats(heap);
+    const HeapStats *stats = allocator_stats(heap);
     output_file_u64(file, report->step);
     output_file_char(file, ',');
     output_file_char(file, "afrc"[report->op.kind]);
@@ -185,11 +187,12 @@ static void write_csv_row(OutputFile *file, const StepReport *report, const Heap
     output_file_char(file, '\n');
 }
 
-void headless_write_blocks(OutputFile *file, const Heap *heap)
+void headless_write_blocks(OutputFile *file, const Allocator *heap)
 {
     static const char *const states[] = {" used\n", " free\n", " dead\n"};
     HeapBlock block;
-    for (bool more = heap_first_block(heap, &block); more; more = heap_next_block(heap, &block)) {
+    for (bool more = allocator_first_block(heap, &block); more;
+         more = allocator_next_block(heap, &block)) {
         output_file_u64(file, block.offset);
         output_file_char(file, ' ');
         output_file_u64(file, block.size);
@@ -199,8 +202,8 @@ void headless_write_blocks(OutputFile *file, const Heap *heap)
 
 /* ---- the run ------------------------------------------------------------- */
 
-bool headless_load(const Options *options, Workload *workload, Trace **trace, HeapConfig *config,
-                 char *message, size_t message_size)
+bool headless_load(const Options *options, Workload *workload, Trace **trace, AllocatorSetup *setup,
+                   char *message, size_t message_size)
 {
     *trace = NULL;
     memset(workload, 0, sizeof *workload);
@@ -214,9 +217,9 @@ bool headless_load(const Options *options, Workload *workload, Trace **trace, He
         workload->kind = WORKLOAD_TRACE;
         workload->trace = *trace;
     }
-    *config = options->heap;
+    *setup = options->heap;
     if (!options->heap_size_given)
-        config->heap_bytes = workload_default_heap_bytes(workload);
+        setup->config.heap_bytes = workload_default_heap_bytes(workload);
     return true;
 }
 
@@ -273,7 +276,7 @@ static bool finish_outputs(Outputs *outputs, const Run *run, char *message)
 {
     bool ok = true;
     if (outputs->record) {
-        const HeapConfig *config = heap_config(run_heap(run));
+        const AllocatorConfig *config = allocator_config(run_heap(run));
         Trace *trace = trace_create(NULL, config->heap_bytes, outputs->recorded_ids,
                                     outputs->recorded, (uint32_t)run_position(run));
         if (trace)
@@ -311,20 +314,22 @@ static bool print_stats(const Options *options, Run *const *runs, uint32_t count
     return output_file_commit(out, message, MESSAGE_BYTES);
 }
 
-/* Creates one run per policy (the compare list, or the configured policy). */
-static int create_runs(const Options *options, const Workload *workload, const HeapConfig *config,
+/* Creates one run per pane (the compare list, or the configured design and policy). */
+static int create_runs(const Options *options, const Workload *workload, const AllocatorSetup *setup,
                        Run **runs, uint32_t *count)
 {
     char message[MESSAGE_BYTES];
     *count = options->compare_count ? options->compare_count : 1;
     for (uint32_t i = 0; i < *count; i++) {
-        HeapConfig pane = *config;
-        if (options->compare_count)
-            pane.policy = options->compare[i];
+        AllocatorSetup pane = *setup;
+        if (options->compare_count) {
+            pane.design = options->compare[i].design;
+            pane.config.policy = options->compare[i].policy;
+        }
         HeapError error = run_create(workload, &pane, NULL, 0, &runs[i]);
         if (error != HEAP_OK) {
             snprintf(message, sizeof message, "cannot set up a %llu-byte heap: %s",
-                     (unsigned long long)pane.heap_bytes, heap_error_message(error));
+                     (unsigned long long)pane.config.heap_bytes, heap_error_message(error));
             return complain(error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT,
                             message);
         }
@@ -332,7 +337,7 @@ static int create_runs(const Options *options, const Workload *workload, const H
     return 0;
 }
 
-static int run_headless(const Options *options, const Workload *workload, const HeapConfig *config)
+static int run_headless(const Options *options, const Workload *workload, const AllocatorSetup *setup)
 {
     char message[MESSAGE_BYTES];
     uint64_t steps = workload_base_steps(workload);
@@ -342,7 +347,7 @@ static int run_headless(const Options *options, const Workload *workload, const 
     Run *runs[OPTIONS_MAX_COMPARE] = {NULL};
     uint32_t count = 0;
     Outputs outputs = {NULL, NULL, NULL, NULL, 0};
-    int status = create_runs(options, workload, config, runs, &count);
+    int status = create_runs(options, workload, setup, runs, &count);
     if (status == 0 && !open_outputs(options, stop, &outputs, message))
         status = complain(EXIT_BAD_INPUT, message);
     for (uint32_t i = 0; status == 0 && i < count; i++)
@@ -362,10 +367,10 @@ int headless_run(const Options *options)
     char message[MESSAGE_BYTES];
     Workload workload;
     Trace *trace;
-    HeapConfig config;
-    if (!headless_load(options, &workload, &trace, &config, message, sizeof message))
+    AllocatorSetup setup;
+    if (!headless_load(options, &workload, &trace, &setup, message, sizeof message))
         return complain(EXIT_BAD_INPUT, message);
-    int status = run_headless(options, &workload, &config);
+    int status = run_headless(options, &workload, &setup);
     trace_destroy(trace);
     return status;
 }

@@ -24,14 +24,14 @@ const char *headless_version(void);
  * NULL), and the heap configuration with the size resolved (given, or
  * workload_default_heap_bytes). False with "FILE:LINE: ..." in `message`
  * when the trace cannot be read. */
-bool headless_load(const Options *options, Workload *workload, Trace **trace, HeapConfig *config,
-                 char *message, size_t message_size);
+bool headless_load(const Options *options, Workload *workload, Trace **trace, AllocatorSetup *setup,
+                   char *message, size_t message_size);
 
 /* The block list, one block a line: "OFFSET SIZE used|free|dead", address order. */
-void headless_write_blocks(OutputFile *file, const Heap *heap);
+void headless_write_blocks(OutputFile *file, const Allocator *heap);
 
 /* One JSON object on one line (no newline): the statistics keys of issue 4
  * in order, then "policy" and "steps". */
-void headless_write_stats_json(OutputFile *file, const Heap *heap, uint64_t steps);
+void headless_write_stats_json(OutputFile *file, const Allocator *heap, uint64_t steps);
 
 #endif

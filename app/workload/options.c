@@ -4,9 +4,11 @@
  * One table lists every option: its name, what kind of value it takes and
  * where in Options the value goes, with the range a number must fall in.
  * Numbers, flags and paths are handled by the table alone; the few options
- * with their own vocabulary (--policy, --compare, --stats, --p-malloc) have
- * a small parser each. After all arguments, `finish` checks the rules that
- * join several options and fills in the defaults that depend on others.
+ * with their own vocabulary (--stats, --view, --p-malloc) have a small
+ * parser each. --allocator, --policy and --compare are kept as written and
+ * read in `finish`, after all arguments, since a policy means something
+ * only in its design: finish also checks the rules that join several options
+ * and fills in the defaults that depend on others.
  */
 #include "options.h"
 
@@ -20,7 +22,10 @@ enum {
     MAX_SLOTS = 1 << 22,
     MAX_PAGE_SIZE = 1 << 16,
     MIN_HEAP_BYTES = 64,
-    MAX_HISTORY_MB = 1 << 20
+    MAX_HISTORY_MB = 1 << 20,
+    MIN_ALIGNMENT = 4,
+    MAX_ALIGNMENT = 64,
+    MAX_NAME = 64                /* longest design or policy name */
 };
 #define MAX_STEPS ((uint64_t)UINT32_MAX) /* step numbers fit in 32 bits */
 #define MAX_HEAP_BYTES (UINT64_C(1) << 30)
@@ -44,6 +49,9 @@ struct Parser {
     size_t message_size;
     bool given[32];              /* per table entry: seen on the command line */
     const OptionSpec *spec;      /* the option being parsed */
+    const char *design_name;     /* --allocator, as written (NULL: the default) */
+    const char *policy_name;     /* --policy, as written */
+    const char *compare_list;    /* --compare, as written */
 };
 
 static bool refuse(Parser *parser, const char *format, const char *value)
@@ -54,13 +62,23 @@ static bool refuse(Parser *parser, const char *format, const char *value)
     return false;
 }
 
-static bool parse_policy_list(Parser *parser, const char *value);
-
-static bool parse_policy(Parser *parser, const char *value)
+/* --allocator, --policy and --compare: kept until finish knows the design. */
+static bool keep_design(Parser *parser, const char *value)
 {
-    if (heap_policy_from_name(value, &parser->options->heap.policy))
-        return true;
-    return refuse(parser, "takes first-fit, next-fit, best-fit, worst-fit or bump, not '%s'", value);
+    parser->design_name = value;
+    return true;
+}
+
+static bool keep_policy(Parser *parser, const char *value)
+{
+    parser->policy_name = value;
+    return true;
+}
+
+static bool keep_compare(Parser *parser, const char *value)
+{
+    parser->compare_list = value;
+    return true;
 }
 
 static bool parse_stats(Parser *parser, const char *value)
@@ -102,16 +120,17 @@ static const OptionSpec OPTIONS[] = {
     {"--max-request", KIND_NUMBER, FIELD(sim.max_request_pages), 1, MAX_REQUEST_PAGES, NULL},
     {"--page-size", KIND_NUMBER, FIELD(sim.page_size), 1, MAX_PAGE_SIZE, NULL},
     {"--heap-pages", KIND_NUMBER, FIELD(sim.heap_pages), 1, MAX_HEAP_BYTES, NULL},
-    {"--heap-bytes", KIND_NUMBER, FIELD(heap.heap_bytes), MIN_HEAP_BYTES, MAX_HEAP_BYTES, NULL},
+    {"--heap-bytes", KIND_NUMBER, FIELD(heap.config.heap_bytes), MIN_HEAP_BYTES, MAX_HEAP_BYTES, NULL},
     {"--trace", KIND_PATH, FIELD(trace_path), 0, 0, NULL},
-    {"--policy", KIND_WORD, 0, 0, 0, parse_policy},
-    {"--align", KIND_NUMBER, FIELD(heap.alignment), HEAP_MIN_ALIGNMENT, HEAP_MAX_ALIGNMENT, NULL},
-    {"--min-payload", KIND_NUMBER, FIELD(heap.min_payload), 1, MAX_PAGE_SIZE, NULL},
+    {"--allocator", KIND_WORD, 0, 0, 0, keep_design},
+    {"--policy", KIND_WORD, 0, 0, 0, keep_policy},
+    {"--align", KIND_NUMBER, FIELD(heap.config.alignment), MIN_ALIGNMENT, MAX_ALIGNMENT, NULL},
+    {"--min-payload", KIND_NUMBER, FIELD(heap.config.min_payload), 1, MAX_PAGE_SIZE, NULL},
     {"--stats", KIND_WORD, 0, 0, 0, parse_stats},
     {"--blocks", KIND_PATH, FIELD(blocks_path), 0, 0, NULL},
     {"--record", KIND_PATH, FIELD(record_path), 0, 0, NULL},
     {"--csv", KIND_PATH, FIELD(csv_path), 0, 0, NULL},
-    {"--compare", KIND_WORD, 0, 0, 0, parse_policy_list},
+    {"--compare", KIND_WORD, 0, 0, 0, keep_compare},
     {"--screenshot", KIND_PATH, FIELD(screenshot_path), 0, 0, NULL},
     {"--view", KIND_WORD, 0, 0, 0, parse_view},
     {"--at-step", KIND_NUMBER, FIELD(at_step), 0, UINT64_MAX, NULL},
@@ -122,36 +141,6 @@ static const OptionSpec OPTIONS[] = {
 };
 #undef FIELD
 enum { OPTION_COUNT = sizeof OPTIONS / sizeof OPTIONS[0] };
-
-/* Compare panes: 2 to OPTIONS_MAX_COMPARE different policies, comma separated. */
-static bool parse_policy_list(Parser *parser, const char *value)
-{
-    static const char accepts[] =
-        "takes 2 to 5 different policies separated by commas (first-fit, next-fit, best-fit, "
-        "worst-fit, bump), not '%s'";
-    Options *options = parser->options;
-    const char *at = value;
-    options->compare_count = 0;
-    for (;;) {
-        char name[32];
-        size_t length = strcspn(at, ",");
-        HeapPolicy policy;
-        if (length >= sizeof name || options->compare_count == OPTIONS_MAX_COMPARE)
-            return refuse(parser, accepts, value);
-        memcpy(name, at, length);
-        name[length] = '\0';
-        if (!heap_policy_from_name(name, &policy))
-            return refuse(parser, accepts, value);
-        for (uint32_t i = 0; i < options->compare_count; i++)
-            if (options->compare[i] == policy)
-                return refuse(parser, accepts, value);
-        options->compare[options->compare_count++] = policy;
-        if (at[length] == '\0')
-            break;
-        at += length + 1;
-    }
-    return options->compare_count >= 2 || refuse(parser, accepts, value);
-}
 
 static bool parse_number(Parser *parser, const char *value)
 {
@@ -166,10 +155,10 @@ static bool parse_number(Parser *parser, const char *value)
     }
     ok = ok && number >= spec->min && number <= spec->max;
     bool power_of_two = (number & (number - 1)) == 0;
-    if (spec->offset == offsetof(Options, heap.alignment) && !(ok && power_of_two)) {
+    if (spec->offset == offsetof(Options, heap.config.alignment) && !(ok && power_of_two)) {
         char accepts[96];
         snprintf(accepts, sizeof accepts, "takes a power of two from %d to %d, not '%%s'",
-                 HEAP_MIN_ALIGNMENT, HEAP_MAX_ALIGNMENT);
+                 MIN_ALIGNMENT, MAX_ALIGNMENT);
         return refuse(parser, accepts, value);
     }
     if (!ok) {
@@ -250,11 +239,118 @@ static bool conflict(Parser *parser, const char *message)
     return false;
 }
 
+/* One sentence naming the design's policies, after `prefix`. */
+static bool refuse_policy(Parser *parser, const char *option, const AllocatorDesign *design,
+                          const char *value)
+{
+    char policies[200];
+    allocator_policy_list(design, policies, sizeof policies);
+    snprintf(parser->message, parser->message_size, "%s takes a policy of the %s allocator (%s), not '%s'",
+             option, design->name, policies, value);
+    return false;
+}
+
+static bool refuse_design(Parser *parser, const char *option, const char *value)
+{
+    char names[200] = "";
+    size_t used = 0;
+    for (uint32_t i = 0; i < allocator_design_count() && used < sizeof names; i++) {
+        int wrote = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                             allocator_design_at(i)->name);
+        used += wrote > 0 ? (size_t)wrote : 0;
+    }
+    snprintf(parser->message, parser->message_size, "%s takes an allocator design (%s), not '%s'",
+             option, names, value);
+    return false;
+}
+
+/* One --compare token: DESIGN:POLICY, a policy of the current design, or a
+ * design (its default policy). */
+static bool resolve_pane(Parser *parser, const char *token, DesignPolicy *pane)
+{
+    const AllocatorDesign *current = parser->options->heap.design;
+    const char *colon = strchr(token, ':');
+    if (colon) {
+        char name[MAX_NAME];
+        size_t length = (size_t)(colon - token);
+        if (length >= sizeof name)
+            return refuse_design(parser, "--compare", token);
+        memcpy(name, token, length);
+        name[length] = '\0';
+        pane->design = allocator_design_find(name);
+        if (!pane->design)
+            return refuse_design(parser, "--compare", name);
+        if (!allocator_policy_index(pane->design, colon + 1, &pane->policy))
+            return refuse_policy(parser, "--compare", pane->design, colon + 1);
+        return true;
+    }
+    pane->design = current;
+    if (allocator_policy_index(current, token, &pane->policy))
+        return true;
+    pane->design = allocator_design_find(token);
+    pane->policy = 0;
+    return pane->design != NULL || refuse_policy(parser, "--compare", current, token);
+}
+
+/* --compare's list is malformed: one sentence with what it takes. */
+static bool refuse_compare(Parser *parser)
+{
+    char policies[200];
+    allocator_policy_list(parser->options->heap.design, policies, sizeof policies);
+    snprintf(parser->message, parser->message_size,
+             "--compare takes 2 to 6 different panes separated by commas, each DESIGN:POLICY or a policy "
+             "of the %s allocator (%s), not '%s'",
+             parser->options->heap.design->name, policies, parser->compare_list);
+    return false;
+}
+
+/* --compare: 2 to OPTIONS_MAX_COMPARE different panes, comma separated. */
+static bool resolve_compare(Parser *parser)
+{
+    Options *options = parser->options;
+    const char *at = parser->compare_list;
+    for (;;) {
+        char token[2 * MAX_NAME];
+        size_t length = strcspn(at, ",");
+        if (length == 0 || length >= sizeof token || options->compare_count == OPTIONS_MAX_COMPARE)
+            return refuse_compare(parser);
+        memcpy(token, at, length);
+        token[length] = '\0';
+        DesignPolicy pane;
+        if (!resolve_pane(parser, token, &pane))
+            return false;
+        for (uint32_t i = 0; i < options->compare_count; i++)
+            if (options->compare[i].design == pane.design && options->compare[i].policy == pane.policy)
+                return refuse_compare(parser);
+        options->compare[options->compare_count++] = pane;
+        if (at[length] == '\0')
+            return options->compare_count >= 2 || refuse_compare(parser);
+        at += length + 1;
+    }
+}
+
+/* --allocator, then --policy in that design, then --compare. */
+static bool resolve_allocator(Parser *parser)
+{
+    Options *options = parser->options;
+    if (parser->design_name) {
+        options->heap.design = allocator_design_find(parser->design_name);
+        if (!options->heap.design)
+            return refuse_design(parser, "--allocator", parser->design_name);
+    }
+    if (parser->policy_name &&
+        !allocator_policy_index(options->heap.design, parser->policy_name, &options->heap.config.policy))
+        return refuse_policy(parser, "--policy", options->heap.design, parser->policy_name);
+    return !parser->compare_list || resolve_compare(parser);
+}
+
 /* The rules that join options, then the defaults that depend on others. */
 static bool finish(Parser *parser)
 {
     Options *options = parser->options;
     SimParams *sim = &options->sim;
+    if (!resolve_allocator(parser))
+        return false;
     if (given(parser, "--heap-bytes") && given(parser, "--heap-pages"))
         return conflict(parser, "--heap-bytes and --heap-pages both set the heap size; give one");
     if (options->compare_count > 0 && given(parser, "--policy"))
@@ -280,7 +376,7 @@ static bool finish(Parser *parser)
                      MIN_HEAP_BYTES, (unsigned long long)MAX_HEAP_BYTES);
             return false;
         }
-        options->heap.heap_bytes = sim->heap_pages * sim->page_size;
+        options->heap.config.heap_bytes = sim->heap_pages * sim->page_size;
     }
     options->heap_size_given = given(parser, "--heap-bytes") || given(parser, "--heap-pages");
     if (options->headless && options->stats == STATS_NONE &&
@@ -295,7 +391,7 @@ Options options_defaults(void)
     Options options;
     memset(&options, 0, sizeof options);
     options.sim = sim_default_params();
-    options.heap = heap_default_config(0);
+    options.heap = (AllocatorSetup){ allocator_default_design(), allocator_default_config(0) };
     options.stats = STATS_NONE;
     options.history_mb = 256;
     return options;
@@ -336,10 +432,13 @@ const char *options_usage(void)
         "Heap:\n"
         "  --heap-pages N       heap size in pages (8192)\n"
         "  --heap-bytes N       heap size in bytes (20 MiB with --trace)\n"
-        "  --policy NAME        first-fit, next-fit, best-fit, worst-fit or bump (first-fit)\n"
+        "  --allocator NAME     the allocator design (tags); the designs are listed below\n"
+        "  --policy NAME        a policy of the design; tags: first-fit, next-fit,\n"
+        "                       best-fit, worst-fit or bump (its first policy)\n"
         "  --align A            alignment, a power of two from 4 to 64 (8)\n"
         "  --min-payload M      smallest payload a block holds, bytes (8)\n"
-        "  --compare P1,P2[,..] 2 to 5 policies side by side on the same workload\n"
+        "  --compare P1,P2[,..] 2 to 6 panes side by side on the same workload: each\n"
+        "                       DESIGN:POLICY, a policy of --allocator, or a DESIGN\n"
         "\n"
         "Output:\n"
         "  --headless           run without a window and report\n"
@@ -355,6 +454,17 @@ const char *options_usage(void)
         "  --help, --version\n"
         "\n"
         "Exit status: 0 success, 1 bad input (trace or output file), 2 bad usage.\n";
+}
+
+void options_print_designs(FILE *out)
+{
+    fputs("\nAllocator designs (--allocator NAME; the first policy is the default):\n", out);
+    for (uint32_t i = 0; i < allocator_design_count(); i++) {
+        const AllocatorDesign *design = allocator_design_at(i);
+        char policies[200];
+        allocator_policy_list(design, policies, sizeof policies);
+        fprintf(out, "  %-18s %s\n  %-18s policies: %s\n", design->name, design->summary, "", policies);
+    }
 }
 
 bool options_at_step_fits(const Options *options, uint64_t steps, char *message, size_t message_size)

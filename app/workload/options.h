@@ -8,16 +8,17 @@
 #ifndef HEAPVIZ_OPTIONS_H
 #define HEAPVIZ_OPTIONS_H
 
-#include "heap.h"
+#include "allocator.h"
 #include "workload.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum {
     EXIT_BAD_INPUT = 1,          /* unreadable or malformed trace, unwritable output */
     EXIT_BAD_USAGE = 2,          /* unknown option or bad value */
-    OPTIONS_MAX_COMPARE = 5
+    OPTIONS_MAX_COMPARE = 6
 };
 
 typedef enum { STATS_NONE, STATS_TEXT, STATS_JSON } StatsFormat;
@@ -27,10 +28,10 @@ typedef struct {
     SimParams sim;
     const char *trace_path;      /* NULL: the simulation */
     /* the heap */
-    HeapConfig heap;             /* heap.heap_bytes 0 until resolved */
+    AllocatorSetup heap;         /* --allocator's design; config.heap_bytes 0 until resolved */
     bool heap_size_given;        /* --heap-bytes or --heap-pages */
-    /* compare mode: 0, or 2..5 policies */
-    HeapPolicy compare[OPTIONS_MAX_COMPARE];
+    /* compare mode: 0, or 2..6 panes, each a design and one of its policies */
+    DesignPolicy compare[OPTIONS_MAX_COMPARE];
     uint32_t compare_count;
     /* what to do */
     bool headless;
@@ -56,6 +57,9 @@ bool options_parse(int argc, char **argv, Options *options, char *message, size_
 
 /* The usage text for --help. */
 const char *options_usage(void);
+
+/* The registered allocator designs, a line each with their policies, for --help. */
+void options_print_designs(FILE *out);
 
 /* Whether --at-step (if given) lies within a run of `steps` steps; if not,
  * writes the sentence saying so into `message`. */

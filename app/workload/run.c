@@ -10,7 +10,8 @@
  *
  * Compactions are injected by a sorted schedule of step numbers: when the
  * step about to run is in the schedule, it is a compaction and the
- * workload's own operations wait one step. heap_compact's move callback
+ * workload's own operations wait one step (a design that cannot compact
+ * skips it). The compaction's move callback
  * keeps the id map right, through a temporary list of (payload, id) pairs
  * sorted by payload.
  */
@@ -27,8 +28,8 @@ typedef struct {
 
 struct Run {
     const Workload *workload;
-    HeapConfig config;
-    Heap *heap;
+    AllocatorSetup setup;
+    Allocator *heap;
     uint64_t position;           /* steps done */
     uint64_t base_done;          /* workload operations done */
     const uint64_t *compact_steps;
@@ -63,7 +64,7 @@ void run_destroy(Run *run)
 {
     if (!run)
         return;
-    heap_destroy(run->heap);
+    allocator_destroy(run->heap);
     free(run->payloads);
     release_sizes(run->sizes);
     free(run->slots.order);
@@ -73,13 +74,13 @@ void run_destroy(Run *run)
 }
 
 /* A run with its id arrays allocated (zeroed) but no heap and no sizes. */
-static Run *allocate_run(const Workload *workload, const HeapConfig *config)
+static Run *allocate_run(const Workload *workload, const AllocatorSetup *setup)
 {
     Run *run = calloc(1, sizeof *run);
     if (!run)
         return NULL;
     run->workload = workload;
-    run->config = *config;
+    run->setup = *setup;
     run->id_count = id_count_of(workload);
     size_t count = run->id_count ? run->id_count : 1;
     run->payloads = calloc(count, sizeof *run->payloads);
@@ -121,8 +122,8 @@ static void copy_state(Run *target, const Run *source)
 
 Run *run_clone(const Run *source)
 {
-    Run *run = allocate_run(source->workload, &source->config);
-    if (!run || heap_clone(source->heap, &run->heap) != HEAP_OK) {
+    Run *run = allocate_run(source->workload, &source->setup);
+    if (!run || allocator_clone(source->heap, &run->heap) != HEAP_OK) {
         run_destroy(run);
         return NULL;
     }
@@ -138,7 +139,7 @@ bool run_copy(Run *target, const Run *source)
     if (target == source)
         return true;
     if (target->workload != source->workload || target->id_count != source->id_count ||
-        heap_copy(target->heap, source->heap) != HEAP_OK)
+        allocator_copy(target->heap, source->heap) != HEAP_OK)
         return false;
     if (target->sizes != source->sizes) {
         release_sizes(target->sizes);
@@ -165,17 +166,17 @@ static bool start_simulation(Run *run)
     return true;
 }
 
-HeapError run_create(const Workload *workload, const HeapConfig *config,
+HeapError run_create(const Workload *workload, const AllocatorSetup *setup,
                      const uint64_t *compact_steps, uint32_t compact_count, Run **out)
 {
     *out = NULL;
     if (workload->kind == WORKLOAD_SIMULATION &&
         (workload->sim.slots < 1 || workload->sim.slots > UINT32_MAX))
         return HEAP_ERROR_INVALID_CONFIG;
-    Run *run = allocate_run(workload, config);
+    Run *run = allocate_run(workload, setup);
     if (!run)
         return HEAP_ERROR_OUT_OF_MEMORY;
-    HeapError error = heap_create(config, &run->heap);
+    HeapError error = allocator_create(setup, &run->heap);
     if (error == HEAP_OK && workload->kind == WORKLOAD_SIMULATION && !start_simulation(run))
         error = HEAP_ERROR_OUT_OF_MEMORY;
     if (error != HEAP_OK) {
@@ -240,6 +241,11 @@ static void step_compact(Run *run, StepReport *report)
 {
     MoveMap map = {malloc(((size_t)run->id_count + 1) * sizeof(PayloadId)), 0, run->payloads};
     report->op.kind = OP_COMPACT;
+    if (!allocator_can_compact(run->heap)) {
+        free(map.pairs);
+        report->skipped = true;
+        return;
+    }
     if (!map.pairs) {
         /* Without the list the id map could not follow the moves: skip the step. */
         report->skipped = true;
@@ -250,14 +256,14 @@ static void step_compact(Run *run, StepReport *report)
         if (run->payloads[id] != 0)
             map.pairs[map.count++] = (PayloadId){run->payloads[id], id};
     qsort(map.pairs, map.count, sizeof *map.pairs, compare_payloads);
-    heap_compact(run->heap, on_move, &map);
+    allocator_compact(run->heap, on_move, &map);
     free(map.pairs);
 }
 
 static void step_malloc(Run *run, uint32_t id, uint64_t bytes, StepReport *report)
 {
     uint64_t payload = 0;
-    report->error = heap_malloc(run->heap, bytes, &payload);
+    report->error = allocator_malloc(run->heap, bytes, &payload);
     if (report->error == HEAP_OK)
         run->payloads[id] = payload;
 }
@@ -275,7 +281,7 @@ static void step_simulation(Run *run, StepReport *report)
         if (report->error == HEAP_OK)
             sim_slot_fill(&run->slots, slot);
     } else {
-        report->error = heap_free(run->heap, run->payloads[slot]);
+        report->error = allocator_free(run->heap, run->payloads[slot]);
         run->payloads[slot] = 0;
         sim_slot_empty(&run->slots, slot);
     }
@@ -289,7 +295,7 @@ static void step_realloc(Run *run, uint32_t id, uint64_t bytes, StepReport *repo
         return;
     }
     uint64_t result = 0;
-    report->error = heap_realloc(run->heap, run->payloads[id], bytes, &result);
+    report->error = allocator_realloc(run->heap, run->payloads[id], bytes, &result);
     /* realloc(p, 0) frees; a failed realloc keeps the old block. */
     if (report->error == HEAP_OK)
         run->payloads[id] = result;
@@ -309,7 +315,7 @@ static void step_trace(Run *run, StepReport *report)
     } else if (run->payloads[op->id] == 0) {
         report->skipped = true;
     } else {
-        report->error = heap_free(run->heap, run->payloads[op->id]);
+        report->error = allocator_free(run->heap, run->payloads[op->id]);
         if (report->error == HEAP_OK)
             run->payloads[op->id] = 0;
     }
@@ -338,7 +344,7 @@ bool run_step(Run *run, StepReport *report)
     if (report->op.kind != OP_COMPACT)
         report->payload = run->payloads[report->op.id];
     if (!report->skipped)
-        report->event = *heap_last_event(run->heap);
+        report->event = *allocator_last_event(run->heap);
     return true;
 }
 
@@ -347,7 +353,7 @@ bool run_step(Run *run, StepReport *report)
 uint64_t run_position(const Run *run) { return run->position; }
 uint64_t run_total_steps(const Run *run) { return run->total_steps; }
 bool run_finished(const Run *run) { return run->position >= run->total_steps; }
-const Heap *run_heap(const Run *run) { return run->heap; }
+const Allocator *run_heap(const Run *run) { return run->heap; }
 const Workload *run_workload(const Run *run) { return run->workload; }
 
 uint64_t run_id_payload(const Run *run, uint32_t id)
@@ -372,5 +378,5 @@ uint64_t run_memory_bytes(const Run *run)
     uint64_t per_id = sizeof(uint64_t);
     if (run->workload->kind == WORKLOAD_SIMULATION)
         per_id += 3 * sizeof(uint32_t) + sizeof(uint64_t);
-    return sizeof *run + (uint64_t)run->id_count * per_id + heap_memory_bytes(run->heap);
+    return sizeof *run + (uint64_t)run->id_count * per_id + allocator_memory_bytes(run->heap);
 }

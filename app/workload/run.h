@@ -18,7 +18,7 @@ typedef struct Run Run;
 /* Creates a run at step 0 on a new heap. `compact_steps` (sorted, may be
  * NULL) lists the step numbers at which a compaction is injected; the array
  * is not copied and must outlive the run. */
-HeapError run_create(const Workload *workload, const HeapConfig *config,
+HeapError run_create(const Workload *workload, const AllocatorSetup *setup,
                      const uint64_t *compact_steps, uint32_t compact_count, Run **out);
 void run_destroy(Run *run);
 
@@ -35,7 +35,7 @@ bool run_step(Run *run, StepReport *report);
 uint64_t run_position(const Run *run);     /* steps done so far */
 uint64_t run_total_steps(const Run *run);  /* base steps + injected compactions */
 bool run_finished(const Run *run);
-const Heap *run_heap(const Run *run);
+const Allocator *run_heap(const Run *run);
 const Workload *run_workload(const Run *run);
 
 /* The payload offset an id (slot or trace id) holds now, 0 if none. */

@@ -9,7 +9,7 @@
 #ifndef HEAPVIZ_WORKLOAD_H
 #define HEAPVIZ_WORKLOAD_H
 
-#include "heap.h"
+#include "allocator.h"
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -9,9 +9,10 @@
  * 'a' of a live id, no 'f' of an id never allocated, lines in order, the
  * header's op count, OSTEP frees of earlier allocations), and, when small,
  * is played on a 4 KiB heap of the policy chosen by the first byte, with
- * heap_check() after every step.
+ * allocator_check() after every step.
  */
 #include "fuzz_target.h"
+#include "heap.h"
 #include "run.h"
 #include "trace.h"
 
@@ -114,14 +115,14 @@ static void play(const Trace *trace, HeapPolicy policy)
     if (trace->id_count > MAX_PLAYED || trace->op_count > MAX_PLAYED)
         return;
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    HeapConfig config = heap_default_config(PLAYED_HEAP_BYTES);
-    config.policy = policy;
+    AllocatorSetup config = {&tags_design, allocator_default_config(PLAYED_HEAP_BYTES)};
+    config.config.policy = (uint32_t)policy;
     Run *run = NULL;
     if (run_create(&workload, &config, NULL, 0, &run) != HEAP_OK)
         fuzz_fail("run_create refused a parsed trace");
     StepReport report;
     while (run_step(run, &report)) {
-        HeapCheck check = heap_check(run_heap(run));
+        HeapCheck check = allocator_check(run_heap(run));
         if (check.broken != 0)
             fuzz_fail("step %llu (line %u): heap_check broken 0x%x", (unsigned long long)report.step,
                       report.op.line, check.broken);

@@ -97,10 +97,12 @@ static const BrokenTrace BROKEN_TRACES[] = {
 #define WHOLE_NUMBER(option, low, high, value) \
     option " takes a whole number from " #low " to " #high ", not '" value "'"
 #define COMPARE_LIST(value) \
-    "--compare takes 2 to 5 different policies separated by commas (first-fit, next-fit, " \
-    "best-fit, worst-fit, bump), not '" value "'"
+    "--compare takes 2 to 6 different panes separated by commas, each DESIGN:POLICY or a policy of " \
+    "the tags allocator (first-fit, next-fit, best-fit, worst-fit or bump), not '" value "'"
 #define PROBABILITY(value) "--p-malloc takes a probability from 0 to 1 (such as 0.3), not '" value "'"
-#define POLICY(value) "--policy takes first-fit, next-fit, best-fit, worst-fit or bump, not '" value "'"
+#define POLICY(value) \
+    "--policy takes a policy of the tags allocator (first-fit, next-fit, best-fit, worst-fit or bump), " \
+    "not '" value "'"
 #define ALIGNMENT(value) "--align takes a power of two from 4 to 64, not '" value "'"
 
 static const BadCommand BAD_COMMANDS[] = {

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "grid.h"
+#include "heap.h"
 #include <stdlib.h>
 
 static void test_geometry_one_page_per_cell_when_it_fits(void **state)
@@ -59,16 +60,16 @@ static void test_geometry_of_an_empty_area_draws_nothing(void **state)
     assert_int_equal(geometry.cell_pixels, 0);
 }
 
-static Heap *small_heap(HeapPolicy policy)
+static Allocator *small_heap(HeapPolicy policy)
 {
-    HeapConfig config = heap_default_config(256);
-    config.policy = policy;
-    Heap *heap = NULL;
-    assert_int_equal(heap_create(&config, &heap), HEAP_OK);
+    AllocatorSetup setup = {&tags_design, allocator_default_config(256)};
+    setup.config.policy = (uint32_t)policy;
+    Allocator *heap = NULL;
+    assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
     return heap;
 }
 
-static uint32_t *fill_all(const Heap *heap, const GridGeometry *geometry, ViewMode view)
+static uint32_t *fill_all(const Allocator *heap, const GridGeometry *geometry, ViewMode view)
 {
     uint32_t *pixels = calloc((size_t)geometry->columns * geometry->rows, sizeof *pixels);
     assert_non_null(pixels);
@@ -79,52 +80,52 @@ static uint32_t *fill_all(const Heap *heap, const GridGeometry *geometry, ViewMo
 static void test_classic_cells_follow_the_blocks(void **state)
 {
     (void)state;
-    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    Allocator *heap = small_heap(HEAP_FIRST_FIT);
     uint64_t a, b;
-    assert_int_equal(heap_malloc(heap, 24, &a), HEAP_OK);
-    assert_int_equal(heap_malloc(heap, 40, &b), HEAP_OK);
-    assert_int_equal(heap_free(heap, a), HEAP_OK);
+    assert_int_equal(allocator_malloc(heap, 24, &a), HEAP_OK);
+    assert_int_equal(allocator_malloc(heap, 40, &b), HEAP_OK);
+    assert_int_equal(allocator_free(heap, a), HEAP_OK);
     GridGeometry geometry = grid_geometry(256, 4, 16, 16);
     assert_int_equal(geometry.bytes_per_cell, 4);
     uint32_t *pixels = fill_all(heap, &geometry, VIEW_CLASSIC);
     for (uint64_t cell = 0; cell < geometry.cells; cell++) {
         HeapBlock block;
         uint32_t expected = GRID_COLOR_OUTSIDE;
-        if (heap_block_at(heap, cell * 4, &block)) {
+        if (allocator_block_at(heap, cell * 4, &block)) {
             expected = block.state == HEAP_BLOCK_FREE ? GRID_COLOR_FREE : GRID_COLOR_ALLOCATED;
         }
         assert_int_equal(pixels[cell], expected);
     }
     free(pixels);
-    heap_destroy(heap);
+    allocator_destroy(heap);
 }
 
 static void test_classic_mixed_cell_is_grey_by_free_fraction(void **state)
 {
     (void)state;
-    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    Allocator *heap = small_heap(HEAP_FIRST_FIT);
     uint64_t a;
-    assert_int_equal(heap_malloc(heap, 8, &a), HEAP_OK); /* a 24-byte block at the region start */
+    assert_int_equal(allocator_malloc(heap, 8, &a), HEAP_OK); /* a 24-byte block at the region start */
     HeapBlock used;
-    assert_true(heap_first_block(heap, &used));
+    assert_true(allocator_first_block(heap, &used));
     GridGeometry geometry = grid_geometry(256, 64, 4, 1);
     uint32_t *pixels = fill_all(heap, &geometry, VIEW_CLASSIC);
-    uint64_t before = heap_region_start(heap); /* outside bytes of cell 0 */
+    uint64_t before = allocator_region_start(heap); /* outside bytes of cell 0 */
     uint64_t free_bytes = 64 - before - used.size;
     assert_int_equal(pixels[0], grid_classic_color(free_bytes, 64 - before));
     assert_true(pixels[0] != GRID_COLOR_FREE && pixels[0] != GRID_COLOR_ALLOCATED);
     free(pixels);
-    heap_destroy(heap);
+    allocator_destroy(heap);
 }
 
 static void test_detail_colours_each_part_of_a_block(void **state)
 {
     (void)state;
-    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    Allocator *heap = small_heap(HEAP_FIRST_FIT);
     uint64_t a;
-    assert_int_equal(heap_malloc(heap, 20, &a), HEAP_OK); /* 20 payload + 4 padding + 16 tags */
+    assert_int_equal(allocator_malloc(heap, 20, &a), HEAP_OK); /* 20 payload + 4 padding + 16 tags */
     HeapBlock block;
-    assert_true(heap_first_block(heap, &block));
+    assert_true(allocator_first_block(heap, &block));
     GridGeometry geometry = grid_geometry(256, 4, 16, 16);
     uint32_t *pixels = fill_all(heap, &geometry, VIEW_DETAIL);
     uint64_t cell = block.offset / 4;
@@ -137,22 +138,22 @@ static void test_detail_colours_each_part_of_a_block(void **state)
     assert_int_equal(pixels[cell + 8], GRID_COLOR_TAG);
     assert_int_equal(pixels[cell + 9], GRID_COLOR_TAG);
     HeapBlock next = block;
-    assert_true(heap_next_block(heap, &next));
+    assert_true(allocator_next_block(heap, &next));
     assert_int_equal(pixels[next.offset / 4 + 2], GRID_COLOR_FREE);
     free(pixels);
-    heap_destroy(heap);
+    allocator_destroy(heap);
 }
 
 static void test_detail_dead_bump_memory(void **state)
 {
     (void)state;
-    Heap *heap = small_heap(HEAP_BUMP);
+    Allocator *heap = small_heap(HEAP_BUMP);
     uint64_t a, b;
-    assert_int_equal(heap_malloc(heap, 24, &a), HEAP_OK);
-    assert_int_equal(heap_malloc(heap, 24, &b), HEAP_OK);
-    assert_int_equal(heap_free(heap, a), HEAP_OK);
+    assert_int_equal(allocator_malloc(heap, 24, &a), HEAP_OK);
+    assert_int_equal(allocator_malloc(heap, 24, &b), HEAP_OK);
+    assert_int_equal(allocator_free(heap, a), HEAP_OK);
     HeapBlock block;
-    assert_true(heap_block_at(heap, a, &block));
+    assert_true(allocator_block_at(heap, a, &block));
     assert_int_equal(block.state, HEAP_BLOCK_DEAD);
     GridGeometry geometry = grid_geometry(256, 4, 16, 16);
     uint32_t *pixels = fill_all(heap, &geometry, VIEW_DETAIL);
@@ -161,15 +162,15 @@ static void test_detail_dead_bump_memory(void **state)
     assert_int_equal(classic[a / 4], GRID_COLOR_ALLOCATED);
     free(classic);
     free(pixels);
-    heap_destroy(heap);
+    allocator_destroy(heap);
 }
 
 static void test_partial_fill_touches_only_its_rows(void **state)
 {
     (void)state;
-    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    Allocator *heap = small_heap(HEAP_FIRST_FIT);
     uint64_t a;
-    assert_int_equal(heap_malloc(heap, 100, &a), HEAP_OK);
+    assert_int_equal(allocator_malloc(heap, 100, &a), HEAP_OK);
     GridGeometry geometry = grid_geometry(256, 4, 16, 4);
     assert_int_equal(geometry.columns, 16);
     uint32_t *whole = fill_all(heap, &geometry, VIEW_DETAIL);
@@ -182,7 +183,7 @@ static void test_partial_fill_touches_only_its_rows(void **state)
         assert_int_equal(rows[i], whole[32 + i]);
     }
     free(whole);
-    heap_destroy(heap);
+    allocator_destroy(heap);
 }
 
 static void test_dirty_rows_of_a_byte_range(void **state)
@@ -205,7 +206,7 @@ static void test_dirty_rows_of_a_byte_range(void **state)
 static void test_cells_past_the_heap_are_outside(void **state)
 {
     (void)state;
-    Heap *heap = small_heap(HEAP_FIRST_FIT);
+    Allocator *heap = small_heap(HEAP_FIRST_FIT);
     GridGeometry geometry = grid_geometry(256, 4, 10, 7); /* 64 cells in 7 rows of 10 */
     assert_int_equal(geometry.columns * geometry.rows, 70);
     uint32_t *pixels = fill_all(heap, &geometry, VIEW_CLASSIC);
@@ -213,7 +214,7 @@ static void test_cells_past_the_heap_are_outside(void **state)
         assert_int_equal(pixels[cell], GRID_COLOR_OUTSIDE);
     }
     free(pixels);
-    heap_destroy(heap);
+    allocator_destroy(heap);
 }
 
 int main(void)

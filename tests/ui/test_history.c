@@ -21,8 +21,7 @@ enum { STEPS = 3000, BUDGET = 2 << 20, TRIALS = 12 };
 
 static History *make_history(const Workload *workload, HeapPolicy policy, uint64_t budget)
 {
-    HeapConfig config = heap_default_config(workload_default_heap_bytes(workload));
-    config.policy = policy;
+    AllocatorSetup config = support_tags_setup(workload, policy);
     History *history = NULL;
     assert_int_equal(history_create(workload, &config, NULL, 0, budget, &history), HEAP_OK);
     return history;
@@ -157,7 +156,7 @@ static void test_samples_follow_the_heap(void **state)
     assert_int_equal(history_compute_ahead(history, 1000), 300);
     for (uint64_t step = 0; step <= 300; step += 37) {
         assert_true(history_jump(history, step));
-        const HeapStats *stats = heap_stats(run_heap(history_run(history)));
+        const HeapStats *stats = allocator_stats(run_heap(history_run(history)));
         HistorySample sample = history_sample(history, step);
         assert_true(sample.values[SERIES_FREE_BLOCKS] == (float)stats->free_blocks);
         assert_true(sample.values[SERIES_LARGEST_FREE] == (float)stats->largest_free);
@@ -181,7 +180,7 @@ static void test_failed_steps_are_marked(void **state)
     History *history = make_history(&workload, HEAP_FIRST_FIT, BUDGET);
     history_compute_ahead(history, 2000);
     assert_true(history_jump(history, 2000));
-    uint64_t failed = heap_stats(run_heap(history_run(history)))->failed, marked = 0;
+    uint64_t failed = allocator_stats(run_heap(history_run(history)))->failed, marked = 0;
     for (uint64_t step = 1; step <= 2000; step++) {
         marked += history_sample(history, step).failed;
     }
@@ -211,7 +210,7 @@ static void test_budget_holds_with_a_large_heap(void **state)
     (void)state;
     Workload workload = support_simulation(9, 2000);
     workload.sim.heap_pages = 1 << 20; /* 4 MiB heap: room for three snapshots in 24 MiB */
-    HeapConfig config = heap_default_config(workload_default_heap_bytes(&workload));
+    AllocatorSetup config = support_tags_setup(&workload, HEAP_FIRST_FIT);
     History *history = NULL;
     assert_int_equal(history_create(&workload, &config, NULL, 0, 24u << 20, &history), HEAP_OK);
     assert_true(history_interval(history) >= 500);
@@ -238,7 +237,8 @@ static void test_budget_holds_while_the_heap_fills(void **state)
     free(ops);
     assert_non_null(trace);
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    HeapConfig config = heap_default_config(1u << 20);
+    AllocatorSetup config = support_tags_setup(&workload, HEAP_FIRST_FIT);
+    config.config.heap_bytes = 1u << 20;
     const uint64_t budget = 12u << 20;
     History *history = NULL;
     assert_int_equal(history_create(&workload, &config, NULL, 0, budget, &history), HEAP_OK);

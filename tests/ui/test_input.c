@@ -25,7 +25,7 @@ static int setup(void **state)
 {
     static Fixture fixture;
     ModelConfig config = {.workload = support_simulation(0, 100), .page_bytes = 4, .history_bytes = 16u << 20};
-    config.heap = heap_default_config(workload_default_heap_bytes(&config.workload));
+    config.heap = support_tags_setup(&config.workload, HEAP_FIRST_FIT);
     if (model_create(&config, &fixture.model) != HEAP_OK) {
         return -1;
     }

@@ -19,10 +19,11 @@
 static Model *make_model(uint64_t steps, uint32_t compare_count)
 {
     ModelConfig config = {.workload = support_simulation(0, steps), .page_bytes = 4, .history_bytes = 64u << 20};
-    config.heap = heap_default_config(workload_default_heap_bytes(&config.workload));
-    static const HeapPolicy all[] = {HEAP_FIRST_FIT, HEAP_NEXT_FIT, HEAP_BEST_FIT, HEAP_WORST_FIT, HEAP_BUMP};
+    config.heap = support_tags_setup(&config.workload, HEAP_FIRST_FIT);
     config.compare_count = compare_count;
-    memcpy(config.compare, all, compare_count * sizeof all[0]);
+    for (uint32_t i = 0; i < compare_count; i++) {
+        config.compare[i] = (DesignPolicy){&tags_design, i};
+    }
     Model *model = NULL;
     assert_int_equal(model_create(&config, &model), HEAP_OK);
     model_set_grid_area(model, 800, 600);
@@ -43,7 +44,7 @@ static void apply_at(Model *model, ActionKind kind, double x, double y, int64_t 
 
 static void assert_pane_matches_fresh_run(const Model *model, uint32_t pane, const uint64_t *schedule, uint32_t count)
 {
-    Run *fresh = support_run_to(model_workload(model), model_pane_policy(model, pane), schedule, count,
+    Run *fresh = support_run_to(model_workload(model), (HeapPolicy)model_pane_choice(model, pane).policy, schedule, count,
                                 model_position(model));
     assert_true(support_same_heap(run_heap(fresh), model_heap(model, pane)));
     run_destroy(fresh);
@@ -152,7 +153,7 @@ static void test_policy_switch_keeps_the_step(void **state)
     apply(model, ACTION_JUMP_TO, 60);
     for (HeapPolicy policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
         apply(model, ACTION_POLICY, policy);
-        assert_int_equal(model_pane_policy(model, 0), policy);
+        assert_int_equal(model_pane_choice(model, 0).policy, policy);
         assert_int_equal(model_position(model), 60);
         assert_pane_matches_fresh_run(model, 0, NULL, 0);
     }
@@ -183,7 +184,8 @@ static void test_new_seed_on_a_trace_says_why_not(void **state)
     Trace *trace = trace_create("tiny.rep", 0, 2, ops, 3);
     ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = trace}, .page_bytes = 4,
                           .history_bytes = 16u << 20};
-    config.heap = heap_default_config(4096);
+    config.heap = support_tags_setup(&config.workload, HEAP_FIRST_FIT);
+    config.heap.config.heap_bytes = 4096;
     Model *model = NULL;
     assert_int_equal(model_create(&config, &model), HEAP_OK);
     apply(model, ACTION_NEW_SEED, 0);
@@ -206,7 +208,7 @@ static void test_compact_injects_a_step_and_recomputes(void **state)
     apply(model, ACTION_COMPACT, 0);
     assert_int_equal(model_position(model), 41);
     assert_int_equal(model_total(model), 101);
-    assert_int_equal(heap_stats(model_heap(model, 0))->compactions, 1);
+    assert_int_equal(allocator_stats(model_heap(model, 0))->compactions, 1);
     char text[SENTENCE_MAX];
     model_sentence(model, 0, text, sizeof text);
     assert_non_null(strstr(text, "compact"));
@@ -275,7 +277,7 @@ static void test_compare_mode_panes_in_lockstep(void **state)
     assert_int_equal(model_position(model), 80);
     apply(model, ACTION_STEP, -7);
     for (uint32_t pane = 0; pane < 5; pane++) {
-        assert_int_equal(model_pane_policy(model, pane), (HeapPolicy)pane);
+        assert_int_equal(model_pane_choice(model, pane).policy, pane);
         assert_pane_matches_fresh_run(model, pane, NULL, 0);
     }
     apply(model, ACTION_POLICY, HEAP_BUMP); /* removes that pane */
@@ -313,7 +315,7 @@ static void test_divergence_marks_different_placements_and_failures(void **state
     }
     Run *runs[5];
     for (uint32_t pane = 0; pane < 5; pane++) {
-        runs[pane] = support_run_to(model_workload(model), model_pane_policy(model, pane), NULL, 0, 0);
+        runs[pane] = support_run_to(model_workload(model), (HeapPolicy)model_pane_choice(model, pane).policy, NULL, 0, 0);
     }
     uint64_t count = 0, first = 0;
     for (uint64_t step = 1; step <= 300; step++) {
@@ -371,13 +373,13 @@ static void test_hover_finds_the_block_of_a_cell(void **state)
 {
     (void)state;
     Model *model = make_model(100, 0);
-    while (heap_stats(model_heap(model, 0))->used_blocks < 3) {
+    while (allocator_stats(model_heap(model, 0))->used_blocks < 3) {
         apply(model, ACTION_STEP, 1);
     }
     const GridGeometry *geometry = model_geometry(model);
-    const Heap *heap = model_heap(model, 0);
+    const Allocator *heap = model_heap(model, 0);
     HeapBlock block;
-    assert_true(heap_first_block(heap, &block));
+    assert_true(allocator_first_block(heap, &block));
     int checked = 0;
     do {
         uint64_t cell = (block.offset + block.size - 1) / geometry->bytes_per_cell; /* the block's last cell */
@@ -399,7 +401,7 @@ static void test_hover_finds_the_block_of_a_cell(void **state)
             assert_int_equal(owner, -1);
         }
         checked++;
-    } while (heap_next_block(heap, &block));
+    } while (allocator_next_block(heap, &block));
     assert_true(checked >= 2);
     apply_at(model, ACTION_HOVER, 0.5, 0.5, -1);
     uint32_t pane;

@@ -93,11 +93,11 @@ static SDL_Surface *load(const char *path)
     return image;
 }
 
-static uint32_t expected_color(const Heap *heap, uint64_t cell, uint64_t cell_bytes, ViewMode view)
+static uint32_t expected_color(const Allocator *heap, uint64_t cell, uint64_t cell_bytes, ViewMode view)
 {
     HeapBlock block;
     uint64_t offset = cell * cell_bytes;
-    if (!heap_block_at(heap, offset, &block)) {
+    if (!allocator_block_at(heap, offset, &block)) {
         return GRID_COLOR_OUTSIDE;
     }
     if (view == VIEW_CLASSIC) {
@@ -122,9 +122,9 @@ typedef struct {
 } CellCheck;
 
 /* Compares the centre pixel of every cell of pane `pane` with the heap. */
-static CellCheck check_cells(SDL_Surface *image, const Layout *layout, uint32_t pane, const Heap *heap, ViewMode view)
+static CellCheck check_cells(SDL_Surface *image, const Layout *layout, uint32_t pane, const Allocator *heap, ViewMode view)
 {
-    GridGeometry geometry = grid_geometry(heap_config(heap)->heap_bytes, 4, (uint32_t)layout->pane_grids[pane].w,
+    GridGeometry geometry = grid_geometry(allocator_config(heap)->heap_bytes, 4, (uint32_t)layout->pane_grids[pane].w,
                                           (uint32_t)layout->pane_grids[pane].h);
     LayoutRect dest = layout_grid_dest(&layout->pane_grids[pane], &geometry);
     static const uint32_t colors[6] = {GRID_COLOR_TAG, GRID_COLOR_PAYLOAD, GRID_COLOR_PADDING,
@@ -350,7 +350,7 @@ static void check_compare(const char *policies, uint32_t count)
     Workload workload = support_simulation(0, 100);
     Options options = parse(arguments, 2);
     for (uint32_t pane = 0; pane < count; pane++) {
-        Run *run = support_run_to(&workload, options.compare[pane], NULL, 0, 60);
+        Run *run = support_run_to(&workload, (HeapPolicy)options.compare[pane].policy, NULL, 0, 60);
         CellCheck check = check_cells(image, &layout, pane, run_heap(run), VIEW_CLASSIC);
         assert_int_equal(check.wrong, 0);
         run_destroy(run);

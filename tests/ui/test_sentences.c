@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "heap.h"
 #include "sentence.h"
 #include <stdio.h>
 #include <string.h>
@@ -21,11 +22,23 @@ static StepReport report_of(HeapEventKind kind, uint32_t id)
     return report;
 }
 
+/* The sentence for `report` told of a small tags heap with `policy`; a bump
+ * heap first gets a dead block, as a bump heap that has freed anything has. */
 static void assert_sentence(const StepReport *report, WorkloadKind kind, HeapPolicy policy, const char *expected)
 {
+    AllocatorSetup setup = {&tags_design, allocator_default_config(4096)};
+    setup.config.policy = (uint32_t)policy;
+    Allocator *heap = NULL;
+    assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
+    uint64_t payload = 0;
+    if (policy == HEAP_BUMP) {
+        assert_int_equal(allocator_malloc(heap, 8, &payload), HEAP_OK);
+        assert_int_equal(allocator_free(heap, payload), HEAP_OK);
+    }
     char text[SENTENCE_MAX];
-    sentence_for_step(report, kind, policy, text, sizeof text);
+    sentence_for_step(report, kind, heap, text, sizeof text);
     assert_string_equal(text, expected);
+    allocator_destroy(heap);
 }
 
 static void test_malloc_that_splits(void **state)
@@ -108,6 +121,7 @@ static void test_free_on_bump_leaves_dead_memory(void **state)
     StepReport report = report_of(HEAP_EVENT_FREE, 2);
     report.event.pointer = 0x40;
     report.event.block_size = 64;
+    report.event.dead = true;
     assert_sentence(&report, WORKLOAD_SIMULATION, HEAP_BUMP,
                     "free 0x40, 64 B block is now dead (bump never reuses it)");
 }
@@ -179,9 +193,13 @@ static void test_sentence_is_cut_to_the_buffer(void **state)
     (void)state;
     StepReport report = report_of(HEAP_EVENT_MALLOC, 7);
     report.event.request = 2048;
+    AllocatorSetup setup = {&tags_design, allocator_default_config(4096)};
+    Allocator *heap = NULL;
+    assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
     char text[12];
-    sentence_for_step(&report, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, text, sizeof text);
+    sentence_for_step(&report, WORKLOAD_SIMULATION, heap, text, sizeof text);
     assert_string_equal(text, "malloc 2,04");
+    allocator_destroy(heap);
 }
 
 static void test_counters(void **state)
@@ -217,7 +235,8 @@ static void test_tooltip(void **state)
 {
     (void)state;
     HeapBlock block = {.offset = 0x1a38, .size = 2064, .state = HEAP_BLOCK_USED, .requested = 2040,
-                       .payload = 0x1a40, .header = 2064 | HEAP_TAG_ALLOCATED};
+                       .payload = 0x1a40, .header = 2064 | HEAP_TAG_ALLOCATED,
+                       .header_bytes = 8, .footer_bytes = 8};
     TextLine lines[TOOLTIP_LINES];
     sentence_tooltip(&block, WORKLOAD_TRACE, 7, lines);
     assert_string_equal(lines[0].text, "block at 0x1a38 (6712)");

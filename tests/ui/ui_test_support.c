@@ -14,7 +14,14 @@ Workload support_simulation(uint64_t seed, uint64_t steps)
     return workload;
 }
 
-static Run *run_with(const Workload *workload, const HeapConfig *config, const uint64_t *compactions,
+AllocatorSetup support_tags_setup(const Workload *workload, HeapPolicy policy)
+{
+    AllocatorSetup setup = { &tags_design, allocator_default_config(workload_default_heap_bytes(workload)) };
+    setup.config.policy = (uint32_t)policy;
+    return setup;
+}
+
+static Run *run_with(const Workload *workload, const AllocatorSetup *config, const uint64_t *compactions,
                     uint32_t compaction_count, uint64_t step)
 {
     Run *run = NULL;
@@ -30,16 +37,14 @@ static Run *run_with(const Workload *workload, const HeapConfig *config, const u
 Run *support_run_to(const Workload *workload, HeapPolicy policy, const uint64_t *compactions,
                     uint32_t compaction_count, uint64_t step)
 {
-    HeapConfig config = heap_default_config(workload_default_heap_bytes(workload));
-    config.policy = policy;
+    AllocatorSetup config = support_tags_setup(workload, policy);
     return run_with(workload, &config, compactions, compaction_count, step);
 }
 
 Run *support_run_aligned(const Workload *workload, HeapPolicy policy, uint64_t alignment, uint64_t step)
 {
-    HeapConfig config = heap_default_config(workload_default_heap_bytes(workload));
-    config.policy = policy;
-    config.alignment = alignment;
+    AllocatorSetup config = support_tags_setup(workload, policy);
+    config.config.alignment = alignment;
     return run_with(workload, &config, NULL, 0, step);
 }
 
@@ -80,24 +85,26 @@ static bool same_stats(const HeapStats *a, const HeapStats *b)
            a->internal_fragmentation == b->internal_fragmentation && a->utilization == b->utilization;
 }
 
-static bool same_blocks(const Heap *a, const Heap *b)
+static bool same_blocks(const Allocator *a, const Allocator *b)
 {
     HeapBlock x, y;
-    bool more_a = heap_first_block(a, &x), more_b = heap_first_block(b, &y);
+    bool more_a = allocator_first_block(a, &x), more_b = allocator_first_block(b, &y);
     while (more_a && more_b) {
         if (x.offset != y.offset || x.size != y.size || x.state != y.state || x.requested != y.requested ||
             x.header != y.header) {
             return false;
         }
-        more_a = heap_next_block(a, &x);
-        more_b = heap_next_block(b, &y);
+        more_a = allocator_next_block(a, &x);
+        more_b = allocator_next_block(b, &y);
     }
     return more_a == more_b;
 }
 
-bool support_same_heap(const Heap *a, const Heap *b)
+bool support_same_heap(const Allocator *a, const Allocator *b)
 {
-    uint64_t bytes = heap_config(a)->heap_bytes;
-    return bytes == heap_config(b)->heap_bytes && same_stats(heap_stats(a), heap_stats(b)) && same_blocks(a, b) &&
-           memcmp(heap_arena(a), heap_arena(b), bytes) == 0 && heap_rover(a) == heap_rover(b);
+    const Heap *x = tags_heap(a), *y = tags_heap(b);
+    uint64_t bytes = heap_config(x)->heap_bytes;
+    return bytes == heap_config(y)->heap_bytes && same_stats(allocator_stats(a), allocator_stats(b)) &&
+           same_blocks(a, b) && memcmp(heap_arena(x), heap_arena(y), bytes) == 0 &&
+           heap_rover(x) == heap_rover(y);
 }

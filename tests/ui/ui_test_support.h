@@ -5,6 +5,7 @@
 #ifndef HEAPVIZ_UI_TEST_SUPPORT_H
 #define HEAPVIZ_UI_TEST_SUPPORT_H
 
+#include "heap.h"
 #include "run.h"
 #include <SDL.h>
 #include <stdbool.h>
@@ -12,6 +13,9 @@
 
 /* The seed's simulation with `steps` steps and `seed`, other parameters default. */
 Workload support_simulation(uint64_t seed, uint64_t steps);
+
+/* The tags design with its defaults on the workload's default heap, with `policy`. */
+AllocatorSetup support_tags_setup(const Workload *workload, HeapPolicy policy);
 
 /* A run of `workload` on `policy` stepped to `step` (the caller destroys it). */
 Run *support_run_to(const Workload *workload, HeapPolicy policy, const uint64_t *compactions,
@@ -28,6 +32,6 @@ SDL_Event support_key_event(SDL_Keycode code, Uint16 modifiers);
 SDL_Event support_mouse_event(Uint32 type, int x, int y);
 
 /* True when both heaps have equal statistics, block lists and arena bytes. */
-bool support_same_heap(const Heap *a, const Heap *b);
+bool support_same_heap(const Allocator *a, const Allocator *b);
 
 #endif

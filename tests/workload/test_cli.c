@@ -120,7 +120,8 @@ static void bad_usage_exits_2_with_one_line(void **state)
     (void)state;
     Result *r = RUN("--headless", "--policy", "bst");
     assert_int_equal(r->status, 2);
-    assert_string_equal(r->err, "heapviz: --policy takes first-fit, next-fit, best-fit, worst-fit or bump, not 'bst'\n");
+    assert_string_equal(r->err, "heapviz: --policy takes a policy of the tags allocator (first-fit, next-fit, "
+                                "best-fit, worst-fit or bump), not 'bst'\n");
     assert_string_equal(r->out, "");
     r = RUN("--frobnicate");
     assert_int_equal(r->status, 2);

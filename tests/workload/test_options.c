@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "heap.h"
 #include "options.h"
 
 #include <stdio.h>
@@ -51,9 +52,9 @@ static void defaults_without_arguments(void **state)
     assert_true(options_parse(1, argv, &options, message, sizeof message));
     assert_int_equal(options.sim.steps, 100);
     assert_int_equal(options.sim.slots, 25);
-    assert_int_equal(options.heap.policy, HEAP_FIRST_FIT);
-    assert_int_equal(options.heap.alignment, 8);
-    assert_int_equal(options.heap.min_payload, 8);
+    assert_int_equal(options.heap.config.policy, HEAP_FIRST_FIT);
+    assert_int_equal(options.heap.config.alignment, 8);
+    assert_int_equal(options.heap.config.min_payload, 8);
     assert_false(options.heap_size_given);
     assert_false(options.headless);
     assert_int_equal(options.stats, STATS_NONE);
@@ -80,11 +81,11 @@ static void every_value_lands_in_its_field(void **state)
     assert_int_equal(o.sim.max_request_pages, 30);
     assert_int_equal(o.sim.page_size, 16);
     assert_int_equal(o.sim.heap_pages, 100);
-    assert_int_equal(o.heap.heap_bytes, 1600);
+    assert_int_equal(o.heap.config.heap_bytes, 1600);
     assert_true(o.heap_size_given);
-    assert_int_equal(o.heap.policy, HEAP_WORST_FIT);
-    assert_int_equal(o.heap.alignment, 32);
-    assert_int_equal(o.heap.min_payload, 24);
+    assert_int_equal(o.heap.config.policy, HEAP_WORST_FIT);
+    assert_int_equal(o.heap.config.alignment, 32);
+    assert_int_equal(o.heap.config.min_payload, 24);
     assert_int_equal(o.stats, STATS_JSON);
     assert_string_equal(o.blocks_path, "b.txt");
     assert_string_equal(o.record_path, "r.rep");
@@ -112,7 +113,7 @@ static void heap_bytes_and_trace(void **state)
     Options o;
     PARSE_OK(&o, "--trace", "x.rep", "--heap-bytes", "4096");
     assert_string_equal(o.trace_path, "x.rep");
-    assert_int_equal(o.heap.heap_bytes, 4096);
+    assert_int_equal(o.heap.config.heap_bytes, 4096);
     assert_true(o.heap_size_given);
 }
 
@@ -132,9 +133,36 @@ static void compare_list(void **state)
     Options o;
     PARSE_OK(&o, "--compare", "first-fit,best-fit,bump");
     assert_int_equal(o.compare_count, 3);
-    assert_int_equal(o.compare[0], HEAP_FIRST_FIT);
-    assert_int_equal(o.compare[1], HEAP_BEST_FIT);
-    assert_int_equal(o.compare[2], HEAP_BUMP);
+    assert_ptr_equal(o.compare[0].design, &tags_design);
+    assert_int_equal(o.compare[0].policy, HEAP_FIRST_FIT);
+    assert_int_equal(o.compare[1].policy, HEAP_BEST_FIT);
+    assert_int_equal(o.compare[2].policy, HEAP_BUMP);
+    /* DESIGN:POLICY tokens, and a bare design for its first policy */
+    PARSE_OK(&o, "--compare", "tags:worst-fit,tags:next-fit,tags");
+    assert_int_equal(o.compare_count, 3);
+    assert_int_equal(o.compare[0].policy, HEAP_WORST_FIT);
+    assert_int_equal(o.compare[1].policy, HEAP_NEXT_FIT);
+    assert_ptr_equal(o.compare[2].design, &tags_design);
+    assert_int_equal(o.compare[2].policy, HEAP_FIRST_FIT);
+}
+
+static void allocator_choice(void **state)
+{
+    (void)state;
+    Options o;
+    PARSE_OK(&o, "--policy", "bump");
+    assert_ptr_equal(o.heap.design, &tags_design);
+    assert_int_equal(o.heap.config.policy, HEAP_BUMP);
+    /* --policy before --allocator still means a policy of that design */
+    PARSE_OK(&o, "--policy", "best-fit", "--allocator", "tags");
+    assert_ptr_equal(o.heap.design, &tags_design);
+    assert_int_equal(o.heap.config.policy, HEAP_BEST_FIT);
+    PARSE_FAILS("--allocator takes an allocator design (tags), not 'tgs'", "--allocator", "tgs");
+    PARSE_FAILS("--compare takes an allocator design (tags), not 'nope'", "--compare", "nope:first-fit,bump");
+    PARSE_FAILS("--compare takes a policy of the tags allocator (first-fit, next-fit, best-fit, worst-fit or "
+                "bump), not 'fist-fit'", "--compare", "tags:fist-fit,bump");
+    PARSE_FAILS("--compare takes a policy of the tags allocator (first-fit, next-fit, best-fit, worst-fit or "
+                "bump), not 'bst'", "--compare", "first-fit,bst");
 }
 
 static void help_and_version(void **state)
@@ -160,8 +188,8 @@ static void unknown_options_and_arguments(void **state)
 static void bad_words(void **state)
 {
     (void)state;
-    PARSE_FAILS("--policy takes first-fit, next-fit, best-fit, worst-fit or bump, not 'bst'",
-                "--policy", "bst");
+    PARSE_FAILS("--policy takes a policy of the tags allocator (first-fit, next-fit, best-fit, worst-fit or "
+                "bump), not 'bst'", "--policy", "bst");
     PARSE_FAILS("--stats takes text or json, not 'xml'", "--stats", "xml");
     PARSE_FAILS("--p-malloc takes a probability from 0 to 1 (such as 0.3), not '1.5'", "--p-malloc", "1.5");
     PARSE_FAILS("--p-malloc takes a probability from 0 to 1 (such as 0.3), not 'nan'", "--p-malloc", "nan");
@@ -200,11 +228,12 @@ static void options_that_contradict(void **state)
 static void bad_compare_lists(void **state)
 {
     (void)state;
-    const char *accepts = "--compare takes 2 to 5 different policies separated by commas (first-fit, "
-                          "next-fit, best-fit, worst-fit, bump), not '%s'";
+    const char *accepts = "--compare takes 2 to 6 different panes separated by commas, each DESIGN:POLICY "
+                          "or a policy of the tags allocator (first-fit, next-fit, best-fit, worst-fit or "
+                          "bump), not '%s'";
     char expected[512];
-    const char *lists[] = {"first-fit", "first-fit,first-fit", "first-fit,,bump", "first-fit,bst",
-                           "first-fit,next-fit,best-fit,worst-fit,bump,first-fit", ""};
+    const char *lists[] = {"first-fit", "first-fit,first-fit", "first-fit,,bump", "bump,",
+                           "first-fit,next-fit,best-fit,worst-fit,bump,first-fit", "", "tags,first-fit"};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         snprintf(expected, sizeof expected, accepts, lists[i]);
         PARSE_FAILS(expected, "--compare", lists[i]);
@@ -220,6 +249,7 @@ int main(void)
         cmocka_unit_test(heap_bytes_and_trace),
         cmocka_unit_test(headless_stats_default),
         cmocka_unit_test(compare_list),
+        cmocka_unit_test(allocator_choice),
         cmocka_unit_test(help_and_version),
         cmocka_unit_test(unknown_options_and_arguments),
         cmocka_unit_test(bad_words),

@@ -62,7 +62,7 @@ static void free_of_an_empty_id_is_skipped(void **state)
     assert_true(report.skipped);
     assert_int_equal(report.error, HEAP_OK);
     assert_int_equal(report.event.kind, HEAP_EVENT_NONE);
-    const HeapStats *stats = heap_stats(run_heap(run));
+    const HeapStats *stats = allocator_stats(run_heap(run));
     assert_int_equal(stats->failed, 1);
     assert_int_equal(stats->frees + stats->errors, 0);
     assert_false(run_step(run, &report));
@@ -81,7 +81,7 @@ static void realloc_of_an_empty_id_is_a_malloc(void **state)
     assert_int_equal(report.error, HEAP_OK);
     assert_int_equal(report.event.kind, HEAP_EVENT_MALLOC);
     assert_int_equal(run_id_payload(run, 0), 8);   /* b0 = 0, payload after the 8-byte header */
-    assert_int_equal(heap_stats(run_heap(run))->mallocs, 1);
+    assert_int_equal(allocator_stats(run_heap(run))->mallocs, 1);
     run_destroy(run);
     trace_destroy(trace);
 }
@@ -101,7 +101,7 @@ static void failed_realloc_keeps_the_old_block(void **state)
     assert_int_equal(report.payload, payload);
     assert_true(run_step(run, &report));
     assert_int_equal(report.error, HEAP_OK);
-    assert_int_equal(heap_stats(run_heap(run))->used_blocks, 0);
+    assert_int_equal(allocator_stats(run_heap(run))->used_blocks, 0);
     run_destroy(run);
     trace_destroy(trace);
 }
@@ -134,7 +134,7 @@ static void compaction_in_a_trace_moves_the_id_map(void **state)
     assert_int_equal(run_id_payload(run, 3), 64);
     assert_int_equal(run_id_of_payload(run, 64), 3);
     assert_int_equal(run_id_of_payload(run, 120), -1);
-    assert_int_equal(heap_stats(run_heap(run))->compactions, 1);
+    assert_int_equal(allocator_stats(run_heap(run))->compactions, 1);
     run_destroy(run);
     trace_destroy(trace);
 }
@@ -145,9 +145,9 @@ static void scheduled_compactions_take_their_own_steps(void **state)
     static const uint64_t schedule[] = {3, 3, 5, 40};   /* 40 is past the end: ignored */
     Trace *trace = parse("0 3 4 1\na 0 40\na 1 40\nf 0\na 2 10\n");
     Workload workload = trace_workload(trace);
-    HeapConfig config = heap_default_config(1024);
+    AllocatorSetup setup = tags_setup(1024, HEAP_FIRST_FIT);
     Run *run = NULL;
-    assert_int_equal(run_create(&workload, &config, schedule, 4, &run), HEAP_OK);
+    assert_int_equal(run_create(&workload, &setup, schedule, 4, &run), HEAP_OK);
     assert_int_equal(run_total_steps(run), 6);
     static const OpKind expected[] = {OP_MALLOC, OP_MALLOC, OP_COMPACT, OP_FREE, OP_COMPACT, OP_MALLOC};
     StepReport report;
@@ -192,7 +192,7 @@ static void clone_and_copy_continue_identically(void **state)
     assert_true(run_copy(run, early));
     assert_int_equal(run_position(run), 0);
     assert_heaps_equal(run_heap(run), run_heap(early));
-    assert_true(run_memory_bytes(run) > heap_memory_bytes(run_heap(run)));
+    assert_true(run_memory_bytes(run) > allocator_memory_bytes(run_heap(run)));
     run_destroy(early);
     run_destroy(run);
     run_destroy(clone);
@@ -237,12 +237,12 @@ static Trace *through_a_file(const Trace *trace)
     return again;
 }
 
-static void replay_matches(const Workload *workload, const HeapConfig *config,
+static void replay_matches(const Workload *workload, const AllocatorSetup *config,
                            const uint64_t *schedule, uint32_t schedule_count)
 {
     Run *original = NULL;
     assert_int_equal(run_create(workload, config, schedule, schedule_count, &original), HEAP_OK);
-    Trace *recorded = record(original, config->heap_bytes);
+    Trace *recorded = record(original, config->config.heap_bytes);
     Trace *loaded = through_a_file(recorded);
     Workload replay_workload = trace_workload(loaded);
     Run *replay = NULL;
@@ -252,7 +252,7 @@ static void replay_matches(const Workload *workload, const HeapConfig *config,
     /* Recording the replay gives the same trace again. */
     Run *second = NULL;
     assert_int_equal(run_create(&replay_workload, config, NULL, 0, &second), HEAP_OK);
-    Trace *again = record(second, config->heap_bytes);
+    Trace *again = record(second, config->config.heap_bytes);
     assert_int_equal(again->op_count, loaded->op_count);
     for (uint32_t i = 0; i < again->op_count; i++) {
         assert_int_equal(again->ops[i].kind, loaded->ops[i].kind);
@@ -275,8 +275,7 @@ static void recorded_simulation_replays_identically_for_every_policy(void **stat
     Workload workload = simulation(11, 3000, 50, 0.5);
     workload.sim.max_request_pages = 200;
     for (int policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
-        HeapConfig config = heap_default_config(8192);
-        config.policy = (HeapPolicy)policy;
+        AllocatorSetup config = tags_setup(8192, (HeapPolicy)policy);
         replay_matches(&workload, &config, NULL, 0);
         replay_matches(&workload, &config, schedule, 3);
     }
@@ -288,9 +287,8 @@ static void recorded_trace_replay_replays_identically_for_every_policy(void **st
     Trace *trace = parse("0 3 10\n1\na 0 300\na 1 5000\nf 1\nr 0 600\na 2 100\nc\nf 0\nf 0\nr 1 50\nf 2\n");
     Workload workload = trace_workload(trace);
     for (int policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
-        HeapConfig config = heap_default_config(2048);
-        config.policy = (HeapPolicy)policy;
-        config.alignment = 16;
+        AllocatorSetup config = tags_setup(2048, (HeapPolicy)policy);
+        config.config.alignment = 16;
         replay_matches(&workload, &config, NULL, 0);
     }
     trace_destroy(trace);
@@ -316,7 +314,7 @@ static HeapStats replay_scenario(const Trace *trace, HeapPolicy policy)
     Workload workload = trace_workload(trace);
     Run *run = make_run(&workload, workload_default_heap_bytes(&workload), policy);
     run_to_end_checked(run);
-    HeapStats stats = *heap_stats(run_heap(run));
+    HeapStats stats = *allocator_stats(run_heap(run));
     run_destroy(run);
     return stats;
 }
@@ -349,7 +347,7 @@ static void coalescing_scenario(void **state)
     bool merged_both = false;
     while (run_step(run, &report))
         merged_both = merged_both || (report.event.coalesced_previous && report.event.coalesced_next);
-    const HeapStats *stats = heap_stats(run_heap(run));
+    const HeapStats *stats = allocator_stats(run_heap(run));
     assert_true(merged_both);
     assert_int_equal(stats->failed_fragmented, 1);   /* 8 MiB free in two 4 MiB holes */
     assert_int_equal(stats->mallocs, 6);             /* ... then fits once they merge */

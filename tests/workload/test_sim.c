@@ -209,7 +209,7 @@ static void a_failed_malloc_is_counted_and_the_slot_stays_empty(void **state)
         assert_int_equal(report.record_id, step - 1);   /* a fresh id per malloc issued */
         assert_int_equal(run_id_payload(run, 0), 0);
     }
-    assert_int_equal(heap_stats(run_heap(run))->failed, 50);
+    assert_int_equal(allocator_stats(run_heap(run))->failed, 50);
     run_destroy(run);
 }
 
@@ -235,7 +235,7 @@ static void every_step_is_one_operation_on_its_slot(void **state)
             failed++;
         }
     }
-    const HeapStats *stats = heap_stats(run_heap(run));
+    const HeapStats *stats = allocator_stats(run_heap(run));
     assert_int_equal(mallocs + frees + failed, 2000);
     assert_int_equal(stats->mallocs, mallocs);
     assert_int_equal(stats->frees, frees);

@@ -12,35 +12,41 @@
 
 #include <string.h>
 
-void assert_heaps_equal(const Heap *a, const Heap *b)
+void assert_heaps_equal(const Allocator *a, const Allocator *b)
 {
-    assert_memory_equal(heap_stats(a), heap_stats(b), sizeof(HeapStats));
+    assert_memory_equal(allocator_stats(a), allocator_stats(b), sizeof(HeapStats));
     HeapBlock x, y;
-    bool more_a = heap_first_block(a, &x);
-    bool more_b = heap_first_block(b, &y);
+    bool more_a = allocator_first_block(a, &x);
+    bool more_b = allocator_first_block(b, &y);
     while (more_a && more_b) {
         assert_int_equal(x.offset, y.offset);
         assert_int_equal(x.size, y.size);
         assert_int_equal(x.state, y.state);
         assert_int_equal(x.requested, y.requested);
-        more_a = heap_next_block(a, &x);
-        more_b = heap_next_block(b, &y);
+        more_a = allocator_next_block(a, &x);
+        more_b = allocator_next_block(b, &y);
     }
     assert_int_equal(more_a, more_b);
 }
 
-void assert_heap_consistent(const Heap *heap)
+void assert_heap_consistent(const Allocator *heap)
 {
-    HeapCheck check = heap_check(heap);
+    HeapCheck check = allocator_check(heap);
     assert_int_equal(check.broken, 0);
+}
+
+AllocatorSetup tags_setup(uint64_t heap_bytes, HeapPolicy policy)
+{
+    AllocatorSetup setup = { &tags_design, allocator_default_config(heap_bytes) };
+    setup.config.policy = (uint32_t)policy;
+    return setup;
 }
 
 Run *make_run(const Workload *workload, uint64_t heap_bytes, HeapPolicy policy)
 {
-    HeapConfig config = heap_default_config(heap_bytes);
-    config.policy = policy;
+    AllocatorSetup setup = tags_setup(heap_bytes, policy);
     Run *run = NULL;
-    assert_int_equal(run_create(workload, &config, NULL, 0, &run), HEAP_OK);
+    assert_int_equal(run_create(workload, &setup, NULL, 0, &run), HEAP_OK);
     assert_non_null(run);
     return run;
 }

@@ -5,16 +5,20 @@
 #ifndef HEAPVIZ_WORKLOAD_TEST_SUPPORT_H
 #define HEAPVIZ_WORKLOAD_TEST_SUPPORT_H
 
+#include "heap.h"
 #include "run.h"
 #include <stdbool.h>
 
 /* Asserts (cmocka) that two heaps have equal statistics and block lists. */
-void assert_heaps_equal(const Heap *a, const Heap *b);
+void assert_heaps_equal(const Allocator *a, const Allocator *b);
 
 /* Asserts that the heap passes every invariant check. */
-void assert_heap_consistent(const Heap *heap);
+void assert_heap_consistent(const Allocator *heap);
 
-/* Creates a run (asserting success) on a heap of `heap_bytes` with `policy`. */
+/* The tags design with its defaults, on `heap_bytes`, with `policy`. */
+AllocatorSetup tags_setup(uint64_t heap_bytes, HeapPolicy policy);
+
+/* Creates a run (asserting success) on a tags heap of `heap_bytes` with `policy`. */
 Run *make_run(const Workload *workload, uint64_t heap_bytes, HeapPolicy policy);
 
 /* Steps a run to its end, checking the heap after every step. */

@@ -202,6 +202,33 @@ void headless_write_blocks(OutputFile *file, const Allocator *heap)
 
 /* ---- the run ------------------------------------------------------------- */
 
+/* A trace file, a shipped scenario's name, or an OSTEP op list given inline
+ * ("+3,-0,+5", named after itself; its messages say "--trace:LINE"). */
+static bool load_trace(const char *argument, Trace **trace, char *message, size_t message_size)
+{
+    char path[1024];
+    assets_resolve_trace(argument, path, sizeof path);
+    FILE *file = fopen(path, "rb");
+    if (file != NULL || !trace_is_op_list(argument)) {
+        if (file != NULL)
+            fclose(file);
+        return trace_load(path, trace, message, message_size);
+    }
+    if (!trace_parse(argument, strlen(argument), "--trace", trace, message, message_size))
+        return false;
+    char *name = malloc(strlen(argument) + 1);
+    if (name == NULL) {
+        trace_destroy(*trace);
+        *trace = NULL;
+        snprintf(message, message_size, "out of memory");
+        return false;
+    }
+    strcpy(name, argument);
+    free((*trace)->name);
+    (*trace)->name = name;
+    return true;
+}
+
 bool headless_load(const Options *options, Workload *workload, Trace **trace, AllocatorSetup *setup,
                    char *message, size_t message_size)
 {
@@ -210,9 +237,7 @@ bool headless_load(const Options *options, Workload *workload, Trace **trace, Al
     workload->kind = WORKLOAD_SIMULATION;
     workload->sim = options->sim;
     if (options->trace_path) {
-        char path[1024];
-        assets_resolve_trace(options->trace_path, path, sizeof path);
-        if (!trace_load(path, trace, message, message_size))
+        if (!load_trace(options->trace_path, trace, message, message_size))
             return false;
         workload->kind = WORKLOAD_TRACE;
         workload->trace = *trace;

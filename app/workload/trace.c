@@ -336,18 +336,30 @@ static bool parse_rep(Scanner *scanner, Builder *builder)
 
 /* ---- OSTEP op lists ----------------------------------------------------- */
 
-/* The next token, skipping blanks, newlines and commas. */
-static bool next_list_token(Scanner *scanner, Token *token)
+static void skip_separators(Scanner *scanner)
 {
-    for (; scanner->at < scanner->end && (is_separator(*scanner->at) || *scanner->at == ','); scanner->at++)
+    for (; scanner->at < scanner->end && is_separator(*scanner->at); scanner->at++)
         if (*scanner->at == '\n')
             scanner->line++;
-    if (scanner->at == scanner->end)
+}
+
+/* The next item, skipping blanks and newlines; a comma ends an item. A comma
+ * with no item before it (at the start, or after another comma) is an empty
+ * item, which malloc.py cannot run either: *empty is set and false returned. */
+static bool next_list_token(Scanner *scanner, Token *token, bool *empty)
+{
+    skip_separators(scanner);
+    *empty = scanner->at < scanner->end && *scanner->at == ',';
+    if (scanner->at == scanner->end || *empty)
         return false;
     token->start = scanner->at;
     while (scanner->at < scanner->end && !is_separator(*scanner->at) && *scanner->at != ',')
         scanner->at++;
     token->length = (size_t)(scanner->at - token->start);
+    while (scanner->at < scanner->end && is_blank(*scanner->at))
+        scanner->at++;
+    if (scanner->at < scanner->end && *scanner->at == ',')
+        scanner->at++;
     return true;
 }
 
@@ -388,10 +400,14 @@ static bool parse_list_token(Scanner *scanner, Builder *builder, const Token *to
 static bool parse_list(Scanner *scanner, Builder *builder)
 {
     Token token;
+    bool empty = false;
     builder->trace->weight = 1;
-    while (next_list_token(scanner, &token))
+    while (next_list_token(scanner, &token, &empty))
         if (!parse_list_token(scanner, builder, &token))
             return false;
+    if (empty)
+        return fail(scanner, scanner->line,
+                    "an OSTEP op list with an empty item (a comma with no +BYTES or -INDEX before it)");
     return true;
 }
 
@@ -402,7 +418,12 @@ static bool is_op_list(const char *text, size_t length)
     size_t i = 0;
     while (i < length && is_separator(text[i]))
         i++;
-    return i < length && (text[i] == '+' || text[i] == '-');
+    return i < length && (text[i] == '+' || text[i] == '-' || text[i] == ',');
+}
+
+bool trace_is_op_list(const char *text)
+{
+    return is_op_list(text, strlen(text));
 }
 
 static char *base_name(const char *path)

@@ -23,12 +23,16 @@
 enum { TRACE_MAX_IDS = 1 << 24 };   /* largest id count a .rep header may give */
 
 /* Parses `length` bytes of `text` (a .rep file, or an OSTEP list when the
- * first non-blank character is '+' or '-'). `source` names the input in
+ * first non-blank character is '+', '-' or ','). `source` names the input in
  * messages and, without directories, becomes trace->name. On success the
  * caller owns *out (trace_destroy). On failure returns false with
  * "SOURCE:LINE: what is wrong" in `message`. */
 bool trace_parse(const char *text, size_t length, const char *source, Trace **out,
                  char *message, size_t message_size);
+
+/* Whether `text` reads as an OSTEP op list (its first non-blank character
+ * is '+', '-' or ','), so `--trace "+3,-0,+5"` can give the list itself. */
+bool trace_is_op_list(const char *text);
 
 /* Reads and parses a file. An unreadable file gives "PATH: cannot read: REASON". */
 bool trace_load(const char *path, Trace **out, char *message, size_t message_size);

@@ -190,6 +190,21 @@ static void unreadable_trace_exits_1(void **state)
     assert_string_equal(r->err, "heapviz: /nonexistent/t.rep: cannot read: No such file or directory\n");
 }
 
+/* --trace takes an OSTEP op list itself when no file has that name. On the
+ * 20 MiB trace heap (b0 = 0, minimum block 24): +3 takes [0, 24), -0 frees
+ * it, +5 takes [0, 24) again. */
+static void inline_ostep_list_runs(void **state)
+{
+    (void)state;
+    Result *r = RUN("--headless", "--trace", "+3,-0,+5", "--blocks", "-");
+    assert_int_equal(r->status, 0);
+    assert_string_equal(r->out, "0 24 used\n24 20971496 free\n");
+    r = RUN("--headless", "--trace", ",+3,-0");
+    assert_int_equal(r->status, 1);
+    assert_string_equal(r->err, "heapviz: --trace:1: an OSTEP op list with an empty item "
+                                "(a comma with no +BYTES or -INDEX before it)\n");
+}
+
 static void request_larger_than_the_heap_is_a_failed_malloc(void **state)
 {
     (void)state;
@@ -359,6 +374,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(unreadable_trace_exits_1, setup),
         cmocka_unit_test_setup(request_larger_than_the_heap_is_a_failed_malloc, setup),
         cmocka_unit_test_setup(unwritable_output_creates_nothing, setup),
+        cmocka_unit_test_setup(inline_ostep_list_runs, setup),
         cmocka_unit_test_setup(outputs_have_their_formats, setup),
         cmocka_unit_test_setup(stats_json_is_one_line_with_the_keys_in_order, setup),
         cmocka_unit_test_setup(compare_prints_a_json_array_matching_single_runs, setup),

@@ -221,6 +221,23 @@ static void ostep_errors(void **state)
     parse_fails("+1,\n+2,\n-7\n", "t.rep:3: '-7' frees allocation 7, but only 2 allocations came before it");
 }
 
+/* malloc.py splits its list at commas: an empty item is an error there too. */
+static void ostep_empty_item_is_named(void **state)
+{
+    (void)state;
+    const char *empty = "an OSTEP op list with an empty item (a comma with no +BYTES or -INDEX before it)";
+    char expected[256];
+    snprintf(expected, sizeof expected, "t.rep:1: %s", empty);
+    parse_fails(",+3,-0", expected);
+    parse_fails("+3,,+5", expected);
+    parse_fails("  ,", expected);
+    snprintf(expected, sizeof expected, "t.rep:2: %s", empty);
+    parse_fails("+3,\n,+5", expected);
+    Trace *trace = parse_ok("+3 , -0,\n+5,");
+    assert_int_equal(trace->op_count, 3);
+    trace_destroy(trace);
+}
+
 /* ---- files ------------------------------------------------------------------ */
 
 static void unreadable_file(void **state)
@@ -307,6 +324,7 @@ int main(void)
         cmocka_unit_test(header_ends_early),
         cmocka_unit_test(unprintable_bytes_are_quoted_safely),
         cmocka_unit_test(ostep_errors),
+        cmocka_unit_test(ostep_empty_item_is_named),
         cmocka_unit_test(unreadable_file),
         cmocka_unit_test(written_trace_reads_back_identically),
         cmocka_unit_test(random_bytes_never_crash),

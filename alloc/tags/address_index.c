@@ -14,6 +14,7 @@
 #include "address_index.h"
 
 #include "heap_internal.h"
+#include "zeroed_memory.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,7 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
         nodes = (nodes + FANOUT - 1) / FANOUT;
     }
     index->maxima_count = total;
-    index->bits = calloc(groups * GROUP_WORDS, sizeof *index->bits);
+    index->bits = zeroed_memory_get(groups * GROUP_WORDS * sizeof *index->bits);
     index->maxima = calloc(total, sizeof *index->maxima);
     if (!index->bits || !index->maxima) {
         address_index_release(index);
@@ -98,16 +99,16 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
     return true;
 }
 
-void address_index_release(AddressIndex *index)
-{
-    free(index->bits);
-    free(index->maxima);
-    memset(index, 0, sizeof *index);
-}
-
 static uint64_t bits_words(const AddressIndex *index)
 {
     return index->level_nodes[0] * GROUP_WORDS;
+}
+
+void address_index_release(AddressIndex *index)
+{
+    zeroed_memory_release(index->bits, bits_words(index) * sizeof *index->bits);
+    free(index->maxima);
+    memset(index, 0, sizeof *index);
 }
 
 void address_index_copy(AddressIndex *target, const AddressIndex *source)

@@ -46,6 +46,7 @@
  * call, most of them saving and restoring registers (see BENCHMARKS.md).
  */
 #include "heap_internal.h"
+#include "zeroed_memory.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -560,12 +561,12 @@ HeapError heap_create(const HeapConfig *config, Heap **out)
     *out = NULL;
     if (!config_is_valid(config))
         return HEAP_ERROR_INVALID_CONFIG;
-    uint8_t *arena = calloc(1, config->heap_bytes ? config->heap_bytes : 1);
+    uint8_t *arena = zeroed_memory_get(config->heap_bytes);
     if (!arena)
         return HEAP_ERROR_OUT_OF_MEMORY;
     HeapError error = heap_setup(config, arena, true, out);
     if (error != HEAP_OK)
-        free(arena);
+        zeroed_memory_release(arena, config->heap_bytes);
     return error;
 }
 
@@ -583,7 +584,7 @@ void heap_destroy(Heap *heap)
     if (!heap)
         return;
     if (heap->owns_arena)
-        free(heap->arena);
+        zeroed_memory_release(heap->arena, heap->config.heap_bytes);
     block_map_release(&heap->live);
     dead_blocks_release(&heap->dead);
     free_tree_release(&heap->by_size);

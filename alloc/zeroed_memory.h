@@ -1,0 +1,26 @@
+/*
+ * zeroed_memory.h - big zeroed blocks of host memory for arenas and indexes.
+ *
+ * A heap's arena is often far larger than what a run touches (a 256 MiB heap
+ * for a trace that keeps 10 MiB live), so it must cost nothing until touched
+ * and as little as possible when it is. On Linux a block of at least
+ * ZEROED_MEMORY_MAPPED_BYTES is its own anonymous mapping, advised to use
+ * transparent huge pages: one page fault per 2 MiB touched instead of one
+ * per 4 KiB (page faults were most of the time of a whole-process replay,
+ * see BENCHMARKS.md). Smaller blocks, and every block elsewhere, come from
+ * calloc, so leak checkers still see them.
+ */
+#ifndef HEAPVIZ_ZEROED_MEMORY_H
+#define HEAPVIZ_ZEROED_MEMORY_H
+
+#include <stddef.h>
+
+enum { ZEROED_MEMORY_MAPPED_BYTES = 4 << 20 };
+
+/* `bytes` zeroed bytes (at least 1 is allocated), or NULL if out of memory. */
+void *zeroed_memory_get(size_t bytes);
+
+/* Releases a block from zeroed_memory_get of the same `bytes`; NULL is fine. */
+void zeroed_memory_release(void *memory, size_t bytes);
+
+#endif

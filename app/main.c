@@ -5,6 +5,7 @@
  */
 #include "options.h"
 #include "headless.h"
+#include "output_file.h"
 #include "window.h"
 
 #include <stdio.h>
@@ -13,6 +14,7 @@ int main(int argc, char **argv)
 {
     Options options;
     char message[512];
+    output_file_clean_up_on_signals();
     if (!options_parse(argc, argv, &options, message, sizeof message)) {
         fprintf(stderr, "heapviz: %s\n", message);
         return EXIT_BAD_USAGE;

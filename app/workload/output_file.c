@@ -1,32 +1,65 @@
 /*
- * output_file.c - whole-or-nothing output files (see output_file.h).
+ * output_file.c - output files that never destroy what is there (see
+ * output_file.h).
  *
- * The temporary lives in the target's directory so rename() is atomic on
- * the same file system. The first write error (errno) is kept; commit
- * reports it and removes the temporary instead of renaming.
+ * Opening decides how the bytes reach the target. The name's symbolic links
+ * are followed one by one (a link into /dev/fd or /proc/self/fd names an
+ * open descriptor, which is duplicated and written directly: /dev/stdout is
+ * "-"). What the chain ends at decides the rest: nothing yet, or a regular
+ * file, gets a temporary `.hv-XXXXXX` beside it, renamed over it on commit
+ * (a short name, so a target name of any legal length still has room for
+ * it); anything else that exists (device, FIFO) is opened and written in
+ * place. The temporary lives in the target's directory so rename() is
+ * atomic on the same file system.
+ *
+ * Writes go through one buffer and write(2), which retries partial writes
+ * and EINTR; the first error (errno) is kept, and commit reports it and
+ * removes the temporary instead of renaming. Every close is checked.
+ *
+ * The one global state here is the list of temporaries that exist right
+ * now, because a signal handler cannot be handed anything: it unlinks
+ * those names (async-signal-safe) and exits.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "output_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OUTPUT_BUFFER_BYTES = 1 << 16 };
+enum {
+    OUTPUT_BUFFER_BYTES = 1 << 16,
+    MAX_LINKS = 40,              /* symbolic links followed, as the kernel allows */
+    MAX_TEMPORARIES = 16         /* temporaries open at once (heapviz needs 4) */
+};
+
+typedef enum {
+    OUTPUT_REPLACE,              /* a temporary renamed over the target on commit */
+    OUTPUT_DIRECT,               /* a device, FIFO or open descriptor, written in place */
+    OUTPUT_SCRATCH               /* an unnamed temporary */
+} OutputMode;
 
 struct OutputFile {
-    FILE *stream;
-    bool is_stdout;
+    OutputMode mode;
+    int descriptor;
     int error;                   /* first errno seen, 0 if none */
-    char *path;                  /* the target */
-    char *temporary;             /* NAME.tmp-XXXXXX, NULL for stdout */
+    char *path;                  /* as the user gave it, for messages */
+    char *target;                /* OUTPUT_REPLACE: the file renamed over */
+    char *temporary;             /* OUTPUT_REPLACE: DIR/.hv-XXXXXX */
+    int slot;                    /* temporary's index in the signal list, -1 none */
     size_t used;                 /* bytes in buffer */
     char buffer[OUTPUT_BUFFER_BYTES];
 };
+
+/* Temporaries a signal must remove (NULL: free slot). */
+static char *volatile temporaries[MAX_TEMPORARIES];
 
 static void describe(char *message, size_t size, const char *path, int error)
 {
@@ -45,40 +78,148 @@ static char *copy_text(const char *text)
     return copy;
 }
 
-/* Creates NAME.tmp-XXXXXX beside the target and opens it for writing. */
-static bool open_temporary(OutputFile *file)
+/* ---- where the bytes go ------------------------------------------------- */
+
+/* The descriptor N that "/dev/fd/N" or "/proc/self/fd/N" names, else -1. */
+static int descriptor_named(const char *path)
 {
-    size_t length = strlen(file->path) + sizeof ".tmp-XXXXXX";
-    file->temporary = malloc(length);
-    if (!file->temporary)
+    static const char *const prefixes[] = {"/dev/fd/", "/proc/self/fd/"};
+    for (int i = 0; i < 2; i++) {
+        size_t length = strlen(prefixes[i]);
+        if (strncmp(path, prefixes[i], length) != 0 || path[length] == '\0')
+            continue;
+        char *end = NULL;
+        long number = strtol(path + length, &end, 10);
+        if (*end == '\0' && number >= 0 && number <= INT_MAX && path[length] != '-' &&
+            path[length] != '+')
+            return (int)number;
+    }
+    return -1;
+}
+
+/* `link`'s text read relative to the directory holding `path`. */
+static char *join_link(const char *path, const char *link)
+{
+    const char *slash = strrchr(path, '/');
+    size_t directory = link[0] == '/' || !slash ? 0 : (size_t)(slash - path) + 1;
+    char *joined = malloc(directory + strlen(link) + 1);
+    if (joined) {
+        memcpy(joined, path, directory);
+        strcpy(joined + directory, link);
+    }
+    return joined;
+}
+
+/* Follows `path`'s symbolic links to what they end at (which may not exist
+ * yet). Stops early at a name of an open descriptor. NULL with errno set. */
+static char *follow_links(const char *path)
+{
+    char *current = copy_text(path);
+    for (int hops = 0; current && descriptor_named(current) < 0; hops++) {
+        struct stat status;
+        if (lstat(current, &status) != 0 || !S_ISLNK(status.st_mode))
+            return current;
+        char link[PATH_MAX];
+        ssize_t length = hops < MAX_LINKS ? readlink(current, link, sizeof link - 1) : -1;
+        if (hops >= MAX_LINKS)
+            errno = ELOOP;
+        char *next = NULL;
+        if (length >= 0) {
+            link[length] = '\0';
+            next = join_link(current, link);
+        }
+        free(current);
+        current = next;
+    }
+    return current;
+}
+
+/* Registers the temporary so a signal removes it. */
+static void watch_temporary(OutputFile *file)
+{
+    for (int i = 0; i < MAX_TEMPORARIES; i++) {
+        if (temporaries[i] == NULL) {
+            temporaries[i] = file->temporary;
+            file->slot = i;
+            return;
+        }
+    }
+}
+
+static void unwatch_temporary(OutputFile *file)
+{
+    if (file->slot >= 0)
+        temporaries[file->slot] = NULL;
+    file->slot = -1;
+}
+
+/* Creates DIR/.hv-XXXXXX in the directory of `beside`; the descriptor, or -1. */
+static int make_temporary(const char *beside, char **temporary)
+{
+    const char *slash = strrchr(beside, '/');
+    size_t directory = slash ? (size_t)(slash - beside) + 1 : 0;
+    *temporary = malloc(directory + sizeof ".hv-XXXXXX");
+    if (!*temporary) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(*temporary, beside, directory);
+    strcpy(*temporary + directory, ".hv-XXXXXX");
+    return mkstemp(*temporary);
+}
+
+/* A temporary beside the target, given the mode (and owner) the target
+ * has, or the mode a new file would get. */
+static bool open_replacement(OutputFile *file, const struct stat *existing)
+{
+    file->descriptor = make_temporary(file->target, &file->temporary);
+    if (file->descriptor < 0)
         return false;
-    snprintf(file->temporary, length, "%s.tmp-XXXXXX", file->path);
-    int descriptor = mkstemp(file->temporary);
-    if (descriptor < 0)
-        return false;
-    /* mkstemp makes the file private; give it the mode a plain fopen would. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(descriptor, 0666 & ~mask);
-    file->stream = fdopen(descriptor, "wb");
-    if (!file->stream) {
-        int saved = errno;
-        close(descriptor);
-        remove(file->temporary);
-        errno = saved;
-        return false;
+    watch_temporary(file);
+    if (existing) {
+        /* Not every user may give a file away; the mode is what matters. */
+        if (fchown(file->descriptor, existing->st_uid, existing->st_gid) != 0)
+            errno = 0;
+        fchmod(file->descriptor, existing->st_mode & 07777);
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(file->descriptor, 0666 & ~mask);
     }
     return true;
 }
 
-static void release(OutputFile *file)
+/* Decides the mode for `file->path` and opens the descriptor. False with errno set. */
+static bool open_target(OutputFile *file)
 {
-    free(file->temporary);
-    free(file->path);
-    free(file);
+    int named = strcmp(file->path, "-") == 0 ? STDOUT_FILENO : -1;
+    if (named < 0) {
+        file->target = follow_links(file->path);
+        if (!file->target)
+            return false;
+        named = descriptor_named(file->target);
+    }
+    if (named >= 0) {
+        fflush(NULL); /* what stdio holds for that descriptor goes first */
+        file->mode = OUTPUT_DIRECT;
+        file->descriptor = fcntl(named, F_DUPFD_CLOEXEC, 0);
+        return file->descriptor >= 0;
+    }
+    struct stat status;
+    if (stat(file->target, &status) != 0)
+        return errno == ENOENT && open_replacement(file, NULL);
+    if (S_ISDIR(status.st_mode)) {
+        errno = EISDIR;
+        return false;
+    }
+    if (S_ISREG(status.st_mode))
+        return open_replacement(file, &status);
+    file->mode = OUTPUT_DIRECT;
+    file->descriptor = open(file->target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    return file->descriptor >= 0;
 }
 
-OutputFile *output_file_open(const char *path, char *message, size_t message_size)
+static OutputFile *create(const char *path, char *message, size_t message_size)
 {
     OutputFile *file = calloc(1, sizeof *file);
     if (!file || !(file->path = copy_text(path))) {
@@ -86,25 +227,95 @@ OutputFile *output_file_open(const char *path, char *message, size_t message_siz
         describe(message, message_size, path, ENOMEM);
         return NULL;
     }
-    if (strcmp(path, "-") == 0) {
-        file->is_stdout = true;
-        file->stream = stdout;
-        return file;
-    }
+    file->descriptor = -1;
+    file->slot = -1;
+    return file;
+}
+
+/* Closes the descriptor and frees everything; removes a temporary left. */
+static void release(OutputFile *file)
+{
+    if (file->descriptor >= 0)
+        close(file->descriptor);
+    if (file->temporary)
+        unlink(file->temporary);
+    unwatch_temporary(file);
+    free(file->temporary);
+    free(file->target);
+    free(file->path);
+    free(file);
+}
+
+OutputFile *output_file_open(const char *path, char *message, size_t message_size)
+{
+    OutputFile *file = create(path, message, message_size);
+    if (!file)
+        return NULL;
     errno = ENOMEM;
-    if (!open_temporary(file)) {
-        describe(message, message_size, path, errno);
+    if (!open_target(file)) {
+        describe(message, message_size, path, errno ? errno : EIO);
         release(file);
         return NULL;
     }
     return file;
 }
 
+bool output_file_check(const char *path, char *message, size_t message_size)
+{
+    OutputFile *file = output_file_open(path, message, message_size);
+    output_file_discard(file);
+    return file != NULL;
+}
+
+OutputFile *output_file_open_scratch(const char *beside, char *message, size_t message_size)
+{
+    OutputFile *file = create(beside, message, message_size);
+    if (!file)
+        return NULL;
+    char *target = strcmp(beside, "-") == 0 ? NULL : follow_links(beside);
+    struct stat status;
+    bool replaceable = target && descriptor_named(target) < 0 &&
+                       (stat(target, &status) != 0 || S_ISREG(status.st_mode));
+    const char *directory = getenv("TMPDIR");
+    char fallback[PATH_MAX];
+    snprintf(fallback, sizeof fallback, "%s/x", directory && *directory ? directory : "/tmp");
+    file->mode = OUTPUT_SCRATCH;
+    file->descriptor = make_temporary(replaceable ? target : fallback, &file->temporary);
+    int error = errno;
+    if (file->descriptor >= 0)
+        unlink(file->temporary); /* unnamed from now on: nothing can be left behind */
+    free(file->temporary);
+    file->temporary = NULL;
+    free(target);
+    if (file->descriptor < 0) {
+        describe(message, message_size, beside, error ? error : EIO);
+        release(file);
+        return NULL;
+    }
+    return file;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Writes all `length` bytes unless an error was seen; keeps the first error. */
+static void write_through(OutputFile *file, const char *bytes, size_t length)
+{
+    while (length > 0 && !file->error) {
+        ssize_t written = write(file->descriptor, bytes, length);
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0) {
+            file->error = written < 0 ? errno : EIO;
+            return;
+        }
+        bytes += written;
+        length -= (size_t)written;
+    }
+}
+
 static void flush_buffer(OutputFile *file)
 {
-    if (file->used > 0 && !file->error &&
-        fwrite(file->buffer, 1, file->used, file->stream) != file->used)
-        file->error = errno ? errno : EIO;
+    write_through(file, file->buffer, file->used);
     file->used = 0;
 }
 
@@ -113,8 +324,7 @@ void output_file_bytes(OutputFile *file, const char *bytes, size_t length)
     if (length > OUTPUT_BUFFER_BYTES - file->used)
         flush_buffer(file);
     if (length > OUTPUT_BUFFER_BYTES) {
-        if (!file->error && fwrite(bytes, 1, length, file->stream) != length)
-            file->error = errno ? errno : EIO;
+        write_through(file, bytes, length);
         return;
     }
     memcpy(file->buffer + file->used, bytes, length);
@@ -155,42 +365,86 @@ void output_file_double(OutputFile *file, double value)
     output_file_bytes(file, text, (size_t)length);
 }
 
-/* Flushes and closes the stream, keeping the first error. */
-static void finish_stream(OutputFile *file)
+void output_file_append_scratch(OutputFile *file, OutputFile *scratch)
 {
-    flush_buffer(file);
-    if (fflush(file->stream) != 0 && !file->error)
+    flush_buffer(scratch);
+    if (!scratch->error && lseek(scratch->descriptor, 0, SEEK_SET) != 0)
+        scratch->error = errno;
+    while (!scratch->error && !file->error) {
+        ssize_t length = read(scratch->descriptor, scratch->buffer, sizeof scratch->buffer);
+        if (length < 0 && errno == EINTR)
+            continue;
+        if (length <= 0) {
+            scratch->error = length < 0 ? errno : 0;
+            break;
+        }
+        output_file_bytes(file, scratch->buffer, (size_t)length);
+    }
+    if (scratch->error && !file->error)
+        file->error = scratch->error;
+    release(scratch);
+}
+
+/* ---- finishing ---------------------------------------------------------- */
+
+/* Renames the temporary over the target. Signals wait meanwhile, so their
+ * handler never removes the name once it is the user's file. */
+static void rename_over_target(OutputFile *file)
+{
+    sigset_t signals, previous;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    sigprocmask(SIG_BLOCK, &signals, &previous);
+    if (rename(file->temporary, file->target) != 0) {
         file->error = errno ? errno : EIO;
-    if (!file->is_stdout && fclose(file->stream) != 0 && !file->error)
-        file->error = errno ? errno : EIO;
-    file->stream = NULL;
+    } else {
+        unwatch_temporary(file);
+        free(file->temporary);
+        file->temporary = NULL;
+    }
+    sigprocmask(SIG_SETMASK, &previous, NULL);
 }
 
 bool output_file_commit(OutputFile *file, char *message, size_t message_size)
 {
-    finish_stream(file);
-    if (!file->error && !file->is_stdout && rename(file->temporary, file->path) != 0)
+    flush_buffer(file);
+    if (close(file->descriptor) != 0 && !file->error)
         file->error = errno ? errno : EIO;
+    file->descriptor = -1;
+    if (!file->error && file->mode == OUTPUT_REPLACE)
+        rename_over_target(file);
     bool ok = file->error == 0;
-    if (!ok) {
+    if (!ok)
         describe(message, message_size, file->path, file->error);
-        if (!file->is_stdout)
-            remove(file->temporary);
-    }
     release(file);
     return ok;
 }
 
 void output_file_discard(OutputFile *file)
 {
-    if (!file)
-        return;
-    if (!file->is_stdout) {
-        if (file->stream)
-            fclose(file->stream);
-        remove(file->temporary);
-    } else {
-        file->used = 0;
+    if (file)
+        release(file);
+}
+
+static void remove_temporaries_and_exit(int signal_number)
+{
+    for (int i = 0; i < MAX_TEMPORARIES; i++) {
+        char *temporary = temporaries[i];
+        if (temporary)
+            unlink(temporary);
     }
-    release(file);
+    _exit(128 + signal_number);
+}
+
+void output_file_clean_up_on_signals(void)
+{
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = remove_temporaries_and_exit;
+    sigfillset(&action.sa_mask); /* no second signal while the list is walked */
+    for (int i = 0; i < 3; i++)
+        sigaction(signals[i], &action, NULL);
 }

@@ -66,9 +66,10 @@ bool grid_dirty_rows(const GridGeometry *geometry, uint64_t start, uint64_t end,
 uint32_t grid_class_color(CellClass cell_class)
 {
     static const uint32_t colors[CELL_CLASS_COUNT] = {
-        [CELL_TAG] = GRID_COLOR_TAG,         [CELL_PAYLOAD] = GRID_COLOR_PAYLOAD,
-        [CELL_PADDING] = GRID_COLOR_PADDING, [CELL_FREE] = GRID_COLOR_FREE,
-        [CELL_DEAD] = GRID_COLOR_DEAD,       [CELL_OUTSIDE] = GRID_COLOR_OUTSIDE,
+        [CELL_HEADER] = GRID_COLOR_HEADER,   [CELL_FOOTER] = GRID_COLOR_FOOTER,
+        [CELL_PAYLOAD] = GRID_COLOR_PAYLOAD, [CELL_PADDING] = GRID_COLOR_PADDING,
+        [CELL_FREE] = GRID_COLOR_FREE,       [CELL_DEAD] = GRID_COLOR_DEAD,
+        [CELL_OUTSIDE] = GRID_COLOR_OUTSIDE, [CELL_EDGE] = GRID_COLOR_EDGE,
     };
     return cell_class < CELL_CLASS_COUNT ? colors[cell_class] : GRID_COLOR_OUTSIDE;
 }
@@ -76,8 +77,10 @@ uint32_t grid_class_color(CellClass cell_class)
 const char *grid_class_name(CellClass cell_class)
 {
     static const char *const names[CELL_CLASS_COUNT] = {
-        [CELL_TAG] = "header/footer", [CELL_PAYLOAD] = "payload", [CELL_PADDING] = "padding",
-        [CELL_FREE] = "free",         [CELL_DEAD] = "dead (bump)", [CELL_OUTSIDE] = "outside the heap",
+        [CELL_HEADER] = "header",         [CELL_FOOTER] = "footer",
+        [CELL_PAYLOAD] = "payload",       [CELL_PADDING] = "padding",
+        [CELL_FREE] = "free",             [CELL_DEAD] = "dead (bump: never reused)",
+        [CELL_OUTSIDE] = "outside the heap", [CELL_EDGE] = "where a block starts",
     };
     return cell_class < CELL_CLASS_COUNT ? names[cell_class] : "?";
 }
@@ -110,20 +113,35 @@ static uint32_t *painter_pixel(const Painter *painter, uint64_t cell)
 
 static uint32_t whole_cell_color(ViewMode view, CellClass cell_class)
 {
-    if (view == VIEW_DETAIL || cell_class == CELL_OUTSIDE || cell_class == CELL_FREE) {
+    if (view == VIEW_DETAIL || cell_class == CELL_OUTSIDE || cell_class == CELL_FREE ||
+        cell_class == CELL_DEAD || cell_class == CELL_EDGE) {
         return grid_class_color(cell_class);
     }
     return GRID_COLOR_ALLOCATED;
+}
+
+static uint32_t classic_mixed_color(const uint64_t *counts, uint64_t inside)
+{
+    if (inside == 0) {
+        return GRID_COLOR_OUTSIDE;
+    }
+    if (2 * counts[CELL_DEAD] >= inside) {
+        return GRID_COLOR_DEAD;
+    }
+    if (counts[CELL_EDGE] > 0 && counts[CELL_FREE] == 0) {
+        return GRID_COLOR_EDGE;
+    }
+    return grid_classic_color(counts[CELL_FREE], inside);
 }
 
 static uint32_t mixed_cell_color(const Painter *painter)
 {
     uint64_t inside = painter->geometry->bytes_per_cell - painter->counts[CELL_OUTSIDE];
     if (painter->view == VIEW_CLASSIC) {
-        return inside == 0 ? GRID_COLOR_OUTSIDE : grid_classic_color(painter->counts[CELL_FREE], inside);
+        return classic_mixed_color(painter->counts, inside);
     }
-    CellClass best = CELL_TAG;
-    for (CellClass c = CELL_TAG; c < CELL_CLASS_COUNT; c++) {
+    CellClass best = CELL_HEADER;
+    for (CellClass c = CELL_HEADER; c < CELL_CLASS_COUNT; c++) {
         if (painter->counts[c] > painter->counts[best]) {
             best = c;
         }
@@ -175,11 +193,19 @@ static void paint_block(Painter *painter, const HeapBlock *block)
 {
     uint64_t start = block->offset, end = block->offset + block->size;
     if (painter->view == VIEW_CLASSIC) {
-        painter_add(painter, start, end, block->state == HEAP_BLOCK_FREE ? CELL_FREE : CELL_PAYLOAD);
+        uint64_t edge = block->header_bytes > 0 ? block->header_bytes : 1;
+        if (block->state == HEAP_BLOCK_USED && block->size >= 2 * painter->geometry->bytes_per_cell &&
+            block->size > edge) {
+            painter_add(painter, start, start + edge, CELL_EDGE);
+            start += edge;
+        }
+        CellClass whole = block->state == HEAP_BLOCK_FREE ? CELL_FREE
+                          : block->state == HEAP_BLOCK_DEAD ? CELL_DEAD : CELL_PAYLOAD;
+        painter_add(painter, start, end, whole);
         return;
     }
     uint64_t inside = start + block->header_bytes, footer = end - block->footer_bytes;
-    painter_add(painter, start, inside, CELL_TAG);
+    painter_add(painter, start, inside, CELL_HEADER);
     if (block->state == HEAP_BLOCK_USED) {
         uint64_t payload_end = inside + block->requested;
         payload_end = payload_end < footer ? payload_end : footer;
@@ -188,7 +214,7 @@ static void paint_block(Painter *painter, const HeapBlock *block)
     } else {
         painter_add(painter, inside, footer, block->state == HEAP_BLOCK_FREE ? CELL_FREE : CELL_DEAD);
     }
-    painter_add(painter, footer, end, CELL_TAG);
+    painter_add(painter, footer, end, CELL_FOOTER);
 }
 
 void grid_fill(const Allocator *heap, const GridGeometry *geometry, ViewMode view,

@@ -17,28 +17,31 @@
 
 typedef enum { VIEW_CLASSIC, VIEW_DETAIL } ViewMode;
 
-/* What the bytes of a cell are, in the detail view. */
+/* What the bytes of a cell are. */
 typedef enum {
-    CELL_TAG,                    /* a header or footer word */
+    CELL_HEADER,                 /* a block's header word(s) */
+    CELL_FOOTER,                 /* a block's footer word(s) */
     CELL_PAYLOAD,                /* requested bytes of a live block */
     CELL_PADDING,                /* the rest of a live block */
     CELL_FREE,                   /* a free block's inside */
     CELL_DEAD,                   /* a freed bump block, never reused */
     CELL_OUTSIDE,                /* before or after the usable region */
+    CELL_EDGE,                   /* classic view: a used block's header (its first byte if none) */
     CELL_CLASS_COUNT
 } CellClass;
 
 /* Colours as 0xAARRGGBB (Okabe-Ito for the detail view). */
 #define GRID_COLOR_FREE        0xFFFFFFFFu
 #define GRID_COLOR_ALLOCATED   0xFF000000u
+#define GRID_COLOR_EDGE        0xFF5B6B8Cu /* slate: where a used block starts (classic) */
 #define GRID_COLOR_OUTSIDE     0xFF3A3F4Bu
-#define GRID_COLOR_TAG         0xFF0072B2u /* blue */
+#define GRID_COLOR_HEADER      0xFF0072B2u /* blue */
+#define GRID_COLOR_FOOTER      0xFF56B4E9u /* sky blue: a footer is not the next header */
 #define GRID_COLOR_PAYLOAD     0xFFE69F00u /* orange */
 #define GRID_COLOR_PADDING     0xFFF0E442u /* yellow */
-#define GRID_COLOR_DEAD        0xFFCC79A7u /* reddish purple */
+#define GRID_COLOR_DEAD        0xFFCC79A7u /* reddish purple, in both views */
 #define GRID_COLOR_TOUCHED     0xFF009E73u /* bluish green: last touched block */
 #define GRID_COLOR_MARK        0xFFD55E00u /* vermillion: split or coalesce */
-
 
 typedef struct {
     uint64_t heap_bytes;         /* the arena, bytes */
@@ -56,9 +59,14 @@ GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t wi
 /* The colour of cells [first_cell, end_cell) of `heap` in `view` (cells past
  * the heap's end, up to columns * rows, get the outside colour), written to
  * pixels[(cell / columns - first_row) * pitch + cell % columns] where
- * first_row = first_cell / columns. Classic: grey by the free fraction
- * (a free block counts as free tags and all). Detail: the class with the
- * most bytes in the cell. */
+ * first_row = first_cell / columns. Classic: white free, black used, dead
+ * in its own colour; a used block of at least two cells shows its header
+ * (its first byte if it has none) in the edge colour, so neighbouring
+ * blocks read apart; a cell shared by several blocks is dead if dead bytes
+ * are at least half of it, else grey by the free fraction (a free block
+ * counts as free tags and all), or the edge colour if it holds header
+ * bytes and nothing free. Detail: the class
+ * with the most bytes in the cell. */
 void grid_fill(const Allocator *heap, const GridGeometry *geometry, ViewMode view,
                uint64_t first_cell, uint64_t end_cell, uint32_t *pixels, uint32_t pitch);
 

@@ -52,17 +52,23 @@ const char *sentence_failure_class(const HeapEvent *event)
     return event->fragmented ? "fragmentation" : "exhaustion";
 }
 
-/* A heap with dead blocks (bump) counts them with its free bytes, though it
- * never reuses them. */
-static void write_failure(Writer *writer, const HeapEvent *event, bool has_dead)
+/* A heap with dead blocks (bump) fails because its heap pointer reached the
+ * top: the dead memory below it is never reused, so "fragmentation" would
+ * mislead. The others say how much was free and why it did not serve. */
+static void write_failure(Writer *writer, const HeapEvent *event, const HeapStats *stats)
 {
-    const char *free_word = has_dead ? "free or dead" : "free";
-    if (event->fragmented) {
-        write_text(writer, " failed: %s %s, but the largest block is %s (fragmentation)",
-                   sentence_bytes(event->free_bytes).text, free_word, sentence_bytes(event->largest_free).text);
+    if (stats->dead_blocks > 0) {
+        double dead = stats->heap_bytes ? 100.0 * (double)stats->dead_bytes / (double)stats->heap_bytes : 0.0;
+        write_text(writer,
+                   " failed: the heap pointer reached the top (%s left above it); %.0f%% of the heap is dead "
+                   "memory that bump never reuses",
+                   sentence_bytes(event->largest_free).text, dead);
+    } else if (event->fragmented) {
+        write_text(writer, " failed: %s free, but the largest block is %s (fragmentation)",
+                   sentence_bytes(event->free_bytes).text, sentence_bytes(event->largest_free).text);
     } else {
-        write_text(writer, " failed: only %s %s, %s needed (exhaustion)",
-                   sentence_bytes(event->free_bytes).text, free_word, sentence_bytes(event->asize).text);
+        write_text(writer, " failed: only %s free, %s needed (exhaustion)",
+                   sentence_bytes(event->free_bytes).text, sentence_bytes(event->asize).text);
     }
 }
 
@@ -77,12 +83,12 @@ static void write_coalesce(Writer *writer, const HeapEvent *event)
     }
 }
 
-static void write_malloc(Writer *writer, const StepReport *report, const char *id_name, bool has_dead)
+static void write_malloc(Writer *writer, const StepReport *report, const char *id_name, const HeapStats *stats)
 {
     const HeapEvent *event = &report->event;
     write_text(writer, "malloc %s", sentence_bytes(event->request).text);
     if (event->error != HEAP_OK) {
-        write_failure(writer, event, has_dead);
+        write_failure(writer, event, stats);
         return;
     }
     write_text(writer, " for %s %" PRIu32 " \xE2\x86\x92 0x%" PRIx64, id_name, report->op.id, event->result);
@@ -112,12 +118,12 @@ static void write_free(Writer *writer, const StepReport *report)
     }
 }
 
-static void write_realloc(Writer *writer, const StepReport *report, bool has_dead)
+static void write_realloc(Writer *writer, const StepReport *report, const HeapStats *stats)
 {
     const HeapEvent *event = &report->event;
     write_text(writer, "realloc 0x%" PRIx64 " to %s", event->pointer, sentence_bytes(event->request).text);
     if (event->error != HEAP_OK) {
-        write_failure(writer, event, has_dead);
+        write_failure(writer, event, stats);
         return;
     }
     switch (event->realloc_mode) {
@@ -167,16 +173,16 @@ void sentence_for_step(const StepReport *report, WorkloadKind kind, const Alloca
         write_text(&writer, "free of %s %" PRIu32 " skipped: it holds no block", id_name, report->op.id);
         return;
     }
-    bool has_dead = allocator_stats(heap)->dead_blocks > 0;
+    const HeapStats *stats = allocator_stats(heap);
     switch (report->event.kind) {
     case HEAP_EVENT_MALLOC:
-        write_malloc(&writer, report, id_name, has_dead);
+        write_malloc(&writer, report, id_name, stats);
         break;
     case HEAP_EVENT_FREE:
         write_free(&writer, report);
         break;
     case HEAP_EVENT_REALLOC:
-        write_realloc(&writer, report, has_dead);
+        write_realloc(&writer, report, stats);
         break;
     case HEAP_EVENT_COMPACT:
         write_text(&writer, "compact: moved %" PRIu64 " blocks down, free space is now one block",

@@ -21,7 +21,7 @@ const char *const panel_help_lines[] = {
     "m                compare policies side by side",
     "n                new random seed",
     "c                compact now (the future is recomputed)",
-    "d                detail view: tags, payload, padding",
+    "d                detail view: header, footer, payload, padding",
     "g                grid lines",
     "e / u / b / l    plot ext. fragmentation / utilization /",
     "                 free blocks / largest free block",
@@ -74,8 +74,10 @@ static void legend(Cursor *cursor, const Model *model)
         swatch(cursor, GRID_COLOR_FREE, "free");
         swatch(cursor, 0xFF808080u, "partly free");
         swatch(cursor, GRID_COLOR_ALLOCATED, "allocated");
+        swatch(cursor, GRID_COLOR_EDGE, "header: where a used block starts");
+        swatch(cursor, GRID_COLOR_DEAD, grid_class_name(CELL_DEAD));
     } else {
-        for (CellClass c = CELL_TAG; c < CELL_OUTSIDE; c++) {
+        for (CellClass c = CELL_HEADER; c < CELL_OUTSIDE; c++) {
             swatch(cursor, grid_class_color(c), grid_class_name(c));
         }
     }
@@ -146,7 +148,7 @@ static void compare_panes(Cursor *cursor, const Model *model)
         char labelled[SENTENCE_MAX * 4], label[SENTENCE_MAX];
         model_pane_label(model, pane, label, sizeof label);
         snprintf(labelled, sizeof labelled, "%s: %s", label, text);
-        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 2,
+        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 3,
                                                           labelled, COLOR_TEXT, cursor->background);
     }
 }
@@ -184,12 +186,12 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
 static void pane_figures(char *text, size_t size, const HeapStats *stats, int columns)
 {
     double utilization = stats->utilization * 100.0, fragmentation = stats->external_fragmentation;
-    snprintf(text, size, "util %.0f%% frag %.0f%% failed %llu", utilization, fragmentation,
+    snprintf(text, size, "util %.0f%% \xC2\xB7 ext frag %.0f%% \xC2\xB7 failed %llu", utilization, fragmentation,
              (unsigned long long)stats->failed);
-    if ((int)strlen(text) > columns)
-        snprintf(text, size, "util %.0f%% frag %.0f%%", utilization, fragmentation);
-    if ((int)strlen(text) > columns)
-        snprintf(text, size, "%.0f%% / %.0f%%", utilization, fragmentation);
+    if ((int)text_length(text) > columns)
+        snprintf(text, size, "util %.0f%% \xC2\xB7 ext frag %.0f%%", utilization, fragmentation);
+    if ((int)text_length(text) > columns)
+        snprintf(text, size, "util %.0f%% ext %.0f%%", utilization, fragmentation);
 }
 
 void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout)

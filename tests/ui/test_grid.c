@@ -93,6 +93,9 @@ static void test_classic_cells_follow_the_blocks(void **state)
         uint32_t expected = GRID_COLOR_OUTSIDE;
         if (allocator_block_at(heap, cell * 4, &block)) {
             expected = block.state == HEAP_BLOCK_FREE ? GRID_COLOR_FREE : GRID_COLOR_ALLOCATED;
+            if (block.state == HEAP_BLOCK_USED && cell * 4 < block.offset + 8) {
+                expected = GRID_COLOR_EDGE; /* the 8-byte header: two cells */
+            }
         }
         assert_int_equal(pixels[cell], expected);
     }
@@ -129,14 +132,15 @@ static void test_detail_colours_each_part_of_a_block(void **state)
     GridGeometry geometry = grid_geometry(256, 4, 16, 16);
     uint32_t *pixels = fill_all(heap, &geometry, VIEW_DETAIL);
     uint64_t cell = block.offset / 4;
-    assert_int_equal(pixels[cell], GRID_COLOR_TAG);
-    assert_int_equal(pixels[cell + 1], GRID_COLOR_TAG);
+    assert_int_equal(pixels[cell], GRID_COLOR_HEADER);
+    assert_int_equal(pixels[cell + 1], GRID_COLOR_HEADER);
     for (uint64_t i = 2; i < 7; i++) {
         assert_int_equal(pixels[cell + i], GRID_COLOR_PAYLOAD);
     }
     assert_int_equal(pixels[cell + 7], GRID_COLOR_PADDING);
-    assert_int_equal(pixels[cell + 8], GRID_COLOR_TAG);
-    assert_int_equal(pixels[cell + 9], GRID_COLOR_TAG);
+    assert_int_equal(pixels[cell + 8], GRID_COLOR_FOOTER);
+    assert_int_equal(pixels[cell + 9], GRID_COLOR_FOOTER);
+    assert_true(GRID_COLOR_FOOTER != GRID_COLOR_HEADER);
     HeapBlock next = block;
     assert_true(allocator_next_block(heap, &next));
     assert_int_equal(pixels[next.offset / 4 + 2], GRID_COLOR_FREE);
@@ -159,8 +163,37 @@ static void test_detail_dead_bump_memory(void **state)
     uint32_t *pixels = fill_all(heap, &geometry, VIEW_DETAIL);
     assert_int_equal(pixels[a / 4], GRID_COLOR_DEAD);
     uint32_t *classic = fill_all(heap, &geometry, VIEW_CLASSIC);
-    assert_int_equal(classic[a / 4], GRID_COLOR_ALLOCATED);
+    assert_int_equal(classic[a / 4], GRID_COLOR_DEAD); /* its own look, not allocated black */
+    assert_int_equal(classic[b / 4], GRID_COLOR_ALLOCATED);
     free(classic);
+    free(pixels);
+    allocator_destroy(heap);
+}
+
+/* Two used blocks side by side: the second's header cells stand between
+ * the first's black payload and its own, so the blocks read as two. With
+ * 16 bytes a cell, the cell [48, 64) holding the end of the first block and
+ * the second's header, and no free byte, is an edge too. */
+static void test_classic_neighbours_are_separated(void **state)
+{
+    (void)state;
+    Allocator *heap = small_heap(HEAP_FIRST_FIT);
+    uint64_t a, b;
+    assert_int_equal(allocator_malloc(heap, 40, &a), HEAP_OK); /* block [a - 8, a + 48) */
+    assert_int_equal(allocator_malloc(heap, 40, &b), HEAP_OK);
+    assert_int_equal(b, a + 56);
+    GridGeometry geometry = grid_geometry(256, 4, 16, 16);
+    uint32_t *pixels = fill_all(heap, &geometry, VIEW_CLASSIC);
+    assert_int_equal(pixels[(b - 16) / 4], GRID_COLOR_ALLOCATED); /* a's footer */
+    assert_int_equal(pixels[(b - 8) / 4], GRID_COLOR_EDGE);       /* b's header */
+    assert_int_equal(pixels[(b - 4) / 4], GRID_COLOR_EDGE);
+    assert_int_equal(pixels[b / 4], GRID_COLOR_ALLOCATED);
+    free(pixels);
+    geometry = grid_geometry(256, 16, 4, 4);
+    assert_int_equal(geometry.bytes_per_cell, 16);
+    pixels = fill_all(heap, &geometry, VIEW_CLASSIC);
+    assert_int_equal(pixels[(b - 8) / 16], GRID_COLOR_EDGE);
+    assert_int_equal(pixels[(b - 8) / 16 - 1], GRID_COLOR_ALLOCATED);
     free(pixels);
     allocator_destroy(heap);
 }
@@ -228,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_classic_mixed_cell_is_grey_by_free_fraction),
         cmocka_unit_test(test_detail_colours_each_part_of_a_block),
         cmocka_unit_test(test_detail_dead_bump_memory),
+        cmocka_unit_test(test_classic_neighbours_are_separated),
         cmocka_unit_test(test_partial_fill_touches_only_its_rows),
         cmocka_unit_test(test_dirty_rows_of_a_byte_range),
         cmocka_unit_test(test_cells_past_the_heap_are_outside),

@@ -100,12 +100,18 @@ static uint32_t expected_color(const Allocator *heap, uint64_t cell, uint64_t ce
     if (!allocator_block_at(heap, offset, &block)) {
         return GRID_COLOR_OUTSIDE;
     }
-    if (view == VIEW_CLASSIC) {
-        return block.state == HEAP_BLOCK_FREE ? GRID_COLOR_FREE : GRID_COLOR_ALLOCATED;
-    }
     uint64_t inside = offset - block.offset;
-    if (inside < HEAP_TAG_BYTES || inside >= block.size - HEAP_TAG_BYTES) {
-        return GRID_COLOR_TAG;
+    if (view == VIEW_CLASSIC) {
+        if (block.state == HEAP_BLOCK_USED) {
+            return inside < block.header_bytes ? GRID_COLOR_EDGE : GRID_COLOR_ALLOCATED;
+        }
+        return block.state == HEAP_BLOCK_FREE ? GRID_COLOR_FREE : GRID_COLOR_DEAD;
+    }
+    if (inside < block.header_bytes) {
+        return GRID_COLOR_HEADER;
+    }
+    if (inside >= block.size - block.footer_bytes) {
+        return GRID_COLOR_FOOTER;
     }
     if (block.state == HEAP_BLOCK_FREE) {
         return GRID_COLOR_FREE;
@@ -113,12 +119,12 @@ static uint32_t expected_color(const Allocator *heap, uint64_t cell, uint64_t ce
     if (block.state == HEAP_BLOCK_DEAD) {
         return GRID_COLOR_DEAD;
     }
-    return inside - HEAP_TAG_BYTES < block.requested ? GRID_COLOR_PAYLOAD : GRID_COLOR_PADDING;
+    return inside - block.header_bytes < block.requested ? GRID_COLOR_PAYLOAD : GRID_COLOR_PADDING;
 }
 
 typedef struct {
     uint64_t checked, wrong;
-    uint64_t seen[6];            /* cells seen per detail colour: tag, payload, padding, free, dead, black */
+    uint64_t seen[6];            /* cells seen per detail colour: header, payload, padding, free, dead, black */
 } CellCheck;
 
 /* Compares the centre pixel of every cell of pane `pane` with the heap. */
@@ -127,7 +133,7 @@ static CellCheck check_cells(SDL_Surface *image, const Layout *layout, uint32_t 
     GridGeometry geometry = grid_geometry(allocator_config(heap)->heap_bytes, 4, (uint32_t)layout->pane_grids[pane].w,
                                           (uint32_t)layout->pane_grids[pane].h);
     LayoutRect dest = layout_grid_dest(&layout->pane_grids[pane], &geometry);
-    static const uint32_t colors[6] = {GRID_COLOR_TAG, GRID_COLOR_PAYLOAD, GRID_COLOR_PADDING,
+    static const uint32_t colors[6] = {GRID_COLOR_HEADER, GRID_COLOR_PAYLOAD, GRID_COLOR_PADDING,
                                        GRID_COLOR_FREE, GRID_COLOR_DEAD, GRID_COLOR_ALLOCATED};
     CellCheck check = {0};
     for (uint64_t cell = 0; cell < geometry.cells; cell++) {

@@ -48,6 +48,8 @@
 #include "heap_internal.h"
 #include "zeroed_memory.h"
 
+#include "design_support.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,16 +143,7 @@ static void event_begin(Heap *heap, HeapEventKind kind, uint64_t pointer, uint64
 /* Widens the event's dirty range to cover [start, end). */
 static void event_touch(Heap *heap, uint64_t start, uint64_t end)
 {
-    HeapEvent *event = &heap->event;
-    if (event->dirty_start == event->dirty_end) {
-        event->dirty_start = start;
-        event->dirty_end = end;
-        return;
-    }
-    if (start < event->dirty_start)
-        event->dirty_start = start;
-    if (end > event->dirty_end)
-        event->dirty_end = end;
+    design_event_touch(&heap->event, start, end);
 }
 
 /* ---- tags --------------------------------------------------------------- */
@@ -272,13 +265,7 @@ static void fill_derived_stats(Heap *heap)
 {
     HeapStats *s = &heap->stats;
     s->largest_free = largest_free_block(heap);
-    uint64_t spare = s->free_bytes + s->dead_bytes;
-    s->external_fragmentation =
-        spare ? 100.0 * (1.0 - (double)s->largest_free / (double)spare) : 0.0;
-    s->internal_fragmentation =
-        s->bytes_in_use ? 100.0 * (double)(s->bytes_in_use - s->payload_bytes) /
-                              (double)s->bytes_in_use
-                        : 0.0;
+    design_fill_fragmentation(s);
     s->utilization = s->high_water ? (double)s->peak_payload / (double)s->high_water : 0.0;
 }
 

@@ -1,0 +1,27 @@
+/*
+ * design_support.c - the event and statistics helpers the designs share
+ * (see design_support.h).
+ */
+#include "design_support.h"
+
+void design_event_begin(HeapEvent *event, HeapEventKind kind, uint64_t pointer, uint64_t n)
+{
+    *event = (HeapEvent){ .kind = kind, .pointer = pointer, .request = n };
+}
+
+void design_fill_fragmentation(HeapStats *stats)
+{
+    uint64_t spare = stats->free_bytes + stats->dead_bytes;
+    stats->external_fragmentation =
+        spare ? 100.0 * (1.0 - (double)stats->largest_free / (double)spare) : 0.0;
+    stats->internal_fragmentation =
+        stats->bytes_in_use ? 100.0 * (double)(stats->bytes_in_use - stats->payload_bytes) /
+                                  (double)stats->bytes_in_use
+                            : 0.0;
+}
+
+void design_note_peak(HeapStats *stats)
+{
+    if (stats->payload_bytes > stats->peak_payload)
+        stats->peak_payload = stats->payload_bytes;
+}

@@ -1,0 +1,127 @@
+/*
+ * test_check.c - every kind of broken invariant each design's check names
+ * fires on a heap corrupted on purpose, and a healthy heap passes.
+ * The corruptions reach into the designs' own structs (alloc/csapp/textbook.h),
+ * as a bug would.
+ */
+#include "designs_support.h"
+#include "textbook.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void put_word(TextbookHeap *heap, uint64_t offset, uint32_t word)
+{
+    memcpy(heap->memory + offset, &word, sizeof word);
+}
+
+/* used 16 at 12, free 16 at 28, used 16 at 44, free at 60 (implicit list);
+ * with 24-byte minimum blocks: used 24 at 12, free 24 at 36, used 24 at 60. */
+static TextbookHeap *sample(const char *design, const char *policy)
+{
+    Allocator *heap = designs_create(design, policy, NULL, 1 << 20, 4096);
+    designs_malloc(heap, 1);
+    uint64_t b = designs_malloc(heap, 1);
+    designs_malloc(heap, 1);
+    designs_free(heap, b);
+    assert_int_equal(allocator_check(heap).broken, 0);
+    return (TextbookHeap *)heap;
+}
+
+static void expect_fires(TextbookHeap *heap, unsigned flag)
+{
+    HeapCheck check = allocator_check(&heap->base);
+    if (!(check.broken & flag))
+        fail_msg("%s did not fire (broken = %#x)", textbook_check_flag_name(flag), check.broken);
+    assert_true(check.problems > 0);
+    assert_string_not_equal(allocator_design(&heap->base)->check_flag_name(flag), "unknown");
+    allocator_destroy(&heap->base);
+}
+
+static void test_frame(void **state)
+{
+    (void)state;
+    TextbookHeap *heap = sample("csapp", NULL);
+    put_word(heap, 8, 8);                               /* prologue footer loses its bit */
+    expect_fires(heap, TEXTBOOK_CHECK_FRAME);
+    heap = sample("csapp", NULL);
+    put_word(heap, heap->brk - 4, 0);                   /* epilogue */
+    expect_fires(heap, TEXTBOOK_CHECK_FRAME);
+}
+
+static void test_tiling(void **state)
+{
+    (void)state;
+    TextbookHeap *heap = sample("csapp", NULL);
+    put_word(heap, 28, 24);                             /* header 24, footer 16 */
+    expect_fires(heap, TEXTBOOK_CHECK_TILING);
+    heap = sample("csapp", NULL);
+    put_word(heap, 28, 8);                              /* below the minimum block */
+    put_word(heap, 32, 8);
+    expect_fires(heap, TEXTBOOK_CHECK_TILING);
+}
+
+static void test_coalescing(void **state)
+{
+    (void)state;
+    TextbookHeap *heap = sample("csapp", NULL);
+    put_word(heap, 44, 16);                             /* 44 turns free beside 28 and 60 */
+    put_word(heap, 56, 16);
+    expect_fires(heap, TEXTBOOK_CHECK_COALESCING);
+}
+
+static void test_starts(void **state)
+{
+    (void)state;
+    TextbookHeap *heap = sample("csapp", NULL);
+    heap->starts[0] ^= UINT64_C(1) << (28 / 8);         /* forget the block at 28 */
+    expect_fires(heap, TEXTBOOK_CHECK_STARTS);
+    heap = sample("csapp", NULL);
+    heap->starts[0] |= UINT64_C(1) << (36 / 8);         /* a start inside a block */
+    expect_fires(heap, TEXTBOOK_CHECK_STARTS);
+}
+
+static void test_live(void **state)
+{
+    (void)state;
+    TextbookHeap *heap = sample("csapp", NULL);
+    block_map_remove(&heap->live, block_map_find(&heap->live, 16));
+    expect_fires(heap, TEXTBOOK_CHECK_LIVE);
+    heap = sample("csapp", NULL);
+    block_map_insert(&heap->live, 32, 1);               /* the free block at 28 */
+    expect_fires(heap, TEXTBOOK_CHECK_LIVE);
+}
+
+static void test_stats(void **state)
+{
+    (void)state;
+    TextbookHeap *heap = sample("csapp", NULL);
+    heap->stats.free_bytes += 8;
+    expect_fires(heap, TEXTBOOK_CHECK_STATS);
+    heap = sample("csapp", NULL);
+    heap->stats.largest_free = 16;
+    expect_fires(heap, TEXTBOOK_CHECK_STATS);
+}
+
+static void test_rover(void **state)
+{
+    (void)state;
+    TextbookHeap *heap = sample("csapp", "next-fit");
+    heap->rover = 36;                                   /* inside the block at 28 */
+    expect_fires(heap, TEXTBOOK_CHECK_ROVER);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_frame),     cmocka_unit_test(test_tiling),
+        cmocka_unit_test(test_coalescing), cmocka_unit_test(test_starts),
+        cmocka_unit_test(test_live),      cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_rover),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -13,7 +13,7 @@
  */
 #include "address_index.h"
 
-#include "heap_internal.h"
+#include "tag_words.h"
 #include "zeroed_memory.h"
 
 #include <stdlib.h>

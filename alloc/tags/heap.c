@@ -917,12 +917,52 @@ bool heap_next_block(const Heap *heap, HeapBlock *block)
     return describe_block(heap, block->offset + block->size, block);
 }
 
+/* Whether a block starts at `offset`, an A-aligned place in the region: the
+ * top, the live map, the dead blocks or the free index says so. A header
+ * alone cannot say it, since payload bytes may look like one. */
+static bool block_starts_at(const Heap *heap, uint64_t offset)
+{
+    uint64_t held;
+    if (offset == heap->top || block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
+        return true;
+    if (is_bump(heap))
+        return dead_block_held(heap, offset + HEAP_TAG_BYTES, &held);
+    uint64_t size = tag_size(tag_read(heap, offset));
+    return size >= heap->min_block && size <= heap->region_end - offset && index_holds(heap, offset, size);
+}
+
+/* Two searches take turns, and the first to arrive answers: a walk forward
+ * by the headers from a block start at or below `offset` (the free block the
+ * address index files at or below it, else b0), and a probe backward from
+ * `offset`, one alignment unit a turn, asking whether a block starts there.
+ * So the cost is O(log n) for the index, plus the smaller of the blocks
+ * between that free block and `offset` and the units between the block's
+ * start and `offset`: a few steps in practice, never a walk of the heap
+ * from its start while a free block lies below. */
 bool heap_block_at(const Heap *heap, uint64_t offset, HeapBlock *block)
 {
-    for (bool more = heap_first_block(heap, block); more; more = heap_next_block(heap, block))
-        if (offset >= block->offset && offset < block->offset + block->size)
-            return true;
-    return false;
+    if (offset < heap->region_start || offset >= heap->region_end)
+        return false;
+    if (offset >= heap->top)
+        return describe_block(heap, heap->top, block);
+    uint64_t a = heap->config.alignment;
+    uint64_t walk = heap->region_start;
+    if (!index_is_by_size(heap) && !is_bump(heap)) {
+        uint64_t floor = address_index_floor(&heap->by_address, offset);
+        walk = floor != ADDRESS_INDEX_NONE ? floor : walk;
+    }
+    uint64_t probe = heap->region_start + (offset - heap->region_start) / a * a;
+    for (;;) {
+        uint64_t size = tag_size(tag_read(heap, walk));
+        if (size < heap->min_block || size > heap->region_end - walk)
+            return false; /* a broken heap: heap_check says what */
+        if (offset < walk + size)
+            return describe_block(heap, walk, block);
+        walk += size;
+        if (probe >= walk && block_starts_at(heap, probe))
+            return describe_block(heap, probe, block);
+        probe -= probe > walk ? a : 0;
+    }
 }
 
 uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity)

@@ -139,7 +139,8 @@ uint64_t heap_bump_pointer(const Heap *heap);
 bool heap_first_block(const Heap *heap, HeapBlock *block);
 bool heap_next_block(const Heap *heap, HeapBlock *block);
 
-/* The block that contains byte `offset`, found by a walk (O(blocks)). */
+/* The block that contains byte `offset`: an index look-up, then two short
+ * searches that take turns (see heap.c); false outside the region. */
 bool heap_block_at(const Heap *heap, uint64_t offset, HeapBlock *block);
 
 /* The whole arena, read-only, heap_bytes long. */

@@ -1,6 +1,9 @@
 /*
- * heap_internal.h - the Heap object and its tag accessors, shared by heap.c
- * and heap_check.c only. Nothing outside alloc/ includes this file.
+ * heap_internal.h - the Heap object and the helpers over its arena and
+ * indexes, shared by the tags design's own files only: heap.c, heap_check.c
+ * and its table, designs/tags.c. Nothing outside alloc/ includes this file.
+ * The tag word format itself is in tag_words.h, which the address index
+ * also reads.
  */
 #ifndef HEAPVIZ_HEAP_INTERNAL_H
 #define HEAPVIZ_HEAP_INTERNAL_H
@@ -10,10 +13,9 @@
 #include "dead_blocks.h"
 #include "free_tree.h"
 #include "heap.h"
+#include "tag_words.h"
 
 #include <string.h>
-
-#define TAG_FLAGS ((uint64_t)(HEAP_TAG_ALLOCATED | HEAP_TAG_DEAD))
 
 struct Heap {
     Allocator base;              /* first: how allocator.h reaches this design */
@@ -97,36 +99,6 @@ static inline bool dead_block_held(const Heap *heap, uint64_t payload, uint64_t 
     return dead_blocks_find(&((Heap *)heap)->dead, payload, requested);
 }
 
-/* Tag words are stored little-endian, so the arena reads the same on every
- * machine; on little-endian hosts that is a plain copy. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define HEAP_HOST_IS_LITTLE_ENDIAN 1
-#else
-#define HEAP_HOST_IS_LITTLE_ENDIAN 0
-#endif
-
-static inline uint64_t load_le(const uint8_t *bytes, int width)
-{
-    uint64_t value = 0;
-    if (HEAP_HOST_IS_LITTLE_ENDIAN) {
-        memcpy(&value, bytes, (size_t)width);
-        return value;
-    }
-    for (int i = width - 1; i >= 0; i--)
-        value = (value << 8) | bytes[i];
-    return value;
-}
-
-static inline void store_le(uint8_t *bytes, uint64_t value, int width)
-{
-    if (HEAP_HOST_IS_LITTLE_ENDIAN) {
-        memcpy(bytes, &value, (size_t)width);
-        return;
-    }
-    for (int i = 0; i < width; i++)
-        bytes[i] = (uint8_t)(value >> (8 * i));
-}
-
 static inline uint64_t tag_read(const Heap *heap, uint64_t offset)
 {
     return load_le(heap->arena + offset, 8);
@@ -135,16 +107,6 @@ static inline uint64_t tag_read(const Heap *heap, uint64_t offset)
 static inline void tag_write(Heap *heap, uint64_t offset, uint64_t word)
 {
     store_le(heap->arena + offset, word, 8);
-}
-
-static inline uint64_t tag_size(uint64_t word)
-{
-    return word & ~TAG_FLAGS;
-}
-
-static inline uint64_t tag_flags(uint64_t word)
-{
-    return word & TAG_FLAGS;
 }
 
 #endif

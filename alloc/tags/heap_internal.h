@@ -1,7 +1,8 @@
 /*
  * heap_internal.h - the Heap object and the helpers over its arena and
  * indexes, shared by the tags design's own files only: heap.c, heap_check.c
- * and its table, designs/tags.c. Nothing outside alloc/ includes this file.
+ * and its table, designs/tags.c, and tests/core/test_check.c, which breaks a
+ * heap by hand to see every check fire. Nothing else includes this file.
  * The tag word format itself is in tag_words.h, which the address index
  * also reads.
  */

@@ -1,0 +1,153 @@
+/*
+ * test_check.c - heap_check fires for every kind of broken invariant.
+ *
+ * Each test builds a small, consistent heap (checked), breaks exactly one
+ * thing by hand through the heap's internals, and expects that kind's flag.
+ * The offsets are computed here: at A = 8 the first block starts at 0, and a
+ * malloc of 8 bytes takes a 24-byte block (8 + 16 of tags, the minimum), so
+ * three such mallocs sit at 0, 24 and 48 with the free top block at 72.
+ * This is the one test that looks inside the tags design (heap_internal.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core_support.h"
+#include "heap_internal.h"
+
+enum { HEAP_BYTES = 512 };
+
+/* Three 24-byte used blocks at 0, 24, 48; the free top at 72. */
+static Heap *three_blocks(HeapPolicy policy)
+{
+    Heap *heap = support_new_heap(HEAP_BYTES, 8, 8, policy);
+    assert_int_equal(support_malloc(heap, 8), 8);
+    assert_int_equal(support_malloc(heap, 8), 32);
+    assert_int_equal(support_malloc(heap, 8), 56);
+    assert_int_equal(heap_check(heap).broken, 0);
+    return heap;
+}
+
+static void expect_flag(Heap *heap, HeapCheckFlag flag, uint64_t first_offset)
+{
+    HeapCheck check = heap_check(heap);
+    assert_true(check.broken & flag);
+    assert_true(check.problems >= 1);
+    assert_int_equal(check.first_offset, first_offset);
+    heap_destroy(heap);
+}
+
+static void tiling(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_FIRST_FIT);
+    /* the last block's tags both say 16 bytes: nothing starts at 64 */
+    tag_write(heap, 48, 16 | HEAP_TAG_ALLOCATED);
+    tag_write(heap, 56, 16 | HEAP_TAG_ALLOCATED);
+    HeapCheck check = heap_check(heap);
+    assert_true(check.broken & HEAP_CHECK_TILING);
+    heap_destroy(heap);
+}
+
+static void tags(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_FIRST_FIT);
+    tag_write(heap, 24 + 24 - 8, 32 | HEAP_TAG_ALLOCATED); /* block 24's footer */
+    expect_flag(heap, HEAP_CHECK_TAGS, 24);
+}
+
+static void coalesce(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_FIRST_FIT);
+    support_free(heap, 8);
+    /* block 24 says free, next to the free block at 0 */
+    tag_write(heap, 24, 24);
+    tag_write(heap, 40, 24);
+    HeapCheck check = heap_check(heap);
+    assert_true(check.broken & HEAP_CHECK_COALESCE);
+    heap_destroy(heap);
+}
+
+static void index_disagrees(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_FIRST_FIT);
+    support_free(heap, 32); /* a free block at 24, in the index */
+    index_clear(heap);
+    expect_flag(heap, HEAP_CHECK_INDEX, 24);
+}
+
+static void live_map_disagrees(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_BEST_FIT);
+    block_map_remove(&heap->live, block_map_find(&heap->live, 32));
+    expect_flag(heap, HEAP_CHECK_LIVE_MAP, 24);
+}
+
+static void stats_disagree(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_WORST_FIT);
+    heap->stats.used_blocks++;
+    expect_flag(heap, HEAP_CHECK_STATS, 0);
+}
+
+static void bump_pointer_wrong(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_BUMP);
+    heap->bump_pointer = 24;
+    HeapCheck check = heap_check(heap);
+    assert_true(check.broken & HEAP_CHECK_BUMP);
+    heap_destroy(heap);
+}
+
+static void rover_outside(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_NEXT_FIT);
+    heap->rover = heap->region_end + 8;
+    HeapCheck check = heap_check(heap);
+    assert_int_equal(check.broken, HEAP_CHECK_ROVER);
+    heap_destroy(heap);
+}
+
+static void requested_too_big(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_FIRST_FIT);
+    uint64_t *requested = block_map_find(&heap->live, 56);
+    *requested = 9; /* a 24-byte block holds 8 bytes */
+    heap->stats.payload_bytes += 1;
+    expect_flag(heap, HEAP_CHECK_REQUESTED, 48);
+}
+
+/* Every flag has a name, so the app can say what broke. */
+static void every_flag_is_named(void **state)
+{
+    (void)state;
+    for (unsigned flag = HEAP_CHECK_TILING; flag <= HEAP_CHECK_REQUESTED; flag <<= 1)
+        assert_string_not_equal(heap_check_flag_name((HeapCheckFlag)flag), "unknown check");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tiling),
+        cmocka_unit_test(tags),
+        cmocka_unit_test(coalesce),
+        cmocka_unit_test(index_disagrees),
+        cmocka_unit_test(live_map_disagrees),
+        cmocka_unit_test(stats_disagree),
+        cmocka_unit_test(bump_pointer_wrong),
+        cmocka_unit_test(rover_outside),
+        cmocka_unit_test(requested_too_big),
+        cmocka_unit_test(every_flag_is_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -48,7 +48,7 @@ struct Model {
     double center_x, center_y;   /* view centre, fractions of the grid */
     int hover_pane;              /* -1: the pointer is on no grid */
     double hover_x, hover_y;     /* fractions of the grid area */
-    uint64_t mark_until_ms;
+    uint64_t mark_start_ms, mark_until_ms; /* the last step's marks fade in between */
     uint64_t generation;         /* bumped when the run's past changes */
     uint64_t divergence_scanned; /* steps checked for divergence */
     uint64_t divergence_count, first_divergence;
@@ -150,17 +150,26 @@ static void scan_divergence(Model *model)
     }
 }
 
+/* One step's time at the current speed while playing (the mark is gone
+ * before the next step comes), else MODEL_MARK_MS. */
+static void start_mark(Model *model, uint64_t now_ms)
+{
+    uint64_t duration = MODEL_MARK_MS;
+    if (model->playing) {
+        uint64_t step_ms = 1000 / model_speed(model);
+        duration = step_ms < duration ? step_ms : duration;
+    }
+    model->mark_start_ms = now_ms;
+    model->mark_until_ms = now_ms + duration;
+}
+
 static bool move_to(Model *model, uint64_t step, uint64_t now_ms)
 {
     bool ok = true;
     for (uint32_t i = 0; i < model->pane_count; i++) {
         ok = history_jump(model->panes[i].history, step) && ok;
-        const StepReport *report = history_report(model->panes[i].history);
-        const HeapEvent *event = report ? &report->event : NULL;
-        if (event && (event->split || event->coalesced_previous || event->coalesced_next)) {
-            model->mark_until_ms = now_ms + MODEL_MARK_MS;
-        }
     }
+    start_mark(model, now_ms);
     if (!ok) {
         model_set_status(model, "out of memory while travelling in time");
     }
@@ -342,7 +351,7 @@ static bool compact(Model *model, uint64_t now_ms)
     for (uint32_t i = 0; i < model->pane_count; i++) {
         ok = history_compact_now(model->panes[i].history) && ok;
     }
-    model->mark_until_ms = now_ms + MODEL_MARK_MS;
+    start_mark(model, now_ms);
     model->generation++;
     model->divergence_scanned = model->divergence_count = model->first_divergence = 0;
     if (!ok) {
@@ -621,27 +630,50 @@ Highlight model_touched(const Model *model, uint32_t pane)
         return none;
     }
     const HeapEvent *event = &report->event;
-    if (event->coalesced_previous || event->coalesced_next) {
-        return (Highlight){event->merged_offset, event->merged_size, true};
-    }
     return (Highlight){event->block_offset, event->block_size, event->block_size > 0};
 }
 
-Highlight model_mark(const Model *model, uint32_t pane, uint64_t now_ms)
+/* The block that holds `offset` now, as a highlight. */
+static Highlight block_highlight(const Model *model, uint32_t pane, uint64_t offset)
+{
+    HeapBlock block;
+    if (!allocator_block_at(model_heap(model, pane), offset, &block)) {
+        return (Highlight){0};
+    }
+    return (Highlight){block.offset, block.size, true};
+}
+
+uint32_t model_marks(const Model *model, uint32_t pane, uint64_t now_ms, Highlight marks[MODEL_MAX_MARKS])
 {
     const StepReport *report = history_report(model->panes[pane].history);
-    Highlight none = {0};
-    if (report == NULL || now_ms >= model->mark_until_ms || report->event.error != HEAP_OK) {
-        return none;
+    if (report == NULL || report->skipped || now_ms >= model->mark_until_ms || report->event.error != HEAP_OK) {
+        return 0;
     }
     const HeapEvent *event = &report->event;
-    if (event->coalesced_previous || event->coalesced_next) {
-        return (Highlight){event->merged_offset, event->merged_size, true};
+    bool coalesced = event->coalesced_previous || event->coalesced_next;
+    uint32_t count = 0;
+    if (event->kind == HEAP_EVENT_REALLOC && event->realloc_mode == HEAP_REALLOC_MOVED) {
+        marks[count++] = coalesced ? (Highlight){event->merged_offset, event->merged_size, true}
+                                   : block_highlight(model, pane, event->old_block_offset);
+        marks[count++] = (Highlight){event->block_offset, event->block_size, true};
+    } else if (event->kind == HEAP_EVENT_REALLOC && event->split) {
+        marks[count++] = coalesced ? (Highlight){event->merged_offset, event->merged_size, true}
+                                   : block_highlight(model, pane, event->split_offset);
+    } else if (coalesced && event->kind == HEAP_EVENT_FREE) {
+        marks[count++] = (Highlight){event->merged_offset, event->merged_size, true};
+    } else if (event->split && event->kind == HEAP_EVENT_MALLOC && event->chosen_free_size > event->block_size) {
+        marks[count++] = (Highlight){event->split_offset, event->chosen_free_size - event->block_size, true};
     }
-    if (event->split && event->kind == HEAP_EVENT_MALLOC && event->chosen_free_size > event->block_size) {
-        return (Highlight){event->split_offset, event->chosen_free_size - event->block_size, true};
+    return count > 0 && marks[0].present ? count : 0;
+}
+
+double model_mark_strength(const Model *model, uint64_t now_ms)
+{
+    if (now_ms >= model->mark_until_ms || model->mark_until_ms <= model->mark_start_ms) {
+        return 0.0;
     }
-    return none;
+    uint64_t left = model->mark_until_ms - (now_ms > model->mark_start_ms ? now_ms : model->mark_start_ms);
+    return (double)left / (double)(model->mark_until_ms - model->mark_start_ms);
 }
 
 void model_screenshot_name(const Model *model, char *text, size_t size)

@@ -23,7 +23,8 @@ typedef struct Model Model;
 
 enum {
     MODEL_MAX_PANES = 6,
-    MODEL_MARK_MS = 900,         /* how long a split/coalesce stays marked */
+    MODEL_MARK_MS = 900,         /* how long a split/coalesce stays marked, at most */
+    MODEL_MAX_MARKS = 2,         /* places one step marks */
     MODEL_STATUS_MAX = 200
 };
 
@@ -147,9 +148,19 @@ bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block);
  * none does (a free or dead block). A scan over the ids. */
 int64_t model_block_owner(const Model *model, uint32_t pane, const HeapBlock *block);
 
-/* The block the last step touched, and the split/coalesce mark while it lasts. */
+/* The block the last step touched (a free: the block it freed, before any
+ * coalescing; a realloc: the block that now holds the data). */
 Highlight model_touched(const Model *model, uint32_t pane);
-Highlight model_mark(const Model *model, uint32_t pane, uint64_t now_ms);
+
+/* What the last step changed besides it, while the mark lasts: a split's
+ * remainder, a coalesced block, the place a moved realloc left or a shrink's
+ * tail. Returns how many (at most MODEL_MAX_MARKS). While playing, a mark
+ * lasts one step's time at the current speed (at most MODEL_MARK_MS), so it
+ * is gone before the next step; stepping by hand, MODEL_MARK_MS. */
+uint32_t model_marks(const Model *model, uint32_t pane, uint64_t now_ms, Highlight marks[MODEL_MAX_MARKS]);
+
+/* How strong the marks are at `now_ms`: 1 just after the step, fading to 0. */
+double model_mark_strength(const Model *model, uint64_t now_ms);
 
 /* Compare mode: whether the panes diverged at `step` (the same request
  * placed at different addresses, or failing in some panes only), and over

@@ -222,23 +222,32 @@ static void draw_grid_lines(Canvas *canvas, const GridView *view)
     }
 }
 
+/* A thin outline just outside the cells of `highlight`: the cells inside
+ * keep their colour (free memory stays white). */
+static void outline_highlight(Canvas *canvas, const GridView *view, const GridGeometry *geometry,
+                              Highlight highlight, uint32_t color)
+{
+    LayoutRect rects[3];
+    int count = highlight_rects(view, geometry, highlight, rects);
+    int thickness = view->scale >= 6 ? 2 : 1;
+    for (int i = 0; i < count; i++) {
+        LayoutRect outer = {rects[i].x - thickness, rects[i].y - thickness, rects[i].w + 2 * thickness,
+                            rects[i].h + 2 * thickness};
+        canvas_outline(canvas, outer, thickness, color);
+    }
+}
+
 static void draw_highlights(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane,
                             uint64_t now_ms)
 {
     const GridGeometry *geometry = model_geometry(model);
-    LayoutRect rects[3];
-    Highlight mark = model_mark(model, pane, now_ms);
-    int count = highlight_rects(view, geometry, mark, rects);
-    for (int i = 0; i < count; i++) {
-        canvas_fill(canvas, rects[i], (GRID_COLOR_MARK & 0x00FFFFFFu) | 0xA0000000u);
+    Highlight marks[MODEL_MAX_MARKS];
+    uint32_t mark_count = model_marks(model, pane, now_ms, marks);
+    uint32_t alpha = (uint32_t)lround(255.0 * model_mark_strength(model, now_ms));
+    for (uint32_t i = 0; i < mark_count; i++) {
+        outline_highlight(canvas, view, geometry, marks[i], (GRID_COLOR_MARK & 0x00FFFFFFu) | alpha << 24);
     }
-    count = highlight_rects(view, geometry, model_touched(model, pane), rects);
-    int thickness = view->scale >= 6 ? 3 : 2;
-    for (int i = 0; i < count; i++) {
-        LayoutRect outer = {rects[i].x - thickness, rects[i].y - thickness, rects[i].w + 2 * thickness,
-                            rects[i].h + 2 * thickness};
-        canvas_outline(canvas, outer, thickness, GRID_COLOR_TOUCHED);
-    }
+    outline_highlight(canvas, view, geometry, model_touched(model, pane), GRID_COLOR_TOUCHED);
 }
 
 /* Row addresses left of a single pane's grid, every power-of-two rows far

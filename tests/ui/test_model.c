@@ -18,14 +18,9 @@
 
 static Model *make_model(uint64_t steps, uint32_t compare_count)
 {
-    ModelConfig config = {.workload = support_simulation(0, steps), .page_bytes = 4, .history_bytes = 64u << 20};
-    config.heap = support_tags_setup(&config.workload, HEAP_FIRST_FIT);
-    config.compare_count = compare_count;
-    for (uint32_t i = 0; i < compare_count; i++) {
-        config.compare[i] = (DesignPolicy){&tags_design, i};
-    }
-    Model *model = NULL;
-    assert_int_equal(model_create(&config, &model), HEAP_OK);
+    Workload workload = support_simulation(0, steps);
+    Model *model = support_model(&workload, compare_count);
+    assert_non_null(model);
     model_set_grid_area(model, 800, 600);
     return model;
 }
@@ -419,10 +414,59 @@ static void test_touched_block_and_mark(void **state)
     Highlight touched = model_touched(model, 0);
     assert_true(touched.present);
     assert_int_equal(touched.offset, report->event.block_offset);
-    assert_true(model_mark(model, 0, 1000 + MODEL_MARK_MS / 2).present);
-    assert_false(model_mark(model, 0, 1000 + MODEL_MARK_MS).present);
+    Highlight marks[MODEL_MAX_MARKS];
+    assert_int_equal(model_marks(model, 0, 1000 + MODEL_MARK_MS / 2, marks), 1);
+    assert_int_equal(marks[0].offset, report->event.split_offset); /* the remainder of the split */
+    assert_int_equal(marks[0].size, report->event.chosen_free_size - report->event.block_size);
+    assert_int_equal(model_marks(model, 0, 1000 + MODEL_MARK_MS, marks), 0);
     assert_true(model_busy(model, 1000));
+    assert_true(model_mark_strength(model, 1000) == 1.0);
+    assert_true(model_mark_strength(model, 1000 + MODEL_MARK_MS / 2) < 0.6);
     model_destroy(model);
+}
+
+/* While playing at 10 steps/s a mark lasts one step's time, 100 ms, and is
+ * gone before the next step. */
+static void test_mark_lasts_one_step_while_playing(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    assert_int_equal(model_speed(model), 10);
+    Action play = {.kind = ACTION_TOGGLE_PLAY};
+    model_apply(model, &play, 0);
+    assert_int_equal(model_update(model, 100), 1); /* the first malloc splits the free block */
+    Highlight marks[MODEL_MAX_MARKS];
+    assert_int_equal(model_marks(model, 0, 150, marks), 1);
+    assert_int_equal(model_marks(model, 0, 200, marks), 0);
+    model_destroy(model);
+}
+
+/* A realloc that moves marks the place it left and the place it went. */
+static void test_moving_realloc_marks_both_places(void **state)
+{
+    (void)state;
+    static const char text[] = "0\n2\n3\n1\na 0 16\na 1 16\nr 0 200\n";
+    Trace *trace = NULL;
+    char message[200];
+    assert_true(trace_parse(text, sizeof text - 1, "moves.rep", &trace, message, sizeof message));
+    ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = trace}, .page_bytes = 4,
+                          .history_bytes = 1u << 24};
+    config.heap = (AllocatorSetup){&tags_design, allocator_default_config(4096)};
+    Model *model = NULL;
+    assert_int_equal(model_create(&config, &model), HEAP_OK);
+    Action jump = {.kind = ACTION_JUMP_TO, .amount = 3};
+    model_apply(model, &jump, 1000);
+    Highlight marks[MODEL_MAX_MARKS];
+    assert_int_equal(model_marks(model, 0, 1001, marks), 2);
+    /* block 0 was [0, 32) (payload 8); it moved above block 1 [32, 64) to [64, 280) */
+    assert_int_equal(marks[0].offset, 0);
+    assert_int_equal(marks[0].size, 32);
+    assert_int_equal(marks[1].offset, 64);
+    assert_int_equal(marks[1].size, 216);
+    Highlight touched = model_touched(model, 0);
+    assert_int_equal(touched.offset, 64);
+    model_destroy(model);
+    trace_destroy(trace);
 }
 
 static void test_dirty_ranges_after_steps(void **state)
@@ -528,6 +572,8 @@ int main(void)
         cmocka_unit_test(test_zoom_keeps_the_cell_under_the_pointer),
         cmocka_unit_test(test_hover_finds_the_block_of_a_cell),
         cmocka_unit_test(test_touched_block_and_mark),
+        cmocka_unit_test(test_mark_lasts_one_step_while_playing),
+        cmocka_unit_test(test_moving_realloc_marks_both_places),
         cmocka_unit_test(test_dirty_ranges_after_steps),
         cmocka_unit_test(test_dirty_updates_equal_a_full_redraw),
         cmocka_unit_test(test_compute_ahead_reaches_the_end),

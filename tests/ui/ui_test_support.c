@@ -48,6 +48,18 @@ Run *support_run_aligned(const Workload *workload, HeapPolicy policy, uint64_t a
     return run_with(workload, &config, NULL, 0, step);
 }
 
+Model *support_model(const Workload *workload, uint32_t compare_count)
+{
+    ModelConfig config = {.workload = *workload, .page_bytes = 4, .history_bytes = 64u << 20};
+    config.heap = support_tags_setup(&config.workload, HEAP_FIRST_FIT);
+    config.compare_count = compare_count;
+    for (uint32_t i = 0; i < compare_count; i++) {
+        config.compare[i] = (DesignPolicy){&tags_design, i};
+    }
+    Model *model = NULL;
+    return model_create(&config, &model) == HEAP_OK ? model : NULL;
+}
+
 SDL_Event support_key_event(SDL_Keycode code, Uint16 modifiers)
 {
     SDL_Event event = {.type = SDL_KEYDOWN};

@@ -6,6 +6,7 @@
 #define HEAPVIZ_UI_TEST_SUPPORT_H
 
 #include "heap.h"
+#include "model.h"
 #include "run.h"
 #include <SDL.h>
 #include <stdbool.h>
@@ -23,6 +24,11 @@ Run *support_run_to(const Workload *workload, HeapPolicy policy, const uint64_t 
 
 /* As support_run_to without compactions, on a heap with alignment `alignment`. */
 Run *support_run_aligned(const Workload *workload, HeapPolicy policy, uint64_t alignment, uint64_t step);
+
+/* A model of `workload` on first fit, paused at step 0; with compare_count
+ * >= 2, that many panes of the tags policies in their order. NULL if it
+ * cannot be made. */
+Model *support_model(const Workload *workload, uint32_t compare_count);
 
 /* A key press of `code` with `modifiers` held. */
 SDL_Event support_key_event(SDL_Keycode code, Uint16 modifiers);

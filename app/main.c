@@ -1,9 +1,11 @@
 /*
  * main.c - heapviz's entry point: parse the command line, then either run
  * headless (headless.h) or open the window (window.h). Bad usage is one
- * sentence on stderr and exit status 2.
+ * sentence on stderr and exit status 2. --capture records its program first
+ * and goes on with the recording as the trace.
  */
 #include "options.h"
+#include "capture.h"
 #include "headless.h"
 #include "output_file.h"
 #include "window.h"
@@ -27,6 +29,11 @@ int main(int argc, char **argv)
     if (options.show_version) {
         printf("heapviz %s\n", headless_version());
         return 0;
+    }
+    if (options.capture_path) {
+        int status = capture_command(&options);
+        if (status != 0)
+            return status;
     }
     if (options.headless) {
         int status = headless_run(&options);

@@ -134,6 +134,8 @@ static const OptionSpec OPTIONS[] = {
     {"--screenshot", KIND_PATH, FIELD(screenshot_path), 0, 0, NULL},
     {"--view", KIND_WORD, 0, 0, 0, parse_view},
     {"--at-step", KIND_NUMBER, FIELD(at_step), 0, UINT64_MAX, NULL},
+    {"--capture", KIND_PATH, FIELD(capture_path), 0, 0, NULL},
+    {"--capture-children", KIND_FLAG, FIELD(capture_children), 0, 0, NULL},
     {"--font", KIND_PATH, FIELD(font_path), 0, 0, NULL},
     {"--history-mb", KIND_NUMBER, FIELD(history_mb), 1, MAX_HISTORY_MB, NULL},
     {"--help", KIND_FLAG, FIELD(show_help), 0, 0, NULL},
@@ -344,6 +346,23 @@ static bool resolve_allocator(Parser *parser)
     return !parser->compare_list || resolve_compare(parser);
 }
 
+/* --capture FILE -- PROGRAM [ARGS...]: the program comes with --capture only. */
+static bool finish_capture(Parser *parser)
+{
+    const Options *options = parser->options;
+    bool has_program = options->capture_program && options->capture_program[0];
+    if (options->capture_path && !has_program)
+        return conflict(parser, "--capture needs the program to run after '--' "
+                                "(heapviz --capture FILE -- PROGRAM [ARGS...])");
+    if (options->capture_program && !options->capture_path)
+        return conflict(parser, "'--' and a program to run go with --capture FILE");
+    if (options->capture_children && !options->capture_path)
+        return conflict(parser, "--capture-children goes with --capture FILE");
+    if (options->capture_path && options->trace_path)
+        return conflict(parser, "--capture and --trace both choose the trace; give one");
+    return true;
+}
+
 /* The rules that join options, then the defaults that depend on others. */
 static bool finish(Parser *parser)
 {
@@ -358,6 +377,8 @@ static bool finish(Parser *parser)
     if (options->compare_count > 0 && (options->blocks_path || options->record_path || options->csv_path))
         return conflict(parser, "--blocks, --record and --csv describe one heap; they cannot be "
                                 "combined with --compare");
+    if (!finish_capture(parser))
+        return false;
     if (sim->min_request_pages > sim->max_request_pages) {
         snprintf(parser->message, parser->message_size,
                  "--min-request (%llu pages) must not exceed --max-request (%llu pages)",
@@ -404,6 +425,10 @@ bool options_parse(int argc, char **argv, Options *options, char *message, size_
     *options = options_defaults();
     for (int i = 1; i < argc;) {
         int used;
+        if (strcmp(argv[i], "--") == 0) {
+            options->capture_program = argv + i + 1;
+            break;
+        }
         if (!parse_argument(&parser, argc - i, argv + i, &used))
             return false;
         i += used;
@@ -415,6 +440,7 @@ const char *options_usage(void)
 {
     return
         "usage: heapviz [OPTION]...\n"
+        "       heapviz [OPTION]... --capture FILE -- PROGRAM [ARGS...]\n"
         "Shows a heap allocator at work; with --headless, runs without a window and reports.\n"
         "\n"
         "Workload (default: the random request simulation):\n"
@@ -429,6 +455,10 @@ const char *options_usage(void)
     "                       NAME picks a shipped scenario: lisp-seed, coalescing,\n"
     "                       best-beats-first, first-beats-best, next-fit-rover, bump-dead;\n"
     "                       an OSTEP list may also be given itself: --trace \"+3,-0,+5\"\n"
+        "  --capture FILE -- PROGRAM [ARGS...]\n"
+        "                       run PROGRAM, record its malloc calls as the trace FILE\n"
+        "                       (glibc's addresses in FILE.addr), then show or replay it\n"
+        "  --capture-children   also capture the programs it forks and execs (FILE.PID)\n"
         "\n"
         "Heap:\n"
         "  --heap-pages N       heap size in pages (8192)\n"

@@ -43,6 +43,9 @@ typedef struct {
     bool detail_view;            /* --view detail: the window starts in the detail view */
     uint64_t at_step;            /* stop here (headless, screenshot); */
     bool at_step_given;          /* ... else run to the end */
+    const char *capture_path;    /* --capture FILE: record capture_program first */
+    char **capture_program;      /* the arguments after "--", NULL-terminated */
+    bool capture_children;       /* --capture-children */
     const char *font_path;       /* NULL: the configured DejaVu Sans Mono */
     uint64_t history_mb;         /* time-travel memory budget, default 256 */
     bool show_help;

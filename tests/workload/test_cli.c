@@ -11,16 +11,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "run_support.h"
+
 #include <dirent.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 
 static const char *binary;
 static char directory[] = "/tmp/heapviz-cli-XXXXXX";     /* outputs under test */
@@ -32,15 +30,6 @@ typedef struct {
     char out[65536];
     char err[4096];
 } Result;
-
-static void read_file(const char *path, char *buffer, size_t size)
-{
-    FILE *file = fopen(path, "rb");
-    size_t length = file ? fread(buffer, 1, size - 1, file) : 0;
-    buffer[length] = '\0';
-    if (file)
-        fclose(file);
-}
 
 static char *path_in(const char *name)
 {
@@ -56,23 +45,10 @@ static char *path_in(const char *name)
 static Result *run(const char *const *arguments)
 {
     static Result result;
-    char *argv[64] = {(char *)binary};
-    int argc = 1;
-    while (arguments[argc - 1])
-        argv[argc] = (char *)arguments[argc - 1], argc++;
-    argv[argc] = NULL;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid;
-    assert_int_equal(posix_spawn(&pid, binary, &actions, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    read_file(stdout_path, result.out, sizeof result.out);
-    read_file(stderr_path, result.err, sizeof result.err);
+    result.status = run_support_spawn(binary, arguments, stdout_path, stderr_path);
+    assert_int_not_equal(result.status, -2);
+    run_support_read(stdout_path, result.out, sizeof result.out);
+    run_support_read(stderr_path, result.err, sizeof result.err);
     return &result;
 }
 
@@ -236,13 +212,13 @@ static void outputs_have_their_formats(void **state)
                     "--csv", path_in("c.csv"), "--record", path_in("r.rep"));
     assert_int_equal(r->status, 0);
     assert_int_equal(entries(), 3);
-    read_file(path_in("c.csv"), text, sizeof text);
+    run_support_read(path_in("c.csv"), text, sizeof text);
     assert_true(strncmp(text, "step,op,id,bytes,outcome,payload,mallocs,frees,", 47) == 0);
     int rows = 0;
     for (char *p = text; (p = strchr(p, '\n')); p++)
         rows++;
     assert_int_equal(rows, 51);
-    read_file(path_in("b.txt"), text, sizeof text);
+    run_support_read(path_in("b.txt"), text, sizeof text);
     unsigned long long offset, size, end = 0;
     char kind[8];
     int consumed;
@@ -252,7 +228,7 @@ static void outputs_have_their_formats(void **state)
         end = offset + size;
     }
     assert_int_equal(end, 32768);
-    read_file(path_in("r.rep"), text, sizeof text);
+    run_support_read(path_in("r.rep"), text, sizeof text);
     assert_true(strncmp(text, "32768\n", 6) == 0);
 }
 
@@ -326,17 +302,17 @@ static void record_and_replay(const char *policy, const char *align, const char 
     Result *r = run(args);
     assert_int_equal(r->status, 0);
     snprintf(first, sizeof first, "%s", r->out);
-    read_file(path_in("b1"), blocks, sizeof blocks);
+    run_support_read(path_in("b1"), blocks, sizeof blocks);
     /* The recording's header gives the heap size the run had. */
     char heap[32];
-    read_file(path_in("rec.rep"), second, sizeof second);
+    run_support_read(path_in("rec.rep"), second, sizeof second);
     sscanf(second, "%31[0-9]", heap);
     r = RUN("--headless", "--trace", path_in("rec.rep"), "--heap-bytes", heap, "--policy", policy, "--align", align,
             "--stats", "json", "--blocks", path_in("b2"));
     assert_int_equal(r->status, 0);
     snprintf(second, sizeof second, "%s", r->out);
     assert_string_equal(first, second);
-    read_file(path_in("b2"), second, sizeof second);
+    run_support_read(path_in("b2"), second, sizeof second);
     assert_string_equal(blocks, second);
 }
 

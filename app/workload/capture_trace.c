@@ -1,0 +1,268 @@
+/*
+ * capture_trace.c - capture log records to a .rep trace (see capture_trace.h).
+ *
+ * A hash table maps the address of every live block to its id and usable
+ * size (open addressing, linear probing, deletion by shifting the run back,
+ * so lookups stay short over millions of calls). The records are walked
+ * twice: once to count ids and operations for the .rep header, once to
+ * write.
+ */
+#include "capture_trace.h"
+
+#include <stdlib.h>
+
+enum { MAP_FIRST_CAPACITY = 1024 };
+#define GLIBC_HEADER_BYTES 8 /* the size word before every glibc block */
+
+/* One live block; address 0 marks an empty slot. */
+typedef struct {
+    uint64_t address;
+    uint64_t usable;
+    uint32_t id;
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    uint64_t capacity;           /* a power of two */
+    uint64_t used;
+} AddressMap;
+
+typedef struct {
+    AddressMap live;
+    CaptureCounts *counts;
+    OutputFile *rep;             /* NULL: count only */
+    OutputFile *sidecar;
+    uint64_t live_bytes;
+} Converter;
+
+static const char *const CALL_NAMES[CAPTURE_CALL_COUNT] = {
+    [CAPTURE_MALLOC] = "malloc",
+    [CAPTURE_CALLOC] = "calloc",
+    [CAPTURE_REALLOC] = "realloc",
+    [CAPTURE_REALLOCARRAY] = "reallocarray",
+    [CAPTURE_FREE] = "free",
+    [CAPTURE_POSIX_MEMALIGN] = "posix_memalign",
+    [CAPTURE_ALIGNED_ALLOC] = "aligned_alloc",
+    [CAPTURE_MEMALIGN] = "memalign",
+    [CAPTURE_VALLOC] = "valloc",
+    [CAPTURE_PVALLOC] = "pvalloc",
+};
+
+const char *capture_call_name(uint32_t call)
+{
+    return call < CAPTURE_CALL_COUNT && CALL_NAMES[call] ? CALL_NAMES[call] : "?";
+}
+
+/* ---- the address map ----------------------------------------------------- */
+
+static uint64_t slot_of(const AddressMap *map, uint64_t address)
+{
+    address ^= address >> 33;
+    address *= UINT64_C(0xff51afd7ed558ccd);
+    address ^= address >> 33;
+    return address & (map->capacity - 1);
+}
+
+/* The slot holding `address`, or the empty slot where it would go. */
+static Slot *map_find(const AddressMap *map, uint64_t address)
+{
+    uint64_t at = slot_of(map, address);
+    while (map->slots[at].address != 0 && map->slots[at].address != address)
+        at = (at + 1) & (map->capacity - 1);
+    return &map->slots[at];
+}
+
+static bool map_resize(AddressMap *map, uint64_t capacity)
+{
+    AddressMap bigger = {calloc(capacity, sizeof(Slot)), capacity, map->used};
+    if (!bigger.slots)
+        return false;
+    for (uint64_t i = 0; i < map->capacity; i++)
+        if (map->slots[i].address != 0)
+            *map_find(&bigger, map->slots[i].address) = map->slots[i];
+    free(map->slots);
+    *map = bigger;
+    return true;
+}
+
+/* Adds a block whose address is not in the map. */
+static bool map_put(AddressMap *map, Slot block)
+{
+    if ((map->used + 1) * 2 > map->capacity && !map_resize(map, map->capacity * 2))
+        return false;
+    *map_find(map, block.address) = block;
+    map->used++;
+    return true;
+}
+
+/* Empties a slot, then moves back the entries after it that belong before it. */
+static void map_remove(AddressMap *map, Slot *slot)
+{
+    uint64_t mask = map->capacity - 1;
+    uint64_t hole = (uint64_t)(slot - map->slots);
+    for (uint64_t at = (hole + 1) & mask; map->slots[at].address != 0; at = (at + 1) & mask) {
+        uint64_t home = slot_of(map, map->slots[at].address);
+        if (((at - home) & mask) >= ((at - hole) & mask)) {
+            map->slots[hole] = map->slots[at];
+            hole = at;
+        }
+    }
+    map->slots[hole].address = 0;
+    map->used--;
+}
+
+/* ---- the operations ------------------------------------------------------- */
+
+static void write_hex(OutputFile *file, uint64_t value)
+{
+    char digits[18];
+    size_t count = 0;
+    do {
+        digits[sizeof digits - 1 - count++] = "0123456789abcdef"[value & 15];
+        value >>= 4;
+    } while (value > 0);
+    digits[sizeof digits - 1 - count++] = 'x';
+    digits[sizeof digits - 1 - count++] = '0';
+    output_file_bytes(file, digits + sizeof digits - count, count);
+}
+
+static void write_sidecar_line(OutputFile *file, const CaptureRecord *record, const char *call,
+                               uint64_t address, uint64_t usable)
+{
+    output_file_u64(file, record->thread);
+    output_file_char(file, ' ');
+    output_file_text(file, call);
+    if (record->alignment != 0) {
+        output_file_char(file, ':');
+        output_file_u64(file, record->alignment);
+    }
+    output_file_char(file, ' ');
+    write_hex(file, address);
+    output_file_char(file, ' ');
+    output_file_u64(file, usable);
+    output_file_char(file, '\n');
+}
+
+/* One .rep line (`letter id [bytes]`) and its sidecar line. */
+static void emit(Converter *c, char letter, const Slot *block, uint64_t bytes,
+                 const CaptureRecord *record, const char *call)
+{
+    c->counts->operations++;
+    if (c->live_bytes > c->counts->peak_bytes)
+        c->counts->peak_bytes = c->live_bytes;
+    if (c->rep) {
+        output_file_char(c->rep, letter);
+        output_file_char(c->rep, ' ');
+        output_file_u64(c->rep, block->id);
+        if (letter != 'f') {
+            output_file_char(c->rep, ' ');
+            output_file_u64(c->rep, bytes);
+        }
+        output_file_char(c->rep, '\n');
+    }
+    if (c->sidecar)
+        write_sidecar_line(c->sidecar, record, call, block->address,
+                           letter == 'f' ? 0 : block->usable);
+}
+
+/* Forgets a live block, writing `f ID` for it. */
+static void free_block(Converter *c, Slot *slot, const CaptureRecord *record, const char *call)
+{
+    Slot block = *slot;
+    c->live_bytes -= block.usable + GLIBC_HEADER_BYTES;
+    map_remove(&c->live, slot);
+    emit(c, 'f', &block, 0, record, call);
+}
+
+/* Adds the block the record returned under `id`. A block already live at
+ * that address was freed where the library could not see it: its free is
+ * written first, so the trace stays whole. */
+static bool place_block(Converter *c, const CaptureRecord *record, uint32_t id, char letter)
+{
+    Slot *stale = map_find(&c->live, record->result);
+    if (stale->address != 0)
+        free_block(c, stale, record, "unseen-free");
+    Slot block = {record->result, record->usable, id};
+    if (!map_put(&c->live, block))
+        return false;
+    c->live_bytes += block.usable + GLIBC_HEADER_BYTES;
+    emit(c, letter, &block, record->bytes, record, capture_call_name(record->call));
+    return true;
+}
+
+static bool new_block(Converter *c, const CaptureRecord *record)
+{
+    return place_block(c, record, (uint32_t)c->counts->ids++, 'a');
+}
+
+static void release(Converter *c, const CaptureRecord *record)
+{
+    Slot *slot = map_find(&c->live, record->pointer);
+    if (slot->address == 0)
+        c->counts->unknown_frees++;
+    else
+        free_block(c, slot, record, capture_call_name(record->call));
+}
+
+static bool resize(Converter *c, const CaptureRecord *record)
+{
+    Slot *slot = map_find(&c->live, record->pointer);
+    if (slot->address == 0) {
+        c->counts->unknown_frees++;
+        return new_block(c, record);
+    }
+    uint32_t id = slot->id;
+    c->live_bytes -= slot->usable + GLIBC_HEADER_BYTES;
+    map_remove(&c->live, slot);
+    return place_block(c, record, id, 'r');
+}
+
+static bool convert_record(Converter *c, const CaptureRecord *record)
+{
+    bool is_resize = record->call == CAPTURE_REALLOC || record->call == CAPTURE_REALLOCARRAY;
+    if (record->thread > c->counts->threads)
+        c->counts->threads = record->thread;
+    if (record->call == CAPTURE_FREE || (is_resize && record->pointer && record->bytes == 0)) {
+        release(c, record);
+        return true;
+    }
+    if (record->result == 0) {
+        c->counts->failed++;
+        return true;
+    }
+    return is_resize && record->pointer ? resize(c, record) : new_block(c, record);
+}
+
+static bool convert(const CaptureRecord *records, uint64_t count, OutputFile *rep,
+                    OutputFile *sidecar, CaptureCounts *counts)
+{
+    Converter c = {.counts = counts, .rep = rep, .sidecar = sidecar};
+    *counts = (CaptureCounts){.calls = count};
+    bool ok = map_resize(&c.live, MAP_FIRST_CAPACITY);
+    for (uint64_t i = 0; ok && i < count; i++)
+        ok = convert_record(&c, &records[i]);
+    free(c.live.slots);
+    return ok;
+}
+
+bool capture_trace_count(const CaptureRecord *records, uint64_t count, CaptureCounts *counts)
+{
+    return convert(records, count, NULL, NULL, counts);
+}
+
+bool capture_trace_write(const CaptureRecord *records, uint64_t count, OutputFile *rep,
+                         OutputFile *sidecar, CaptureCounts *counts)
+{
+    if (!capture_trace_count(records, count, counts))
+        return false;
+    if (rep) {
+        /* mdriver reads the header as ints: the suggestion is capped at INT_MAX */
+        uint64_t suggested = counts->peak_bytes < INT32_MAX ? counts->peak_bytes : INT32_MAX;
+        const uint64_t header[4] = {suggested, counts->ids, counts->operations, 1};
+        for (int i = 0; i < 4; i++) {
+            output_file_u64(rep, header[i]);
+            output_file_char(rep, '\n');
+        }
+    }
+    return convert(records, count, rep, sidecar, counts);
+}

@@ -206,6 +206,20 @@ static void list_remove(TextbookHeap *heap, uint64_t offset, uint64_t size)
         link_set(heap, succ, LINK_PRED, pred);
 }
 
+bool textbook_list_fit(TextbookHeap *heap, uint64_t asize, uint64_t *offset)
+{
+    for (uint32_t list = heap->rules->list_of(asize); list < heap->rules->list_count; list++) {
+        for (uint64_t node = textbook_list_first(heap, list); node; node = textbook_list_next(heap, node)) {
+            heap->event.examined++;
+            if (textbook_size(heap, node) >= asize) {
+                *offset = node;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /* ---- free blocks come and go --------------------------------------------- */
 
 /* A free block of `size` at `offset` (tags written) joins the free blocks. */

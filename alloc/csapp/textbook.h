@@ -112,6 +112,10 @@ uint64_t textbook_list_next(const TextbookHeap *heap, uint64_t offset);
 /* The first node of list `list`, 0 if it is empty. */
 uint64_t textbook_list_first(const TextbookHeap *heap, uint32_t list);
 
+/* First fit over the free lists: from the list a block of asize would be
+ * on, each list from its head, then each later list; counts every node. */
+bool textbook_list_fit(TextbookHeap *heap, uint64_t asize, uint64_t *offset);
+
 /* ---- the operations every textbook design's table points at -------------- */
 
 /* Builds the initial heap (16 bytes, then one CHUNKSIZE extension).

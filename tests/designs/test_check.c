@@ -115,13 +115,33 @@ static void test_rover(void **state)
     expect_fires(heap, TEXTBOOK_CHECK_ROVER);
 }
 
+static void test_lists(void **state)
+{
+    (void)state;
+    TextbookHeap *heap = sample("csapp-explicit", NULL); /* list: 36, then the rest at 84 */
+    heap->heads[0] = 0;                                 /* the free blocks drop off */
+    expect_fires(heap, TEXTBOOK_CHECK_LISTS);
+    heap = sample("csapp-explicit", NULL);
+    uint64_t wrong_pred = 12 + 4;
+    memcpy(heap->memory + 84 + 4, &wrong_pred, sizeof wrong_pred);
+    expect_fires(heap, TEXTBOOK_CHECK_LISTS);
+    heap = sample("csapp-explicit", NULL);
+    heap->address_ordered = true;                       /* 36 after 84 would be out of order */
+    heap->heads[0] = 84 + 4;
+    expect_fires(heap, TEXTBOOK_CHECK_LISTS);
+    heap = sample("csapp-segregated", NULL);            /* 24 at 36 in class 0 */
+    heap->heads[1] = heap->heads[0];
+    heap->heads[0] = 0;
+    expect_fires(heap, TEXTBOOK_CHECK_LISTS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame),     cmocka_unit_test(test_tiling),
         cmocka_unit_test(test_coalescing), cmocka_unit_test(test_starts),
         cmocka_unit_test(test_live),      cmocka_unit_test(test_stats),
-        cmocka_unit_test(test_rover),
+        cmocka_unit_test(test_rover),     cmocka_unit_test(test_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

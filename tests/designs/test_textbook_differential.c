@@ -28,6 +28,9 @@ static const Variant VARIANTS[] = {
     { "csapp", "first-fit", NULL, 0, REFERENCE_FIRST_FIT, false },
     { "csapp", "next-fit", NULL, 0, REFERENCE_NEXT_FIT, false },
     { "csapp", "best-fit", NULL, 0, REFERENCE_BEST_FIT, false },
+    { "csapp-explicit", NULL, "lifo", 1, REFERENCE_FIRST_FIT, false },
+    { "csapp-explicit", NULL, "address", 1, REFERENCE_FIRST_FIT, true },
+    { "csapp-segregated", NULL, NULL, 20, REFERENCE_FIRST_FIT, false },
 };
 
 enum { LIVE_MAX = 256, STEPS = 1500, SEEDS = 12 };

@@ -34,6 +34,19 @@ void *zeroed_memory_get(size_t bytes)
 #endif
 }
 
+static size_t whole_pages(size_t bytes)
+{
+    return (bytes + ZEROED_MEMORY_PAGE_BYTES - 1) / ZEROED_MEMORY_PAGE_BYTES * ZEROED_MEMORY_PAGE_BYTES;
+}
+
+size_t zeroed_memory_resident_bytes(size_t bytes, size_t prefix, size_t suffix)
+{
+    if (!is_mapped(bytes))
+        return bytes;
+    size_t touched = whole_pages(prefix) + whole_pages(suffix);
+    return touched < bytes ? touched : bytes;
+}
+
 void zeroed_memory_release(void *memory, size_t bytes)
 {
     if (!memory)

@@ -15,10 +15,18 @@
 
 #include <stddef.h>
 
-enum { ZEROED_MEMORY_MAPPED_BYTES = 4 << 20 };
+enum {
+    ZEROED_MEMORY_MAPPED_BYTES = 4 << 20,
+    ZEROED_MEMORY_PAGE_BYTES = 2 << 20   /* a huge page: what a mapped block's touch costs */
+};
 
 /* `bytes` zeroed bytes (at least 1 is allocated), or NULL if out of memory. */
 void *zeroed_memory_get(size_t bytes);
+
+/* Host bytes a block of `bytes` from zeroed_memory_get costs once its first
+ * `prefix` and its last `suffix` bytes have been written (and nothing else):
+ * whole huge pages of a mapped block, the whole of any other block. */
+size_t zeroed_memory_resident_bytes(size_t bytes, size_t prefix, size_t suffix);
 
 /* Releases a block from zeroed_memory_get of the same `bytes`; NULL is fine. */
 void zeroed_memory_release(void *memory, size_t bytes);

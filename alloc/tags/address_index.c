@@ -111,23 +111,60 @@ void address_index_release(AddressIndex *index)
     memset(index, 0, sizeof *index);
 }
 
-void address_index_copy(AddressIndex *target, const AddressIndex *source)
+/* Groups that may hold a block starting below offset `end`. */
+static uint64_t groups_below(const AddressIndex *index, uint64_t end)
 {
-    memcpy(target->bits, source->bits, bits_words(source) * sizeof *source->bits);
-    memcpy(target->maxima, source->maxima, source->maxima_count * sizeof *source->maxima);
+    if (end <= index->base)
+        return 0;
+    uint64_t groups = slot_of(index, end - 1) / GROUP_SLOTS + 1;
+    return groups < index->level_nodes[0] ? groups : index->level_nodes[0];
+}
+
+/* Nodes of `level` over the first `groups` groups: every other node of the
+ * level covers only later groups. */
+static uint64_t nodes_over(unsigned level, uint64_t groups)
+{
+    for (unsigned i = 0; i < level; i++)
+        groups = (groups + FANOUT - 1) / FANOUT;
+    return groups;
+}
+
+/* target[0, count) = source[0, count); target[count, target_count) = 0. */
+static void copy_words(uint64_t *target, const uint64_t *source, uint64_t count,
+                       uint64_t target_count)
+{
+    memcpy(target, source, count * sizeof *source);
+    if (target_count > count)
+        memset(target + count, 0, (target_count - count) * sizeof *target);
+}
+
+void address_index_copy(AddressIndex *target, const AddressIndex *source, uint64_t source_end,
+                        uint64_t target_end)
+{
+    uint64_t source_groups = groups_below(source, source_end);
+    uint64_t target_groups = groups_below(target, target_end);
+    copy_words(target->bits, source->bits, source_groups * GROUP_WORDS, target_groups * GROUP_WORDS);
+    for (unsigned level = 0; level < source->levels; level++)
+        copy_words(target->level_max[level], source->level_max[level],
+                   nodes_over(level, source_groups), nodes_over(level, target_groups));
     target->count = source->count;
 }
 
-void address_index_clear(AddressIndex *index)
+void address_index_clear(AddressIndex *index, uint64_t end)
 {
-    memset(index->bits, 0, bits_words(index) * sizeof *index->bits);
-    memset(index->maxima, 0, index->maxima_count * sizeof *index->maxima);
+    uint64_t groups = groups_below(index, end);
+    memset(index->bits, 0, groups * GROUP_WORDS * sizeof *index->bits);
+    for (unsigned level = 0; level < index->levels; level++)
+        memset(index->level_max[level], 0, nodes_over(level, groups) * sizeof *index->maxima);
     index->count = 0;
 }
 
-uint64_t address_index_memory_bytes(const AddressIndex *index)
+uint64_t address_index_memory_bytes(const AddressIndex *index, uint64_t end)
 {
-    return (bits_words(index) + index->maxima_count) * sizeof(uint64_t);
+    uint64_t word = sizeof *index->bits;
+    return zeroed_memory_resident_bytes(bits_words(index) * word,
+                                        groups_below(index, end) * GROUP_WORDS * word, 0) +
+           index->maxima_count * word;
 }
 
 /* ---- keeping the maxima ---------------------------------------------------- */

@@ -56,10 +56,15 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
 void address_index_release(AddressIndex *index);
 
 /* Makes `target` (made with the same region and alignment) hold what
- * `source` holds, over `arena`. */
-void address_index_copy(AddressIndex *target, const AddressIndex *source);
+ * `source` holds, over `arena`. No block in `source` starts at or beyond
+ * offset `source_end`, nor in `target` beyond `target_end`: the words over
+ * the rest are zero in both and left untouched, so copying the index of a
+ * huge, mostly unused region costs what is used. */
+void address_index_copy(AddressIndex *target, const AddressIndex *source, uint64_t source_end,
+                        uint64_t target_end);
 
-void address_index_clear(AddressIndex *index);
+/* Empties the index, none of whose blocks starts at or beyond `end`. */
+void address_index_clear(AddressIndex *index, uint64_t end);
 
 /* Files the free block at `offset`, whose size is `size`. */
 void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size);
@@ -85,8 +90,9 @@ uint64_t address_index_floor(const AddressIndex *index, uint64_t offset);
 /* The largest size in the index, 0 if it is empty. */
 uint64_t address_index_largest(const AddressIndex *index);
 
-/* Host bytes the index holds. */
-uint64_t address_index_memory_bytes(const AddressIndex *index);
+/* Host bytes the index holds when none of its blocks starts at or beyond
+ * `end`: the bitmap's pages past it are never touched and cost nothing. */
+uint64_t address_index_memory_bytes(const AddressIndex *index, uint64_t end);
 
 /* Counts bits that are not free-block headers in the arena and maxima that
  * disagree with the blocks below them. */

@@ -585,14 +585,42 @@ static bool same_config(const HeapConfig *a, const HeapConfig *b)
            a->min_payload == b->min_payload && a->policy == b->policy;
 }
 
+/* How far from offset 0 the heap may have written: every block it ever
+ * made ends at or below high_water, so beyond it lie only the header of
+ * the block that starts there and the region's last footer (the top
+ * block's, at region_end - 8); every other byte is still zero. */
+static uint64_t written_end(const Heap *heap)
+{
+    uint64_t end = heap->stats.high_water > heap->region_start ? heap->stats.high_water
+                                                                : heap->region_start;
+    end += HEAP_TAG_BYTES;
+    return end < heap->region_end ? end : heap->region_end;
+}
+
+/* Copies the arena bytes the source may have written, zeroes what only
+ * the target wrote, and leaves the rest (zero in both) untouched, so a copy
+ * of a huge, mostly unused heap costs what is used. */
+static void copy_written_bytes(Heap *target, const Heap *source, uint64_t source_end,
+                               uint64_t target_end)
+{
+    memcpy(target->arena, source->arena, source_end);
+    if (target_end > source_end)
+        memset(target->arena + source_end, 0, target_end - source_end);
+    uint64_t last_tag = source->region_end - HEAP_TAG_BYTES;
+    if (source->region_end >= source->region_start + HEAP_TAG_BYTES && last_tag >= source_end)
+        memcpy(target->arena + last_tag, source->arena + last_tag, HEAP_TAG_BYTES);
+}
+
 HeapError heap_copy(Heap *target, const Heap *source)
 {
     if (!same_config(&target->config, &source->config))
         return HEAP_ERROR_INVALID_CONFIG;
+    uint64_t source_end = written_end(source), target_end = written_end(target);
     if (!block_map_copy(&target->live, &source->live) ||
-        !dead_blocks_copy(&target->dead, &source->dead) || !index_copy(target, source))
+        !dead_blocks_copy(&target->dead, &source->dead) ||
+        !index_copy(target, source, source_end, target_end))
         return HEAP_ERROR_OUT_OF_MEMORY;
-    memcpy(target->arena, source->arena, source->config.heap_bytes);
+    copy_written_bytes(target, source, source_end, target_end);
     target->rover = source->rover;
     target->bump_pointer = source->bump_pointer;
     target->top = source->top;
@@ -849,7 +877,7 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
         }
         offset += size;
     }
-    index_clear(heap);
+    index_clear(heap, written_end(heap));
     dead_blocks_clear(&heap->dead);
     heap->top = heap->region_end;
     HeapStats *s = &heap->stats;
@@ -977,8 +1005,12 @@ uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity)
 
 uint64_t heap_memory_bytes(const Heap *heap)
 {
-    return sizeof *heap + heap->config.heap_bytes +
+    /* The arena's untouched pages cost nothing until written (zeroed_memory). */
+    uint64_t last_tag = heap->region_end - HEAP_TAG_BYTES;
+    return sizeof *heap +
+           zeroed_memory_resident_bytes(heap->config.heap_bytes, written_end(heap),
+                                        heap->config.heap_bytes - last_tag) +
            heap->live.capacity * sizeof(BlockMapSlot) + dead_blocks_memory_bytes(&heap->dead) +
            (uint64_t)heap->by_size.capacity * sizeof(FreeTreeNode) + /* 0 unless best fit */
-           address_index_memory_bytes(&heap->by_address);             /* 0 for best fit */
+           address_index_memory_bytes(&heap->by_address, written_end(heap)); /* 0: best fit */
 }

@@ -74,20 +74,23 @@ static inline uint64_t index_largest(const Heap *heap)
                                   : address_index_largest(&heap->by_address);
 }
 
-static inline void index_clear(Heap *heap)
+/* Empties the index; no free block starts at or beyond `end`. */
+static inline void index_clear(Heap *heap, uint64_t end)
 {
     if (index_is_by_size(heap))
         free_tree_clear(&heap->by_size);
     else
-        address_index_clear(&heap->by_address);
+        address_index_clear(&heap->by_address, end);
 }
 
-/* Makes target's index (same configuration) hold what source's holds. */
-static inline bool index_copy(Heap *target, const Heap *source)
+/* Makes target's index (same configuration) hold what source's holds; no
+ * free block starts at or beyond `source_end` in source, `target_end` in target. */
+static inline bool index_copy(Heap *target, const Heap *source, uint64_t source_end,
+                              uint64_t target_end)
 {
     if (index_is_by_size(source))
         return free_tree_copy(&target->by_size, &source->by_size);
-    address_index_copy(&target->by_address, &source->by_address);
+    address_index_copy(&target->by_address, &source->by_address, source_end, target_end);
     return true;
 }
 

@@ -225,12 +225,6 @@ static HeapError history_start(History *history, const uint64_t *compact_steps, 
         !reserve_samples(history, run_total_steps(history->current.run))) {
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
-    /* The current run's arena is fresh zeroed memory; copying the frontier
-     * (the same step 0) into it touches every page now, so the user's first
-     * jump does not pay a page fault per 4 KiB of a large heap. */
-    if (!run_copy(history->current.run, history->frontier.run)) {
-        return HEAP_ERROR_OUT_OF_MEMORY;
-    }
     record_sample(history, 0, sample_of(run_heap(history->current.run), false));
     history->placed[0] = 0;
     take_snapshot(history);

@@ -343,6 +343,25 @@ static void replay_to(History *history, uint64_t step)
     }
 }
 
+/* A copy into the current run that ran out of memory part-way leaves it torn
+ * (parts of two steps). So it is thrown away, which gives back a heap's worth
+ * of memory, made again from the snapshot at or below `step` and replayed to
+ * `step`: the run is whole again, where it was. */
+static void restore_current(History *history, uint64_t step)
+{
+    run_destroy(history->current.run);
+    history->current.run = NULL;
+    uint64_t index = step / history->interval;
+    index = index < history->snapshot_count ? index : history->snapshot_count - 1;
+    const Snapshot *source = step == history->computed ? &history->frontier : &history->snapshots[index];
+    history->current.run = run_clone(source->run);
+    history->current.report = source->report;
+    history->current.has_report = source->has_report;
+    if (history->current.run != NULL) {
+        replay_to(history, step);
+    }
+}
+
 bool history_jump(History *history, uint64_t step)
 {
     while (history->computed < step && frontier_advance(history)) {
@@ -363,6 +382,7 @@ bool history_jump(History *history, uint64_t step)
     const Snapshot *source = step == history->computed ? &history->frontier : &history->snapshots[index];
     history->dirty.full = true;
     if (!snapshot_copy(&history->current, source)) {
+        restore_current(history, position);
         return false;
     }
     replay_to(history, step);

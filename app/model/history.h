@@ -60,7 +60,7 @@ uint64_t history_total(const History *history);     /* steps in the whole run */
 uint64_t history_computed(const History *history);  /* steps the frontier has done */
 
 /* Moves the current run to `step` (clamped to the total). False only when
- * memory ran out (the current run is then unchanged or at a valid step). */
+ * memory ran out: the current run is then whole, at the step it was. */
 bool history_jump(History *history, uint64_t step);
 
 /* Advances the frontier by up to `steps` steps; returns how many it did. */

@@ -96,7 +96,7 @@ static double frame(Bench *bench, double *present_ms)
     uint64_t start = thread_cpu_ns();
     DirtyRange dirty = model_take_dirty(bench->model, 0);
     render_update(bench->render, bench->model, &dirty);
-    render_frame(bench->render, bench->model, &bench->layout, 0, 0, 1u << 30);
+    render_frame(bench->render, bench->model, &bench->layout, 1u << 30);
     if (SDL_RenderFlush(bench->renderer) != 0) {
         fprintf(stderr, "render_bench: SDL_RenderFlush: %s\n", SDL_GetError());
     }

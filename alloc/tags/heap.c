@@ -951,7 +951,11 @@ bool heap_next_block(const Heap *heap, HeapBlock *block)
 static bool block_starts_at(const Heap *heap, uint64_t offset)
 {
     uint64_t held;
-    if (offset == heap->top || block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
+    if (offset == heap->top)
+        return true;
+    if (offset + heap->min_block > heap->region_end)
+        return false; /* no room for a block, nor a header to read */
+    if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
         return true;
     if (is_bump(heap))
         return dead_block_held(heap, offset + HEAP_TAG_BYTES, &held);

@@ -40,7 +40,7 @@ struct Model {
     uint64_t rate_start_ms, rate_steps; /* steps since rate_start_ms */
     double measured_speed;       /* steps per second */
     ViewMode view;
-    bool grid_lines, help, quit, screenshot;
+    bool grid_lines, help, quit;
     bool plots[SERIES_COUNT];
     uint32_t area_width, area_height; /* grid area, pixels */
     GridGeometry geometry;
@@ -48,6 +48,7 @@ struct Model {
     double center_x, center_y;   /* view centre, fractions of the grid */
     int hover_pane;              /* -1: the pointer is on no grid */
     double hover_x, hover_y;     /* fractions of the grid area */
+    int hover_point_x, hover_point_y; /* the same point in the window, output pixels */
     uint64_t mark_start_ms, mark_until_ms; /* the last step's marks fade in between */
     uint64_t generation;         /* bumped when the run's past changes */
     uint64_t divergence_scanned; /* steps checked for divergence */
@@ -414,7 +415,6 @@ static bool apply_view_action(Model *model, const Action *action)
         }
         break;
     case ACTION_TOGGLE_HELP: model->help = !model->help; break;
-    case ACTION_SCREENSHOT: model->screenshot = true; break;
     case ACTION_ZOOM: zoom_at(model, action->x, action->y, pow(1.25, (double)action->amount)); break;
     case ACTION_PAN: pan_by(model, action->x, action->y); break;
     case ACTION_RESET_ZOOM: model->zoom = 1.0; model->center_x = model->center_y = 0.5; break;
@@ -422,6 +422,8 @@ static bool apply_view_action(Model *model, const Action *action)
         model->hover_pane = action->amount >= 0 && action->amount < model->pane_count ? (int)action->amount : -1;
         model->hover_x = action->x;
         model->hover_y = action->y;
+        model->hover_point_x = action->pointer_x;
+        model->hover_point_y = action->pointer_y;
         break;
     case ACTION_QUIT: model->quit = true; break;
     default: break;
@@ -613,6 +615,12 @@ bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block)
     return allocator_block_at(model_heap(model, *pane), cell * geometry->bytes_per_cell, block);
 }
 
+void model_hover_point(const Model *model, int *x, int *y)
+{
+    *x = model->hover_point_x;
+    *y = model->hover_point_y;
+}
+
 int64_t model_block_owner(const Model *model, uint32_t pane, const HeapBlock *block)
 {
     if (block->state != HEAP_BLOCK_USED) {
@@ -688,9 +696,3 @@ void model_screenshot_name(const Model *model, char *text, size_t size)
     snprintf(text, size, "heapviz-%s-step-%llu.png", policy, (unsigned long long)model_position(model));
 }
 
-bool model_take_screenshot_request(Model *model)
-{
-    bool requested = model->screenshot;
-    model->screenshot = false;
-    return requested;
-}

@@ -45,11 +45,11 @@ typedef enum {
     ACTION_TOGGLE_PLOT,          /* amount: SeriesKind */
     ACTION_TOGGLE_HELP,
     ACTION_TOGGLE_COMPARE,
-    ACTION_SCREENSHOT,
     ACTION_ZOOM,                 /* x, y: pointer in the grid; amount: wheel clicks (+ zooms in) */
     ACTION_PAN,                  /* x, y: movement as fractions of the grid area */
     ACTION_RESET_ZOOM,
-    ACTION_HOVER,                /* amount: pane (-1: none); x, y: pointer in its grid */
+    ACTION_HOVER,                /* amount: pane (-1: none); x, y: pointer in its grid;
+                                    pointer_x, pointer_y: the pointer in the window */
     ACTION_QUIT
 } ActionKind;
 
@@ -57,6 +57,7 @@ typedef struct {
     ActionKind kind;
     int64_t amount;
     double x, y;
+    int pointer_x, pointer_y;    /* ACTION_HOVER: output pixels, where a tooltip opens */
 } Action;
 
 typedef struct {
@@ -144,6 +145,9 @@ void model_set_status(Model *model, const char *text);
 /* The block under the pointer, if any. */
 bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block);
 
+/* Where the pointer is in the window (output pixels), for the tooltip. */
+void model_hover_point(const Model *model, int *x, int *y);
+
 /* The trace id (or simulation slot) that holds a pane's used block, -1 if
  * none does (a free or dead block). A scan over the ids. */
 int64_t model_block_owner(const Model *model, uint32_t pane, const HeapBlock *block);
@@ -169,9 +173,7 @@ bool model_diverged_at(const Model *model, uint64_t step);
 uint64_t model_divergence_count(const Model *model);
 uint64_t model_first_divergence(const Model *model);
 
-/* The file name a screenshot should get ("heapviz-best-fit-step-42.png"),
- * and whether one was asked for since the last call. */
+/* The file name a screenshot should get ("heapviz-best-fit-step-42.png"). */
 void model_screenshot_name(const Model *model, char *text, size_t size);
-bool model_take_screenshot_request(Model *model);
 
 #endif

@@ -44,7 +44,6 @@ static const KeyBinding bindings[] = {
     {SDLK_l, ACTION_TOGGLE_PLOT, SERIES_LARGEST_FREE},
     {SDLK_m, ACTION_TOGGLE_COMPARE, 0},
     {SDLK_0, ACTION_RESET_ZOOM, 0},
-    {SDLK_s, ACTION_SCREENSHOT, 0},
     {SDLK_h, ACTION_TOGGLE_HELP, 0},
     {SDLK_F1, ACTION_TOGGLE_HELP, 0},
     {SDLK_q, ACTION_QUIT, 0},
@@ -105,7 +104,8 @@ static int translate_motion(InputState *state, int x, int y, const Model *model,
     }
     double u = 0, v = 0;
     int pane = pane_at(model, layout, x, y, &u, &v);
-    actions[count++] = (Action){.kind = ACTION_HOVER, .amount = pane, .x = u, .y = v};
+    actions[count++] = (Action){.kind = ACTION_HOVER, .amount = pane, .x = u, .y = v, .pointer_x = x,
+                                .pointer_y = y};
     state->last_x = x;
     state->last_y = y;
     return count;
@@ -148,6 +148,31 @@ static int translate_wheel(const InputState *state, const SDL_MouseWheelEvent *w
     }
     actions[0] = (Action){.kind = ACTION_ZOOM, .amount = y, .x = u, .y = v};
     return 1;
+}
+
+WindowCommand input_window_command(const SDL_Event *event)
+{
+    if (event->type == SDL_KEYDOWN && event->key.keysym.sym == SDLK_s) {
+        return WINDOW_SCREENSHOT;
+    }
+    if (event->type == SDL_RENDER_DEVICE_RESET) {
+        return WINDOW_RENDER_RESET;
+    }
+    if (event->type != SDL_WINDOWEVENT) {
+        return WINDOW_NOTHING;
+    }
+    switch (event->window.event) {
+    case SDL_WINDOWEVENT_MINIMIZED:
+    case SDL_WINDOWEVENT_HIDDEN:
+        return WINDOW_HIDDEN;
+    case SDL_WINDOWEVENT_RESTORED:
+    case SDL_WINDOWEVENT_SHOWN:
+    case SDL_WINDOWEVENT_EXPOSED:
+    case SDL_WINDOWEVENT_MAXIMIZED:
+        return WINDOW_SHOWN;
+    default:
+        return WINDOW_NOTHING;
+    }
 }
 
 int input_translate(InputState *state, const SDL_Event *event, const Model *model, const Layout *layout,

@@ -1,7 +1,8 @@
 /*
  * input.h - the only place that sees SDL_Event: turns keys, the mouse wheel,
  * clicks, drags and pointer motion into model Actions, using the same Layout
- * the renderer draws with. Pointer positions arrive in window points and
+ * the renderer draws with, and tells the window what concerns only it (a
+ * screenshot, being hidden or shown, a renderer that lost its textures). Pointer positions arrive in window points and
  * are scaled to output pixels (high-DPI displays have more pixels than points).
  */
 #ifndef HEAPVIZ_INPUT_H
@@ -23,7 +24,19 @@ typedef struct {
     float scale;                 /* output pixels per window point */
 } InputState;
 
+/* What an event asks of the window itself, not of the model. */
+typedef enum {
+    WINDOW_NOTHING,
+    WINDOW_SCREENSHOT,           /* s: write the frame to a PNG */
+    WINDOW_HIDDEN,               /* minimized or hidden: draw nothing */
+    WINDOW_SHOWN,                /* restored, shown, exposed or maximized */
+    WINDOW_RENDER_RESET          /* the renderer's textures are gone */
+} WindowCommand;
+
 InputState input_start(void);
+
+/* The window's own part of an event (most events have none). */
+WindowCommand input_window_command(const SDL_Event *event);
 
 /* Translates one event into up to INPUT_MAX_ACTIONS actions; returns how many. */
 int input_translate(InputState *state, const SDL_Event *event, const Model *model, const Layout *layout,

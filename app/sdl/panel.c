@@ -226,13 +226,15 @@ static LayoutRect box_at(Canvas *canvas, const Layout *layout, LayoutRect box)
     return box;
 }
 
-void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout, int x, int y)
+void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout)
 {
     uint32_t pane = 0;
     HeapBlock block;
     if (!model_hover_block(model, &pane, &block)) {
         return;
     }
+    int x = 0, y = 0;
+    model_hover_point(model, &x, &y);
     TextLine lines[TOOLTIP_LINES];
     sentence_tooltip(&block, model_workload(model)->kind, model_block_owner(model, pane, &block), lines);
     if (model_pane_count(model) > 1) {

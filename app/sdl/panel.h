@@ -11,7 +11,7 @@
 
 void panel_draw(Canvas *canvas, const Model *model, const Layout *layout);
 void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout);
-void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout, int x, int y);
+void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout);
 void panel_help(Canvas *canvas, const Layout *layout);
 
 /* The help overlay's key table, one "keys  meaning" line each, NULL-terminated. */

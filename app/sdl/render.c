@@ -304,8 +304,7 @@ static void draw_pane(Render *render, const Model *model, const Layout *layout, 
     draw_addresses(canvas, model, layout, &view);
 }
 
-void render_frame(Render *render, const Model *model, const Layout *layout, int pointer_x, int pointer_y,
-                  uint64_t now_ms)
+void render_frame(Render *render, const Model *model, const Layout *layout, uint64_t now_ms)
 {
     Canvas *canvas = &render->canvas;
     if (SDL_RenderSetClipRect(canvas->renderer, NULL) != 0) {
@@ -318,7 +317,7 @@ void render_frame(Render *render, const Model *model, const Layout *layout, int 
     panel_pane_headers(canvas, model, layout);
     panel_draw(canvas, model, layout);
     timeline_draw(canvas, render->timeline, model, layout);
-    panel_tooltip(canvas, model, layout, pointer_x, pointer_y);
+    panel_tooltip(canvas, model, layout);
     if (model_help_visible(model)) {
         panel_help(canvas, layout);
     }

@@ -29,8 +29,8 @@ Layout render_layout(const Render *render, int width, int height, const Model *m
 /* Brings pane textures up to date with `dirty` (pane_count entries). */
 bool render_update(Render *render, const Model *model, const DirtyRange *dirty);
 
-/* Draws one whole frame (not presented). `pointer_x/y` place the tooltip. */
-void render_frame(Render *render, const Model *model, const Layout *layout, int pointer_x, int pointer_y,
+/* Draws one whole frame (not presented). */
+void render_frame(Render *render, const Model *model, const Layout *layout,
                   uint64_t now_ms);
 
 /* The first SDL error met while drawing since the last call, or NULL. */

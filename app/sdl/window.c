@@ -45,6 +45,7 @@ typedef struct {
     Layout layout;
     InputState input;
     bool minimized;
+    bool screenshot_asked;       /* s was pressed: save the next frame drawn */
 } Window;
 
 static int fail(int status, const char *format, const char *detail)
@@ -56,6 +57,15 @@ static int fail(int status, const char *format, const char *detail)
 }
 
 /* --- start ---------------------------------------------------------------- */
+
+/* The model says why an action failed (memory ran out) on its status line;
+ * the log keeps it too. */
+static void apply(Window *window, const Action *action, uint64_t now_ms)
+{
+    if (!model_apply(window->model, action, now_ms)) {
+        SDL_Log("heapviz: %s", model_status(window->model));
+    }
+}
 
 static int make_model(Window *window)
 {
@@ -78,7 +88,7 @@ static int make_model(Window *window)
     }
     if (options->detail_view) {
         Action detail = {.kind = ACTION_TOGGLE_VIEW};
-        model_apply(window->model, &detail, 0);
+        apply(window, &detail, 0);
     }
     return 0;
 }
@@ -229,7 +239,7 @@ static void draw_frame(Window *window, uint64_t now_ms)
         dirty[pane] = model_take_dirty(window->model, pane);
     }
     render_update(window->render, window->model, dirty);
-    render_frame(window->render, window->model, &window->layout, window->input.last_x, window->input.last_y, now_ms);
+    render_frame(window->render, window->model, &window->layout, now_ms);
     const char *error = render_take_error(window->render);
     if (error != NULL) {
         SDL_Log("heapviz: %s", error);
@@ -257,23 +267,20 @@ static bool save_png(Window *window, const char *path, char *message, size_t siz
 
 static void handle_event(Window *window, const SDL_Event *event, uint64_t now_ms)
 {
-    if (event->type == SDL_WINDOWEVENT) {
-        Uint8 what = event->window.event;
-        if (what == SDL_WINDOWEVENT_MINIMIZED || what == SDL_WINDOWEVENT_HIDDEN) {
-            window->minimized = true;
-        } else if (what == SDL_WINDOWEVENT_RESTORED || what == SDL_WINDOWEVENT_SHOWN ||
-                   what == SDL_WINDOWEVENT_EXPOSED || what == SDL_WINDOWEVENT_MAXIMIZED) {
-            window->minimized = false;
-        }
-    }
-    if (event->type == SDL_RENDER_DEVICE_RESET) {
+    switch (input_window_command(event)) {
+    case WINDOW_SCREENSHOT: window->screenshot_asked = true; break;
+    case WINDOW_HIDDEN: window->minimized = true; break;
+    case WINDOW_SHOWN: window->minimized = false; break;
+    case WINDOW_RENDER_RESET:
         render_destroy(window->render); /* its textures are gone: make_render starts again */
         window->render = NULL;
+        break;
+    case WINDOW_NOTHING: break;
     }
     Action actions[INPUT_MAX_ACTIONS];
     int count = input_translate(&window->input, event, window->model, &window->layout, actions);
     for (int i = 0; i < count; i++) {
-        model_apply(window->model, &actions[i], now_ms);
+        apply(window, &actions[i], now_ms);
     }
 }
 
@@ -287,9 +294,10 @@ static void compute_ahead(Window *window)
 
 static void screenshot_on_request(Window *window)
 {
-    if (!model_take_screenshot_request(window->model)) {
+    if (!window->screenshot_asked) {
         return;
     }
+    window->screenshot_asked = false;
     char name[160], message[400];
     model_screenshot_name(window->model, name, sizeof name);
     if (save_png(window, name, message, sizeof message)) {
@@ -343,12 +351,16 @@ int window_capture(const Options *options, const Action *actions, size_t action_
     if (status == 0) {
         uint64_t step = options->at_step_given ? options->at_step : model_total(window.model);
         Action jump = {.kind = ACTION_JUMP_TO, .amount = step > INT64_MAX ? INT64_MAX : (int64_t)step};
-        model_apply(window.model, &jump, 0);
+        if (!model_apply(window.model, &jump, 0)) {
+            status = fail(EXIT_BAD_INPUT, "cannot go to the step: %s", model_status(window.model));
+        }
+    }
+    if (status == 0) {
         while (model_compute_ahead(window.model, 4096) > 0) { /* the timeline shows the whole run */
         }
         refresh_layout(&window);
         for (size_t i = 0; i < action_count; i++) {
-            model_apply(window.model, &actions[i], 0);
+            apply(&window, &actions[i], 0);
         }
         draw_frame(&window, UINT64_MAX / 2); /* a still frame: split/coalesce marks have faded */
         if (!save_png(&window, options->screenshot_path, message, sizeof message)) {

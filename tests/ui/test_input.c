@@ -90,13 +90,32 @@ static void test_every_key(void **state)
     assert_key(fixture, SDLK_l, 0, ACTION_TOGGLE_PLOT, SERIES_LARGEST_FREE);
     assert_key(fixture, SDLK_m, 0, ACTION_TOGGLE_COMPARE, 0);
     assert_key(fixture, SDLK_0, 0, ACTION_RESET_ZOOM, 0);
-    assert_key(fixture, SDLK_s, 0, ACTION_SCREENSHOT, 0);
     assert_key(fixture, SDLK_h, 0, ACTION_TOGGLE_HELP, 0);
     assert_key(fixture, SDLK_F1, 0, ACTION_TOGGLE_HELP, 0);
     assert_key(fixture, SDLK_q, 0, ACTION_QUIT, 0);
     assert_key(fixture, SDLK_ESCAPE, 0, ACTION_QUIT, 0);
     Action actions[INPUT_MAX_ACTIONS];
     assert_int_equal(key(fixture, SDLK_z, 0, actions), 0);
+}
+
+/* s, and what happens to the window, are the window's own business: the
+ * model hears nothing of them. */
+static void test_window_commands(void **state)
+{
+    Fixture *fixture = *state;
+    Action actions[INPUT_MAX_ACTIONS];
+    SDL_Event s = support_key_event(SDLK_s, 0);
+    assert_int_equal(input_window_command(&s), WINDOW_SCREENSHOT);
+    assert_int_equal(input_translate(&fixture->input, &s, fixture->model, &fixture->layout, actions), 0);
+    SDL_Event other = support_key_event(SDLK_d, 0);
+    assert_int_equal(input_window_command(&other), WINDOW_NOTHING);
+    SDL_Event window = {.type = SDL_WINDOWEVENT};
+    window.window.event = SDL_WINDOWEVENT_MINIMIZED;
+    assert_int_equal(input_window_command(&window), WINDOW_HIDDEN);
+    window.window.event = SDL_WINDOWEVENT_RESTORED;
+    assert_int_equal(input_window_command(&window), WINDOW_SHOWN);
+    SDL_Event reset = {.type = SDL_RENDER_DEVICE_RESET};
+    assert_int_equal(input_window_command(&reset), WINDOW_RENDER_RESET);
 }
 
 static void test_shift_steps_ten(void **state)
@@ -133,6 +152,8 @@ static void test_pointer_over_the_grid_hovers_and_zooms(void **state)
     assert_int_equal(actions[0].kind, ACTION_HOVER);
     assert_int_equal(actions[0].amount, 0);
     assert_true(actions[0].x > 0.24 && actions[0].x < 0.26);
+    assert_int_equal(actions[0].pointer_x, x); /* the tooltip opens at the pointer */
+    assert_int_equal(actions[0].pointer_y, y);
     SDL_Event wheel = support_mouse_event(SDL_MOUSEWHEEL, 0, 0);
     wheel.wheel.y = 2;
     assert_int_equal(input_translate(&fixture->input, &wheel, fixture->model, &fixture->layout, actions), 1);
@@ -208,6 +229,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_window_commands),
         cmocka_unit_test(test_shift_steps_ten),
         cmocka_unit_test(test_escape_closes_help_first),
         cmocka_unit_test(test_pointer_over_the_grid_hovers_and_zooms),

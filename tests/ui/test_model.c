@@ -250,10 +250,6 @@ static void test_screenshot_request_and_name(void **state)
 {
     (void)state;
     Model *model = make_model(100, 0);
-    assert_false(model_take_screenshot_request(model));
-    apply(model, ACTION_SCREENSHOT, 0);
-    assert_true(model_take_screenshot_request(model));
-    assert_false(model_take_screenshot_request(model));
     apply(model, ACTION_POLICY, HEAP_BEST_FIT);
     apply(model, ACTION_JUMP_TO, 42);
     char name[100];

@@ -78,7 +78,7 @@ static void draw(Model *model, uint64_t now_ms)
         dirty[pane] = model_take_dirty(model, pane);
     }
     assert_true(render_update(screen.render, model, dirty));
-    render_frame(screen.render, model, &layout, -1, -1, now_ms);
+    render_frame(screen.render, model, &layout, now_ms);
     assert_int_equal(SDL_RenderReadPixels(screen.renderer, NULL, SDL_PIXELFORMAT_ARGB8888, screen.pixels,
                                           WIDTH * 4), 0);
 }

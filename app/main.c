@@ -1,8 +1,8 @@
 /*
  * main.c - heapviz's entry point: parse the command line, then either run
  * headless (headless.h) or open the window (window.h). Bad usage is one
- * sentence on stderr and exit status 2. --capture records its program first
- * and goes on with the recording as the trace.
+ * sentence on stderr and exit status 2. Output paths are checked first. --capture
+ * records its program first and goes on with the recording as the trace.
  */
 #include "options.h"
 #include "capture.h"
@@ -11,6 +11,26 @@
 #include "window.h"
 
 #include <stdio.h>
+
+/* Every output path is checked before any work starts, so a bad one costs
+ * no run (and leaves no other output written). */
+static bool outputs_can_be_written(const Options *options, char *message, size_t size)
+{
+    const char *paths[] = {options->screenshot_path, options->csv_path, options->record_path,
+                           options->blocks_path};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (paths[i] && !output_file_check(paths[i], message, size))
+            return false;
+    return true;
+}
+
+/* --screenshot with the headless runner's outputs: the runner writes them,
+ * then the window code renders the frame, as with --headless. */
+static bool wants_reports(const Options *options)
+{
+    return options->screenshot_path && (options->csv_path || options->record_path ||
+                                         options->blocks_path || options->stats != STATS_NONE);
+}
 
 int main(int argc, char **argv)
 {
@@ -30,12 +50,16 @@ int main(int argc, char **argv)
         printf("heapviz %s\n", headless_version());
         return 0;
     }
+    if (!outputs_can_be_written(&options, message, sizeof message)) {
+        fprintf(stderr, "heapviz: %s\n", message);
+        return EXIT_BAD_INPUT;
+    }
     if (options.capture_path) {
         int status = capture_command(&options);
         if (status != 0)
             return status;
     }
-    if (options.headless) {
+    if (options.headless || wants_reports(&options)) {
         int status = headless_run(&options);
         /* --headless --screenshot: the window code renders the frame after the report. */
         if (status != 0 || !options.screenshot_path)

@@ -15,6 +15,7 @@
 #include "model.h"
 #include "render.h"
 #include "headless.h"
+#include "output_file.h"
 #include "trace.h"
 #include "window.h"
 #include <SDL.h>
@@ -181,15 +182,47 @@ static int make_render(Window *window)
     return 0;
 }
 
+static bool is_headless_driver(const char *driver)
+{
+    return driver != NULL && (SDL_strcmp(driver, "offscreen") == 0 || SDL_strcmp(driver, "dummy") == 0);
+}
+
+static bool names_something(const char *variable)
+{
+    const char *value = SDL_getenv(variable);
+    return value != NULL && value[0] != '\0';
+}
+
+/* A window nobody can see is refused, instead of SDL quietly falling back to
+ * a driver that draws nowhere. Asking for a driver by SDL_VIDEODRIVER (the
+ * tests ask for offscreen) is the user's choice; `started` says whether SDL
+ * has picked its driver yet. */
+static int check_display(bool started)
+{
+    static const char refusal[] = "no display: cannot open a window (use --headless or --screenshot)%s";
+    if (names_something("SDL_VIDEODRIVER")) {
+        return 0;
+    }
+    if (!started && !names_something("DISPLAY") && !names_something("WAYLAND_DISPLAY")) {
+        return fail(EXIT_BAD_INPUT, refusal, "");
+    }
+    if (started && is_headless_driver(SDL_GetCurrentVideoDriver())) {
+        return fail(EXIT_BAD_INPUT, refusal, "");
+    }
+    return 0;
+}
+
 static int window_start(Window *window, int width, int height, bool offscreen)
 {
-    int status = check_font(window);
+    int status = offscreen ? 0 : check_display(false);
+    status = status ? status : check_font(window);
     status = status ? status : make_model(window);
     if (status == 0 && offscreen && SDL_getenv("SDL_VIDEODRIVER") == NULL &&
         SDL_setenv("SDL_VIDEODRIVER", "offscreen", 1) != 0) {
         status = fail(EXIT_BAD_INPUT, "cannot select the offscreen video driver%s", "");
     }
     status = status ? status : start_libraries(window);
+    status = status || offscreen ? status : check_display(true);
     status = status ? status : open_window(window, width, height, offscreen);
     return status ? status : make_render(window);
 }
@@ -246,6 +279,66 @@ static void draw_frame(Window *window, uint64_t now_ms)
     }
 }
 
+/* An SDL stream that only writes, into an OutputFile (which keeps any error
+ * for its commit). */
+static size_t SDLCALL stream_write(SDL_RWops *stream, const void *bytes, size_t size, size_t count)
+{
+    output_file_bytes(stream->hidden.unknown.data1, bytes, size * count);
+    return count;
+}
+
+static Sint64 SDLCALL stream_cannot_seek(SDL_RWops *stream, Sint64 offset, int whence)
+{
+    (void)stream, (void)offset, (void)whence;
+    return SDL_SetError("a PNG stream only writes");
+}
+
+static Sint64 SDLCALL stream_size(SDL_RWops *stream)
+{
+    (void)stream;
+    return -1;
+}
+
+static size_t SDLCALL stream_cannot_read(SDL_RWops *stream, void *bytes, size_t size, size_t count)
+{
+    (void)stream, (void)bytes, (void)size, (void)count;
+    return 0;
+}
+
+static int SDLCALL stream_close(SDL_RWops *stream)
+{
+    SDL_FreeRW(stream);
+    return 0;
+}
+
+/* Encodes `surface` as a PNG into `path` through output_file: the file
+ * appears whole or not at all, and a device (/dev/full) reports its error. */
+static bool write_png(SDL_Surface *surface, const char *path, char *message, size_t size)
+{
+    OutputFile *file = output_file_open(path, message, size);
+    SDL_RWops *stream = file != NULL ? SDL_AllocRW() : NULL;
+    if (file != NULL && stream == NULL) {
+        snprintf(message, size, "cannot write '%s': %s", path, SDL_GetError());
+    }
+    if (stream == NULL) {
+        output_file_discard(file);
+        return false;
+    }
+    stream->type = SDL_RWOPS_UNKNOWN;
+    stream->size = stream_size;
+    stream->seek = stream_cannot_seek;
+    stream->read = stream_cannot_read;
+    stream->write = stream_write;
+    stream->close = stream_close;
+    stream->hidden.unknown.data1 = file;
+    if (IMG_SavePNG_RW(surface, stream, 1) != 0) {
+        snprintf(message, size, "cannot write '%s': %s", path, IMG_GetError());
+        output_file_discard(file);
+        return false;
+    }
+    return output_file_commit(file, message, size);
+}
+
 /* Writes what has been drawn (before it is presented) to a PNG. */
 static bool save_png(Window *window, const char *path, char *message, size_t size)
 {
@@ -257,9 +350,8 @@ static bool save_png(Window *window, const char *path, char *message, size_t siz
                                    surface->pitch) == 0;
     if (!ok) {
         snprintf(message, size, "cannot read the frame: %s", SDL_GetError());
-    } else if (IMG_SavePNG(surface, path) != 0) {
-        snprintf(message, size, "cannot write %s: %s", path, IMG_GetError());
-        ok = false;
+    } else {
+        ok = write_png(surface, path, message, size);
     }
     SDL_FreeSurface(surface);
     return ok;

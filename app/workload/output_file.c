@@ -189,8 +189,10 @@ static bool open_replacement(OutputFile *file, const struct stat *existing)
     return true;
 }
 
-/* Decides the mode for `file->path` and opens the descriptor. False with errno set. */
-static bool open_target(OutputFile *file)
+/* Decides the mode for `file->path` and opens the descriptor; when only
+ * `checking`, a device or FIFO is not opened (a FIFO's reader would see an
+ * end), only asked whether it may be written. False with errno set. */
+static bool open_target(OutputFile *file, bool checking)
 {
     int named = strcmp(file->path, "-") == 0 ? STDOUT_FILENO : -1;
     if (named < 0) {
@@ -215,6 +217,8 @@ static bool open_target(OutputFile *file)
     if (S_ISREG(status.st_mode))
         return open_replacement(file, &status);
     file->mode = OUTPUT_DIRECT;
+    if (checking)
+        return access(file->target, W_OK) == 0;
     file->descriptor = open(file->target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
     return file->descriptor >= 0;
 }
@@ -246,13 +250,13 @@ static void release(OutputFile *file)
     free(file);
 }
 
-OutputFile *output_file_open(const char *path, char *message, size_t message_size)
+static OutputFile *open_file(const char *path, bool checking, char *message, size_t message_size)
 {
     OutputFile *file = create(path, message, message_size);
     if (!file)
         return NULL;
     errno = ENOMEM;
-    if (!open_target(file)) {
+    if (!open_target(file, checking)) {
         describe(message, message_size, path, errno ? errno : EIO);
         release(file);
         return NULL;
@@ -260,9 +264,14 @@ OutputFile *output_file_open(const char *path, char *message, size_t message_siz
     return file;
 }
 
+OutputFile *output_file_open(const char *path, char *message, size_t message_size)
+{
+    return open_file(path, false, message, message_size);
+}
+
 bool output_file_check(const char *path, char *message, size_t message_size)
 {
-    OutputFile *file = output_file_open(path, message, message_size);
+    OutputFile *file = open_file(path, true, message, message_size);
     output_file_discard(file);
     return file != NULL;
 }

@@ -29,8 +29,9 @@ typedef struct OutputFile OutputFile;
  * or FIFO, which is written as the bytes come. */
 OutputFile *output_file_open(const char *path, char *message, size_t message_size);
 
-/* Whether `path` can be opened for writing: opens it and discards it, so a
- * bad path is found before any work starts. Same message as open. */
+/* Whether `path` can be written, so a bad path is found before any work
+ * starts: a file's temporary is made and removed; a device or FIFO is only
+ * asked (a FIFO's reader must not see an early end). Same message as open. */
 bool output_file_check(const char *path, char *message, size_t message_size);
 
 /* An unnamed scratch file in the directory of `beside` (the system's

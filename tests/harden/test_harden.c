@@ -401,6 +401,64 @@ static void long_output_name_works(void **state)
     assert_int_equal(entries(), 1);
 }
 
+/* ---- 2: screenshots are written whole or not at all ----------------------- */
+
+static void screenshot_onto_a_full_device_fails(void **state)
+{
+    (void)state;
+    char *full = full_device();
+    char expected[600];
+    snprintf(expected, sizeof expected, "cannot write '%s': No space left on device", full);
+    Result *r = RUN("--screenshot", full);
+    expect_message(r, 1, expected);
+    assert_true(S_ISCHR(mode_of(full)));
+}
+
+/* A 64 KiB tmpfs holding an old picture and a filler that leaves no room. */
+static bool mount_full_disk(const char *mount_point, const char *old)
+{
+    if (mkdir(mount_point, 0700) != 0 || mount("none", mount_point, "tmpfs", 0, "size=64k") != 0) {
+        rmdir(mount_point);
+        return false;
+    }
+    write_text(old, "old picture\n");
+    char filler[600];
+    snprintf(filler, sizeof filler, "%s/filler", mount_point);
+    FILE *file = fopen(filler, "wb");
+    while (file && fputc('x', file) != EOF && !ferror(file)) {
+    }
+    if (file)
+        fclose(file);
+    return true;
+}
+
+static void screenshot_onto_a_full_disk_keeps_the_old_file(void **state)
+{
+    (void)state;
+    skip_unless_root("mounting a small tmpfs");
+    char *mount_point = path_in("disk");
+    char old[600];
+    snprintf(old, sizeof old, "%s/x.png", mount_point);
+    if (!mount_full_disk(mount_point, old)) {
+        print_message("skipped: cannot mount a tmpfs here\n");
+        skip();
+    }
+    Result *r = RUN("--screenshot", old);
+    char text[64], expected[700];
+    read_file(old, text, sizeof text);
+    DIR *dir = opendir(mount_point);
+    int names = 0;
+    for (struct dirent *entry; dir && (entry = readdir(dir));)
+        names += entry->d_name[0] != '.' || strncmp(entry->d_name, ".hv-", 4) == 0;
+    closedir(dir);
+    umount(mount_point);
+    rmdir(mount_point);
+    snprintf(expected, sizeof expected, "cannot write '%s': No space left on device", old);
+    expect_message(r, 1, expected);
+    assert_string_equal(text, "old picture\n");
+    assert_int_equal(names, 2); /* the picture and the filler: no temporary */
+}
+
 /* ---- 3: memory stays near the budget plus what the heap uses ------------- */
 
 static void huge_untouched_heap_costs_little(void **state)
@@ -414,6 +472,17 @@ static void huge_untouched_heap_costs_little(void **state)
      * (3.2 GB before) must not be made; SDL and the font take ~30 MiB. */
     print_message("peak resident: %ld MiB\n", r->peak_kib / MIB);
     assert_true(r->peak_kib < 128 * MIB);
+}
+
+/* ---- 5: a window with no display is refused ------------------------------ */
+
+static void window_without_a_display_exits_1(void **state)
+{
+    (void)state;
+    Result *r = RUN_WITH(.no_display = true, "--steps", "10");
+    expect_message(r, 1, "no display: cannot open a window (use --headless or --screenshot)");
+    r = RUN_WITH(.no_display = true, "--steps", "10", "--screenshot", path_in("x.png"));
+    assert_int_equal(r->status, 0); /* a screenshot needs no display */
 }
 
 /* ---- 6: signals leave no temporaries ------------------------------------- */
@@ -433,6 +502,33 @@ static void sigint_and_sigterm_remove_temporaries(void **state)
     (void)state;
     signal_removes_temporaries(SIGINT, 130);
     signal_removes_temporaries(SIGTERM, 143);
+}
+
+/* ---- 7 and 10: every output is honoured, and checked before any work ----- */
+
+static void screenshot_honours_the_other_outputs(void **state)
+{
+    (void)state;
+    Result *r = RUN("--screenshot", path_in("a.png"), "--record", path_in("r.rep"), "--csv",
+                    path_in("c.csv"), "--blocks", path_in("b"), "--stats", "json");
+    assert_string_equal(r->err, "");
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "{\"mallocs\":"));
+    const char *names[] = {"a.png", "r.rep", "c.csv", "b"};
+    for (int i = 0; i < 4; i++)
+        assert_true(S_ISREG(mode_of(path_in(names[i]))));
+    assert_int_equal(entries(), 4);
+}
+
+static void bad_screenshot_path_is_found_before_the_run(void **state)
+{
+    (void)state;
+    Result *r = RUN("--headless", "--steps", "200000", "--csv", path_in("c.csv"), "--screenshot",
+                    "/no/such/dir/x.png");
+    expect_message(r, 1, "cannot write '/no/such/dir/x.png': No such file or directory");
+    assert_int_equal(entries(), 0);
+    r = RUN("--steps", "200000", "--screenshot", "/no/such/dir/x.png");
+    expect_message(r, 1, "cannot write '/no/such/dir/x.png': No such file or directory");
 }
 
 int main(int argc, char **argv)
@@ -456,7 +552,12 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(link_to_standard_output_writes_standard_output, setup),
         cmocka_unit_test_setup(dev_null_works_for_a_plain_user, setup),
         cmocka_unit_test_setup(long_output_name_works, setup),
+        cmocka_unit_test_setup(screenshot_onto_a_full_device_fails, setup),
+        cmocka_unit_test_setup(screenshot_onto_a_full_disk_keeps_the_old_file, setup),
         cmocka_unit_test_setup(huge_untouched_heap_costs_little, setup),
+        cmocka_unit_test_setup(window_without_a_display_exits_1, setup),
+        cmocka_unit_test_setup(screenshot_honours_the_other_outputs, setup),
+        cmocka_unit_test_setup(bad_screenshot_path_is_found_before_the_run, setup),
         cmocka_unit_test_setup(sigint_and_sigterm_remove_temporaries, setup),
     };
     int failures = cmocka_run_group_tests(tests, NULL, NULL);

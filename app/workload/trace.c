@@ -459,34 +459,56 @@ bool trace_parse(const char *text, size_t length, const char *source, Trace **ou
     return true;
 }
 
-/* Reads a whole stream into one buffer; false with errno set on failure. */
-static bool read_all(FILE *stream, char **text, size_t *length)
+typedef enum { READ_OK, READ_FAILED, READ_NUL, READ_TOO_LARGE } ReadOutcome;
+
+/* Reads a whole stream into one buffer (errno set on READ_FAILED). Stops
+ * at the first chunk holding a NUL byte (a trace is text: /dev/zero fails
+ * at once) and before TRACE_MAX_BYTES (an endless stream fails in bounded
+ * memory). On READ_OK and READ_NUL the caller frees *text. */
+static ReadOutcome read_all(FILE *stream, char **text, size_t *length)
 {
     size_t capacity = 1 << 16;
     size_t used = 0;
     char *buffer = malloc(capacity);
+    ReadOutcome outcome = READ_FAILED;
     while (buffer) {
+        size_t before = used;
         used += fread(buffer + used, 1, capacity - used, stream);
         if (ferror(stream))
             break;
-        if (used < capacity) {
+        bool nul = memchr(buffer + before, '\0', used - before) != NULL;
+        if (nul || used < capacity) {
             *text = buffer;
             *length = used;
-            return true;
+            return nul ? READ_NUL : READ_OK;
         }
-        char *larger = capacity <= SIZE_MAX / 2 ? realloc(buffer, capacity * 2) : NULL;
-        if (!larger)
-            errno = ENOMEM;
-        else
-            capacity *= 2;
-        if (!larger)
+        if (capacity >= TRACE_MAX_BYTES) {
+            outcome = READ_TOO_LARGE;
             break;
+        }
+        char *larger = realloc(buffer, capacity * 2);
+        if (!larger) {
+            errno = ENOMEM;
+            break;
+        }
         buffer = larger;
+        capacity *= 2;
     }
     int saved = errno ? errno : EIO;
     free(buffer);
     errno = saved;
-    return false;
+    return outcome;
+}
+
+/* "PATH:LINE: ..." for the first NUL byte in text[0, length). */
+static void describe_nul(const char *path, const char *text, size_t length, char *message,
+                         size_t message_size)
+{
+    const char *nul = memchr(text, '\0', length);
+    uint32_t line = 1;
+    for (const char *at = text; (at = memchr(at, '\n', (size_t)(nul - at))) != NULL; at++)
+        line++;
+    snprintf(message, message_size, "%s:%u: a NUL byte: a trace is text", path, line);
 }
 
 bool trace_load(const char *path, Trace **out, char *message, size_t message_size)
@@ -495,15 +517,18 @@ bool trace_load(const char *path, Trace **out, char *message, size_t message_siz
     size_t length = 0;
     errno = 0;
     FILE *stream = fopen(path, "rb");
-    bool read = stream && read_all(stream, &text, &length);
+    ReadOutcome outcome = stream ? read_all(stream, &text, &length) : READ_FAILED;
     int saved = errno;
     if (stream)
         fclose(stream);
-    if (!read) {
+    if (outcome == READ_FAILED)
         snprintf(message, message_size, "%s: cannot read: %s", path, strerror(saved ? saved : EIO));
-        return false;
-    }
-    bool ok = trace_parse(text, length, path, out, message, message_size);
+    if (outcome == READ_TOO_LARGE)
+        snprintf(message, message_size, "%s: larger than %d MiB, the most a trace may have", path,
+                 TRACE_MAX_BYTES >> 20);
+    if (outcome == READ_NUL)
+        describe_nul(path, text, length, message, message_size);
+    bool ok = outcome == READ_OK && trace_parse(text, length, path, out, message, message_size);
     free(text);
     return ok;
 }

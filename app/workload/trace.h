@@ -20,7 +20,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum { TRACE_MAX_IDS = 1 << 24 };   /* largest id count a .rep header may give */
+enum {
+    TRACE_MAX_IDS = 1 << 24,     /* largest id count a .rep header may give */
+    TRACE_MAX_BYTES = 1 << 30    /* largest trace file read */
+};
 
 /* Parses `length` bytes of `text` (a .rep file, or an OSTEP list when the
  * first non-blank character is '+', '-' or ','). `source` names the input in
@@ -34,7 +37,9 @@ bool trace_parse(const char *text, size_t length, const char *source, Trace **ou
  * is '+', '-' or ','), so `--trace "+3,-0,+5"` can give the list itself. */
 bool trace_is_op_list(const char *text);
 
-/* Reads and parses a file. An unreadable file gives "PATH: cannot read: REASON". */
+/* Reads and parses a file. An unreadable file gives "PATH: cannot read: REASON";
+ * a NUL byte "PATH:LINE: a NUL byte: a trace is text", at once; a file over
+ * TRACE_MAX_BYTES is refused before more of it is read. */
 bool trace_load(const char *path, Trace **out, char *message, size_t message_size);
 
 /* Writes `trace` as a .rep file: header, then one operation a line. */

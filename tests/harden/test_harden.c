@@ -474,6 +474,29 @@ static void huge_untouched_heap_costs_little(void **state)
     assert_true(r->peak_kib < 128 * MIB);
 }
 
+/* ---- 4: endless or binary traces fail fast ------------------------------ */
+
+static void endless_zero_stream_fails_at_line_1(void **state)
+{
+    (void)state;
+    Result *r = RUN("--headless", "--trace", "/dev/zero");
+    expect_message(r, 1, "/dev/zero:1: a NUL byte: a trace is text");
+    assert_true(r->peak_kib < 64 * MIB); /* not the 2.1 GB read before failing */
+}
+
+static void nul_byte_is_reported_on_its_line(void **state)
+{
+    (void)state;
+    char *trace = path_in("nul.rep");
+    FILE *file = fopen(trace, "wb");
+    assert_non_null(file);
+    fwrite("10\n2\n2\n1\na 0 5\n\0f 0\n", 1, 19, file);
+    assert_int_equal(fclose(file), 0);
+    char expected[600];
+    snprintf(expected, sizeof expected, "%s:6: a NUL byte: a trace is text", trace);
+    expect_message(RUN("--headless", "--trace", trace), 1, expected);
+}
+
 /* ---- 5: a window with no display is refused ------------------------------ */
 
 static void window_without_a_display_exits_1(void **state)
@@ -555,6 +578,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(screenshot_onto_a_full_device_fails, setup),
         cmocka_unit_test_setup(screenshot_onto_a_full_disk_keeps_the_old_file, setup),
         cmocka_unit_test_setup(huge_untouched_heap_costs_little, setup),
+        cmocka_unit_test_setup(endless_zero_stream_fails_at_line_1, setup),
+        cmocka_unit_test_setup(nul_byte_is_reported_on_its_line, setup),
         cmocka_unit_test_setup(window_without_a_display_exits_1, setup),
         cmocka_unit_test_setup(screenshot_honours_the_other_outputs, setup),
         cmocka_unit_test_setup(bad_screenshot_path_is_found_before_the_run, setup),

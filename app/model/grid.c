@@ -13,46 +13,93 @@
 #include <math.h>
 #include <string.h>
 
-GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t width, uint32_t height)
+static uint64_t power_of_two_at_most(uint64_t value)
 {
-    GridGeometry geometry = {.heap_bytes = heap_bytes, .bytes_per_cell = page_bytes ? page_bytes : 1};
+    uint64_t power = 1;
+    while (power <= value / 2) {
+        power *= 2;
+    }
+    return value == 0 ? 0 : power;
+}
+
+/* The most cells a row of at most `room` cells holds when a row's bytes
+ * must be a multiple of GRID_ROW_ALIGN (a power of two of cells when even
+ * one such row does not fit). */
+static uint64_t row_columns(uint64_t room, uint64_t bytes_per_cell)
+{
+    uint64_t step = bytes_per_cell < GRID_ROW_ALIGN ? GRID_ROW_ALIGN / bytes_per_cell : 1;
+    uint64_t columns = room / step * step;
+    return columns > 0 ? columns : power_of_two_at_most(room);
+}
+
+/* The largest cell size for which rows of row_columns cells fit, with its
+ * columns; false when not even one pixel per cell fits. */
+static bool fit_cells(GridGeometry *geometry, uint32_t width, uint32_t height)
+{
     uint64_t pixels = (uint64_t)width * height;
-    geometry.cells = (heap_bytes + geometry.bytes_per_cell - 1) / geometry.bytes_per_cell;
-    while (pixels > 0 && geometry.cells > pixels) {
-        geometry.bytes_per_cell *= 2;
-        geometry.cells = (heap_bytes + geometry.bytes_per_cell - 1) / geometry.bytes_per_cell;
-    }
-    if (pixels == 0 || geometry.cells == 0) {
-        geometry.columns = 1;
-        geometry.rows = (uint32_t)(geometry.cells ? geometry.cells : 1);
-        return geometry;
-    }
-    uint32_t size = (uint32_t)sqrt((double)pixels / (double)geometry.cells) + 1;
-    for (; size > 1; size--) {
-        uint64_t columns = width / size;
-        if (columns > 0 && (geometry.cells + columns - 1) / columns * size <= height) {
-            break;
+    uint32_t size = (uint32_t)sqrt((double)pixels / (double)geometry->cells) + 1;
+    for (; size >= 1; size--) {
+        uint64_t columns = row_columns(width / size, geometry->bytes_per_cell);
+        if (columns > 0 && (geometry->cells + columns - 1) / columns * size <= height) {
+            geometry->columns = (uint32_t)columns;
+            geometry->rows = (uint32_t)((geometry->cells + columns - 1) / columns);
+            geometry->cell_pixels = size;
+            return true;
         }
     }
-    uint64_t columns = width / size;
-    /* Rows of a multiple of 16 cells read better as addresses, if that still fits. */
-    uint64_t rounded = columns / 16 * 16;
-    if (rounded >= 32 && (geometry.cells + rounded - 1) / rounded * size <= height) {
-        columns = rounded;
+    return false;
+}
+
+static void set_cell_bytes(GridGeometry *geometry, uint64_t bytes_per_cell)
+{
+    geometry->bytes_per_cell = bytes_per_cell;
+    geometry->cells = (geometry->heap_bytes + bytes_per_cell - 1) / bytes_per_cell;
+}
+
+GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t width, uint32_t height)
+{
+    GridGeometry geometry = {.heap_bytes = heap_bytes};
+    set_cell_bytes(&geometry, page_bytes ? page_bytes : 1);
+    uint64_t pixels = (uint64_t)width * height;
+    while (pixels > 0 && geometry.cells > pixels) {
+        set_cell_bytes(&geometry, geometry.bytes_per_cell * 2);
     }
-    geometry.columns = (uint32_t)columns;
-    geometry.rows = (uint32_t)((geometry.cells + columns - 1) / columns);
-    geometry.cell_pixels = size;
+    bool fits = pixels > 0 && geometry.cells > 0 && fit_cells(&geometry, width, height);
+    while (!fits && pixels > 0 && geometry.cells > 1) { /* rows of a power of two leave some width */
+        set_cell_bytes(&geometry, geometry.bytes_per_cell * 2);
+        fits = fit_cells(&geometry, width, height);
+    }
+    if (!fits) {
+        geometry.columns = 1;
+        geometry.rows = (uint32_t)(geometry.cells ? geometry.cells : 1);
+        geometry.cell_pixels = 0;
+        return geometry;
+    }
+    while (geometry.cell_pixels > GRID_MAX_CELL_PIXELS && geometry.bytes_per_cell % 2 == 0) {
+        GridGeometry finer = geometry;
+        set_cell_bytes(&finer, geometry.bytes_per_cell / 2);
+        if (!fit_cells(&finer, width, height)) {
+            break;
+        }
+        geometry = finer;
+    }
     return geometry;
+}
+
+uint64_t grid_row_bytes(const GridGeometry *geometry)
+{
+    return geometry->bytes_per_cell * geometry->columns;
 }
 
 bool grid_dirty_rows(const GridGeometry *geometry, uint64_t start, uint64_t end, bool all,
                      uint64_t *first_row, uint64_t *end_row)
 {
-    uint64_t row_bytes = geometry->bytes_per_cell * geometry->columns;
+    uint64_t row_bytes = grid_row_bytes(geometry);
     *first_row = 0;
     *end_row = geometry->rows;
     if (!all) {
+        start = start > geometry->first_byte ? start - geometry->first_byte : 0;
+        end = end > geometry->first_byte ? end - geometry->first_byte : 0;
         if (start >= end || row_bytes == 0) {
             return false;
         }
@@ -105,6 +152,7 @@ typedef struct {
     uint64_t counts[CELL_CLASS_COUNT]; /* bytes of the cell being accumulated */
 } Painter;
 
+/* `cell` counts from the window's first cell. */
 static uint32_t *painter_pixel(const Painter *painter, uint64_t cell)
 {
     uint64_t columns = painter->geometry->columns;
@@ -166,16 +214,16 @@ static void painter_fill_span(Painter *painter, uint64_t first_cell, uint64_t en
 /* Adds bytes [start, end) of one class; segments arrive in address order. */
 static void painter_add(Painter *painter, uint64_t start, uint64_t end, CellClass cell_class)
 {
-    uint64_t cell_bytes = painter->geometry->bytes_per_cell;
+    uint64_t cell_bytes = painter->geometry->bytes_per_cell, base = painter->geometry->first_byte;
     start = start > painter->next_byte ? start : painter->next_byte;
     end = end < painter->end_byte ? end : painter->end_byte;
     while (start < end) {
-        uint64_t cell = start / cell_bytes;
-        uint64_t cell_end = (cell + 1) * cell_bytes;
-        if (start == cell * cell_bytes && end >= cell_end) {
-            uint64_t last = end / cell_bytes;
+        uint64_t cell = (start - base) / cell_bytes;
+        uint64_t cell_start = base + cell * cell_bytes, cell_end = cell_start + cell_bytes;
+        if (start == cell_start && end >= cell_end) {
+            uint64_t last = (end - base) / cell_bytes;
             painter_fill_span(painter, cell, last, whole_cell_color(painter->view, cell_class));
-            start = last * cell_bytes;
+            start = base + last * cell_bytes;
             continue;
         }
         uint64_t stop = end < cell_end ? end : cell_end;
@@ -225,10 +273,10 @@ void grid_fill(const Allocator *heap, const GridGeometry *geometry, ViewMode vie
     if (first_cell >= end_cell || geometry->columns == 0) {
         return;
     }
-    uint64_t cell_bytes = geometry->bytes_per_cell;
+    uint64_t cell_bytes = geometry->bytes_per_cell, base = geometry->first_byte;
     Painter painter = {.geometry = geometry, .view = view, .pixels = pixels, .pitch = pitch,
                        .first_row = first_cell / geometry->columns,
-                       .next_byte = first_cell * cell_bytes, .end_byte = end_cell * cell_bytes};
+                       .next_byte = base + first_cell * cell_bytes, .end_byte = base + end_cell * cell_bytes};
     uint64_t region_start = allocator_region_start(heap), region_end = allocator_region_end(heap);
     painter_add(&painter, 0, region_start, CELL_OUTSIDE);
     HeapBlock block;

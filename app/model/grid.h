@@ -1,10 +1,16 @@
 /*
  * grid.h - the heap as a grid of cells: geometry and cell colours.
  *
- * A cell shows `bytes_per_cell` bytes of the arena (one page, or a power of
- * two pages when the heap would not fit one pixel per cell). Cells run row by
- * row; the grid is one texel per cell, magnified by an integer cell size to
- * fill the area. grid_fill computes the ARGB colour of a run of cells from
+ * The grid shows a window of the arena, bytes [first_byte, first_byte +
+ * heap_bytes), rounded up to whole rows. A cell shows `bytes_per_cell`
+ * bytes (one page, or a power of two pages when the window would not fit
+ * one pixel per cell; fewer bytes, down to one, when a small window would
+ * give cells larger than GRID_MAX_CELL_PIXELS). A row holds a multiple of
+ * GRID_ROW_ALIGN bytes (16, 32, 48 ... cells of 4 bytes), so an aligned
+ * payload lands in the same column on every row; a window too narrow for
+ * that gets a power of two of cells. The
+ * grid is one texel per cell, magnified by an integer cell size to fill the
+ * area. grid_fill computes the ARGB colour of a run of cells from
  * the block walk, in either view. No SDL here: the renderer copies the
  * colours into a streaming texture, and tests call it directly.
  */
@@ -40,23 +46,34 @@ typedef enum {
 #define GRID_COLOR_PAYLOAD     0xFFE69F00u /* orange */
 #define GRID_COLOR_PADDING     0xFFF0E442u /* yellow */
 #define GRID_COLOR_DEAD        0xFFCC79A7u /* reddish purple, in both views */
+#define GRID_COLOR_SEPARATOR   0xFF8A96ABu /* the line where a used block starts */
 #define GRID_COLOR_TOUCHED     0xFF009E73u /* bluish green: last touched block */
 #define GRID_COLOR_MARK        0xFFD55E00u /* vermillion: split or coalesce */
 
+enum {
+    GRID_MAX_CELL_PIXELS = 24,   /* larger cells get fewer bytes each, down to one */
+    GRID_ROW_ALIGN = 64          /* a row's bytes are a multiple of this (the largest --align) */
+};
+
 typedef struct {
-    uint64_t heap_bytes;         /* the arena, bytes */
+    uint64_t first_byte;         /* arena offset of the first cell (a multiple of a row's bytes) */
+    uint64_t heap_bytes;         /* the bytes the window must show */
     uint64_t bytes_per_cell;     /* page size times a power of two */
     uint64_t cells;              /* ceil(heap_bytes / bytes_per_cell) */
     uint32_t columns, rows;      /* texture size in cells */
     uint32_t cell_pixels;        /* edge of one cell on screen at zoom 1; 0: no room */
 } GridGeometry;
 
-/* Lays out `heap_bytes` in a width x height pixel area: one page per cell if
- * that fits one pixel per cell, else the fewest pages per cell that do; then
- * the largest square cell size that fits. */
+/* Lays out `heap_bytes` (from first_byte 0; the caller may move the window
+ * by whole rows) in a width x height pixel area: one page per cell if that
+ * fits one pixel per cell, else the fewest pages per cell that do; then the
+ * largest square cell size for which rows of a multiple of GRID_ROW_ALIGN
+ * bytes fit; then,
+ * while cells are larger than GRID_MAX_CELL_PIXELS, half the bytes a cell. */
 GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t width, uint32_t height);
 
-/* The colour of cells [first_cell, end_cell) of `heap` in `view` (cells past
+/* The colour of cells [first_cell, end_cell) of the window (cell 0 holds
+ * arena byte first_byte) of `heap` in `view` (cells past
  * the heap's end, up to columns * rows, get the outside colour), written to
  * pixels[(cell / columns - first_row) * pitch + cell % columns] where
  * first_row = first_cell / columns. Classic: white free, black used, dead
@@ -72,6 +89,7 @@ void grid_fill(const Allocator *heap, const GridGeometry *geometry, ViewMode vie
 
 /* The texture rows [*first_row, *end_row) holding arena bytes [start, end),
  * or every row when `all`; false when there is nothing to redraw. */
+uint64_t grid_row_bytes(const GridGeometry *geometry);
 bool grid_dirty_rows(const GridGeometry *geometry, uint64_t start, uint64_t end, bool all,
                      uint64_t *first_row, uint64_t *end_row);
 

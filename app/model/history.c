@@ -302,6 +302,11 @@ uint64_t history_computed(const History *history)
     return history->computed;
 }
 
+uint64_t history_high_water(const History *history)
+{
+    return allocator_stats(run_heap(history->frontier.run))->high_water;
+}
+
 uint64_t history_compute_ahead(History *history, uint64_t steps)
 {
     uint64_t done = 0;

@@ -63,6 +63,10 @@ uint64_t history_computed(const History *history);  /* steps the frontier has do
  * memory ran out: the current run is then whole, at the step it was. */
 bool history_jump(History *history, uint64_t step);
 
+/* The highest end of any block the run placed up to the furthest step
+ * computed (the whole run's high water once everything is computed). */
+uint64_t history_high_water(const History *history);
+
 /* Advances the frontier by up to `steps` steps; returns how many it did. */
 uint64_t history_compute_ahead(History *history, uint64_t steps);
 

@@ -44,8 +44,10 @@ struct Model {
     bool plots[SERIES_COUNT];
     uint32_t area_width, area_height; /* grid area, pixels */
     GridGeometry geometry;
-    double zoom;                 /* 1: the whole heap */
-    double center_x, center_y;   /* view centre, fractions of the grid */
+    ViewExtent extent;           /* what the grid window shows */
+    uint64_t zoom_bytes;         /* VIEW_ZOOMED: the bytes the window shows */
+    uint64_t view_start;         /* the window's first byte, a multiple of a row's bytes */
+    double pan_rows;             /* a drag's rows not yet moved */
     int hover_pane;              /* -1: the pointer is on no grid */
     double hover_x, hover_y;     /* fractions of the grid area */
     int hover_point_x, hover_point_y; /* the same point in the window, output pixels */
@@ -207,8 +209,6 @@ HeapError model_create(const ModelConfig *config, Model **out)
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
     model->config = *config;
-    model->zoom = 1.0;
-    model->center_x = model->center_y = 0.5;
     model->hover_pane = -1;
     for (int i = 0; i < SERIES_COUNT; i++) {
         model->plots[i] = true;
@@ -373,32 +373,97 @@ static double clamp(double value, double low, double high)
     return value < low ? low : value > high ? high : value;
 }
 
-static double max_zoom(const Model *model)
+/* The bytes the default view shows: a simulation's whole heap; a trace's
+ * high water over the run (as far as it is computed), rounded up to a
+ * sixteenth of its power of two so the window grows in few steps. */
+static uint64_t default_view_bytes(const Model *model)
 {
-    double by_cells = model->geometry.columns / 4.0;
-    double by_pixels = model->geometry.cell_pixels ? 256.0 / model->geometry.cell_pixels : 1.0;
-    double limit = by_cells < by_pixels ? by_cells : by_pixels;
-    return limit > 1.0 ? limit : 1.0;
+    uint64_t limit = allocator_region_limit(model_heap(model, 0));
+    if (model->config.workload.kind == WORKLOAD_SIMULATION) {
+        return limit;
+    }
+    uint64_t high = MODEL_MIN_VIEW_BYTES;
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        uint64_t pane = history_high_water(model->panes[i].history);
+        high = pane > high ? pane : high;
+    }
+    uint64_t step = 1;
+    while (step * 32 <= high) {
+        step *= 2;
+    }
+    high = (high + step - 1) / step * step;
+    return high < limit ? high : limit;
 }
 
-/* Zooms by `factor` keeping the cell under fraction (x, y) of the grid still. */
+static uint64_t view_bytes(const Model *model)
+{
+    if (model->extent == VIEW_WHOLE_HEAP) {
+        return allocator_region_limit(model_heap(model, 0));
+    }
+    return model->extent == VIEW_ZOOMED ? model->zoom_bytes : default_view_bytes(model);
+}
+
+/* Puts the window's first byte at the row boundary nearest `start`, no
+ * further than the row that still shows the heap's end. */
+static void place_view(Model *model, double start)
+{
+    uint64_t row_bytes = grid_row_bytes(&model->geometry);
+    uint64_t limit = allocator_region_limit(model_heap(model, 0));
+    uint64_t shown = row_bytes * model->geometry.rows;
+    uint64_t last_row = shown < limit && row_bytes ? (limit - shown + row_bytes - 1) / row_bytes : 0;
+    double row = row_bytes ? clamp(floor(start / (double)row_bytes + 0.5), 0, (double)last_row) : 0;
+    model->view_start = (uint64_t)row * row_bytes;
+    model->geometry.first_byte = model->view_start;
+}
+
+/* Lays the window out again (new size, new extent); keeps its start. */
+static void refit(Model *model)
+{
+    model->geometry = grid_geometry(view_bytes(model), model->config.page_bytes, model->area_width,
+                                    model->area_height);
+    place_view(model, (double)model->view_start);
+    model_request_redraw(model);
+}
+
+/* The arena byte at fraction (x, y) of the window. */
+static double byte_at(const Model *model, double x, double y)
+{
+    const GridGeometry *geometry = &model->geometry;
+    double row = floor(clamp(y, 0, 1) * geometry->rows), column = clamp(x, 0, 1) * geometry->columns;
+    return (double)model->view_start + (row * geometry->columns + column) * (double)geometry->bytes_per_cell;
+}
+
+/* Zooms by `factor` (above 1: fewer bytes, finer cells) keeping the byte
+ * under fraction (x, y) of the window near the pointer. */
 static void zoom_at(Model *model, double x, double y, double factor)
 {
-    CellRect before = model_visible_cells(model);
-    double world_x = before.x + x * before.width, world_y = before.y + y * before.height;
-    model->zoom = clamp(model->zoom * factor, 1.0, max_zoom(model));
-    double width = model->geometry.columns / model->zoom, height = model->geometry.rows / model->zoom;
-    model->center_x = (world_x - x * width + width / 2) / model->geometry.columns;
-    model->center_y = (world_y - y * height + height / 2) / model->geometry.rows;
+    double pointer = byte_at(model, x, y);
+    uint64_t limit = allocator_region_limit(model_heap(model, 0));
+    double bytes = clamp((double)view_bytes(model) / factor, MODEL_MIN_VIEW_BYTES, (double)limit);
+    model->extent = VIEW_ZOOMED;
+    model->zoom_bytes = (uint64_t)bytes;
+    refit(model);
+    place_view(model, pointer - clamp(y, 0, 1) * (double)(grid_row_bytes(&model->geometry) * model->geometry.rows));
 }
 
+/* Moves the window by a drag of (x, y) fractions of it: whole rows only. */
 static void pan_by(Model *model, double x, double y)
 {
-    model->center_x -= x / model->zoom;
-    model->center_y -= y / model->zoom;
-    CellRect visible = model_visible_cells(model); /* clamps the centre */
-    model->center_x = (visible.x + visible.width / 2) / model->geometry.columns;
-    model->center_y = (visible.y + visible.height / 2) / model->geometry.rows;
+    (void)x; /* rows run on from one to the next: only vertical moves mean anything */
+    model->pan_rows -= y * model->geometry.rows;
+    double rows = trunc(model->pan_rows);
+    model->pan_rows -= rows;
+    double start = (double)model->view_start + rows * (double)grid_row_bytes(&model->geometry);
+    place_view(model, start);
+    model_request_redraw(model);
+}
+
+/* `0`: from the default view to the whole heap; from anything else back to the default. */
+static void reset_view(Model *model)
+{
+    model->extent = model->extent == VIEW_DEFAULT ? VIEW_WHOLE_HEAP : VIEW_DEFAULT;
+    model->view_start = 0;
+    refit(model);
 }
 
 static bool apply_view_action(Model *model, const Action *action)
@@ -417,7 +482,7 @@ static bool apply_view_action(Model *model, const Action *action)
     case ACTION_TOGGLE_HELP: model->help = !model->help; break;
     case ACTION_ZOOM: zoom_at(model, action->x, action->y, pow(1.25, (double)action->amount)); break;
     case ACTION_PAN: pan_by(model, action->x, action->y); break;
-    case ACTION_RESET_ZOOM: model->zoom = 1.0; model->center_x = model->center_y = 0.5; break;
+    case ACTION_RESET_ZOOM: reset_view(model); break;
     case ACTION_HOVER:
         model->hover_pane = action->amount >= 0 && action->amount < model->pane_count ? (int)action->amount : -1;
         model->hover_x = action->x;
@@ -510,15 +575,13 @@ bool model_busy(const Model *model, uint64_t now_ms)
 
 void model_set_grid_area(Model *model, uint32_t width, uint32_t height)
 {
-    if (width == model->area_width && height == model->area_height && model->geometry.cells > 0) {
-        return;
+    if (width == model->area_width && height == model->area_height && model->geometry.cells > 0 &&
+        model->geometry.heap_bytes == view_bytes(model)) {
+        return; /* the default view of a trace grows as the run's high water is found */
     }
     model->area_width = width;
     model->area_height = height;
-    uint64_t heap_bytes = allocator_region_limit(model_heap(model, 0));
-    model->geometry = grid_geometry(heap_bytes, model->config.page_bytes, width, height);
-    model->zoom = clamp(model->zoom, 1.0, max_zoom(model));
-    model_request_redraw(model);
+    refit(model);
 }
 
 /* --- reading -------------------------------------------------------------- */
@@ -562,11 +625,7 @@ DirtyRange model_take_dirty(Model *model, uint32_t pane)
 
 CellRect model_visible_cells(const Model *model)
 {
-    double columns = model->geometry.columns, rows = model->geometry.rows;
-    CellRect rect = {.width = columns / model->zoom, .height = rows / model->zoom};
-    rect.x = clamp(model->center_x * columns - rect.width / 2, 0, columns - rect.width);
-    rect.y = clamp(model->center_y * rows - rect.height / 2, 0, rows - rect.height);
-    return rect;
+    return (CellRect){0, 0, model->geometry.columns, model->geometry.rows};
 }
 
 void model_title(const Model *model, char *text, size_t size)
@@ -604,15 +663,14 @@ bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block)
         model->hover_y >= 1 || geometry->columns == 0) {
         return false;
     }
-    CellRect visible = model_visible_cells(model);
-    uint64_t column = (uint64_t)(visible.x + model->hover_x * visible.width);
-    uint64_t row = (uint64_t)(visible.y + model->hover_y * visible.height);
-    uint64_t cell = row * geometry->columns + column;
-    if (column >= geometry->columns || cell >= geometry->cells) {
+    uint64_t column = (uint64_t)(model->hover_x * geometry->columns);
+    uint64_t row = (uint64_t)(model->hover_y * geometry->rows);
+    if (column >= geometry->columns || row >= geometry->rows) {
         return false;
     }
     *pane = (uint32_t)model->hover_pane;
-    return allocator_block_at(model_heap(model, *pane), cell * geometry->bytes_per_cell, block);
+    uint64_t cell = row * geometry->columns + column;
+    return allocator_block_at(model_heap(model, *pane), geometry->first_byte + cell * geometry->bytes_per_cell, block);
 }
 
 void model_hover_point(const Model *model, int *x, int *y)

@@ -25,8 +25,14 @@ enum {
     MODEL_MAX_PANES = 6,
     MODEL_MARK_MS = 900,         /* how long a split/coalesce stays marked, at most */
     MODEL_MAX_MARKS = 2,         /* places one step marks */
+    MODEL_MIN_VIEW_BYTES = 256,  /* the most a zoom magnifies: 256 bytes fill the grid */
     MODEL_STATUS_MAX = 200
 };
+
+/* What the grid shows: the part of the heap the run uses (a trace's high
+ * water over the run, a simulation's whole heap), the whole heap, or a
+ * window the user zoomed to. */
+typedef enum { VIEW_DEFAULT, VIEW_WHOLE_HEAP, VIEW_ZOOMED } ViewExtent;
 
 typedef enum {
     ACTION_NONE,
@@ -45,9 +51,9 @@ typedef enum {
     ACTION_TOGGLE_PLOT,          /* amount: SeriesKind */
     ACTION_TOGGLE_HELP,
     ACTION_TOGGLE_COMPARE,
-    ACTION_ZOOM,                 /* x, y: pointer in the grid; amount: wheel clicks (+ zooms in) */
-    ACTION_PAN,                  /* x, y: movement as fractions of the grid area */
-    ACTION_RESET_ZOOM,
+    ACTION_ZOOM,                 /* x, y: pointer in the grid; amount: wheel clicks (+ zooms in: finer cells) */
+    ACTION_PAN,                  /* x, y: movement as fractions of the grid area (whole rows move) */
+    ACTION_RESET_ZOOM,           /* the default view <-> the whole heap; from a zoom, the default view */
     ACTION_HOVER,                /* amount: pane (-1: none); x, y: pointer in its grid;
                                     pointer_x, pointer_y: the pointer in the window */
     ACTION_QUIT
@@ -69,7 +75,8 @@ typedef struct {
     uint64_t history_bytes;      /* budget shared by the panes */
 } ModelConfig;
 
-/* The visible part of the grid, in cells (fractional when zoomed). */
+/* The visible part of the grid, in cells: the whole window (zoom and pan
+ * choose the window itself, see GridGeometry's first_byte). */
 typedef struct {
     double x, y, width, height;
 } CellRect;

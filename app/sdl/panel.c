@@ -25,8 +25,8 @@ const char *const panel_help_lines[] = {
     "g                grid lines",
     "e / u / b / l    plot ext. fragmentation / utilization /",
     "                 free blocks / largest free block",
-    "wheel / drag     zoom around the pointer / pan",
-    "0                whole heap (reset zoom)",
+    "wheel / drag     zoom (finer cells) / move by rows",
+    "0                the heap the run uses / whole heap",
     "click timeline   go to that step (drag to scrub)",
     "hover a cell     tooltip of its block",
     "s                screenshot (PNG, named after policy and step)",
@@ -96,8 +96,16 @@ static void play_line(Cursor *cursor, const Model *model)
         snprintf(text, sizeof text, "\xE2\x96\xA0 paused   %llu steps/s", (unsigned long long)model_speed(model));
     }
     line(cursor, text, model_playing(model) ? COLOR_ACCENT : COLOR_TEXT);
-    snprintf(text, sizeof text, "%s heap, %s per cell", sentence_bytes(geometry->heap_bytes).text,
-             sentence_bytes(geometry->bytes_per_cell).text);
+    uint64_t heap_bytes = allocator_region_limit(model_heap(model, 0));
+    uint64_t shown_end = geometry->first_byte + grid_row_bytes(geometry) * geometry->rows;
+    if (geometry->first_byte == 0 && shown_end >= heap_bytes) {
+        snprintf(text, sizeof text, "%s heap, %s per cell", sentence_bytes(heap_bytes).text,
+                 sentence_bytes(geometry->bytes_per_cell).text);
+    } else {
+        snprintf(text, sizeof text, "%s heap; 0x%llx-0x%llx shown, %s per cell", sentence_bytes(heap_bytes).text,
+                 (unsigned long long)geometry->first_byte, (unsigned long long)shown_end,
+                 sentence_bytes(geometry->bytes_per_cell).text);
+    }
     line(cursor, text, COLOR_DIM);
 }
 

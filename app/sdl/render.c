@@ -184,12 +184,15 @@ static LayoutRect cells_rect(const GridView *view, double row, double first_colu
 static int highlight_rects(const GridView *view, const GridGeometry *geometry, Highlight highlight,
                            LayoutRect rects[3])
 {
-    if (!highlight.present || highlight.size == 0 || geometry->columns == 0) {
+    uint64_t columns = geometry->columns, window_end = geometry->first_byte + grid_row_bytes(geometry) * geometry->rows;
+    if (!highlight.present || highlight.size == 0 || columns == 0 || highlight.offset >= window_end ||
+        highlight.offset + highlight.size <= geometry->first_byte) {
         return 0;
     }
-    uint64_t columns = geometry->columns;
-    uint64_t first = highlight.offset / geometry->bytes_per_cell;
-    uint64_t last = (highlight.offset + highlight.size - 1) / geometry->bytes_per_cell;
+    uint64_t start = highlight.offset > geometry->first_byte ? highlight.offset : geometry->first_byte;
+    uint64_t end = highlight.offset + highlight.size < window_end ? highlight.offset + highlight.size : window_end;
+    uint64_t first = (start - geometry->first_byte) / geometry->bytes_per_cell;
+    uint64_t last = (end - 1 - geometry->first_byte) / geometry->bytes_per_cell;
     uint64_t first_row = first / columns, last_row = last / columns;
     if (first_row == last_row) {
         rects[0] = cells_rect(view, (double)first_row, (double)(first % columns), (double)(last % columns + 1));
@@ -250,6 +253,44 @@ static void draw_highlights(Canvas *canvas, const Model *model, const GridView *
     outline_highlight(canvas, view, geometry, model_touched(model, pane), GRID_COLOR_TOUCHED);
 }
 
+enum { SEPARATED_BLOCKS_MAX = 4096 }; /* a frame draws the starts of this many blocks at most */
+
+/* The line where a used block starting at window cell `cell` begins: down
+ * its first cell's left side, along the top of its first row from there and
+ * along the bottom of the row before from the row's start, so a block
+ * reads apart from the block before it even when both are black. */
+static void draw_block_start(Canvas *canvas, const GridView *view, uint64_t columns, uint64_t cell, int thickness)
+{
+    double row = (double)(cell / columns), column = (double)(cell % columns);
+    LayoutRect first = cells_rect(view, row, column, (double)columns);
+    canvas_fill(canvas, (LayoutRect){first.x, first.y, thickness, first.h}, GRID_COLOR_SEPARATOR);
+    canvas_fill(canvas, (LayoutRect){first.x, first.y, first.w, thickness}, GRID_COLOR_SEPARATOR);
+    if (column > 0) {
+        LayoutRect below = cells_rect(view, row + 1, 0, column);
+        canvas_fill(canvas, (LayoutRect){below.x, below.y, below.w, thickness}, GRID_COLOR_SEPARATOR);
+    }
+}
+
+/* Separates every used block of at least two cells in the window from the
+ * block before it (up to SEPARATED_BLOCKS_MAX of them). */
+static void draw_block_starts(Canvas *canvas, const GridView *view, const GridGeometry *geometry,
+                              const Allocator *heap)
+{
+    uint64_t first = geometry->first_byte, end = first + grid_row_bytes(geometry) * geometry->rows;
+    HeapBlock block;
+    bool more = first >= allocator_region_start(heap) && first < allocator_region_end(heap)
+                    ? allocator_block_at(heap, first, &block) : allocator_first_block(heap, &block);
+    int thickness = view->scale >= 6 ? 2 : 1;
+    for (int count = 0; more && block.offset < end && count < SEPARATED_BLOCKS_MAX; count++) {
+        if (block.state == HEAP_BLOCK_USED && block.offset >= first &&
+            block.size >= 2 * geometry->bytes_per_cell) {
+            draw_block_start(canvas, view, geometry->columns, (block.offset - first) / geometry->bytes_per_cell,
+                             thickness);
+        }
+        more = allocator_next_block(heap, &block);
+    }
+}
+
 /* Row addresses left of a single pane's grid, every power-of-two rows far
  * enough apart to read (two lines), each at the top edge of its row. */
 static void draw_addresses(Canvas *canvas, const Model *model, const Layout *layout, const GridView *view)
@@ -268,7 +309,7 @@ static void draw_addresses(Canvas *canvas, const Model *model, const Layout *lay
     uint64_t row = ((uint64_t)ceil(view->visible.y) + every - 1) / every * every;
     for (; (double)row < view->visible.y + view->visible.height; row += every) {
         char text[32];
-        snprintf(text, sizeof text, "0x%llx", (unsigned long long)(row * geometry->columns * geometry->bytes_per_cell));
+        snprintf(text, sizeof text, "0x%llx", (unsigned long long)(geometry->first_byte + row * grid_row_bytes(geometry)));
         int width = (int)text_length(text) * layout->char_width;
         int y = (int)lround(view->dest.y + ((double)row - view->visible.y) * view->scale) - layout->line_height / 2;
         y = y > area.y ? y : area.y;
@@ -295,6 +336,7 @@ static void draw_pane(Render *render, const Model *model, const Layout *layout, 
     if (SDL_RenderCopy(canvas->renderer, render->grids[pane], &source, &target) != 0) {
         canvas_fail(canvas, "SDL_RenderCopy (grid)");
     }
+    draw_block_starts(canvas, &view, model_geometry(model), model_heap(model, pane));
     if (model_grid_lines(model)) {
         draw_grid_lines(canvas, &view);
     }

@@ -53,6 +53,34 @@ static void test_geometry_largest_cell_that_fits(void **state)
     }
 }
 
+/* A row holds a multiple of 64 bytes, so a payload aligned to 8, 16, 32 or
+ * 64 lands in the same column on every row. */
+static void test_geometry_rows_hold_a_multiple_of_64_bytes(void **state)
+{
+    (void)state;
+    static const uint32_t sizes[][2] = {{800, 600}, {1234, 517}, {300, 900}, {640, 610}, {1920, 1080}};
+    static const uint64_t heaps[] = {32768, 47104, 20u << 20, 4096};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        for (size_t h = 0; h < sizeof heaps / sizeof heaps[0]; h++) {
+            GridGeometry geometry = grid_geometry(heaps[h], 4, sizes[i][0], sizes[i][1]);
+            assert_int_equal(geometry.columns * geometry.bytes_per_cell % 64, 0);
+        }
+    }
+}
+
+/* A window of 256 bytes (the deepest zoom) has one byte a cell: an 8-byte
+ * tag is 8 cells. 256 cells of at most 44 pixels in 800 x 600: rows of 16
+ * (the most that fit at 37 pixels, 16 x 37 = 592 high). */
+static void test_geometry_of_a_small_window_has_one_byte_cells(void **state)
+{
+    (void)state;
+    GridGeometry geometry = grid_geometry(256, 4, 800, 600);
+    assert_int_equal(geometry.bytes_per_cell, 1);
+    assert_int_equal(geometry.columns, 16);
+    assert_int_equal(geometry.rows, 16);
+    assert_int_equal(geometry.cell_pixels, 37);
+}
+
 static void test_geometry_of_an_empty_area_draws_nothing(void **state)
 {
     (void)state;
@@ -219,6 +247,32 @@ static void test_partial_fill_touches_only_its_rows(void **state)
     allocator_destroy(heap);
 }
 
+/* A window that starts at byte 64 paints, in its cell 0, the bytes at 64. */
+static void test_window_starts_at_its_first_byte(void **state)
+{
+    (void)state;
+    Allocator *heap = small_heap(HEAP_FIRST_FIT);
+    uint64_t a;
+    assert_int_equal(allocator_malloc(heap, 100, &a), HEAP_OK); /* block [0, 120): payload to 108 */
+    GridGeometry whole = grid_geometry(256, 4, 16, 4);
+    uint32_t *all = fill_all(heap, &whole, VIEW_DETAIL);
+    GridGeometry window = whole;
+    window.first_byte = 64;
+    window.rows = 2;
+    uint32_t *part = fill_all(heap, &window, VIEW_DETAIL);
+    for (size_t i = 0; i < 32; i++) {
+        assert_int_equal(part[i], all[16 + i]);
+    }
+    assert_int_equal(part[(112 - 64) / 4], GRID_COLOR_FOOTER); /* the footer [112, 120) */
+    uint64_t first, end;
+    assert_true(grid_dirty_rows(&window, 112, 130, false, &first, &end));
+    assert_int_equal(first, 0);
+    assert_int_equal(end, 2);
+    free(part);
+    free(all);
+    allocator_destroy(heap);
+}
+
 static void test_dirty_rows_of_a_byte_range(void **state)
 {
     (void)state;
@@ -240,8 +294,8 @@ static void test_cells_past_the_heap_are_outside(void **state)
 {
     (void)state;
     Allocator *heap = small_heap(HEAP_FIRST_FIT);
-    GridGeometry geometry = grid_geometry(256, 4, 10, 7); /* 64 cells in 7 rows of 10 */
-    assert_int_equal(geometry.columns * geometry.rows, 70);
+    GridGeometry geometry = {.heap_bytes = 256, .bytes_per_cell = 4, .cells = 64, .columns = 10, .rows = 7,
+                             .cell_pixels = 1}; /* 64 cells in 7 rows of 10 */
     uint32_t *pixels = fill_all(heap, &geometry, VIEW_CLASSIC);
     for (uint64_t cell = 64; cell < 70; cell++) {
         assert_int_equal(pixels[cell], GRID_COLOR_OUTSIDE);
@@ -256,6 +310,8 @@ int main(void)
         cmocka_unit_test(test_geometry_one_page_per_cell_when_it_fits),
         cmocka_unit_test(test_geometry_doubles_the_cell_until_the_heap_fits),
         cmocka_unit_test(test_geometry_largest_cell_that_fits),
+        cmocka_unit_test(test_geometry_rows_hold_a_multiple_of_64_bytes),
+        cmocka_unit_test(test_geometry_of_a_small_window_has_one_byte_cells),
         cmocka_unit_test(test_geometry_of_an_empty_area_draws_nothing),
         cmocka_unit_test(test_classic_cells_follow_the_blocks),
         cmocka_unit_test(test_classic_mixed_cell_is_grey_by_free_fraction),
@@ -263,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_detail_dead_bump_memory),
         cmocka_unit_test(test_classic_neighbours_are_separated),
         cmocka_unit_test(test_partial_fill_touches_only_its_rows),
+        cmocka_unit_test(test_window_starts_at_its_first_byte),
         cmocka_unit_test(test_dirty_rows_of_a_byte_range),
         cmocka_unit_test(test_cells_past_the_heap_are_outside),
     };

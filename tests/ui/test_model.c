@@ -12,6 +12,7 @@
 #include "model.h"
 #include "trace.h"
 #include "ui_test_support.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,32 +333,79 @@ static void test_divergence_marks_different_placements_and_failures(void **state
     model_destroy(model);
 }
 
-static void test_zoom_keeps_the_cell_under_the_pointer(void **state)
+/* A model of the .rep `text` (parsed into *trace, which the caller
+ * destroys after the model) on a tags heap of `heap_bytes`. */
+static Model *trace_model(const char *text, uint64_t heap_bytes, Trace **trace)
+{
+    char message[200];
+    assert_true(trace_parse(text, strlen(text), "test.rep", trace, message, sizeof message));
+    ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = *trace}, .page_bytes = 4,
+                          .history_bytes = 1u << 26};
+    config.heap = (AllocatorSetup){&tags_design, allocator_default_config(heap_bytes)};
+    Model *model = NULL;
+    assert_int_equal(model_create(&config, &model), HEAP_OK);
+    return model;
+}
+
+/* Bytes [first_byte, first_byte + rows * columns * bytes_per_cell) are on screen. */
+static bool shows_byte(const GridGeometry *geometry, double byte)
+{
+    double end = (double)geometry->first_byte + (double)geometry->rows * geometry->columns * geometry->bytes_per_cell;
+    return byte >= (double)geometry->first_byte && byte < end;
+}
+
+/* Zooming shows fewer bytes in finer cells, down to one byte a cell, and
+ * keeps the byte under the pointer on screen; dragging moves whole rows. */
+static void test_zoom_makes_cells_finer_around_the_pointer(void **state)
 {
     (void)state;
     Model *model = make_model(100, 0);
     const GridGeometry *geometry = model_geometry(model);
-    CellRect whole = model_visible_cells(model);
-    assert_true(whole.width == geometry->columns && whole.height == geometry->rows);
+    assert_int_equal(geometry->heap_bytes, 32768); /* a simulation opens on its whole heap */
+    assert_int_equal(geometry->first_byte, 0);
     double x = 0.3, y = 0.6;
-    double cell_x = whole.x + x * whole.width, cell_y = whole.y + y * whole.height;
-    apply_at(model, ACTION_ZOOM, x, y, 3);
-    CellRect zoomed = model_visible_cells(model);
-    assert_true(zoomed.width < whole.width);
-    assert_true(zoomed.x + x * zoomed.width - cell_x < 1e-9 && cell_x - (zoomed.x + x * zoomed.width) < 1e-9);
-    assert_true(zoomed.y + y * zoomed.height - cell_y < 1e-9 && cell_y - (zoomed.y + y * zoomed.height) < 1e-9);
-    apply_at(model, ACTION_PAN, 0.1, 0, 0);
-    CellRect panned = model_visible_cells(model);
-    assert_true(panned.x < zoomed.x);
-    apply_at(model, ACTION_PAN, 100, 100, 0); /* clamped to the grid */
-    panned = model_visible_cells(model);
-    assert_true(panned.x == 0 && panned.y == 0);
+    double pointer = (floor(y * geometry->rows) * geometry->columns + x * geometry->columns) * geometry->bytes_per_cell;
+    apply_at(model, ACTION_ZOOM, x, y, 10);
+    assert_int_equal(geometry->heap_bytes, (uint64_t)(32768 / pow(1.25, 10)));
+    assert_true(shows_byte(geometry, pointer));
+    assert_int_equal(geometry->first_byte % (geometry->columns * geometry->bytes_per_cell), 0);
+    apply_at(model, ACTION_ZOOM, x, y, 30);
+    assert_int_equal(geometry->heap_bytes, MODEL_MIN_VIEW_BYTES);
+    assert_int_equal(geometry->bytes_per_cell, 1);
+    assert_true(shows_byte(geometry, pointer));
+    uint64_t before = geometry->first_byte, row_bytes = geometry->columns * geometry->bytes_per_cell;
+    apply_at(model, ACTION_PAN, 0, -0.5, 0); /* drag up by half the grid: half its rows further on */
+    assert_int_equal(geometry->first_byte, before + geometry->rows / 2 * row_bytes);
+    apply_at(model, ACTION_PAN, 0, 1000, 0); /* clamped to the heap's start */
+    assert_int_equal(geometry->first_byte, 0);
     apply(model, ACTION_RESET_ZOOM, 0);
-    CellRect reset = model_visible_cells(model);
-    assert_true(reset.width == whole.width && reset.x == 0);
+    assert_int_equal(geometry->heap_bytes, 32768);
+    assert_int_equal(geometry->first_byte, 0);
     apply_at(model, ACTION_ZOOM, 0.5, 0.5, -5); /* cannot zoom out past the whole heap */
-    assert_true(model_visible_cells(model).width == whole.width);
+    assert_int_equal(geometry->heap_bytes, 32768);
     model_destroy(model);
+}
+
+/* A trace opens on its high water over the whole run (40,016 B: one block of
+ * 40,000 B plus 16 B of tags), rounded up to 40,960 B (a multiple of 1 KiB,
+ * a 32nd of the next power of two); 0 switches to the whole 20 MiB heap
+ * and back. */
+static void test_trace_opens_on_its_high_water(void **state)
+{
+    (void)state;
+    Trace *trace = NULL;
+    Model *model = trace_model("0\n1\n2\n1\na 0 40000\nf 0\n", 20u << 20, &trace);
+    while (model_compute_ahead(model, 64) > 0) {
+    }
+    model_set_grid_area(model, 800, 600);
+    const GridGeometry *geometry = model_geometry(model);
+    assert_int_equal(geometry->heap_bytes, 40960);
+    apply(model, ACTION_RESET_ZOOM, 0);
+    assert_int_equal(geometry->heap_bytes, 20u << 20);
+    apply(model, ACTION_RESET_ZOOM, 0);
+    assert_int_equal(geometry->heap_bytes, 40960);
+    model_destroy(model);
+    trace_destroy(trace);
 }
 
 static void test_hover_finds_the_block_of_a_cell(void **state)
@@ -441,15 +489,8 @@ static void test_mark_lasts_one_step_while_playing(void **state)
 static void test_moving_realloc_marks_both_places(void **state)
 {
     (void)state;
-    static const char text[] = "0\n2\n3\n1\na 0 16\na 1 16\nr 0 200\n";
     Trace *trace = NULL;
-    char message[200];
-    assert_true(trace_parse(text, sizeof text - 1, "moves.rep", &trace, message, sizeof message));
-    ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = trace}, .page_bytes = 4,
-                          .history_bytes = 1u << 24};
-    config.heap = (AllocatorSetup){&tags_design, allocator_default_config(4096)};
-    Model *model = NULL;
-    assert_int_equal(model_create(&config, &model), HEAP_OK);
+    Model *model = trace_model("0\n2\n3\n1\na 0 16\na 1 16\nr 0 200\n", 4096, &trace);
     Action jump = {.kind = ACTION_JUMP_TO, .amount = 3};
     model_apply(model, &jump, 1000);
     Highlight marks[MODEL_MAX_MARKS];
@@ -565,7 +606,8 @@ int main(void)
         cmocka_unit_test(test_compare_mode_panes_in_lockstep),
         cmocka_unit_test(test_compare_keeps_at_least_two_panes),
         cmocka_unit_test(test_divergence_marks_different_placements_and_failures),
-        cmocka_unit_test(test_zoom_keeps_the_cell_under_the_pointer),
+        cmocka_unit_test(test_zoom_makes_cells_finer_around_the_pointer),
+        cmocka_unit_test(test_trace_opens_on_its_high_water),
         cmocka_unit_test(test_hover_finds_the_block_of_a_cell),
         cmocka_unit_test(test_touched_block_and_mark),
         cmocka_unit_test(test_mark_lasts_one_step_while_playing),

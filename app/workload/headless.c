@@ -5,9 +5,10 @@
  * and the CSV columns, so the three always agree on names and order. Output
  * files are opened before the first step (so a bad path fails fast and
  * nothing runs), written while and after the run, and committed together
- * at the end; on any failure all of them are discarded. The recorded trace
- * is kept in memory until the end because its header counts the ids and
- * operations.
+ * at the end; on any failure all of them are discarded. The recorded
+ * trace's header counts the ids and operations, known only at the end, so
+ * its operations stream into an unnamed scratch file and follow the header
+ * at the end: memory stays bounded however long the run.
  */
 #include "headless.h"
 #include "assets.h"
@@ -49,7 +50,8 @@ typedef struct {
     OutputFile *csv;
     OutputFile *record;
     OutputFile *blocks;
-    Op *recorded;                /* ops issued, with record ids */
+    OutputFile *recorded;        /* scratch: the ops issued, with record ids */
+    uint64_t recorded_ops;
     uint32_t recorded_ids;       /* highest record id + 1 */
 } Outputs;
 
@@ -253,7 +255,7 @@ static void discard_outputs(Outputs *outputs)
     output_file_discard(outputs->csv);
     output_file_discard(outputs->record);
     output_file_discard(outputs->blocks);
-    free(outputs->recorded);
+    output_file_discard(outputs->recorded);
     memset(outputs, 0, sizeof *outputs);
 }
 
@@ -262,19 +264,14 @@ static bool open_output(const char *path, OutputFile **file, char *message)
     return !path || (*file = output_file_open(path, message, MESSAGE_BYTES)) != NULL;
 }
 
-static bool open_outputs(const Options *options, uint64_t steps, Outputs *outputs, char *message)
+static bool open_outputs(const Options *options, Outputs *outputs, char *message)
 {
-    if (options->record_path) {
-        outputs->recorded = malloc((steps ? steps : 1) * sizeof *outputs->recorded);
-        if (!outputs->recorded) {
-            snprintf(message, MESSAGE_BYTES, "out of memory recording %llu steps",
-                     (unsigned long long)steps);
-            return false;
-        }
-    }
     bool ok = open_output(options->csv_path, &outputs->csv, message) &&
               open_output(options->record_path, &outputs->record, message) &&
               open_output(options->blocks_path, &outputs->blocks, message);
+    if (ok && outputs->record)
+        ok = (outputs->recorded = output_file_open_scratch(options->record_path, message,
+                                                           MESSAGE_BYTES)) != NULL;
     if (ok && outputs->csv)
         write_csv_header(outputs->csv);
     return ok;
@@ -289,7 +286,8 @@ static void run_to(Run *run, uint64_t stop, Outputs *outputs)
             write_csv_row(outputs->csv, &report, run_heap(run));
         if (outputs->recorded) {
             Op op = {report.op.kind, report.record_id, report.op.bytes, 0};
-            outputs->recorded[report.step - 1] = op;
+            trace_write_op(outputs->recorded, &op);
+            outputs->recorded_ops++;
             if (op.kind != OP_COMPACT && op.id >= outputs->recorded_ids)
                 outputs->recorded_ids = op.id + 1;
         }
@@ -302,14 +300,10 @@ static bool finish_outputs(Outputs *outputs, const Run *run, char *message)
     bool ok = true;
     if (outputs->record) {
         const AllocatorConfig *config = allocator_config(run_heap(run));
-        Trace *trace = trace_create(NULL, config->heap_bytes, outputs->recorded_ids,
-                                    outputs->recorded, (uint32_t)run_position(run));
-        if (trace)
-            trace_write(outputs->record, trace);
-        else
-            snprintf(message, MESSAGE_BYTES, "out of memory writing the recorded trace");
-        ok = trace != NULL;
-        trace_destroy(trace);
+        trace_write_header(outputs->record, config->heap_bytes, outputs->recorded_ids,
+                           (uint32_t)outputs->recorded_ops, 1);
+        output_file_append_scratch(outputs->record, outputs->recorded);
+        outputs->recorded = NULL;
     }
     if (ok && outputs->blocks)
         headless_write_blocks(outputs->blocks, run_heap(run));
@@ -371,9 +365,9 @@ static int run_headless(const Options *options, const Workload *workload, const 
         return complain(EXIT_BAD_USAGE, message);
     Run *runs[OPTIONS_MAX_COMPARE] = {NULL};
     uint32_t count = 0;
-    Outputs outputs = {NULL, NULL, NULL, NULL, 0};
+    Outputs outputs = {0};
     int status = create_runs(options, workload, setup, runs, &count);
-    if (status == 0 && !open_outputs(options, stop, &outputs, message))
+    if (status == 0 && !open_outputs(options, &outputs, message))
         status = complain(EXIT_BAD_INPUT, message);
     for (uint32_t i = 0; status == 0 && i < count; i++)
         run_to(runs[i], stop, &outputs);

@@ -535,27 +535,35 @@ bool trace_load(const char *path, Trace **out, char *message, size_t message_siz
 
 /* ---- writing ------------------------------------------------------------ */
 
-void trace_write(OutputFile *file, const Trace *trace)
+void trace_write_header(OutputFile *file, uint64_t suggested_heap, uint32_t id_count,
+                        uint32_t op_count, uint32_t weight)
 {
-    const uint64_t header[4] = {trace->suggested_heap, trace->id_count, trace->op_count,
-                                trace->weight};
+    const uint64_t header[4] = {suggested_heap, id_count, op_count, weight};
     for (int i = 0; i < 4; i++) {
         output_file_u64(file, header[i]);
         output_file_char(file, '\n');
     }
-    for (uint32_t i = 0; i < trace->op_count; i++) {
-        const Op *op = &trace->ops[i];
-        output_file_char(file, "afrc"[op->kind]);
-        if (op->kind != OP_COMPACT) {
-            output_file_char(file, ' ');
-            output_file_u64(file, op->id);
-        }
-        if (op->kind == OP_MALLOC || op->kind == OP_REALLOC) {
-            output_file_char(file, ' ');
-            output_file_u64(file, op->bytes);
-        }
-        output_file_char(file, '\n');
+}
+
+void trace_write_op(OutputFile *file, const Op *op)
+{
+    output_file_char(file, "afrc"[op->kind]);
+    if (op->kind != OP_COMPACT) {
+        output_file_char(file, ' ');
+        output_file_u64(file, op->id);
     }
+    if (op->kind == OP_MALLOC || op->kind == OP_REALLOC) {
+        output_file_char(file, ' ');
+        output_file_u64(file, op->bytes);
+    }
+    output_file_char(file, '\n');
+}
+
+void trace_write(OutputFile *file, const Trace *trace)
+{
+    trace_write_header(file, trace->suggested_heap, trace->id_count, trace->op_count, trace->weight);
+    for (uint32_t i = 0; i < trace->op_count; i++)
+        trace_write_op(file, &trace->ops[i]);
 }
 
 Trace *trace_create(const char *name, uint64_t suggested_heap, uint32_t id_count,

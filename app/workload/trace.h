@@ -45,6 +45,12 @@ bool trace_load(const char *path, Trace **out, char *message, size_t message_siz
 /* Writes `trace` as a .rep file: header, then one operation a line. */
 void trace_write(OutputFile *file, const Trace *trace);
 
+/* The two halves of trace_write, for a trace written as it is made: the
+ * four header numbers, and one operation's line. */
+void trace_write_header(OutputFile *file, uint64_t suggested_heap, uint32_t id_count,
+                        uint32_t op_count, uint32_t weight);
+void trace_write_op(OutputFile *file, const Op *op);
+
 /* Builds a trace that owns a copy of `ops` (name may be NULL). NULL if out of memory. */
 Trace *trace_create(const char *name, uint64_t suggested_heap, uint32_t id_count,
                     const Op *ops, uint32_t op_count);

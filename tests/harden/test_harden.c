@@ -554,6 +554,20 @@ static void bad_screenshot_path_is_found_before_the_run(void **state)
     expect_message(r, 1, "cannot write '/no/such/dir/x.png': No such file or directory");
 }
 
+/* ---- 8: a recording streams --------------------------------------------- */
+
+static void long_recording_streams_in_bounded_memory(void **state)
+{
+    (void)state;
+    /* Room for 4294967295 steps was reserved up front: "out of memory". */
+    Result *r = RUN_WITH(.signal = SIGTERM, "--headless", "--steps", "4294967295", "--slots",
+                         "1000", "--record", path_in("r.rep"));
+    assert_string_equal(r->err, "");
+    assert_int_equal(r->status, 143);
+    assert_int_equal(entries(), 0);
+    assert_true(r->peak_kib < 64 * MIB);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -581,6 +595,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(endless_zero_stream_fails_at_line_1, setup),
         cmocka_unit_test_setup(nul_byte_is_reported_on_its_line, setup),
         cmocka_unit_test_setup(window_without_a_display_exits_1, setup),
+        cmocka_unit_test_setup(long_recording_streams_in_bounded_memory, setup),
         cmocka_unit_test_setup(screenshot_honours_the_other_outputs, setup),
         cmocka_unit_test_setup(bad_screenshot_path_is_found_before_the_run, setup),
         cmocka_unit_test_setup(sigint_and_sigterm_remove_temporaries, setup),

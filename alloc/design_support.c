@@ -25,3 +25,26 @@ void design_note_peak(HeapStats *stats)
     if (stats->payload_bytes > stats->peak_payload)
         stats->peak_payload = stats->payload_bytes;
 }
+
+void design_count_used(HeapStats *stats, uint64_t offset, uint64_t size, uint64_t requested)
+{
+    stats->used_blocks++;
+    stats->bytes_in_use += size;
+    stats->payload_bytes += requested;
+    if (offset + size > stats->high_water)
+        stats->high_water = offset + size;
+}
+
+void design_uncount_used(HeapStats *stats, uint64_t size, uint64_t requested)
+{
+    stats->used_blocks--;
+    stats->bytes_in_use -= size;
+    stats->payload_bytes -= requested;
+}
+
+void design_note_problem(HeapCheck *check, unsigned flag, uint64_t offset)
+{
+    if (check->problems++ == 0)
+        check->first_offset = offset;
+    check->broken |= flag;
+}

@@ -30,6 +30,14 @@ static inline void design_event_touch(HeapEvent *event, uint64_t start, uint64_t
  * largest_free, as tags defines them (percentages, 0 when undefined). */
 void design_fill_fragmentation(HeapStats *stats);
 
+/* A used block of `size` bytes at `offset`, holding `requested` bytes,
+ * joins (counts: blocks, bytes in use, payload, high water) or leaves. */
+void design_count_used(HeapStats *stats, uint64_t offset, uint64_t size, uint64_t requested);
+void design_uncount_used(HeapStats *stats, uint64_t size, uint64_t requested);
+
+/* Notes one broken invariant of kind `flag` at `offset` in a check. */
+void design_note_problem(HeapCheck *check, unsigned flag, uint64_t offset);
+
 /* Raises peak_payload to payload_bytes if it is higher. */
 void design_note_peak(HeapStats *stats);
 

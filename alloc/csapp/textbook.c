@@ -314,12 +314,7 @@ static uint64_t place(TextbookHeap *heap, uint64_t offset, uint64_t asize, uint6
     }
     write_tags(heap, offset, size, true);
     block_map_insert(&heap->live, offset + TEXTBOOK_WSIZE, n);
-    HeapStats *s = &heap->stats;
-    s->used_blocks++;
-    s->bytes_in_use += size;
-    s->payload_bytes += n;
-    if (offset + size > s->high_water)
-        s->high_water = offset + size;
+    design_count_used(&heap->stats, offset, size, n);
     heap->event.block_offset = offset;
     heap->event.block_size = size;
     return offset + TEXTBOOK_WSIZE;
@@ -410,10 +405,7 @@ static void release(TextbookHeap *heap, uint64_t payload, uint64_t *requested)
 {
     uint64_t offset = payload - TEXTBOOK_WSIZE;
     uint64_t size = textbook_size(heap, offset);
-    HeapStats *s = &heap->stats;
-    s->used_blocks--;
-    s->bytes_in_use -= size;
-    s->payload_bytes -= *requested;
+    design_uncount_used(&heap->stats, size, *requested);
     block_map_remove(&heap->live, requested);
     write_tags(heap, offset, size, false);
     coalesce(heap, offset, &heap->event);
@@ -692,20 +684,13 @@ uint64_t textbook_memory_bytes(const Allocator *allocator)
 
 /* ---- the checker --------------------------------------------------------- */
 
-static void note_problem(HeapCheck *check, TextbookCheckFlag flag, uint64_t offset)
-{
-    if (check->problems++ == 0)
-        check->first_offset = offset;
-    check->broken |= flag;
-}
-
 static void check_frame(const TextbookHeap *heap, HeapCheck *check)
 {
     if (heap->brk < TEXTBOOK_INIT_BYTES || heap->brk > heap->config.heap_bytes ||
         textbook_word(heap, 0) != 0 || textbook_word(heap, 4) != (TEXTBOOK_DSIZE | 1u) ||
         textbook_word(heap, 8) != (TEXTBOOK_DSIZE | 1u) ||
         textbook_word(heap, textbook_epilogue(heap)) != 1u)
-        note_problem(check, TEXTBOOK_CHECK_FRAME, 0);
+        design_note_problem(check, TEXTBOOK_CHECK_FRAME, 0);
 }
 
 /* What a walk of the blocks counts, to compare with the statistics. */
@@ -722,17 +707,17 @@ static bool check_block(const TextbookHeap *heap, uint64_t offset, bool previous
     if (size % TEXTBOOK_DSIZE || size < heap->rules->min_block ||
         size > textbook_epilogue(heap) - offset ||
         textbook_word(heap, offset) != textbook_word(heap, offset + size - TEXTBOOK_WSIZE)) {
-        note_problem(check, TEXTBOOK_CHECK_TILING, offset);
+        design_note_problem(check, TEXTBOOK_CHECK_TILING, offset);
         return false;
     }
     bool used = textbook_is_allocated(heap, offset);
     const uint64_t *requested = block_map_find(&heap->live, offset + TEXTBOOK_WSIZE);
     if (!is_start(heap, offset))
-        note_problem(check, TEXTBOOK_CHECK_STARTS, offset);
+        design_note_problem(check, TEXTBOOK_CHECK_STARTS, offset);
     if (used != (requested != NULL))
-        note_problem(check, TEXTBOOK_CHECK_LIVE, offset);
+        design_note_problem(check, TEXTBOOK_CHECK_LIVE, offset);
     if (!used && previous_free)
-        note_problem(check, TEXTBOOK_CHECK_COALESCING, offset);
+        design_note_problem(check, TEXTBOOK_CHECK_COALESCING, offset);
     HeapStats *s = &count->stats;
     s->used_blocks += used;
     s->bytes_in_use += used ? size : 0;
@@ -758,18 +743,18 @@ static void check_counts(const TextbookHeap *heap, const BlockRecount *count, He
 {
     const HeapStats *s = &heap->stats, *r = &count->stats;
     if (count_starts(heap) != count->blocks)
-        note_problem(check, TEXTBOOK_CHECK_STARTS, 0);
+        design_note_problem(check, TEXTBOOK_CHECK_STARTS, 0);
     if (heap->live.count != r->used_blocks)
-        note_problem(check, TEXTBOOK_CHECK_LIVE, 0);
+        design_note_problem(check, TEXTBOOK_CHECK_LIVE, 0);
     if (s->used_blocks != r->used_blocks || s->bytes_in_use != r->bytes_in_use ||
         s->payload_bytes != r->payload_bytes || s->free_blocks != r->free_blocks ||
         s->free_bytes != r->free_bytes || s->largest_free != r->largest_free ||
         s->heap_bytes != heap->brk || s->peak_payload < s->payload_bytes)
-        note_problem(check, TEXTBOOK_CHECK_STATS, 0);
+        design_note_problem(check, TEXTBOOK_CHECK_STATS, 0);
     bool rover_ok = count->rover_seen || heap->rover == TEXTBOOK_PROLOGUE ||
                     heap->rover == textbook_epilogue(heap);
     if (!rover_ok)
-        note_problem(check, TEXTBOOK_CHECK_ROVER, heap->rover);
+        design_note_problem(check, TEXTBOOK_CHECK_ROVER, heap->rover);
 }
 
 /* One list: every node a free block of this list, pred links matching. */
@@ -783,7 +768,7 @@ static uint64_t check_list(const TextbookHeap *heap, uint32_t list, uint64_t lim
         if (!is_free_block || count++ > limit ||
             heap->rules->list_of(textbook_size(heap, node)) != list ||
             link_get(heap, node, LINK_PRED) != pred || (heap->address_ordered && node < pred)) {
-            note_problem(check, TEXTBOOK_CHECK_LISTS, node);
+            design_note_problem(check, TEXTBOOK_CHECK_LISTS, node);
             return count;
         }
         pred = node;
@@ -797,7 +782,7 @@ static void check_lists(const TextbookHeap *heap, uint64_t free_blocks, HeapChec
     for (uint32_t list = 0; list < heap->rules->list_count; list++)
         listed += check_list(heap, list, free_blocks, check);
     if (heap->rules->list_count && listed != free_blocks)
-        note_problem(check, TEXTBOOK_CHECK_LISTS, 0);
+        design_note_problem(check, TEXTBOOK_CHECK_LISTS, 0);
 }
 
 HeapCheck textbook_check(const Allocator *allocator)

@@ -1,10 +1,12 @@
 /*
  * test_check.c - every kind of broken invariant each design's check names
  * fires on a heap corrupted on purpose, and a healthy heap passes.
- * The corruptions reach into the designs' own structs (alloc/csapp/textbook.h),
- * as a bug would.
+ * The corruptions reach into the designs' own structs (alloc/csapp/textbook.h,
+ * alloc/designs/buddy_heap.h), as a bug would. Also: every design in the
+ * registry fills every entry of its table that is not optional.
  */
 #include "designs_support.h"
+#include "designs/buddy_heap.h"
 #include "textbook.h"
 
 #include <setjmp.h>
@@ -135,6 +137,76 @@ static void test_lists(void **state)
     expect_fires(heap, TEXTBOOK_CHECK_LISTS);
 }
 
+/* 1 KiB: used 32 at 0, free 32 at 32, free 64, 128, 256, 512 above. */
+static BuddyHeap *buddy_sample(void)
+{
+    Allocator *heap = designs_create("buddy", NULL, NULL, 1024, 4096);
+    designs_malloc(heap, 1);
+    return (BuddyHeap *)heap;
+}
+
+static void expect_buddy_fires(BuddyHeap *heap, unsigned flag)
+{
+    HeapCheck check = allocator_check(&heap->base);
+    if (!(check.broken & flag))
+        fail_msg("%s did not fire (broken = %#x)", heap->base.design->check_flag_name(flag), check.broken);
+    assert_string_not_equal(heap->base.design->check_flag_name(flag), "unknown");
+    allocator_destroy(&heap->base);
+}
+
+static void test_buddy_kinds(void **state)
+{
+    (void)state;
+    BuddyHeap *heap = buddy_sample();
+    heap->map[96 >> BUDDY_MIN_ORDER] = BUDDY_MIN_ORDER + 1; /* a start inside the free 64 */
+    expect_buddy_fires(heap, BUDDY_CHECK_TILING);
+    heap = buddy_sample();
+    heap->map[64 >> BUDDY_MIN_ORDER] = 8 + 1;           /* order 8 at 64: misaligned */
+    expect_buddy_fires(heap, BUDDY_CHECK_TILING);
+    heap = buddy_sample();
+    heap->map[0] = BUDDY_MIN_ORDER + 1;                 /* 0 turns free beside its free buddy */
+    expect_buddy_fires(heap, BUDDY_CHECK_BUDDIES);
+    heap = buddy_sample();
+    heap->lists[6].count = 0;                           /* the free 64 drops off */
+    expect_buddy_fires(heap, BUDDY_CHECK_LISTS);
+    heap = buddy_sample();
+    heap->lists[7].offsets[0] = 192;                    /* not a block */
+    expect_buddy_fires(heap, BUDDY_CHECK_LISTS);
+    heap = buddy_sample();
+    block_map_insert(&heap->live, 40, 1);               /* the free 32 */
+    expect_buddy_fires(heap, BUDDY_CHECK_LIVE);
+    heap = buddy_sample();
+    heap->stats.payload_bytes++;
+    expect_buddy_fires(heap, BUDDY_CHECK_STATS);
+}
+
+static void test_every_design_fills_its_table(void **state)
+{
+    (void)state;
+    for (uint32_t i = 0; i < allocator_design_count(); i++) {
+        const AllocatorDesign *d = allocator_design_at(i);
+        const void *required[] = {
+            (const void *)d->name, (const void *)d->summary, (const void *)d->policies,
+            (const void *)d->policies[0], (const void *)(uintptr_t)d->create,
+            (const void *)(uintptr_t)d->clone, (const void *)(uintptr_t)d->copy,
+            (const void *)(uintptr_t)d->destroy, (const void *)(uintptr_t)d->malloc,
+            (const void *)(uintptr_t)d->free, (const void *)(uintptr_t)d->realloc,
+            (const void *)(uintptr_t)d->config, (const void *)(uintptr_t)d->stats,
+            (const void *)(uintptr_t)d->last_event, (const void *)(uintptr_t)d->check,
+            (const void *)(uintptr_t)d->check_flag_name, (const void *)(uintptr_t)d->region_start,
+            (const void *)(uintptr_t)d->region_end, (const void *)(uintptr_t)d->region_limit,
+            (const void *)(uintptr_t)d->first_block, (const void *)(uintptr_t)d->next_block,
+            (const void *)(uintptr_t)d->block_at, (const void *)(uintptr_t)d->payload_bytes,
+            (const void *)(uintptr_t)d->memory_bytes,
+        };
+        for (size_t entry = 0; entry < DESIGNS_COUNT(required); entry++)
+            if (!required[entry])
+                fail_msg("design %s lacks table entry %zu", d->name, entry);
+        bool lists = (d->features & ALLOCATOR_HAS_FREE_LIST) != 0;
+        assert_int_equal(lists, d->free_list != NULL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_coalescing), cmocka_unit_test(test_starts),
         cmocka_unit_test(test_live),      cmocka_unit_test(test_stats),
         cmocka_unit_test(test_rover),     cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_buddy_kinds), cmocka_unit_test(test_every_design_fills_its_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

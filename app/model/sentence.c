@@ -161,7 +161,8 @@ void sentence_for_step(const StepReport *report, WorkloadKind kind, const Alloca
         text[0] = '\0';
     }
     if (report == NULL) {
-        write_text(&writer, "step 0: the heap is one free block");
+        write_text(&writer, "step 0: the heap is one free block. Press Space to play, \xE2\x86\x92 to step, "
+                            "h for help");
         return;
     }
     const char *id_name = id_word(kind);

@@ -185,7 +185,7 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
         cursor.y += cursor.line_height * canvas_wrapped(canvas, cursor.x, cursor.y, cursor.columns, 2,
                                                         model_status(model), COLOR_ACCENT, cursor.background);
     }
-    line(&cursor, "h or F1: help", COLOR_DIM);
+    line(&cursor, "Space plays, \xE2\x86\x92 steps, h helps", COLOR_DIM);
     canvas_clip(canvas, NULL);
 }
 

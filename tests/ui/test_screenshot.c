@@ -414,6 +414,119 @@ static int teardown(void **state)
     return 0;
 }
 
+/* ---- issue 19's bar, on pictures of the README's own commands ------------- */
+
+/* The panes lie left of the panel (62% of the width) and above the timeline
+ * (78% of the height); these regions are the test's own, not the layout's. */
+enum { PANES_RIGHT = WIDTH * 62 / 100, PANES_BOTTOM = HEIGHT * 78 / 100 };
+
+/* The picture `heapviz --screenshot NAME options` makes (it must succeed). */
+static SDL_Surface *shoot(const char *name, const char *options)
+{
+    char path[512], arguments[1200];
+    path_for(path, sizeof path, name);
+    snprintf(arguments, sizeof arguments, "--screenshot '%s' %s", path, options);
+    assert_int_equal(run_program(arguments), 0);
+    return load(path);
+}
+
+static bool is_used_color(uint32_t color)
+{
+    static const uint32_t used[] = {GRID_COLOR_ALLOCATED, GRID_COLOR_EDGE, GRID_COLOR_DEAD, GRID_COLOR_HEADER,
+                                    GRID_COLOR_FOOTER, GRID_COLOR_PAYLOAD, GRID_COLOR_PADDING,
+                                    GRID_COLOR_SEPARATOR};
+    for (size_t i = 0; i < sizeof used / sizeof used[0]; i++) {
+        if (color == used[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Every command of the README's teaching table, as a student types it, at
+ * the end of its run (coalescing at its step 8), shows a heap with memory
+ * in use: at least 5% of the grid's pixels are in use colours. */
+static void test_teaching_commands_show_a_used_heap(void **state)
+{
+    (void)state;
+    static const char *const commands[] = {
+        "--trace lisp-seed --view detail",
+        "--align 64 --min-payload 64 --view detail",
+        "--trace coalescing --at-step 8",
+        "--trace best-beats-first --compare first-fit,best-fit",
+        "--trace first-beats-best --compare first-fit,best-fit",
+        "--trace next-fit-rover --compare first-fit,next-fit",
+        "--trace bump-dead --compare bump,first-fit",
+        "--compare first-fit,next-fit,best-fit,worst-fit,bump --steps 2000 --p-malloc 0.6 --max-request 300",
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        SDL_Surface *image = shoot("teaching.png", commands[i]);
+        uint64_t used = 0, free_pixels = 0;
+        for (int y = 0; y < PANES_BOTTOM; y++) {
+            for (int x = 0; x < PANES_RIGHT; x++) {
+                uint32_t color = pixel(image, x, y);
+                used += is_used_color(color);
+                free_pixels += color == GRID_COLOR_FREE;
+            }
+        }
+        printf("# %s: %.1f%% of the grid in use\n", commands[i], 100.0 * (double)used / (double)(used + free_pixels));
+        assert_true(used + free_pixels > 100000); /* a grid that fills its pane */
+        assert_true(used * 20 >= used + free_pixels);
+        SDL_FreeSurface(image);
+    }
+}
+
+/* coalescing at step 5: five 4 MiB blocks fill the 20 MiB heap, all black.
+ * The boundaries at 4, 8, 12 and 16 MiB lie at 1/5 ... 4/5 of the grid's
+ * height (the bounding box of the cells); near each, a separator line runs
+ * across the grid's width (at 16 MiB, the outline of the block step 5 placed). */
+static void test_neighbouring_blocks_are_separated(void **state)
+{
+    (void)state;
+    SDL_Surface *image = shoot("separated.png", "--trace coalescing --at-step 5");
+    int x0 = WIDTH, y0 = HEIGHT, x1 = 0, y1 = 0;
+    for (int y = 0; y < PANES_BOTTOM; y++) {
+        for (int x = 0; x < PANES_RIGHT; x++) {
+            if (pixel(image, x, y) == GRID_COLOR_ALLOCATED) {
+                x0 = x < x0 ? x : x0, y0 = y < y0 ? y : y0;
+                x1 = x > x1 ? x : x1, y1 = y > y1 ? y : y1;
+            }
+        }
+    }
+    assert_true(x1 - x0 > 200 && y1 - y0 > 200);
+    for (int boundary = 1; boundary <= 4; boundary++) {
+        int middle = y0 + (y1 - y0) * boundary / 5;
+        uint64_t line = 0, black = 0;
+        for (int y = middle - 4; y <= middle + 4; y++) {
+            for (int x = x0; x <= x1; x++) {
+                uint32_t color = pixel(image, x, y); /* the last block is outlined as touched */
+                line += color == GRID_COLOR_SEPARATOR || color == GRID_COLOR_TOUCHED;
+            }
+        }
+        for (int x = x0; x <= x1; x++) {
+            black += pixel(image, x, middle - 8) == GRID_COLOR_ALLOCATED;
+        }
+        assert_true(line >= (uint64_t)(x1 - x0) * 9 / 10); /* a line across the width */
+        assert_true(black >= (uint64_t)(x1 - x0) * 9 / 10); /* black above it: a used block */
+    }
+    SDL_FreeSurface(image);
+}
+
+/* bump-dead in compare mode, bump's pane on the left: four of its five
+ * 4 MiB blocks are dead, 80% of the heap, and are drawn in the dead colour,
+ * never black; the black left is the one live block and the failed-free top. */
+static void test_dead_bump_memory_is_not_black(void **state)
+{
+    (void)state;
+    SDL_Surface *image = shoot("dead.png", "--trace bump-dead --compare bump,first-fit");
+    LayoutRect bump_pane = {0, 0, PANES_RIGHT / 2, PANES_BOTTOM};
+    uint64_t dead = count_color(image, bump_pane, GRID_COLOR_DEAD);
+    uint64_t black = count_color(image, bump_pane, GRID_COLOR_ALLOCATED);
+    assert_true(dead > 100000);
+    assert_true(dead >= 3 * black);
+    SDL_FreeSurface(image);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -433,6 +546,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_compare_two_panes),
         cmocka_unit_test(test_compare_five_panes),
         cmocka_unit_test(test_tiny_windows_still_render),
+        cmocka_unit_test(test_teaching_commands_show_a_used_heap),
+        cmocka_unit_test(test_neighbouring_blocks_are_separated),
+        cmocka_unit_test(test_dead_bump_memory_is_not_black),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

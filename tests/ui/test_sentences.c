@@ -189,7 +189,7 @@ static void test_compact(void **state)
 static void test_step_zero(void **state)
 {
     (void)state;
-    assert_sentence(NULL, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, "step 0: the heap is one free block");
+    assert_sentence(NULL, WORKLOAD_SIMULATION, HEAP_FIRST_FIT, "step 0: the heap is one free block. Press Space to play, \xE2\x86\x92 to step, h for help");
 }
 
 static void test_sentence_is_cut_to_the_buffer(void **state)

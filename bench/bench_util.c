@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
+#include "number.h"
 #include "heap.h"
 
 #include <errno.h>
@@ -60,14 +61,10 @@ double bench_peak_rss_mib(void)
 
 bool bench_parse_u64(const char *text, uint64_t minimum, uint64_t maximum, uint64_t *value)
 {
-    if (!text || text[0] < '0' || text[0] > '9')
+    uint64_t parsed = 0;
+    if (!text || number_parse_text(text, maximum, &parsed) != NUMBER_OK || parsed < minimum)
         return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long parsed = strtoull(text, &end, 10);
-    if (errno != 0 || *end != '\0' || parsed < minimum || parsed > maximum)
-        return false;
-    *value = (uint64_t)parsed;
+    *value = parsed;
     return true;
 }
 

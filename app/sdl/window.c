@@ -80,6 +80,8 @@ static int make_model(Window *window)
     for (uint32_t i = 0; i < config.compare_count; i++) {
         config.compare[i] = options->compare[i];
     }
+    if (!headless_setup_fits(options, &config.heap, message, sizeof message))
+        return fail(EXIT_BAD_USAGE, "%s", message);
     uint64_t megabytes = options->history_mb ? options->history_mb : DEFAULT_HISTORY_MB;
     config.history_bytes = megabytes << 20;
     HeapError error = model_create(&config, &window->model);

@@ -333,18 +333,77 @@ static bool print_stats(const Options *options, Run *const *runs, uint32_t count
     return output_file_commit(out, message, MESSAGE_BYTES);
 }
 
+/* Pane i's setup: the compare list's design and policy, or `setup` itself. */
+static AllocatorSetup pane_setup(const Options *options, const AllocatorSetup *setup, uint32_t i)
+{
+    AllocatorSetup pane = *setup;
+    if (options->compare_count) {
+        pane.design = options->compare[i].design;
+        pane.config.policy = options->compare[i].policy;
+    }
+    return pane;
+}
+
+/* Whether the design takes the configuration (running out of memory is
+ * another matter, reported when the run is made). */
+static bool design_accepts(const AllocatorSetup *setup)
+{
+    Allocator *heap = NULL;
+    HeapError error = allocator_create(setup, &heap);
+    allocator_destroy(heap);
+    return error != HEAP_ERROR_INVALID_CONFIG;
+}
+
+/* Says why the design refuses `setup`: the smallest heap that takes the
+ * same alignment and minimum payload, found by trying (designs differ in
+ * what a block needs), or that none up to the largest heap does. */
+static bool explain_refusal(const AllocatorSetup *setup, char *message, size_t size)
+{
+    const AllocatorConfig *config = &setup->config;
+    AllocatorSetup probe = *setup;
+    probe.config.heap_bytes = OPTIONS_MAX_HEAP_BYTES;
+    uint64_t low = config->heap_bytes, high = probe.config.heap_bytes;
+    if (low >= high || !design_accepts(&probe)) {
+        snprintf(message, size, "--align %llu and --min-payload %llu: the %s allocator cannot hold "
+                 "one block in any heap up to %llu bytes (the largest heapviz makes)",
+                 (unsigned long long)config->alignment, (unsigned long long)config->min_payload,
+                 setup->design->name, (unsigned long long)OPTIONS_MAX_HEAP_BYTES);
+        return false;
+    }
+    while (high - low > 1) { /* low is refused, high is taken */
+        probe.config.heap_bytes = low + (high - low) / 2;
+        *(design_accepts(&probe) ? &high : &low) = probe.config.heap_bytes;
+    }
+    snprintf(message, size, "a %llu-byte heap cannot hold one block with --align %llu and "
+             "--min-payload %llu: the %s allocator needs --heap-bytes %llu or more",
+             (unsigned long long)config->heap_bytes, (unsigned long long)config->alignment,
+             (unsigned long long)config->min_payload, setup->design->name,
+             (unsigned long long)high);
+    return false;
+}
+
+bool headless_setup_fits(const Options *options, const AllocatorSetup *setup, char *message,
+                         size_t message_size)
+{
+    uint32_t count = options->compare_count ? options->compare_count : 1;
+    for (uint32_t i = 0; i < count; i++) {
+        AllocatorSetup pane = pane_setup(options, setup, i);
+        if (!design_accepts(&pane))
+            return explain_refusal(&pane, message, message_size);
+    }
+    return true;
+}
+
 /* Creates one run per pane (the compare list, or the configured design and policy). */
 static int create_runs(const Options *options, const Workload *workload, const AllocatorSetup *setup,
                        Run **runs, uint32_t *count)
 {
     char message[MESSAGE_BYTES];
     *count = options->compare_count ? options->compare_count : 1;
+    if (!headless_setup_fits(options, setup, message, sizeof message))
+        return complain(EXIT_BAD_USAGE, message);
     for (uint32_t i = 0; i < *count; i++) {
-        AllocatorSetup pane = *setup;
-        if (options->compare_count) {
-            pane.design = options->compare[i].design;
-            pane.config.policy = options->compare[i].policy;
-        }
+        AllocatorSetup pane = pane_setup(options, setup, i);
         HeapError error = run_create(workload, &pane, NULL, 0, &runs[i]);
         if (error != HEAP_OK) {
             snprintf(message, sizeof message, "cannot set up a %llu-byte heap: %s",

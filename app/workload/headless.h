@@ -27,6 +27,12 @@ const char *headless_version(void);
 bool headless_load(const Options *options, Workload *workload, Trace **trace, AllocatorSetup *setup,
                    char *message, size_t message_size);
 
+/* Whether every pane's design takes its configuration; if one does not,
+ * writes one sentence saying why (the heap size it would need, or that the
+ * alignment and minimum payload fit no heap) into `message`. */
+bool headless_setup_fits(const Options *options, const AllocatorSetup *setup, char *message,
+                         size_t message_size);
+
 /* The block list, one block a line: "OFFSET SIZE used|free|dead", address order. */
 void headless_write_blocks(OutputFile *file, const Allocator *heap);
 

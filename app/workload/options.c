@@ -11,6 +11,7 @@
  * and fills in the defaults that depend on others.
  */
 #include "options.h"
+#include "number.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -28,7 +29,7 @@ enum {
     MAX_NAME = 64                /* longest design or policy name */
 };
 #define MAX_STEPS ((uint64_t)UINT32_MAX) /* step numbers fit in 32 bits */
-#define MAX_HEAP_BYTES (UINT64_C(1) << 30)
+#define MAX_HEAP_BYTES OPTIONS_MAX_HEAP_BYTES
 #define MAX_REQUEST_PAGES (UINT64_C(1) << 32)
 
 typedef enum { KIND_FLAG, KIND_NUMBER, KIND_PATH, KIND_WORD } OptionKind;
@@ -101,9 +102,8 @@ static bool parse_view(Parser *parser, const char *value)
 
 static bool parse_probability(Parser *parser, const char *value)
 {
-    char *end = NULL;
-    double p = strtod(value, &end);
-    if (*value == '\0' || *end != '\0' || !(p >= 0.0 && p <= 1.0))
+    double p;
+    if (number_parse_fraction(value, 1.0, &p) != NUMBER_OK)
         return refuse(parser, "takes a probability from 0 to 1 (such as 0.3), not '%s'", value);
     parser->options->sim.p_malloc = p;
     return true;
@@ -148,14 +148,7 @@ static bool parse_number(Parser *parser, const char *value)
 {
     const OptionSpec *spec = parser->spec;
     uint64_t number = 0;
-    const char *p = value;
-    bool ok = *p != '\0';
-    for (; ok && *p; p++) {
-        unsigned digit = (unsigned)(*p - '0');
-        ok = *p >= '0' && *p <= '9' && number <= (UINT64_MAX - digit) / 10;
-        number = number * 10 + digit;
-    }
-    ok = ok && number >= spec->min && number <= spec->max;
+    bool ok = number_parse_text(value, spec->max, &number) == NUMBER_OK && number >= spec->min;
     bool power_of_two = (number & (number - 1)) == 0;
     if (spec->offset == offsetof(Options, heap.config.alignment) && !(ok && power_of_two)) {
         char accepts[96];
@@ -484,7 +477,8 @@ const char *options_usage(void)
         "  --history-mb N       memory for stepping backwards, MiB (256)\n"
         "  --help, --version\n"
         "\n"
-        "Exit status: 0 success, 1 bad input (trace or output file), 2 bad usage.\n";
+        "Exit status: 0 success, 1 bad input (trace, output file, no display), 2 bad usage,\n"
+        "130/143 interrupted (SIGINT/SIGTERM).\n";
 }
 
 void options_print_designs(FILE *out)

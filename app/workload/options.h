@@ -21,6 +21,8 @@ enum {
     OPTIONS_MAX_COMPARE = 6
 };
 
+#define OPTIONS_MAX_HEAP_BYTES (UINT64_C(1) << 30) /* the largest --heap-bytes */
+
 typedef enum { STATS_NONE, STATS_TEXT, STATS_JSON } StatsFormat;
 
 typedef struct {

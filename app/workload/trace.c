@@ -9,6 +9,7 @@
  * checks of issue 4 section 5 need. Ops go into an array that doubles.
  */
 #include "trace.h"
+#include "number.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -107,56 +108,18 @@ static bool next_token(Scanner *scanner, Token *token)
     return true;
 }
 
-static bool all_digits(const char *start, size_t length)
-{
-    for (size_t i = 0; i < length; i++)
-        if (start[i] < '0' || start[i] > '9')
-            return false;
-    return true;
-}
-
-enum { SAFE_DIGITS = 19 };       /* any 19-digit number fits in 64 bits */
-
-/* parse_number's careful path: says what is wrong, or reads a long number. */
-static bool parse_number_slowly(Scanner *scanner, const Token *token, uint64_t max,
-                                const char *what, uint64_t *value)
-{
-    char text[TOKEN_SHOWN + 4];
-    const char *p = token->start;
-    if (*p == '-' && token->length > 1 && all_digits(p + 1, token->length - 1))
-        return fail(scanner, scanner->line, "negative %s '%s'", what, shown(token, text));
-    if (!all_digits(p, token->length))
-        return fail(scanner, scanner->line, "%s '%s' is not a number", what, shown(token, text));
-    uint64_t number = 0;
-    bool overflow = false;
-    for (size_t i = 0; i < token->length; i++) {
-        unsigned digit = (unsigned)(p[i] - '0');
-        overflow = overflow || (i >= SAFE_DIGITS && number > (UINT64_MAX - digit) / 10);
-        number = number * 10 + digit;
-    }
-    if (overflow || number > max)
-        return fail(scanner, scanner->line, "%s '%s' is too large (at most %llu)", what,
-                    shown(token, text), (unsigned long long)max);
-    *value = number;
-    return true;
-}
-
-/* A decimal number in [0, max]; `what` names it in messages ("byte count").
- * The common case (digits only, short) is one pass. */
+/* A decimal number in [0, max] (number.h's grammar); `what` names it in
+ * messages ("byte count"). */
 static bool parse_number(Scanner *scanner, const Token *token, uint64_t max, const char *what,
                          uint64_t *value)
 {
-    uint64_t number = 0;
-    size_t i = 0;
-    for (; i < token->length && i < SAFE_DIGITS; i++) {
-        unsigned digit = (unsigned)(unsigned char)token->start[i] - '0';
-        if (digit > 9)
-            break;
-        number = number * 10 + digit;
-    }
-    if (i < token->length || number > max)
-        return parse_number_slowly(scanner, token, max, what, value);
-    *value = number;
+    static const char *const wrong[] = {NULL, "%s '%s' is not a number", "negative %s '%s'",
+                                        "%s '%s' is too large (at most %llu)"};
+    NumberError error = number_parse_u64(token->start, token->length, max, value);
+    char text[TOKEN_SHOWN + 4];
+    if (error != NUMBER_OK)
+        return fail(scanner, scanner->line, wrong[error], what, shown(token, text),
+                    (unsigned long long)max);
     return true;
 }
 

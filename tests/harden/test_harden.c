@@ -568,6 +568,38 @@ static void long_recording_streams_in_bounded_memory(void **state)
     assert_true(r->peak_kib < 64 * MIB);
 }
 
+/* ---- 9: one number grammar, and messages that name the limit ------------ */
+
+static void numbers_have_one_grammar(void **state)
+{
+    (void)state;
+    const char *probabilities[] = {" 0.5", "0x1p-2", "5e-1", ".5", "+0.5", "0.5 "};
+    for (size_t i = 0; i < sizeof probabilities / sizeof probabilities[0]; i++) {
+        char expected[200];
+        snprintf(expected, sizeof expected,
+                 "--p-malloc takes a probability from 0 to 1 (such as 0.3), not '%s'",
+                 probabilities[i]);
+        expect_message(RUN("--headless", "--p-malloc", probabilities[i]), 2, expected);
+    }
+    expect_message(RUN("--headless", "--seed", " 5"), 2,
+                   "--seed takes a whole number from 0 to 18446744073709551615, not ' 5'");
+    expect_message(RUN("--headless", "--steps", "+5"), 2,
+                   "--steps takes a whole number from 1 to 4294967295, not '+5'");
+}
+
+static void heap_refusals_say_what_is_wrong(void **state)
+{
+    (void)state;
+    /* Block = align_up(16 + 65536, 8) = 65552 bytes, from b0 = 0. */
+    expect_message(RUN("--headless", "--min-payload", "65536"), 2,
+                   "a 32768-byte heap cannot hold one block with --align 8 and --min-payload "
+                   "65536: the tags allocator needs --heap-bytes 65552 or more");
+    /* b0 = 56 and a block of align_up(16 + 8, 64) = 64 bytes: 120 bytes. */
+    expect_message(RUN("--headless", "--heap-bytes", "64", "--align", "64"), 2,
+                   "a 64-byte heap cannot hold one block with --align 64 and --min-payload 8: "
+                   "the tags allocator needs --heap-bytes 120 or more");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -596,6 +628,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(nul_byte_is_reported_on_its_line, setup),
         cmocka_unit_test_setup(window_without_a_display_exits_1, setup),
         cmocka_unit_test_setup(long_recording_streams_in_bounded_memory, setup),
+        cmocka_unit_test_setup(numbers_have_one_grammar, setup),
+        cmocka_unit_test_setup(heap_refusals_say_what_is_wrong, setup),
         cmocka_unit_test_setup(screenshot_honours_the_other_outputs, setup),
         cmocka_unit_test_setup(bad_screenshot_path_is_found_before_the_run, setup),
         cmocka_unit_test_setup(sigint_and_sigterm_remove_temporaries, setup),

@@ -159,9 +159,11 @@ static const BadCommand BAD_COMMANDS[] = {
     {"--headless --steps 5 --at-step 6", EXIT_BAD_USAGE,
      "--at-step 6 is past the end of the run, which has 5 steps"},
     {"--headless --heap-bytes 64 --min-payload 100", EXIT_BAD_USAGE,
-     "cannot set up a 64-byte heap: invalid heap configuration"},
+     "a 64-byte heap cannot hold one block with --align 8 and --min-payload 100: the tags "
+     "allocator needs --heap-bytes 120 or more"},
     {"--headless --heap-bytes 64 --align 64", EXIT_BAD_USAGE,
-     "cannot set up a 64-byte heap: invalid heap configuration"},
+     "a 64-byte heap cannot hold one block with --align 64 and --min-payload 8: the tags "
+     "allocator needs --heap-bytes 120 or more"},
     {"--headless --trace /nonexistent/t.rep", EXIT_BAD_INPUT,
      "/nonexistent/t.rep: cannot read: No such file or directory"},
     {"--headless --trace {traces}", EXIT_BAD_INPUT, "{traces}: cannot read: Is a directory"},

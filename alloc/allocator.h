@@ -46,6 +46,12 @@ typedef enum {
     HEAP_ERROR_COUNT
 } HeapError;
 
+/* Where glibc put one block of a captured program (heapviz --capture). */
+typedef struct {
+    uint64_t address;            /* the pointer glibc returned */
+    uint64_t usable;             /* malloc_usable_size of it, bytes */
+} RecordedPlacement;
+
 /* A configuration every design reads the fields it needs from; the rest are
  * ignored. allocator_default_config fills in each field's default. */
 typedef struct {
@@ -59,6 +65,10 @@ typedef struct {
     uint64_t header_bytes;       /* ostep: -H */
     uint64_t base_address;       /* ostep: -b; added to offsets when shown */
     bool coalesce;               /* ostep: -C */
+    const RecordedPlacement *recorded; /* recorded: glibc's placement of each malloc and
+                                    realloc, in call order (the caller's; it must
+                                    outlive the heap and its clones); NULL: none */
+    uint64_t recorded_count;     /* entries in `recorded` */
 } AllocatorConfig;
 
 /* A design and one configuration of it: all it takes to make a heap. */
@@ -171,7 +181,8 @@ typedef enum {
     ALLOCATOR_CAN_COMPACT = 1u << 0,     /* compact slides the used blocks down */
     ALLOCATOR_GROWS = 1u << 1,           /* the heap starts small and grows (a break) */
     ALLOCATOR_HAS_FREE_LIST = 1u << 2,   /* free_list lists the free blocks in list order */
-    ALLOCATOR_HAS_DEAD = 1u << 3         /* freed blocks can be dead (never reused) */
+    ALLOCATOR_HAS_DEAD = 1u << 3,        /* freed blocks can be dead (never reused) */
+    ALLOCATOR_REPLAYS_RECORDING = 1u << 4 /* needs config.recorded: a captured run's placements */
 } AllocatorFeature;
 
 /* One entry of a design's free list, in list order. */
@@ -250,7 +261,7 @@ uint32_t allocator_policy_count(const AllocatorDesign *design);
 void allocator_policy_list(const AllocatorDesign *design, char *text, size_t size);
 
 /* Defaults for every field: heap_bytes as given, A = 8, M = 8, policy 0,
- * list order 0, CHUNKSIZE 4096, no header, base 0, no coalescing. */
+ * list order 0, CHUNKSIZE 4096, no header, base 0, no coalescing, no recording. */
 AllocatorConfig allocator_default_config(uint64_t heap_bytes);
 
 /* --- one heap ------------------------------------------------------------------ */

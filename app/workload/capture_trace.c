@@ -8,8 +8,12 @@
  * write.
  */
 #include "capture_trace.h"
+#include "trace.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { MAP_FIRST_CAPACITY = 1024 };
 #define GLIBC_HEADER_BYTES 8 /* the size word before every glibc block */
@@ -265,4 +269,147 @@ bool capture_trace_write(const CaptureRecord *records, uint64_t count, OutputFil
         }
     }
     return convert(records, count, rep, sidecar, counts);
+}
+
+/* ---- reading the sidecar back ----------------------------------------------------- */
+
+/* A sidecar being read: the text, where we are, what goes wrong. */
+typedef struct {
+    const char *at, *end;
+    const char *path;
+    uint64_t line;
+    char *message;
+    size_t message_size;
+} SidecarReader;
+
+static bool sidecar_fail(SidecarReader *reader, const char *what)
+{
+    snprintf(reader->message, reader->message_size, "%s:%llu: %s", reader->path,
+             (unsigned long long)reader->line, what);
+    return false;
+}
+
+/* The next space-separated field of the current line. */
+static bool sidecar_field(SidecarReader *reader, const char **start, size_t *length)
+{
+    while (reader->at < reader->end && *reader->at == ' ')
+        reader->at++;
+    *start = reader->at;
+    while (reader->at < reader->end && *reader->at != ' ' && *reader->at != '\n')
+        reader->at++;
+    *length = (size_t)(reader->at - *start);
+    return *length > 0;
+}
+
+/* A number in base 10 or, after "0x", base 16. */
+static bool sidecar_number(const char *start, size_t length, bool hex, uint64_t *value)
+{
+    if (hex && (length < 3 || start[0] != '0' || start[1] != 'x'))
+        return false;
+    size_t i = hex ? 2 : 0;
+    uint64_t number = 0, base = hex ? 16 : 10;
+    if (length - i > (hex ? 16 : 19))
+        return false;
+    for (; i < length; i++) {
+        const char *digit = memchr("0123456789abcdef", start[i], base);
+        if (!digit)
+            return false;
+        number = number * base + (uint64_t)(digit - "0123456789abcdef");
+    }
+    *value = number;
+    return true;
+}
+
+/* One line: THREAD CALL ADDRESS USABLE; the placement if the op places a block. */
+static bool sidecar_line(SidecarReader *reader, const Op *op, RecordedPlacement *placement)
+{
+    const char *fields[4];
+    size_t lengths[4];
+    uint64_t thread;
+    for (int i = 0; i < 4; i++)
+        if (!sidecar_field(reader, &fields[i], &lengths[i]))
+            return sidecar_fail(reader, "expected 'THREAD CALL ADDRESS USABLE'");
+    if (reader->at < reader->end && *reader->at != '\n')
+        return sidecar_fail(reader, "more than 'THREAD CALL ADDRESS USABLE' on the line");
+    if (!sidecar_number(fields[0], lengths[0], false, &thread) ||
+        !sidecar_number(fields[2], lengths[2], true, &placement->address) ||
+        !sidecar_number(fields[3], lengths[3], false, &placement->usable))
+        return sidecar_fail(reader, "THREAD and USABLE must be decimal, ADDRESS 0x and hex digits");
+    if ((op->kind == OP_MALLOC || op->kind == OP_REALLOC) && placement->address == 0)
+        return sidecar_fail(reader, "a block placed at address 0x0");
+    if (reader->at < reader->end)
+        reader->at++;
+    reader->line++;
+    return true;
+}
+
+static bool read_sidecar(SidecarReader *reader, Trace *trace)
+{
+    RecordedPlacement *placements = calloc(trace->op_count + 1, sizeof *placements);
+    if (!placements)
+        return sidecar_fail(reader, "out of memory");
+    uint64_t count = 0;
+    for (uint32_t i = 0; i < trace->op_count; i++) {
+        RecordedPlacement placement;
+        if (reader->at == reader->end) {
+            free(placements);
+            return sidecar_fail(reader, "the sidecar ends before the trace's operations do");
+        }
+        if (!sidecar_line(reader, &trace->ops[i], &placement)) {
+            free(placements);
+            return false;
+        }
+        if (trace->ops[i].kind == OP_MALLOC || trace->ops[i].kind == OP_REALLOC)
+            placements[count++] = placement;
+    }
+    if (reader->at != reader->end) {
+        free(placements);
+        return sidecar_fail(reader, "the sidecar has more lines than the trace has operations");
+    }
+    trace->placements = placements;
+    trace->placement_count = count;
+    return true;
+}
+
+static char *read_whole_file(FILE *file, size_t *length)
+{
+    char *text = NULL;
+    size_t capacity = 0;
+    *length = 0;
+    for (;;) {
+        if (*length == capacity) {
+            char *bigger = realloc(text, capacity ? 2 * capacity : 1 << 16);
+            if (!bigger) {
+                free(text);
+                return NULL;
+            }
+            text = bigger;
+            capacity = capacity ? 2 * capacity : 1 << 16;
+        }
+        size_t got = fread(text + *length, 1, capacity - *length, file);
+        *length += got;
+        if (got == 0)
+            return ferror(file) ? (free(text), NULL) : text;
+    }
+}
+
+bool capture_attach_placements(const char *trace_path, Trace **trace, char *message,
+                               size_t message_size)
+{
+    char path[4096 + 8];
+    snprintf(path, sizeof path, "%s.addr", trace_path);
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return true; /* not a capture */
+    size_t length;
+    char *text = read_whole_file(file, &length);
+    fclose(file);
+    SidecarReader reader = {text, text + length, path, 1, message, message_size};
+    bool ok = text ? read_sidecar(&reader, *trace) : sidecar_fail(&reader, strerror(errno));
+    free(text);
+    if (!ok) {
+        trace_destroy(*trace);
+        *trace = NULL;
+    }
+    return ok;
 }

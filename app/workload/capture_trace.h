@@ -25,7 +25,9 @@
 
 #include "capture_log.h"
 #include "output_file.h"
+#include "workload.h"
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -45,6 +47,14 @@ bool capture_trace_count(const CaptureRecord *records, uint64_t count, CaptureCo
  * NULL), filling in `counts`. False if out of memory. */
 bool capture_trace_write(const CaptureRecord *records, uint64_t count, OutputFile *rep,
                          OutputFile *sidecar, CaptureCounts *counts);
+
+/* If TRACE_PATH.addr exists, reads the placement of each `a` and `r` of
+ * *trace from it into (*trace)->placements, for the recorded design. True
+ * if there is no such file, or it matches the trace line for line. On a bad
+ * sidecar, destroys *trace (NULL) and returns false with
+ * "PATH:LINE: what is wrong" in `message`. */
+bool capture_attach_placements(const char *trace_path, Trace **trace, char *message,
+                               size_t message_size);
 
 /* The name of a CaptureCall ("malloc", ...), "?" if unknown. */
 const char *capture_call_name(uint32_t call);

@@ -11,6 +11,7 @@
  * at the end: memory stays bounded however long the run.
  */
 #include "headless.h"
+#include "capture_trace.h"
 #include "assets.h"
 #include "trace.h"
 
@@ -214,7 +215,8 @@ static bool load_trace(const char *argument, Trace **trace, char *message, size_
     if (file != NULL || !trace_is_op_list(argument)) {
         if (file != NULL)
             fclose(file);
-        return trace_load(path, trace, message, message_size);
+        return trace_load(path, trace, message, message_size) &&
+               capture_attach_placements(path, trace, message, message_size);
     }
     if (!trace_parse(argument, strlen(argument), "--trace", trace, message, message_size))
         return false;
@@ -229,6 +231,21 @@ static bool load_trace(const char *argument, Trace **trace, char *message, size_
     free((*trace)->name);
     (*trace)->name = name;
     return true;
+}
+
+/* A design that replays a recording (recorded) needs a capture's sidecar. */
+static bool recording_present(const Options *options, const AllocatorSetup *setup, char *message,
+                              size_t message_size)
+{
+    bool needed = setup->design->features & ALLOCATOR_REPLAYS_RECORDING;
+    for (uint32_t i = 0; i < options->compare_count; i++)
+        needed = needed || (options->compare[i].design->features & ALLOCATOR_REPLAYS_RECORDING);
+    if (!needed || setup->config.recorded_count > 0)
+        return true;
+    snprintf(message, message_size,
+             "the recorded allocator replays a capture: give --trace FILE (or --capture FILE) "
+             "where FILE.addr holds glibc's addresses");
+    return false;
 }
 
 bool headless_load(const Options *options, Workload *workload, Trace **trace, AllocatorSetup *setup,
@@ -247,6 +264,15 @@ bool headless_load(const Options *options, Workload *workload, Trace **trace, Al
     *setup = options->heap;
     if (!options->heap_size_given)
         setup->config.heap_bytes = workload_default_heap_bytes(workload);
+    if (*trace) {
+        setup->config.recorded = (*trace)->placements;
+        setup->config.recorded_count = (*trace)->placement_count;
+    }
+    if (!recording_present(options, setup, message, message_size)) {
+        trace_destroy(*trace);
+        *trace = NULL;
+        return false;
+    }
     return true;
 }
 

@@ -556,5 +556,6 @@ void trace_destroy(Trace *trace)
         return;
     free(trace->ops);
     free(trace->name);
+    free(trace->placements);
     free(trace);
 }

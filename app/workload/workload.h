@@ -43,6 +43,9 @@ typedef struct {
     uint32_t weight;             /* .rep header weight */
     Op *ops;                     /* op_count operations */
     char *name;                  /* file name without directories, for display */
+    RecordedPlacement *placements; /* a capture: glibc's placement of each a and r
+                                    (from FILE.addr), in order; NULL if none */
+    uint64_t placement_count;
 } Trace;
 
 typedef enum { WORKLOAD_SIMULATION, WORKLOAD_TRACE } WorkloadKind;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "allocator.h"
 #include "run_support.h"
 #include "strict_rep.h"
 
@@ -375,7 +376,8 @@ static void test_capture_needs_a_program(void **state)
     assert_int_equal(result->status, 2);
 }
 
-/* A real program: its capture is a strict .rep and replays under every policy. */
+/* A real program: its capture is a strict .rep and replays under every
+ * registered design and policy, `recorded` among them. */
 static void test_real_program_replays_everywhere(void **state)
 {
     (void)state;
@@ -390,12 +392,15 @@ static void test_real_program_replays_everywhere(void **state)
     load_capture(trace, &capture);
     assert_true(capture.rep.op_count > 100);
     free_capture(&capture);
-    static const char *const policies[] = {"first-fit", "next-fit", "best-fit", "worst-fit", "bump"};
-    for (int i = 0; i < 5; i++) {
-        result = RUN("--headless", "--trace", trace, "--policy", policies[i], "--stats", "json");
-        if (result->status != 0)
-            fail_msg("replay under %s failed: %s", policies[i], result->err);
-        assert_non_null(strstr(result->out, "\"errors\":0"));
+    for (uint32_t d = 0; d < allocator_design_count(); d++) {
+        const AllocatorDesign *design = allocator_design_at(d);
+        for (uint32_t p = 0; design->policies[p]; p++) {
+            result = RUN("--headless", "--trace", trace, "--allocator", design->name, "--policy",
+                         design->policies[p], "--stats", "json");
+            if (result->status != 0)
+                fail_msg("replay under %s:%s failed: %s", design->name, design->policies[p], result->err);
+            assert_non_null(strstr(result->out, "\"errors\":0"));
+        }
     }
 }
 

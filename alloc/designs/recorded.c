@@ -1,0 +1,789 @@
+/*
+ * recorded.c - the `recorded` design: a captured program's heap, replayed
+ * at the addresses glibc really gave it.
+ *
+ * heapviz --capture writes, beside the trace, where glibc put each block;
+ * the app hands that list to this design in AllocatorConfig.recorded. The
+ * k-th malloc or realloc this heap is asked for takes the k-th recorded
+ * placement: the block [address - 8, address + usable) - glibc's size word,
+ * then the usable bytes - at that place in the folded layout below. Nothing
+ * is searched. A call fails only when the replay strays from
+ * the recording: the list has run out, the request exceeds the usable size,
+ * or the place overlaps a live block.
+ *
+ * glibc's addresses are sparse: the brk heap, mmapped chunks far away, the
+ * thread arenas. The design folds them: placements closer than FOLD_BYTES
+ * form one region, laid out as it was, and the regions follow each other,
+ * each behind a MARKER_BYTES dead block that marks the fold (one more marker
+ * ends the last), so the grid shows the real layout without the empty
+ * terabytes between. Offsets are positions in that folded layout. What
+ * glibc kept free was not recorded: the space between neighbouring live
+ * blocks (or markers) of a region is shown as free.
+ *
+ * Structure: the distinct addresses, sorted, and the markers between the
+ * regions give each placement a rank and a folded start (a Layout,
+ * read-only and shared by a heap and its clones). Per rank, which placement
+ * is live there. A segment tree over the ranks keeps, per node, how many
+ * ranks below it are live (markers always are) and the largest free gap
+ * after a live one, so the next and previous live block and the largest free
+ * block take O(log n).
+ */
+#include "allocator.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    HEADER_BYTES = 8,            /* glibc's size word before each block */
+    FOLD_BYTES = 1 << 20,        /* a gap this big separates two regions */
+    MARKER_BYTES = 4096          /* the dead block that marks a fold */
+};
+#define NOT_LIVE UINT32_MAX
+#define NO_RANK UINT64_MAX
+
+typedef enum {
+    RECORDED_CHECK_OVERLAP = 1u << 0,  /* two live blocks overlap */
+    RECORDED_CHECK_COUNTS = 1u << 1,   /* used blocks or bytes differ from the statistics */
+    RECORDED_CHECK_GAPS = 1u << 2      /* free bytes or the largest gap differ */
+} RecordedCheckFlag;
+
+typedef struct {
+    unsigned references;
+    const RecordedPlacement *placements; /* the caller's, not owned */
+    uint64_t placement_count;
+    uint64_t *starts;            /* per rank: the block's folded start, increasing */
+    uint8_t *is_marker;          /* per rank: a fold marker, not a placement */
+    uint32_t *rank_of;           /* per placement: its rank */
+    uint64_t rank_count;
+    uint64_t marker_count;
+    uint64_t limit;              /* the end of the last marker: the folded region */
+} Layout;
+
+typedef struct {
+    uint64_t largest_gap;        /* the largest free gap after a live rank below */
+    uint64_t live;               /* live ranks below */
+} Node;
+
+typedef struct {
+    Allocator base;
+    AllocatorConfig config;
+    Layout *layout;
+    uint64_t next_placement;     /* the placement the next malloc or realloc takes */
+    uint64_t leaves;             /* a power of two >= rank_count */
+    uint32_t *placement_at;      /* per rank: the placement live there, NOT_LIVE */
+    uint64_t *requested_at;      /* per rank: the bytes asked for */
+    Node *tree;                  /* 2 * leaves nodes; node 1 is the root */
+    uint64_t peak_in_use;        /* most bytes_in_use after any call */
+    HeapStats stats;
+    HeapEvent event;
+} RecordedHeap;
+
+extern const AllocatorDesign recorded_design;
+
+static RecordedHeap *as_recorded(Allocator *allocator) { return (RecordedHeap *)allocator; }
+static const RecordedHeap *as_const(const Allocator *allocator)
+{
+    return (const RecordedHeap *)allocator;
+}
+
+/* ---- the layout ------------------------------------------------------------------ */
+
+static int compare_addresses(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The last rank whose block starts at or below `offset`, NO_RANK if none. */
+static uint64_t rank_at_or_below(const Layout *layout, uint64_t offset)
+{
+    uint64_t low = 0, high = layout->rank_count;
+    while (low < high) {
+        uint64_t middle = low + (high - low) / 2;
+        if (layout->starts[middle] <= offset)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low == 0 ? NO_RANK : low - 1;
+}
+
+/* The index of `address` in the sorted distinct `addresses`. */
+static uint64_t index_of_address(const uint64_t *addresses, uint64_t count, uint64_t address)
+{
+    uint64_t low = 0, high = count;
+    while (low < high) {
+        uint64_t middle = low + (high - low) / 2;
+        if (addresses[middle] < address)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+static void layout_release(Layout *layout)
+{
+    if (layout && --layout->references == 0) {
+        free(layout->starts);
+        free(layout->is_marker);
+        free(layout->rank_of);
+        free(layout);
+    }
+}
+
+static void add_rank(Layout *layout, uint64_t start, bool marker)
+{
+    layout->starts[layout->rank_count] = start;
+    layout->is_marker[layout->rank_count++] = marker;
+    layout->marker_count += marker;
+}
+
+/* Lays out the distinct sorted addresses (their largest real ends in
+ * `ends`) region by region; address_rank gets each one's rank. */
+static void fold_regions(Layout *layout, const uint64_t *addresses, const uint64_t *ends,
+                         uint64_t distinct, uint64_t *address_rank)
+{
+    uint64_t region_real = addresses[0] - HEADER_BYTES, region_folded = MARKER_BYTES;
+    uint64_t region_end = ends[0];
+    add_rank(layout, 0, true);
+    for (uint64_t i = 0; i < distinct; i++) {
+        uint64_t start = addresses[i] - HEADER_BYTES;
+        if (start >= region_end && start - region_end >= FOLD_BYTES) {
+            uint64_t marker = region_folded + (region_end - region_real);
+            add_rank(layout, marker, true);
+            region_real = start;
+            region_folded = marker + MARKER_BYTES;
+        }
+        address_rank[i] = layout->rank_count;
+        add_rank(layout, region_folded + (start - region_real), false);
+        region_end = ends[i] > region_end ? ends[i] : region_end;
+    }
+    uint64_t last = region_folded + (region_end - region_real);
+    add_rank(layout, last, true);
+    layout->limit = last + MARKER_BYTES;
+}
+
+static bool layout_fill(Layout *layout)
+{
+    const RecordedPlacement *placements = layout->placements;
+    uint64_t count = layout->placement_count, distinct = 0;
+    uint64_t *addresses = malloc(count * sizeof *addresses);
+    uint64_t *ends = calloc(count, sizeof *ends);
+    uint64_t *address_rank = malloc(count * sizeof *address_rank);
+    bool ok = addresses && ends && address_rank;
+    for (uint64_t i = 0; ok && i < count; i++) {
+        ok = placements[i].address >= HEADER_BYTES &&
+             placements[i].usable <= UINT64_MAX - placements[i].address;
+        addresses[i] = placements[i].address;
+    }
+    if (ok) {
+        qsort(addresses, count, sizeof *addresses, compare_addresses);
+        for (uint64_t i = 0; i < count; i++)
+            if (distinct == 0 || addresses[distinct - 1] != addresses[i])
+                addresses[distinct++] = addresses[i];
+        for (uint64_t i = 0; i < count; i++) {
+            uint64_t at = index_of_address(addresses, distinct, placements[i].address);
+            uint64_t end = placements[i].address + placements[i].usable;
+            ends[at] = end > ends[at] ? end : ends[at];
+        }
+        fold_regions(layout, addresses, ends, distinct, address_rank);
+        for (uint64_t i = 0; i < count; i++)
+            layout->rank_of[i] =
+                (uint32_t)address_rank[index_of_address(addresses, distinct, placements[i].address)];
+    }
+    free(addresses);
+    free(ends);
+    free(address_rank);
+    return ok;
+}
+
+/* Sorts the placements' addresses into ranks. NULL if out of memory or the
+ * list is empty or has an impossible placement. */
+static Layout *layout_create(const AllocatorConfig *config)
+{
+    uint64_t count = config->recorded_count;
+    if (!config->recorded || count == 0 || count >= UINT32_MAX / 2)
+        return NULL;
+    Layout *layout = calloc(1, sizeof *layout);
+    if (!layout)
+        return NULL;
+    layout->references = 1;
+    layout->placements = config->recorded;
+    layout->placement_count = count;
+    /* at most one marker per address, and one more */
+    layout->starts = malloc((2 * count + 1) * sizeof *layout->starts);
+    layout->is_marker = malloc(2 * count + 1);
+    layout->rank_of = malloc(count * sizeof *layout->rank_of);
+    if (!layout->starts || !layout->is_marker || !layout->rank_of || !layout_fill(layout)) {
+        layout_release(layout);
+        return NULL;
+    }
+    return layout;
+}
+
+/* ---- blocks and the tree ----------------------------------------------------------- */
+
+static uint64_t block_start(const RecordedHeap *heap, uint64_t rank)
+{
+    return heap->layout->starts[rank];
+}
+
+/* The end of a placement if it were at its rank. */
+static uint64_t placement_end(const RecordedHeap *heap, uint64_t rank, uint64_t placement)
+{
+    return block_start(heap, rank) + HEADER_BYTES + heap->layout->placements[placement].usable;
+}
+
+/* The end of a live rank: its placement's, or a marker's. */
+static uint64_t block_end(const RecordedHeap *heap, uint64_t rank)
+{
+    if (heap->layout->is_marker[rank])
+        return block_start(heap, rank) + MARKER_BYTES;
+    return placement_end(heap, rank, heap->placement_at[rank]);
+}
+
+static void tree_set(RecordedHeap *heap, uint64_t rank, uint64_t live, uint64_t gap)
+{
+    Node *tree = heap->tree;
+    uint64_t at = heap->leaves + rank;
+    tree[at] = (Node){gap, live};
+    for (at /= 2; at >= 1; at /= 2) {
+        const Node *left = &tree[2 * at], *right = &tree[2 * at + 1];
+        tree[at].live = left->live + right->live;
+        tree[at].largest_gap =
+            left->largest_gap > right->largest_gap ? left->largest_gap : right->largest_gap;
+    }
+}
+
+/* From node `at`, down to its first (or last) live leaf. */
+static uint64_t descend(const RecordedHeap *heap, uint64_t at, bool first)
+{
+    while (at < heap->leaves) {
+        uint64_t preferred = first ? 2 * at : 2 * at + 1;
+        at = heap->tree[preferred].live ? preferred : (preferred ^ 1);
+    }
+    return at - heap->leaves;
+}
+
+static uint64_t first_live(const RecordedHeap *heap)
+{
+    return heap->tree[1].live ? descend(heap, 1, true) : NO_RANK;
+}
+
+/* The nearest live rank after (or before) `rank`, NO_RANK if none. */
+static uint64_t neighbour_live(const RecordedHeap *heap, uint64_t rank, bool after)
+{
+    for (uint64_t at = heap->leaves + rank; at > 1; at /= 2) {
+        bool is_left = (at & 1) == 0;
+        uint64_t sibling = at ^ 1;
+        if (is_left == after && heap->tree[sibling].live)
+            return descend(heap, sibling, after);
+    }
+    return NO_RANK;
+}
+
+/* The free gap after live rank `rank` (0 if none); a region's gaps end at its marker. */
+static uint64_t gap_after(const RecordedHeap *heap, uint64_t rank)
+{
+    uint64_t next = neighbour_live(heap, rank, true);
+    if (next == NO_RANK)
+        return 0;
+    uint64_t end = block_end(heap, rank), start = block_start(heap, next);
+    return start > end ? start - end : 0;
+}
+
+/* Sets live rank `rank`'s gap from its neighbour, keeping the free statistics. */
+static void refresh_gap(RecordedHeap *heap, uint64_t rank)
+{
+    uint64_t old = heap->tree[heap->leaves + rank].largest_gap, gap = gap_after(heap, rank);
+    heap->stats.free_bytes = heap->stats.free_bytes - old + gap;
+    heap->stats.free_blocks = heap->stats.free_blocks - (old > 0) + (gap > 0);
+    tree_set(heap, rank, 1, gap);
+}
+
+/* Whether the placement would overlap a live neighbour (its own rank must be free). */
+static bool overlaps(const RecordedHeap *heap, uint64_t rank, uint64_t placement)
+{
+    uint64_t start = block_start(heap, rank), end = placement_end(heap, rank, placement);
+    uint64_t before = neighbour_live(heap, rank, false), after = neighbour_live(heap, rank, true);
+    return (before != NO_RANK && block_end(heap, before) > start) ||
+           (after != NO_RANK && block_start(heap, after) < end);
+}
+
+static void place(RecordedHeap *heap, uint64_t rank, uint64_t placement, uint64_t requested)
+{
+    heap->placement_at[rank] = (uint32_t)placement;
+    heap->requested_at[rank] = requested;
+    tree_set(heap, rank, 1, 0);
+    refresh_gap(heap, rank);
+    uint64_t before = neighbour_live(heap, rank, false);
+    if (before != NO_RANK)
+        refresh_gap(heap, before);
+    uint64_t size = block_end(heap, rank) - block_start(heap, rank);
+    heap->stats.used_blocks++;
+    heap->stats.bytes_in_use += size;
+    heap->stats.payload_bytes += requested;
+}
+
+static void unplace(RecordedHeap *heap, uint64_t rank)
+{
+    uint64_t gap = heap->tree[heap->leaves + rank].largest_gap;
+    heap->stats.free_bytes -= gap;
+    heap->stats.free_blocks -= gap > 0;
+    heap->stats.used_blocks--;
+    heap->stats.bytes_in_use -= block_end(heap, rank) - block_start(heap, rank);
+    heap->stats.payload_bytes -= heap->requested_at[rank];
+    tree_set(heap, rank, 0, 0);
+    heap->placement_at[rank] = NOT_LIVE;
+    heap->requested_at[rank] = 0;
+    uint64_t before = neighbour_live(heap, rank, false);
+    if (before != NO_RANK)
+        refresh_gap(heap, before);
+}
+
+/* The statistics worked out from the counters after every call. */
+static void finish_stats(RecordedHeap *heap)
+{
+    HeapStats *s = &heap->stats;
+    s->largest_free = heap->tree[1].largest_gap;
+    s->external_fragmentation =
+        s->free_bytes ? 100.0 * (1.0 - (double)s->largest_free / (double)s->free_bytes) : 0.0;
+    s->internal_fragmentation =
+        s->bytes_in_use ? 100.0 * (double)(s->bytes_in_use - s->payload_bytes) / (double)s->bytes_in_use
+                        : 0.0;
+    if (s->payload_bytes > s->peak_payload)
+        s->peak_payload = s->payload_bytes;
+    if (s->bytes_in_use > heap->peak_in_use)
+        heap->peak_in_use = s->bytes_in_use;
+    s->utilization = heap->peak_in_use ? (double)s->peak_payload / (double)heap->peak_in_use : 0.0;
+}
+
+/* ---- create, clone, destroy ------------------------------------------------------------- */
+
+static RecordedHeap *allocate_heap(Layout *layout)
+{
+    RecordedHeap *heap = calloc(1, sizeof *heap);
+    if (!heap)
+        return NULL;
+    heap->base.design = &recorded_design;
+    heap->layout = layout;
+    heap->leaves = 1;
+    while (heap->leaves < layout->rank_count)
+        heap->leaves *= 2;
+    heap->placement_at = malloc(layout->rank_count * sizeof *heap->placement_at);
+    heap->requested_at = calloc(layout->rank_count, sizeof *heap->requested_at);
+    heap->tree = calloc(2 * heap->leaves, sizeof *heap->tree);
+    if (!heap->placement_at || !heap->requested_at || !heap->tree) {
+        free(heap->placement_at);
+        free(heap->requested_at);
+        free(heap->tree);
+        free(heap);
+        return NULL;
+    }
+    return heap;
+}
+
+static void recorded_destroy(Allocator *allocator)
+{
+    RecordedHeap *heap = as_recorded(allocator);
+    layout_release(heap->layout);
+    free(heap->placement_at);
+    free(heap->requested_at);
+    free(heap->tree);
+    free(heap);
+}
+
+static HeapError recorded_create(const AllocatorConfig *config, Allocator **out)
+{
+    *out = NULL;
+    if (!config->recorded || config->recorded_count == 0)
+        return HEAP_ERROR_INVALID_CONFIG;
+    Layout *layout = layout_create(config);
+    RecordedHeap *heap = layout ? allocate_heap(layout) : NULL;
+    if (!heap) {
+        layout_release(layout);
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    }
+    memset(heap->placement_at, 0xff, layout->rank_count * sizeof *heap->placement_at);
+    heap->config = *config;
+    heap->stats.heap_bytes = layout->limit;
+    heap->stats.dead_blocks = layout->marker_count;
+    heap->stats.dead_bytes = layout->marker_count * MARKER_BYTES;
+    for (uint64_t rank = 0; rank < layout->rank_count; rank++)
+        if (layout->is_marker[rank])
+            tree_set(heap, rank, 1, 0);
+    for (uint64_t rank = 0; rank < layout->rank_count; rank++)
+        if (layout->is_marker[rank])
+            refresh_gap(heap, rank);
+    *out = &heap->base;
+    return HEAP_OK;
+}
+
+/* Copies everything but the arrays' addresses and the layout's count. */
+static void copy_state(RecordedHeap *target, const RecordedHeap *source)
+{
+    uint64_t ranks = source->layout->rank_count;
+    memcpy(target->placement_at, source->placement_at, ranks * sizeof *source->placement_at);
+    memcpy(target->requested_at, source->requested_at, ranks * sizeof *source->requested_at);
+    memcpy(target->tree, source->tree, 2 * source->leaves * sizeof *source->tree);
+    target->config = source->config;
+    target->next_placement = source->next_placement;
+    target->peak_in_use = source->peak_in_use;
+    target->stats = source->stats;
+    target->event = source->event;
+}
+
+static HeapError recorded_clone(const Allocator *source, Allocator **out)
+{
+    const RecordedHeap *original = as_const(source);
+    RecordedHeap *heap = allocate_heap(original->layout);
+    *out = NULL;
+    if (!heap)
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    original->layout->references++;
+    copy_state(heap, original);
+    *out = &heap->base;
+    return HEAP_OK;
+}
+
+static HeapError recorded_copy(Allocator *target, const Allocator *source)
+{
+    RecordedHeap *heap = as_recorded(target);
+    const RecordedHeap *original = as_const(source);
+    if (heap->layout != original->layout)
+        return HEAP_ERROR_INVALID_CONFIG; /* a copy of another recording */
+    copy_state(heap, original);
+    return HEAP_OK;
+}
+
+/* ---- the calls ----------------------------------------------------------------------- */
+
+static void begin_event(RecordedHeap *heap, HeapEventKind kind, uint64_t pointer, uint64_t request)
+{
+    heap->event = (HeapEvent){.kind = kind, .pointer = pointer, .request = request};
+}
+
+static HeapError fail(RecordedHeap *heap, HeapError error)
+{
+    heap->event.error = error;
+    if (error == HEAP_ERROR_OUT_OF_MEMORY)
+        heap->stats.failed++;
+    else
+        heap->stats.errors++;
+    return error;
+}
+
+/* The live rank of a payload offset, NO_RANK if none. */
+static uint64_t live_rank(const RecordedHeap *heap, uint64_t payload)
+{
+    if (payload < HEADER_BYTES)
+        return NO_RANK;
+    uint64_t rank = rank_at_or_below(heap->layout, payload - HEADER_BYTES);
+    bool found = rank != NO_RANK && block_start(heap, rank) == payload - HEADER_BYTES;
+    return found && heap->placement_at[rank] != NOT_LIVE ? rank : NO_RANK;
+}
+
+/* Takes the next placement for n bytes; NO_RANK if the replay has strayed. */
+static uint64_t take_placement(RecordedHeap *heap, uint64_t n, uint64_t *placement)
+{
+    if (heap->next_placement >= heap->layout->placement_count)
+        return NO_RANK;
+    *placement = heap->next_placement++;
+    uint64_t rank = heap->layout->rank_of[*placement];
+    bool fits = n <= heap->layout->placements[*placement].usable;
+    return fits && heap->placement_at[rank] == NOT_LIVE && !overlaps(heap, rank, *placement)
+               ? rank
+               : NO_RANK;
+}
+
+static void record_block(RecordedHeap *heap, uint64_t rank)
+{
+    HeapEvent *event = &heap->event;
+    event->block_offset = block_start(heap, rank);
+    event->block_size = block_end(heap, rank) - event->block_offset;
+    event->asize = event->block_size;
+    event->result = event->block_offset + HEADER_BYTES;
+    if (event->dirty_end == 0)
+        event->dirty_start = event->block_offset;
+    if (event->block_offset < event->dirty_start)
+        event->dirty_start = event->block_offset;
+    if (event->block_offset + event->block_size > event->dirty_end)
+        event->dirty_end = event->block_offset + event->block_size;
+    if (event->dirty_end > heap->stats.high_water)
+        heap->stats.high_water = event->dirty_end;
+}
+
+static HeapError recorded_malloc(Allocator *allocator, uint64_t n, uint64_t *payload)
+{
+    RecordedHeap *heap = as_recorded(allocator);
+    uint64_t placement;
+    begin_event(heap, HEAP_EVENT_MALLOC, 0, n);
+    *payload = 0;
+    uint64_t rank = take_placement(heap, n, &placement);
+    if (rank == NO_RANK)
+        return fail(heap, HEAP_ERROR_OUT_OF_MEMORY);
+    place(heap, rank, placement, n);
+    record_block(heap, rank);
+    heap->stats.mallocs++;
+    finish_stats(heap);
+    *payload = heap->event.result;
+    return HEAP_OK;
+}
+
+static HeapError recorded_free(Allocator *allocator, uint64_t payload)
+{
+    RecordedHeap *heap = as_recorded(allocator);
+    begin_event(heap, HEAP_EVENT_FREE, payload, 0);
+    if (payload == 0)
+        return HEAP_OK;
+    uint64_t rank = live_rank(heap, payload);
+    if (rank == NO_RANK)
+        return fail(heap, HEAP_ERROR_INVALID_POINTER);
+    record_block(heap, rank);
+    heap->event.result = 0;
+    unplace(heap, rank);
+    heap->stats.frees++;
+    finish_stats(heap);
+    return HEAP_OK;
+}
+
+/* realloc(p, n), n > 0: the block leaves its place for the next placement
+ * (the same address when glibc resized it in place). */
+static HeapError resize(RecordedHeap *heap, uint64_t old_rank, uint64_t n, uint64_t *result)
+{
+    uint64_t old_placement = heap->placement_at[old_rank], old_requested = heap->requested_at[old_rank];
+    record_block(heap, old_rank);
+    heap->event.old_block_offset = heap->event.block_offset;
+    uint64_t old_size = heap->event.block_size;
+    unplace(heap, old_rank);
+    uint64_t placement;
+    uint64_t rank = take_placement(heap, n, &placement);
+    if (rank == NO_RANK) {
+        place(heap, old_rank, old_placement, old_requested);
+        return fail(heap, HEAP_ERROR_OUT_OF_MEMORY);
+    }
+    place(heap, rank, placement, n);
+    record_block(heap, rank);
+    heap->event.realloc_mode = rank != old_rank             ? HEAP_REALLOC_MOVED
+                               : heap->event.block_size > old_size ? HEAP_REALLOC_GREW
+                                                                   : HEAP_REALLOC_SHRUNK;
+    heap->stats.reallocs++;
+    finish_stats(heap);
+    *result = heap->event.result;
+    return HEAP_OK;
+}
+
+static HeapError recorded_realloc(Allocator *allocator, uint64_t payload, uint64_t n, uint64_t *result)
+{
+    RecordedHeap *heap = as_recorded(allocator);
+    *result = 0;
+    if (payload == 0)
+        return recorded_malloc(allocator, n, result);
+    if (n == 0)
+        return recorded_free(allocator, payload);
+    begin_event(heap, HEAP_EVENT_REALLOC, payload, n);
+    uint64_t rank = live_rank(heap, payload);
+    if (rank == NO_RANK)
+        return fail(heap, HEAP_ERROR_INVALID_POINTER);
+    return resize(heap, rank, n, result);
+}
+
+/* ---- views ------------------------------------------------------------------------------- */
+
+static const AllocatorConfig *recorded_config(const Allocator *allocator)
+{
+    return &as_const(allocator)->config;
+}
+
+static const HeapStats *recorded_stats(const Allocator *allocator)
+{
+    return &as_const(allocator)->stats;
+}
+
+static const HeapEvent *recorded_last_event(const Allocator *allocator)
+{
+    return &as_const(allocator)->event;
+}
+
+/* A live rank's block: a placement in use, or a fold marker (dead). */
+static void used_block(const RecordedHeap *heap, uint64_t rank, HeapBlock *block)
+{
+    uint64_t start = block_start(heap, rank);
+    if (heap->layout->is_marker[rank]) {
+        *block = (HeapBlock){.offset = start, .size = MARKER_BYTES, .state = HEAP_BLOCK_DEAD,
+                             .payload = start};
+        return;
+    }
+    *block = (HeapBlock){.offset = start,
+                         .size = block_end(heap, rank) - start,
+                         .state = HEAP_BLOCK_USED,
+                         .requested = heap->requested_at[rank],
+                         .payload = start + HEADER_BYTES,
+                         .header_bytes = HEADER_BYTES};
+}
+
+static void free_block(const RecordedHeap *heap, uint64_t rank, HeapBlock *block)
+{
+    uint64_t start = block_end(heap, rank);
+    *block = (HeapBlock){.offset = start,
+                         .size = heap->tree[heap->leaves + rank].largest_gap,
+                         .state = HEAP_BLOCK_FREE,
+                         .payload = start};
+}
+
+static bool recorded_first_block(const Allocator *allocator, HeapBlock *block)
+{
+    const RecordedHeap *heap = as_const(allocator);
+    uint64_t rank = first_live(heap);
+    if (rank == NO_RANK)
+        return false;
+    used_block(heap, rank, block);
+    return true;
+}
+
+/* The live rank whose block starts at or below `offset`, NO_RANK if none. */
+static uint64_t live_at_or_below(const RecordedHeap *heap, uint64_t offset)
+{
+    uint64_t rank = rank_at_or_below(heap->layout, offset);
+    if (rank == NO_RANK || heap->tree[heap->leaves + rank].live)
+        return rank;
+    return neighbour_live(heap, rank, false);
+}
+
+static bool recorded_next_block(const Allocator *allocator, HeapBlock *block)
+{
+    const RecordedHeap *heap = as_const(allocator);
+    uint64_t rank = live_at_or_below(heap, block->offset);
+    if (rank == NO_RANK)
+        return false;
+    if (block->state != HEAP_BLOCK_FREE && heap->tree[heap->leaves + rank].largest_gap > 0) {
+        free_block(heap, rank, block);
+        return true;
+    }
+    uint64_t next = neighbour_live(heap, rank, true);
+    if (next == NO_RANK)
+        return false;
+    used_block(heap, next, block);
+    return true;
+}
+
+static bool recorded_block_at(const Allocator *allocator, uint64_t offset, HeapBlock *block)
+{
+    const RecordedHeap *heap = as_const(allocator);
+    uint64_t rank = live_at_or_below(heap, offset);
+    if (rank == NO_RANK)
+        return false;
+    if (offset < block_end(heap, rank)) {
+        used_block(heap, rank, block);
+        return true;
+    }
+    uint64_t gap = heap->tree[heap->leaves + rank].largest_gap;
+    if (offset >= block_end(heap, rank) + gap)
+        return false;
+    free_block(heap, rank, block);
+    return true;
+}
+
+static HeapCheck recorded_check(const Allocator *allocator)
+{
+    const RecordedHeap *heap = as_const(allocator);
+    HeapCheck check = {0};
+    uint64_t used = 0, in_use = 0, free_bytes = 0, largest = 0;
+    for (uint64_t rank = first_live(heap); rank != NO_RANK; rank = neighbour_live(heap, rank, true)) {
+        uint64_t next = neighbour_live(heap, rank, true), gap = heap->tree[heap->leaves + rank].largest_gap;
+        bool placed = !heap->layout->is_marker[rank];
+        used += placed;
+        in_use += placed ? block_end(heap, rank) - block_start(heap, rank) : 0;
+        free_bytes += gap;
+        largest = gap > largest ? gap : largest;
+        unsigned broken = 0;
+        if (next != NO_RANK && block_end(heap, rank) > block_start(heap, next))
+            broken |= RECORDED_CHECK_OVERLAP;
+        if (gap != gap_after(heap, rank))
+            broken |= RECORDED_CHECK_GAPS;
+        if (broken && check.problems++ == 0)
+            check.first_offset = block_start(heap, rank);
+        check.broken |= broken;
+    }
+    if (used != heap->stats.used_blocks || in_use != heap->stats.bytes_in_use) {
+        check.broken |= RECORDED_CHECK_COUNTS;
+        check.problems++;
+    }
+    if (free_bytes != heap->stats.free_bytes || largest != heap->tree[1].largest_gap) {
+        check.broken |= RECORDED_CHECK_GAPS;
+        check.problems++;
+    }
+    return check;
+}
+
+static const char *recorded_check_flag_name(unsigned flag)
+{
+    switch (flag) {
+    case RECORDED_CHECK_OVERLAP: return "live blocks overlap";
+    case RECORDED_CHECK_COUNTS: return "used blocks or bytes differ from the statistics";
+    case RECORDED_CHECK_GAPS: return "a free gap differs from its neighbours";
+    default: return "unknown";
+    }
+}
+
+static uint64_t recorded_region_start(const Allocator *allocator)
+{
+    (void)allocator;
+    return 0;
+}
+
+static uint64_t recorded_region_end(const Allocator *allocator)
+{
+    return as_const(allocator)->layout->limit;
+}
+
+static uint8_t *recorded_payload_bytes(Allocator *allocator, uint64_t payload, uint64_t *capacity)
+{
+    (void)allocator;
+    (void)payload;
+    *capacity = 0;
+    return NULL; /* the program's bytes were not recorded */
+}
+
+static uint64_t recorded_memory_bytes(const Allocator *allocator)
+{
+    const RecordedHeap *heap = as_const(allocator);
+    uint64_t ranks = heap->layout->rank_count;
+    return sizeof *heap + ranks * (sizeof *heap->placement_at + sizeof *heap->requested_at) +
+           2 * heap->leaves * sizeof *heap->tree;
+}
+
+static const char *const POLICIES[] = {"glibc", NULL};
+
+const AllocatorDesign recorded_design = {
+    .name = "recorded",
+    .summary = "a captured program's blocks where glibc put them, far regions folded (--capture)",
+    .policies = POLICIES,
+    .list_orders = NULL,
+    .features = ALLOCATOR_REPLAYS_RECORDING,
+    .create = recorded_create,
+    .clone = recorded_clone,
+    .copy = recorded_copy,
+    .destroy = recorded_destroy,
+    .malloc = recorded_malloc,
+    .free = recorded_free,
+    .realloc = recorded_realloc,
+    .compact = NULL,
+    .config = recorded_config,
+    .stats = recorded_stats,
+    .last_event = recorded_last_event,
+    .check = recorded_check,
+    .check_flag_name = recorded_check_flag_name,
+    .region_start = recorded_region_start,
+    .region_end = recorded_region_end,
+    .region_limit = recorded_region_end,
+    .first_block = recorded_first_block,
+    .next_block = recorded_next_block,
+    .block_at = recorded_block_at,
+    .free_list = NULL,
+    .search_path = NULL,
+    .markers = NULL,
+    .payload_bytes = recorded_payload_bytes,
+    .memory_bytes = recorded_memory_bytes,
+};

@@ -1,0 +1,317 @@
+/*
+ * test_recorded.c - the `recorded` design (alloc/designs/recorded.c): on
+ * placements written by hand, every block, gap and statistic worked out by
+ * hand; and on real captures made by the built heapviz (argv[1]) of
+ * capture_subject (argv[2]), every malloc and realloc lands at the address
+ * glibc returned, and the heap stays consistent after every step.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "allocator.h"
+#include "capture_trace.h"
+#include "run_support.h"
+#include "trace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *heapviz, *subject;
+static char directory[] = "/tmp/heapviz-recorded-test-XXXXXX";
+
+static Allocator *create_recorded(const RecordedPlacement *placements, uint64_t count)
+{
+    AllocatorSetup setup = {allocator_design_find("recorded"), allocator_default_config(0)};
+    assert_non_null(setup.design);
+    setup.config.recorded = placements;
+    setup.config.recorded_count = count;
+    Allocator *heap = NULL;
+    assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
+    return heap;
+}
+
+static void expect_block(const HeapBlock *block, uint64_t offset, uint64_t size, HeapBlockState state)
+{
+    assert_int_equal(block->offset, offset);
+    assert_int_equal(block->size, size);
+    assert_int_equal(block->state, state);
+}
+
+/* Folded layout, worked out by hand: a 4096-byte marker at 0; region 1 holds
+ * [0x1008, 0x5028) of real memory from 0x1000; the next placement is 143 MiB
+ * away, so a marker at 0x1000 + 0x4020 = 0x5020; region 2 holds
+ * [0x8fffff8, 0x9000064) from 0x6020; the last marker at 0x608c. A block is
+ * [address - 8, address + usable). */
+static const RecordedPlacement HAND[] = {
+    {0x1010, 24},                /* [0x1000, 0x1020) */
+    {0x1030, 24},                /* [0x1020, 0x1040): touches the first, no gap */
+    {0x5000, 40},                /* [0x4ff0, 0x5020): after a gap of 0x4ff0 - 0x1040 = 16304 */
+    {0x9000000, 100},            /* [0x6020, 0x608c), behind the marker */
+    {0x1010, 56},                /* the first block grown in place: [0x1000, 0x1040) */
+};
+
+static void test_blocks_and_gaps_by_hand(void **state)
+{
+    (void)state;
+    Allocator *heap = create_recorded(HAND, 5);
+    const HeapStats *stats = allocator_stats(heap);
+    /* empty: two regions free between the three markers */
+    assert_int_equal(stats->heap_bytes, 0x708c);
+    assert_int_equal(stats->dead_blocks, 3);
+    assert_int_equal(stats->dead_bytes, 3 * 4096);
+    assert_int_equal(stats->free_blocks, 2);
+    assert_int_equal(stats->free_bytes, 0x4020 + 0x6c);
+    uint64_t payloads[4];
+    static const uint64_t requests[4] = {20, 24, 40, 100};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(allocator_malloc(heap, requests[i], &payloads[i]), HEAP_OK);
+    assert_int_equal(payloads[0], 0x1008);
+    assert_int_equal(payloads[1], 0x1028);
+    assert_int_equal(payloads[2], 0x4ff8);
+    assert_int_equal(payloads[3], 0x6028);
+    HeapBlock block;
+    assert_true(allocator_first_block(heap, &block));
+    expect_block(&block, 0, 4096, HEAP_BLOCK_DEAD);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x1000, 32, HEAP_BLOCK_USED);
+    assert_int_equal(block.payload, 0x1008);
+    assert_int_equal(block.requested, 20);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x1020, 32, HEAP_BLOCK_USED);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x1040, 16304, HEAP_BLOCK_FREE);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x4ff0, 48, HEAP_BLOCK_USED);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x5020, 4096, HEAP_BLOCK_DEAD);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x6020, 108, HEAP_BLOCK_USED);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x608c, 4096, HEAP_BLOCK_DEAD);
+    assert_false(allocator_next_block(heap, &block));
+    assert_int_equal(stats->used_blocks, 4);
+    assert_int_equal(stats->bytes_in_use, 32 + 32 + 48 + 108);
+    assert_int_equal(stats->payload_bytes, 184);
+    assert_int_equal(stats->free_blocks, 1);
+    assert_int_equal(stats->free_bytes, 16304);
+    assert_int_equal(stats->largest_free, 16304);
+    /* past the end there is no block; on a marker, the marker; in the gap, the gap */
+    assert_false(allocator_block_at(heap, 0x100000, &block));
+    assert_true(allocator_block_at(heap, 0x5100, &block));
+    expect_block(&block, 0x5020, 4096, HEAP_BLOCK_DEAD);
+    assert_true(allocator_block_at(heap, 0x2000, &block));
+    expect_block(&block, 0x1040, 16304, HEAP_BLOCK_FREE);
+    assert_true(allocator_block_at(heap, 0x1030, &block));
+    expect_block(&block, 0x1020, 32, HEAP_BLOCK_USED);
+
+    /* freeing the second block widens the gap after the first to 0x4ff0 - 0x1020 */
+    assert_int_equal(allocator_free(heap, payloads[1]), HEAP_OK);
+    assert_int_equal(stats->free_blocks, 1);
+    assert_int_equal(stats->free_bytes, 16336);
+    /* the first block grows in place over it: the gap is back to 16304 */
+    uint64_t result;
+    assert_int_equal(allocator_realloc(heap, payloads[0], 50, &result), HEAP_OK);
+    assert_int_equal(result, 0x1008);
+    assert_int_equal(allocator_last_event(heap)->realloc_mode, HEAP_REALLOC_GREW);
+    assert_int_equal(stats->free_bytes, 16304);
+    assert_int_equal(stats->bytes_in_use, 64 + 48 + 108);
+    assert_int_equal(allocator_check(heap).broken, 0);
+    /* the recording has run out: the next call strays, and fails */
+    assert_int_equal(allocator_malloc(heap, 8, &result), HEAP_ERROR_OUT_OF_MEMORY);
+    assert_int_equal(stats->failed, 1);
+    /* a pointer that is not a live block is an error that changes nothing */
+    assert_int_equal(allocator_free(heap, payloads[1]), HEAP_ERROR_INVALID_POINTER);
+    assert_int_equal(stats->errors, 1);
+    assert_int_equal(stats->used_blocks, 3);
+    allocator_destroy(heap);
+}
+
+/* A request larger than the recorded usable size, or a place still taken, strays. */
+static void test_strays_fail_and_change_nothing(void **state)
+{
+    (void)state;
+    static const RecordedPlacement twice[] = {{0x1010, 24}, {0x1010, 24}, {0x1020, 24}};
+    Allocator *heap = create_recorded(twice, 3);
+    uint64_t payload, other;
+    assert_int_equal(allocator_malloc(heap, 25, &payload), HEAP_ERROR_OUT_OF_MEMORY);
+    assert_int_equal(allocator_malloc(heap, 24, &payload), HEAP_OK);
+    assert_int_equal(allocator_malloc(heap, 8, &other), HEAP_ERROR_OUT_OF_MEMORY); /* overlaps */
+    assert_int_equal(allocator_stats(heap)->failed, 2);
+    assert_int_equal(allocator_stats(heap)->used_blocks, 1);
+    assert_int_equal(allocator_check(heap).broken, 0);
+    allocator_destroy(heap);
+    AllocatorSetup setup = {allocator_design_find("recorded"), allocator_default_config(0)};
+    Allocator *none = NULL;
+    assert_int_equal(allocator_create(&setup, &none), HEAP_ERROR_INVALID_CONFIG);
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The folded payload offset each placement should get, worked out here from
+ * the rule (regions of placements less than 1 MiB apart, laid out as they
+ * were; a 4096-byte marker before each region), not by the design's code.
+ * O(n^2) in the number of regions, which is small. */
+static uint64_t *expected_payloads(const RecordedPlacement *placements, uint64_t count)
+{
+    uint64_t *starts = malloc(count * sizeof *starts);
+    for (uint64_t i = 0; i < count; i++)
+        starts[i] = placements[i].address - 8;
+    qsort(starts, count, sizeof *starts, compare_u64);
+    /* region k: real start, real end, folded start */
+    uint64_t (*regions)[3] = calloc(count, sizeof *regions);
+    uint64_t region_count = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t end = 0;
+        for (uint64_t j = 0; j < count; j++)
+            if (placements[j].address - 8 == starts[i] && placements[j].address + placements[j].usable > end)
+                end = placements[j].address + placements[j].usable;
+        if (region_count == 0 || starts[i] >= regions[region_count - 1][1] + (1 << 20)) {
+            uint64_t folded = region_count == 0 ? 4096
+                              : regions[region_count - 1][2] + regions[region_count - 1][1] -
+                                    regions[region_count - 1][0] + 4096;
+            regions[region_count][0] = starts[i];
+            regions[region_count][2] = folded;
+            regions[region_count++][1] = end;
+        } else if (end > regions[region_count - 1][1]) {
+            regions[region_count - 1][1] = end;
+        }
+    }
+    uint64_t *expected = malloc(count * sizeof *expected);
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t k = region_count - 1;
+        while (regions[k][0] > placements[i].address - 8)
+            k--;
+        expected[i] = regions[k][2] + (placements[i].address - 8 - regions[k][0]) + 8;
+    }
+    free(regions);
+    free(starts);
+    return expected;
+}
+
+/* Replays a capture's trace on `recorded`: each a and r at glibc's address,
+ * folded as the rule says. */
+static void replay_at_glibc_addresses(const char *trace_path)
+{
+    char message[512];
+    Trace *trace = NULL;
+    if (!trace_load(trace_path, &trace, message, sizeof message) ||
+        !capture_attach_placements(trace_path, &trace, message, sizeof message))
+        fail_msg("%s", message);
+    assert_true(trace->placement_count > 0);
+    Allocator *heap = create_recorded(trace->placements, trace->placement_count);
+    Allocator *copy = NULL;
+    uint64_t *expected = expected_payloads(trace->placements, trace->placement_count);
+    uint64_t *payload_of = calloc(trace->id_count, sizeof *payload_of);
+    uint64_t placed = 0;
+    for (uint32_t i = 0; i < trace->op_count; i++) {
+        const Op *op = &trace->ops[i];
+        uint64_t result = 0;
+        if (i == trace->op_count / 2)
+            assert_int_equal(allocator_clone(heap, &copy), HEAP_OK);
+        if (op->kind == OP_FREE) {
+            assert_int_equal(allocator_free(heap, payload_of[op->id]), HEAP_OK);
+            payload_of[op->id] = 0;
+            continue;
+        }
+        HeapError error = op->kind == OP_MALLOC
+                              ? allocator_malloc(heap, op->bytes, &result)
+                              : allocator_realloc(heap, payload_of[op->id], op->bytes, &result);
+        assert_int_equal(error, HEAP_OK);
+        assert_int_equal(result, expected[placed++]);
+        payload_of[op->id] = result;
+        if (i % 97 == 0)
+            assert_int_equal(allocator_check(heap).broken, 0);
+    }
+    assert_int_equal(allocator_check(heap).broken, 0);
+    assert_int_equal(allocator_stats(heap)->failed + allocator_stats(heap)->errors, 0);
+    /* a clone taken halfway copies back onto the heap and stays consistent */
+    assert_int_equal(allocator_copy(heap, copy), HEAP_OK);
+    assert_int_equal(allocator_check(heap).broken, 0);
+    assert_memory_equal(allocator_stats(heap), allocator_stats(copy), sizeof(HeapStats));
+    allocator_destroy(copy);
+    free(payload_of);
+    free(expected);
+    allocator_destroy(heap);
+    trace_destroy(trace);
+}
+
+static void capture(const char *trace, const char *const *program)
+{
+    char out[512], err[512];
+    const char *arguments[16] = {"--headless", "--stats", "json", "--capture", trace, "--"};
+    int count = 6;
+    for (int i = 0; program[i]; i++)
+        arguments[count++] = program[i];
+    arguments[count] = NULL;
+    snprintf(out, sizeof out, "%s/out", directory);
+    snprintf(err, sizeof err, "%s/err", directory);
+    assert_int_equal(run_support_spawn(heapviz, arguments, out, err), 0);
+}
+
+static void test_subject_replays_at_glibc_addresses(void **state)
+{
+    (void)state;
+    char trace[256];
+    snprintf(trace, sizeof trace, "%s/subject.rep", directory);
+    capture(trace, (const char *const[]){subject, "exit", NULL});
+    replay_at_glibc_addresses(trace);
+}
+
+static void test_real_program_replays_at_glibc_addresses(void **state)
+{
+    (void)state;
+    char trace[256];
+    snprintf(trace, sizeof trace, "%s/real.rep", directory);
+    if (access("/usr/bin/python3", X_OK) == 0)
+        capture(trace, (const char *const[]){"/usr/bin/python3", "-c",
+                                             "print(sorted(str(i) * 40 for i in range(20000))[7])", NULL});
+    else
+        capture(trace, (const char *const[]){"sort", "/etc/passwd", NULL});
+    replay_at_glibc_addresses(trace);
+}
+
+static int make_directory(void **state)
+{
+    (void)state;
+    return mkdtemp(directory) ? 0 : -1;
+}
+
+static int remove_directory(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"out", "err", "subject.rep", "subject.rep.addr", "real.rep",
+                                        "real.rep.addr"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", directory, names[i]);
+        unlink(path);
+    }
+    return rmdir(directory);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s HEAPVIZ CAPTURE_SUBJECT\n", argv[0]);
+        return 2;
+    }
+    heapviz = argv[1];
+    subject = argv[2];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blocks_and_gaps_by_hand),
+        cmocka_unit_test(test_strays_fail_and_change_nothing),
+        cmocka_unit_test(test_subject_replays_at_glibc_addresses),
+        cmocka_unit_test(test_real_program_replays_at_glibc_addresses),
+    };
+    return cmocka_run_group_tests(tests, make_directory, remove_directory);
+}

@@ -481,14 +481,14 @@ HeapError textbook_realloc(Allocator *allocator, uint64_t payload, uint64_t n, u
 static bool valid_config(const AllocatorDesign *design, const TextbookRules *rules,
                          const AllocatorConfig *config)
 {
-    uint32_t orders = 0;
+    uint32_t orders = 0; /* a design without list orders ignores list_order */
     while (design->list_orders && design->list_orders[orders])
         orders++;
     uint64_t chunk = config->chunk_bytes;
     return chunk % TEXTBOOK_DSIZE == 0 && chunk >= rules->min_block &&
            config->heap_bytes <= TEXTBOOK_MAX_HEAP &&
            config->heap_bytes >= TEXTBOOK_INIT_BYTES + chunk &&
-           config->list_order < (orders ? orders : 1) && rules->fits[config->policy];
+           (orders == 0 || config->list_order < orders) && rules->fits[config->policy];
 }
 
 /* The 16 bytes mm_init writes before its first extension. */

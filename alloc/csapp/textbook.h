@@ -121,7 +121,8 @@ bool textbook_list_fit(TextbookHeap *heap, uint64_t asize, uint64_t *offset);
 /* Builds the initial heap (16 bytes, then one CHUNKSIZE extension).
  * HEAP_ERROR_INVALID_CONFIG if chunk_bytes is not a multiple of 8 at least
  * the minimum block, the cap cannot hold 16 + chunk_bytes bytes or passes
- * 2^40, or the list order is unknown. */
+ * 2^40, or the list order is not one of the design's (a design without
+ * list orders ignores it). */
 HeapError textbook_create(const AllocatorDesign *design, const TextbookRules *rules,
                           const AllocatorConfig *config, Allocator **out);
 HeapError textbook_clone(const Allocator *source, Allocator **out);

@@ -301,7 +301,7 @@ static HeapError buddy_free(Allocator *allocator, uint64_t payload)
 static HeapError resize_in_place(BuddyHeap *heap, uint64_t payload, uint64_t *requested, uint64_t n)
 {
     uint64_t offset = payload - BUDDY_HEADER_BYTES;
-    heap->event.realloc_mode = n <= *requested ? HEAP_REALLOC_SHRUNK : HEAP_REALLOC_GREW;
+    heap->event.realloc_mode = HEAP_REALLOC_SHRUNK; /* stayed in place, grown or not */
     heap->event.block_offset = offset;
     heap->event.block_size = order_size(order_at(heap, offset));
     heap->event.result = payload;

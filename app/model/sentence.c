@@ -83,6 +83,29 @@ static void write_coalesce(Writer *writer, const HeapEvent *event)
     }
 }
 
+/* A growing heap that moved its break: "no fit: extended the heap by
+ * 4,096 B to 8,208 B". */
+static void write_extension(Writer *writer, const HeapEvent *event, const HeapStats *stats)
+{
+    if (event->extended_bytes) {
+        write_text(writer, "; no fit: extended the heap by %s", sentence_bytes(event->extended_bytes).text);
+        write_text(writer, " to %s", sentence_bytes(stats->heap_bytes).text);
+    }
+}
+
+/* Buddies that merged, one clause per merge: each doubles the block that
+ * holds the freed one, up to the merged block. */
+static void write_buddy_merges(Writer *writer, const HeapEvent *event)
+{
+    uint64_t freed = event->kind == HEAP_EVENT_REALLOC ? event->old_block_offset : event->block_offset;
+    for (uint64_t merge = 1; merge <= event->merges; merge++) {
+        uint64_t size = event->merged_size >> (event->merges - merge);
+        uint64_t offset = freed & ~(size - 1);
+        write_text(writer, "%s merged with its buddy into %s at 0x%" PRIx64, merge == 1 ? "," : ";",
+                   sentence_bytes(size).text, offset);
+    }
+}
+
 static void write_malloc(Writer *writer, const StepReport *report, const char *id_name, const HeapStats *stats)
 {
     const HeapEvent *event = &report->event;
@@ -97,6 +120,7 @@ static void write_malloc(Writer *writer, const StepReport *report, const char *i
     } else {
         write_text(writer, ", took a %s free block whole", sentence_bytes(event->chosen_free_size).text);
     }
+    write_extension(writer, event, stats);
 }
 
 static void write_free(Writer *writer, const StepReport *report)
@@ -112,7 +136,10 @@ static void write_free(Writer *writer, const StepReport *report)
         return;
     }
     size_t before = writer->length;
-    write_coalesce(writer, event);
+    if (event->merges)
+        write_buddy_merges(writer, event);
+    else
+        write_coalesce(writer, event);
     if (writer->length == before) {
         write_text(writer, ", no free neighbour to coalesce with");
     }
@@ -138,7 +165,11 @@ static void write_realloc(Writer *writer, const StepReport *report, const HeapSt
         break;
     case HEAP_REALLOC_MOVED:
         write_text(writer, ": moved to 0x%" PRIx64 ", old block freed", event->result);
-        write_coalesce(writer, event);
+        if (event->merges)
+            write_buddy_merges(writer, event);
+        else
+            write_coalesce(writer, event);
+        write_extension(writer, event, stats);
         break;
     case HEAP_REALLOC_NONE:
         write_text(writer, " \xE2\x86\x92 0x%" PRIx64, event->result);

@@ -40,7 +40,7 @@ static const StatField STAT_FIELDS[] = {
     STAT(dead_blocks), STAT(bytes_in_use), STAT(payload_bytes), STAT(free_bytes),
     STAT(dead_bytes), STAT(largest_free), STAT_DOUBLE(external_fragmentation),
     STAT_DOUBLE(internal_fragmentation), STAT(peak_payload), STAT(high_water),
-    STAT_DOUBLE(utilization),
+    STAT_DOUBLE(utilization), STAT(examined),
 };
 #undef STAT
 #undef STAT_DOUBLE
@@ -110,6 +110,8 @@ static void write_stats_json_array(OutputFile *file, Run *const *runs, uint32_t 
 
 static void write_cell(OutputFile *file, const char *text, int width)
 {
+    if ((int)strlen(text) >= width)
+        output_file_char(file, ' '); /* a long label still stands apart */
     for (int pad = width - (int)strlen(text); pad > 0; pad--)
         output_file_char(file, ' ');
     output_file_text(file, text);

@@ -48,10 +48,11 @@ struct Parser {
     Options *options;
     char *message;
     size_t message_size;
-    bool given[32];              /* per table entry: seen on the command line */
+    bool given[48];              /* per table entry: seen on the command line */
     const OptionSpec *spec;      /* the option being parsed */
     const char *design_name;     /* --allocator, as written (NULL: the default) */
     const char *policy_name;     /* --policy, as written */
+    const char *list_order_name; /* --free-list, as written */
     const char *compare_list;    /* --compare, as written */
 };
 
@@ -73,6 +74,12 @@ static bool keep_design(Parser *parser, const char *value)
 static bool keep_policy(Parser *parser, const char *value)
 {
     parser->policy_name = value;
+    return true;
+}
+
+static bool keep_list_order(Parser *parser, const char *value)
+{
+    parser->list_order_name = value;
     return true;
 }
 
@@ -126,6 +133,8 @@ static const OptionSpec OPTIONS[] = {
     {"--policy", KIND_WORD, 0, 0, 0, keep_policy},
     {"--align", KIND_NUMBER, FIELD(heap.config.alignment), MIN_ALIGNMENT, MAX_ALIGNMENT, NULL},
     {"--min-payload", KIND_NUMBER, FIELD(heap.config.min_payload), 1, MAX_PAGE_SIZE, NULL},
+    {"--chunk-bytes", KIND_NUMBER, FIELD(heap.config.chunk_bytes), 8, MAX_HEAP_BYTES, NULL},
+    {"--free-list", KIND_WORD, 0, 0, 0, keep_list_order},
     {"--stats", KIND_WORD, 0, 0, 0, parse_stats},
     {"--blocks", KIND_PATH, FIELD(blocks_path), 0, 0, NULL},
     {"--record", KIND_PATH, FIELD(record_path), 0, 0, NULL},
@@ -324,6 +333,29 @@ static bool resolve_compare(Parser *parser)
     }
 }
 
+/* --free-list: one of the design's list orders, for a design that has them. */
+static bool resolve_list_order(Parser *parser)
+{
+    const AllocatorDesign *design = parser->options->heap.design;
+    if (allocator_list_order_index(design, parser->list_order_name,
+                                   &parser->options->heap.config.list_order))
+        return true;
+    char orders[200] = "";
+    for (uint32_t i = 0; design->list_orders && design->list_orders[i]; i++) {
+        strcat(orders, i ? " or " : "");
+        strncat(orders, design->list_orders[i], sizeof orders - strlen(orders) - 1);
+    }
+    if (!design->list_orders)
+        snprintf(parser->message, parser->message_size,
+                 "--free-list goes with a design that orders its free list (the %s allocator has no "
+                 "list order)", design->name);
+    else
+        snprintf(parser->message, parser->message_size,
+                 "--free-list takes a list order of the %s allocator (%s), not '%s'", design->name,
+                 orders, parser->list_order_name);
+    return false;
+}
+
 /* --allocator, then --policy in that design, then --compare. */
 static bool resolve_allocator(Parser *parser)
 {
@@ -336,6 +368,8 @@ static bool resolve_allocator(Parser *parser)
     if (parser->policy_name &&
         !allocator_policy_index(options->heap.design, parser->policy_name, &options->heap.config.policy))
         return refuse_policy(parser, "--policy", options->heap.design, parser->policy_name);
+    if (parser->list_order_name && !resolve_list_order(parser))
+        return false;
     return !parser->compare_list || resolve_compare(parser);
 }
 
@@ -372,6 +406,12 @@ static bool finish(Parser *parser)
                                 "combined with --compare");
     if (!finish_capture(parser))
         return false;
+    if (options->heap.config.chunk_bytes % 8 != 0) {
+        snprintf(parser->message, parser->message_size,
+                 "--chunk-bytes takes a multiple of 8 (CS:APP's CHUNKSIZE), not %llu",
+                 (unsigned long long)options->heap.config.chunk_bytes);
+        return false;
+    }
     if (sim->min_request_pages > sim->max_request_pages) {
         snprintf(parser->message, parser->message_size,
                  "--min-request (%llu pages) must not exceed --max-request (%llu pages)",
@@ -461,6 +501,9 @@ const char *options_usage(void)
         "                       best-fit, worst-fit or bump (its first policy)\n"
         "  --align A            alignment, a power of two from 4 to 64 (8)\n"
         "  --min-payload M      smallest payload a block holds, bytes (8)\n"
+        "  --chunk-bytes N      CS:APP designs: CHUNKSIZE, how far the heap grows at\n"
+        "                       least when no block fits, a multiple of 8 (4096)\n"
+        "  --free-list ORDER    csapp-explicit: lifo or address (lifo)\n"
         "  --compare P1,P2[,..] 2 to 6 panes side by side on the same workload: each\n"
         "                       DESIGN:POLICY, a policy of --allocator, or a DESIGN\n"
         "\n"

@@ -370,7 +370,14 @@ void output_file_double(OutputFile *file, double value)
         output_file_text(file, "null");
         return;
     }
-    int length = snprintf(text, sizeof text, "%.6f", value);
+    /* the shortest form that reads back as the same double (at most %.17g),
+     * so a utilization can be compared to 9 digits and more */
+    int length = 0;
+    for (int digits = 1; digits <= 17; digits++) {
+        length = snprintf(text, sizeof text, "%.*g", digits, value);
+        if (strtod(text, NULL) == value)
+            break;
+    }
     output_file_bytes(file, text, (size_t)length);
 }
 

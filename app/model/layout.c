@@ -1,6 +1,7 @@
 /*
  * layout.c - the window's layout (see layout.h). The timeline takes a
- * fifth of the height (between three and eleven lines), the panel up to 50
+ * fifth of the height (between three and eleven lines; its plots leave
+ * room on their right for the current values), the panel up to 50
  * characters on the right, the panes share what is left side by side; a
  * grid is centred in its pane.
  */
@@ -49,8 +50,9 @@ Layout layout_compute(int width, int height, uint32_t pane_count, int line_heigh
     layout.panel = rect(layout.width - panel_width, margin, panel_width - margin, top_height);
     layout.timeline = rect(margin, layout.height - timeline_height - margin, layout.width - 2 * margin,
                            timeline_height);
+    int values = clamp_int(LAYOUT_VALUE_CHARS * layout.char_width, 0, layout.timeline.w / 3);
     layout.plot = rect(layout.timeline.x + margin, layout.timeline.y + layout.line_height + margin,
-                       layout.timeline.w - 2 * margin,
+                       layout.timeline.w - 3 * margin - values,
                        layout.timeline.h - 2 * layout.line_height - 2 * margin);
     layout_panes(&layout, rect(margin, margin, layout.width - panel_width - 2 * margin, top_height));
     return layout;

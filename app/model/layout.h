@@ -13,7 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { LAYOUT_MAX_PANES = 5 };
+enum {
+    LAYOUT_MAX_PANES = 5,
+    LAYOUT_VALUE_CHARS = 24      /* right of the plots: the current values and the axis */
+};
 
 typedef struct {
     int x, y, w, h;
@@ -28,7 +31,7 @@ typedef struct {
     LayoutRect pane_grids[LAYOUT_MAX_PANES]; /* the grid area inside each pane */
     LayoutRect panel;            /* text on the right */
     LayoutRect timeline;         /* the whole strip along the bottom */
-    LayoutRect plot;             /* where steps map to x inside the timeline */
+    LayoutRect plot;             /* where steps map to x inside the timeline (values to its right) */
     int address_width;           /* pixels left of a single pane's grid for row addresses */
 } Layout;
 

@@ -41,7 +41,8 @@ struct Model {
     double measured_speed;       /* steps per second */
     ViewMode view;
     bool grid_lines, help, quit;
-    bool plots[SERIES_COUNT];
+    bool plots[SERIES_COUNT];    /* one pane: the plots switched on */
+    SeriesKind compare_series;   /* compare mode: the one plot, a line per pane */
     uint32_t area_width, area_height; /* grid area, pixels */
     GridGeometry geometry;
     ViewExtent extent;           /* what the grid window shows */
@@ -475,7 +476,9 @@ static bool apply_view_action(Model *model, const Action *action)
         break;
     case ACTION_TOGGLE_GRID_LINES: model->grid_lines = !model->grid_lines; break;
     case ACTION_TOGGLE_PLOT:
-        if (action->amount >= 0 && action->amount < SERIES_COUNT) {
+        if (action->amount >= 0 && action->amount < SERIES_COUNT && model->pane_count > 1) {
+            model->compare_series = (SeriesKind)action->amount;
+        } else if (action->amount >= 0 && action->amount < SERIES_COUNT) {
             model->plots[action->amount] = !model->plots[action->amount];
         }
         break;
@@ -608,7 +611,10 @@ uint64_t model_speed(const Model *model) { return speed_levels[model->speed_inde
 double model_measured_speed(const Model *model) { return model->playing ? model->measured_speed : 0.0; }
 ViewMode model_view(const Model *model) { return model->view; }
 bool model_grid_lines(const Model *model) { return model->grid_lines; }
-bool model_plot_visible(const Model *model, SeriesKind series) { return model->plots[series]; }
+bool model_plot_visible(const Model *model, SeriesKind series)
+{
+    return model->pane_count > 1 ? series == model->compare_series : model->plots[series];
+}
 bool model_help_visible(const Model *model) { return model->help; }
 bool model_quit_requested(const Model *model) { return model->quit; }
 const GridGeometry *model_geometry(const Model *model) { return &model->geometry; }

@@ -48,7 +48,7 @@ typedef enum {
     ACTION_COMPACT,
     ACTION_TOGGLE_VIEW,
     ACTION_TOGGLE_GRID_LINES,
-    ACTION_TOGGLE_PLOT,          /* amount: SeriesKind */
+    ACTION_TOGGLE_PLOT,          /* amount: SeriesKind (compare mode: plot that one alone) */
     ACTION_TOGGLE_HELP,
     ACTION_TOGGLE_COMPARE,
     ACTION_ZOOM,                 /* x, y: pointer in the grid; amount: wheel clicks (+ zooms in: finer cells) */
@@ -136,6 +136,7 @@ uint64_t model_speed(const Model *model);         /* steps per second asked for 
 double model_measured_speed(const Model *model);  /* steps per second done lately */
 ViewMode model_view(const Model *model);
 bool model_grid_lines(const Model *model);
+/* Whether the timeline plots `series`: in compare mode, only the chosen one. */
 bool model_plot_visible(const Model *model, SeriesKind series);
 bool model_help_visible(const Model *model);
 bool model_quit_requested(const Model *model);

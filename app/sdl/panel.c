@@ -25,6 +25,7 @@ const char *const panel_help_lines[] = {
     "g                grid lines",
     "e / u / b / l    plot ext. fragmentation / utilization /",
     "                 free blocks / largest free block",
+    "                 (compare: the one metric plotted)",
     "wheel / drag     zoom (finer cells) / move by rows",
     "0                the heap the run uses / whole heap",
     "click timeline   go to that step (drag to scrub)",
@@ -214,7 +215,7 @@ void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout
         const HeapStats *stats = allocator_stats(model_heap(model, pane));
         char text[120], label[SENTENCE_MAX];
         model_pane_label(model, pane, label, sizeof label);
-        canvas_text(canvas, box.x, box.y, label, COLOR_ACCENT, COLOR_BACKGROUND);
+        canvas_text(canvas, box.x, box.y, label, timeline_pane_color(pane), COLOR_BACKGROUND);
         pane_figures(text, sizeof text, stats, layout->char_width > 0 ? box.w / layout->char_width : 0);
         canvas_text(canvas, box.x, box.y + layout->line_height, text, COLOR_TEXT, COLOR_BACKGROUND);
         canvas_clip(canvas, NULL);

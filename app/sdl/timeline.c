@@ -29,10 +29,11 @@ uint32_t timeline_series_color(SeriesKind series)
     return series < SERIES_COUNT ? colors[series] : COLOR_TEXT;
 }
 
+/* Paul Tol's bright scheme and white: hues the series, grid and marks do not use. */
 uint32_t timeline_pane_color(uint32_t pane)
 {
-    static const uint32_t colors[] = {0xFF56B4E9u, 0xFFE69F00u, 0xFF009E73u, 0xFFF0E442u, 0xFFCC79A7u,
-                                      0xFF0072B2u};
+    static const uint32_t colors[] = {0xFF66CCEEu, 0xFFEE6677u, 0xFFCCBB44u, 0xFF44BB99u, 0xFFBB88DDu,
+                                      0xFFFFFFFFu};
     return colors[pane % (sizeof colors / sizeof colors[0])];
 }
 
@@ -121,7 +122,9 @@ static bool cache_update(TimelineCache *cache, const Model *model, int width)
     return true;
 }
 
-static float series_scale(const TimelineCache *cache, uint32_t pane, SeriesKind series)
+/* The value at the top of a series' lane: 100% for the percentages, else
+ * the largest value of any pane, so the panes' lines share one axis. */
+static float series_scale(const TimelineCache *cache, SeriesKind series)
 {
     if (series == SERIES_EXTERNAL_FRAGMENTATION) {
         return 100.0f;
@@ -130,11 +133,27 @@ static float series_scale(const TimelineCache *cache, uint32_t pane, SeriesKind 
         return 1.0f;
     }
     float largest = 1.0f;
-    for (int x = 0; x < cache->filled; x++) {
-        float value = cache->high[(size_t)pane * (size_t)cache->width + (size_t)x].values[series];
-        largest = value > largest ? value : largest;
+    for (uint32_t pane = 0; pane < cache->pane_count; pane++) {
+        for (int x = 0; x < cache->filled; x++) {
+            float value = cache->high[(size_t)pane * (size_t)cache->width + (size_t)x].values[series];
+            largest = value > largest ? value : largest;
+        }
     }
     return largest;
+}
+
+/* A value of a series as the timeline writes it ("63.5%", "27,368 B", "17"). */
+static void format_value(char *text, size_t size, SeriesKind series, float value)
+{
+    if (series == SERIES_EXTERNAL_FRAGMENTATION) {
+        snprintf(text, size, "%.1f%%", value);
+    } else if (series == SERIES_UTILIZATION) {
+        snprintf(text, size, "%.1f%%", value * 100.0f);
+    } else if (series == SERIES_LARGEST_FREE) {
+        snprintf(text, size, "%s", sentence_bytes((uint64_t)value).text);
+    } else {
+        snprintf(text, size, "%.0f", value);
+    }
 }
 
 /* The pixel row of `value` in a lane whose top means `scale`. */
@@ -171,33 +190,44 @@ static void draw_series(Canvas *canvas, const TimelineCache *cache, const Layout
     free(bars);
 }
 
-static void lane_label(Canvas *canvas, const Model *model, const Layout *layout, const LayoutRect *lane,
-                       SeriesKind series, float scale)
+static const char *const series_short_names[SERIES_COUNT] = {"ext frag", "util", "free blocks", "largest free"};
+
+/* The y axis inside the lane's left edge: its top value and 0, when the
+ * lane has room for two lines. */
+static void lane_axis(Canvas *canvas, const Layout *layout, const LayoutRect *lane, SeriesKind series, float scale)
 {
-    if (lane->h < layout->line_height) {
+    if (lane->h < 2 * layout->line_height) {
         return;
     }
-    HistorySample now = history_sample(model_history(model, 0), model_position(model));
-    char text[96];
-    float value = now.values[series];
-    if (series == SERIES_EXTERNAL_FRAGMENTATION) {
-        snprintf(text, sizeof text, "%s %.1f %%", series_names[series], value);
-    } else if (series == SERIES_UTILIZATION) {
-        snprintf(text, sizeof text, "%s %.1f %%", series_names[series], value * 100.0f);
-    } else if (series == SERIES_LARGEST_FREE) {
-        snprintf(text, sizeof text, "%s %s (top %s)", series_names[series],
-                 sentence_bytes((uint64_t)value).text, sentence_bytes((uint64_t)scale).text);
-    } else {
-        snprintf(text, sizeof text, "%s %.0f (top %.0f)", series_names[series], value, scale);
+    char top[48];
+    format_value(top, sizeof top, series, scale);
+    canvas_text(canvas, lane->x + 2, lane->y, top, COLOR_DIM, COLOR_BACKGROUND);
+    canvas_text(canvas, lane->x + 2, lane->y + lane->h - layout->line_height, "0", COLOR_DIM, COLOR_BACKGROUND);
+}
+
+/* Right of the plot, clear of its end: the current value of the series
+ * (one pane), or the series and each pane's value in the pane's colour. */
+static void lane_values(Canvas *canvas, const Model *model, const Layout *layout, const LayoutRect *lane,
+                        SeriesKind series, float scale)
+{
+    int x = layout->plot.x + layout->plot.w + layout->margin, y = lane->y;
+    char value[48], text[160];
+    uint32_t panes = model_pane_count(model);
+    if (panes > 1) {
+        format_value(value, sizeof value, series, scale);
+        snprintf(text, sizeof text, "%s (top %s)", series_short_names[series], value);
+        canvas_text(canvas, x, y, text, COLOR_TEXT, COLOR_PANEL);
+        y += layout->line_height;
     }
-    if (model_pane_count(model) > 1) {
-        snprintf(text, sizeof text, "%s", series_names[series]);
+    for (uint32_t pane = 0; pane < panes && y < lane->y + lane->h; pane++, y += layout->line_height) {
+        HistorySample now = history_sample(model_history(model, pane), model_position(model));
+        format_value(value, sizeof value, series, now.values[series]);
+        char label[64];
+        model_pane_label(model, pane, label, sizeof label);
+        snprintf(text, sizeof text, "%s %s", panes > 1 ? label : series_short_names[series], value);
+        canvas_text(canvas, x, y, text, panes > 1 ? timeline_pane_color(pane) : timeline_series_color(series),
+                    COLOR_PANEL);
     }
-    int width = (int)text_length(text) * layout->char_width;
-    int x = lane->x + lane->w - width - layout->char_width;
-    canvas_fill(canvas, (LayoutRect){x - layout->char_width / 2, lane->y, width + layout->char_width, layout->line_height},
-                COLOR_SHADOW);
-    canvas_text(canvas, x, lane->y, text, timeline_series_color(series), COLOR_SHADOW);
 }
 
 /* The visible series, one lane each, every pane's line in every lane. */
@@ -218,12 +248,15 @@ static void draw_lanes(Canvas *canvas, const TimelineCache *cache, const Model *
         if (lane_index > 0) {
             canvas_fill(canvas, (LayoutRect){plot->x, top, plot->w, 1}, COLOR_PANEL);
         }
+        float scale = series_scale(cache, series);
         for (uint32_t pane = 0; pane < cache->pane_count; pane++) {
-            float scale = series_scale(cache, pane, series);
             uint32_t color = cache->pane_count > 1 ? timeline_pane_color(pane) : timeline_series_color(series);
             draw_series(canvas, cache, &lane, pane, series, scale, color);
         }
-        lane_label(canvas, model, layout, &lane, series, series_scale(cache, 0, series));
+        lane_axis(canvas, layout, &lane, series, scale);
+        canvas_clip(canvas, &layout->timeline);
+        lane_values(canvas, model, layout, &lane, series, scale);
+        canvas_clip(canvas, plot);
         lane_index++;
     }
 }
@@ -236,10 +269,13 @@ static void draw_failures(Canvas *canvas, const TimelineCache *cache, const Layo
             canvas_fill(canvas, (LayoutRect){plot->x + x, plot->y + plot->h - tick, 1, tick}, COLOR_DIVERGED);
         }
     }
+    bool compare = cache->pane_count > 1; /* each pane's failures on a row of their own, in its colour */
     for (uint32_t pane = 0; pane < cache->pane_count; pane++) {
+        int y = plot->y + (int)pane * tick;
+        uint32_t color = compare ? timeline_pane_color(pane) : COLOR_FAILED;
         for (int x = 0; x < cache->filled; x++) {
             if (cache->high[(size_t)pane * (size_t)cache->width + (size_t)x].failed) {
-                canvas_fill(canvas, (LayoutRect){plot->x + x, plot->y, 1, tick}, COLOR_FAILED);
+                canvas_fill(canvas, (LayoutRect){plot->x + x, y, 1, compare ? tick - 1 : tick}, color);
             }
         }
     }
@@ -270,14 +306,20 @@ static void draw_header(Canvas *canvas, const Model *model, const Layout *layout
     x += canvas_text(canvas, x, y, "TIMELINE  ", COLOR_DIM, COLOR_PANEL);
     bool compare = model_pane_count(model) > 1;
     char label[64];
-    for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
+    for (SeriesKind series = 0; series < SERIES_COUNT && !compare; series++) {
         bool on = model_plot_visible(model, series);
-        snprintf(label, sizeof label, "%s%s%s%s", series_keys[series], compare ? "" : " ",
-                 compare ? "" : series_names[series], on || compare ? "" : " (off)");
+        snprintf(label, sizeof label, "%s %s%s", series_keys[series], series_names[series], on ? "" : " (off)");
         legend_item(canvas, layout, &x, y, MARK_SWATCH, on ? timeline_series_color(series) : COLOR_DIM, label,
                     on ? COLOR_TEXT : COLOR_DIM);
     }
-    legend_item(canvas, layout, &x, y, MARK_TICK, COLOR_FAILED, "failed", COLOR_TEXT);
+    for (SeriesKind series = 0; series < SERIES_COUNT && compare; series++) {
+        if (model_plot_visible(model, series)) { /* one plot at a time: e, u, b or l chooses it */
+            snprintf(label, sizeof label, "%s  (e/u/b/l)  ", series_names[series]);
+            x += canvas_text(canvas, x, y, label, COLOR_TEXT, COLOR_PANEL);
+        }
+    }
+    legend_item(canvas, layout, &x, y, MARK_TICK, COLOR_FAILED, compare ? "failed (a row each)" : "failed",
+                COLOR_TEXT);
     if (compare) {
         legend_item(canvas, layout, &x, y, MARK_TICK, COLOR_DIVERGED, "diverged", COLOR_TEXT);
     }

@@ -247,6 +247,21 @@ static void test_view_toggles(void **state)
     model_destroy(model);
 }
 
+/* In compare mode the timeline plots one metric at a time: e/u/b/l choose it. */
+static void test_compare_plots_one_metric_at_a_time(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 3);
+    assert_true(model_plot_visible(model, SERIES_EXTERNAL_FRAGMENTATION));
+    for (SeriesKind chosen = 0; chosen < SERIES_COUNT; chosen++) {
+        apply(model, ACTION_TOGGLE_PLOT, chosen);
+        for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
+            assert_int_equal(model_plot_visible(model, series), series == chosen);
+        }
+    }
+    model_destroy(model);
+}
+
 static void test_screenshot_request_and_name(void **state)
 {
     (void)state;
@@ -606,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_compare_mode_panes_in_lockstep),
         cmocka_unit_test(test_compare_keeps_at_least_two_panes),
         cmocka_unit_test(test_divergence_marks_different_placements_and_failures),
+        cmocka_unit_test(test_compare_plots_one_metric_at_a_time),
         cmocka_unit_test(test_zoom_makes_cells_finer_around_the_pointer),
         cmocka_unit_test(test_trace_opens_on_its_high_water),
         cmocka_unit_test(test_hover_finds_the_block_of_a_cell),

@@ -361,6 +361,16 @@ static void check_compare(const char *policies, uint32_t count)
         assert_int_equal(check.wrong, 0);
         run_destroy(run);
     }
+    /* The timeline (the bottom fifth, left of its values) plots one metric,
+     * a line per pane in the pane's colour, and no series colour at all. */
+    LayoutRect plots = {0, HEIGHT * 4 / 5, WIDTH * 4 / 5, HEIGHT / 5};
+    for (uint32_t pane = 0; pane < count; pane++) {
+        assert_true(count_color(image, plots, timeline_pane_color(pane)) >= 50); /* lines that agree overlap */
+    }
+    assert_true(count_color(image, plots, timeline_pane_color(count - 1)) > 2000); /* drawn last, on top */
+    for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
+        assert_int_equal(count_color(image, plots, timeline_series_color(series)), 0);
+    }
     SDL_FreeSurface(image);
 }
 

@@ -304,7 +304,12 @@ uint64_t history_computed(const History *history)
 
 uint64_t history_high_water(const History *history)
 {
-    return allocator_stats(run_heap(history->frontier.run))->high_water;
+    const Allocator *heap = run_heap(history->frontier.run);
+    uint64_t high_water = allocator_stats(heap)->high_water;
+    /* A heap that grows only grows: the frontier's break is the furthest yet. */
+    uint64_t end = allocator_region_end(heap);
+    bool grows = (allocator_design(heap)->features & ALLOCATOR_GROWS) != 0;
+    return grows && end > high_water ? end : high_water;
 }
 
 uint64_t history_compute_ahead(History *history, uint64_t steps)

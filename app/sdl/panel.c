@@ -82,6 +82,9 @@ static void legend(Cursor *cursor, const Model *model)
             swatch(cursor, grid_class_color(c), grid_class_name(c));
         }
     }
+    if (allocator_design(model_heap(model, 0))->features & ALLOCATOR_GROWS) {
+        swatch(cursor, grid_class_color(CELL_OUTSIDE), "past the break: not heap yet");
+    }
     swatch(cursor, GRID_COLOR_TOUCHED, "block the last step touched");
     swatch(cursor, GRID_COLOR_MARK, "split or coalesce (a moment)");
 }
@@ -97,13 +100,20 @@ static void play_line(Cursor *cursor, const Model *model)
         snprintf(text, sizeof text, "\xE2\x96\xA0 paused   %llu steps/s", (unsigned long long)model_speed(model));
     }
     line(cursor, text, model_playing(model) ? COLOR_ACCENT : COLOR_TEXT);
-    uint64_t heap_bytes = allocator_region_limit(model_heap(model, 0));
+    const Allocator *heap = model_heap(model, 0);
+    uint64_t heap_bytes = allocator_region_limit(heap);
     uint64_t shown_end = geometry->first_byte + grid_row_bytes(geometry) * geometry->rows;
-    if (geometry->first_byte == 0 && shown_end >= heap_bytes) {
-        snprintf(text, sizeof text, "%s heap, %s per cell", sentence_bytes(heap_bytes).text,
-                 sentence_bytes(geometry->bytes_per_cell).text);
+    char size[96];
+    if (allocator_design(heap)->features & ALLOCATOR_GROWS) { /* "8,208 B heap of at most 20 MiB" */
+        snprintf(size, sizeof size, "%s heap of at most %s", sentence_bytes(allocator_stats(heap)->heap_bytes).text,
+                 sentence_bytes(heap_bytes).text);
     } else {
-        snprintf(text, sizeof text, "%s heap; 0x%llx-0x%llx shown, %s per cell", sentence_bytes(heap_bytes).text,
+        snprintf(size, sizeof size, "%s heap", sentence_bytes(heap_bytes).text);
+    }
+    if (geometry->first_byte == 0 && shown_end >= heap_bytes) {
+        snprintf(text, sizeof text, "%s, %s per cell", size, sentence_bytes(geometry->bytes_per_cell).text);
+    } else {
+        snprintf(text, sizeof text, "%s; 0x%llx-0x%llx shown, %s per cell", size,
                  (unsigned long long)geometry->first_byte, (unsigned long long)shown_end,
                  sentence_bytes(geometry->bytes_per_cell).text);
     }

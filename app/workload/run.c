@@ -325,25 +325,33 @@ bool run_step(Run *run, StepReport *report)
 {
     if (run->position >= run->total_steps)
         return false;
-    memset(report, 0, sizeof *report);
-    report->step = run->position + 1;
+    /* Without a report the step still notes what happened somewhere, but
+     * nothing clears or fills in what only a report needs (most of all the
+     * event): the headless runner without per-step output steps this way. */
+    StepReport scratch;
+    StepReport *step = report ? report : &scratch;
+    if (report)
+        memset(report, 0, sizeof *report);
+    step->skipped = false;
+    step->error = HEAP_OK;
+    step->step = run->position + 1;
     if (run->next_compact < run->compact_count &&
-        run->compact_steps[run->next_compact] == report->step) {
-        step_compact(run, report);
+        run->compact_steps[run->next_compact] == step->step) {
+        step_compact(run, step);
         while (run->next_compact < run->compact_count &&
-               run->compact_steps[run->next_compact] <= report->step)
+               run->compact_steps[run->next_compact] <= step->step)
             run->next_compact++;
     } else if (run->workload->kind == WORKLOAD_SIMULATION) {
-        step_simulation(run, report);
+        step_simulation(run, step);
         run->base_done++;
     } else {
-        step_trace(run, report);
+        step_trace(run, step);
         run->base_done++;
     }
     run->position++;
-    if (report->op.kind != OP_COMPACT)
+    if (report && report->op.kind != OP_COMPACT)
         report->payload = run->payloads[report->op.id];
-    if (!report->skipped)
+    if (report && !report->skipped)
         report->event = *allocator_last_event(run->heap);
     return true;
 }

@@ -29,7 +29,8 @@ bool run_copy(Run *target, const Run *source);
 /* Points the run at a new compaction schedule (same rules as run_create). */
 void run_set_compactions(Run *run, const uint64_t *compact_steps, uint32_t compact_count);
 
-/* Performs the next step. Returns false (and does nothing) at the end. */
+/* Performs the next step and, unless `report` is NULL, says what it did.
+ * Returns false (and does nothing) at the end. */
 bool run_step(Run *run, StepReport *report);
 
 uint64_t run_position(const Run *run);     /* steps done so far */

@@ -167,6 +167,46 @@ static void scheduled_compactions_take_their_own_steps(void **state)
     trace_destroy(trace);
 }
 
+/* Steps one run with reports and one without, side by side, and checks
+ * they stay identical: the same positions, heaps and id maps. */
+static void assert_steps_without_reports_agree(const Workload *workload, uint64_t heap_bytes,
+                                               const uint64_t *schedule, uint32_t scheduled)
+{
+    for (int policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
+        AllocatorSetup setup = tags_setup(heap_bytes, (HeapPolicy)policy);
+        Run *reported = NULL, *quiet = NULL;
+        assert_int_equal(run_create(workload, &setup, schedule, scheduled, &reported), HEAP_OK);
+        assert_int_equal(run_create(workload, &setup, schedule, scheduled, &quiet), HEAP_OK);
+        StepReport report;
+        bool more = true;
+        while (more) {
+            more = run_step(reported, &report);
+            assert_int_equal(run_step(quiet, NULL), more);
+            assert_int_equal(run_position(quiet), run_position(reported));
+        }
+        assert_heaps_equal(run_heap(quiet), run_heap(reported));
+        for (uint32_t id = 0; id < 64; id++)
+            assert_int_equal(run_id_payload(quiet, id), run_id_payload(reported, id));
+        run_destroy(reported);
+        run_destroy(quiet);
+    }
+}
+
+static void steps_without_reports_reach_the_same_heap(void **state)
+{
+    (void)state;
+    /* A trace with a compaction, a skipped free, realloc of an empty id and to 0,
+     * and a request too large; a schedule of compactions on top. */
+    static const uint64_t schedule[] = {2, 6};
+    Trace *trace = parse("0 4 9 1\na 0 40\na 1 100\nf 0\nc\nf 0\nr 2 30\nr 1 0\n"
+                         "a 3 99999\nr 2 200\n");
+    Workload replay = trace_workload(trace);
+    assert_steps_without_reports_agree(&replay, 4096, schedule, 2);
+    Workload sim = simulation(7, 3000, 40, 0.5);
+    assert_steps_without_reports_agree(&sim, 8192, NULL, 0);
+    trace_destroy(trace);
+}
+
 static void clone_and_copy_continue_identically(void **state)
 {
     (void)state;
@@ -414,6 +454,7 @@ int main(void)
         cmocka_unit_test(realloc_to_zero_frees_and_empties_the_id),
         cmocka_unit_test(compaction_in_a_trace_moves_the_id_map),
         cmocka_unit_test(scheduled_compactions_take_their_own_steps),
+        cmocka_unit_test(steps_without_reports_reach_the_same_heap),
         cmocka_unit_test(clone_and_copy_continue_identically),
         cmocka_unit_test(recorded_simulation_replays_identically_for_every_policy),
         cmocka_unit_test(recorded_trace_replay_replays_identically_for_every_policy),

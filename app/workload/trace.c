@@ -140,6 +140,22 @@ static bool append_op(Builder *builder, Op op)
     return true;
 }
 
+/* Makes room for the ops a header announces, up to what `text_bytes` bytes
+ * can hold (each op takes a line of at least two bytes), so a well-formed
+ * file fills its array without growing it. */
+static bool reserve_ops(Builder *builder, uint64_t header_ops, size_t text_bytes)
+{
+    uint64_t capacity = header_ops < text_bytes / 2 + 1 ? header_ops : text_bytes / 2 + 1;
+    if (capacity <= builder->capacity)
+        return true;
+    Op *ops = realloc(builder->trace->ops, (size_t)capacity * sizeof *ops);
+    if (!ops)
+        return false;
+    builder->trace->ops = ops;
+    builder->capacity = (uint32_t)capacity;
+    return true;
+}
+
 static bool out_of_memory(Scanner *scanner)
 {
     return fail(scanner, scanner->line, "out of memory (%s)", strerror(ENOMEM));
@@ -269,6 +285,77 @@ static bool parse_rep_line(Scanner *scanner, Builder *builder, const Token *lett
     return append_op(builder, op) || out_of_memory(scanner);
 }
 
+/* Reads the digits at *at as a number of at most `max_digits` digits (so it
+ * cannot overflow); false if there are none or too many. */
+static inline bool plain_number(const char **at, const char *end, int max_digits,
+                                uint64_t *value)
+{
+    const char *p = *at;
+    uint64_t number = 0;
+    for (; p < end && (unsigned)(*p - '0') <= 9; p++) {
+        if (p - *at == max_digits)
+            return false;
+        number = number * 10 + (uint64_t)(*p - '0');
+    }
+    if (p == *at)
+        return false;
+    *at = p;
+    *value = number;
+    return true;
+}
+
+enum { PLAIN_ID_DIGITS = 9, PLAIN_BYTES_DIGITS = 19 };
+
+/* The common line, fast: `a ID BYTES`, `f ID` or `r ID BYTES` with single
+ * spaces, an id below the header's count, and a newline (or the end of the
+ * file) right after. Reads it into *op and moves past its newline; anything
+ * else (blanks elsewhere, signs, long numbers, errors of any kind) returns
+ * false without moving, and the careful path reads the line. */
+static inline bool parse_plain_line(Scanner *scanner, const Trace *trace, Op *op)
+{
+    const char *p = scanner->at, *end = scanner->end;
+    if (end - p < 3 || p[1] != ' ')
+        return false;
+    op->kind = p[0] == 'a' ? OP_MALLOC : p[0] == 'f' ? OP_FREE : p[0] == 'r' ? OP_REALLOC
+                                                                             : OP_COMPACT;
+    uint64_t id;
+    p += 2;
+    if (op->kind == OP_COMPACT || !plain_number(&p, end, PLAIN_ID_DIGITS, &id) ||
+        id >= trace->id_count)
+        return false;
+    op->id = (uint32_t)id;
+    op->bytes = 0;
+    if (op->kind != OP_FREE && (p == end || *p++ != ' ' ||
+                                !plain_number(&p, end, PLAIN_BYTES_DIGITS, &op->bytes)))
+        return false;
+    if (p < end && *p++ != '\n')
+        return false;
+    op->line = scanner->line;
+    scanner->at = p;
+    scanner->line++;
+    return true;
+}
+
+/* The operations after the header, one a line. */
+static bool parse_rep_body(Scanner *scanner, Builder *builder)
+{
+    Token token;
+    while (scanner->at < scanner->end) {
+        Op op;
+        if (parse_plain_line(scanner, builder->trace, &op)) {
+            if (!check_ids(scanner, builder, &op))
+                return false;
+            if (!append_op(builder, op))
+                return out_of_memory(scanner);
+            continue;
+        }
+        if (next_field(scanner, &token) && !parse_rep_line(scanner, builder, &token))
+            return false;
+        end_line(scanner);
+    }
+    return true;
+}
+
 static bool parse_rep(Scanner *scanner, Builder *builder)
 {
     uint32_t header_line[4];
@@ -286,11 +373,10 @@ static bool parse_rep(Scanner *scanner, Builder *builder)
     builder->live = calloc(id_count ? id_count : 1, sizeof *builder->live);
     if (!builder->named_line || !builder->live)
         return out_of_memory(scanner);
-    while (scanner->at < scanner->end) {
-        if (next_field(scanner, &token) && !parse_rep_line(scanner, builder, &token))
-            return false;
-        end_line(scanner);
-    }
+    if (!reserve_ops(builder, header_ops, (size_t)(scanner->end - scanner->at)))
+        return out_of_memory(scanner);
+    if (!parse_rep_body(scanner, builder))
+        return false;
     if (builder->trace->op_count != header_ops)
         return fail(scanner, header_line[2], "the header says %llu operations but the file has %u",
                     (unsigned long long)header_ops, builder->trace->op_count);

@@ -8,14 +8,17 @@
  * whether it holds a block by the file's own account, which is all the
  * checks of issue 4 section 5 need. Ops go into an array that doubles.
  */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #include "trace.h"
 #include "number.h"
+#include "zeroed_memory.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { TOKEN_SHOWN = 24 };       /* characters of a bad token quoted in a message */
 
@@ -36,7 +39,6 @@ typedef struct {
 /* The growing result and the per-id state of the file's own checks. */
 typedef struct {
     Trace *trace;
-    uint32_t capacity;
     uint32_t *named_line;        /* per id: line of the last a/r naming it, 0 never */
     uint8_t *live;               /* per id: holds a block by the file's account */
 } Builder;
@@ -123,19 +125,40 @@ static bool parse_number(Scanner *scanner, const Token *token, uint64_t max, con
     return true;
 }
 
+/* Moves a block from zeroed_memory.h into a new one of `bytes`, keeping its
+ * first `used` bytes; NULL (the old block kept) if out of memory. Traces
+ * and files are large: in such blocks they cost few page faults. */
+static void *grow_block(void *block, size_t old_bytes, size_t bytes, size_t used)
+{
+    void *larger = zeroed_memory_get(bytes);
+    if (!larger)
+        return NULL;
+    if (used)
+        memcpy(larger, block, used);
+    zeroed_memory_release(block, old_bytes);
+    return larger;
+}
+
+/* Makes room for `capacity` ops in the trace. */
+static bool grow_ops(Trace *trace, uint64_t capacity)
+{
+    if (capacity > UINT32_MAX)
+        return false;
+    Op *ops = grow_block(trace->ops, trace->ops_capacity * sizeof *ops,
+                         (size_t)capacity * sizeof *ops, trace->op_count * sizeof *ops);
+    if (!ops)
+        return false;
+    trace->ops = ops;
+    trace->ops_capacity = (uint32_t)capacity;
+    return true;
+}
+
 static bool append_op(Builder *builder, Op op)
 {
     Trace *trace = builder->trace;
-    if (trace->op_count == builder->capacity) {
-        if (builder->capacity > UINT32_MAX / 2)
-            return false;
-        uint32_t capacity = builder->capacity ? builder->capacity * 2 : 256;
-        Op *ops = realloc(trace->ops, (size_t)capacity * sizeof *ops);
-        if (!ops)
-            return false;
-        trace->ops = ops;
-        builder->capacity = capacity;
-    }
+    if (trace->op_count == trace->ops_capacity &&
+        !grow_ops(trace, trace->ops_capacity ? (uint64_t)trace->ops_capacity * 2 : 256))
+        return false;
     trace->ops[trace->op_count++] = op;
     return true;
 }
@@ -146,14 +169,7 @@ static bool append_op(Builder *builder, Op op)
 static bool reserve_ops(Builder *builder, uint64_t header_ops, size_t text_bytes)
 {
     uint64_t capacity = header_ops < text_bytes / 2 + 1 ? header_ops : text_bytes / 2 + 1;
-    if (capacity <= builder->capacity)
-        return true;
-    Op *ops = realloc(builder->trace->ops, (size_t)capacity * sizeof *ops);
-    if (!ops)
-        return false;
-    builder->trace->ops = ops;
-    builder->capacity = (uint32_t)capacity;
-    return true;
+    return capacity <= builder->trace->ops_capacity || grow_ops(builder->trace, capacity);
 }
 
 static bool out_of_memory(Scanner *scanner)
@@ -490,7 +506,7 @@ bool trace_parse(const char *text, size_t length, const char *source, Trace **ou
                  char *message, size_t message_size)
 {
     Scanner scanner = {text, text + length, 1, source, message, message_size};
-    Builder builder = {calloc(1, sizeof(Trace)), 0, NULL, NULL};
+    Builder builder = {calloc(1, sizeof(Trace)), NULL, NULL};
     bool ok = builder.trace && (builder.trace->name = base_name(source));
     if (!ok)
         ok = out_of_memory(&scanner);
@@ -510,41 +526,47 @@ bool trace_parse(const char *text, size_t length, const char *source, Trace **ou
 
 typedef enum { READ_OK, READ_FAILED, READ_NUL, READ_TOO_LARGE } ReadOutcome;
 
-/* Reads a whole stream into one buffer (errno set on READ_FAILED). Stops
- * at the first chunk holding a NUL byte (a trace is text: /dev/zero fails
- * at once) and before TRACE_MAX_BYTES (an endless stream fails in bounded
- * memory). On READ_OK and READ_NUL the caller frees *text. */
-static ReadOutcome read_all(FILE *stream, char **text, size_t *length)
+/* Reads a whole stream into one block from zeroed_memory.h of *capacity
+ * bytes (errno set on READ_FAILED): a regular file's size and one more, so
+ * one read finds the end. Stops at the first chunk holding a NUL byte (a
+ * trace is text: /dev/zero fails at once) and before TRACE_MAX_BYTES (an
+ * endless stream fails in bounded memory). On READ_OK and READ_NUL the
+ * caller releases *text. */
+static ReadOutcome read_all(FILE *stream, char **text, size_t *length, size_t *capacity)
 {
-    size_t capacity = 1 << 16;
+    struct stat status;
+    bool regular = fstat(fileno(stream), &status) == 0 && S_ISREG(status.st_mode);
+    *capacity = regular && (uint64_t)status.st_size < TRACE_MAX_BYTES
+                    ? (size_t)status.st_size + 1
+                    : regular ? TRACE_MAX_BYTES : 1 << 16;
     size_t used = 0;
-    char *buffer = malloc(capacity);
+    char *buffer = zeroed_memory_get(*capacity);
     ReadOutcome outcome = READ_FAILED;
     while (buffer) {
         size_t before = used;
-        used += fread(buffer + used, 1, capacity - used, stream);
+        used += fread(buffer + used, 1, *capacity - used, stream);
         if (ferror(stream))
             break;
         bool nul = memchr(buffer + before, '\0', used - before) != NULL;
-        if (nul || used < capacity) {
+        if (nul || used < *capacity) {
             *text = buffer;
             *length = used;
             return nul ? READ_NUL : READ_OK;
         }
-        if (capacity >= TRACE_MAX_BYTES) {
+        if (*capacity >= TRACE_MAX_BYTES) {
             outcome = READ_TOO_LARGE;
             break;
         }
-        char *larger = realloc(buffer, capacity * 2);
+        char *larger = grow_block(buffer, *capacity, *capacity * 2, used);
         if (!larger) {
             errno = ENOMEM;
             break;
         }
         buffer = larger;
-        capacity *= 2;
+        *capacity *= 2;
     }
     int saved = errno ? errno : EIO;
-    free(buffer);
+    zeroed_memory_release(buffer, *capacity);
     errno = saved;
     return outcome;
 }
@@ -563,10 +585,10 @@ static void describe_nul(const char *path, const char *text, size_t length, char
 bool trace_load(const char *path, Trace **out, char *message, size_t message_size)
 {
     char *text = NULL;
-    size_t length = 0;
+    size_t length = 0, capacity = 0;
     errno = 0;
     FILE *stream = fopen(path, "rb");
-    ReadOutcome outcome = stream ? read_all(stream, &text, &length) : READ_FAILED;
+    ReadOutcome outcome = stream ? read_all(stream, &text, &length, &capacity) : READ_FAILED;
     int saved = errno;
     if (stream)
         fclose(stream);
@@ -578,7 +600,7 @@ bool trace_load(const char *path, Trace **out, char *message, size_t message_siz
     if (outcome == READ_NUL)
         describe_nul(path, text, length, message, message_size);
     bool ok = outcome == READ_OK && trace_parse(text, length, path, out, message, message_size);
-    free(text);
+    zeroed_memory_release(text, capacity);
     return ok;
 }
 
@@ -623,14 +645,13 @@ Trace *trace_create(const char *name, uint64_t suggested_heap, uint32_t id_count
         return NULL;
     trace->suggested_heap = suggested_heap;
     trace->id_count = id_count;
-    trace->op_count = op_count;
     trace->weight = 1;
     trace->name = base_name(name ? name : "recorded");
-    trace->ops = malloc((op_count ? op_count : 1) * sizeof *ops);
-    if (!trace->name || !trace->ops) {
+    if (!trace->name || !grow_ops(trace, op_count ? op_count : 1)) {
         trace_destroy(trace);
         return NULL;
     }
+    trace->op_count = op_count;
     if (op_count)
         memcpy(trace->ops, ops, op_count * sizeof *ops);
     return trace;
@@ -640,7 +661,7 @@ void trace_destroy(Trace *trace)
 {
     if (!trace)
         return;
-    free(trace->ops);
+    zeroed_memory_release(trace->ops, trace->ops_capacity * sizeof *trace->ops);
     free(trace->name);
     free(trace->placements);
     free(trace);

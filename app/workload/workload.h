@@ -42,6 +42,7 @@ typedef struct {
     uint32_t op_count;
     uint32_t weight;             /* .rep header weight */
     Op *ops;                     /* op_count operations */
+    uint32_t ops_capacity;       /* ops allocated (zeroed_memory.h), for trace_destroy */
     char *name;                  /* file name without directories, for display */
     RecordedPlacement *placements; /* a capture: glibc's placement of each a and r
                                     (from FILE.addr), in order; NULL if none */

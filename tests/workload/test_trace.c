@@ -288,6 +288,59 @@ static void unreadable_file(void **state)
     assert_string_equal(message, "/: cannot read: Is a directory");
 }
 
+/* A file and an ops array past ZEROED_MEMORY_MAPPED_BYTES (mapped memory on
+ * Linux) read whole, and a header that undercounts makes the array grow. */
+static void large_trace_file_reads_whole(void **state)
+{
+    (void)state;
+    enum { OPS = 600000 }; /* 4.8 MB of text, 14 MB of ops */
+    char directory[] = "/tmp/heapviz-trace-XXXXXX";
+    char path[64], message[512];
+    assert_non_null(mkdtemp(directory));
+    snprintf(path, sizeof path, "%s/large.rep", directory);
+    for (uint32_t header_ops = OPS; header_ops >= OPS - 1; header_ops--) {
+        FILE *file = fopen(path, "w");
+        assert_non_null(file);
+        fprintf(file, "0 1 %u 1\n", header_ops);
+        for (uint32_t i = 0; i < OPS / 2; i++)
+            fprintf(file, "a 0 %u\nf 0\n", 1000000 + i);
+        assert_int_equal(fclose(file), 0);
+        Trace *trace = NULL;
+        bool ok = trace_load(path, &trace, message, sizeof message);
+        if (header_ops == OPS) {
+            assert_true(ok);
+            assert_int_equal(trace->op_count, OPS);
+            assert_op(&trace->ops[OPS - 2], OP_MALLOC, 0, 1000000 + OPS / 2 - 1, OPS);
+            assert_op(&trace->ops[OPS - 1], OP_FREE, 0, 0, OPS + 1);
+            trace_destroy(trace);
+        } else {
+            assert_false(ok);
+            assert_string_equal(message + strlen(path),
+                                ":1: the header says 599999 operations but the file has 600000");
+        }
+    }
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(directory), 0);
+}
+
+/* An OSTEP list announces no count: its ops array grows as it goes. */
+static void long_ostep_list_keeps_every_op(void **state)
+{
+    (void)state;
+    enum { ITEMS = 1000 };
+    char *text = malloc(ITEMS * 8);
+    assert_non_null(text);
+    size_t length = 0;
+    for (int i = 0; i < ITEMS; i++)
+        length += (size_t)sprintf(text + length, "+%d,", 100 + i);
+    Trace *trace = parse_ok(text);
+    assert_int_equal(trace->op_count, ITEMS);
+    for (uint32_t i = 0; i < ITEMS; i += 111)
+        assert_op(&trace->ops[i], OP_MALLOC, i, 100 + i, 1);
+    trace_destroy(trace);
+    free(text);
+}
+
 static void written_trace_reads_back_identically(void **state)
 {
     (void)state;
@@ -365,6 +418,8 @@ int main(void)
         cmocka_unit_test(ostep_errors),
         cmocka_unit_test(ostep_empty_item_is_named),
         cmocka_unit_test(unreadable_file),
+        cmocka_unit_test(large_trace_file_reads_whole),
+        cmocka_unit_test(long_ostep_list_keeps_every_op),
         cmocka_unit_test(written_trace_reads_back_identically),
         cmocka_unit_test(random_bytes_never_crash),
     };

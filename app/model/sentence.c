@@ -252,6 +252,91 @@ void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES])
     }
 }
 
+/* The formula's line: "name = " and the rest as `format` says. */
+static void formula(TextLine *line, const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(line->text, sizeof line->text, format, arguments);
+    va_end(arguments);
+}
+
+static void fraction_formula(TextLine *line, const char *name, const char *top, uint64_t top_bytes,
+                             const char *bottom, uint64_t bottom_bytes, double percent)
+{
+    formula(line, "%s = %s %s / %s %s = %.1f %%", name, top, sentence_bytes(top_bytes).text, bottom,
+            sentence_bytes(bottom_bytes).text, percent);
+}
+
+void sentence_counter_definition(const HeapStats *stats, int counter, bool grows,
+                                 TextLine lines[DEFINITION_LINES])
+{
+    static const char *const meanings[COUNTER_LINES] = {
+        "mallocs that got a block (realloc of nothing included)",
+        "frees of a live block (realloc to 0 bytes included)",
+        "mallocs and reallocs that found no block big enough",
+        "allocated blocks in the heap now",
+        "free blocks in the heap now",
+        "bytes of allocated blocks: payload, tags and padding",
+        "bytes of free blocks, tags included",
+        "the biggest free block: the most one request can get",
+        "free memory that no single request can use",
+        "bytes of allocated blocks that hold no payload",
+        "the most payload ever live, against the heap it took",
+        "bump's freed blocks, which it never reuses",
+    };
+    if (counter < 0 || counter >= COUNTER_LINES) {
+        lines[0].text[0] = lines[1].text[0] = '\0';
+        return;
+    }
+    snprintf(lines[0].text, sizeof lines[0].text, "%s", meanings[counter]);
+    TextLine *line = &lines[1];
+    uint64_t loose = stats->free_bytes + stats->dead_bytes;
+    switch (counter) {
+    case 2:
+        formula(line, "failed = %" PRIu64 ": %" PRIu64 " by fragmentation, %" PRIu64 " by exhaustion",
+                stats->failed, stats->failed_fragmented, stats->failed - stats->failed_fragmented);
+        break;
+    case 5:
+        formula(line, "bytes in use = payload %s + overhead %s", sentence_bytes(stats->payload_bytes).text,
+                sentence_bytes(stats->bytes_in_use - stats->payload_bytes).text);
+        break;
+    case 8:
+        formula(line, "ext frag = 1 - largest %s / free %s = %.1f %%", sentence_bytes(stats->largest_free).text,
+                sentence_bytes(loose).text, stats->external_fragmentation);
+        break;
+    case 9:
+        fraction_formula(line, "int frag", "overhead", stats->bytes_in_use - stats->payload_bytes, "in use",
+                         stats->bytes_in_use, stats->internal_fragmentation);
+        break;
+    case 10:
+        fraction_formula(line, "utilization", "peak payload", stats->peak_payload, grows ? "heap" : "high water",
+                         grows ? stats->heap_bytes : stats->high_water, stats->utilization * 100.0);
+        break;
+    case 11:
+        formula(line, "dead bytes = %s in %" PRIu64 " blocks", sentence_bytes(stats->dead_bytes).text,
+                stats->dead_blocks);
+        break;
+    case 6:
+        formula(line, "free bytes = %s in %" PRIu64 " free blocks", sentence_bytes(stats->free_bytes).text,
+                stats->free_blocks);
+        break;
+    case 7:
+        formula(line, "largest free block = %s of %s free", sentence_bytes(stats->largest_free).text,
+                sentence_bytes(stats->free_bytes).text);
+        break;
+    default: {
+        static const char *const counts[COUNTER_LINES] = {
+            "allocations = %" PRIu64 " since step 0", "frees = %" PRIu64 " since step 0", "",
+            "live blocks = %" PRIu64 " now", "free blocks = %" PRIu64 " now",
+        };
+        const uint64_t values[] = {stats->mallocs, stats->frees, 0, stats->used_blocks, stats->free_blocks};
+        formula(line, counts[counter], values[counter]);
+        break;
+    }
+    }
+}
+
 static const char *state_name(HeapBlockState state)
 {
     return state == HEAP_BLOCK_USED ? "allocated" : state == HEAP_BLOCK_FREE ? "free" : "dead (bump)";

@@ -12,7 +12,8 @@
 enum {
     SENTENCE_MAX = 160,          /* bytes of one line, terminator included */
     COUNTER_LINES = 12,
-    TOOLTIP_LINES = 7
+    TOOLTIP_LINES = 7,
+    DEFINITION_LINES = 2         /* a counter's definition: what it counts, and its formula */
 };
 
 typedef struct {
@@ -37,6 +38,13 @@ void sentence_for_step(const StepReport *report, WorkloadKind kind, const Alloca
 
 /* The live counters, one "name  value" line each. */
 void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES]);
+
+/* What counter `counter` (0 .. COUNTER_LINES - 1, in sentence_counters'
+ * order) means, and its formula with the current numbers: "utilization =
+ * peak payload 3,072 B / high water 3,088 B = 99.5 %". A heap that `grows`
+ * divides its utilization by its size, as mdriver does. */
+void sentence_counter_definition(const HeapStats *stats, int counter, bool grows,
+                                 TextLine lines[DEFINITION_LINES]);
 
 /* The tooltip of a block: offset, size, state, the id (a slot in a
  * simulation) that holds it (`owner`, -1 for none), requested, padding,

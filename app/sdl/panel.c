@@ -120,7 +120,8 @@ static void play_line(Cursor *cursor, const Model *model)
     line(cursor, text, COLOR_DIM);
 }
 
-static void single_pane(Cursor *cursor, const Model *model)
+/* Where the counters start, so a pointer over one can be told what it means. */
+static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
 {
     char sentence[SENTENCE_MAX * 2];
     line(cursor, "LAST OPERATION", COLOR_DIM);
@@ -130,6 +131,7 @@ static void single_pane(Cursor *cursor, const Model *model)
                                 cursor->background);
     gap(cursor);
     line(cursor, "COUNTERS", COLOR_DIM);
+    *counters_top = cursor->y;
     TextLine counters[COUNTER_LINES];
     sentence_counters(allocator_stats(model_heap(model, 0)), counters);
     for (int i = 0; i < COUNTER_LINES; i++) {
@@ -172,6 +174,41 @@ static void compare_panes(Cursor *cursor, const Model *model)
     }
 }
 
+static LayoutRect box_at(Canvas *canvas, const Layout *layout, LayoutRect box);
+
+/* The pointer over a counter: a box above it with what it means and its
+ * formula with the current numbers. */
+static void counter_definition(Canvas *canvas, const Model *model, const Layout *layout, const Cursor *cursor,
+                               int counters_top)
+{
+    int x = 0, y = 0;
+    model_hover_point(model, &x, &y);
+    int counter = y >= counters_top ? (y - counters_top) / cursor->line_height : -1;
+    if (counter < 0 || counter >= COUNTER_LINES || x < cursor->x ||
+        x >= cursor->x + cursor->columns * layout->char_width) {
+        return;
+    }
+    const Allocator *heap = model_heap(model, 0);
+    TextLine lines[DEFINITION_LINES];
+    sentence_counter_definition(allocator_stats(heap), counter,
+                                (allocator_design(heap)->features & ALLOCATOR_GROWS) != 0, lines);
+    int width = 0;
+    for (int i = 0; i < DEFINITION_LINES; i++) {
+        int length = (int)text_length(lines[i].text);
+        width = length > width ? length : width;
+    }
+    int pad = layout->margin, height = DEFINITION_LINES * layout->line_height + 2 * pad;
+    LayoutRect box = {cursor->x + cursor->columns * layout->char_width - width * layout->char_width - 2 * pad,
+                      counters_top + counter * cursor->line_height - height, width * layout->char_width + 2 * pad,
+                      height};
+    box = box_at(canvas, layout, box);
+    for (int i = 0; i < DEFINITION_LINES; i++) {
+        canvas_text(canvas, box.x + pad, box.y + pad + i * layout->line_height, lines[i].text,
+                    i ? COLOR_ACCENT : COLOR_TEXT, COLOR_SHADOW);
+    }
+    canvas_clip(canvas, NULL);
+}
+
 void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
 {
     LayoutRect box = layout->panel;
@@ -184,8 +221,9 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
     line(&cursor, title, COLOR_ACCENT);
     play_line(&cursor, model);
     gap(&cursor);
+    int counters_top = -1;
     if (model_pane_count(model) == 1) {
-        single_pane(&cursor, model);
+        single_pane(&cursor, model, &counters_top);
     } else {
         compare_panes(&cursor, model);
     }
@@ -198,6 +236,9 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
     }
     line(&cursor, "Space plays, \xE2\x86\x92 steps, h helps", COLOR_DIM);
     canvas_clip(canvas, NULL);
+    if (counters_top >= 0) {
+        counter_definition(canvas, model, layout, &cursor, counters_top);
+    }
 }
 
 /* A pane's figures in the longest form that fits `columns` characters: five

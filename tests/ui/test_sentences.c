@@ -235,6 +235,37 @@ static void test_byte_counts_have_thousands_separators(void **state)
     assert_non_null(strstr(lines[11].text, " 18,446,744,073,709,551,615 B"));
 }
 
+/* The issue's own example: 3,072 B of payload at the peak on a heap whose
+ * high water is 3,088 B, so utilization = 3072 / 3088 = 99.48 %. */
+static void test_counter_definitions(void **state)
+{
+    (void)state;
+    HeapStats stats = {.mallocs = 7, .failed = 3, .failed_fragmented = 1, .bytes_in_use = 4000,
+                       .payload_bytes = 3000, .free_bytes = 900, .dead_bytes = 100, .largest_free = 600,
+                       .peak_payload = 3072, .high_water = 3088, .heap_bytes = 4096,
+                       .utilization = 3072.0 / 3088.0, .external_fragmentation = 40.0,
+                       .internal_fragmentation = 25.0};
+    TextLine lines[DEFINITION_LINES];
+    sentence_counter_definition(&stats, 10, false, lines);
+    assert_string_equal(lines[1].text, "utilization = peak payload 3,072 B / high water 3,088 B = 99.5 %");
+    assert_non_null(strstr(lines[0].text, "payload"));
+    stats.utilization = 3072.0 / 4096.0;
+    sentence_counter_definition(&stats, 10, true, lines); /* a growing heap: mdriver's heap size */
+    assert_string_equal(lines[1].text, "utilization = peak payload 3,072 B / heap 4,096 B = 75.0 %");
+    sentence_counter_definition(&stats, 8, false, lines); /* 1 - 600 / (900 + 100) */
+    assert_string_equal(lines[1].text, "ext frag = 1 - largest 600 B / free 1,000 B = 40.0 %");
+    sentence_counter_definition(&stats, 9, false, lines); /* (4000 - 3000) / 4000 */
+    assert_string_equal(lines[1].text, "int frag = overhead 1,000 B / in use 4,000 B = 25.0 %");
+    sentence_counter_definition(&stats, 2, false, lines);
+    assert_string_equal(lines[1].text, "failed = 3: 1 by fragmentation, 2 by exhaustion");
+    sentence_counter_definition(&stats, 0, false, lines);
+    assert_string_equal(lines[1].text, "allocations = 7 since step 0");
+    for (int counter = 0; counter < COUNTER_LINES; counter++) {
+        sentence_counter_definition(&stats, counter, false, lines);
+        assert_true(strlen(lines[0].text) > 10 && strlen(lines[1].text) > 10);
+    }
+}
+
 static void test_tooltip(void **state)
 {
     (void)state;
@@ -280,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_sentence_is_cut_to_the_buffer),
         cmocka_unit_test(test_counters),
         cmocka_unit_test(test_byte_counts_have_thousands_separators),
+        cmocka_unit_test(test_counter_definitions),
         cmocka_unit_test(test_tooltip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

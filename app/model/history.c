@@ -45,6 +45,7 @@ struct History {
     uint64_t *placed;            /* placed[step]: payload offset placed, 0: none */
     HistorySample *summary_low, *summary_high; /* per SUMMARY_SPAN steps */
     uint64_t sample_capacity;    /* a multiple of SUMMARY_SPAN */
+    bool over_budget;            /* the budget cannot hold the run */
 };
 
 static bool snapshot_copy(Snapshot *target, const Snapshot *source)
@@ -166,6 +167,17 @@ static void take_snapshot(History *history)
     }
 }
 
+/* Notes, every SUMMARY_SPAN steps and at the end, whether the run has
+ * outgrown the budget with no snapshot left to drop. */
+static void check_budget(History *history)
+{
+    if (history->over_budget || history->snapshot_count > 1 ||
+        (history->computed % SUMMARY_SPAN != 0 && !run_finished(history->frontier.run))) {
+        return;
+    }
+    history->over_budget = history_memory_bytes(history) > history->budget;
+}
+
 /* One step of the frontier; false at the end of the run or out of memory. */
 static bool frontier_advance(History *history)
 {
@@ -184,6 +196,7 @@ static bool frontier_advance(History *history)
     history->placed[history->computed] = placing && report.error == HEAP_OK ? report.event.result : 0;
     record_sample(history, history->computed, sample_of(run_heap(history->frontier.run), failed));
     take_snapshot(history);
+    check_budget(history);
     return true;
 }
 
@@ -228,6 +241,7 @@ static HeapError history_start(History *history, const uint64_t *compact_steps, 
     record_sample(history, 0, sample_of(run_heap(history->current.run), false));
     history->placed[0] = 0;
     take_snapshot(history);
+    check_budget(history);
     return history->snapshot_count == 1 ? HEAP_OK : HEAP_ERROR_OUT_OF_MEMORY;
 }
 
@@ -493,6 +507,11 @@ uint64_t history_memory_bytes(const History *history)
     bytes += history->sample_capacity * (sizeof(HistorySample) + sizeof(uint64_t));
     bytes += history->sample_capacity / SUMMARY_SPAN * 2 * sizeof(HistorySample);
     return bytes;
+}
+
+bool history_over_budget(const History *history)
+{
+    return history->over_budget;
 }
 
 uint64_t history_budget_bytes(const History *history)

@@ -92,6 +92,11 @@ uint64_t history_placed(const History *history, uint64_t step);
 void history_range(const History *history, uint64_t first, uint64_t end,
                    HistorySample *low, HistorySample *high);
 
+/* Whether the run outgrew the budget even with only step 0's snapshot
+ * left: the copies it always keeps (current, frontier, step 0) and the
+ * samples cost more than the budget. Checked every few hundred steps. */
+bool history_over_budget(const History *history);
+
 /* Bytes of host memory in use, the budget, and the snapshot spacing. */
 uint64_t history_memory_bytes(const History *history);
 uint64_t history_budget_bytes(const History *history);

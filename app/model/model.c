@@ -619,6 +619,15 @@ bool model_help_visible(const Model *model) { return model->help; }
 bool model_quit_requested(const Model *model) { return model->quit; }
 const GridGeometry *model_geometry(const Model *model) { return &model->geometry; }
 const Workload *model_workload(const Model *model) { return &model->config.workload; }
+bool model_over_budget(const Model *model)
+{
+    bool over = false;
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        over = over || history_over_budget(model->panes[i].history);
+    }
+    return over;
+}
+
 const char *model_status(const Model *model) { return model->status; }
 
 DirtyRange model_take_dirty(Model *model, uint32_t pane)

@@ -147,6 +147,10 @@ const Workload *model_workload(const Model *model);
 /* The panel's lines: "step i of N", policy, workload, sentence, status. */
 void model_title(const Model *model, char *text, size_t size);
 void model_sentence(const Model *model, uint32_t pane, char *text, size_t size);
+/* Whether some pane's history outgrew its share of the budget (see
+ * history_over_budget). */
+bool model_over_budget(const Model *model);
+
 const char *model_status(const Model *model);
 void model_set_status(Model *model, const char *text);
 

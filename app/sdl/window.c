@@ -47,6 +47,7 @@ typedef struct {
     InputState input;
     bool minimized;
     bool screenshot_asked;       /* s was pressed: save the next frame drawn */
+    bool budget_noted;           /* the one line saying --history-mb is too small was written */
 } Window;
 
 static int fail(int status, const char *format, const char *detail)
@@ -378,12 +379,28 @@ static void handle_event(Window *window, const SDL_Event *event, uint64_t now_ms
     }
 }
 
+/* Says once, on stderr and the status line, that the budget cannot hold the run. */
+static void note_budget(Window *window)
+{
+    if (window->budget_noted || !model_over_budget(window->model)) {
+        return;
+    }
+    window->budget_noted = true;
+    char text[200];
+    uint64_t megabytes = window->options->history_mb ? window->options->history_mb : DEFAULT_HISTORY_MB;
+    snprintf(text, sizeof text, "--history-mb %llu cannot hold this run's three copies "
+             "(now, the furthest step, step 0): they use more", (unsigned long long)megabytes);
+    fprintf(stderr, "heapviz: note: %s\n", text);
+    model_set_status(window->model, text);
+}
+
 static void compute_ahead(Window *window)
 {
     Uint64 start = SDL_GetPerformanceCounter();
     Uint64 budget = SDL_GetPerformanceFrequency() * AHEAD_MS / 1000;
     while (model_compute_ahead(window->model, 256) > 0 && SDL_GetPerformanceCounter() - start < budget) {
     }
+    note_budget(window);
 }
 
 static void screenshot_on_request(Window *window)
@@ -452,6 +469,7 @@ int window_capture(const Options *options, const Action *actions, size_t action_
     if (status == 0) {
         while (model_compute_ahead(window.model, 4096) > 0) { /* the timeline shows the whole run */
         }
+        note_budget(&window);
         refresh_layout(&window);
         for (size_t i = 0; i < action_count; i++) {
             apply(&window, &actions[i], 0);

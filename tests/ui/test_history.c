@@ -221,6 +221,23 @@ static void test_budget_holds_with_a_large_heap(void **state)
     history_destroy(history);
 }
 
+/* A budget smaller than the three copies always kept is reported, not
+ * silently exceeded; one that holds them is not. */
+static void test_budget_too_small_is_reported(void **state)
+{
+    (void)state;
+    Workload workload = support_simulation(5, 1000);
+    History *small = make_history(&workload, HEAP_FIRST_FIT, 1024);
+    History *ample = make_history(&workload, HEAP_FIRST_FIT, 64u << 20);
+    assert_true(history_jump(small, 1000));
+    assert_true(history_jump(ample, 1000));
+    assert_true(history_memory_bytes(small) > 1024);
+    assert_true(history_over_budget(small));
+    assert_false(history_over_budget(ample));
+    history_destroy(small);
+    history_destroy(ample);
+}
+
 /* Runs outgrow the plan made at step 0 (a filling heap's live map grows), so
  * the history must thin its snapshots to stay within budget, and jumps must
  * still land exactly. */
@@ -275,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_failed_steps_are_marked),
         cmocka_unit_test(test_dirty_range_covers_a_step),
         cmocka_unit_test(test_budget_holds_with_a_large_heap),
+        cmocka_unit_test(test_budget_too_small_is_reported),
         cmocka_unit_test(test_budget_holds_while_the_heap_fills),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run_support.h"
+
 enum {
     NOBODY = 65534,              /* a user who may not write in /dev */
     WAIT_LIMIT_MS = 60000,       /* a child still running after this is killed */
@@ -60,15 +62,6 @@ typedef struct {
     char out[65536];
     char err[4096];
 } Result;
-
-static void read_file(const char *path, char *buffer, size_t size)
-{
-    FILE *file = fopen(path, "rb");
-    size_t length = file ? fread(buffer, 1, size - 1, file) : 0;
-    buffer[length] = '\0';
-    if (file)
-        fclose(file);
-}
 
 static void write_text(const char *path, const char *text)
 {
@@ -180,8 +173,8 @@ static Result *launch(const Launch *launch)
     if (pid == 0)
         child(launch);
     wait_for(pid, launch, &result);
-    read_file(capture_path("out"), result.out, sizeof result.out);
-    read_file(capture_path("err"), result.err, sizeof result.err);
+    run_support_read(capture_path("out"), result.out, sizeof result.out);
+    run_support_read(capture_path("err"), result.err, sizeof result.err);
     return &result;
 }
 
@@ -307,7 +300,7 @@ static void fifo_reader_gets_the_output(void **state)
     stop_reader(reader);
     assert_int_equal(r->status, 0);
     char text[8192];
-    read_file(copy, text, sizeof text);
+    run_support_read(copy, text, sizeof text);
     assert_true(strncmp(text, "step,op,id,bytes,outcome", 24) == 0);
     int rows = 0;
     for (char *line = text; (line = strchr(line, '\n')); line++)
@@ -327,7 +320,7 @@ static void symlink_is_followed(void **state)
     assert_int_equal(r->status, 0);
     assert_true(S_ISLNK(mode_of(link)));
     char text[256];
-    read_file(target, text, sizeof text);
+    run_support_read(target, text, sizeof text);
     assert_null(strstr(text, "old"));
     assert_true(strstr(text, " used\n") || strstr(text, " free\n"));
     assert_int_equal(entries(), 2);
@@ -445,7 +438,7 @@ static void screenshot_onto_a_full_disk_keeps_the_old_file(void **state)
     }
     Result *r = RUN("--screenshot", old);
     char text[64], expected[700];
-    read_file(old, text, sizeof text);
+    run_support_read(old, text, sizeof text);
     DIR *dir = opendir(mount_point);
     int names = 0;
     for (struct dirent *entry; dir && (entry = readdir(dir));)

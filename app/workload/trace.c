@@ -320,7 +320,9 @@ static inline bool plain_number(const char **at, const char *end, int max_digits
     return true;
 }
 
-enum { PLAIN_ID_DIGITS = 9, PLAIN_BYTES_DIGITS = 19 };
+/* Digits the fast path reads: ids stay below TRACE_MAX_IDS, and byte counts
+ * longer than number.h's safe length go to the careful path's overflow check. */
+enum { PLAIN_ID_DIGITS = 9, PLAIN_BYTES_DIGITS = NUMBER_SAFE_DIGITS };
 
 /* The common line, fast: `a ID BYTES`, `f ID` or `r ID BYTES` with single
  * spaces, an id below the header's count, and a newline (or the end of the

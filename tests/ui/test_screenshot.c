@@ -267,6 +267,45 @@ static SDL_Surface *capture(const char *name, const char *const *arguments, int 
     return load(path);
 }
 
+/* The grid's shape, worked out here and not by the app's layout code: at
+ * step 0 the heap of the default simulation (32,768 B in 4-byte cells,
+ * 8,192 cells) is one free block, so the grid is white: full rows of a
+ * whole number of 64-byte lines (16 cells each), and a last row that may be
+ * short. Its cells are square, whole pixels, and there are exactly 8,192. */
+static void test_grid_shape_follows_from_the_heap_size(void **state)
+{
+    (void)state;
+    const char *arguments[] = {"--at-step", "0"};
+    SDL_Surface *image = capture("shape.png", arguments, 2, NULL, 0, WIDTH, HEIGHT);
+    int left = WIDTH, right = -1, top = HEIGHT, bottom = -1;
+    int64_t white = 0;
+    for (int y = 0; y < HEIGHT * 4 / 5; y++) {      /* the timeline below: no white but its cursor */
+        for (int x = 0; x < WIDTH * 5 / 8; x++) {   /* the panel at the right: no white but a swatch */
+            if (pixel(image, x, y) == GRID_COLOR_FREE) {
+                white++;
+                left = x < left ? x : left;
+                right = x > right ? x : right;
+                top = y < top ? y : top;
+                bottom = y > bottom ? y : bottom;
+            }
+        }
+    }
+    int width = right - left + 1, height = bottom - top + 1;
+    assert_true(width > 100 && height > 100);
+    int cell = 1; /* the cell's side: 8192 cells of cell * cell pixels are white */
+    while (white > 8192 * (int64_t)cell * cell) {
+        cell++;
+    }
+    assert_int_equal(white, 8192 * (int64_t)cell * cell);
+    assert_int_equal(width % cell, 0);
+    assert_int_equal(height % cell, 0);
+    int columns = width / cell, rows = height / cell;
+    assert_int_equal(columns % 16, 0);
+    assert_int_equal(rows, (8192 + columns - 1) / columns);
+    assert_true(cell >= 4); /* 8,192 cells in a 1280 x 800 window: big enough to see */
+    SDL_FreeSurface(image);
+}
+
 static void test_detail_view_gives_each_state_its_colour(void **state)
 {
     (void)state;
@@ -546,6 +585,7 @@ int main(int argc, char **argv)
     program = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classic_cells_match_the_block_list),
+        cmocka_unit_test(test_grid_shape_follows_from_the_heap_size),
         cmocka_unit_test(test_panel_text_is_drawn_and_follows_the_step),
         cmocka_unit_test(test_missing_font_is_a_clear_error),
         cmocka_unit_test(test_screenshot_past_the_end_is_refused),

@@ -254,6 +254,7 @@ const char *heap_error_message(HeapError error)
     case HEAP_ERROR_DOUBLE_FREE: return "the block is already free";
     case HEAP_ERROR_INVALID_CONFIG: return "invalid heap configuration";
     case HEAP_ERROR_OUT_OF_MEMORY: return "out of memory: no free block is large enough";
+    case HEAP_ERROR_ADDRESS_IN_USE: return "the chosen address already holds a block";
     case HEAP_ERROR_COUNT: break;
     }
     return "unknown error";

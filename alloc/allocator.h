@@ -43,6 +43,8 @@ typedef enum {
     HEAP_ERROR_DOUBLE_FREE,      /* the payload of a block that is already free or dead */
     HEAP_ERROR_INVALID_CONFIG,   /* bad alignment, size or policy for create */
     HEAP_ERROR_OUT_OF_MEMORY,    /* no block fits the request (counted as failed) */
+    HEAP_ERROR_ADDRESS_IN_USE,   /* the place a search chose already holds a live block
+                                    (ostep: after a block of size 0; malloc.py stops there) */
     HEAP_ERROR_COUNT
 } HeapError;
 

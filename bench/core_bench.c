@@ -3,7 +3,11 @@
  * linear-scan first fit and the C library's malloc/free/realloc, side by side.
  *
  *   core_bench TRACE [--reps N] [--window N] [--arena BYTES] [--only NAME]
- *                    [--no-naive] [--row LABEL]
+ *                    [--no-naive] [--row LABEL] [--count-examined]
+ *
+ * --count-examined makes the heaps count the blocks each search examines
+ * (HeapConfig.count_examined, as the app's heaps do); without it they run
+ * as the core's fast path alone.
  *
  * Prints a Markdown table; --row adds one last line for the scaling table
  * (steady-state ns/op per contender, the naive one's from its window).
@@ -83,6 +87,7 @@ typedef struct {
     uint64_t peak_block_bytes;    /* most block bytes (8-byte aligned, tags included) live */
     uint64_t total_block_bytes;   /* block bytes of every malloc and realloc */
     uint32_t bounds[SEGMENT_COUNT + 1]; /* segment boundaries, op indexes */
+    bool count_examined;          /* heaps count the blocks their searches examine */
 } TracePlan;
 
 typedef struct {
@@ -93,6 +98,7 @@ typedef struct {
     int only;                     /* a contender index, or -1 for all */
     bool naive;
     const char *row_label;        /* non-NULL: also print a scaling-table row */
+    bool count_examined;          /* --count-examined */
 } Options;
 
 /* One contender's results, sent from the child to the parent through a pipe. */
@@ -306,7 +312,8 @@ static void *touched_memory(uint64_t bytes)
 }
 
 /* Sets up `allocator` for one repetition over `memory`. */
-static bool allocator_open(int contender, void *memory, uint64_t arena, ReplayAllocator *allocator)
+static bool allocator_open(int contender, const TracePlan *plan, void *memory, uint64_t arena,
+                           ReplayAllocator *allocator)
 {
     if (contender == CONTENDER_LIBC) {
         *allocator = (ReplayAllocator){ libc_malloc_call, libc_free_call, libc_realloc_call, NULL };
@@ -319,6 +326,7 @@ static bool allocator_open(int contender, void *memory, uint64_t arena, ReplayAl
     }
     HeapConfig config = heap_default_config(arena);
     config.policy = (HeapPolicy)contender;
+    config.count_examined = plan->count_examined;
     Heap *heap = NULL;
     if (heap_create_in(&config, memory, &heap) != HEAP_OK)
         return false;
@@ -351,7 +359,7 @@ static bool run_once(int contender, const TracePlan *plan, int segments, void *m
                      uint64_t arena, uint64_t *address, double *segment_ns, Measurement *result)
 {
     ReplayAllocator allocator;
-    if (!allocator_open(contender, memory, arena, &allocator))
+    if (!allocator_open(contender, plan, memory, arena, &allocator))
         return false;
     result->failures = replay_timed(&allocator, plan, segments, address, segment_ns);
     result->check_problems = allocator_close(contender, &allocator, address,
@@ -641,7 +649,10 @@ static Options parse_options(int argc, char **argv)
             bench_option_u64(argc, argv, &i, "--window", 1, UINT32_MAX, &options.window) ||
             bench_option_u64(argc, argv, &i, "--arena", MIB, UINT64_C(1) << 40, &options.arena))
             continue;
-        if (strcmp(argv[i], "--no-naive") == 0) {
+        if (strcmp(argv[i], "--count-examined") == 0) {
+            options.count_examined = true;
+            i++;
+        } else if (strcmp(argv[i], "--no-naive") == 0) {
             options.naive = false;
             i++;
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc &&
@@ -655,7 +666,8 @@ static Options parse_options(int argc, char **argv)
         } else {
             bench_usage_error(argv[0], "usage: core_bench TRACE [--reps N] [--window N] "
                                        "[--arena BYTES] [--only first-fit|next-fit|best-fit|"
-                                       "worst-fit|bump|glibc|naive] [--no-naive] [--row LABEL]");
+                                       "worst-fit|bump|glibc|naive] [--no-naive] [--row LABEL] "
+                                       "[--count-examined]");
         }
     }
     if (!options.trace_path)
@@ -680,6 +692,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "core_bench: out of memory\n");
         return 1;
     }
+    plan.count_examined = options.count_examined;
     Measurement results[CONTENDER_COUNT] = {{0}};
     if (!measure_in_rounds(&plan, &options, results)) {
         fprintf(stderr, "core_bench: out of memory\n");

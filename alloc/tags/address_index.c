@@ -99,6 +99,18 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
     return true;
 }
 
+static uint64_t band_count(const AddressIndex *index)
+{
+    return (index->level_nodes[0] + ADDRESS_INDEX_RANK_BAND - 1) / ADDRESS_INDEX_RANK_BAND;
+}
+
+bool address_index_enable_ranks(AddressIndex *index)
+{
+    index->group_counts = calloc(index->level_nodes[0], sizeof *index->group_counts);
+    index->band_counts = calloc(band_count(index), sizeof *index->band_counts);
+    return index->group_counts && index->band_counts;
+}
+
 static uint64_t bits_words(const AddressIndex *index)
 {
     return index->level_nodes[0] * GROUP_WORDS;
@@ -108,6 +120,8 @@ void address_index_release(AddressIndex *index)
 {
     zeroed_memory_release(index->bits, bits_words(index) * sizeof *index->bits);
     free(index->maxima);
+    free(index->group_counts);
+    free(index->band_counts);
     memset(index, 0, sizeof *index);
 }
 
@@ -148,6 +162,12 @@ void address_index_copy(AddressIndex *target, const AddressIndex *source, uint64
         copy_words(target->level_max[level], source->level_max[level],
                    nodes_over(level, source_groups), nodes_over(level, target_groups));
     target->count = source->count;
+    if (source->group_counts && target->group_counts) {
+        memcpy(target->group_counts, source->group_counts,
+               source->level_nodes[0] * sizeof *source->group_counts);
+        memcpy(target->band_counts, source->band_counts,
+               band_count(source) * sizeof *source->band_counts);
+    }
 }
 
 void address_index_clear(AddressIndex *index, uint64_t end)
@@ -157,14 +177,57 @@ void address_index_clear(AddressIndex *index, uint64_t end)
     for (unsigned level = 0; level < index->levels; level++)
         memset(index->level_max[level], 0, nodes_over(level, groups) * sizeof *index->maxima);
     index->count = 0;
+    if (index->group_counts) {
+        memset(index->group_counts, 0, index->level_nodes[0] * sizeof *index->group_counts);
+        memset(index->band_counts, 0, band_count(index) * sizeof *index->band_counts);
+    }
 }
 
 uint64_t address_index_memory_bytes(const AddressIndex *index, uint64_t end)
 {
     uint64_t word = sizeof *index->bits;
+    uint64_t counts = index->group_counts ? index->level_nodes[0] + band_count(index) : 0;
     return zeroed_memory_resident_bytes(bits_words(index) * word,
                                         groups_below(index, end) * GROUP_WORDS * word, 0) +
-           index->maxima_count * word;
+           index->maxima_count * word + counts * sizeof(uint32_t);
+}
+
+/* ---- ranks ------------------------------------------------------------------ */
+
+/* Adds `change` (+1 or -1) to the counts of the group a block starts in. */
+static void count_block(AddressIndex *index, uint64_t group, int change)
+{
+    if (!index->group_counts)
+        return;
+    index->group_counts[group] += (uint32_t)change;
+    index->band_counts[group / ADDRESS_INDEX_RANK_BAND] += (uint32_t)change;
+}
+
+/* Set bits below `slot` in its own group. */
+static uint64_t bits_below_in_group(const AddressIndex *index, uint64_t slot)
+{
+    uint64_t count = 0;
+    for (uint64_t word = slot / GROUP_SLOTS * GROUP_WORDS; word < slot / 64; word++)
+        count += (uint64_t)__builtin_popcountll(index->bits[word]);
+    uint64_t below = index->bits[slot / 64] & ((UINT64_C(1) << (slot % 64)) - 1);
+    return count + (uint64_t)__builtin_popcountll(below);
+}
+
+uint64_t address_index_rank(const AddressIndex *index, uint64_t offset)
+{
+    if (offset <= index->base || index->count == 0)
+        return 0;
+    uint64_t slot = (offset - index->base + ((UINT64_C(1) << index->slot_shift) - 1)) >>
+                    index->slot_shift; /* the first slot at or above offset */
+    if (slot >= index->slots)
+        return index->count;
+    uint64_t group = slot / GROUP_SLOTS, band = group / ADDRESS_INDEX_RANK_BAND;
+    uint64_t count = 0;
+    for (uint64_t b = 0; b < band; b++)
+        count += index->band_counts[b];
+    for (uint64_t g = band * ADDRESS_INDEX_RANK_BAND; g < group; g++)
+        count += index->group_counts[g];
+    return count + bits_below_in_group(index, slot);
 }
 
 /* ---- keeping the maxima ---------------------------------------------------- */
@@ -231,6 +294,7 @@ void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
     uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
     set_slot(index, slot);
     index->count++;
+    count_block(index, group, +1);
     if (size > *node_max(index, 0, group))
         set_group_largest(index, group, size);
 }
@@ -240,6 +304,7 @@ void address_index_remove(AddressIndex *index, uint64_t offset, uint64_t size)
     uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
     clear_slot(index, slot);
     index->count--;
+    count_block(index, group, -1);
     if (size == *node_max(index, 0, group))
         set_group_largest(index, group, group_largest(index, group, NONE, 0));
 }
@@ -434,6 +499,28 @@ static uint64_t bits_past_region(const AddressIndex *index)
     return stray;
 }
 
+/* Group and band counts that disagree with the bits (none when ranks are off). */
+static uint64_t rank_problems(const AddressIndex *index)
+{
+    if (!index->group_counts)
+        return 0;
+    uint64_t problems = 0;
+    for (uint64_t band = 0; band < band_count(index); band++) {
+        uint64_t in_band = 0;
+        for (uint64_t group = band * ADDRESS_INDEX_RANK_BAND;
+             group < index->level_nodes[0] && group < (band + 1) * ADDRESS_INDEX_RANK_BAND;
+             group++) {
+            uint64_t set = 0;
+            for (uint64_t word = group * GROUP_WORDS; word < (group + 1) * GROUP_WORDS; word++)
+                set += (uint64_t)__builtin_popcountll(index->bits[word]);
+            problems += set != index->group_counts[group];
+            in_band += set;
+        }
+        problems += in_band != index->band_counts[band];
+    }
+    return problems;
+}
+
 uint64_t address_index_problems(const AddressIndex *index)
 {
     uint64_t stray = bits_past_region(index);
@@ -455,5 +542,5 @@ uint64_t address_index_problems(const AddressIndex *index)
     for (unsigned level = 0; level < index->levels; level++) /* the padding stays zero */
         for (uint64_t node = index->level_nodes[level]; node % FANOUT != 0; node++)
             problems += *node_max(index, level, node) != 0;
-    return problems + (set != index->count);
+    return problems + (set != index->count) + rank_problems(index);
 }

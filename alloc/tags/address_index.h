@@ -18,6 +18,12 @@
  * and looks at the blocks of one or two groups (at most GROUP_SLOTS / 2 free
  * blocks each, since free blocks never touch). The memory is about one byte
  * per 50 bytes of arena at A = 8.
+ *
+ * Ranks (how many blocks start below an offset) are optional: a heap that
+ * counts the blocks its searches examine turns them on, and then each group
+ * and each band of RANK_BAND groups keeps its block count. A change adds one
+ * to two counters; a rank sums at most a band of groups, the bands below and
+ * one group's bits. A heap that does not count pays one untaken branch.
  */
 #ifndef HEAPVIZ_ADDRESS_INDEX_H
 #define HEAPVIZ_ADDRESS_INDEX_H
@@ -29,7 +35,8 @@ enum {
     ADDRESS_INDEX_GROUP_WORDS = 4,                               /* bitmap words a group */
     ADDRESS_INDEX_GROUP_SLOTS = ADDRESS_INDEX_GROUP_WORDS * 64,
     ADDRESS_INDEX_FANOUT = 8,                                    /* 8 maxima: one cache line */
-    ADDRESS_INDEX_MAX_LEVELS = 24
+    ADDRESS_INDEX_MAX_LEVELS = 24,
+    ADDRESS_INDEX_RANK_BAND = 64                                 /* groups a band counts */
 };
 
 #define ADDRESS_INDEX_NONE UINT64_MAX
@@ -47,6 +54,8 @@ typedef struct {
     uint64_t maxima_count;       /* words in maxima, padding included */
     unsigned levels;             /* level 0 is the groups; the last has one node */
     uint64_t count;              /* free blocks in the index */
+    uint32_t *group_counts;      /* ranks on: blocks starting in each group; else NULL */
+    uint32_t *band_counts;       /* ranks on: blocks starting in each band of groups */
 } AddressIndex;
 
 /* An empty index over [base, base + region_bytes) with slots of `alignment`
@@ -54,6 +63,12 @@ typedef struct {
 bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base,
                         uint64_t region_bytes, uint64_t alignment);
 void address_index_release(AddressIndex *index);
+
+/* Turns on ranks for an empty index; false if host memory ran out. */
+bool address_index_enable_ranks(AddressIndex *index);
+
+/* How many indexed blocks start below `offset`. Ranks must be on. */
+uint64_t address_index_rank(const AddressIndex *index, uint64_t offset);
 
 /* Makes `target` (made with the same region and alignment) hold what
  * `source` holds, over `arena`. No block in `source` starts at or beyond

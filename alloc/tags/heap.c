@@ -44,6 +44,23 @@
  * The short helpers on the malloc and free paths are marked inline, so the
  * compiler folds them into their callers: about 30 fewer instructions per
  * call, most of them saving and restoring registers (see BENCHMARKS.md).
+ *
+ * Examined. A heap made with config.count_examined counts the free blocks
+ * each search would visit walking the blocks in address order, as a
+ * textbook list would: first fit from b0 up to and including the fit; next
+ * fit from its start block (the one containing the rover, else the rover)
+ * up to the fit, wrapping to b0; best and worst fit every free block, since
+ * they must see them all to know the smallest or largest; bump the one free
+ * block at its heap pointer (0 when the top is full). A search that finds
+ * nothing examined every free block. Shrinking or growing in place and
+ * compaction search nothing (0). The index never walks the blocks, so the
+ * count is worked out from ranks: first fit examines rank(fit) + 1 blocks,
+ * where rank(x) is how many free blocks start below x, kept by counters in
+ * the address index; best, worst fit and bump examine free_blocks. Those
+ * counters and the rank sums cost a few percent of a placement, so they are
+ * off unless asked for: the tags design (designs/tags.c) asks, the core
+ * benchmark does not, and heap_search_path lists the blocks when a view
+ * wants them, by walking the heap as the call left it.
  */
 #include "heap_internal.h"
 #include "zeroed_memory.h"
@@ -442,6 +459,42 @@ static inline bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
     return false;
 }
 
+/* ---- examined (see the top of this file) --------------------------------- */
+
+/* How many free blocks start below `offset`: the indexed ones, and the top,
+ * which lies above them all. Address-ordered policies only. */
+static uint64_t free_blocks_below(const Heap *heap, uint64_t offset)
+{
+    return address_index_rank(&heap->by_address, offset) + (has_top(heap) && heap->top < offset);
+}
+
+/* The blocks a next-fit search from `start` visits up to the fit. */
+static uint64_t next_fit_examined(const Heap *heap, uint64_t start, uint64_t fit)
+{
+    uint64_t below_fit = free_blocks_below(heap, fit), below_start = free_blocks_below(heap, start);
+    if (fit >= start)
+        return below_fit - below_start + 1;
+    return heap->stats.free_blocks - below_start + below_fit + 1;
+}
+
+/* Counts the free blocks the search that just ran examined, before the
+ * placement changes them; `found` says whether it found `fit`. */
+static void count_search(Heap *heap, bool found, uint64_t fit)
+{
+    if (!heap->config.count_examined)
+        return;
+    uint64_t examined = heap->stats.free_blocks;
+    heap->search_start = heap->region_start;
+    if (heap->config.policy == HEAP_NEXT_FIT)
+        heap->search_start = next_fit_start(heap);
+    if (found && heap->config.policy == HEAP_FIRST_FIT)
+        examined = free_blocks_below(heap, fit) + 1;
+    else if (found && heap->config.policy == HEAP_NEXT_FIT)
+        examined = next_fit_examined(heap, heap->search_start, fit);
+    heap->event.examined = examined;
+    heap->stats.examined += examined;
+}
+
 /* Rule 6 for a used block that starts at `offset` and may span `available`
  * bytes, the end of which is the free block at `free_offset`: a remainder
  * that can stand as a block stays free, else the block takes it all.
@@ -526,7 +579,9 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
                               heap->region_end - heap->region_start, a)
              : address_index_init(&heap->by_address, arena, heap->region_start,
                                   is_bump(heap) ? 0 : heap->region_end - heap->region_start,
-                                  a));
+                                  a) &&
+                  (!config->count_examined || index_is_by_size(heap) ||
+                   address_index_enable_ranks(&heap->by_address)));
     if (!indexes_made) {
         heap->owns_arena = false; /* the caller frees it */
         heap_destroy(heap);
@@ -582,7 +637,8 @@ void heap_destroy(Heap *heap)
 static bool same_config(const HeapConfig *a, const HeapConfig *b)
 {
     return a->heap_bytes == b->heap_bytes && a->alignment == b->alignment &&
-           a->min_payload == b->min_payload && a->policy == b->policy;
+           a->min_payload == b->min_payload && a->policy == b->policy &&
+           a->count_examined == b->count_examined;
 }
 
 /* How far from offset 0 the heap may have written: every block it ever
@@ -626,6 +682,8 @@ HeapError heap_copy(Heap *target, const Heap *source)
     target->top = source->top;
     target->stats = source->stats;
     target->event = source->event;
+    target->search_start = source->search_start;
+    target->search_old_end = source->search_old_end;
     return HEAP_OK;
 }
 
@@ -686,10 +744,12 @@ HeapError heap_malloc(Heap *heap, uint64_t n, uint64_t *payload)
     if (!heap_request_size(heap, n, &asize))
         return fail_no_fit(heap, 0, false);
     uint64_t offset = 0;
-    if (!find_fit(heap, asize, &offset))
-        return fail_no_fit(heap, asize, true);
-    if (!reserve_for_call(heap))
+    bool found = find_fit(heap, asize, &offset);
+    if (found && !reserve_for_call(heap))
         return HEAP_ERROR_OUT_OF_MEMORY;
+    count_search(heap, found, offset);
+    if (!found)
+        return fail_no_fit(heap, asize, true);
     heap->event.asize = asize;
     *payload = place(heap, offset, asize, n);
     heap->event.result = *payload;
@@ -768,8 +828,11 @@ static bool move_block(Heap *heap, uint64_t offset, uint64_t *requested, uint64_
                        uint64_t n)
 {
     uint64_t target = 0;
-    if (!find_fit(heap, asize, &target))
+    bool found = find_fit(heap, asize, &target);
+    count_search(heap, found, target);
+    if (!found)
         return false;
+    heap->search_old_end = offset + block_size(heap, offset);
     uint64_t old_payload = offset + HEAP_TAG_BYTES;
     uint64_t old_requested = *requested;
     uint64_t new_payload = place(heap, target, asize, n);
@@ -995,6 +1058,73 @@ bool heap_block_at(const Heap *heap, uint64_t offset, HeapBlock *block)
             return describe_block(heap, probe, block);
         probe -= probe > walk ? a : 0;
     }
+}
+
+/* ---- the search path ----------------------------------------------------
+ * The search ran before the call changed the heap, so the path is read from
+ * the heap as the call left it, undoing what the call did: the chosen block
+ * was free, a remainder split off it was not, and a realloc that moved had
+ * not yet freed (and merged) its old block. */
+
+/* Whether a free block started at `offset` before the last call; `free_now`
+ * says whether one starts there now. */
+static bool was_free_before(const Heap *heap, uint64_t offset, bool free_now)
+{
+    const HeapEvent *event = &heap->event;
+    if (event->error != HEAP_OK)
+        return free_now; /* a failed call changed nothing */
+    bool before = free_now;
+    bool moved = event->kind == HEAP_EVENT_REALLOC && event->realloc_mode == HEAP_REALLOC_MOVED;
+    if (moved && !event->dead) { /* undo the old block's free */
+        if (offset == event->merged_offset)
+            before = event->coalesced_previous;
+        if (offset == heap->search_old_end && event->coalesced_next)
+            before = true;
+    }
+    if (event->split && offset == event->split_offset)
+        before = false;
+    return before || offset == event->block_offset;
+}
+
+typedef struct {
+    uint64_t *offsets, max;
+    uint64_t wanted;             /* blocks still to list */
+    uint64_t listed;             /* blocks listed so far */
+} SearchPath;
+
+static void path_add(SearchPath *path, uint64_t offset)
+{
+    if (path->wanted == 0)
+        return;
+    if (path->listed < path->max)
+        path->offsets[path->listed] = offset;
+    path->listed++;
+    path->wanted--;
+}
+
+/* Adds the blocks that were free before the call and start in [from, to). */
+static void path_add_range(const Heap *heap, SearchPath *path, uint64_t from, uint64_t to)
+{
+    HeapBlock block;
+    for (bool more = heap_first_block(heap, &block); more && block.offset < to;
+         more = heap_next_block(heap, &block)) {
+        uint64_t end = block.offset + block.size;
+        if (block.offset >= from &&
+            was_free_before(heap, block.offset, block.state == HEAP_BLOCK_FREE))
+            path_add(path, block.offset);
+        uint64_t inside = heap->search_old_end; /* a start the merge swallowed */
+        if (inside > block.offset && inside < end && inside >= from && inside < to &&
+            was_free_before(heap, inside, false))
+            path_add(path, inside);
+    }
+}
+
+uint64_t heap_search_path(const Heap *heap, uint64_t *offsets, uint64_t max)
+{
+    SearchPath path = { .offsets = offsets, .max = max, .wanted = heap->event.examined };
+    path_add_range(heap, &path, heap->search_start, heap->region_end);
+    path_add_range(heap, &path, heap->region_start, heap->search_start);
+    return heap->event.examined;
 }
 
 uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity)

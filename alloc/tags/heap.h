@@ -59,6 +59,7 @@ typedef struct {
     uint64_t alignment;          /* A: power of two in [4, 64] */
     uint64_t min_payload;        /* M >= 1, bytes */
     HeapPolicy policy;
+    bool count_examined;         /* count the blocks each search examines (see heap.c) */
 } HeapConfig;
 
 /* Consistency check results: one bit per kind of broken invariant. */
@@ -149,6 +150,11 @@ const uint8_t *heap_arena(const Heap *heap);
 /* The payload bytes of a live block (its requested bytes are writable), or
  * NULL if `payload` is not a live block. *capacity gets size - 16. */
 uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity);
+
+/* The offsets of the free blocks the last call's search examined, in the
+ * order it examined them (see heap.c), up to `max`; returns how many there
+ * were (the event's examined). 0 unless config.count_examined. O(blocks). */
+uint64_t heap_search_path(const Heap *heap, uint64_t *offsets, uint64_t max);
 
 /* Checks every invariant (see heap.c) and reports what is broken. */
 HeapCheck heap_check(const Heap *heap);

@@ -33,6 +33,8 @@ struct Heap {
                                     the index; region_end if there is none */
     HeapStats stats;             /* kept exact after every call */
     HeapEvent event;             /* what the last call did */
+    uint64_t search_start;       /* count_examined: where the last search began */
+    uint64_t search_old_end;     /* count_examined: a moved realloc's old block end */
     BlockMap live;               /* payload -> requested of used blocks */
     DeadBlocks dead;             /* bump's dead blocks and what they held */
     /* The other free blocks: best fit keeps them by (size, offset) in

@@ -22,7 +22,7 @@ enum { SUPPORT_MAX_BLOCKS = 1 << 16 };
 Heap *support_new_heap(uint64_t heap_bytes, uint64_t alignment, uint64_t min_payload,
                        HeapPolicy policy)
 {
-    HeapConfig config = { heap_bytes, alignment, min_payload, policy };
+    HeapConfig config = { heap_bytes, alignment, min_payload, policy, .count_examined = true };
     Heap *heap = NULL;
     assert_int_equal(heap_create(&config, &heap), HEAP_OK);
     assert_non_null(heap);
@@ -182,7 +182,7 @@ static const StatField count_fields[] = {
     COUNT_FIELD(heap_bytes), COUNT_FIELD(used_blocks), COUNT_FIELD(free_blocks),
     COUNT_FIELD(dead_blocks), COUNT_FIELD(bytes_in_use), COUNT_FIELD(payload_bytes),
     COUNT_FIELD(free_bytes), COUNT_FIELD(dead_bytes), COUNT_FIELD(largest_free),
-    COUNT_FIELD(peak_payload), COUNT_FIELD(high_water),
+    COUNT_FIELD(peak_payload), COUNT_FIELD(high_water), COUNT_FIELD(examined),
 };
 static const StatField ratio_fields[] = {
     COUNT_FIELD(external_fragmentation), COUNT_FIELD(internal_fragmentation),

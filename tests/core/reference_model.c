@@ -9,6 +9,11 @@
  * failed calls count only `failed` (and `failed_fragmented`), rejected ones
  * only `errors`; a dead tail of a bump shrink holds 0 requested bytes; bump
  * placements do not move the rover (only searches do).
+ *
+ * Examined: each search lists the free blocks its scan passes, in the order
+ * it passes them (first and next fit stop at the fit; best and worst fit
+ * pass them all; bump looks only at the free block at its heap pointer),
+ * and adds their number to the statistic, failed searches included.
  */
 #include "reference_model.h"
 
@@ -24,6 +29,8 @@ struct RefHeap {
     uint64_t rover;              /* next fit's rover */
     uint64_t bump;               /* bump's heap pointer */
     HeapStats stats;
+    uint64_t *path;              /* the last call's search: free blocks in scan order */
+    size_t path_count;
 };
 
 static bool align_up(uint64_t value, uint64_t alignment, uint64_t *out)
@@ -106,14 +113,16 @@ HeapError ref_create(const HeapConfig *config, RefHeap **out)
     RefHeap *ref = calloc(1, sizeof *ref);
     size_t capacity = (size_t)((end - start) / min_block + 1);
     RefBlock *blocks = calloc(capacity, sizeof *blocks);
-    if (ref == NULL || blocks == NULL) {
+    uint64_t *path = calloc(capacity, sizeof *path);
+    if (ref == NULL || blocks == NULL || path == NULL) {
         free(ref);
         free(blocks);
+        free(path);
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
     *ref = (RefHeap){ .config = *config, .start = start, .end = end, .min_block = min_block,
                       .blocks = blocks, .count = 1, .capacity = capacity,
-                      .rover = start, .bump = start };
+                      .rover = start, .bump = start, .path = path };
     blocks[0] = (RefBlock){ start, end - start, HEAP_BLOCK_FREE, 0 };
     ref->stats.heap_bytes = end - start;
     recount(ref);
@@ -125,6 +134,7 @@ void ref_destroy(RefHeap *ref)
 {
     if (ref != NULL) {
         free(ref->blocks);
+        free(ref->path);
         free(ref);
     }
 }
@@ -224,12 +234,22 @@ static bool fits(const RefHeap *ref, size_t index, uint64_t asize)
     return ref->blocks[index].state == HEAP_BLOCK_FREE && ref->blocks[index].size >= asize;
 }
 
-static bool search_fit(const RefHeap *ref, uint64_t asize, size_t *found)
+/* Notes that the search passed free block `index`. */
+static void pass(RefHeap *ref, size_t index)
+{
+    ref->path[ref->path_count++] = ref->blocks[index].offset;
+    ref->stats.examined++;
+}
+
+static bool search_fit(RefHeap *ref, uint64_t asize, size_t *found)
 {
     bool any = false;
     size_t first = ref->config.policy == HEAP_NEXT_FIT ? index_containing(ref, ref->rover) : 0;
     for (size_t k = 0; k < ref->count; k++) {
         size_t i = (first + k) % ref->count;
+        if (ref->blocks[i].state == HEAP_BLOCK_FREE) {
+            pass(ref, i);
+        }
         if (!fits(ref, i, asize)) {
             continue;
         }
@@ -248,13 +268,17 @@ static bool search_fit(const RefHeap *ref, uint64_t asize, size_t *found)
     return any;
 }
 
-static bool find_placement(const RefHeap *ref, uint64_t asize, size_t *found)
+static bool find_placement(RefHeap *ref, uint64_t asize, size_t *found)
 {
     if (ref->config.policy != HEAP_BUMP) {
         return search_fit(ref, asize, found);
     }
-    return ref->bump < ref->end && ref->end - ref->bump >= asize
-        && index_starting(ref, ref->bump, found) && fits(ref, *found, asize);
+    bool at_pointer = ref->bump < ref->end && index_starting(ref, ref->bump, found)
+        && ref->blocks[*found].state == HEAP_BLOCK_FREE;
+    if (at_pointer) {
+        pass(ref, *found);
+    }
+    return at_pointer && ref->end - ref->bump >= asize && fits(ref, *found, asize);
 }
 
 /* Allocates free block `index` for n bytes (asize bytes needed); returns the payload. */
@@ -302,6 +326,7 @@ static HeapError allocate(RefHeap *ref, uint64_t n, uint64_t *payload)
 
 HeapError ref_malloc(RefHeap *ref, uint64_t n, uint64_t *payload)
 {
+    ref->path_count = 0;
     return allocate(ref, n, payload);
 }
 
@@ -329,6 +354,7 @@ static void release(RefHeap *ref, size_t index)
 HeapError ref_free(RefHeap *ref, uint64_t payload)
 {
     size_t index = 0;
+    ref->path_count = 0;
     if (payload == 0) {
         return HEAP_OK;
     }
@@ -396,6 +422,7 @@ HeapError ref_realloc(RefHeap *ref, uint64_t payload, uint64_t n, uint64_t *resu
     size_t index = 0;
     uint64_t asize = 0;
     *result = 0;
+    ref->path_count = 0;
     if (payload == 0) {
         return allocate(ref, n, result);
     }
@@ -422,6 +449,7 @@ HeapError ref_realloc(RefHeap *ref, uint64_t payload, uint64_t n, uint64_t *resu
 
 void ref_compact(RefHeap *ref, HeapMoveFn on_move, void *context)
 {
+    ref->path_count = 0;
     size_t kept = 0;
     uint64_t at = ref->start;
     for (size_t i = 0; i < ref->count; i++) {
@@ -456,6 +484,12 @@ uint64_t ref_min_block(const RefHeap *ref) { return ref->min_block; }
 uint64_t ref_rover(const RefHeap *ref) { return ref->rover; }
 uint64_t ref_bump_pointer(const RefHeap *ref) { return ref->bump; }
 size_t ref_block_count(const RefHeap *ref) { return ref->count; }
+
+const uint64_t *ref_search_path(const RefHeap *ref, size_t *count)
+{
+    *count = ref->path_count;
+    return ref->path;
+}
 RefBlock ref_block(const RefHeap *ref, size_t index) { return ref->blocks[index]; }
 
 uint64_t ref_used_payload(const RefHeap *ref, uint64_t k)

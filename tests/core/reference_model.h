@@ -47,6 +47,10 @@ uint64_t ref_bump_pointer(const RefHeap *ref);
 size_t ref_block_count(const RefHeap *ref);
 RefBlock ref_block(const RefHeap *ref, size_t index);
 
+/* The free blocks the last call's search passed, in the order it passed
+ * them; *count gets how many. */
+const uint64_t *ref_search_path(const RefHeap *ref, size_t *count);
+
 /* The payload of the k-th used block (k < used_blocks), for drivers that
  * pick a random live block. */
 uint64_t ref_used_payload(const RefHeap *ref, uint64_t k);

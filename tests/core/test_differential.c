@@ -285,8 +285,33 @@ static void compare_pointers(const Differential *d, bool after_compact)
     }
 }
 
+/* The core lists the blocks its last search examined as the model passed them. */
+static void compare_search_path(const Differential *d)
+{
+    enum { MAX_PATH = 4096 };
+    static uint64_t path[MAX_PATH];
+    char what[240];
+    size_t ref_count = 0;
+    const uint64_t *ref_path = ref_search_path(d->ref, &ref_count);
+    uint64_t count = heap_search_path(d->heap, path, MAX_PATH);
+    if (count != ref_count || heap_last_event(d->heap)->examined != ref_count) {
+        snprintf(what, sizeof what, "the search examined %llu blocks (path %llu), model %zu",
+                 (unsigned long long)heap_last_event(d->heap)->examined,
+                 (unsigned long long)count, ref_count);
+        mismatch(d, what);
+    }
+    for (size_t i = 0; i < ref_count && i < MAX_PATH; i++) {
+        if (path[i] != ref_path[i]) {
+            snprintf(what, sizeof what, "examined block %zu is at %llu, model %llu", i,
+                     (unsigned long long)path[i], (unsigned long long)ref_path[i]);
+            mismatch(d, what);
+        }
+    }
+}
+
 static void compare_state(const Differential *d, bool after_compact)
 {
+    compare_search_path(d);
     char why[160], what[240];
     if (!support_stats_equal(heap_stats(d->heap), ref_stats(d->ref), why, sizeof why)) {
         snprintf(what, sizeof what, "statistics differ (core vs model) at %s", why);
@@ -350,7 +375,8 @@ static void remember_stale(Differential *d, const Operation *op, const Outcome *
 
 static void run_setup(HeapPolicy policy, const DiffSetup *setup, uint64_t seed)
 {
-    HeapConfig config = { setup->heap_bytes, setup->alignment, setup->min_payload, policy };
+    HeapConfig config = { setup->heap_bytes, setup->alignment, setup->min_payload, policy,
+                          .count_examined = true };
     Differential *d = calloc(1, sizeof *d); /* its move logs are too big for the stack */
     assert_non_null(d);
     *d = (Differential){ .setup = setup, .policy = policy, .rng = seed };

@@ -44,13 +44,23 @@ static Heap *bump_heap_with_dead(void)
     return heap;
 }
 
-static void expect_only_counted(const Heap *heap, HeapSnapshot *before, Counter counter)
+/* A request whose block size overflows is refused before any search; any
+ * other failed request searched every free block (and found none big enough). */
+static uint64_t failed_search_examined(const Heap *heap, const HeapStats *before, uint64_t n)
+{
+    uint64_t a = heap_config(heap)->alignment; /* align_up(n + 16, A) must not overflow */
+    return n > UINT64_MAX - 16 - (a - 1) ? 0 : before->free_blocks;
+}
+
+static void expect_only_counted(const Heap *heap, HeapSnapshot *before, Counter counter,
+                                uint64_t n)
 {
     HeapStats want = before->stats;
     if (counter == COUNTED_AS_ERROR) {
         want.errors++;
     } else {
         want.failed++;
+        want.examined += failed_search_examined(heap, &before->stats, n);
     }
     support_expect_unchanged(heap, before, &want);
     support_snapshot_release(before);
@@ -61,7 +71,7 @@ static void expect_rejected_free(Heap *heap, uint64_t payload, HeapError error)
     HeapSnapshot before;
     support_snapshot(heap, &before);
     assert_int_equal(heap_free(heap, payload), error);
-    expect_only_counted(heap, &before, COUNTED_AS_ERROR);
+    expect_only_counted(heap, &before, COUNTED_AS_ERROR, 0);
 }
 
 static void expect_rejected_realloc(Heap *heap, uint64_t payload, uint64_t n, HeapError error)
@@ -71,7 +81,7 @@ static void expect_rejected_realloc(Heap *heap, uint64_t payload, uint64_t n, He
     support_snapshot(heap, &before);
     assert_int_equal(heap_realloc(heap, payload, n, &result), error);
     assert_int_equal(result, 0);
-    expect_only_counted(heap, &before, COUNTED_AS_ERROR);
+    expect_only_counted(heap, &before, COUNTED_AS_ERROR, 0);
 }
 
 static void expect_failed_malloc(Heap *heap, uint64_t n)
@@ -81,7 +91,7 @@ static void expect_failed_malloc(Heap *heap, uint64_t n)
     support_snapshot(heap, &before);
     assert_int_equal(heap_malloc(heap, n, &payload), HEAP_ERROR_OUT_OF_MEMORY);
     assert_int_equal(payload, 0);
-    expect_only_counted(heap, &before, COUNTED_AS_FAILED);
+    expect_only_counted(heap, &before, COUNTED_AS_FAILED, n);
 }
 
 static void expect_failed_realloc(Heap *heap, uint64_t payload, uint64_t n)
@@ -91,7 +101,7 @@ static void expect_failed_realloc(Heap *heap, uint64_t payload, uint64_t n)
     support_snapshot(heap, &before);
     assert_int_equal(heap_realloc(heap, payload, n, &result), HEAP_ERROR_OUT_OF_MEMORY);
     assert_int_equal(result, 0);
-    expect_only_counted(heap, &before, COUNTED_AS_FAILED);
+    expect_only_counted(heap, &before, COUNTED_AS_FAILED, n);
 }
 
 /* --- free ------------------------------------------------------------------------- */
@@ -238,7 +248,7 @@ static void test_huge_realloc_fails_cleanly(void **state)
 static void expect_config_rejected(uint64_t heap_bytes, uint64_t alignment, uint64_t min_payload,
                                    HeapPolicy policy)
 {
-    HeapConfig config = { heap_bytes, alignment, min_payload, policy };
+    HeapConfig config = { heap_bytes, alignment, min_payload, policy, false };
     Heap *heap = NULL;
     if (heap_create(&config, &heap) != HEAP_ERROR_INVALID_CONFIG) {
         fail_msg("heap_create accepted H %llu, A %llu, M %llu, policy %d",

@@ -149,6 +149,7 @@ static void test_realloc_failure_leaves_old_block_untouched(void **state)
     assert_int_equal(result, 0);
     HeapStats want = before.stats;
     want.failed++;                                         /* 48 free < 120: not fragmented */
+    want.examined++;                       /* the search looked at [80,128), the one free block */
     support_expect_unchanged(heap, &before, &want);
     support_expect_pattern(heap, 8, 3, 40);
     support_snapshot_release(&before);
@@ -170,6 +171,7 @@ static void test_realloc_failure_with_enough_free_bytes_is_fragmented(void **sta
     HeapStats want = before.stats;
     want.failed++;
     want.failed_fragmented++;
+    want.examined += 2;                     /* a failed search looks at both free blocks */
     support_expect_unchanged(heap, &before, &want);
     support_snapshot_release(&before);
     heap_destroy(heap);
@@ -471,6 +473,7 @@ static void test_stats_follow_mallocs(void **state)
         .bytes_in_use = 176, .payload_bytes = 118, .free_bytes = 848, .largest_free = 848,
         .external_fragmentation = 0.0, .internal_fragmentation = 100.0 * 58 / 176,
         .peak_payload = 118, .high_water = 176, .utilization = 118.0 / 176,
+        .examined = 3,                                     /* each malloc: the top block */
     };
     expect_stats(heap, &want);
     heap_destroy(heap);
@@ -496,6 +499,7 @@ static void test_stats_follow_a_free(void **state)
         .bytes_in_use = 56, .payload_bytes = 18, .free_bytes = 968, .largest_free = 848,
         .external_fragmentation = 100.0 * 120 / 968, .internal_fragmentation = 100.0 * 38 / 56,
         .peak_payload = 118, .high_water = 176, .utilization = 118.0 / 176,
+        .examined = 3,                                     /* a free searches nothing */
     };
     expect_stats(heap, &want);
     heap_destroy(heap);
@@ -509,10 +513,12 @@ static void test_stats_count_failures_and_errors(void **state)
     HeapStats want = *heap_stats(heap);
     assert_int_equal(heap_malloc(heap, 2000, &payload), HEAP_ERROR_OUT_OF_MEMORY);
     want.failed = 1;                                       /* 968 free < 2016 */
+    want.examined = 3 + 2;                 /* a failed search looks at [32,152) and [176,1024) */
     expect_stats(heap, &want);
     assert_int_equal(heap_malloc(heap, 900, &payload), HEAP_ERROR_OUT_OF_MEMORY);
     want.failed = 2;                                       /* 968 free >= 920 > 848 largest */
     want.failed_fragmented = 1;
+    want.examined = 5 + 2;
     expect_stats(heap, &want);
     assert_int_equal(heap_free(heap, 12345), HEAP_ERROR_INVALID_POINTER);
     assert_int_equal(heap_free(heap, 40), HEAP_ERROR_DOUBLE_FREE);
@@ -531,7 +537,7 @@ static void test_stats_follow_realloc_and_compact(void **state)
         .free_blocks = 2, .bytes_in_use = 64, .payload_bytes = 28, .free_bytes = 960,
         .largest_free = 848, .external_fragmentation = 100.0 * 112 / 960,
         .internal_fragmentation = 56.25, .peak_payload = 118, .high_water = 176,
-        .utilization = 118.0 / 176,
+        .utilization = 118.0 / 176, .examined = 3,         /* growing in place searches nothing */
     };
     expect_stats(heap, &want);
     heap_compact(heap, NULL, NULL);                        /* [152,176) slides to [40,64) */
@@ -583,7 +589,7 @@ static void test_dead_bytes_count_as_external_fragmentation(void **state)
         .dead_blocks = 1, .bytes_in_use = 24, .payload_bytes = 8, .free_bytes = 112,
         .dead_bytes = 120, .largest_free = 112, .external_fragmentation = 100.0 * 120 / 232,
         .internal_fragmentation = 100.0 * 16 / 24, .peak_payload = 108, .high_water = 144,
-        .utilization = 108.0 / 144,
+        .utilization = 108.0 / 144, .examined = 2,         /* bump: the top, once a malloc */
     };
     expect_stats(heap, &want);
     heap_destroy(heap);

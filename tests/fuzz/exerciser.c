@@ -162,6 +162,9 @@ static bool unchanged(Exerciser *exerciser, const Before *before, Counter counte
     want.failed += counter == COUNTED_AS_FAILED;
     want.failed_fragmented += counter == COUNTED_AS_FAILED &&
                               heap_last_event(exerciser->heap)->fragmented;
+    /* a failed search still examined blocks (0 unless the heap counts them) */
+    if (counter == COUNTED_AS_FAILED)
+        want.examined += heap_last_event(exerciser->heap)->examined;
     return exerciser_unchanged(exerciser->heap, &before->heap, &want, exerciser->why,
                                exerciser->why_size);
 }

@@ -40,6 +40,7 @@ static HeapConfig decode_config(const uint8_t *data)
     config.alignment = (uint64_t)HEAP_MIN_ALIGNMENT << (data[1] % 5);
     config.min_payload = 1 + data[2] % 48;
     config.heap_bytes = ((uint64_t)data[3] | (uint64_t)data[4] << 8) % MAX_HEAP;
+    config.count_examined = (data[0] / HEAP_POLICY_COUNT) & 1;
     return config;
 }
 

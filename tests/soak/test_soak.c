@@ -65,7 +65,8 @@ static double seconds_since(const struct timespec *start)
 
 static void soak(HeapPolicy policy)
 {
-    HeapConfig config = {SOAK_HEAP_BYTES, (uint64_t)HEAP_MIN_ALIGNMENT << policy, 8, policy};
+    HeapConfig config = { SOAK_HEAP_BYTES, (uint64_t)HEAP_MIN_ALIGNMENT << policy, 8, policy,
+                          .count_examined = true };
     Exerciser *exerciser = NULL;
     assert_int_equal(exerciser_create(&config, SOAK_MAX_LIVE, false, &exerciser), HEAP_OK);
     uint64_t random = 0x50A4 + (uint64_t)policy;

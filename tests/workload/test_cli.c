@@ -239,7 +239,8 @@ static void stats_json_is_one_line_with_the_keys_in_order(void **state)
         "mallocs", "frees", "reallocs", "failed", "failed_fragmented", "errors", "compactions",
         "heap_bytes", "used_blocks", "free_blocks", "dead_blocks", "bytes_in_use", "payload_bytes",
         "free_bytes", "dead_bytes", "largest_free", "external_fragmentation",
-        "internal_fragmentation", "peak_payload", "high_water", "utilization", "policy", "steps"};
+        "internal_fragmentation", "peak_payload", "high_water", "utilization", "examined", "policy",
+        "steps"};
     Result *r = RUN("--headless", "--stats", "json");
     assert_int_equal(r->status, 0);
     assert_int_equal(r->out[0], '{');
@@ -253,6 +254,32 @@ static void stats_json_is_one_line_with_the_keys_in_order(void **state)
         at = found;
     }
     assert_non_null(strstr(r->out, "\"policy\":\"first-fit\",\"steps\":100}"));
+}
+
+/* The coalescing scenario (assets/traces/coalescing.rep), first fit: five
+ * mallocs each find the top first (1 each), the failed 8 MiB request looks
+ * at both holes (2), and the last malloc finds the one merged block (1).
+ * Like every statistic in the CSV, the column is the total so far. */
+static void examined_counts_the_blocks_each_search_visited(void **state)
+{
+    (void)state;
+    static const char *const per_step[] = { "1", "2", "3", "4", "5", "5", "5", "7", "7", "8" };
+    char text[8192];
+    Result *r = RUN("--headless", "--trace", "coalescing", "--stats", "json", "--csv",
+                    path_in("c.csv"));
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "\"examined\":8,"));
+    read_file(path_in("c.csv"), text, sizeof text);
+    char *line = strchr(text, '\n');
+    for (size_t step = 0; step < sizeof per_step / sizeof per_step[0]; step++) {
+        assert_non_null(line);
+        char *end = strchr(line + 1, '\n');
+        assert_non_null(end);
+        *end = '\0';
+        const char *last = strrchr(line + 1, ',');
+        assert_string_equal(last + 1, per_step[step]);
+        line = end;
+    }
 }
 
 static void compare_prints_a_json_array_matching_single_runs(void **state)
@@ -353,6 +380,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(inline_ostep_list_runs, setup),
         cmocka_unit_test_setup(outputs_have_their_formats, setup),
         cmocka_unit_test_setup(stats_json_is_one_line_with_the_keys_in_order, setup),
+        cmocka_unit_test_setup(examined_counts_the_blocks_each_search_visited, setup),
         cmocka_unit_test_setup(compare_prints_a_json_array_matching_single_runs, setup),
         cmocka_unit_test_setup(at_step_0_is_the_initial_heap, setup),
         cmocka_unit_test_setup(recording_replays_identically_for_every_policy, setup),

@@ -252,7 +252,8 @@ static void check_one(HeapPolicy policy, const HeapShape *shape, uint64_t seed)
                     alignment, "--min-payload", min_payload, "--stats", "json", "--blocks", blocks,
                     NULL};
     run_binary(argv, json);
-    HeapConfig config = {shape->heap_bytes, shape->alignment, shape->min_payload, policy};
+    HeapConfig config = { shape->heap_bytes, shape->alignment, shape->min_payload, policy,
+                          .count_examined = true };
     RefHeap *ref = replay_on_reference(trace, &config);
     expect_same_stats(read_whole(json), ref_stats(ref), what);
     expect_same_blocks(read_whole(blocks), ref, what);

@@ -57,6 +57,9 @@ struct Model {
     uint64_t divergence_scanned; /* steps checked for divergence */
     uint64_t divergence_count, first_divergence;
     char status[MODEL_STATUS_MAX];
+    SearchPlay searches[MODEL_MAX_PANES]; /* each pane's last search, played back */
+    bool search_steps;           /* a step forward shows its search probe by probe */
+    bool structure;              /* free list and markers drawn on the grids */
 };
 
 /* --- panes ------------------------------------------------------------------ */
@@ -170,6 +173,9 @@ static void start_mark(Model *model, uint64_t now_ms)
 static bool move_to(Model *model, uint64_t step, uint64_t now_ms)
 {
     bool ok = true;
+    for (uint32_t i = 0; i < MODEL_MAX_PANES; i++) {
+        search_play_stop(&model->searches[i]);
+    }
     for (uint32_t i = 0; i < model->pane_count; i++) {
         ok = history_jump(model->panes[i].history, step) && ok;
     }
@@ -211,6 +217,7 @@ HeapError model_create(const ModelConfig *config, Model **out)
     }
     model->config = *config;
     model->hover_pane = -1;
+    model->search_steps = config->search_steps;
     for (int i = 0; i < SERIES_COUNT; i++) {
         model->plots[i] = true;
     }
@@ -253,6 +260,39 @@ static bool step_by(Model *model, int64_t amount, uint64_t now_ms)
                                  : position + (uint64_t)amount;
     target = target < model_total(model) ? target : model_total(model);
     return move_to(model, target, now_ms);
+}
+
+/* Shows every pane's last search: by hand (budget 0) or on the clock, its
+ * probes sharing `budget_ms`. */
+static void start_searches(Model *model, uint64_t now_ms, uint64_t budget_ms)
+{
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        search_play_start(&model->searches[i], model_heap(model, i), now_ms, budget_ms);
+    }
+}
+
+/* Search-steps mode: one more probe in every pane still searching; false
+ * when every search has shown its result. */
+static bool advance_searches(Model *model)
+{
+    bool advanced = false;
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        advanced = search_play_advance(&model->searches[i]) || advanced;
+    }
+    return advanced;
+}
+
+/* One step forward shows its search; other steps only move. */
+static bool step_and_search(Model *model, int64_t amount, uint64_t now_ms)
+{
+    if (amount == 1 && model->search_steps && advance_searches(model)) {
+        return true;
+    }
+    bool ok = step_by(model, amount, now_ms);
+    if (amount == 1) {
+        start_searches(model, now_ms, model->search_steps ? 0 : UINT64_MAX);
+    }
+    return ok;
 }
 
 static void toggle_play(Model *model, uint64_t now_ms)
@@ -494,6 +534,12 @@ static bool apply_view_action(Model *model, const Action *action)
         model->hover_point_y = action->pointer_y;
         break;
     case ACTION_QUIT: model->quit = true; break;
+    case ACTION_TOGGLE_SEARCH_STEPS:
+        model->search_steps = !model->search_steps;
+        model_set_status(model, model->search_steps ? "search steps: \xE2\x86\x92 shows one probe at a time"
+                                                    : "search steps off");
+        break;
+    case ACTION_TOGGLE_STRUCTURE: model->structure = !model->structure; break;
     default: break;
     }
     return true;
@@ -503,7 +549,7 @@ bool model_apply(Model *model, const Action *action, uint64_t now_ms)
 {
     switch (action->kind) {
     case ACTION_TOGGLE_PLAY: toggle_play(model, now_ms); return true;
-    case ACTION_STEP: model->playing = false; return step_by(model, action->amount, now_ms);
+    case ACTION_STEP: model->playing = false; return step_and_search(model, action->amount, now_ms);
     case ACTION_RESTART: return move_to(model, 0, now_ms);
     case ACTION_JUMP_END: model->playing = false; return move_to(model, computed_everywhere(model), now_ms);
     case ACTION_JUMP_FRACTION:
@@ -552,6 +598,9 @@ uint64_t model_update(Model *model, uint64_t now_ms)
     uint64_t before = model_position(model);
     if (steps > 0) {
         step_by(model, (int64_t)steps, now_ms);
+        if (steps == 1 && speed <= MODEL_SEARCH_SPEED) { /* slow enough to watch the search */
+            start_searches(model, now_ms, (uint64_t)(1000.0 / speed) * 3 / 4);
+        }
     }
     uint64_t taken = model_position(model) - before;
     measure_speed(model, taken, now_ms);
@@ -571,9 +620,19 @@ uint64_t model_compute_ahead(Model *model, uint64_t steps)
     return done;
 }
 
+static bool searches_running(const Model *model, uint64_t now_ms)
+{
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        if (search_play_running(&model->searches[i], now_ms)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool model_busy(const Model *model, uint64_t now_ms)
 {
-    return model->playing || now_ms < model->mark_until_ms || computed_everywhere(model) < model_total(model);
+    return model->playing || searches_running(model, now_ms) || now_ms < model->mark_until_ms || computed_everywhere(model) < model_total(model);
 }
 
 void model_set_grid_area(Model *model, uint32_t width, uint32_t height)
@@ -629,6 +688,15 @@ bool model_over_budget(const Model *model)
 }
 
 const char *model_status(const Model *model) { return model->status; }
+bool model_search_steps(const Model *model) { return model->search_steps; }
+bool model_structure_visible(const Model *model) { return model->structure; }
+
+const SearchPlay *model_search_play(const Model *model, uint32_t pane) { return &model->searches[pane]; }
+
+SearchProbe model_search_probe(const Model *model, uint32_t pane, uint64_t now_ms)
+{
+    return search_play_probe(&model->searches[pane], now_ms);
+}
 
 DirtyRange model_take_dirty(Model *model, uint32_t pane)
 {

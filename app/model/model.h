@@ -13,6 +13,7 @@
 #define HEAPVIZ_MODEL_H
 
 #include "history.h"
+#include "search_play.h"
 #include "grid.h"
 #include "sentence.h"
 #include "workload.h"
@@ -26,6 +27,7 @@ enum {
     MODEL_MARK_MS = 900,         /* how long a split/coalesce stays marked, at most */
     MODEL_MAX_MARKS = 2,         /* places one step marks */
     MODEL_MIN_VIEW_BYTES = 256,  /* the most a zoom magnifies: 256 bytes fill the grid */
+    MODEL_SEARCH_SPEED = 5,      /* playing this slowly (steps/s) or slower shows searches */
     MODEL_STATUS_MAX = 200
 };
 
@@ -56,6 +58,8 @@ typedef enum {
     ACTION_RESET_ZOOM,           /* the default view <-> the whole heap; from a zoom, the default view */
     ACTION_HOVER,                /* amount: pane (-1: none); x, y: pointer in its grid;
                                     pointer_x, pointer_y: the pointer in the window */
+    ACTION_TOGGLE_SEARCH_STEPS,  /* a step forward shows its search one probe per press */
+    ACTION_TOGGLE_STRUCTURE,     /* the free list and the markers on the grid */
     ACTION_QUIT
 } ActionKind;
 
@@ -73,6 +77,7 @@ typedef struct {
     DesignPolicy compare[MODEL_MAX_PANES];
     uint32_t compare_count;      /* 0: one pane; else 2..MODEL_MAX_PANES panes */
     uint64_t history_bytes;      /* budget shared by the panes */
+    bool search_steps;           /* --search-steps: start in search-steps mode */
 } ModelConfig;
 
 /* The visible part of the grid, in cells: the whole window (zoom and pan
@@ -153,6 +158,16 @@ bool model_over_budget(const Model *model);
 
 const char *model_status(const Model *model);
 void model_set_status(Model *model, const char *text);
+
+/* The search of the last step in a pane, as it shows at `now_ms`: played
+ * when the user steps forward one step or plays at MODEL_SEARCH_SPEED steps
+ * a second or slower; by hand in search-steps mode. */
+SearchProbe model_search_probe(const Model *model, uint32_t pane, uint64_t now_ms);
+bool model_search_steps(const Model *model);
+/* The search a pane is showing: the examined blocks' offsets, in order. */
+const SearchPlay *model_search_play(const Model *model, uint32_t pane);
+/* Whether the allocator's structure (free list, markers) is drawn. */
+bool model_structure_visible(const Model *model);
 
 /* The block under the pointer, if any. */
 bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block);

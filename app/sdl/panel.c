@@ -5,6 +5,7 @@
  */
 #include "panel.h"
 
+#include "overlay.h"
 #include "timeline.h"
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,8 @@ const char *const panel_help_lines[] = {
     "c                compact now (the future is recomputed)",
     "d                detail view: header, footer, payload, padding",
     "g                grid lines",
+    "x                search steps: \xE2\x86\x92 shows one examined block",
+    "f                free list and markers (rover, heap pointer)",
     "e / u / b / l    plot ext. fragmentation / utilization /",
     "                 free blocks / largest free block",
     "                 (compare: the one metric plotted)",
@@ -87,6 +90,11 @@ static void legend(Cursor *cursor, const Model *model)
     }
     swatch(cursor, GRID_COLOR_TOUCHED, "block the last step touched");
     swatch(cursor, GRID_COLOR_MARK, "split or coalesce (a moment)");
+    swatch(cursor, OVERLAY_COLOR_PROBE, "block the search examines (x: by hand)");
+    if (model_structure_visible(model)) {
+        swatch(cursor, OVERLAY_COLOR_LIST, "free list: 1, 2, 3... in list order (f)");
+        swatch(cursor, OVERLAY_COLOR_MARKER, "rover, heap pointer or break (f)");
+    }
 }
 
 static void play_line(Cursor *cursor, const Model *model)

@@ -12,6 +12,8 @@
 #include "render.h"
 
 #include "canvas.h"
+#include "grid_view.h"
+#include "overlay.h"
 #include "panel.h"
 #include "timeline.h"
 #include <math.h>
@@ -25,13 +27,6 @@ struct Render {
     uint32_t grid_columns[MODEL_MAX_PANES], grid_rows[MODEL_MAX_PANES];
     char error[256];
 };
-
-/* Where the visible cells land on screen. */
-typedef struct {
-    LayoutRect dest;             /* the cells' area on screen */
-    CellRect visible;            /* which cells show there */
-    double scale;                /* pixels per cell */
-} GridView;
 
 bool render_create(SDL_Renderer *renderer, const char *font_path, int pixel_size,
                    Render **out, char *message, size_t message_size)
@@ -160,55 +155,6 @@ bool render_update(Render *render, const Model *model, const DirtyRange *dirty)
 
 /* --- the grid on screen ----------------------------------------------------- */
 
-static GridView grid_view(const Model *model, const Layout *layout, uint32_t pane)
-{
-    GridView view = {.dest = layout_grid_dest(&layout->pane_grids[pane], model_geometry(model)),
-                     .visible = model_visible_cells(model)};
-    view.scale = view.visible.width > 0 ? view.dest.w / view.visible.width : 0;
-    return view;
-}
-
-/* The screen rectangle of cells [first_column, end_column) of one row. */
-static LayoutRect cells_rect(const GridView *view, double row, double first_column, double end_column)
-{
-    double x0 = view->dest.x + (first_column - view->visible.x) * view->scale;
-    double x1 = view->dest.x + (end_column - view->visible.x) * view->scale;
-    double y0 = view->dest.y + (row - view->visible.y) * view->scale;
-    double y1 = view->dest.y + (row + 1 - view->visible.y) * view->scale;
-    return (LayoutRect){(int)lround(x0), (int)lround(y0), (int)lround(x1) - (int)lround(x0),
-                        (int)lround(y1) - (int)lround(y0)};
-}
-
-/* Up to three rectangles covering the cells of a byte range: the first
- * (partial) row, the full rows, the last (partial) row. */
-static int highlight_rects(const GridView *view, const GridGeometry *geometry, Highlight highlight,
-                           LayoutRect rects[3])
-{
-    uint64_t columns = geometry->columns, window_end = geometry->first_byte + grid_row_bytes(geometry) * geometry->rows;
-    if (!highlight.present || highlight.size == 0 || columns == 0 || highlight.offset >= window_end ||
-        highlight.offset + highlight.size <= geometry->first_byte) {
-        return 0;
-    }
-    uint64_t start = highlight.offset > geometry->first_byte ? highlight.offset : geometry->first_byte;
-    uint64_t end = highlight.offset + highlight.size < window_end ? highlight.offset + highlight.size : window_end;
-    uint64_t first = (start - geometry->first_byte) / geometry->bytes_per_cell;
-    uint64_t last = (end - 1 - geometry->first_byte) / geometry->bytes_per_cell;
-    uint64_t first_row = first / columns, last_row = last / columns;
-    if (first_row == last_row) {
-        rects[0] = cells_rect(view, (double)first_row, (double)(first % columns), (double)(last % columns + 1));
-        return 1;
-    }
-    int count = 0;
-    rects[count++] = cells_rect(view, (double)first_row, (double)(first % columns), (double)columns);
-    if (last_row > first_row + 1) {
-        LayoutRect top = cells_rect(view, (double)(first_row + 1), 0, (double)columns);
-        LayoutRect bottom = cells_rect(view, (double)(last_row - 1), 0, (double)columns);
-        rects[count++] = (LayoutRect){top.x, top.y, top.w, bottom.y + bottom.h - top.y};
-    }
-    rects[count++] = cells_rect(view, (double)last_row, 0, (double)(last % columns + 1));
-    return count;
-}
-
 static void draw_grid_lines(Canvas *canvas, const GridView *view)
 {
     if (view->scale < 4) {
@@ -225,21 +171,6 @@ static void draw_grid_lines(Canvas *canvas, const GridView *view)
     }
 }
 
-/* A thin outline just outside the cells of `highlight`: the cells inside
- * keep their colour (free memory stays white). */
-static void outline_highlight(Canvas *canvas, const GridView *view, const GridGeometry *geometry,
-                              Highlight highlight, uint32_t color)
-{
-    LayoutRect rects[3];
-    int count = highlight_rects(view, geometry, highlight, rects);
-    int thickness = view->scale >= 6 ? 2 : 1;
-    for (int i = 0; i < count; i++) {
-        LayoutRect outer = {rects[i].x - thickness, rects[i].y - thickness, rects[i].w + 2 * thickness,
-                            rects[i].h + 2 * thickness};
-        canvas_outline(canvas, outer, thickness, color);
-    }
-}
-
 static void draw_highlights(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane,
                             uint64_t now_ms)
 {
@@ -247,10 +178,12 @@ static void draw_highlights(Canvas *canvas, const Model *model, const GridView *
     Highlight marks[MODEL_MAX_MARKS];
     uint32_t mark_count = model_marks(model, pane, now_ms, marks);
     uint32_t alpha = (uint32_t)lround(255.0 * model_mark_strength(model, now_ms));
+    int thickness = view->scale >= 6 ? 2 : 1;
     for (uint32_t i = 0; i < mark_count; i++) {
-        outline_highlight(canvas, view, geometry, marks[i], (GRID_COLOR_MARK & 0x00FFFFFFu) | alpha << 24);
+        grid_view_outline(canvas, view, geometry, marks[i], thickness,
+                          (GRID_COLOR_MARK & 0x00FFFFFFu) | alpha << 24);
     }
-    outline_highlight(canvas, view, geometry, model_touched(model, pane), GRID_COLOR_TOUCHED);
+    grid_view_outline(canvas, view, geometry, model_touched(model, pane), thickness, GRID_COLOR_TOUCHED);
 }
 
 enum { SEPARATED_BLOCKS_MAX = 4096 }; /* a frame draws the starts of this many blocks at most */
@@ -342,6 +275,7 @@ static void draw_pane(Render *render, const Model *model, const Layout *layout, 
     }
     canvas_clip(canvas, &clip);
     draw_highlights(canvas, model, &view, pane, now_ms);
+    overlay_draw_pane(canvas, model, &view, pane, now_ms);
     canvas_clip(canvas, NULL);
     draw_addresses(canvas, model, layout, &view);
 }

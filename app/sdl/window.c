@@ -85,6 +85,7 @@ static int make_model(Window *window)
         return fail(EXIT_BAD_USAGE, "%s", message);
     uint64_t megabytes = options->history_mb ? options->history_mb : DEFAULT_HISTORY_MB;
     config.history_bytes = megabytes << 20;
+    config.search_steps = options->search_steps;
     HeapError error = model_create(&config, &window->model);
     if (error != HEAP_OK) {
         return fail(error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT,
@@ -93,6 +94,10 @@ static int make_model(Window *window)
     if (options->detail_view) {
         Action detail = {.kind = ACTION_TOGGLE_VIEW};
         apply(window, &detail, 0);
+    }
+    if (options->structure) {
+        Action structure = {.kind = ACTION_TOGGLE_STRUCTURE};
+        model_apply(window->model, &structure, 0);
     }
     return 0;
 }
@@ -461,8 +466,11 @@ int window_capture(const Options *options, const Action *actions, size_t action_
     }
     if (status == 0) {
         uint64_t step = options->at_step_given ? options->at_step : model_total(window.model);
-        Action jump = {.kind = ACTION_JUMP_TO, .amount = step > INT64_MAX ? INT64_MAX : (int64_t)step};
-        if (!model_apply(window.model, &jump, 0)) {
+        bool search = options->search_steps && step > 0; /* arrive by a step: its first probe shows */
+        uint64_t before = search ? step - 1 : step;
+        Action jump = {.kind = ACTION_JUMP_TO, .amount = before > INT64_MAX ? INT64_MAX : (int64_t)before};
+        Action forward = {.kind = ACTION_STEP, .amount = 1};
+        if (!model_apply(window.model, &jump, 0) || (search && !model_apply(window.model, &forward, 0))) {
             status = fail(EXIT_BAD_INPUT, "cannot go to the step: %s", model_status(window.model));
         }
     }

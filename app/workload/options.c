@@ -142,6 +142,8 @@ static const OptionSpec OPTIONS[] = {
     {"--compare", KIND_WORD, 0, 0, 0, keep_compare},
     {"--screenshot", KIND_PATH, FIELD(screenshot_path), 0, 0, NULL},
     {"--view", KIND_WORD, 0, 0, 0, parse_view},
+    {"--search-steps", KIND_FLAG, FIELD(search_steps), 0, 0, NULL},
+    {"--structure", KIND_FLAG, FIELD(structure), 0, 0, NULL},
     {"--at-step", KIND_NUMBER, FIELD(at_step), 0, UINT64_MAX, NULL},
     {"--capture", KIND_PATH, FIELD(capture_path), 0, 0, NULL},
     {"--capture-children", KIND_FLAG, FIELD(capture_children), 0, 0, NULL},
@@ -518,6 +520,8 @@ const char *options_usage(void)
     "  --view classic|detail  how the window starts: cell shades, or tags and payloads (classic)\n"
         "  --font FILE          TrueType font for the window\n"
         "  --history-mb N       memory for stepping backwards, MiB (256)\n"
+        "  --search-steps       a step forward shows its search one examined block a press\n"
+        "  --structure          start with the free list and markers drawn (key f)\n"
         "  --help, --version\n"
         "\n"
         "Exit status: 0 success, 1 bad input (trace, output file, no display), 2 bad usage,\n"

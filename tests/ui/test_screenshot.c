@@ -54,13 +54,8 @@ static int run_program(const char *arguments)
 
 static Options parse(const char *const *arguments, int count)
 {
-    char *argv[16] = {"heapviz"};
-    for (int i = 0; i < count; i++) {
-        argv[i + 1] = (char *)arguments[i];
-    }
     Options options;
-    char message[256];
-    assert_true(options_parse(count + 1, argv, &options, message, sizeof message));
+    assert_true(support_parse_options(arguments, count, &options));
     return options;
 }
 
@@ -85,10 +80,7 @@ static uint32_t pixel(SDL_Surface *image, int x, int y)
 
 static SDL_Surface *load(const char *path)
 {
-    SDL_Surface *loaded = IMG_Load(path);
-    assert_non_null(loaded);
-    SDL_Surface *image = SDL_ConvertSurfaceFormat(loaded, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_FreeSurface(loaded);
+    SDL_Surface *image = support_load_png(path);
     assert_non_null(image);
     return image;
 }

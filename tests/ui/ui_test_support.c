@@ -3,7 +3,32 @@
  */
 #include "ui_test_support.h"
 
+#include <SDL_image.h>
 #include <string.h>
+
+SDL_Surface *support_load_png(const char *path)
+{
+    SDL_Surface *loaded = IMG_Load(path);
+    if (loaded == NULL) {
+        return NULL;
+    }
+    SDL_Surface *image = SDL_ConvertSurfaceFormat(loaded, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_FreeSurface(loaded);
+    return image;
+}
+
+bool support_parse_options(const char *const *arguments, int count, Options *options)
+{
+    char *argv[21] = {"heapviz"};
+    if (count > 20) {
+        return false;
+    }
+    for (int i = 0; i < count; i++) {
+        argv[i + 1] = (char *)arguments[i];
+    }
+    char message[256];
+    return options_parse(count + 1, argv, options, message, sizeof message);
+}
 
 Workload support_simulation(uint64_t seed, uint64_t steps)
 {

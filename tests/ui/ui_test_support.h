@@ -7,6 +7,7 @@
 
 #include "heap.h"
 #include "model.h"
+#include "options.h"
 #include "run.h"
 #include <SDL.h>
 #include <stdbool.h>
@@ -36,6 +37,13 @@ SDL_Event support_key_event(SDL_Keycode code, Uint16 modifiers);
 /* A mouse event of `type` (motion, left button down or up, or a wheel click
  * away from the user) at window point (x, y). */
 SDL_Event support_mouse_event(Uint32 type, int x, int y);
+
+/* A PNG file as ARGB8888 pixels (the caller frees it), or NULL. */
+SDL_Surface *support_load_png(const char *path);
+
+/* Parses heapviz's `arguments` (at most 20, without the program's name)
+ * into `options`; false if the command line is refused. */
+bool support_parse_options(const char *const *arguments, int count, Options *options);
 
 /* True when both heaps have equal statistics, block lists and arena bytes. */
 bool support_same_heap(const Allocator *a, const Allocator *b);

@@ -1,0 +1,132 @@
+/*
+ * overlay.c - the search, the free list and the markers over a grid (see
+ * overlay.h).
+ *
+ * Blocks are found by offset through allocator_block_at, which may walk the
+ * heap, so only the last OVERLAY_VISITED_SHOWN probes of a search and the
+ * first OVERLAY_LIST_SHOWN entries of a free list are drawn; the counters
+ * still give the whole numbers.
+ */
+#include "overlay.h"
+
+#include "text.h"
+#include <stdio.h>
+
+enum { OVERLAY_VISITED_SHOWN = 32, OVERLAY_LIST_SHOWN = 64 };
+
+/* Outlines the block that starts at `offset` (as the heap stands now),
+ * filling it lightly when `fill` is set. */
+static void outline_block(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane,
+                          uint64_t offset, int thickness, uint32_t color, bool fill)
+{
+    HeapBlock block;
+    if (!allocator_block_at(model_heap(model, pane), offset, &block)) {
+        return;
+    }
+    Highlight range = {block.offset, block.size, true};
+    if (fill) {
+        LayoutRect rects[3];
+        int count = grid_view_highlight_rects(view, model_geometry(model), range, rects);
+        for (int i = 0; i < count; i++) {
+            canvas_fill(canvas, rects[i], (color & 0x00FFFFFFu) | 0x50000000u);
+        }
+    }
+    grid_view_outline(canvas, view, model_geometry(model), range, thickness, color);
+}
+
+/* "examined 3 of 7 blocks" while the search plays, then its total. */
+static void search_counter(Canvas *canvas, const GridView *view, const HeapEvent *event, SearchProbe probe)
+{
+    char text[96];
+    if (!probe.done) {
+        snprintf(text, sizeof text, " examining block %llu of %llu ", (unsigned long long)probe.seen,
+                 (unsigned long long)probe.examined);
+    } else if (event->error != HEAP_OK) {
+        snprintf(text, sizeof text, " examined %llu block%s: none fits ", (unsigned long long)probe.examined,
+                 probe.examined == 1 ? "" : "s");
+    } else {
+        snprintf(text, sizeof text, " examined %llu block%s, chose 0x%llx ", (unsigned long long)probe.examined,
+                 probe.examined == 1 ? "" : "s", (unsigned long long)event->block_offset);
+    }
+    canvas_text(canvas, view->dest.x + 4, view->dest.y + 4, text, COLOR_BACKGROUND, OVERLAY_COLOR_PROBE);
+}
+
+static void draw_search(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane, uint64_t now_ms)
+{
+    SearchProbe probe = model_search_probe(model, pane, now_ms);
+    if (!probe.active) {
+        return;
+    }
+    const SearchPlay *play = model_search_play(model, pane);
+    uint64_t shown = probe.done ? play->listed : probe.index;
+    uint64_t first = shown > OVERLAY_VISITED_SHOWN ? shown - OVERLAY_VISITED_SHOWN : 0;
+    for (uint64_t i = first; i < shown; i++) {
+        outline_block(canvas, model, view, pane, play->offsets[i], 1, OVERLAY_COLOR_VISITED, false);
+    }
+    if (!probe.done) {
+        outline_block(canvas, model, view, pane, probe.offset, view->scale >= 6 ? 3 : 2, OVERLAY_COLOR_PROBE, true);
+    }
+    search_counter(canvas, view, allocator_last_event(model_heap(model, pane)), probe);
+}
+
+/* A numbered badge at a cell centre. */
+static void badge(Canvas *canvas, int x, int y, uint64_t number)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)number);
+    int height = text_line_height(canvas->text);
+    int width = (int)text_length(text) * text_char_width(canvas->text);
+    canvas_text(canvas, x - width / 2, y - height / 2, text, COLOR_TEXT, OVERLAY_COLOR_LIST);
+}
+
+/* A thin path from (x0, y0) to (x1, y1): across, then down or up. */
+static void path(Canvas *canvas, int x0, int y0, int x1, int y1)
+{
+    int left = x0 < x1 ? x0 : x1, top = y0 < y1 ? y0 : y1;
+    canvas_fill(canvas, (LayoutRect){left, y0 - 1, (x0 < x1 ? x1 - x0 : x0 - x1) + 1, 2}, OVERLAY_COLOR_LIST);
+    canvas_fill(canvas, (LayoutRect){x1 - 1, top, 2, (y0 < y1 ? y1 - y0 : y0 - y1) + 1}, OVERLAY_COLOR_LIST);
+}
+
+static void draw_free_list(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane)
+{
+    FreeListEntry entries[OVERLAY_LIST_SHOWN];
+    uint64_t count = allocator_free_list(model_heap(model, pane), entries, OVERLAY_LIST_SHOWN);
+    count = count < OVERLAY_LIST_SHOWN ? count : OVERLAY_LIST_SHOWN;
+    const GridGeometry *geometry = model_geometry(model);
+    int x[OVERLAY_LIST_SHOWN], y[OVERLAY_LIST_SHOWN];
+    for (uint64_t i = 0; i < count; i++) {
+        grid_view_cell_centre(view, geometry, entries[i].offset, &x[i], &y[i]);
+        if (i > 0) {
+            path(canvas, x[i - 1], y[i - 1], x[i], y[i]);
+        }
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        badge(canvas, x[i], y[i], i + 1);
+    }
+}
+
+static void draw_markers(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane)
+{
+    HeapMarker markers[ALLOCATOR_MAX_MARKERS];
+    uint32_t count = allocator_markers(model_heap(model, pane), markers);
+    int height = text_line_height(canvas->text);
+    for (uint32_t i = 0; i < count; i++) {
+        int x, y;
+        grid_view_cell_centre(view, model_geometry(model), markers[i].offset, &x, &y);
+        int cell = (int)(view->scale > 2 ? view->scale : 2);
+        canvas_fill(canvas, (LayoutRect){x - cell / 2 - 1, y - cell / 2 - 2, 3, cell + 4}, OVERLAY_COLOR_MARKER);
+        char text[64];
+        snprintf(text, sizeof text, " %s ", markers[i].name);
+        canvas_text(canvas, x - cell / 2 - 1, y - cell / 2 - height - 2, text, COLOR_BACKGROUND,
+                    OVERLAY_COLOR_MARKER);
+    }
+}
+
+void overlay_draw_pane(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane, uint64_t now_ms)
+{
+    if (model_structure_visible(model)) {
+        draw_free_list(canvas, model, view, pane);
+        draw_markers(canvas, model, view, pane);
+    }
+    draw_search(canvas, model, view, pane, now_ms);
+}

@@ -1,0 +1,24 @@
+/*
+ * overlay.h - what the window draws over a pane's grid to show *why*: the
+ * search of the last step, probe by probe, with its counter; the free list
+ * in list order (numbered badges joined by a thin path) and the markers
+ * (next fit's rover, bump's heap pointer, the break) when the structure is
+ * on (key f). Reads the model; changes nothing.
+ */
+#ifndef HEAPVIZ_OVERLAY_H
+#define HEAPVIZ_OVERLAY_H
+
+#include "canvas.h"
+#include "grid_view.h"
+#include "model.h"
+
+/* Overlay colours (Okabe-Ito, like the grid's palette). */
+#define OVERLAY_COLOR_PROBE   0xFFE69F00u   /* the block the search is examining */
+#define OVERLAY_COLOR_VISITED 0x90E69F00u   /* blocks it examined before */
+#define OVERLAY_COLOR_LIST    0xFF0072B2u   /* the free list's path and badges */
+#define OVERLAY_COLOR_MARKER  0xFFF0E442u   /* rover, heap pointer, break */
+
+/* Draws pane `pane`'s overlays inside the grid's clip. */
+void overlay_draw_pane(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane, uint64_t now_ms);
+
+#endif

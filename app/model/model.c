@@ -60,6 +60,7 @@ struct Model {
     SearchPlay searches[MODEL_MAX_PANES]; /* each pane's last search, played back */
     bool search_steps;           /* a step forward shows its search probe by probe */
     bool structure;              /* free list and markers drawn on the grids */
+    Quiz quiz;                   /* predict, then reveal */
 };
 
 /* --- panes ------------------------------------------------------------------ */
@@ -122,7 +123,7 @@ static bool rebuild_panes(Model *model, const DesignPolicy *choices, uint32_t co
         model_set_status(model, heap_error_message(error));
         return false;
     }
-    return true;
+    return !model->quiz.on || quiz_ask(&model->quiz, history_run(model->panes[0].history));
 }
 
 bool model_diverged_at(const Model *model, uint64_t step)
@@ -180,6 +181,9 @@ static bool move_to(Model *model, uint64_t step, uint64_t now_ms)
         ok = history_jump(model->panes[i].history, step) && ok;
     }
     start_mark(model, now_ms);
+    if (model->quiz.on && !model->playing && !quiz_ask(&model->quiz, history_run(model->panes[0].history))) {
+        ok = false;
+    }
     if (!ok) {
         model_set_status(model, "out of memory while travelling in time");
     }
@@ -218,6 +222,7 @@ HeapError model_create(const ModelConfig *config, Model **out)
     model->config = *config;
     model->hover_pane = -1;
     model->search_steps = config->search_steps;
+    model->quiz.on = config->quiz;
     for (int i = 0; i < SERIES_COUNT; i++) {
         model->plots[i] = true;
     }
@@ -239,6 +244,10 @@ HeapError model_create(const ModelConfig *config, Model **out)
         return error;
     }
     model->speed_index = default_speed_index(model_total(model));
+    if (model->quiz.on && !quiz_ask(&model->quiz, history_run(model->panes[0].history))) {
+        model_destroy(model);
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    }
     *out = model;
     return HEAP_OK;
 }
@@ -288,11 +297,62 @@ static bool step_and_search(Model *model, int64_t amount, uint64_t now_ms)
     if (amount == 1 && model->search_steps && advance_searches(model)) {
         return true;
     }
+    if (amount == 1 && model->quiz.on && model->quiz.round.answered) { /* the verdict was read */
+        return quiz_ask(&model->quiz, history_run(model->panes[0].history));
+    }
     bool ok = step_by(model, amount, now_ms);
     if (amount == 1) {
         start_searches(model, now_ms, model->search_steps ? 0 : UINT64_MAX);
     }
     return ok;
+}
+
+/* Runs the step an answer was about, keeping the answer on screen. */
+static bool reveal(Model *model, uint64_t now_ms)
+{
+    QuizRound answered = model->quiz.round;
+    bool ok = step_by(model, 1, now_ms);
+    start_searches(model, now_ms, model->search_steps ? 0 : UINT64_MAX);
+    model->quiz.round = answered;
+    return ok;
+}
+
+/* The byte under fraction (x, y) of the first pane's grid, if any. */
+static bool offset_at(const Model *model, double x, double y, uint64_t *offset)
+{
+    const GridGeometry *geometry = &model->geometry;
+    if (x < 0 || x >= 1 || y < 0 || y >= 1 || geometry->columns == 0) {
+        return false;
+    }
+    CellRect visible = model_visible_cells(model);
+    uint64_t column = (uint64_t)(visible.x + x * visible.width);
+    uint64_t row = (uint64_t)(visible.y + y * visible.height);
+    uint64_t cell = row * geometry->columns + column;
+    if (column >= geometry->columns || cell >= geometry->cells) {
+        return false;
+    }
+    *offset = cell * geometry->bytes_per_cell;
+    return true;
+}
+
+static bool apply_quiz_action(Model *model, const Action *action, uint64_t now_ms)
+{
+    Quiz *quiz = &model->quiz;
+    uint64_t offset = 0;
+    bool answered = false;
+    switch (action->kind) {
+    case ACTION_TOGGLE_QUIZ:
+        quiz->on = !quiz->on;
+        model->playing = false;
+        return !quiz->on || quiz_ask(quiz, history_run(model->panes[0].history));
+    case ACTION_QUIZ_WHERE:
+        answered = offset_at(model, action->x, action->y, &offset) && quiz_answer_where(quiz, false, offset);
+        break;
+    case ACTION_QUIZ_FAILS: answered = quiz_answer_where(quiz, true, 0); break;
+    case ACTION_QUIZ_CASE: answered = quiz_answer_case(quiz, (QuizCase)action->amount); break;
+    default: break;
+    }
+    return !answered || reveal(model, now_ms);
 }
 
 static void toggle_play(Model *model, uint64_t now_ms)
@@ -371,6 +431,7 @@ static bool new_seed(Model *model)
     SimRandom random;
     sim_random_seed(&random, model->config.workload.sim.seed);
     model->config.workload.sim.seed = sim_random_below(&random, 1000000);
+    quiz_reset_score(&model->quiz);
     DesignPolicy choices[MODEL_MAX_PANES];
     for (uint32_t i = 0; i < model->pane_count; i++) {
         choices[i] = model->panes[i].choice;
@@ -564,6 +625,10 @@ bool model_apply(Model *model, const Action *action, uint64_t now_ms)
     case ACTION_NEW_SEED: return new_seed(model);
     case ACTION_COMPACT: model->playing = false; return compact(model, now_ms);
     case ACTION_TOGGLE_COMPARE: return toggle_compare(model);
+    case ACTION_TOGGLE_QUIZ:
+    case ACTION_QUIZ_WHERE:
+    case ACTION_QUIZ_FAILS:
+    case ACTION_QUIZ_CASE: return apply_quiz_action(model, action, now_ms);
     default: return apply_view_action(model, action);
     }
 }
@@ -689,6 +754,7 @@ bool model_over_budget(const Model *model)
 
 const char *model_status(const Model *model) { return model->status; }
 bool model_search_steps(const Model *model) { return model->search_steps; }
+const Quiz *model_quiz(const Model *model) { return &model->quiz; }
 bool model_structure_visible(const Model *model) { return model->structure; }
 
 const SearchPlay *model_search_play(const Model *model, uint32_t pane) { return &model->searches[pane]; }

@@ -13,6 +13,7 @@
 #define HEAPVIZ_MODEL_H
 
 #include "history.h"
+#include "quiz.h"
 #include "search_play.h"
 #include "grid.h"
 #include "sentence.h"
@@ -60,6 +61,10 @@ typedef enum {
                                     pointer_x, pointer_y: the pointer in the window */
     ACTION_TOGGLE_SEARCH_STEPS,  /* a step forward shows its search one probe per press */
     ACTION_TOGGLE_STRUCTURE,     /* the free list and the markers on the grid */
+    ACTION_TOGGLE_QUIZ,          /* predict each step before it runs */
+    ACTION_QUIZ_WHERE,           /* x, y: the cell clicked in the first pane's grid */
+    ACTION_QUIZ_FAILS,           /* "this malloc will fail" */
+    ACTION_QUIZ_CASE,            /* amount: a QuizCase */
     ACTION_QUIT
 } ActionKind;
 
@@ -78,6 +83,7 @@ typedef struct {
     uint32_t compare_count;      /* 0: one pane; else 2..MODEL_MAX_PANES panes */
     uint64_t history_bytes;      /* budget shared by the panes */
     bool search_steps;           /* --search-steps: start in search-steps mode */
+    bool quiz;                   /* --quiz: start asking */
 } ModelConfig;
 
 /* The visible part of the grid, in cells: the whole window (zoom and pan
@@ -168,6 +174,10 @@ bool model_search_steps(const Model *model);
 const SearchPlay *model_search_play(const Model *model, uint32_t pane);
 /* Whether the allocator's structure (free list, markers) is drawn. */
 bool model_structure_visible(const Model *model);
+
+/* The quiz: its question or revealed answer (about the first pane) and
+ * the score. An answer runs the step it was about. */
+const Quiz *model_quiz(const Model *model);
 
 /* The block under the pointer, if any. */
 bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block);

@@ -45,6 +45,8 @@ static const KeyBinding bindings[] = {
     {SDLK_m, ACTION_TOGGLE_COMPARE, 0},
     {SDLK_x, ACTION_TOGGLE_SEARCH_STEPS, 0},
     {SDLK_f, ACTION_TOGGLE_STRUCTURE, 0},
+    {SDLK_p, ACTION_TOGGLE_QUIZ, 0},
+    {SDLK_o, ACTION_QUIZ_FAILS, 0},
     {SDLK_0, ACTION_RESET_ZOOM, 0},
     {SDLK_h, ACTION_TOGGLE_HELP, 0},
     {SDLK_F1, ACTION_TOGGLE_HELP, 0},
@@ -57,8 +59,23 @@ InputState input_start(void)
     return (InputState){.drag = DRAG_NONE, .drag_pane = -1, .scale = 1.0f};
 }
 
+/* While the quiz asks which coalescing case a free meets, keys 1-4 answer. */
+static bool translate_quiz_case(const SDL_KeyboardEvent *key, const Model *model, Action *action)
+{
+    const Quiz *quiz = model_quiz(model);
+    SDL_Keycode code = key->keysym.sym;
+    if (!quiz_waiting(quiz) || quiz->round.question != QUIZ_ASK_COALESCE || code < SDLK_1 || code > SDLK_4) {
+        return false;
+    }
+    *action = (Action){.kind = ACTION_QUIZ_CASE, .amount = code - SDLK_1};
+    return true;
+}
+
 static int translate_key(const SDL_KeyboardEvent *key, const Model *model, Action *action)
 {
+    if (translate_quiz_case(key, model, action)) {
+        return 1;
+    }
     for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++) {
         if (bindings[i].key != key->keysym.sym) {
             continue;
@@ -128,6 +145,11 @@ static int translate_button(InputState *state, const SDL_MouseButtonEvent *butto
     state->last_x = x;
     state->last_y = y;
     state->drag_pane = pane_at(model, layout, x, y, &u, &v);
+    const Quiz *quiz = model_quiz(model);
+    if (state->drag_pane == 0 && quiz_waiting(quiz) && quiz->round.question == QUIZ_ASK_WHERE) {
+        actions[0] = (Action){.kind = ACTION_QUIZ_WHERE, .x = u, .y = v}; /* the answer, not a pan */
+        return 1;
+    }
     if (state->drag_pane >= 0) {
         state->drag = DRAG_GRID;
         return 0;

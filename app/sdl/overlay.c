@@ -9,6 +9,7 @@
  */
 #include "overlay.h"
 
+#include "sentence.h"
 #include "text.h"
 #include <stdio.h>
 
@@ -122,8 +123,66 @@ static void draw_markers(Canvas *canvas, const Model *model, const GridView *vie
     }
 }
 
+/* ---- the quiz ---------------------------------------------------------- */
+
+static void quiz_question(const QuizRound *round, char *text, size_t size)
+{
+    if (round->question == QUIZ_ASK_WHERE) {
+        snprintf(text, size, " Step %llu: %s %s B for id %u. Where will it land? Click a cell, or o: it fails. ",
+                 (unsigned long long)round->step, round->op.kind == OP_REALLOC ? "realloc to" : "malloc",
+                 sentence_bytes(round->op.bytes).text, round->op.id);
+    } else {
+        snprintf(text, size, " Step %llu frees id %u. It merges with: 1 none  2 previous  3 next  4 both? ",
+                 (unsigned long long)round->step, round->op.id);
+    }
+}
+
+static void quiz_verdict(const QuizRound *round, char *text, size_t size)
+{
+    const char *verdict = round->right ? "Right" : "Wrong";
+    const char *scored = round->scored ? "" : " (scored before)";
+    if (round->question == QUIZ_ASK_COALESCE) {
+        snprintf(text, size, " %s%s: it merged with %s (you said %s). \xE2\x86\x92 next ", verdict, scored,
+                 quiz_case_name(round->coalesce), quiz_case_name(round->answer_case));
+    } else if (round->fails) {
+        snprintf(text, size, " %s%s: no block fitted, the call failed. \xE2\x86\x92 next ", verdict, scored);
+    } else {
+        snprintf(text, size, " %s%s: it landed at 0x%llx (outlined). \xE2\x86\x92 next ", verdict, scored,
+                 (unsigned long long)round->block_offset);
+    }
+}
+
+/* The question along the bottom of the first pane, or the verdict with the
+ * block the step really placed. */
+static void draw_quiz(Canvas *canvas, const Model *model, const GridView *view)
+{
+    const Quiz *quiz = model_quiz(model);
+    const QuizRound *round = &quiz->round;
+    if (!quiz->on || round->question == QUIZ_ASK_NOTHING) {
+        return;
+    }
+    char text[240];
+    uint32_t background = OVERLAY_COLOR_QUIZ;
+    if (!round->answered) {
+        quiz_question(round, text, sizeof text);
+    } else {
+        quiz_verdict(round, text, sizeof text);
+        background = round->right ? OVERLAY_COLOR_RIGHT : OVERLAY_COLOR_WRONG;
+        if (round->question == QUIZ_ASK_WHERE && !round->fails) {
+            Highlight truth = {round->block_offset, round->block_size, true};
+            grid_view_outline(canvas, view, model_geometry(model), truth, 3, background);
+        }
+    }
+    int height = text_line_height(canvas->text);
+    canvas_text(canvas, view->dest.x + 4, view->dest.y + view->dest.h - height - 4, text, COLOR_BACKGROUND,
+                background);
+}
+
 void overlay_draw_pane(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane, uint64_t now_ms)
 {
+    if (pane == 0) {
+        draw_quiz(canvas, model, view);
+    }
     if (model_structure_visible(model)) {
         draw_free_list(canvas, model, view, pane);
         draw_markers(canvas, model, view, pane);

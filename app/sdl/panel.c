@@ -26,6 +26,8 @@ const char *const panel_help_lines[] = {
     "g                grid lines",
     "x                search steps: \xE2\x86\x92 shows one examined block",
     "f                free list and markers (rover, heap pointer)",
+    "p                quiz: predict each malloc and free first",
+    "                 (click a cell, o: it fails, 1-4: coalescing)",
     "e / u / b / l    plot ext. fragmentation / utilization /",
     "                 free blocks / largest free block",
     "                 (compare: the one metric plotted)",
@@ -217,6 +219,19 @@ static void counter_definition(Canvas *canvas, const Model *model, const Layout 
     canvas_clip(canvas, NULL);
 }
 
+static void quiz_score(Cursor *cursor, const Model *model)
+{
+    const Quiz *quiz = model_quiz(model);
+    if (!quiz->on) {
+        return;
+    }
+    char text[120];
+    snprintf(text, sizeof text, "QUIZ  %llu right of %llu answered  (p: stop)", (unsigned long long)quiz->right,
+             (unsigned long long)quiz->answered);
+    gap(cursor);
+    line(cursor, text, COLOR_ACCENT);
+}
+
 void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
 {
     LayoutRect box = layout->panel;
@@ -235,6 +250,7 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
     } else {
         compare_panes(&cursor, model);
     }
+    quiz_score(&cursor, model);
     gap(&cursor);
     legend(&cursor, model);
     gap(&cursor);

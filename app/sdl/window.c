@@ -86,6 +86,7 @@ static int make_model(Window *window)
     uint64_t megabytes = options->history_mb ? options->history_mb : DEFAULT_HISTORY_MB;
     config.history_bytes = megabytes << 20;
     config.search_steps = options->search_steps;
+    config.quiz = options->quiz;
     HeapError error = model_create(&config, &window->model);
     if (error != HEAP_OK) {
         return fail(error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT,

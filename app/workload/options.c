@@ -144,6 +144,7 @@ static const OptionSpec OPTIONS[] = {
     {"--view", KIND_WORD, 0, 0, 0, parse_view},
     {"--search-steps", KIND_FLAG, FIELD(search_steps), 0, 0, NULL},
     {"--structure", KIND_FLAG, FIELD(structure), 0, 0, NULL},
+    {"--quiz", KIND_FLAG, FIELD(quiz), 0, 0, NULL},
     {"--at-step", KIND_NUMBER, FIELD(at_step), 0, UINT64_MAX, NULL},
     {"--capture", KIND_PATH, FIELD(capture_path), 0, 0, NULL},
     {"--capture-children", KIND_FLAG, FIELD(capture_children), 0, 0, NULL},
@@ -522,6 +523,7 @@ const char *options_usage(void)
         "  --history-mb N       memory for stepping backwards, MiB (256)\n"
         "  --search-steps       a step forward shows its search one examined block a press\n"
         "  --structure          start with the free list and markers drawn (key f)\n"
+        "  --quiz               ask before each malloc and free what it will do (key p)\n"
         "  --help, --version\n"
         "\n"
         "Exit status: 0 success, 1 bad input (trace, output file, no display), 2 bad usage,\n"

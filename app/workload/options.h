@@ -45,6 +45,7 @@ typedef struct {
     bool detail_view;            /* --view detail: the window starts in the detail view */
     bool search_steps;           /* --search-steps: a step forward shows one probe a press */
     bool structure;              /* --structure: the free list and markers start drawn */
+    bool quiz;                   /* --quiz: predict each step before it runs */
     uint64_t at_step;            /* stop here (headless, screenshot); */
     bool at_step_given;          /* ... else run to the end */
     const char *capture_path;    /* --capture FILE: record capture_program first */

@@ -55,6 +55,7 @@ static Loaded load_model(const char *const *arguments, int count)
     char message[256];
     assert_true(headless_load(&options, &config.workload, &loaded.trace, &config.heap, message, sizeof message));
     config.search_steps = options.search_steps;
+    config.quiz = options.quiz;
     assert_int_equal(model_create(&config, &loaded.model), HEAP_OK);
     model_set_grid_area(loaded.model, 800, 600);
     return loaded;
@@ -153,6 +154,87 @@ static void test_only_slow_playing_shows_searches(void **state)
     unload(&loaded);
 }
 
+/* --- the quiz ------------------------------------------------------------------ */
+
+/* Clicks the cell that holds byte `offset` of the first pane. */
+static void click_offset(Model *model, uint64_t offset)
+{
+    const GridGeometry *geometry = model_geometry(model);
+    uint64_t cell = offset / geometry->bytes_per_cell;
+    Action click = {.kind = ACTION_QUIZ_WHERE,
+                    .x = ((double)(cell % geometry->columns) + 0.5) / (double)geometry->columns,
+                    .y = ((double)(cell / geometry->columns) + 0.5) / (double)geometry->rows};
+    assert_true(model_apply(model, &click, 0));
+}
+
+static void expect_score(const Model *model, uint64_t right, uint64_t answered)
+{
+    assert_int_equal(model_quiz(model)->right, right);
+    assert_int_equal(model_quiz(model)->answered, answered);
+}
+
+static void test_quiz_scores_scripted_answers(void **state)
+{
+    (void)state;
+    static const char *const arguments[] = {"--trace", "coalescing", "--quiz"};
+    Loaded loaded = load_model(arguments, 3);
+    Model *model = loaded.model;
+    const Quiz *quiz = model_quiz(model);
+    assert_int_equal(quiz->round.question, QUIZ_ASK_WHERE);          /* step 1: malloc 4 MiB */
+    click_offset(model, 0);
+    assert_int_equal(model_position(model), 1);                      /* the answer runs the step */
+    assert_true(quiz->round.right);
+    expect_score(model, 1, 1);
+    act(model, ACTION_STEP, 1, 0);                                   /* the next question: step 2 */
+    assert_int_equal(model_position(model), 1);
+    assert_int_equal(quiz->round.step, 2);
+    act(model, ACTION_QUIZ_FAILS, 0, 0);                             /* it fits at 4 MiB */
+    assert_false(quiz->round.right);
+    expect_score(model, 1, 2);
+    act(model, ACTION_STEP, -1, 0);                                  /* back: step 2 asked again */
+    assert_int_equal(quiz->round.step, 2);
+    click_offset(model, 4 * MIB + 100);
+    assert_true(quiz->round.right);
+    assert_false(quiz->round.scored);                                /* scored before: no change */
+    expect_score(model, 1, 2);
+    act(model, ACTION_JUMP_TO, 5, 0);                                /* step 6 frees id 1 */
+    assert_int_equal(quiz->round.question, QUIZ_ASK_COALESCE);
+    act(model, ACTION_QUIZ_CASE, QUIZ_CASE_NONE, 0);
+    expect_score(model, 2, 3);
+    act(model, ACTION_STEP, 1, 0);                                   /* step 7 frees id 3: none */
+    act(model, ACTION_QUIZ_CASE, QUIZ_CASE_PREVIOUS, 0);
+    expect_score(model, 2, 4);
+    act(model, ACTION_STEP, 1, 0);                                   /* step 8: 8 MiB fails */
+    act(model, ACTION_QUIZ_FAILS, 0, 0);
+    expect_score(model, 3, 5);
+    act(model, ACTION_STEP, 1, 0);                                   /* step 9 frees id 2: both */
+    act(model, ACTION_QUIZ_CASE, QUIZ_CASE_BOTH, 0);
+    expect_score(model, 4, 6);
+    act(model, ACTION_STEP, 1, 0);                                   /* step 10: 8 MiB at 4 MiB */
+    click_offset(model, 20 * MIB - 64);                              /* the top: wrong */
+    assert_int_equal(quiz->round.block_offset, 4 * MIB);
+    expect_score(model, 4, 7);
+    act(model, ACTION_RESTART, 0, 0);                                /* back to the start */
+    expect_score(model, 4, 7);                                       /* ... un-scores nothing */
+    unload(&loaded);
+}
+
+static void test_quiz_a_new_seed_starts_a_new_score(void **state)
+{
+    (void)state;
+    static const char *const arguments[] = {"--quiz", "--steps", "40"};
+    Loaded loaded = load_model(arguments, 3);
+    Model *model = loaded.model;
+    act(model, ACTION_QUIZ_FAILS, 0, 0);                             /* the first malloc fits */
+    expect_score(model, 0, 1);
+    act(model, ACTION_NEW_SEED, 0, 0);
+    expect_score(model, 0, 0);
+    assert_int_equal(model_quiz(model)->round.step, 1);
+    act(model, ACTION_TOGGLE_QUIZ, 0, 0);
+    assert_false(model_quiz(model)->on);
+    unload(&loaded);
+}
+
 /* --- pictures ------------------------------------------------------------------ */
 
 static char directory[256];
@@ -213,6 +295,19 @@ static void test_structure_key_draws_the_rover(void **state)
     SDL_FreeSurface(image);
 }
 
+static void test_quiz_renders_a_prompt(void **state)
+{
+    (void)state;
+    static const char *const arguments[] = {"--trace", "coalescing", "--quiz", "--at-step", "5"};
+    SDL_Surface *image = capture(arguments, 5, NULL, 0);
+    assert_true(grid_pixels_of(image, OVERLAY_COLOR_QUIZ) > 2000);  /* the question's box */
+    SDL_FreeSurface(image);
+    static const char *const plain[] = {"--trace", "coalescing", "--at-step", "5"};
+    image = capture(plain, 4, NULL, 0);
+    assert_int_equal(grid_pixels_of(image, OVERLAY_COLOR_QUIZ), 0);
+    SDL_FreeSurface(image);
+}
+
 static int setup_pictures(void **state)
 {
     (void)state;
@@ -237,6 +332,9 @@ int main(void)
         cmocka_unit_test(test_search_steps_show_one_probe_a_press),
         cmocka_unit_test(test_jumps_and_frees_show_no_search),
         cmocka_unit_test(test_only_slow_playing_shows_searches),
+        cmocka_unit_test(test_quiz_scores_scripted_answers),
+        cmocka_unit_test(test_quiz_a_new_seed_starts_a_new_score),
+        cmocka_unit_test(test_quiz_renders_a_prompt),
         cmocka_unit_test(test_search_steps_picture_the_first_probe),
         cmocka_unit_test(test_structure_key_draws_the_rover),
     };

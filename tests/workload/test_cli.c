@@ -269,7 +269,7 @@ static void examined_counts_the_blocks_each_search_visited(void **state)
                     path_in("c.csv"));
     assert_int_equal(r->status, 0);
     assert_non_null(strstr(r->out, "\"examined\":8,"));
-    read_file(path_in("c.csv"), text, sizeof text);
+    run_support_read(path_in("c.csv"), text, sizeof text);
     char *line = strchr(text, '\n');
     for (size_t step = 0; step < sizeof per_step / sizeof per_step[0]; step++) {
         assert_non_null(line);

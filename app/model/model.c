@@ -317,23 +317,7 @@ static bool reveal(Model *model, uint64_t now_ms)
     return ok;
 }
 
-/* The byte under fraction (x, y) of the first pane's grid, if any. */
-static bool offset_at(const Model *model, double x, double y, uint64_t *offset)
-{
-    const GridGeometry *geometry = &model->geometry;
-    if (x < 0 || x >= 1 || y < 0 || y >= 1 || geometry->columns == 0) {
-        return false;
-    }
-    CellRect visible = model_visible_cells(model);
-    uint64_t column = (uint64_t)(visible.x + x * visible.width);
-    uint64_t row = (uint64_t)(visible.y + y * visible.height);
-    uint64_t cell = row * geometry->columns + column;
-    if (column >= geometry->columns || cell >= geometry->cells) {
-        return false;
-    }
-    *offset = cell * geometry->bytes_per_cell;
-    return true;
-}
+static bool offset_at(const Model *model, double x, double y, uint64_t *offset);
 
 static bool apply_quiz_action(Model *model, const Action *action, uint64_t now_ms)
 {
@@ -805,21 +789,30 @@ void model_set_status(Model *model, const char *text)
     snprintf(model->status, sizeof model->status, "%s", text);
 }
 
-bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block)
+/* The byte under fraction (x, y) of a pane's grid, if any. */
+static bool offset_at(const Model *model, double x, double y, uint64_t *offset)
 {
     const GridGeometry *geometry = &model->geometry;
-    if (model->hover_pane < 0 || model->hover_x < 0 || model->hover_x >= 1 || model->hover_y < 0 ||
-        model->hover_y >= 1 || geometry->columns == 0) {
+    if (x < 0 || x >= 1 || y < 0 || y >= 1 || geometry->columns == 0) {
         return false;
     }
-    uint64_t column = (uint64_t)(model->hover_x * geometry->columns);
-    uint64_t row = (uint64_t)(model->hover_y * geometry->rows);
+    uint64_t column = (uint64_t)(x * geometry->columns);
+    uint64_t row = (uint64_t)(y * geometry->rows);
     if (column >= geometry->columns || row >= geometry->rows) {
         return false;
     }
+    *offset = geometry->first_byte + (row * geometry->columns + column) * geometry->bytes_per_cell;
+    return true;
+}
+
+bool model_hover_block(const Model *model, uint32_t *pane, HeapBlock *block)
+{
+    uint64_t offset = 0;
+    if (model->hover_pane < 0 || !offset_at(model, model->hover_x, model->hover_y, &offset)) {
+        return false;
+    }
     *pane = (uint32_t)model->hover_pane;
-    uint64_t cell = row * geometry->columns + column;
-    return allocator_block_at(model_heap(model, *pane), geometry->first_byte + cell * geometry->bytes_per_cell, block);
+    return allocator_block_at(model_heap(model, *pane), offset, block);
 }
 
 void model_hover_point(const Model *model, int *x, int *y)

@@ -195,11 +195,11 @@ enum { SEPARATED_BLOCKS_MAX = 4096 }; /* a frame draws the starts of this many b
 static void draw_block_start(Canvas *canvas, const GridView *view, uint64_t columns, uint64_t cell, int thickness)
 {
     double row = (double)(cell / columns), column = (double)(cell % columns);
-    LayoutRect first = cells_rect(view, row, column, (double)columns);
+    LayoutRect first = grid_view_cells_rect(view, row, column, (double)columns);
     canvas_fill(canvas, (LayoutRect){first.x, first.y, thickness, first.h}, GRID_COLOR_SEPARATOR);
     canvas_fill(canvas, (LayoutRect){first.x, first.y, first.w, thickness}, GRID_COLOR_SEPARATOR);
     if (column > 0) {
-        LayoutRect below = cells_rect(view, row + 1, 0, column);
+        LayoutRect below = grid_view_cells_rect(view, row + 1, 0, column);
         canvas_fill(canvas, (LayoutRect){below.x, below.y, below.w, thickness}, GRID_COLOR_SEPARATOR);
     }
 }

@@ -7,10 +7,12 @@
 #include "options.h"
 #include "capture.h"
 #include "headless.h"
+#include "lesson.h"
 #include "output_file.h"
 #include "window.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Every output path is checked before any work starts, so a bad one costs
  * no run (and leaves no other output written). */
@@ -32,6 +34,32 @@ static bool wants_reports(const Options *options)
                                          options->blocks_path || options->stats != STATS_NONE);
 }
 
+enum { LESSON_LISTED = -1 };
+
+/* --lesson NAME: reads the lesson, then parses its options followed by the
+ * command line's own (which win). --lesson list prints the lessons. Returns
+ * 0 to go on, LESSON_LISTED when done, or an exit status. */
+static int open_lesson(int argc, char **argv, Options *options, Lesson *lesson)
+{
+    char message[512];
+    if (strcmp(options->lesson_name, "list") == 0) {
+        if (!lesson_print_list(stdout, message, sizeof message)) {
+            fprintf(stderr, "heapviz: %s\n", message);
+            return EXIT_BAD_INPUT;
+        }
+        return LESSON_LISTED;
+    }
+    if (!lesson_load(options->lesson_name, lesson, message, sizeof message)) {
+        fprintf(stderr, "heapviz: %s\n", message);
+        return EXIT_BAD_INPUT;
+    }
+    if (!lesson_apply(lesson, argc, argv, options, message, sizeof message)) {
+        fprintf(stderr, "heapviz: %s\n", message);
+        return EXIT_BAD_USAGE;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     Options options;
@@ -49,6 +77,12 @@ int main(int argc, char **argv)
     if (options.show_version) {
         printf("heapviz %s\n", headless_version());
         return 0;
+    }
+    static Lesson lesson;
+    if (options.lesson_name) {
+        int status = open_lesson(argc, argv, &options, &lesson);
+        if (status != 0)
+            return status == LESSON_LISTED ? 0 : status;
     }
     if (!outputs_can_be_written(&options, message, sizeof message)) {
         fprintf(stderr, "heapviz: %s\n", message);

@@ -1106,7 +1106,7 @@ static void path_add(SearchPath *path, uint64_t offset)
 static void path_add_range(const Heap *heap, SearchPath *path, uint64_t from, uint64_t to)
 {
     HeapBlock block;
-    for (bool more = heap_first_block(heap, &block); more && block.offset < to;
+    for (bool more = heap_first_block(heap, &block); more && block.offset < to && path->wanted > 0;
          more = heap_next_block(heap, &block)) {
         uint64_t end = block.offset + block.size;
         if (block.offset >= from &&

@@ -617,6 +617,25 @@ bool model_apply(Model *model, const Action *action, uint64_t now_ms)
     }
 }
 
+/* Whether the current step is one where the lesson asks a question. */
+static bool at_question(const Model *model)
+{
+    uint64_t position = model_position(model);
+    return model->config.lesson && position > 0 &&
+           lesson_next_ask(model->config.lesson, position - 1) == position;
+}
+
+/* Playing stops at a lesson's next question: no more than `steps` from here. */
+static uint64_t steps_before_question(const Model *model, uint64_t steps)
+{
+    if (model->config.lesson == NULL) {
+        return steps;
+    }
+    uint64_t position = model_position(model);
+    uint64_t ask = lesson_next_ask(model->config.lesson, position);
+    return ask != UINT64_MAX && ask - position < steps ? ask - position : steps;
+}
+
 /* Steps per second actually done, over windows of at least half a second. */
 static void measure_speed(Model *model, uint64_t taken, uint64_t now_ms)
 {
@@ -645,6 +664,7 @@ uint64_t model_update(Model *model, uint64_t now_ms)
         model->step_debt = 0;
     }
     uint64_t before = model_position(model);
+    steps = steps_before_question(model, steps);
     if (steps > 0) {
         step_by(model, (int64_t)steps, now_ms);
         if (steps == 1 && speed <= MODEL_SEARCH_SPEED) { /* slow enough to watch the search */
@@ -653,7 +673,7 @@ uint64_t model_update(Model *model, uint64_t now_ms)
     }
     uint64_t taken = model_position(model) - before;
     measure_speed(model, taken, now_ms);
-    if (model_position(model) >= model_total(model)) {
+    if (model_position(model) >= model_total(model) || (taken > 0 && at_question(model))) {
         model->playing = false;
     }
     return taken;
@@ -739,6 +759,13 @@ bool model_over_budget(const Model *model)
 const char *model_status(const Model *model) { return model->status; }
 bool model_search_steps(const Model *model) { return model->search_steps; }
 const Quiz *model_quiz(const Model *model) { return &model->quiz; }
+const Lesson *model_lesson(const Model *model) { return model->config.lesson; }
+
+const LessonCaption *model_caption(const Model *model)
+{
+    return model->config.lesson ? lesson_caption_at(model->config.lesson, model_position(model)) : NULL;
+}
+
 bool model_structure_visible(const Model *model) { return model->structure; }
 
 const SearchPlay *model_search_play(const Model *model, uint32_t pane) { return &model->searches[pane]; }

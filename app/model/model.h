@@ -13,6 +13,7 @@
 #define HEAPVIZ_MODEL_H
 
 #include "history.h"
+#include "lesson.h"
 #include "quiz.h"
 #include "search_play.h"
 #include "grid.h"
@@ -84,6 +85,7 @@ typedef struct {
     uint64_t history_bytes;      /* budget shared by the panes */
     bool search_steps;           /* --search-steps: start in search-steps mode */
     bool quiz;                   /* --quiz: start asking */
+    const Lesson *lesson;        /* --lesson: captions by step (outlives the model), or NULL */
 } ModelConfig;
 
 /* The visible part of the grid, in cells: the whole window (zoom and pan
@@ -174,6 +176,11 @@ bool model_search_steps(const Model *model);
 const SearchPlay *model_search_play(const Model *model, uint32_t pane);
 /* Whether the allocator's structure (free list, markers) is drawn. */
 bool model_structure_visible(const Model *model);
+
+/* The lesson (NULL if none) and its caption at the current step (NULL if
+ * none yet). Playing pauses at each `ask` caption's step. */
+const Lesson *model_lesson(const Model *model);
+const LessonCaption *model_caption(const Model *model);
 
 /* The quiz: its question or revealed answer (about the first pane) and
  * the score. An answer runs the step it was about. */

@@ -4,7 +4,8 @@
  * Only calls that place a block search (malloc, and realloc when it moves
  * or fails): their events carry `examined`. A search of more than
  * SEARCH_PLAY_MAX blocks shows its first SEARCH_PLAY_MAX one by one, then
- * jumps to the result; the counter still says how many there were.
+ * jumps to the result; the counter still says how many there were. A
+ * design with no search path (search_path NULL) shows only its count.
  */
 #include "search_play.h"
 
@@ -26,7 +27,7 @@ void search_play_start(SearchPlay *play, const Allocator *heap, uint64_t now_ms,
     uint64_t total = allocator_search_path(heap, play->offsets, SEARCH_PLAY_MAX);
     play->listed = total < SEARCH_PLAY_MAX ? total : SEARCH_PLAY_MAX;
     play->examined = event->examined;
-    play->active = play->listed > 0;
+    play->active = true; /* a design that keeps no path still shows its count */
     play->by_hand = budget_ms == 0;
     play->start_ms = now_ms;
     uint64_t share = budget_ms / (play->listed + 1); /* the result gets a share too */

@@ -189,3 +189,56 @@ void overlay_draw_pane(Canvas *canvas, const Model *model, const GridView *view,
     }
     draw_search(canvas, model, view, pane, now_ms);
 }
+
+/* ---- the lesson's caption ------------------------------------------------- */
+
+/* Lines `text` takes when broken at spaces into lines of `columns` characters. */
+static int wrapped_lines(const char *text, int columns)
+{
+    int lines = 1, used = 0;
+    for (const char *word = text; *word;) {
+        while (*word == ' ') {
+            word++;
+        }
+        int length = 0;
+        while (word[length] && word[length] != ' ') {
+            length++;
+        }
+        if (length == 0) {
+            break;
+        }
+        if (used > 0 && used + 1 + length > columns) {
+            lines++;
+            used = 0;
+        }
+        used += (used > 0) + length;
+        word += length;
+    }
+    return lines;
+}
+
+void overlay_draw_caption(Canvas *canvas, const Model *model, const Layout *layout)
+{
+    const LessonCaption *caption = model_caption(model);
+    if (caption == NULL || layout->pane_count == 0) {
+        return;
+    }
+    const LayoutRect *first = &layout->panes[0], *last = &layout->panes[layout->pane_count - 1];
+    int height = layout->line_height, margin = layout->margin;
+    int width = last->x + last->w - first->x;
+    int columns = (width - 2 * margin) / (layout->char_width ? layout->char_width : 1);
+    char text[LESSON_MAX_TEXT + 64];
+    snprintf(text, sizeof text, "%s%s", caption->ask ? "Question: " : "", caption->text);
+    int lines = wrapped_lines(text, columns) + 1; /* and the lesson's title */
+    uint32_t background = caption->ask ? OVERLAY_COLOR_QUIZ : OVERLAY_COLOR_CAPTION;
+    LayoutRect box = {first->x, first->y + first->h - lines * height - margin, width, lines * height + margin};
+    canvas_clip(canvas, &box);
+    canvas_fill(canvas, box, background);
+    char title[LESSON_MAX_TEXT + 32];
+    snprintf(title, sizeof title, "LESSON  %s  (step %llu)", model_lesson(model)->title,
+             (unsigned long long)caption->step);
+    canvas_text(canvas, box.x + margin, box.y + margin / 2, title, 0xFF404850u, background);
+    canvas_wrapped(canvas, box.x + margin, box.y + margin / 2 + height, columns, lines - 1, text, COLOR_BACKGROUND,
+                   background);
+    canvas_clip(canvas, NULL);
+}

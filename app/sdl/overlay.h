@@ -22,7 +22,13 @@
 #define OVERLAY_COLOR_RIGHT   0xFF009E73u   /* a right answer, and the block it named */
 #define OVERLAY_COLOR_WRONG   0xFFD55E00u   /* a wrong one, and where the block really went */
 
+#define OVERLAY_COLOR_CAPTION 0xFFF2F2EEu   /* a lesson's caption, dark text on light */
+
 /* Draws pane `pane`'s overlays inside the grid's clip. */
 void overlay_draw_pane(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane, uint64_t now_ms);
+
+/* Draws the lesson's caption for the current step along the bottom of the
+ * panes, in large-print contrast: dark on light, a question on blue. */
+void overlay_draw_caption(Canvas *canvas, const Model *model, const Layout *layout);
 
 #endif

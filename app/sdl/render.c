@@ -291,6 +291,7 @@ void render_frame(Render *render, const Model *model, const Layout *layout, uint
         draw_pane(render, model, layout, pane, now_ms);
     }
     panel_pane_headers(canvas, model, layout);
+    overlay_draw_caption(canvas, model, layout);
     panel_draw(canvas, model, layout);
     timeline_draw(canvas, render->timeline, model, layout);
     panel_tooltip(canvas, model, layout);

@@ -87,10 +87,14 @@ static int make_model(Window *window)
     config.history_bytes = megabytes << 20;
     config.search_steps = options->search_steps;
     config.quiz = options->quiz;
+    config.lesson = options->lesson;
     HeapError error = model_create(&config, &window->model);
     if (error != HEAP_OK) {
         return fail(error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT,
                     "cannot set up the heap: %s", heap_error_message(error));
+    }
+    if (options->lesson && !lesson_fits(options->lesson, model_total(window->model), message, sizeof message)) {
+        return fail(EXIT_BAD_INPUT, "%s", message);
     }
     if (options->detail_view) {
         Action detail = {.kind = ACTION_TOGGLE_VIEW};

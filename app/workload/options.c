@@ -145,6 +145,7 @@ static const OptionSpec OPTIONS[] = {
     {"--search-steps", KIND_FLAG, FIELD(search_steps), 0, 0, NULL},
     {"--structure", KIND_FLAG, FIELD(structure), 0, 0, NULL},
     {"--quiz", KIND_FLAG, FIELD(quiz), 0, 0, NULL},
+    {"--lesson", KIND_PATH, FIELD(lesson_name), 0, 0, NULL},
     {"--at-step", KIND_NUMBER, FIELD(at_step), 0, UINT64_MAX, NULL},
     {"--capture", KIND_PATH, FIELD(capture_path), 0, 0, NULL},
     {"--capture-children", KIND_FLAG, FIELD(capture_children), 0, 0, NULL},
@@ -524,6 +525,7 @@ const char *options_usage(void)
         "  --search-steps       a step forward shows its search one examined block a press\n"
         "  --structure          start with the free list and markers drawn (key f)\n"
         "  --quiz               ask before each malloc and free what it will do (key p)\n"
+        "  --lesson NAME|list   open a guided lesson (assets/lessons/NAME.lesson); list them\n"
         "  --help, --version\n"
         "\n"
         "Exit status: 0 success, 1 bad input (trace, output file, no display), 2 bad usage,\n"

@@ -25,7 +25,7 @@ enum {
 
 typedef enum { STATS_NONE, STATS_TEXT, STATS_JSON } StatsFormat;
 
-typedef struct {
+typedef struct Options {
     /* the workload */
     SimParams sim;
     const char *trace_path;      /* NULL: the simulation */
@@ -46,6 +46,8 @@ typedef struct {
     bool search_steps;           /* --search-steps: a step forward shows one probe a press */
     bool structure;              /* --structure: the free list and markers start drawn */
     bool quiz;                   /* --quiz: predict each step before it runs */
+    const char *lesson_name;     /* --lesson NAME ("list": print the lessons) */
+    const struct Lesson *lesson; /* the lesson loaded for lesson_name (main.c), or NULL */
     uint64_t at_step;            /* stop here (headless, screenshot); */
     bool at_step_given;          /* ... else run to the end */
     const char *capture_path;    /* --capture FILE: record capture_program first */

@@ -17,6 +17,7 @@
 
 #include "headless.h"
 #include "layout.h"
+#include "lesson.h"
 #include "model.h"
 #include "options.h"
 #include "overlay.h"
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 enum { WIDTH = 1280, HEIGHT = 800, TEXT_PIXELS = 15 };
@@ -311,6 +313,58 @@ static void test_quiz_renders_a_prompt(void **state)
     SDL_FreeSurface(image);
 }
 
+/* Pixels of `color` in the bottom fifth of the panes, where the caption goes. */
+static int caption_pixels_of(SDL_Surface *image, uint32_t color)
+{
+    int count = 0;
+    for (int y = HEIGHT / 2; y < HEIGHT * 4 / 5; y++) {
+        const uint32_t *row = (const uint32_t *)((const uint8_t *)image->pixels + (size_t)y * (size_t)image->pitch);
+        for (int x = 0; x < WIDTH * 3 / 5; x++) {
+            count += (row[x] | 0xFF000000u) == color;
+        }
+    }
+    return count;
+}
+
+/* Every shipped lesson opens and shows each of its captions at its step. */
+static void test_every_lesson_renders_its_captions(void **state)
+{
+    (void)state;
+    DIR *lessons_dir = opendir(HEAPVIZ_LESSONS_DIR);
+    assert_non_null(lessons_dir);
+    static Lesson lesson;
+    int lessons = 0;
+    for (struct dirent *entry = readdir(lessons_dir); entry; entry = readdir(lessons_dir)) {
+        size_t length = strlen(entry->d_name);
+        if (length < 8 || strcmp(entry->d_name + length - 7, ".lesson") != 0) {
+            continue;
+        }
+        char path[600], message[512], png[300], step[32];
+        snprintf(path, sizeof path, "%s/%s", HEAPVIZ_LESSONS_DIR, entry->d_name);
+        snprintf(png, sizeof png, "%s/teach.png", directory);
+        if (!lesson_load(path, &lesson, message, sizeof message)) {
+            fail_msg("%s", message);
+        }
+        for (uint32_t i = 0; i < lesson.caption_count; i++) {
+            snprintf(step, sizeof step, "%llu", (unsigned long long)lesson.captions[i].step);
+            char *argv[] = {"heapviz", "--at-step", step, "--screenshot", png};
+            Options options;
+            assert_true(lesson_apply(&lesson, 5, argv, &options, message, sizeof message));
+            assert_int_equal(window_capture(&options, NULL, 0, WIDTH, HEIGHT), 0);
+            SDL_Surface *image = support_load_png(png);
+            assert_non_null(image);
+            uint32_t band = lesson.captions[i].ask ? OVERLAY_COLOR_QUIZ : OVERLAY_COLOR_CAPTION;
+            if (caption_pixels_of(image, band) < 20000) { /* a band two lines high at least */
+                fail_msg("%s step %s: no caption band", entry->d_name, step);
+            }
+            SDL_FreeSurface(image);
+        }
+        lessons++;
+    }
+    closedir(lessons_dir);
+    assert_true(lessons >= 12);
+}
+
 static int setup_pictures(void **state)
 {
     (void)state;
@@ -338,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_quiz_scores_scripted_answers),
         cmocka_unit_test(test_quiz_a_new_seed_starts_a_new_score),
         cmocka_unit_test(test_quiz_renders_a_prompt),
+        cmocka_unit_test(test_every_lesson_renders_its_captions),
         cmocka_unit_test(test_search_steps_picture_the_first_probe),
         cmocka_unit_test(test_structure_key_draws_the_rover),
     };

@@ -152,15 +152,22 @@ static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
 static void compare_panes(Cursor *cursor, const Model *model)
 {
     char text[SENTENCE_MAX * 2];
-    line(cursor, "policy       util  ext.frag  failed frag/exh", COLOR_DIM);
+    /* failed: by fragmentation / by exhaustion; examined: blocks or list
+     * nodes the searches visited, so the cost of each design's search shows */
+    line(cursor, "pane              util  frag  failed examined", COLOR_DIM);
     for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
         const HeapStats *stats = allocator_stats(model_heap(model, pane));
         char label[SENTENCE_MAX];
-        model_pane_label(model, pane, label, sizeof label);
-        snprintf(text, sizeof text, "%-11s %5.1f%%  %6.1f%%  %6llu %llu/%llu", label,
-                 stats->utilization * 100.0, stats->external_fragmentation, (unsigned long long)stats->failed,
-                 (unsigned long long)stats->failed_fragmented,
-                 (unsigned long long)(stats->failed - stats->failed_fragmented));
+        const AllocatorDesign *design = model_pane_choice(model, pane).design;
+        if (allocator_policy_count(design) == 1) { /* its one policy says nothing more */
+            snprintf(label, sizeof label, "%s", design->name);
+        } else {
+            model_pane_label(model, pane, label, sizeof label);
+        }
+        snprintf(text, sizeof text, "%-16.16s %5.1f%% %4.0f%% %3llu/%-3llu %8llu", label, stats->utilization * 100.0,
+                 stats->external_fragmentation, (unsigned long long)stats->failed_fragmented,
+                 (unsigned long long)(stats->failed - stats->failed_fragmented),
+                 (unsigned long long)stats->examined);
         line(cursor, text, COLOR_TEXT);
     }
     unsigned long long scanned = history_computed(model_history(model, 0));

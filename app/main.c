@@ -1,11 +1,13 @@
 /*
- * main.c - heapviz's entry point: parse the command line, then either run
- * headless (headless.h) or open the window (window.h). Bad usage is one
- * sentence on stderr and exit status 2. Output paths are checked first. --capture
- * records its program first and goes on with the recording as the trace.
+ * main.c - heapviz's entry point: parse the command line, then run headless
+ * (headless.h), export an animation (export.h) or open the window
+ * (window.h). Bad usage is one sentence on stderr and exit status 2. Output
+ * paths are checked first. --capture records its program first and goes on
+ * with the recording as the trace.
  */
 #include "options.h"
 #include "capture.h"
+#include "export.h"
 #include "headless.h"
 #include "lesson.h"
 #include "output_file.h"
@@ -92,6 +94,9 @@ int main(int argc, char **argv)
         int status = capture_command(&options);
         if (status != 0)
             return status;
+    }
+    if (options.export_path) {
+        return export_run(&options);
     }
     if (options.headless || wants_reports(&options)) {
         int status = headless_run(&options);

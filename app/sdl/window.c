@@ -25,15 +25,13 @@
 #include <stdlib.h>
 
 enum {
-    WINDOW_WIDTH = 1280,
-    WINDOW_HEIGHT = 800,
     TEXT_POINTS = 15,            /* text height in window points */
     DEFAULT_HISTORY_MB = 256,
     AHEAD_MS = 4,                /* computing ahead, per frame */
     FRAME_MS = 16
 };
 
-typedef struct {
+struct Window {
     const Options *options;
     const char *font_path;
     Trace *trace;
@@ -48,7 +46,7 @@ typedef struct {
     bool minimized;
     bool screenshot_asked;       /* s was pressed: save the next frame drawn */
     bool budget_noted;           /* the one line saying --history-mb is too small was written */
-} Window;
+};
 
 static int fail(int status, const char *format, const char *detail)
 {
@@ -352,18 +350,32 @@ static bool write_png(SDL_Surface *surface, const char *path, char *message, siz
     return output_file_commit(file, message, size);
 }
 
+/* Reads what has been drawn (before it is presented) into `frame`, whose
+ * size is the layout's. */
+static bool read_pixels(Window *window, Frame *frame, char *message, size_t size)
+{
+    if (frame->width != window->layout.width || frame->height != window->layout.height ||
+        SDL_RenderReadPixels(window->renderer, NULL, SDL_PIXELFORMAT_ARGB8888, frame->pixels,
+                             frame->width * (int)sizeof *frame->pixels) != 0) {
+        snprintf(message, size, "cannot read the frame: %s", SDL_GetError());
+        return false;
+    }
+    return true;
+}
+
 /* Writes what has been drawn (before it is presented) to a PNG. */
 static bool save_png(Window *window, const char *path, char *message, size_t size)
 {
     int width = window->layout.width, height = window->layout.height;
     SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, width > 0 ? width : 1, height > 0 ? height : 1, 32,
                                                           SDL_PIXELFORMAT_ARGB8888);
-    bool ok = surface != NULL &&
-              SDL_RenderReadPixels(window->renderer, NULL, SDL_PIXELFORMAT_ARGB8888, surface->pixels,
-                                   surface->pitch) == 0;
-    if (!ok) {
+    if (surface == NULL) {
         snprintf(message, size, "cannot read the frame: %s", SDL_GetError());
-    } else {
+        return false;
+    }
+    Frame frame = {.width = width, .height = height, .pixels = surface->pixels};
+    bool ok = surface->pitch == width * 4 && read_pixels(window, &frame, message, size);
+    if (ok) {
         ok = write_png(surface, path, message, size);
     }
     SDL_FreeSurface(surface);
@@ -461,48 +473,90 @@ static int window_loop(Window *window)
 
 /* --- entry points ----------------------------------------------------------- */
 
-int window_capture(const Options *options, const Action *actions, size_t action_count, int width, int height)
+int window_open_offscreen(const Options *options, int width, int height, Window **out)
 {
-    Window window = {.options = options, .input = input_start()};
-    int status = window_start(&window, width, height, true);
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL) {
+        return fail(EXIT_BAD_INPUT, "out of memory opening a window%s", "");
+    }
+    Window *window = *out;
+    window->options = options;
+    window->input = input_start();
+    int status = window_start(window, width, height, true);
     char message[400];
-    if (status == 0 && !options_at_step_fits(options, model_total(window.model), message, sizeof message)) {
+    if (status == 0 && !options_at_step_fits(options, model_total(window->model), message, sizeof message)) {
         status = fail(EXIT_BAD_USAGE, "%s", message); /* no picture of a step the run does not have */
     }
     if (status == 0) {
-        uint64_t step = options->at_step_given ? options->at_step : model_total(window.model);
+        while (model_compute_ahead(window->model, 4096) > 0) { /* the timeline shows the whole run */
+        }
+        note_budget(window);
+        refresh_layout(window);
+    }
+    return status;
+}
+
+Model *window_model(Window *window)
+{
+    return window->model;
+}
+
+void window_frame_size(Window *window, int *width, int *height)
+{
+    refresh_layout(window);
+    *width = window->layout.width;
+    *height = window->layout.height;
+}
+
+bool window_render(Window *window, uint64_t now_ms, Frame *frame, char *message, size_t message_size)
+{
+    draw_frame(window, now_ms);
+    return read_pixels(window, frame, message, message_size);
+}
+
+void window_close(Window *window)
+{
+    if (window != NULL) {
+        window_stop(window);
+        free(window);
+    }
+}
+
+int window_capture(const Options *options, const Action *actions, size_t action_count, int width, int height)
+{
+    Window *window = NULL;
+    int status = window_open_offscreen(options, width, height, &window);
+    if (status == 0) {
+        uint64_t step = options->at_step_given ? options->at_step : model_total(window->model);
         bool search = options->search_steps && step > 0; /* arrive by a step: its first probe shows */
         uint64_t before = search ? step - 1 : step;
         Action jump = {.kind = ACTION_JUMP_TO, .amount = before > INT64_MAX ? INT64_MAX : (int64_t)before};
         Action forward = {.kind = ACTION_STEP, .amount = 1};
-        if (!model_apply(window.model, &jump, 0) || (search && !model_apply(window.model, &forward, 0))) {
-            status = fail(EXIT_BAD_INPUT, "cannot go to the step: %s", model_status(window.model));
+        if (!model_apply(window->model, &jump, 0) || (search && !model_apply(window->model, &forward, 0))) {
+            status = fail(EXIT_BAD_INPUT, "cannot go to the step: %s", model_status(window->model));
         }
     }
     if (status == 0) {
-        while (model_compute_ahead(window.model, 4096) > 0) { /* the timeline shows the whole run */
-        }
-        note_budget(&window);
-        refresh_layout(&window);
         for (size_t i = 0; i < action_count; i++) {
-            apply(&window, &actions[i], 0);
+            apply(window, &actions[i], 0);
         }
-        draw_frame(&window, UINT64_MAX / 2); /* a still frame: split/coalesce marks have faded */
-        if (!save_png(&window, options->screenshot_path, message, sizeof message)) {
+        draw_frame(window, WINDOW_STILL_MS);
+        char message[400];
+        if (!save_png(window, options->screenshot_path, message, sizeof message)) {
             status = fail(EXIT_BAD_INPUT, "%s", message);
         }
     }
-    window_stop(&window);
+    window_close(window);
     return status;
 }
 
 int window_run(const Options *options)
 {
     if (options->screenshot_path != NULL) {
-        return window_capture(options, NULL, 0, WINDOW_WIDTH, WINDOW_HEIGHT);
+        return window_capture(options, NULL, 0, (int)options->window_width, (int)options->window_height);
     }
     Window window = {.options = options, .input = input_start()};
-    int status = window_start(&window, WINDOW_WIDTH, WINDOW_HEIGHT, false);
+    int status = window_start(&window, (int)options->window_width, (int)options->window_height, false);
     status = status ? status : window_loop(&window);
     window_stop(&window);
     return status;

@@ -26,7 +26,10 @@ enum {
     MAX_HISTORY_MB = 1 << 20,
     MIN_ALIGNMENT = 4,
     MAX_ALIGNMENT = 64,
-    MAX_NAME = 64                /* longest design or policy name */
+    MAX_NAME = 64,               /* longest design or policy name */
+    MAX_FPS = 60,
+    MIN_WINDOW_SIDE = 200,
+    MAX_WINDOW_SIDE = 8192
 };
 #define MAX_STEPS ((uint64_t)UINT32_MAX) /* step numbers fit in 32 bits */
 #define MAX_HEAP_BYTES OPTIONS_MAX_HEAP_BYTES
@@ -116,6 +119,26 @@ static bool parse_probability(Parser *parser, const char *value)
     return true;
 }
 
+/* --size WIDTHxHEIGHT, in window points. */
+static bool parse_size(Parser *parser, const char *value)
+{
+    char *end = NULL;
+    unsigned long long width = strtoull(value, &end, 10), height = 0;
+    bool ok = end != value && (*end == 'x' || *end == 'X') && end[1] >= '0' && end[1] <= '9';
+    if (ok) {
+        const char *at = end + 1;
+        height = strtoull(at, &end, 10);
+        ok = *end == '\0' && width >= MIN_WINDOW_SIDE && width <= MAX_WINDOW_SIDE &&
+             height >= MIN_WINDOW_SIDE && height <= MAX_WINDOW_SIDE;
+    }
+    if (!ok || value[0] < '0' || value[0] > '9')
+        return refuse(parser, "takes WIDTHxHEIGHT in points, each from 200 to 8192 (such as 1920x1080), not '%s'",
+                      value);
+    parser->options->window_width = width;
+    parser->options->window_height = height;
+    return true;
+}
+
 #define FIELD(name) offsetof(Options, name)
 static const OptionSpec OPTIONS[] = {
     {"--headless", KIND_FLAG, FIELD(headless), 0, 0, NULL},
@@ -141,6 +164,12 @@ static const OptionSpec OPTIONS[] = {
     {"--csv", KIND_PATH, FIELD(csv_path), 0, 0, NULL},
     {"--compare", KIND_WORD, 0, 0, 0, keep_compare},
     {"--screenshot", KIND_PATH, FIELD(screenshot_path), 0, 0, NULL},
+    {"--export", KIND_PATH, FIELD(export_path), 0, 0, NULL},
+    {"--from", KIND_NUMBER, FIELD(export_from), 0, UINT64_MAX, NULL},
+    {"--to", KIND_NUMBER, FIELD(export_to), 0, UINT64_MAX, NULL},
+    {"--fps", KIND_NUMBER, FIELD(export_fps), 1, MAX_FPS, NULL},
+    {"--every", KIND_NUMBER, FIELD(export_every), 1, MAX_STEPS, NULL},
+    {"--size", KIND_WORD, 0, 0, 0, parse_size},
     {"--view", KIND_WORD, 0, 0, 0, parse_view},
     {"--search-steps", KIND_FLAG, FIELD(search_steps), 0, 0, NULL},
     {"--structure", KIND_FLAG, FIELD(structure), 0, 0, NULL},
@@ -394,6 +423,28 @@ static bool finish_capture(Parser *parser)
     return true;
 }
 
+/* The rules of --export and the options that only go with it. */
+static bool check_export(Parser *parser)
+{
+    const Options *options = parser->options;
+    bool ranged = given(parser, "--from") || given(parser, "--to") || given(parser, "--fps") ||
+                  given(parser, "--every");
+    if (!options->export_path)
+        return !ranged || conflict(parser, "--from, --to, --fps and --every go with --export");
+    if (options->screenshot_path || options->headless || options->csv_path || options->record_path ||
+        options->blocks_path || given(parser, "--stats"))
+        return conflict(parser, "--export renders the window's frames; it cannot be combined with "
+                                "--screenshot, --headless, --stats, --csv, --record or --blocks");
+    if (given(parser, "--at-step"))
+        return conflict(parser, "--export takes --from and --to, not --at-step");
+    if (given(parser, "--to") && options->export_from > options->export_to) {
+        snprintf(parser->message, parser->message_size, "--from %llu is after --to %llu",
+                 (unsigned long long)options->export_from, (unsigned long long)options->export_to);
+        return false;
+    }
+    return true;
+}
+
 /* The rules that join options, then the defaults that depend on others. */
 static bool finish(Parser *parser)
 {
@@ -401,6 +452,9 @@ static bool finish(Parser *parser)
     SimParams *sim = &options->sim;
     if (!resolve_allocator(parser))
         return false;
+    if (!check_export(parser))
+        return false;
+    options->export_to_given = given(parser, "--to");
     if (given(parser, "--heap-bytes") && given(parser, "--heap-pages"))
         return conflict(parser, "--heap-bytes and --heap-pages both set the heap size; give one");
     if (options->compare_count > 0 && given(parser, "--policy"))
@@ -452,6 +506,10 @@ Options options_defaults(void)
     options.heap = (AllocatorSetup){ allocator_default_design(), allocator_default_config(0) };
     options.stats = STATS_NONE;
     options.history_mb = 256;
+    options.export_fps = 10;
+    options.export_every = 1;
+    options.window_width = 1280;
+    options.window_height = 800;
     return options;
 }
 
@@ -519,6 +577,10 @@ const char *options_usage(void)
         "  --csv FILE           one row of statistics per step\n"
         "  --at-step N          stop at step N (0: the initial heap)\n"
         "  --screenshot FILE    render one frame to a PNG and exit\n"
+        "  --export FILE        render steps --from N (0) to --to M (the end) to FILE.gif,\n"
+        "                       .mp4 or .webm, --fps F frames a second (10), a frame every\n"
+        "                       --every K steps (1); the last frame stays one second\n"
+        "  --size WxH           window size in points, also of screenshots and exports (1280x800)\n"
     "  --view classic|detail  how the window starts: cell shades, or tags and payloads (classic)\n"
         "  --font FILE          TrueType font for the window\n"
         "  --history-mb N       memory for stepping backwards, MiB (256)\n"

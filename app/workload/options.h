@@ -42,6 +42,13 @@ typedef struct Options {
     const char *record_path;
     const char *csv_path;
     const char *screenshot_path;
+    const char *export_path;     /* --export: an animation of the window's frames */
+    uint64_t export_from;        /* the first step it shows (0) */
+    uint64_t export_to;          /* the last, when export_to_given; else the end */
+    bool export_to_given;
+    uint64_t export_fps;         /* frames per second (10) */
+    uint64_t export_every;       /* a frame every this many steps (1) */
+    uint64_t window_width, window_height; /* --size, points (1280 x 800) */
     bool detail_view;            /* --view detail: the window starts in the detail view */
     bool search_steps;           /* --search-steps: a step forward shows one probe a press */
     bool structure;              /* --structure: the free list and markers start drawn */

@@ -381,6 +381,13 @@ void output_file_double(OutputFile *file, double value)
     output_file_bytes(file, text, (size_t)length);
 }
 
+int64_t output_file_seek(OutputFile *file, int64_t offset, int whence)
+{
+    flush_buffer(file);
+    off_t position = file->error ? -1 : lseek(file->descriptor, (off_t)offset, whence);
+    return position < 0 ? -1 : (int64_t)position;
+}
+
 void output_file_append_scratch(OutputFile *file, OutputFile *scratch)
 {
     flush_buffer(scratch);

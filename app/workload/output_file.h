@@ -52,6 +52,11 @@ void output_file_double(OutputFile *file, double value);
  * the scratch. A scratch error becomes `file`'s error. */
 void output_file_append_scratch(OutputFile *file, OutputFile *scratch);
 
+/* Moves the write position as lseek does (SEEK_SET, SEEK_CUR or SEEK_END),
+ * after writing what is buffered, for formats that go back to fill in sizes
+ * (MP4). Returns the new position, or -1 (a FIFO or a device cannot seek). */
+int64_t output_file_seek(OutputFile *file, int64_t offset, int whence);
+
 /* Flushes and closes; a replaced file is renamed over its target. Returns
  * false (target untouched, temporary removed, reason in `message`) on any
  * error since open. Frees the OutputFile either way. */

@@ -11,6 +11,7 @@
 #include "headless.h"
 #include "lesson.h"
 #include "output_file.h"
+#include "ostep.h"
 #include "window.h"
 
 #include <stdio.h>
@@ -79,6 +80,12 @@ int main(int argc, char **argv)
     if (options.show_version) {
         printf("heapviz %s\n", headless_version());
         return 0;
+    }
+    if (options.ostep && options.headless)
+        return ostep_headless(&options);
+    if (options.ostep) {
+        fprintf(stderr, "heapviz: --ostep has no window yet; add --headless before it\n");
+        return EXIT_BAD_USAGE;
     }
     static Lesson lesson;
     if (options.lesson_name) {

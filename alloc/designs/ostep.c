@@ -25,7 +25,9 @@
  * address (-b) comes back when shown. malloc.py accepts sizes and headers of
  * any sign, so this design reads heap_bytes, header_bytes, base_address and
  * a request n as signed 64-bit values (two's complement). A block's payload
- * is its address + the header, as malloc.py's random mode prints it.
+ * is its address + the header, as malloc.py's random mode prints it. Only
+ * sizes <= 0 move an address below the base; there, and only there, a
+ * payload can be offset 0 (malloc.py's address base - 1 - header).
  */
 #include "ostep_internal.h"
 
@@ -423,12 +425,12 @@ static HeapError ostep_free(Allocator *allocator, uint64_t payload)
     heap->event = (HeapEvent){ .kind = HEAP_EVENT_FREE, .pointer = payload,
                                .dirty_start = OSTEP_REGION_START,
                                .dirty_end = OSTEP_REGION_START + heap->config.heap_bytes };
-    if (payload == 0)
-        return HEAP_OK;
     int64_t address = address_of(heap, payload) - header_size(heap);
     uint64_t slot;
+    /* free(0) does nothing, unless a block of a heap with negative sizes
+     * really sits there (see the top of the file). */
     if (!used_find(heap, address, &slot))
-        return reject_free(heap, address);
+        return payload == 0 ? HEAP_OK : reject_free(heap, address);
     if (!reserve_ranges(&heap->free_list, heap->free_list.count + 1))
         return HEAP_ERROR_OUT_OF_MEMORY;
     OstepRange freed = { .address = address, .size = heap->used[slot].size };

@@ -520,6 +520,12 @@ bool options_parse(int argc, char **argv, Options *options, char *message, size_
     *options = options_defaults();
     for (int i = 1; i < argc;) {
         int used;
+        if (strcmp(argv[i], "--ostep") == 0) {  /* the rest is malloc.py's (ostep_flags.h) */
+            options->ostep = true;
+            options->ostep_argc = argc - i - 1;
+            options->ostep_argv = argv + i + 1;
+            break;
+        }
         if (strcmp(argv[i], "--") == 0) {
             options->capture_program = argv + i + 1;
             break;

@@ -64,6 +64,10 @@ typedef struct Options {
     uint64_t history_mb;         /* time-travel memory budget, default 256 */
     bool show_help;
     bool show_version;
+    /* OSTEP mode: the arguments after --ostep are malloc.py's (ostep.h) */
+    bool ostep;
+    int ostep_argc;
+    char **ostep_argv;
 } Options;
 
 Options options_defaults(void);

@@ -60,6 +60,20 @@ static double cpu_ms(void)
     return (double)now.tv_sec * 1000.0 + (double)now.tv_nsec / 1e6;
 }
 
+/* Whether a screenshot (heapviz-...-step-N.png) is in the current directory. */
+static bool screenshot_present(void)
+{
+    DIR *listing = opendir(".");
+    bool found = false;
+    for (struct dirent *entry; listing && !found && (entry = readdir(listing)) != NULL;) {
+        found = strncmp(entry->d_name, "heapviz-", 8) == 0 && strstr(entry->d_name, "-step-") != NULL;
+    }
+    if (listing) {
+        closedir(listing);
+    }
+    return found;
+}
+
 static int user(void *data)
 {
     Script *script = data;
@@ -105,7 +119,11 @@ static int user(void *data)
     push_window_event(SDL_WINDOWEVENT_SIZE_CHANGED, 1280, 800);
     push_key(SDLK_RIGHT, 0);
     push_key(SDLK_s, 0);
-    SDL_Delay(200);
+    /* q only once the screenshot is there: a loaded machine (or a sanitizer
+     * build) may take a while over the keys before it. */
+    for (int wait = 0; wait < 100 && !screenshot_present(); wait++) {
+        SDL_Delay(100);
+    }
     push_key(SDLK_q, 0);
     return 0;
 }

@@ -410,8 +410,9 @@ static HeapError buddy_copy(Allocator *target, const Allocator *source)
     for (unsigned order = 0; order <= from->top; order++) {
         if (!list_reserve(&to->lists[order], from->lists[order].count))
             return HEAP_ERROR_OUT_OF_MEMORY;
-        memcpy(to->lists[order].offsets, from->lists[order].offsets,
-               from->lists[order].count * sizeof(uint64_t));
+        if (from->lists[order].count > 0) /* an empty list may have no array at all */
+            memcpy(to->lists[order].offsets, from->lists[order].offsets,
+                   from->lists[order].count * sizeof(uint64_t));
         to->lists[order].count = from->lists[order].count;
     }
     if (!block_map_copy(&to->live, &from->live))

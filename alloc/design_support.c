@@ -4,6 +4,8 @@
  */
 #include "design_support.h"
 
+#include <stdlib.h>
+
 void design_event_begin(HeapEvent *event, HeapEventKind kind, uint64_t pointer, uint64_t n)
 {
     *event = (HeapEvent){ .kind = kind, .pointer = pointer, .request = n };
@@ -47,4 +49,19 @@ void design_note_problem(HeapCheck *check, unsigned flag, uint64_t offset)
     if (check->problems++ == 0)
         check->first_offset = offset;
     check->broken |= flag;
+}
+
+bool design_reserve(void **items, uint64_t *capacity, uint64_t needed, size_t item_size)
+{
+    if (needed <= *capacity)
+        return true;
+    uint64_t grown = *capacity ? *capacity * 2 : 8;
+    while (grown < needed)
+        grown *= 2;
+    void *bigger = realloc(*items, grown * item_size);
+    if (!bigger)
+        return false;
+    *items = bigger;
+    *capacity = grown;
+    return true;
 }

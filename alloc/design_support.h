@@ -41,4 +41,9 @@ void design_note_problem(HeapCheck *check, unsigned flag, uint64_t offset);
 /* Raises peak_payload to payload_bytes if it is higher. */
 void design_note_peak(HeapStats *stats);
 
+/* Makes room in a growing array for `needed` items of `item_size` bytes,
+ * doubling its capacity; false if the host is out of memory (the array is
+ * then unchanged). */
+bool design_reserve(void **items, uint64_t *capacity, uint64_t needed, size_t item_size);
+
 #endif

@@ -29,6 +29,7 @@
  * sizes <= 0 move an address below the base; there, and only there, a
  * payload can be offset 0 (malloc.py's address base - 1 - header).
  */
+#include "design_support.h"
 #include "ostep_internal.h"
 
 #include <stdlib.h>
@@ -72,25 +73,10 @@ static int64_t block_size_for(const OstepHeap *heap, int64_t n)
 
 /* ---- growing arrays ------------------------------------------------------- */
 
-/* Makes room for `needed` items of `item_size` bytes; false if the host is out of memory. */
-static bool reserve(void **items, uint64_t *capacity, uint64_t needed, size_t item_size)
-{
-    if (needed <= *capacity)
-        return true;
-    uint64_t grown = *capacity ? *capacity * 2 : 8;
-    while (grown < needed)
-        grown *= 2;
-    void *bigger = realloc(*items, grown * item_size);
-    if (!bigger)
-        return false;
-    *items = bigger;
-    *capacity = grown;
-    return true;
-}
 
 static bool reserve_ranges(OstepRangeArray *array, uint64_t needed)
 {
-    return reserve((void **)&array->items, &array->capacity, needed, sizeof(OstepRange));
+    return design_reserve((void **)&array->items, &array->capacity, needed, sizeof(OstepRange));
 }
 
 /* Array item shifts: open_gap moves items [index, count) one place up to make
@@ -179,7 +165,7 @@ static HeapBlock used_block_view(const OstepHeap *heap, const OstepUsed *used)
 static bool rebuild_blocks(OstepHeap *heap)
 {
     uint64_t needed = heap->used_count + heap->free_list.count;
-    if (!reserve((void **)&heap->blocks, &heap->block_capacity, needed, sizeof(HeapBlock)))
+    if (!design_reserve((void **)&heap->blocks, &heap->block_capacity, needed, sizeof(HeapBlock)))
         return false;
     heap->block_count = 0;
     for (uint64_t i = 0; i < heap->used_count; i++)
@@ -307,9 +293,9 @@ static HeapError ostep_malloc(Allocator *allocator, uint64_t n, uint64_t *payloa
     heap->event = (HeapEvent){ .kind = HEAP_EVENT_MALLOC, .request = n, .asize = (uint64_t)size,
                                .dirty_start = OSTEP_REGION_START,
                                .dirty_end = OSTEP_REGION_START + heap->config.heap_bytes };
-    if (!reserve((void **)&heap->search, &heap->search_capacity, heap->free_list.count,
+    if (!design_reserve((void **)&heap->search, &heap->search_capacity, heap->free_list.count,
                  sizeof(uint64_t)) ||
-        !reserve((void **)&heap->used, &heap->used_capacity, heap->used_count + 1, sizeof(OstepUsed)))
+        !design_reserve((void **)&heap->used, &heap->used_capacity, heap->used_count + 1, sizeof(OstepUsed)))
         return fail_malloc(heap, HEAP_ERROR_OUT_OF_MEMORY, size);
     heap->irregular |= size <= 0;
     int64_t chosen = search_list(heap, size);
@@ -527,7 +513,7 @@ static HeapError ostep_create(const AllocatorConfig *config, Allocator **out)
 static bool copy_array(void **target, uint64_t *capacity, const void *source, uint64_t count,
                        size_t item_size)
 {
-    if (!reserve(target, capacity, count, item_size))
+    if (!design_reserve(target, capacity, count, item_size))
         return false;
     if (count)
         memcpy(*target, source, count * item_size);

@@ -13,6 +13,7 @@
  * file only keeps malloc.py's ptr[] table and prints.
  */
 #include "ostep.h"
+#include "design_support.h"
 #include "output_file.h"
 #include "python_random.h"
 
@@ -63,20 +64,6 @@ static int out_of_memory(Program *program)
     return stop(program, EXIT_BAD_INPUT, "out of memory");
 }
 
-static bool grow(void **items, uint64_t *capacity, uint64_t needed, size_t item_size)
-{
-    if (needed <= *capacity)
-        return true;
-    uint64_t grown = *capacity ? *capacity * 2 : 64;
-    while (grown < needed)
-        grown *= 2;
-    void *bigger = realloc(*items, grown * item_size);
-    if (!bigger)
-        return false;
-    *items = bigger;
-    *capacity = grown;
-    return true;
-}
 
 /* ---- printing ----------------------------------------------------------------------- */
 
@@ -106,7 +93,7 @@ static void print_header(const OstepFlags *flags, FILE *out)
 static bool print_free_list(Program *program)
 {
     uint64_t count = allocator_free_list(program->heap, NULL, 0);
-    if (!grow((void **)&program->entries, &program->entry_capacity, count, sizeof(FreeListEntry)))
+    if (!design_reserve((void **)&program->entries, &program->entry_capacity, count, sizeof(FreeListEntry)))
         return false;
     allocator_free_list(program->heap, program->entries, count);
     fprintf(program->out, "Free List [ Size %" PRIu64 " ]: ", count);
@@ -143,7 +130,7 @@ static void report_step(Program *program, OstepStep step)
  * showing the address. Returns 0 or an exit status. */
 static int alloc(Program *program, int64_t size, bool with_header, OstepStep *step)
 {
-    if (!grow((void **)&program->pointers, &program->pointer_capacity, program->pointer_count + 1,
+    if (!design_reserve((void **)&program->pointers, &program->pointer_capacity, program->pointer_count + 1,
               sizeof(Pointer)))
         return out_of_memory(program);
     uint64_t payload = 0;
@@ -197,7 +184,7 @@ static int random_alloc(Program *program, PythonRandom *random)
     if (status != 0)
         return status;
     if (program->pointers[step.index].recorded) {
-        if (!grow((void **)&program->live, &program->live_capacity, program->live_count + 1,
+        if (!design_reserve((void **)&program->live, &program->live_capacity, program->live_count + 1,
                   sizeof(int64_t)))
             return out_of_memory(program);
         program->live[program->live_count++] = step.index;

@@ -83,8 +83,10 @@ int main(int argc, char **argv)
     }
     if (options.ostep && options.headless)
         return ostep_headless(&options);
-    if (options.ostep) {
-        fprintf(stderr, "heapviz: --ostep has no window yet; add --headless before it\n");
+    if (options.ostep && (options.csv_path || options.record_path || options.blocks_path ||
+                          options.stats != STATS_NONE || options.lesson_name)) {
+        fprintf(stderr, "heapviz: the window's --ostep mode takes none of --csv, --stats, --blocks, "
+                        "--record and --lesson (--headless --csv FILE --ostep ... writes the CSV)\n");
         return EXIT_BAD_USAGE;
     }
     static Lesson lesson;

@@ -86,6 +86,27 @@ GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t wi
     return geometry;
 }
 
+GridGeometry grid_geometry_decimal(uint64_t heap_bytes, uint32_t width, uint32_t height)
+{
+    static const uint64_t mantissas[] = {1, 2, 5};
+    GridGeometry best = {.heap_bytes = heap_bytes};
+    set_cell_bytes(&best, 1);
+    for (uint64_t decade = 10; decade <= heap_bytes * 10 && decade <= UINT32_MAX / 10; decade *= 10) {
+        for (int i = 0; i < 3; i++) {
+            uint64_t columns = decade * mantissas[i], rows = (heap_bytes + columns - 1) / columns;
+            uint64_t size = width / columns < height / (rows ? rows : 1) ? width / columns : height / (rows ? rows : 1);
+            if (size > best.cell_pixels) {
+                best.columns = (uint32_t)columns;
+                best.rows = (uint32_t)(rows ? rows : 1);
+                best.cell_pixels = (uint32_t)size;
+            }
+        }
+    }
+    best = best.cell_pixels > 0 ? best : grid_geometry(heap_bytes, 1, width, height);
+    best.headers_only = true;
+    return best;
+}
+
 uint64_t grid_row_bytes(const GridGeometry *geometry)
 {
     return geometry->bytes_per_cell * geometry->columns;
@@ -242,7 +263,8 @@ static void paint_block(Painter *painter, const HeapBlock *block)
     uint64_t start = block->offset, end = block->offset + block->size;
     if (painter->view == VIEW_CLASSIC) {
         uint64_t edge = block->header_bytes > 0 ? block->header_bytes : 1;
-        if (block->state == HEAP_BLOCK_USED && block->size >= 2 * painter->geometry->bytes_per_cell &&
+        bool marked = block->header_bytes > 0 || !painter->geometry->headers_only;
+        if (marked && block->state == HEAP_BLOCK_USED && block->size >= 2 * painter->geometry->bytes_per_cell &&
             block->size > edge) {
             painter_add(painter, start, start + edge, CELL_EDGE);
             start += edge;

@@ -62,6 +62,8 @@ typedef struct {
     uint64_t cells;              /* ceil(heap_bytes / bytes_per_cell) */
     uint32_t columns, rows;      /* texture size in cells */
     uint32_t cell_pixels;        /* edge of one cell on screen at zoom 1; 0: no room */
+    bool headers_only;           /* classic view: a block without a header shows no edge cell
+                                    (OSTEP's big cells: the start line is enough) */
 } GridGeometry;
 
 /* Lays out `heap_bytes` (from first_byte 0; the caller may move the window
@@ -71,6 +73,14 @@ typedef struct {
  * bytes fit; then,
  * while cells are larger than GRID_MAX_CELL_PIXELS, half the bytes a cell. */
 GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t width, uint32_t height);
+
+/* OSTEP's heap: one unit a cell and rows of 10, 20, 50, 100, 200, 500 ...
+ * units, whichever gives the largest square cells in width x height (the
+ * fewer columns on a tie), so row labels read as round decimal addresses.
+ * No cell limit: a small heap gets big cells. Only real headers get the
+ * classic view's edge colour (headers_only). A heap too large for one pixel
+ * a unit gets grid_geometry's layout. */
+GridGeometry grid_geometry_decimal(uint64_t heap_bytes, uint32_t width, uint32_t height);
 
 /* The colour of cells [first_cell, end_cell) of the window (cell 0 holds
  * arena byte first_byte) of `heap` in `view` (cells past

@@ -61,9 +61,35 @@ struct Model {
     bool search_steps;           /* a step forward shows its search probe by probe */
     bool structure;              /* free list and markers drawn on the grids */
     Quiz quiz;                   /* predict, then reveal */
+    bool asking;                 /* OSTEP without -c: the next operation shows, its results hidden */
 };
 
 /* --- panes ------------------------------------------------------------------ */
+
+/* The workload a pane replays: in OSTEP mode its policy's run of malloc.py
+ * (NULL where malloc.py stops under that policy), else the one workload. */
+static const Workload *pane_workload(const Model *model, DesignPolicy choice)
+{
+    if (model->config.ostep != NULL) {
+        return ostep_runs_workload(model->config.ostep, choice.policy);
+    }
+    return &model->config.workload;
+}
+
+/* Whether every choice has a run; if not, the status line says why. */
+static bool choices_have_runs(Model *model, const DesignPolicy *choices, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        if (pane_workload(model, choices[i]) == NULL) {
+            char text[MODEL_STATUS_MAX];
+            snprintf(text, sizeof text, "no %s pane: %s", choices[i].design->policies[choices[i].policy],
+                     ostep_runs_refusal(model->config.ostep, choices[i].policy));
+            model_set_status(model, text);
+            return false;
+        }
+    }
+    return true;
+}
 
 static void destroy_panes(Model *model)
 {
@@ -86,7 +112,9 @@ static HeapError build_panes(Model *model, const DesignPolicy *choices, uint32_t
         setup.design = choices[i].design;
         setup.config.policy = choices[i].policy;
         Pane *pane = &model->panes[i];
-        HeapError error = history_create(&model->config.workload, &setup, schedule, schedule_count,
+        const Workload *workload = pane_workload(model, choices[i]);
+        HeapError error = workload == NULL ? HEAP_ERROR_INVALID_CONFIG
+                                           : history_create(workload, &setup, schedule, schedule_count,
                                          model->config.history_bytes / count, &pane->history);
         if (error != HEAP_OK) {
             destroy_panes(model);
@@ -106,6 +134,9 @@ static HeapError build_panes(Model *model, const DesignPolicy *choices, uint32_t
 /* Rebuilds the panes for new choices, keeping the step and the compactions. */
 static bool rebuild_panes(Model *model, const DesignPolicy *choices, uint32_t count, bool keep_schedule)
 {
+    if (!choices_have_runs(model, choices, count)) {
+        return true; /* the panes stay as they are */
+    }
     uint64_t step = keep_schedule ? model_position(model) : 0;
     uint32_t schedule_count = 0;
     const uint64_t *schedule = history_compactions(model->panes[0].history, &schedule_count);
@@ -174,6 +205,7 @@ static void start_mark(Model *model, uint64_t now_ms)
 static bool move_to(Model *model, uint64_t step, uint64_t now_ms)
 {
     bool ok = true;
+    model->asking = false;
     for (uint32_t i = 0; i < MODEL_MAX_PANES; i++) {
         search_play_stop(&model->searches[i]);
     }
@@ -291,9 +323,30 @@ static bool advance_searches(Model *model)
     return advanced;
 }
 
+/* OSTEP mode without -c: a step forward from a revealed step first shows
+ * the next operation with its results hidden; a step back from there hides
+ * it again. True when the step was spent on that. */
+static bool ask_or_unask(Model *model, int64_t amount)
+{
+    bool hides = model->config.ostep != NULL && !ostep_runs_flags(model->config.ostep)->compute;
+    if (!hides || (amount != 1 && amount != -1) || (amount == -1 && !model->asking)) {
+        return false;
+    }
+    if (amount == -1 || model->asking) {
+        bool was_asking = model->asking;
+        model->asking = false;
+        return amount == -1 && was_asking; /* asking and forward: the step reveals it */
+    }
+    model->asking = model_position(model) < model_total(model);
+    return model->asking;
+}
+
 /* One step forward shows its search; other steps only move. */
 static bool step_and_search(Model *model, int64_t amount, uint64_t now_ms)
 {
+    if (ask_or_unask(model, amount)) {
+        return true;
+    }
     if (amount == 1 && model->search_steps && advance_searches(model)) {
         return true;
     }
@@ -465,8 +518,8 @@ static double clamp(double value, double low, double high)
 static uint64_t default_view_bytes(const Model *model)
 {
     uint64_t limit = allocator_region_limit(model_heap(model, 0));
-    if (model->config.workload.kind == WORKLOAD_SIMULATION) {
-        return limit;
+    if (model->config.workload.kind == WORKLOAD_SIMULATION || model->config.ostep != NULL) {
+        return limit; /* OSTEP's heap is small and fixed: all of it, always */
     }
     uint64_t high = MODEL_MIN_VIEW_BYTES;
     for (uint32_t i = 0; i < model->pane_count; i++) {
@@ -489,24 +542,35 @@ static uint64_t view_bytes(const Model *model)
     return model->extent == VIEW_ZOOMED ? model->zoom_bytes : default_view_bytes(model);
 }
 
+/* Where rows start: OSTEP's rows start at its heap's first unit (so they
+ * are labelled base, base + 10, ...), others at offset 0. */
+static uint64_t row_origin(const Model *model)
+{
+    return model->config.ostep != NULL ? allocator_region_start(model_heap(model, 0)) : 0;
+}
+
 /* Puts the window's first byte at the row boundary nearest `start`, no
  * further than the row that still shows the heap's end. */
 static void place_view(Model *model, double start)
 {
     uint64_t row_bytes = grid_row_bytes(&model->geometry);
-    uint64_t limit = allocator_region_limit(model_heap(model, 0));
+    uint64_t origin = row_origin(model);
+    start -= (double)origin;
+    uint64_t limit = allocator_region_limit(model_heap(model, 0)) - origin;
     uint64_t shown = row_bytes * model->geometry.rows;
     uint64_t last_row = shown < limit && row_bytes ? (limit - shown + row_bytes - 1) / row_bytes : 0;
     double row = row_bytes ? clamp(floor(start / (double)row_bytes + 0.5), 0, (double)last_row) : 0;
-    model->view_start = (uint64_t)row * row_bytes;
+    model->view_start = origin + (uint64_t)row * row_bytes;
     model->geometry.first_byte = model->view_start;
 }
 
 /* Lays the window out again (new size, new extent); keeps its start. */
 static void refit(Model *model)
 {
-    model->geometry = grid_geometry(view_bytes(model), model->config.page_bytes, model->area_width,
-                                    model->area_height);
+    uint64_t bytes = view_bytes(model) - row_origin(model);
+    model->geometry = model->config.ostep != NULL
+                          ? grid_geometry_decimal(bytes, model->area_width, model->area_height)
+                          : grid_geometry(bytes, model->config.page_bytes, model->area_width, model->area_height);
     place_view(model, (double)model->view_start);
     model_request_redraw(model);
 }
@@ -548,7 +612,7 @@ static void pan_by(Model *model, double x, double y)
 static void reset_view(Model *model)
 {
     model->extent = model->extent == VIEW_DEFAULT ? VIEW_WHOLE_HEAP : VIEW_DEFAULT;
-    model->view_start = 0;
+    model->view_start = row_origin(model);
     refit(model);
 }
 
@@ -794,6 +858,8 @@ void model_title(const Model *model, char *text, size_t size)
     char source[96];
     if (workload->kind == WORKLOAD_SIMULATION) {
         snprintf(source, sizeof source, "seed %llu", (unsigned long long)workload->sim.seed);
+    } else if (model->config.ostep != NULL) {
+        snprintf(source, sizeof source, "%s", workload->trace->name ? workload->trace->name : "malloc.py");
     } else {
         snprintf(source, sizeof source, "trace %s", workload->trace->name ? workload->trace->name : "?");
     }
@@ -805,8 +871,38 @@ void model_title(const Model *model, char *text, size_t size)
              (unsigned long long)model_total(model), policy, source);
 }
 
+const OstepRuns *model_ostep(const Model *model) { return model->config.ostep; }
+bool model_results_hidden(const Model *model) { return model->asking; }
+
+const OstepStep *model_ostep_step(const Model *model, uint32_t pane)
+{
+    if (model->config.ostep == NULL) {
+        return NULL;
+    }
+    return ostep_runs_step(model->config.ostep, model->panes[pane].choice.policy,
+                           model_position(model) + (model->asking ? 1 : 0));
+}
+
+void model_address_text(const Model *model, uint64_t offset, char *text, size_t size)
+{
+    if (model->config.ostep != NULL) {
+        snprintf(text, size, "%lld", (long long)ostep_address(model_heap(model, 0), offset));
+    } else {
+        snprintf(text, size, "0x%llx", (unsigned long long)offset);
+    }
+}
+
 void model_sentence(const Model *model, uint32_t pane, char *text, size_t size)
 {
+    if (model->config.ostep != NULL) {
+        const OstepStep *step = model_ostep_step(model, pane);
+        if (step == NULL) {
+            snprintf(text, size, "no operation yet: \xE2\x86\x92 shows the first");
+        } else {
+            ostep_step_words(step, !model->asking, text, size);
+        }
+        return;
+    }
     const History *history = model->panes[pane].history;
     sentence_for_step(history_report(history), model->config.workload.kind, model_heap(model, pane), text, size);
 }
@@ -860,7 +956,7 @@ Highlight model_touched(const Model *model, uint32_t pane)
 {
     const StepReport *report = history_report(model->panes[pane].history);
     Highlight none = {0};
-    if (report == NULL || report->event.error != HEAP_OK || report->event.kind == HEAP_EVENT_COMPACT ||
+    if (report == NULL || model->asking || report->event.error != HEAP_OK || report->event.kind == HEAP_EVENT_COMPACT ||
         report->skipped) {
         return none;
     }
@@ -881,7 +977,7 @@ static Highlight block_highlight(const Model *model, uint32_t pane, uint64_t off
 uint32_t model_marks(const Model *model, uint32_t pane, uint64_t now_ms, Highlight marks[MODEL_MAX_MARKS])
 {
     const StepReport *report = history_report(model->panes[pane].history);
-    if (report == NULL || report->skipped || now_ms >= model->mark_until_ms || report->event.error != HEAP_OK) {
+    if (report == NULL || model->asking || report->skipped || now_ms >= model->mark_until_ms || report->event.error != HEAP_OK) {
         return 0;
     }
     const HeapEvent *event = &report->event;

@@ -14,6 +14,7 @@
 
 #include "history.h"
 #include "lesson.h"
+#include "ostep_runs.h"
 #include "quiz.h"
 #include "search_play.h"
 #include "grid.h"
@@ -86,6 +87,8 @@ typedef struct {
     bool search_steps;           /* --search-steps: start in search-steps mode */
     bool quiz;                   /* --quiz: start asking */
     const Lesson *lesson;        /* --lesson: captions by step (outlives the model), or NULL */
+    const OstepRuns *ostep;      /* --ostep: malloc.py's run under each policy (outlives the
+                                    model; each pane replays its policy's), or NULL */
 } ModelConfig;
 
 /* The visible part of the grid, in cells: the whole window (zoom and pan
@@ -156,6 +159,22 @@ bool model_quit_requested(const Model *model);
 const GridGeometry *model_geometry(const Model *model);
 CellRect model_visible_cells(const Model *model);
 const Workload *model_workload(const Model *model);
+
+/* OSTEP mode: malloc.py's runs (NULL otherwise), and whether the operation
+ * after the current step shows with its results hidden, as malloc.py without
+ * -c prints it ("returned ?", "List?"). Then a step forward (ACTION_STEP 1)
+ * reveals it by doing it; from a revealed step, a step forward first asks
+ * the next one. With -c every step shows its results at once. */
+const OstepRuns *model_ostep(const Model *model);
+bool model_results_hidden(const Model *model);
+
+/* The operation a pane's sentence is about in OSTEP mode: the hidden next
+ * one, else the last one done (NULL at step 0 or outside OSTEP mode). */
+const OstepStep *model_ostep_step(const Model *model, uint32_t pane);
+
+/* How an arena offset is shown: "0x3c0", or in OSTEP mode the decimal
+ * address malloc.py prints ("1012"). */
+void model_address_text(const Model *model, uint64_t offset, char *text, size_t size);
 
 /* The panel's lines: "step i of N", policy, workload, sentence, status. */
 void model_title(const Model *model, char *text, size_t size);

@@ -36,9 +36,11 @@ static void outline_block(Canvas *canvas, const Model *model, const GridView *vi
 }
 
 /* "examined 3 of 7 blocks" while the search plays, then its total. */
-static void search_counter(Canvas *canvas, const GridView *view, const HeapEvent *event, SearchProbe probe)
+static void search_counter(Canvas *canvas, const Model *model, const GridView *view, const HeapEvent *event,
+                           SearchProbe probe)
 {
-    char text[96];
+    char text[96], chosen[32];
+    model_address_text(model, event->block_offset, chosen, sizeof chosen);
     if (!probe.done) {
         snprintf(text, sizeof text, " examining block %llu of %llu ", (unsigned long long)probe.seen,
                  (unsigned long long)probe.examined);
@@ -46,8 +48,8 @@ static void search_counter(Canvas *canvas, const GridView *view, const HeapEvent
         snprintf(text, sizeof text, " examined %llu block%s: none fits ", (unsigned long long)probe.examined,
                  probe.examined == 1 ? "" : "s");
     } else {
-        snprintf(text, sizeof text, " examined %llu block%s, chose 0x%llx ", (unsigned long long)probe.examined,
-                 probe.examined == 1 ? "" : "s", (unsigned long long)event->block_offset);
+        snprintf(text, sizeof text, " examined %llu block%s, chose %s ", (unsigned long long)probe.examined,
+                 probe.examined == 1 ? "" : "s", chosen);
     }
     canvas_text(canvas, view->dest.x + 4, view->dest.y + 4, text, COLOR_BACKGROUND, OVERLAY_COLOR_PROBE);
 }
@@ -67,7 +69,7 @@ static void draw_search(Canvas *canvas, const Model *model, const GridView *view
     if (!probe.done) {
         outline_block(canvas, model, view, pane, probe.offset, view->scale >= 6 ? 3 : 2, OVERLAY_COLOR_PROBE, true);
     }
-    search_counter(canvas, view, allocator_last_event(model_heap(model, pane)), probe);
+    search_counter(canvas, model, view, allocator_last_event(model_heap(model, pane)), probe);
 }
 
 /* A numbered badge at a cell centre. */
@@ -80,14 +82,48 @@ static void badge(Canvas *canvas, int x, int y, uint64_t number)
     canvas_text(canvas, x - width / 2, y - height / 2, text, COLOR_TEXT, OVERLAY_COLOR_LIST);
 }
 
-/* A thin path from (x0, y0) to (x1, y1): across, then down or up. */
-static void path(Canvas *canvas, int x0, int y0, int x1, int y1)
+/* A path from (x0, y0) to (x1, y1), `width` pixels wide: across, then down or up. */
+static void path(Canvas *canvas, int x0, int y0, int x1, int y1, int width)
 {
     int left = x0 < x1 ? x0 : x1, top = y0 < y1 ? y0 : y1;
-    canvas_fill(canvas, (LayoutRect){left, y0 - 1, (x0 < x1 ? x1 - x0 : x0 - x1) + 1, 2}, OVERLAY_COLOR_LIST);
-    canvas_fill(canvas, (LayoutRect){x1 - 1, top, 2, (y0 < y1 ? y1 - y0 : y0 - y1) + 1}, OVERLAY_COLOR_LIST);
+    canvas_fill(canvas, (LayoutRect){left, y0 - width / 2, (x0 < x1 ? x1 - x0 : x0 - x1) + 1, width},
+                OVERLAY_COLOR_LIST);
+    canvas_fill(canvas, (LayoutRect){x1 - width / 2, top, width, (y0 < y1 ? y1 - y0 : y0 - y1) + 1},
+                OVERLAY_COLOR_LIST);
 }
 
+static bool overlaps(LayoutRect a, LayoutRect b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/* OSTEP's entry: its badge at the left of the block's first cell, then
+ * "addr:sz" as malloc.py names it, in the list's colour on white, unless it
+ * would cover a label drawn before (small cells, neighbouring entries: the
+ * panel lists them all). `drawn` collects the labels' boxes. */
+static void labelled_badge(Canvas *canvas, const Model *model, const GridView *view, int x, int y, uint64_t number,
+                           const FreeListEntry *entry, LayoutRect *drawn, uint64_t *drawn_count)
+{
+    char text[24], label[64];
+    snprintf(text, sizeof text, " %llu ", (unsigned long long)number);
+    snprintf(label, sizeof label, "%lld:%llu", (long long)ostep_address(model_heap(model, 0), entry->offset),
+             (unsigned long long)entry->size);
+    int height = text_line_height(canvas->text), width = text_char_width(canvas->text);
+    int left = x - (int)(view->scale / 2) + 2;
+    LayoutRect box = {left, y - height / 2, (int)(text_length(text) + text_length(label)) * width, height};
+    bool room = true;
+    for (uint64_t i = 0; i < *drawn_count; i++) {
+        room = room && !overlaps(box, drawn[i]);
+    }
+    left += canvas_text(canvas, left, y - height / 2, text, COLOR_TEXT, OVERLAY_COLOR_LIST);
+    if (room) {
+        canvas_text(canvas, left, y - height / 2, label, OVERLAY_COLOR_LIST, GRID_COLOR_FREE);
+        drawn[(*drawn_count)++] = box;
+    }
+}
+
+/* The free list in list order: a path from each entry to the next, then the
+ * numbered badges on top (OSTEP: with each entry's address and size). */
 static void draw_free_list(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane)
 {
     FreeListEntry entries[OVERLAY_LIST_SHOWN];
@@ -98,11 +134,17 @@ static void draw_free_list(Canvas *canvas, const Model *model, const GridView *v
     for (uint64_t i = 0; i < count; i++) {
         grid_view_cell_centre(view, geometry, entries[i].offset, &x[i], &y[i]);
         if (i > 0) {
-            path(canvas, x[i - 1], y[i - 1], x[i], y[i]);
+            path(canvas, x[i - 1], y[i - 1], x[i], y[i], model_ostep(model) != NULL ? 4 : 2);
         }
     }
+    LayoutRect labels[OVERLAY_LIST_SHOWN];
+    uint64_t labelled = 0;
     for (uint64_t i = 0; i < count; i++) {
-        badge(canvas, x[i], y[i], i + 1);
+        if (model_ostep(model) != NULL) {
+            labelled_badge(canvas, model, view, x[i], y[i], i + 1, &entries[i], labels, &labelled);
+        } else {
+            badge(canvas, x[i], y[i], i + 1);
+        }
     }
 }
 

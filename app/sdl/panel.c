@@ -13,6 +13,7 @@
 const char *const panel_help_lines[] = {
     "Space            play / pause",
     "\xE2\x86\x92 or .           one step forward (Shift: 10)",
+    "                 (--ostep without -c: first asks, then reveals)",
     "\xE2\x86\x90 or ,           one step back (Shift: 10)",
     "PgDn / PgUp      100 steps forward / back",
     "Home / End       step 0 / last step computed",
@@ -80,8 +81,11 @@ static void legend(Cursor *cursor, const Model *model)
         swatch(cursor, GRID_COLOR_FREE, "free");
         swatch(cursor, 0xFF808080u, "partly free");
         swatch(cursor, GRID_COLOR_ALLOCATED, "allocated");
-        swatch(cursor, GRID_COLOR_EDGE, "header: where a used block starts");
-        swatch(cursor, GRID_COLOR_DEAD, grid_class_name(CELL_DEAD));
+        swatch(cursor, GRID_COLOR_EDGE, model_ostep(model) != NULL ? "header (-H units)"
+                                                                   : "header: where a used block starts");
+        if (allocator_design(model_heap(model, 0))->features & ALLOCATOR_HAS_DEAD) {
+            swatch(cursor, GRID_COLOR_DEAD, grid_class_name(CELL_DEAD));
+        }
     } else {
         for (CellClass c = CELL_HEADER; c < CELL_OUTSIDE; c++) {
             swatch(cursor, grid_class_color(c), grid_class_name(c));
@@ -114,6 +118,16 @@ static void play_line(Cursor *cursor, const Model *model)
     uint64_t heap_bytes = allocator_region_limit(heap);
     uint64_t shown_end = geometry->first_byte + grid_row_bytes(geometry) * geometry->rows;
     char size[96];
+    if (model_ostep(model) != NULL) { /* "heap 1000-1099 (-S 100 -b 1000), a unit a cell" */
+        char first[32], last[32];
+        model_address_text(model, allocator_region_start(heap), first, sizeof first);
+        model_address_text(model, allocator_region_limit(heap) - 1, last, sizeof last);
+        snprintf(text, sizeof text, "heap %s-%s (-S %lld -b %s), %llu unit%s a cell", first, last,
+                 (long long)ostep_runs_flags(model_ostep(model))->size, first,
+                 (unsigned long long)geometry->bytes_per_cell, geometry->bytes_per_cell == 1 ? "" : "s");
+        line(cursor, text, COLOR_DIM);
+        return;
+    }
     if (allocator_design(heap)->features & ALLOCATOR_GROWS) { /* "8,208 B heap of at most 20 MiB" */
         snprintf(size, sizeof size, "%s heap of at most %s", sentence_bytes(allocator_stats(heap)->heap_bytes).text,
                  sentence_bytes(heap_bytes).text);
@@ -130,15 +144,91 @@ static void play_line(Cursor *cursor, const Model *model)
     line(cursor, text, COLOR_DIM);
 }
 
+/* Each line of `text` (lines end at '\n'), in `color`, wrapped to two lines at most. */
+static void lines(Cursor *cursor, const char *text, uint32_t color)
+{
+    char one[OSTEP_LINE_MAX];
+    while (*text) {
+        size_t length = strcspn(text, "\n");
+        snprintf(one, sizeof one, "%.*s", (int)length, text);
+        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 2,
+                                                          one, color, cursor->background);
+        text += length + (text[length] == '\n');
+    }
+}
+
+/* malloc.py's free list of a pane: "Free List [ Size 2 ]:" and, one a line,
+ * each entry numbered as the grid numbers it (`shown` at most); in compare
+ * mode all of it as malloc.py prints it, wrapped. */
+static void ostep_free_list(Cursor *cursor, const Model *model, uint32_t pane, uint64_t shown)
+{
+    enum { SHOWN_MAX = 16 };
+    const Allocator *heap = model_heap(model, pane);
+    FreeListEntry entries[SHOWN_MAX];
+    uint64_t count = allocator_free_list(heap, entries, SHOWN_MAX);
+    char text[SHOWN_MAX * OSTEP_LINE_MAX], entry[OSTEP_LINE_MAX];
+    int used = snprintf(text, sizeof text, "Free List [ Size %llu ]:", (unsigned long long)count);
+    for (uint64_t i = 0; i < count && i < SHOWN_MAX && model_pane_count(model) > 1; i++) {
+        ostep_entry_words(ostep_address(heap, entries[i].offset), (int64_t)entries[i].size, entry, sizeof entry);
+        used += snprintf(text + used, sizeof text - (size_t)used, "%s%s", i ? "" : " ", entry);
+    }
+    if (model_pane_count(model) > 1) {
+        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 2,
+                                                          text, COLOR_TEXT, cursor->background);
+        return;
+    }
+    line(cursor, text, COLOR_TEXT);
+    for (uint64_t i = 0; i < count && i < shown && i < SHOWN_MAX; i++) {
+        ostep_entry_words(ostep_address(heap, entries[i].offset), (int64_t)entries[i].size, entry, sizeof entry);
+        snprintf(text, sizeof text, "%3llu  %s", (unsigned long long)i + 1, entry);
+        line(cursor, text, COLOR_TEXT);
+    }
+    if (count > shown) {
+        snprintf(text, sizeof text, "     ... %llu more", (unsigned long long)(count - shown));
+        line(cursor, text, COLOR_DIM);
+    }
+}
+
+/* OSTEP mode: a pane's operation worded as malloc.py prints it, then the
+ * free list, or "List?" while its results are hidden. */
+static void ostep_operation(Cursor *cursor, const Model *model, uint32_t pane, uint64_t list_lines)
+{
+    char words[OSTEP_LINE_MAX];
+    model_sentence(model, pane, words, sizeof words);
+    lines(cursor, words, COLOR_TEXT);
+    if (model_results_hidden(model)) {
+        line(cursor, "List?", COLOR_TEXT);
+    } else if (model_ostep_step(model, pane) != NULL) {
+        ostep_free_list(cursor, model, pane, list_lines);
+    }
+}
+
+/* The heading of OSTEP's operation: its number, and what the next key does. */
+static void ostep_heading(Cursor *cursor, const Model *model)
+{
+    char text[120];
+    uint64_t number = model_position(model) + (model_results_hidden(model) ? 1 : 0);
+    bool hides = !ostep_runs_flags(model_ostep(model))->compute;
+    snprintf(text, sizeof text, "OPERATION %llu OF %llu%s", (unsigned long long)number,
+             (unsigned long long)model_total(model),
+             model_results_hidden(model) ? "  (\xE2\x86\x92 reveals)"
+             : hides && number < model_total(model) ? "  (\xE2\x86\x92 asks the next)" : "");
+    line(cursor, text, model_results_hidden(model) ? COLOR_ACCENT : COLOR_DIM);
+}
+
 /* Where the counters start, so a pointer over one can be told what it means. */
 static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
 {
     char sentence[SENTENCE_MAX * 2];
-    line(cursor, "LAST OPERATION", COLOR_DIM);
-    model_sentence(model, 0, sentence, sizeof sentence);
-    cursor->y += cursor->line_height *
-                 canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 3, sentence, COLOR_TEXT,
-                                cursor->background);
+    if (model_ostep(model) != NULL) {
+        ostep_heading(cursor, model);
+        ostep_operation(cursor, model, 0, 8);
+    } else {
+        line(cursor, "LAST OPERATION", COLOR_DIM);
+        model_sentence(model, 0, sentence, sizeof sentence);
+        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 3,
+                                                          sentence, COLOR_TEXT, cursor->background);
+    }
     gap(cursor);
     line(cursor, "COUNTERS", COLOR_DIM);
     *counters_top = cursor->y;
@@ -146,6 +236,12 @@ static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
     sentence_counters(allocator_stats(model_heap(model, 0)), counters);
     for (int i = 0; i < COUNTER_LINES; i++) {
         line(cursor, counters[i].text, COLOR_TEXT);
+    }
+    if (model_ostep(model) != NULL) { /* malloc.py's "searched", summed */
+        char text[80];
+        snprintf(text, sizeof text, "%-22s %12llu", "examined (searched)",
+                 (unsigned long long)allocator_stats(model_heap(model, 0))->examined);
+        line(cursor, text, COLOR_TEXT);
     }
 }
 
@@ -180,6 +276,16 @@ static void compare_panes(Cursor *cursor, const Model *model)
     }
     line(cursor, text, COLOR_DIVERGED);
     gap(cursor);
+    if (model_ostep(model) != NULL) {
+        ostep_heading(cursor, model);
+        for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
+            char label[SENTENCE_MAX];
+            model_pane_label(model, pane, label, sizeof label);
+            line(cursor, label, timeline_pane_color(pane));
+            ostep_operation(cursor, model, pane, 0);
+        }
+        return;
+    }
     line(cursor, "LAST OPERATION", COLOR_DIM);
     for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
         model_sentence(model, pane, text, sizeof text);

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct Render {
     Canvas canvas;
@@ -77,7 +78,15 @@ Layout render_layout(const Render *render, int width, int height, const Model *m
 {
     Layout layout = layout_compute(width, height, model_pane_count(model), text_line_height(render->canvas.text),
                                    text_char_width(render->canvas.text));
-    layout_reserve_addresses(&layout, layout_address_chars(allocator_region_limit(model_heap(model, 0))));
+    const Allocator *heap = model_heap(model, 0);
+    int chars = layout_address_chars(allocator_region_limit(heap));
+    if (model_ostep(model) != NULL) { /* decimal addresses: as wide as the widest, and a space */
+        char first[32], last[32];
+        model_address_text(model, allocator_region_start(heap), first, sizeof first);
+        model_address_text(model, allocator_region_limit(heap), last, sizeof last);
+        chars = (int)(strlen(first) > strlen(last) ? strlen(first) : strlen(last)) + 2;
+    }
+    layout_reserve_addresses(&layout, chars);
     return layout;
 }
 
@@ -224,8 +233,9 @@ static void draw_block_starts(Canvas *canvas, const GridView *view, const GridGe
     }
 }
 
-/* Row addresses left of a single pane's grid, every power-of-two rows far
- * enough apart to read (two lines), each at the top edge of its row. */
+/* Row addresses left of a single pane's grid (decimal in OSTEP mode), every
+ * power-of-two rows far enough apart to read (two lines), each at the top
+ * edge of its row. */
 static void draw_addresses(Canvas *canvas, const Model *model, const Layout *layout, const GridView *view)
 {
     if (layout->address_width <= 0 || view->scale <= 0) {
@@ -242,7 +252,7 @@ static void draw_addresses(Canvas *canvas, const Model *model, const Layout *lay
     uint64_t row = ((uint64_t)ceil(view->visible.y) + every - 1) / every * every;
     for (; (double)row < view->visible.y + view->visible.height; row += every) {
         char text[32];
-        snprintf(text, sizeof text, "0x%llx", (unsigned long long)(geometry->first_byte + row * grid_row_bytes(geometry)));
+        model_address_text(model, geometry->first_byte + row * grid_row_bytes(geometry), text, sizeof text);
         int width = (int)text_length(text) * layout->char_width;
         int y = (int)lround(view->dest.y + ((double)row - view->visible.y) * view->scale) - layout->line_height / 2;
         y = y > area.y ? y : area.y;

@@ -35,6 +35,7 @@ struct Window {
     const Options *options;
     const char *font_path;
     Trace *trace;
+    OstepRuns *ostep;            /* --ostep: malloc.py's runs, one per policy */
     Model *model;
     bool sdl_started, ttf_started, image_started;
     SDL_Window *window;
@@ -67,20 +68,57 @@ static void apply(Window *window, const Action *action, uint64_t now_ms)
     }
 }
 
+/* --ostep: malloc.py's program under each policy, the -p one in the single
+ * pane; every compare pane's policy must have its run. */
+static int load_ostep(Window *window, ModelConfig *config)
+{
+    char message[512];
+    int status = ostep_runs_create(window->options->ostep_argc, window->options->ostep_argv, &window->ostep,
+                                   message, sizeof message);
+    if (status != 0) {
+        return fail(status, "%s", message);
+    }
+    config->ostep = window->ostep;
+    config->heap = ostep_runs_setup(window->ostep);
+    config->workload = *ostep_runs_workload(window->ostep, config->heap.config.policy);
+    for (uint32_t i = 0; i < config->compare_count; i++) {
+        const char *refusal = ostep_runs_refusal(window->ostep, config->compare[i].policy);
+        if (refusal != NULL) {
+            snprintf(message, sizeof message, "--compare %s: %s",
+                     config->heap.design->policies[config->compare[i].policy], refusal);
+            return fail(EXIT_BAD_INPUT, "%s", message);
+        }
+    }
+    return 0;
+}
+
+/* The workload and heap: --ostep's runs, else a trace or the simulation. */
+static int load_workload(Window *window, ModelConfig *config)
+{
+    const Options *options = window->options;
+    char message[512];
+    config->compare_count = options->compare_count <= MODEL_MAX_PANES ? options->compare_count : MODEL_MAX_PANES;
+    for (uint32_t i = 0; i < config->compare_count; i++) {
+        config->compare[i] = options->compare[i];
+    }
+    if (options->ostep) {
+        return load_ostep(window, config);
+    }
+    if (!headless_load(options, &config->workload, &window->trace, &config->heap, message, sizeof message))
+        return fail(EXIT_BAD_INPUT, "%s", message);
+    if (!headless_setup_fits(options, &config->heap, message, sizeof message))
+        return fail(EXIT_BAD_USAGE, "%s", message);
+    return 0;
+}
+
 static int make_model(Window *window)
 {
     const Options *options = window->options;
     char message[512];
     ModelConfig config = {.page_bytes = options->sim.page_size};
-    if (!headless_load(options, &config.workload, &window->trace, &config.heap, message,
-                     sizeof message))
-        return fail(EXIT_BAD_INPUT, "%s", message);
-    config.compare_count = options->compare_count <= MODEL_MAX_PANES ? options->compare_count : MODEL_MAX_PANES;
-    for (uint32_t i = 0; i < config.compare_count; i++) {
-        config.compare[i] = options->compare[i];
-    }
-    if (!headless_setup_fits(options, &config.heap, message, sizeof message))
-        return fail(EXIT_BAD_USAGE, "%s", message);
+    int status = load_workload(window, &config);
+    if (status != 0)
+        return status;
     uint64_t megabytes = options->history_mb ? options->history_mb : DEFAULT_HISTORY_MB;
     config.history_bytes = megabytes << 20;
     config.search_steps = options->search_steps;
@@ -98,7 +136,7 @@ static int make_model(Window *window)
         Action detail = {.kind = ACTION_TOGGLE_VIEW};
         apply(window, &detail, 0);
     }
-    if (options->structure) {
+    if (options->structure || options->ostep) { /* OSTEP: the free list is the lesson */
         Action structure = {.kind = ACTION_TOGGLE_STRUCTURE};
         model_apply(window->model, &structure, 0);
     }
@@ -260,6 +298,7 @@ static void window_stop(Window *window)
     if (window->trace != NULL) {
         trace_destroy(window->trace);
     }
+    ostep_runs_destroy(window->ostep);
 }
 
 /* --- frames --------------------------------------------------------------- */

@@ -389,10 +389,37 @@ static bool resolve_list_order(Parser *parser)
     return false;
 }
 
+/* --ostep runs the ostep design, with malloc.py's own flags for its
+ * configuration: heapviz's options that would set either are refused. */
+static bool check_ostep(Parser *parser)
+{
+    static const char *const refused[] = { "--allocator", "--policy", "--free-list", "--trace", "--capture",
+                                           "--heap-bytes", "--heap-pages", "--align", "--min-payload", NULL };
+    for (int i = 0; refused[i]; i++) {
+        if (given(parser, refused[i])) {
+            snprintf(parser->message, parser->message_size,
+                     "%s does not go with --ostep: malloc.py's own flags after --ostep set up its heap "
+                     "(-S, -b, -H, -a, -p, -l, -C) and its operations (-s, -n, -r, -P, -A)", refused[i]);
+            return false;
+        }
+    }
+    parser->options->heap.design = allocator_design_find("ostep");
+    return true;
+}
+
 /* --allocator, then --policy in that design, then --compare. */
 static bool resolve_allocator(Parser *parser)
 {
     Options *options = parser->options;
+    if (options->ostep && !check_ostep(parser))
+        return false;
+    if (options->ostep && parser->compare_list && !resolve_compare(parser))
+        return false;
+    for (uint32_t i = 0; options->ostep && i < options->compare_count; i++)
+        if (options->compare[i].design != options->heap.design)
+            return conflict(parser, "--compare with --ostep takes malloc.py's policies: BEST, WORST and FIRST");
+    if (options->ostep)
+        return true;
     if (parser->design_name) {
         options->heap.design = allocator_design_find(parser->design_name);
         if (!options->heap.design)
@@ -560,10 +587,11 @@ const char *options_usage(void)
         "                       run PROGRAM, record its malloc calls as the trace FILE\n"
         "                       (glibc's addresses in FILE.addr), then show or replay it\n"
         "  --capture-children   also capture the programs it forks and execs (FILE.PID)\n"
-        "  --headless --ostep [MALLOC.PY FLAGS]\n"
+        "  --ostep [MALLOC.PY FLAGS]\n"
         "                       OSTEP's malloc.py: everything after --ostep is its own\n"
-        "                       flags (-s -S -b -H -a -p -l -C -n -r -P -A -c), and the\n"
-        "                       output is malloc.py's, byte for byte\n"
+        "                       flags (-s -S -b -H -a -p -l -C -n -r -P -A -c); the window\n"
+        "                       shows its run; with --headless the output is malloc.py's,\n"
+        "                       byte for byte\n"
         "\n"
         "Heap:\n"
         "  --heap-pages N       heap size in pages (8192)\n"

@@ -69,11 +69,45 @@ static int out_of_memory(Program *program)
 
 static int64_t header_size(const Program *program) { return program->flags->header_size; }
 
-/* The address malloc.py shows for an offset: the base comes back. */
+int64_t ostep_address(const Allocator *heap, uint64_t offset)
+{
+    return (int64_t)(offset - allocator_region_start(heap) + allocator_config(heap)->base_address);
+}
+
 static int64_t address_of(const Program *program, uint64_t offset)
 {
-    return (int64_t)(offset - allocator_region_start(program->heap) +
-                     allocator_config(program->heap)->base_address);
+    return ostep_address(program->heap, offset);
+}
+
+void ostep_entry_words(int64_t address, int64_t size, char *text, size_t text_size)
+{
+    snprintf(text, text_size, "[ addr:%" PRId64 " sz:%" PRId64 " ]", address, size);
+}
+
+void ostep_step_words(const OstepStep *step, bool shown, char *text, size_t size)
+{
+    char result[64] = "?";
+    if (step->kind == OSTEP_STEP_SKIP) {
+        snprintf(text, size, "Invalid Free: Skipping");
+    } else if (step->kind == OSTEP_STEP_FREE) {
+        if (shown)
+            snprintf(result, sizeof result, "%" PRId64, step->returned);
+        snprintf(text, size, "Free(ptr[%" PRId64 "])\nreturned %s", step->index, result);
+    } else {
+        if (shown)
+            snprintf(result, sizeof result, "%" PRId64 " (searched %" PRIu64 " elements)", step->returned,
+                     step->searched);
+        snprintf(text, size, "ptr[%" PRId64 "] = Alloc(%" PRId64 ") returned %s", step->index, step->size,
+                 result);
+    }
+}
+
+/* Prints `step` as malloc.py does, with its results when -c asks for them. */
+static void print_step(const Program *program, const OstepStep *step)
+{
+    char text[OSTEP_LINE_MAX];
+    ostep_step_words(step, program->flags->compute, text, sizeof text);
+    fprintf(program->out, "%s\n", text);
 }
 
 static void print_header(const OstepFlags *flags, FILE *out)
@@ -97,9 +131,12 @@ static bool print_free_list(Program *program)
         return false;
     allocator_free_list(program->heap, program->entries, count);
     fprintf(program->out, "Free List [ Size %" PRIu64 " ]: ", count);
-    for (uint64_t i = 0; i < count; i++)
-        fprintf(program->out, "[ addr:%" PRId64 " sz:%" PRId64 " ]",
-                address_of(program, program->entries[i].offset), (int64_t)program->entries[i].size);
+    for (uint64_t i = 0; i < count; i++) {
+        char entry[OSTEP_LINE_MAX];
+        ostep_entry_words(address_of(program, program->entries[i].offset), (int64_t)program->entries[i].size,
+                          entry, sizeof entry);
+        fputs(entry, program->out);
+    }
     fputc('\n', program->out);
     return true;
 }
@@ -146,32 +183,23 @@ static int alloc(Program *program, int64_t size, bool with_header, OstepStep *st
     *step = (OstepStep){ .kind = OSTEP_STEP_ALLOC, .index = (int64_t)program->pointer_count,
                          .size = size, .returned = address + (with_header ? header_size(program) : 0),
                          .searched = allocator_last_event(program->heap)->examined,
-                         .failed = error != HEAP_OK };
+                         .failed = error != HEAP_OK, .payload = error == HEAP_OK ? payload : 0 };
     /* malloc.py records ptr only if it is not -1, so a block placed at address
      * -1 (a base below 0) is never recorded, as if its Alloc had failed. */
     bool recorded = error == HEAP_OK && address != -1;
     program->pointers[program->pointer_count++] = (Pointer){ payload, recorded };
     program->successes += recorded;
-    fprintf(program->out, "ptr[%" PRId64 "] = Alloc(%" PRId64 ")", step->index, size);
-    if (program->flags->compute)
-        fprintf(program->out, " returned %" PRId64 " (searched %" PRIu64 " elements)\n",
-                step->returned, step->searched);
-    else
-        fputs(" returned ?\n", program->out);
+    print_step(program, step);
     return 0;
 }
 
-/* Free(ptr[index]): malloc.py prints the line, then frees ptr[index]'s address. */
+/* Free(ptr[index]): frees ptr[index]'s address, then prints the lines malloc.py prints. */
 static void free_pointer(Program *program, int64_t index, OstepStep *step)
 {
-    fprintf(program->out, "Free(ptr[%" PRId64 "])\n", index);
     HeapError error = allocator_free(program->heap, program->pointers[index].payload);
     *step = (OstepStep){ .kind = OSTEP_STEP_FREE, .index = index, .returned = error == HEAP_OK ? 0 : -1,
-                         .failed = error != HEAP_OK };
-    if (program->flags->compute)
-        fprintf(program->out, "returned %" PRId64 "\n", step->returned);
-    else
-        fputs("returned ?\n", program->out);
+                         .failed = error != HEAP_OK, .payload = program->pointers[index].payload };
+    print_step(program, step);
 }
 
 /* ---- random mode ------------------------------------------------------------------ */
@@ -272,8 +300,9 @@ static int list_free(Program *program, const char *op, size_t length)
     if (!op_number(op, length, &number))
         return bad_op(program, op, length, "is not -INDEX with INDEX an integer");
     if (!python_int_to_int64(&number, &index) || (uint64_t)index >= program->successes) {
-        fputs("Invalid Free: Skipping\n", program->out);
-        report_step(program, (OstepStep){ .kind = OSTEP_STEP_SKIP, .index = index });
+        OstepStep skip = { .kind = OSTEP_STEP_SKIP, .index = index };
+        print_step(program, &skip);
+        report_step(program, skip);
         return -1;
     }
     if (!program->pointers[index].recorded) {
@@ -312,11 +341,11 @@ static int run_list(Program *program)
 
 /* ---- the program ------------------------------------------------------------------- */
 
-/* malloc.py's constructor asserts: a known policy and list order, and an
- * alignment of -1 or above 0. Returns 0 or EXIT_BAD_USAGE. */
-static int configure(const OstepFlags *flags, AllocatorConfig *config, char *message, size_t size)
+int ostep_setup(const OstepFlags *flags, AllocatorSetup *setup, char *message, size_t size)
 {
     const AllocatorDesign *design = allocator_design_find("ostep");
+    AllocatorConfig *config = &setup->config;
+    setup->design = design;
     *config = allocator_default_config((uint64_t)flags->size);
     if (!allocator_policy_index(design, flags->policy, &config->policy)) {
         snprintf(message, size, "-p %s: malloc.py's policies are BEST, WORST and FIRST", flags->policy);
@@ -352,13 +381,12 @@ static int run_program(Program *program)
 int ostep_program_run(const OstepFlags *flags, FILE *out, OstepStepFn on_step, void *context,
                       char *message, size_t message_size)
 {
-    AllocatorConfig config;
-    int status = configure(flags, &config, message, message_size);
+    AllocatorSetup setup;
+    int status = ostep_setup(flags, &setup, message, message_size);
     if (status != 0)
         return status;
     Program program = { .flags = flags, .out = out, .on_step = on_step, .context = context,
                         .message = message, .message_size = message_size };
-    AllocatorSetup setup = { allocator_design_find("ostep"), config };
     if (allocator_create(&setup, &program.heap) != HEAP_OK)
         return out_of_memory(&program);
     status = run_program(&program);

@@ -32,7 +32,27 @@ typedef struct {
     int64_t returned;            /* what "returned" shows: an address, -1 (+ header), or 0/-1 */
     uint64_t searched;           /* Alloc's "searched N elements" */
     bool failed;                 /* Alloc found no block, or Free returned -1 */
+    uint64_t payload;            /* the payload offset Alloc placed or Free was given (0: none) */
 } OstepStep;
+
+enum { OSTEP_LINE_MAX = 160 };   /* room for one operation's or one list entry's words */
+
+/* The line(s) malloc.py prints for `step`: "ptr[3] = Alloc(5) returned 1012
+ * (searched 3 elements)", "Free(ptr[1])\nreturned 0" or "Invalid Free:
+ * Skipping", with "returned ?" where `shown` is false (malloc.py without -c).
+ * No trailing newline. */
+void ostep_step_words(const OstepStep *step, bool shown, char *text, size_t size);
+
+/* malloc.py's name of a free-list entry: "[ addr:1000 sz:3 ]". */
+void ostep_entry_words(int64_t address, int64_t size, char *text, size_t text_size);
+
+/* The address malloc.py shows for an offset of a heap of the ostep design. */
+int64_t ostep_address(const Allocator *heap, uint64_t offset);
+
+/* The ostep design's setup for `flags` (malloc.py's constructor asserts: a
+ * known policy and list order, an alignment of -1 or above 0). Returns 0,
+ * or EXIT_BAD_USAGE with one sentence in `message`. */
+int ostep_setup(const OstepFlags *flags, AllocatorSetup *setup, char *message, size_t size);
 
 /* Called after every operation with the heap as it stands. */
 typedef void (*OstepStepFn)(void *context, const OstepStep *step, const Allocator *heap);

@@ -1,0 +1,320 @@
+/*
+ * test_ostep_window.c - issue 17's window: `heapviz --ostep FLAGS` replays
+ * malloc.py's run under each pane's policy, hides each result until it is
+ * asked for when -c is absent, and draws the free list in list order.
+ *
+ * The hand-worked list used throughout, on -S 20 from 1000 (ADDRSORT, no
+ * coalescing): +5 at 1000, +3 at 1005, +4 at 1008, leaving 1012:8; -0 and
+ * -2 free 1000:5 and 1008:4, so the list is [1000:5][1008:4][1012:8]. A
+ * last +3 then goes to 1000 under FIRST (searched 1), to 1008 under BEST
+ * (the smallest that fits, all 3 searched) and to 1012 under WORST (the
+ * largest, all 3 searched).
+ */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp, open_memstream */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "canvas.h"
+#include "model.h"
+#include "options.h"
+#include "ostep_runs.h"
+#include "overlay.h"
+#include "ui_test_support.h"
+#include "window.h"
+#include <SDL.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { WIDTH = 1280, HEIGHT = 800, POLICIES = 3 };
+static const char *const POLICY_NAMES[POLICIES] = {"BEST", "WORST", "FIRST"}; /* the design's order */
+static char directory[256];
+
+typedef struct {
+    OstepRuns *runs;
+    Model *model;
+} Loaded;
+
+/* The model the window makes for malloc.py's `flags`, with the compare
+ * panes named (NULL: one pane). */
+static Loaded load(const char *const *flags, int count, const char *const *compare, uint32_t compare_count)
+{
+    Loaded loaded = {0};
+    char message[512];
+    assert_int_equal(ostep_runs_create(count, (char **)flags, &loaded.runs, message, sizeof message), 0);
+    ModelConfig config = {.page_bytes = 1, .history_bytes = 16u << 20, .ostep = loaded.runs};
+    config.heap = ostep_runs_setup(loaded.runs);
+    config.workload = *ostep_runs_workload(loaded.runs, config.heap.config.policy);
+    for (uint32_t i = 0; i < compare_count; i++) {
+        config.compare[i].design = config.heap.design;
+        assert_true(allocator_policy_index(config.heap.design, compare[i], &config.compare[i].policy));
+    }
+    config.compare_count = compare_count;
+    assert_int_equal(model_create(&config, &loaded.model), HEAP_OK);
+    model_set_grid_area(loaded.model, 600, 600);
+    return loaded;
+}
+
+static void unload(Loaded *loaded)
+{
+    model_destroy(loaded->model);
+    ostep_runs_destroy(loaded->runs);
+}
+
+static void act(Model *model, ActionKind kind, int64_t amount)
+{
+    Action action = {.kind = kind, .amount = amount};
+    assert_true(model_apply(model, &action, 0));
+}
+
+/* A pane's free list as malloc.py prints it after an operation. */
+static void free_list_words(const Model *model, uint32_t pane, char *text, size_t size)
+{
+    const Allocator *heap = model_heap(model, pane);
+    FreeListEntry entries[64];
+    uint64_t count = allocator_free_list(heap, entries, 64);
+    int used = snprintf(text, size, "Free List [ Size %llu ]: ", (unsigned long long)count);
+    for (uint64_t i = 0; i < count && i < 64; i++) {
+        used += snprintf(text + used, size - (size_t)used, "[ addr:%lld sz:%llu ]",
+                         (long long)ostep_address(heap, entries[i].offset), (unsigned long long)entries[i].size);
+    }
+}
+
+static const char *const HAND_LIST[] = {"-S", "20", "-A", "+5,+3,+4,-0,-2,+3", "-c"};
+
+/* Each pane replays its own policy's run: the last +3 lands where the
+ * hand-worked list says, having searched what it says. */
+static void test_compare_panes_place_by_their_policy(void **state)
+{
+    (void)state;
+    static const char *const compare[] = {"FIRST", "BEST", "WORST"};
+    Loaded loaded = load(HAND_LIST, 5, compare, 3);
+    act(loaded.model, ACTION_JUMP_TO, 6);
+    static const int64_t returned[] = {1000, 1008, 1012};
+    static const uint64_t searched[] = {1, 3, 3};
+    static const char *const lists[] = {
+        "Free List [ Size 3 ]: [ addr:1003 sz:2 ][ addr:1008 sz:4 ][ addr:1012 sz:8 ]",
+        "Free List [ Size 3 ]: [ addr:1000 sz:5 ][ addr:1011 sz:1 ][ addr:1012 sz:8 ]",
+        "Free List [ Size 3 ]: [ addr:1000 sz:5 ][ addr:1008 sz:4 ][ addr:1015 sz:5 ]",
+    };
+    for (uint32_t pane = 0; pane < 3; pane++) {
+        const OstepStep *step = model_ostep_step(loaded.model, pane);
+        assert_non_null(step);
+        assert_int_equal(step->number, 6);
+        assert_int_equal(step->returned, returned[pane]);
+        assert_int_equal(step->searched, searched[pane]);
+        char words[OSTEP_LINE_MAX], list[512];
+        ostep_step_words(step, true, words, sizeof words);
+        char expected[OSTEP_LINE_MAX];
+        snprintf(expected, sizeof expected, "ptr[3] = Alloc(3) returned %lld (searched %llu elements)",
+                 (long long)returned[pane], (unsigned long long)searched[pane]);
+        assert_string_equal(words, expected);
+        free_list_words(loaded.model, pane, list, sizeof list);
+        assert_string_equal(list, lists[pane]);
+        assert_int_equal(allocator_stats(model_heap(loaded.model, pane))->mallocs, 4);
+    }
+    unload(&loaded);
+}
+
+/* malloc.py never forgets a freed index: -0 a second time frees whatever
+ * block now starts at ptr[0]'s address (here ptr[1], placed there again). */
+static void test_a_second_free_frees_what_lives_at_the_address(void **state)
+{
+    (void)state;
+    static const char *const flags[] = {"-S", "10", "-A", "+5,-0,+5,-0", "-c"};
+    Loaded loaded = load(flags, 5, NULL, 0);
+    act(loaded.model, ACTION_JUMP_TO, 3);
+    assert_int_equal(model_ostep_step(loaded.model, 0)->returned, 1000);
+    assert_int_equal(allocator_stats(model_heap(loaded.model, 0))->used_blocks, 1);
+    act(loaded.model, ACTION_JUMP_TO, 4);
+    assert_int_equal(model_ostep_step(loaded.model, 0)->returned, 0);
+    assert_int_equal(allocator_stats(model_heap(loaded.model, 0))->used_blocks, 0);
+    char list[256];
+    free_list_words(loaded.model, 0, list, sizeof list);
+    assert_string_equal(list, "Free List [ Size 2 ]: [ addr:1000 sz:5 ][ addr:1005 sz:5 ]");
+    unload(&loaded);
+}
+
+/* Every pane, at every step, holds the free list malloc.py prints for its
+ * policy (heapviz --headless --ostep, itself checked byte for byte against
+ * the real malloc.py): the random workload frees by what the allocs
+ * returned, so the three runs are different runs. */
+static void test_random_panes_are_malloc_py_runs_of_their_policy(void **state)
+{
+    (void)state;
+    static const char *const flags[] = {"-s", "3", "-n", "20", "-c"};
+    Loaded loaded = load(flags, 5, POLICY_NAMES, 3);
+    char *texts[POLICIES];
+    for (uint32_t policy = 0; policy < POLICIES; policy++) {
+        const char *with_policy[] = {"-s", "3", "-n", "20", "-c", "-p", POLICY_NAMES[policy]};
+        OstepFlags parsed;
+        char message[256];
+        assert_true(ostep_flags_parse(7, (char **)with_policy, &parsed, message, sizeof message));
+        size_t length = 0;
+        FILE *out = open_memstream(&texts[policy], &length);
+        assert_int_equal(ostep_program_run(&parsed, out, NULL, NULL, message, sizeof message), 0);
+        fclose(out);
+    }
+    assert_string_not_equal(texts[0], texts[2]); /* BEST and FIRST did different things */
+    assert_int_equal(model_total(loaded.model), 20);
+    for (uint64_t step = 1; step <= 20; step++) {
+        act(loaded.model, ACTION_JUMP_TO, (int64_t)step);
+        for (uint32_t pane = 0; pane < POLICIES; pane++) {
+            char words[OSTEP_LINE_MAX], list[1024], both[OSTEP_LINE_MAX + 1100];
+            ostep_step_words(model_ostep_step(loaded.model, pane), true, words, sizeof words);
+            free_list_words(loaded.model, pane, list, sizeof list);
+            snprintf(both, sizeof both, "%s\n%s\n", words, list);
+            assert_non_null(strstr(texts[pane], both));
+        }
+    }
+    for (uint32_t policy = 0; policy < POLICIES; policy++) {
+        free(texts[policy]);
+    }
+    unload(&loaded);
+}
+
+static void assert_sentence(const Model *model, const char *expected)
+{
+    char text[OSTEP_LINE_MAX];
+    model_sentence(model, 0, text, sizeof text);
+    assert_string_equal(text, expected);
+}
+
+/* Without -c: → shows the next operation with its result hidden, → again
+ * reveals it (the step is done), ← hides it again without going back. */
+static void test_results_hide_until_asked_for(void **state)
+{
+    (void)state;
+    static const char *const flags[] = {"-S", "20", "-A", "+5,-0"};
+    Loaded loaded = load(flags, 4, NULL, 0);
+    assert_false(model_results_hidden(loaded.model));
+    act(loaded.model, ACTION_STEP, 1);
+    assert_true(model_results_hidden(loaded.model));
+    assert_int_equal(model_position(loaded.model), 0);
+    assert_sentence(loaded.model, "ptr[0] = Alloc(5) returned ?");
+    act(loaded.model, ACTION_STEP, 1);
+    assert_false(model_results_hidden(loaded.model));
+    assert_int_equal(model_position(loaded.model), 1);
+    assert_sentence(loaded.model, "ptr[0] = Alloc(5) returned 1000 (searched 1 elements)");
+    act(loaded.model, ACTION_STEP, 1);
+    assert_true(model_results_hidden(loaded.model));
+    assert_sentence(loaded.model, "Free(ptr[0])\nreturned ?");
+    act(loaded.model, ACTION_STEP, -1);
+    assert_false(model_results_hidden(loaded.model));
+    assert_int_equal(model_position(loaded.model), 1);
+    act(loaded.model, ACTION_STEP, 1);
+    act(loaded.model, ACTION_STEP, 1);
+    assert_sentence(loaded.model, "Free(ptr[0])\nreturned 0");
+    act(loaded.model, ACTION_STEP, 1); /* the end: nothing left to ask */
+    assert_false(model_results_hidden(loaded.model));
+    assert_int_equal(model_position(loaded.model), 2);
+    unload(&loaded);
+}
+
+/* With -c every step shows its results at once. */
+static void test_compute_flag_shows_results_at_once(void **state)
+{
+    (void)state;
+    static const char *const flags[] = {"-S", "20", "-A", "+5,-0", "-c"};
+    Loaded loaded = load(flags, 5, NULL, 0);
+    act(loaded.model, ACTION_STEP, 1);
+    assert_false(model_results_hidden(loaded.model));
+    assert_int_equal(model_position(loaded.model), 1);
+    assert_sentence(loaded.model, "ptr[0] = Alloc(5) returned 1000 (searched 1 elements)");
+    unload(&loaded);
+}
+
+/* ---- the picture ---------------------------------------------------------- */
+
+static uint32_t pixel(const SDL_Surface *image, int x, int y)
+{
+    const uint32_t *row = (const uint32_t *)((const uint8_t *)image->pixels + (size_t)y * (size_t)image->pitch);
+    return row[x] | 0xFF000000u;
+}
+
+/* The grid's box: the white (free) pixels left of the panel (whose legend
+ * has a white swatch) span it here, since the last row is all free. */
+static void white_box(const SDL_Surface *image, int *left, int *top, int *right, int *bottom)
+{
+    *left = WIDTH, *top = HEIGHT, *right = -1, *bottom = -1;
+    for (int y = 0; y < HEIGHT * 3 / 4; y++) {
+        for (int x = 0; x < WIDTH && pixel(image, x, y) != COLOR_PANEL; x++) {
+            if (pixel(image, x, y) == 0xFFFFFFFFu) {
+                *left = x < *left ? x : *left;
+                *right = x > *right ? x : *right;
+                *top = y < *top ? y : *top;
+                *bottom = y > *bottom ? y : *bottom;
+            }
+        }
+    }
+}
+
+/* -S 30: rows 1000, 1010, 1020 of ten cells. +5 +3 +4 +6 +2 fill 1000-1019;
+ * INSERT-FRONT puts each free at the head: -0 frees 1000:5, then -3 frees
+ * 1012:6 in front of it, so the list reads 1012:6, 1000:5, 1020:10 - not
+ * address order. Badge 1 sits in 1012's cell (row 1, column 2), 2 in
+ * 1000's, 3 in 1020's; the link from 1 to 2 climbs column 0 from row 1 to
+ * row 0, which the address order (1000, 1012, 1020) never crosses. */
+static void test_free_list_is_drawn_in_list_order(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/list.png", directory);
+    static char *argv[] = {"heapviz", "--screenshot", NULL, "--ostep", "-S", "30", "-l", "INSERT-FRONT",
+                           "-A", "+5,+3,+4,+6,+2,-0,-3", "-c", NULL};
+    argv[2] = path;
+    Options options;
+    char message[256];
+    assert_true(options_parse(11, argv, &options, message, sizeof message));
+    assert_int_equal(window_capture(&options, NULL, 0, WIDTH, HEIGHT), 0);
+    SDL_Surface *image = support_load_png(path);
+    assert_non_null(image);
+    int left, top, right, bottom;
+    white_box(image, &left, &top, &right, &bottom);
+    int cell = (right - left + 1) / 10;
+    assert_true(cell >= 40);                          /* big cells */
+    assert_in_range(bottom - top + 1, 3 * cell - 2, 3 * cell + 2); /* three rows of ten */
+    int badge_x[3] = {left + 2 * cell + 5, left + 5, left + 5};
+    int badge_y[3] = {top + cell + cell / 2, top + cell / 2, top + 2 * cell + cell / 2};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pixel(image, badge_x[i], badge_y[i]), OVERLAY_COLOR_LIST);
+    }
+    assert_int_equal(pixel(image, left + 5 * cell + 5, top + cell / 2), GRID_COLOR_ALLOCATED); /* 1005: no badge */
+    assert_int_equal(pixel(image, left + cell / 2, top + cell), OVERLAY_COLOR_LIST); /* the climb from 1 to 2 */
+    /* 1002, inside the free 1000:5, where the address order's link would come down to 1012 */
+    assert_int_equal(pixel(image, left + 2 * cell + cell / 2, top + cell - 4), GRID_COLOR_FREE);
+    SDL_FreeSurface(image);
+}
+
+static int make_directory(void **state)
+{
+    (void)state;
+    snprintf(directory, sizeof directory, "/tmp/heapviz-ostep-window-XXXXXX");
+    return mkdtemp(directory) ? 0 : -1;
+}
+
+static int remove_directory(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/list.png", directory);
+    unlink(path);
+    return rmdir(directory);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compare_panes_place_by_their_policy),
+        cmocka_unit_test(test_a_second_free_frees_what_lives_at_the_address),
+        cmocka_unit_test(test_random_panes_are_malloc_py_runs_of_their_policy),
+        cmocka_unit_test(test_results_hide_until_asked_for),
+        cmocka_unit_test(test_compute_flag_shows_results_at_once),
+        cmocka_unit_test(test_free_list_is_drawn_in_list_order),
+    };
+    return cmocka_run_group_tests(tests, make_directory, remove_directory);
+}

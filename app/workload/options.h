@@ -54,7 +54,7 @@ typedef struct Options {
     bool structure;              /* --structure: the free list and markers start drawn */
     bool quiz;                   /* --quiz: predict each step before it runs */
     const char *lesson_name;     /* --lesson NAME ("list": print the lessons) */
-    const struct Lesson *lesson; /* the lesson loaded for lesson_name (main.c), or NULL */
+    const struct Lesson *lesson; /* the lesson loaded for lesson_name (command.c), or NULL */
     uint64_t at_step;            /* stop here (headless, screenshot); */
     bool at_step_given;          /* ... else run to the end */
     const char *capture_path;    /* --capture FILE: record capture_program first */

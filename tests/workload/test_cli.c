@@ -14,9 +14,11 @@
 #include "run_support.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 
@@ -41,18 +43,18 @@ static char *path_in(const char *name)
     return path;
 }
 
-/* Runs heapviz with a NULL-terminated argument list. */
-static Result *run(const char *const *arguments)
+/* Runs `program` with a NULL-terminated argument list. */
+static Result *run_program(const char *program, const char *const *arguments)
 {
     static Result result;
-    result.status = run_support_spawn(binary, arguments, stdout_path, stderr_path);
+    result.status = run_support_spawn(program, arguments, stdout_path, stderr_path);
     assert_int_not_equal(result.status, -2);
     run_support_read(stdout_path, result.out, sizeof result.out);
     run_support_read(stderr_path, result.err, sizeof result.err);
     return &result;
 }
 
-#define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
+#define RUN(...) run_program(binary, (const char *const[]){__VA_ARGS__, NULL})
 
 static void write_text(const char *path, const char *text)
 {
@@ -128,6 +130,69 @@ static void at_step_past_the_end_exits_2(void **state)
     assert_int_equal(r->status, 2);
     assert_string_equal(r->err, "heapviz: --at-step 101 is past the end of the run, which has 100 steps\n");
     assert_int_equal(entries(), 0);
+}
+
+/* ---- the two programs: heapviz and heapviz-window ------------------------------- */
+
+/* Whether the file at `path` holds `text` anywhere (a library's name in an
+ * executable's list of the libraries it needs, say). */
+static bool file_contains(const char *path, const char *text)
+{
+    static char bytes[64 << 20];
+    FILE *file = fopen(path, "rb");
+    assert_non_null(file);
+    size_t length = fread(bytes, 1, sizeof bytes, file);
+    fclose(file);
+    size_t text_length = strlen(text);
+    for (size_t i = 0; i + text_length <= length; i++)
+        if (memcmp(bytes + i, text, text_length) == 0)
+            return true;
+    return false;
+}
+
+/* A headless run loads no SDL: heapviz needs no SDL library, its window
+ * program beside it does. */
+static void heapviz_links_no_sdl_and_its_window_program_does(void **state)
+{
+    (void)state;
+    char window_program[512];
+    snprintf(window_program, sizeof window_program, "%s-window", binary);
+    assert_false(file_contains(binary, "libSDL2"));
+    assert_true(file_contains(window_program, "libSDL2"));
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buffer[65536];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, in)) > 0;)
+        assert_int_equal(fwrite(buffer, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+    assert_int_equal(chmod(to, 0755), 0);
+}
+
+/* heapviz alone in a folder: headless runs work, a command that draws is
+ * refused with one sentence naming the missing program, exit status 1,
+ * and writes nothing. */
+static void drawing_without_the_window_program_is_one_sentence(void **state)
+{
+    (void)state;
+    char *alone = path_in("heapviz");
+    copy_file(binary, alone);
+    char *screenshot = path_in("x.png");
+    Result *r = run_program(alone, (const char *const[]){"--screenshot", screenshot, NULL});
+    char expected[1024];
+    snprintf(expected, sizeof expected, "heapviz: cannot start the window program %s-window: "
+             "No such file or directory; --headless runs without it\n", alone);
+    assert_int_equal(r->status, 1);
+    assert_string_equal(r->err, expected);
+    assert_int_equal(entries(), 1);
+    r = run_program(alone, (const char *const[]){"--headless", "--steps", "10", "--stats", "json", NULL});
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "\"steps\":10"));
 }
 
 /* ---- bad traces ------------------------------------------------------------- */
@@ -326,7 +391,7 @@ static void record_and_replay(const char *policy, const char *align, const char 
     const char *tail[] = {"--policy", policy, "--align", align, "--stats", "json", "--blocks", path_in("b1"),
                           "--record", path_in("rec.rep"), NULL};
     memcpy(args + n, tail, sizeof tail);
-    Result *r = run(args);
+    Result *r = run_program(binary, args);
     assert_int_equal(r->status, 0);
     snprintf(first, sizeof first, "%s", r->out);
     run_support_read(path_in("b1"), blocks, sizeof blocks);
@@ -373,6 +438,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(bad_usage_exits_2_with_one_line, setup),
         cmocka_unit_test_setup(help_and_version_exit_0, setup),
         cmocka_unit_test_setup(at_step_past_the_end_exits_2, setup),
+        cmocka_unit_test_setup(heapviz_links_no_sdl_and_its_window_program_does, setup),
+        cmocka_unit_test_setup(drawing_without_the_window_program_is_one_sentence, setup),
         cmocka_unit_test_setup(bad_trace_exits_1_with_file_and_line, setup),
         cmocka_unit_test_setup(unreadable_trace_exits_1, setup),
         cmocka_unit_test_setup(request_larger_than_the_heap_is_a_failed_malloc, setup),

@@ -268,6 +268,31 @@ static void step_malloc(Run *run, uint32_t id, uint64_t bytes, StepReport *repor
         run->payloads[id] = payload;
 }
 
+/* A trace's malloc, free or realloc (not a compaction) on `heap`, keeping
+ * *payload, its id's payload offset, right: `r` of an empty id is a
+ * malloc, realloc(p, 0) frees, a failed request leaves the id as it was,
+ * and `f` of an empty id does nothing (*skipped). */
+static inline HeapError issue_trace_op(Allocator *heap, uint64_t *payload, const Op *op,
+                                       bool *skipped)
+{
+    uint64_t result = 0;
+    HeapError error;
+    *skipped = false;
+    if (op->kind == OP_MALLOC || (op->kind == OP_REALLOC && *payload == 0)) {
+        error = allocator_malloc(heap, op->bytes, &result);
+    } else if (op->kind == OP_REALLOC) {
+        error = allocator_realloc(heap, *payload, op->bytes, &result);
+    } else if (*payload == 0) {
+        *skipped = true;
+        return HEAP_OK;
+    } else {
+        error = allocator_free(heap, *payload);
+    }
+    if (error == HEAP_OK)
+        *payload = result;
+    return error;
+}
+
 static void step_simulation(Run *run, StepReport *report)
 {
     uint32_t slot;
@@ -288,37 +313,15 @@ static void step_simulation(Run *run, StepReport *report)
     report->record_id = run->record_ids[slot];
 }
 
-static void step_realloc(Run *run, uint32_t id, uint64_t bytes, StepReport *report)
-{
-    if (run->payloads[id] == 0) {
-        step_malloc(run, id, bytes, report);
-        return;
-    }
-    uint64_t result = 0;
-    report->error = allocator_realloc(run->heap, run->payloads[id], bytes, &result);
-    /* realloc(p, 0) frees; a failed realloc keeps the old block. */
-    if (report->error == HEAP_OK)
-        run->payloads[id] = result;
-}
-
 static void step_trace(Run *run, StepReport *report)
 {
     const Op *op = &run->workload->trace->ops[run->base_done];
     report->op = *op;
     report->record_id = op->id;
-    if (op->kind == OP_COMPACT) {
+    if (op->kind == OP_COMPACT)
         step_compact(run, report);
-    } else if (op->kind == OP_MALLOC) {
-        step_malloc(run, op->id, op->bytes, report);
-    } else if (op->kind == OP_REALLOC) {
-        step_realloc(run, op->id, op->bytes, report);
-    } else if (run->payloads[op->id] == 0) {
-        report->skipped = true;
-    } else {
-        report->error = allocator_free(run->heap, run->payloads[op->id]);
-        if (report->error == HEAP_OK)
-            run->payloads[op->id] = 0;
-    }
+    else
+        report->error = issue_trace_op(run->heap, &run->payloads[op->id], op, &report->skipped);
 }
 
 bool run_step(Run *run, StepReport *report)
@@ -357,6 +360,34 @@ bool run_step(Run *run, StepReport *report)
 }
 
 /* ---- views --------------------------------------------------------------- */
+
+/* run_advance's loop over a trace's own operations: no report, and it stops
+ * before a compaction (the trace's `c` or a scheduled one) for run_step. */
+static void advance_trace(Run *run, uint64_t stop)
+{
+    if (run->next_compact < run->compact_count && run->compact_steps[run->next_compact] <= stop)
+        stop = run->compact_steps[run->next_compact] - 1; /* entries stay > position */
+    const Op *ops = run->workload->trace->ops;
+    uint64_t position = run->position, done = run->base_done;
+    bool skipped;
+    for (; position < stop && ops[done].kind != OP_COMPACT; position++, done++)
+        (void)issue_trace_op(run->heap, &run->payloads[ops[done].id], &ops[done], &skipped);
+    run->position = position;
+    run->base_done = done;
+}
+
+uint64_t run_advance(Run *run, uint64_t stop)
+{
+    if (stop > run->total_steps)
+        stop = run->total_steps;
+    while (run->position < stop) {
+        if (run->workload->kind == WORKLOAD_TRACE)
+            advance_trace(run, stop);
+        if (run->position < stop)
+            run_step(run, NULL);
+    }
+    return run->position;
+}
 
 uint64_t run_position(const Run *run) { return run->position; }
 uint64_t run_total_steps(const Run *run) { return run->total_steps; }

@@ -235,20 +235,28 @@ static bool parse_bytes(Scanner *scanner, char letter, uint32_t id, uint64_t *by
     return parse_number(scanner, &token, UINT64_MAX, "byte count", bytes);
 }
 
+/* Says which of the file's own checks `op` breaks (check_ids found one). */
+static bool refuse_ids(Scanner *scanner, const Builder *builder, const Op *op)
+{
+    uint32_t id = op->id;
+    if (op->kind == OP_MALLOC)
+        return fail(scanner, op->line,
+                    "'a %u' allocates id %u again: line %u allocated it and no 'f %u' came since",
+                    id, id, builder->named_line[id], id);
+    return fail(scanner, op->line,
+                "'f %u' frees id %u, which no earlier 'a' or 'r' line allocated", id, id);
+}
+
 /* The file's own checks: a live id may not be allocated again, and only a
  * named id may be freed. */
-static bool check_ids(Scanner *scanner, Builder *builder, const Op *op)
+static inline bool check_ids(Scanner *scanner, Builder *builder, const Op *op)
 {
     if (op->kind == OP_COMPACT)
         return true; /* names no id */
     uint32_t id = op->id;
-    if (op->kind == OP_MALLOC && builder->live[id])
-        return fail(scanner, op->line,
-                    "'a %u' allocates id %u again: line %u allocated it and no 'f %u' came since",
-                    id, id, builder->named_line[id], id);
-    if (op->kind == OP_FREE && builder->named_line[id] == 0)
-        return fail(scanner, op->line,
-                    "'f %u' frees id %u, which no earlier 'a' or 'r' line allocated", id, id);
+    if ((op->kind == OP_MALLOC && builder->live[id]) ||
+        (op->kind == OP_FREE && builder->named_line[id] == 0))
+        return refuse_ids(scanner, builder, op);
     if (op->kind == OP_FREE) {
         builder->live[id] = 0;
     } else {
@@ -307,13 +315,10 @@ static inline bool plain_number(const char **at, const char *end, int max_digits
                                 uint64_t *value)
 {
     const char *p = *at;
-    uint64_t number = 0;
-    for (; p < end && (unsigned)(*p - '0') <= 9; p++) {
-        if (p - *at == max_digits)
-            return false;
+    uint64_t number = 0; /* may wrap past max_digits, but is then refused */
+    for (; p < end && (unsigned)(*p - '0') <= 9; p++)
         number = number * 10 + (uint64_t)(*p - '0');
-    }
-    if (p == *at)
+    if (p == *at || p - *at > max_digits)
         return false;
     *at = p;
     *value = number;
@@ -358,13 +363,15 @@ static inline bool parse_plain_line(Scanner *scanner, const Trace *trace, Op *op
 static bool parse_rep_body(Scanner *scanner, Builder *builder)
 {
     Token token;
+    Trace *trace = builder->trace;
     while (scanner->at < scanner->end) {
         Op op;
-        if (parse_plain_line(scanner, builder->trace, &op)) {
+        /* Room is reserved for the ops the header announces; past that the
+         * careful path grows the array. */
+        if (trace->op_count < trace->ops_capacity && parse_plain_line(scanner, trace, &op)) {
             if (!check_ids(scanner, builder, &op))
                 return false;
-            if (!append_op(builder, op))
-                return out_of_memory(scanner);
+            trace->ops[trace->op_count++] = op;
             continue;
         }
         if (next_field(scanner, &token) && !parse_rep_line(scanner, builder, &token))

@@ -192,6 +192,34 @@ static void assert_steps_without_reports_agree(const Workload *workload, uint64_
     }
 }
 
+/* Advances one run by run_advance in uneven strides (stopping on and just
+ * before compactions, and past the end) and steps another one step at a
+ * time: at every stop the two agree on position, heap and id map. */
+static void assert_advance_agrees(const Workload *workload, uint64_t heap_bytes,
+                                  const uint64_t *schedule, uint32_t scheduled)
+{
+    static const uint64_t stops[] = {0, 1, 2, 2, 4, 5, 7, 11, 100, 1000, 2999, 3000, 5000};
+    for (int policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
+        AllocatorSetup setup = tags_setup(heap_bytes, (HeapPolicy)policy);
+        Run *stepped = NULL, *advanced = NULL;
+        assert_int_equal(run_create(workload, &setup, schedule, scheduled, &stepped), HEAP_OK);
+        assert_int_equal(run_create(workload, &setup, schedule, scheduled, &advanced), HEAP_OK);
+        for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+            StepReport report;
+            while (run_position(stepped) < stops[i] && run_step(stepped, &report))
+                continue;
+            assert_int_equal(run_advance(advanced, stops[i]), run_position(stepped));
+            assert_int_equal(run_position(advanced), run_position(stepped));
+            assert_heaps_equal(run_heap(advanced), run_heap(stepped));
+            for (uint32_t id = 0; id < 64; id++)
+                assert_int_equal(run_id_payload(advanced, id), run_id_payload(stepped, id));
+        }
+        assert_true(run_finished(advanced));
+        run_destroy(stepped);
+        run_destroy(advanced);
+    }
+}
+
 static void steps_without_reports_reach_the_same_heap(void **state)
 {
     (void)state;
@@ -204,6 +232,22 @@ static void steps_without_reports_reach_the_same_heap(void **state)
     assert_steps_without_reports_agree(&replay, 4096, schedule, 2);
     Workload sim = simulation(7, 3000, 40, 0.5);
     assert_steps_without_reports_agree(&sim, 8192, NULL, 0);
+    trace_destroy(trace);
+}
+
+static void advancing_reaches_the_same_heap_as_stepping(void **state)
+{
+    (void)state;
+    /* The trace's `c` at step 4 (5 with the schedule's step 2) and scheduled
+     * compactions at steps 2, 6 and 7 (two in a row). */
+    static const uint64_t schedule[] = {2, 6, 7};
+    Trace *trace = parse("0 4 9 1\na 0 40\na 1 100\nf 0\nc\nf 0\nr 2 30\nr 1 0\n"
+                         "a 3 99999\nr 2 200\n");
+    Workload replay = trace_workload(trace);
+    assert_advance_agrees(&replay, 4096, schedule, 3);
+    assert_advance_agrees(&replay, 4096, NULL, 0);
+    Workload sim = simulation(7, 3000, 40, 0.5);
+    assert_advance_agrees(&sim, 8192, NULL, 0);
     trace_destroy(trace);
 }
 
@@ -455,6 +499,7 @@ int main(void)
         cmocka_unit_test(compaction_in_a_trace_moves_the_id_map),
         cmocka_unit_test(scheduled_compactions_take_their_own_steps),
         cmocka_unit_test(steps_without_reports_reach_the_same_heap),
+        cmocka_unit_test(advancing_reaches_the_same_heap_as_stepping),
         cmocka_unit_test(clone_and_copy_continue_identically),
         cmocka_unit_test(recorded_simulation_replays_identically_for_every_policy),
         cmocka_unit_test(recorded_trace_replay_replays_identically_for_every_policy),

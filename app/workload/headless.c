@@ -318,7 +318,7 @@ static void run_to(Run *run, uint64_t stop, Outputs *outputs)
         if (outputs->csv)
             write_csv_row(outputs->csv, &report, run_heap(run));
         if (outputs->recorded) {
-            Op op = {report.op.kind, report.record_id, report.op.bytes, 0};
+            Op op = {.kind = report.op.kind, .id = report.record_id, .bytes = report.op.bytes};
             trace_write_op(outputs->recorded, &op);
             outputs->recorded_ops++;
             if (op.kind != OP_COMPACT && op.id >= outputs->recorded_ids)

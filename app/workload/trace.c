@@ -285,7 +285,7 @@ static bool parse_fields(Scanner *scanner, const Trace *trace, Op *op)
     return true;
 }
 
-static bool op_kind_of(const Token *token, OpKind *kind)
+static bool op_kind_of(const Token *token, Op *op)
 {
     if (token->length != 1)
         return false;
@@ -293,7 +293,7 @@ static bool op_kind_of(const Token *token, OpKind *kind)
     const char *found = memchr(letters, token->start[0], 4);
     if (!found)
         return false;
-    *kind = (OpKind)(found - letters);
+    op->kind = (OpKind)(found - letters);
     return true;
 }
 
@@ -301,7 +301,7 @@ static bool parse_rep_line(Scanner *scanner, Builder *builder, const Token *lett
 {
     char text[TOKEN_SHOWN + 4];
     Op op = {.line = scanner->line};
-    if (!op_kind_of(letter, &op.kind))
+    if (!op_kind_of(letter, &op))
         return fail(scanner, scanner->line, "unknown operation '%s' (expected a, f, r or c)",
                     shown(letter, text));
     if (!parse_fields(scanner, builder->trace, &op) || !check_ids(scanner, builder, &op))
@@ -511,9 +511,23 @@ static char *base_name(const char *path)
     return copy;
 }
 
+/* "SOURCE: larger than 1024 MiB, ..." in `message`; returns false. */
+static bool describe_too_large(const char *source, char *message, size_t message_size)
+{
+    snprintf(message, message_size, "%s: larger than %d MiB, the most a trace may have", source,
+             TRACE_MAX_BYTES >> 20);
+    return false;
+}
+
+/* A line number fits an Op's line field: a text of `length` bytes has at
+ * most `length` lines before its last character. */
+_Static_assert(TRACE_MAX_BYTES <= 1L << OP_LINE_BITS, "Op.line holds every line of a trace");
+
 bool trace_parse(const char *text, size_t length, const char *source, Trace **out,
                  char *message, size_t message_size)
 {
+    if (length >= TRACE_MAX_BYTES)
+        return describe_too_large(source, message, message_size);
     Scanner scanner = {text, text + length, 1, source, message, message_size};
     Builder builder = {calloc(1, sizeof(Trace)), NULL, NULL};
     bool ok = builder.trace && (builder.trace->name = base_name(source));
@@ -604,8 +618,7 @@ bool trace_load(const char *path, Trace **out, char *message, size_t message_siz
     if (outcome == READ_FAILED)
         snprintf(message, message_size, "%s: cannot read: %s", path, strerror(saved ? saved : EIO));
     if (outcome == READ_TOO_LARGE)
-        snprintf(message, message_size, "%s: larger than %d MiB, the most a trace may have", path,
-                 TRACE_MAX_BYTES >> 20);
+        describe_too_large(path, message, message_size);
     if (outcome == READ_NUL)
         describe_nul(path, text, length, message, message_size);
     bool ok = outcome == READ_OK && trace_parse(text, length, path, out, message, message_size);

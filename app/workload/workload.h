@@ -15,13 +15,17 @@
 
 typedef enum { OP_MALLOC, OP_FREE, OP_REALLOC, OP_COMPACT } OpKind;
 
-/* One operation of a trace or of a run. */
+enum { OP_LINE_BITS = 30 };      /* a trace of under 2^30 bytes has fewer lines */
+
+/* One operation of a trace or of a run: 16 bytes, so a million-op trace
+ * holds 16 MB (a parsed trace is most of a replay's memory). */
 typedef struct {
-    OpKind kind;
-    uint32_t id;                 /* trace id or simulation slot; unused for compact */
     uint64_t bytes;              /* malloc/realloc request; unused otherwise */
-    uint32_t line;               /* source line in the trace file (0 if none) */
+    uint32_t id;                 /* trace id or simulation slot; unused for compact */
+    uint32_t kind : 2;           /* an OpKind */
+    uint32_t line : OP_LINE_BITS; /* source line in the trace file (0 if none) */
 } Op;
+_Static_assert(sizeof(Op) == 16, "an Op stays 16 bytes");
 
 /* The Python seed's simulation parameters (defaults in sim_default_params). */
 typedef struct {

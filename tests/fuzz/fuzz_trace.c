@@ -97,7 +97,7 @@ static void check_trace(const Trace *trace, uint32_t lines, bool is_list)
     uint32_t previous_line = 1;
     for (uint32_t i = 0; i < trace->op_count; i++) {
         const Op *op = &trace->ops[i];
-        if (op->kind > OP_COMPACT || (op->kind != OP_COMPACT && op->id >= trace->id_count))
+        if (op->kind != OP_COMPACT && op->id >= trace->id_count)
             fuzz_fail("op %u: kind %d, id %u of %u", i, (int)op->kind, op->id, trace->id_count);
         if (op->line < previous_line || op->line > lines)
             fuzz_fail("op %u on line %u after line %u (%u lines)", i, op->line, previous_line, lines);

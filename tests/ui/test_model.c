@@ -176,7 +176,9 @@ static void test_new_seed_starts_a_new_run(void **state)
 static void test_new_seed_on_a_trace_says_why_not(void **state)
 {
     (void)state;
-    Op ops[] = {{OP_MALLOC, 0, 100, 1}, {OP_MALLOC, 1, 200, 2}, {OP_FREE, 0, 0, 3}};
+    Op ops[] = {{.kind = OP_MALLOC, .id = 0, .bytes = 100, .line = 1},
+                {.kind = OP_MALLOC, .id = 1, .bytes = 200, .line = 2},
+                {.kind = OP_FREE, .id = 0, .line = 3}};
     Trace *trace = trace_create("tiny.rep", 0, 2, ops, 3);
     ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = trace}, .page_bytes = 4,
                           .history_bytes = 16u << 20};

@@ -293,7 +293,7 @@ static Trace *record(Run *run, uint64_t heap_bytes)
     uint32_t ids = 0, count = 0;
     StepReport report;
     while (run_step(run, &report)) {
-        ops[count++] = (Op){report.op.kind, report.record_id, report.op.bytes, 0};
+        ops[count++] = (Op){.kind = report.op.kind, .id = report.record_id, .bytes = report.op.bytes};
         if (report.op.kind != OP_COMPACT && report.record_id >= ids)
             ids = report.record_id + 1;
     }

@@ -193,12 +193,17 @@ static int alloc(Program *program, int64_t size, bool with_header, OstepStep *st
     return 0;
 }
 
-/* Free(ptr[index]): frees ptr[index]'s address, then prints the lines malloc.py prints. */
+/* Free(ptr[index]): frees ptr[index]'s address, then prints the lines
+ * malloc.py prints: returned 0 if a block was freed there, else -1. (A
+ * payload can be offset 0 with a negative header, where the design's free(0)
+ * does nothing and says HEAP_OK: the count of frees tells.) */
 static void free_pointer(Program *program, int64_t index, OstepStep *step)
 {
+    uint64_t frees_before = allocator_stats(program->heap)->frees;
     HeapError error = allocator_free(program->heap, program->pointers[index].payload);
-    *step = (OstepStep){ .kind = OSTEP_STEP_FREE, .index = index, .returned = error == HEAP_OK ? 0 : -1,
-                         .failed = error != HEAP_OK, .payload = program->pointers[index].payload };
+    bool freed = error == HEAP_OK && allocator_stats(program->heap)->frees > frees_before;
+    *step = (OstepStep){ .kind = OSTEP_STEP_FREE, .index = index, .returned = freed ? 0 : -1,
+                         .failed = !freed, .payload = program->pointers[index].payload };
     print_step(program, step);
 }
 

@@ -518,7 +518,10 @@ static bool finish(Parser *parser)
         options->heap.config.heap_bytes = sim->heap_pages * sim->page_size;
     }
     options->heap_size_given = given(parser, "--heap-bytes") || given(parser, "--heap-pages");
-    if (options->headless && options->stats == STATS_NONE &&
+    if (options->ostep && options->headless && given(parser, "--stats"))
+        return conflict(parser, "--stats with --headless --ostep: standard output carries malloc.py's "
+                                "text; --csv FILE gives the statistics, examined among them, per operation");
+    if (options->headless && !options->ostep && options->stats == STATS_NONE &&
         !(options->blocks_path && strcmp(options->blocks_path, "-") == 0))
         options->stats = STATS_TEXT;
     options->at_step_given = given(parser, "--at-step");

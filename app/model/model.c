@@ -328,8 +328,7 @@ static bool advance_searches(Model *model)
  * it again. True when the step was spent on that. */
 static bool ask_or_unask(Model *model, int64_t amount)
 {
-    bool hides = model->config.ostep != NULL && !ostep_runs_flags(model->config.ostep)->compute;
-    if (!hides || (amount != 1 && amount != -1) || (amount == -1 && !model->asking)) {
+    if (!model_future_hidden(model) || (amount != 1 && amount != -1) || (amount == -1 && !model->asking)) {
         return false;
     }
     if (amount == -1 || model->asking) {
@@ -873,6 +872,11 @@ void model_title(const Model *model, char *text, size_t size)
 
 const OstepRuns *model_ostep(const Model *model) { return model->config.ostep; }
 bool model_results_hidden(const Model *model) { return model->asking; }
+
+bool model_future_hidden(const Model *model)
+{
+    return model->config.ostep != NULL && !ostep_runs_flags(model->config.ostep)->compute;
+}
 
 const OstepStep *model_ostep_step(const Model *model, uint32_t pane)
 {

@@ -168,6 +168,10 @@ const Workload *model_workload(const Model *model);
 const OstepRuns *model_ostep(const Model *model);
 bool model_results_hidden(const Model *model);
 
+/* Whether the steps after the current one must not be shown (OSTEP mode
+ * without -c: the timeline plots no result the student has not revealed). */
+bool model_future_hidden(const Model *model);
+
 /* The operation a pane's sentence is about in OSTEP mode: the hidden next
  * one, else the last one done (NULL at step 0 or outside OSTEP mode). */
 const OstepStep *model_ostep_step(const Model *model, uint32_t pane);

@@ -433,7 +433,18 @@ void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout)
     int x = 0, y = 0;
     model_hover_point(model, &x, &y);
     TextLine lines[TOOLTIP_LINES];
-    sentence_tooltip(&block, model_workload(model)->kind, model_block_owner(model, pane, &block), lines);
+    int64_t owner = model_block_owner(model, pane, &block);
+    sentence_tooltip(&block, model_workload(model)->kind, owner, lines);
+    if (model_ostep(model) != NULL) { /* malloc.py's words: addresses, ptr[] indexes (trace id - 1), header units */
+        char address[32];
+        model_address_text(model, block.offset, address, sizeof address);
+        snprintf(lines[0].text, sizeof lines[0].text, "block at %s", address);
+        if (owner > 0) {
+            snprintf(lines[3].text, sizeof lines[3].text, "held by   ptr[%lld]", (long long)owner - 1);
+        }
+        snprintf(lines[6].text, sizeof lines[6].text, "header    %u unit%s (-H)", block.header_bytes,
+                 block.header_bytes == 1 ? "" : "s");
+    }
     if (model_pane_count(model) > 1) {
         char first[3 * SENTENCE_MAX], label[SENTENCE_MAX];
         model_pane_label(model, pane, label, sizeof label);

@@ -338,6 +338,17 @@ static void draw_uncomputed(Canvas *canvas, const Model *model, const LayoutRect
                 0xFF2C3038u);
 }
 
+/* OSTEP without -c: the plots after the current step are covered, as
+ * malloc.py shows no result before it is asked for. */
+static void draw_hidden_future(Canvas *canvas, const Model *model, const LayoutRect *plot)
+{
+    if (!model_future_hidden(model)) {
+        return;
+    }
+    int x = step_x(plot, model_position(model), model_total(model)) + 2;
+    canvas_fill(canvas, (LayoutRect){x, plot->y, plot->x + plot->w - x, plot->h}, 0xFF2C3038u);
+}
+
 /* Compactions along the bottom and the cursor at the current step. */
 static void draw_markers(Canvas *canvas, const Model *model, const Layout *layout)
 {
@@ -391,6 +402,7 @@ void timeline_draw(Canvas *canvas, TimelineCache *cache, const Model *model, con
         canvas_clip(canvas, plot);
         draw_lanes(canvas, cache, model, layout);
         draw_failures(canvas, cache, plot);
+        draw_hidden_future(canvas, model, plot);
         canvas_clip(canvas, &layout->timeline);
         draw_markers(canvas, model, layout);
     }

@@ -253,6 +253,23 @@ static void white_box(const SDL_Surface *image, int *left, int *top, int *right,
     }
 }
 
+/* heapviz's command line `argv` (argv[2] is the screenshot's path, filled
+ * in here) captured after `actions`, as a picture (the file is removed). */
+static SDL_Surface *capture(char **argv, int argc, const Action *actions, size_t action_count)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/capture.png", directory);
+    argv[2] = path;
+    Options options;
+    char message[256];
+    assert_true(options_parse(argc, argv, &options, message, sizeof message));
+    assert_int_equal(window_capture(&options, actions, action_count, WIDTH, HEIGHT), 0);
+    SDL_Surface *image = support_load_png(path);
+    assert_non_null(image);
+    unlink(path);
+    return image;
+}
+
 /* -S 30: rows 1000, 1010, 1020 of ten cells. +5 +3 +4 +6 +2 fill 1000-1019;
  * INSERT-FRONT puts each free at the head: -0 frees 1000:5, then -3 frees
  * 1012:6 in front of it, so the list reads 1012:6, 1000:5, 1020:10 - not
@@ -262,17 +279,9 @@ static void white_box(const SDL_Surface *image, int *left, int *top, int *right,
 static void test_free_list_is_drawn_in_list_order(void **state)
 {
     (void)state;
-    char path[300];
-    snprintf(path, sizeof path, "%s/list.png", directory);
     static char *argv[] = {"heapviz", "--screenshot", NULL, "--ostep", "-S", "30", "-l", "INSERT-FRONT",
                            "-A", "+5,+3,+4,+6,+2,-0,-3", "-c", NULL};
-    argv[2] = path;
-    Options options;
-    char message[256];
-    assert_true(options_parse(11, argv, &options, message, sizeof message));
-    assert_int_equal(window_capture(&options, NULL, 0, WIDTH, HEIGHT), 0);
-    SDL_Surface *image = support_load_png(path);
-    assert_non_null(image);
+    SDL_Surface *image = capture(argv, 11, NULL, 0);
     int left, top, right, bottom;
     white_box(image, &left, &top, &right, &bottom);
     int cell = (right - left + 1) / 10;
@@ -290,6 +299,69 @@ static void test_free_list_is_drawn_in_list_order(void **state)
     SDL_FreeSurface(image);
 }
 
+/* Pixels of `color` left of the panel. */
+static int grid_pixels_of(const SDL_Surface *image, uint32_t color)
+{
+    int count = 0;
+    for (int y = 0; y < HEIGHT * 3 / 4; y++) {
+        for (int x = 0; x < WIDTH && pixel(image, x, y) != COLOR_PANEL; x++) {
+            count += pixel(image, x, y) == color;
+        }
+    }
+    return count;
+}
+
+/* A picture of -S 20 -A +5,+3 (with -c if `compute`), at step 1 after `presses` of →. */
+static SDL_Surface *ostep_capture(int presses, bool compute)
+{
+    static char *argv[] = {"heapviz", "--screenshot", NULL, "--at-step", "1", "--ostep", "-S", "20",
+                           "-A", "+5,+3", "-c", NULL};
+    Action forward[2] = {{.kind = ACTION_STEP, .amount = 1}, {.kind = ACTION_STEP, .amount = 1}};
+    return capture(argv, compute ? 11 : 10, forward, (size_t)presses);
+}
+
+/* While the next Alloc's result is hidden, the grid shows the heap before
+ * it, with no block marked as placed; revealing it places and outlines it. */
+static void test_hidden_result_marks_nothing_on_the_grid(void **state)
+{
+    (void)state;
+    SDL_Surface *before = ostep_capture(0, false), *asking = ostep_capture(1, false);
+    SDL_Surface *revealed = ostep_capture(2, false);
+    int black_before = grid_pixels_of(before, GRID_COLOR_ALLOCATED);
+    assert_int_equal(grid_pixels_of(asking, GRID_COLOR_ALLOCATED), black_before);  /* ptr[1] not placed yet */
+    assert_int_equal(grid_pixels_of(asking, GRID_COLOR_TOUCHED), 0);              /* nor ptr[0] outlined */
+    assert_true(grid_pixels_of(before, GRID_COLOR_TOUCHED) > 100);                /* step 1 outlines ptr[0] */
+    assert_true(grid_pixels_of(revealed, GRID_COLOR_ALLOCATED) > black_before);    /* ptr[1]'s 3 units */
+    assert_true(grid_pixels_of(revealed, GRID_COLOR_TOUCHED) > 100);
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(asking);
+    SDL_FreeSurface(revealed);
+}
+
+/* Pixels of the curtain's colour in the timeline (the bottom fifth). */
+static int curtain_pixels(const SDL_Surface *image)
+{
+    int count = 0;
+    for (int y = HEIGHT * 4 / 5; y < HEIGHT; y++) {
+        for (int x = 0; x < WIDTH; x++) {
+            count += pixel(image, x, y) == 0xFF2C3038u;
+        }
+    }
+    return count;
+}
+
+/* Without -c the timeline covers the steps not revealed yet (here half of
+ * a two-step run); with -c it plots them all. */
+static void test_timeline_hides_the_future_without_compute(void **state)
+{
+    (void)state;
+    SDL_Surface *hidden = ostep_capture(0, false), *shown = ostep_capture(0, true);
+    assert_true(curtain_pixels(hidden) > 20000);
+    assert_int_equal(curtain_pixels(shown), 0);
+    SDL_FreeSurface(hidden);
+    SDL_FreeSurface(shown);
+}
+
 static int make_directory(void **state)
 {
     (void)state;
@@ -300,9 +372,6 @@ static int make_directory(void **state)
 static int remove_directory(void **state)
 {
     (void)state;
-    char path[300];
-    snprintf(path, sizeof path, "%s/list.png", directory);
-    unlink(path);
     return rmdir(directory);
 }
 
@@ -315,6 +384,8 @@ int main(void)
         cmocka_unit_test(test_results_hide_until_asked_for),
         cmocka_unit_test(test_compute_flag_shows_results_at_once),
         cmocka_unit_test(test_free_list_is_drawn_in_list_order),
+        cmocka_unit_test(test_hidden_result_marks_nothing_on_the_grid),
+        cmocka_unit_test(test_timeline_hides_the_future_without_compute),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);
 }

@@ -5,7 +5,8 @@ HEAPVIZ_MALLOC_PY, default /work/ref/malloc.py).
 N random flag combinations, seeded by SEED. Case i takes list order, -C, -c
 and policy from a fixed cycle (so any 60 consecutive cases hold all 60 of
 their combinations) and the rest at random: -s (negative, beyond 2^64), -S,
--b, -H, -a, -n, -r, -P, -A op lists, short / long / --name=value / octal and
+-b, -H, -a, -n, -r, -P, -A op lists (one case in 8 at the edges: tiny or
+negative heaps and headers, sizes <= 0), short / long / --name=value / octal and
 hex forms, and now and then a value or flag malloc.py refuses. For each:
   - stdout byte for byte;
   - where malloc.py succeeds: heapviz exits 0 with nothing on stderr;
@@ -30,7 +31,7 @@ POLICIES = ['BEST', 'WORST', 'FIRST']
 # What 100 cases or more must have held.
 REQUIRED = ORDERS + POLICIES + ['-C', 'no -C', '-c', 'no -c', '-H', '-a', '-b', '-S', '-A', 'short',
                                 'short joined', 'long', 'long=', 'negative seed', 'seed beyond 2^64',
-                                'malloc.py fails', 'malloc.py succeeds']
+                                'malloc.py fails', 'malloc.py succeeds', 'edge']
 
 
 def run_malloc_py(code, args):
@@ -121,11 +122,15 @@ class Generator:
         self.note(form)
         return words
 
-    def op_list(self):
+    def op_list(self, edge):
+        """"+N,-K,...": sizes 1..40 (now and then 0), at the edges 1..8 with
+        one in 8 from -3..0."""
         ops, allocs = [], 0
         for _ in range(self.random.randint(1, 25)):
             if self.random.random() < 0.55 or allocs == 0:
-                ops.append('+' + str(self.random.randint(1 if self.random.random() < 0.97 else 0, 40)))
+                odd = self.random.random() < (0.125 if edge else 0.03)
+                size = self.random.randint(-3 if edge else 0, 0) if odd else self.random.randint(1, 8 if edge else 40)
+                ops.append('+' + str(size))
                 allocs += 1
             else:
                 ops.append('-' + str(self.random.randint(0, allocs + 1)))
@@ -154,9 +159,17 @@ class Generator:
         args = []
         if r.random() < 0.8:
             args += self.option('-s', '--seed', self.seed())
+        # one case in 8 lives at the edges: tiny or negative heaps, bases near
+        # 0, negative headers (-1 half the time: the block at the base then
+        # has its payload at offset 0), sizes <= 0 in -A
+        edge = r.random() < 0.125
+        if edge:
+            self.note('edge')
         for short, long, low, high, chance, what in (
-                ('-S', '--size', 10, 300, 0.6, '-S'), ('-b', '--baseAddr', -2000, 5000, 0.4, '-b'),
-                ('-H', '--headerSize', 0, 8, 0.5, '-H')):
+                ('-S', '--size', -5, 30, 0.9, '-S') if edge else ('-S', '--size', 10, 300, 0.6, '-S'),
+                ('-b', '--baseAddr', -6, 6, 0.9, '-b') if edge else ('-b', '--baseAddr', -2000, 5000, 0.4, '-b'),
+                ('-H', '--headerSize', -1, -1, 0.9, '-H') if edge and r.random() < 0.5 else
+                ('-H', '--headerSize', -3, 3, 0.9, '-H') if edge else ('-H', '--headerSize', 0, 8, 0.5, '-H')):
             if r.random() < chance:
                 self.note(what)
                 args += self.option(short, long, self.written(self.number(low, high)))
@@ -180,9 +193,9 @@ class Generator:
                 ('-P', '--percentAlloc', 1, 100, 0.5, (0, -1, -5, 10**6))):
             if r.random() < chance:
                 args += self.option(short, long, self.written(self.number(low, high, odd)))
-        if r.random() < 0.35:
+        if r.random() < (0.6 if edge else 0.35):
             self.note('-A')
-            args += self.option('-A', '--allocList', self.op_list())
+            args += self.option('-A', '--allocList', self.op_list(edge))
         if compute:
             args += self.option('-c', '--compute', None)
         if r.random() < 0.01:

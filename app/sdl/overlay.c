@@ -97,28 +97,60 @@ static bool overlaps(LayoutRect a, LayoutRect b)
     return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }
 
-/* OSTEP's entry: its badge at the left of the block's first cell, then
- * "addr:sz" as malloc.py names it, in the list's colour on white, unless it
- * would cover a label drawn before (small cells, neighbouring entries: the
- * panel lists them all). `drawn` collects the labels' boxes. */
-static void labelled_badge(Canvas *canvas, const Model *model, const GridView *view, int x, int y, uint64_t number,
-                           const FreeListEntry *entry, LayoutRect *drawn, uint64_t *drawn_count)
+/* Where OSTEP's entry goes: its badge " 1 " at the left of the block's
+ * first cell, then its label "addr:sz" as malloc.py names it. */
+typedef struct {
+    char badge[24], label[64];
+    LayoutRect badge_box, label_box;
+} EntryText;
+
+static EntryText entry_text(const Canvas *canvas, const Model *model, const GridView *view, int x, int y,
+                            uint64_t number, const FreeListEntry *entry)
 {
-    char text[24], label[64];
-    snprintf(text, sizeof text, " %llu ", (unsigned long long)number);
-    snprintf(label, sizeof label, "%lld:%llu", (long long)ostep_address(model_heap(model, 0), entry->offset),
+    EntryText text;
+    snprintf(text.badge, sizeof text.badge, " %llu ", (unsigned long long)number);
+    snprintf(text.label, sizeof text.label, "%lld:%llu", (long long)ostep_address(model_heap(model, 0), entry->offset),
              (unsigned long long)entry->size);
     int height = text_line_height(canvas->text), width = text_char_width(canvas->text);
     int left = x - (int)(view->scale / 2) + 2;
-    LayoutRect box = {left, y - height / 2, (int)(text_length(text) + text_length(label)) * width, height};
-    bool room = true;
-    for (uint64_t i = 0; i < *drawn_count; i++) {
-        room = room && !overlaps(box, drawn[i]);
+    text.badge_box = (LayoutRect){left, y - height / 2, (int)text_length(text.badge) * width, height};
+    text.label_box = (LayoutRect){left + text.badge_box.w, y - height / 2, (int)text_length(text.label) * width,
+                                  height};
+    return text;
+}
+
+/* Whether entry `i`'s label can be drawn: it covers no badge and no label
+ * drawn before it (small cells, neighbouring entries: the panel lists them all). */
+static bool label_has_room(const EntryText *texts, uint64_t count, uint64_t i, const bool *drawn)
+{
+    for (uint64_t j = 0; j < count; j++) {
+        if ((j != i && overlaps(texts[i].label_box, texts[j].badge_box)) ||
+            (j < i && drawn[j] && overlaps(texts[i].label_box, texts[j].label_box))) {
+            return false;
+        }
     }
-    left += canvas_text(canvas, left, y - height / 2, text, COLOR_TEXT, OVERLAY_COLOR_LIST);
-    if (room) {
-        canvas_text(canvas, left, y - height / 2, label, OVERLAY_COLOR_LIST, GRID_COLOR_FREE);
-        drawn[(*drawn_count)++] = box;
+    return true;
+}
+
+/* OSTEP's badges, each with its label in the list's colour on white where it has room. */
+static void draw_ostep_badges(Canvas *canvas, const Model *model, const GridView *view, const FreeListEntry *entries,
+                              uint64_t count, const int *x, const int *y)
+{
+    EntryText texts[OVERLAY_LIST_SHOWN];
+    bool drawn[OVERLAY_LIST_SHOWN];
+    for (uint64_t i = 0; i < count; i++) {
+        texts[i] = entry_text(canvas, model, view, x[i], y[i], i + 1, &entries[i]);
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        drawn[i] = label_has_room(texts, count, i, drawn);
+        if (drawn[i]) {
+            canvas_text(canvas, texts[i].label_box.x, texts[i].label_box.y, texts[i].label, OVERLAY_COLOR_LIST,
+                        GRID_COLOR_FREE);
+        }
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        canvas_text(canvas, texts[i].badge_box.x, texts[i].badge_box.y, texts[i].badge, COLOR_TEXT,
+                    OVERLAY_COLOR_LIST);
     }
 }
 
@@ -137,14 +169,12 @@ static void draw_free_list(Canvas *canvas, const Model *model, const GridView *v
             path(canvas, x[i - 1], y[i - 1], x[i], y[i], model_ostep(model) != NULL ? 4 : 2);
         }
     }
-    LayoutRect labels[OVERLAY_LIST_SHOWN];
-    uint64_t labelled = 0;
+    if (model_ostep(model) != NULL) {
+        draw_ostep_badges(canvas, model, view, entries, count, x, y);
+        return;
+    }
     for (uint64_t i = 0; i < count; i++) {
-        if (model_ostep(model) != NULL) {
-            labelled_badge(canvas, model, view, x[i], y[i], i + 1, &entries[i], labels, &labelled);
-        } else {
-            badge(canvas, x[i], y[i], i + 1);
-        }
+        badge(canvas, x[i], y[i], i + 1);
     }
 }
 

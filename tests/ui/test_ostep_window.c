@@ -120,6 +120,24 @@ static void test_compare_panes_place_by_their_policy(void **state)
     unload(&loaded);
 }
 
+/* Keys 1-3 switch the one pane to another policy's run, at the same step. */
+static void test_policy_key_switches_to_that_policys_run(void **state)
+{
+    (void)state;
+    Loaded loaded = load(HAND_LIST, 5, NULL, 0); /* -p BEST by default */
+    act(loaded.model, ACTION_JUMP_TO, 6);
+    assert_int_equal(model_ostep_step(loaded.model, 0)->returned, 1008);
+    act(loaded.model, ACTION_POLICY, 2); /* FIRST */
+    assert_int_equal(model_position(loaded.model), 6);
+    assert_int_equal(model_ostep_step(loaded.model, 0)->returned, 1000);
+    HeapBlock block;
+    assert_true(allocator_block_at(model_heap(loaded.model, 0), model_touched(loaded.model, 0).offset, &block));
+    assert_int_equal(ostep_address(model_heap(loaded.model, 0), block.offset), 1000);
+    act(loaded.model, ACTION_POLICY, 1); /* WORST */
+    assert_int_equal(model_ostep_step(loaded.model, 0)->returned, 1012);
+    unload(&loaded);
+}
+
 /* malloc.py never forgets a freed index: -0 a second time frees whatever
  * block now starts at ptr[0]'s address (here ptr[1], placed there again). */
 static void test_a_second_free_frees_what_lives_at_the_address(void **state)
@@ -379,6 +397,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compare_panes_place_by_their_policy),
+        cmocka_unit_test(test_policy_key_switches_to_that_policys_run),
         cmocka_unit_test(test_a_second_free_frees_what_lives_at_the_address),
         cmocka_unit_test(test_random_panes_are_malloc_py_runs_of_their_policy),
         cmocka_unit_test(test_results_hide_until_asked_for),

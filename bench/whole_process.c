@@ -17,11 +17,12 @@
  * cache for all), then --rounds rounds (7 by default); each round runs every
  * contender once, starting one further along the list each round, so no
  * contender always follows the same one. Wall time runs from the spawn to
- * the child's exit (wait4); page faults (minor + major) and peak RSS are the
- * child's own, from wait4's rusage. Figures are medians over the rounds, and
- * "vs glibc" is the median of each round's own ratio, so a stretch of a busy
- * host slows both sides of a ratio alike. A child that exits with a status
- * other than 0 stops the benchmark.
+ * the child's exit (wait4); CPU time (user + system), page faults (minor +
+ * major) and peak RSS are the child's own, from wait4's rusage. Figures are
+ * medians over the rounds, and "vs glibc" (wall or CPU) is the median of
+ * each round's own ratio, so a stretch of a busy host slows both sides of a
+ * ratio alike. A child that exits with a status other than 0 stops the
+ * benchmark.
  */
 #define _GNU_SOURCE
 #include "bench_util.h"
@@ -55,6 +56,7 @@ typedef struct {
 /* One process's figures. */
 typedef struct {
     double wall_ms;
+    double cpu_ms;               /* user + system time */
     double faults;
     double peak_rss_mib;
 } Sample;
@@ -63,6 +65,7 @@ typedef struct {
 typedef struct {
     Sample samples[MAX_ROUNDS];
     double ratios[MAX_ROUNDS];   /* wall time / glibc's in the same round */
+    double cpu_ratios[MAX_ROUNDS]; /* CPU time / glibc's in the same round */
 } Figures;
 
 static const char *contender_name(int contender)
@@ -94,8 +97,10 @@ static Sample run_contender(const BenchOptions *options, int contender, const ch
     }
     uint64_t end = bench_now_ns();
     posix_spawn_file_actions_destroy(&actions);
-    return (Sample){(double)(end - start) / 1e6, (double)(usage.ru_minflt + usage.ru_majflt),
-                    (double)usage.ru_maxrss / 1024.0};
+    double cpu_ms = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+                    (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
+    return (Sample){(double)(end - start) / 1e6, cpu_ms,
+                    (double)(usage.ru_minflt + usage.ru_majflt), (double)usage.ru_maxrss / 1024.0};
 }
 
 static double median_of(const Figures *figures, size_t rounds, size_t field_offset)
@@ -117,9 +122,11 @@ static void measure_trace(const BenchOptions *options, const char *trace, Figure
             figures[c].samples[round] = run_contender(options, c, trace);
         }
     for (uint64_t round = 0; round < options->rounds; round++)
-        for (int c = 0; c < CONTENDER_COUNT; c++)
-            figures[c].ratios[round] =
-                figures[c].samples[round].wall_ms / figures[GLIBC].samples[round].wall_ms;
+        for (int c = 0; c < CONTENDER_COUNT; c++) {
+            const Sample *own = &figures[c].samples[round], *glibc = &figures[GLIBC].samples[round];
+            figures[c].ratios[round] = own->wall_ms / glibc->wall_ms;
+            figures[c].cpu_ratios[round] = own->cpu_ms / glibc->cpu_ms;
+        }
 }
 
 static const char *base_name(const char *path)
@@ -141,8 +148,9 @@ static void print_trace(const BenchOptions *options, const char *trace, Figures 
     size_t rounds = options->rounds;
     printf("Trace `%s`, %s-byte heap, %zu rounds:\n\n", base_name(trace), options->heap_bytes,
            rounds);
-    printf("| contender | wall ms | vs glibc | fastest-slowest ratio | page faults | peak RSS MiB |\n");
-    printf("|---|---:|---:|---:|---:|---:|\n");
+    printf("| contender | wall ms | vs glibc | fastest-slowest ratio | CPU ms | CPU vs glibc "
+           "| page faults | peak RSS MiB |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int c = 0; c < CONTENDER_COUNT; c++) {
         Figures *f = &figures[c];
         double ratio_min = f->ratios[0], ratio_max = f->ratios[0];
@@ -151,12 +159,14 @@ static void print_trace(const BenchOptions *options, const char *trace, Figures 
             ratio_max = f->ratios[i] > ratio_max ? f->ratios[i] : ratio_max;
         }
         double wall = median_of(f, rounds, offsetof(Sample, wall_ms));
+        double cpu = median_of(f, rounds, offsetof(Sample, cpu_ms));
         double faults = median_of(f, rounds, offsetof(Sample, faults));
         double rss = median_of(f, rounds, offsetof(Sample, peak_rss_mib));
         summary->wall_ms[c] = wall;
         summary->ratio[c] = bench_median(f->ratios, rounds);
-        printf("| %s | %.1f | %.2fx | %.2f-%.2f | %.0f | %.1f |\n", contender_name(c), wall,
-               summary->ratio[c], ratio_min, ratio_max, faults, rss);
+        printf("| %s | %.1f | %.2fx | %.2f-%.2f | %.1f | %.2fx | %.0f | %.1f |\n",
+               contender_name(c), wall, summary->ratio[c], ratio_min, ratio_max, cpu,
+               bench_median(f->cpu_ratios, rounds), faults, rss);
     }
     printf("\n");
 }
@@ -215,7 +225,9 @@ int main(int argc, char **argv)
     printf("Each contender is a whole process (start, parse, set up, replay, exit), timed by\n"
            "wall clock; heapviz runs `heapviz --headless --trace TRACE --heap-bytes %s\n"
            "--policy P --stats json`, glibc `glibc_replay TRACE`. Medians over the rounds;\n"
-           "page faults and peak RSS are each child's own (wait4).\n\n",
+           "CPU time (user + system), page faults and peak RSS are each child's own (wait4):\n"
+           "on a busy host, where wall time waits for the other processes, CPU time is\n"
+           "the steadier figure.\n\n",
            options.heap_bytes);
     for (int t = 0; t < options.trace_count; t++) {
         measure_trace(&options, options.traces[t], figures);

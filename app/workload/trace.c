@@ -330,8 +330,8 @@ static inline bool plain_number(const char **at, const char *end, int max_digits
 enum { PLAIN_ID_DIGITS = 9, PLAIN_BYTES_DIGITS = NUMBER_SAFE_DIGITS };
 
 /* The common line, fast: `a ID BYTES`, `f ID` or `r ID BYTES` with single
- * spaces, an id below the header's count, and a newline (or the end of the
- * file) right after. Reads it into *op and moves past its newline; anything
+ * spaces, an id below the header's count, and a newline, a CRLF (or the end
+ * of the file) right after. Reads it into *op and moves past its newline; anything
  * else (blanks elsewhere, signs, long numbers, errors of any kind) returns
  * false without moving, and the careful path reads the line. */
 static inline bool parse_plain_line(Scanner *scanner, const Trace *trace, Op *op)
@@ -339,21 +339,22 @@ static inline bool parse_plain_line(Scanner *scanner, const Trace *trace, Op *op
     const char *p = scanner->at, *end = scanner->end;
     if (end - p < 3 || p[1] != ' ')
         return false;
-    op->kind = p[0] == 'a' ? OP_MALLOC : p[0] == 'f' ? OP_FREE : p[0] == 'r' ? OP_REALLOC
-                                                                             : OP_COMPACT;
-    uint64_t id;
+    OpKind kind = p[0] == 'a' ? OP_MALLOC : p[0] == 'f' ? OP_FREE : p[0] == 'r' ? OP_REALLOC
+                                                                              : OP_COMPACT;
+    uint64_t id, bytes = 0;
     p += 2;
-    if (op->kind == OP_COMPACT || !plain_number(&p, end, PLAIN_ID_DIGITS, &id) ||
+    if (kind == OP_COMPACT || !plain_number(&p, end, PLAIN_ID_DIGITS, &id) ||
         id >= trace->id_count)
         return false;
-    op->id = (uint32_t)id;
-    op->bytes = 0;
-    if (op->kind != OP_FREE && (p == end || *p++ != ' ' ||
-                                !plain_number(&p, end, PLAIN_BYTES_DIGITS, &op->bytes)))
+    if (kind != OP_FREE &&
+        (p == end || *p++ != ' ' || !plain_number(&p, end, PLAIN_BYTES_DIGITS, &bytes)))
         return false;
+    if (p < end && *p == '\r')
+        p++; /* CRLF line ends */
     if (p < end && *p++ != '\n')
         return false;
-    op->line = scanner->line;
+    /* Built whole, so the kind and line bit-fields are one store. */
+    *op = (Op){.bytes = bytes, .id = (uint32_t)id, .kind = kind, .line = scanner->line};
     scanner->at = p;
     scanner->line++;
     return true;

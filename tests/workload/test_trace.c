@@ -74,7 +74,7 @@ static void rep_accepts_blank_lines_crlf_compaction_and_one_line_header(void **s
     trace_destroy(trace);
 }
 
-/* Plain lines (single spaces, a newline right after) take the parser's fast
+/* Plain lines (single spaces, a newline or CRLF right after) take the parser's fast
  * path and any other spacing its careful one: both must read the same ops on
  * the same lines, at the edges of the fast path too (a 19-digit byte count,
  * a 10-digit id with leading zeros, a last line without a newline). */
@@ -85,6 +85,8 @@ static void rep_plain_and_spaced_lines_read_alike(void **state)
                             "a 0000000002 0\nr 1 18446744073709551615");
     Trace *spaced = parse_ok("100 3 5 1\n a 0 8\nr  0 1234567890123456789\nf 0 \n"
                              "a\t0000000002 0\nr 1 18446744073709551615 ");
+    Trace *crlf = parse_ok("100 3 5 1\r\na 0 8\r\nr 0 1234567890123456789\r\nf 0\r\n"
+                           "a 0000000002 0\r\nr 1 18446744073709551615\r");
     assert_int_equal(plain->op_count, 5);
     assert_int_equal(spaced->op_count, 5);
     assert_op(&plain->ops[0], OP_MALLOC, 0, 8, 2);
@@ -92,11 +94,16 @@ static void rep_plain_and_spaced_lines_read_alike(void **state)
     assert_op(&plain->ops[2], OP_FREE, 0, 0, 4);
     assert_op(&plain->ops[3], OP_MALLOC, 2, 0, 5);
     assert_op(&plain->ops[4], OP_REALLOC, 1, UINT64_MAX, 6);
-    for (uint32_t i = 0; i < 5; i++)
+    assert_int_equal(crlf->op_count, 5);
+    for (uint32_t i = 0; i < 5; i++) {
         assert_op(&spaced->ops[i], plain->ops[i].kind, plain->ops[i].id, plain->ops[i].bytes,
                   plain->ops[i].line);
+        assert_op(&crlf->ops[i], plain->ops[i].kind, plain->ops[i].id, plain->ops[i].bytes,
+                  plain->ops[i].line);
+    }
     trace_destroy(plain);
     trace_destroy(spaced);
+    trace_destroy(crlf);
 }
 
 /* What follows a plain-looking start still goes through every check. */
@@ -105,6 +112,8 @@ static void rep_plain_line_with_trouble_after_it(void **state)
     (void)state;
     parse_fails("100 1 1 1\na 0 8x\n", "t.rep:2: byte count '8x' is not a number");
     parse_fails("100 1 1 1\nf 0 9\n", "t.rep:2: extra field '9': 'f' takes an id");
+    parse_fails("100 1 1 1\na 0 8\rx\n",
+                "t.rep:2: extra field 'x': 'a' takes an id and a byte count");
     parse_fails("100 1 1 1\na 0 18446744073709551616\n",
                 "t.rep:2: byte count '18446744073709551616' is too large (at most "
                 "18446744073709551615)");

@@ -167,7 +167,7 @@ static bool bench_cells(uint64_t cells, uint64_t frames)
     bench.window = SDL_CreateWindow("render_bench", 0, 0, 1280, 800, SDL_WINDOW_HIDDEN);
     bench.renderer = bench.window ? SDL_CreateRenderer(bench.window, -1, SDL_RENDERER_SOFTWARE) : NULL;
     bool ok = bench.renderer != NULL &&
-              render_create(bench.renderer, HEAPVIZ_BENCH_FONT, TEXT_PIXELS, &bench.render, message, sizeof message);
+              render_create(bench.renderer, HEAPVIZ_BENCH_FONT, TEXT_PIXELS, 1, &bench.render, message, sizeof message);
     bench.model = ok ? make_model(cells) : NULL;
     ok = bench.model != NULL && fit_window(&bench, cells);
     if (ok) {

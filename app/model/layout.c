@@ -1,9 +1,10 @@
 /*
  * layout.c - the window's layout (see layout.h). The timeline takes a
- * fifth of the height (between three and eleven lines; its plots leave
- * room on their right for the current values), the panel up to 50
- * characters on the right, the panes share what is left side by side; a
- * grid is centred in its pane.
+ * fifth of the height (between three and eleven lines, and in compare mode
+ * enough for a value line per plot or per pane; its plots leave room on their right
+ * for the current values), the panel up to 50 characters on the right, the
+ * panes share what is left, up to three side by side in a row; a grid is
+ * centred in its pane.
  */
 #include "layout.h"
 
@@ -22,17 +23,41 @@ static LayoutRect rect(int x, int y, int w, int h)
     return (LayoutRect){x, y, at_least_zero(w), at_least_zero(h)};
 }
 
+/* Lines above a compare pane's grid: its name, then its figures on one
+ * line, or on two when the pane is narrow. */
+static int header_lines(const Layout *layout, int pane_width)
+{
+    if (layout->pane_count < 2) {
+        return 0;
+    }
+    return pane_width / layout->char_width >= LAYOUT_FIGURES_CHARS ? 2 : 3;
+}
+
 static void layout_panes(Layout *layout, LayoutRect area)
 {
-    uint32_t count = layout->pane_count;
-    int gap = layout->margin;
-    int width = at_least_zero((area.w - gap * (int)(count - 1)) / (int)count);
-    int header = count > 1 ? 2 * layout->line_height : 0;
-    for (uint32_t i = 0; i < count; i++) {
-        int x = area.x + (int)i * (width + gap);
-        layout->panes[i] = rect(x, area.y, width, area.h);
-        layout->pane_grids[i] = rect(x, area.y + header, width, area.h - header);
+    int count = (int)layout->pane_count, gap = layout->margin;
+    int rows = count > 3 ? 2 : 1, columns = (count + rows - 1) / rows;
+    int width = at_least_zero((area.w - gap * (columns - 1)) / columns);
+    int height = at_least_zero((area.h - gap * (rows - 1)) / rows);
+    int header = header_lines(layout, width) * layout->line_height;
+    layout->pane_area = area;
+    for (int i = 0; i < count; i++) {
+        int x = area.x + i % columns * (width + gap), y = area.y + i / columns * (height + gap);
+        layout->panes[i] = rect(x, y, width, height);
+        layout->pane_grids[i] = rect(x, y + header, width, height - header);
     }
+}
+
+/* The timeline's height: a fifth of the window within three and eleven
+ * lines, in compare mode at least a value line per pane and the metric's
+ * name beside the plot, and never more than half the window. */
+static int timeline_height(const Layout *layout)
+{
+    int lines = layout->pane_count > 1 ? (int)layout->pane_count + 1 : LAYOUT_PLOT_LINES;
+    int height = clamp_int(layout->height / 5, 3 * layout->line_height, 11 * layout->line_height);
+    int needed = (lines + 2) * layout->line_height + 2 * layout->margin;
+    height = height > needed ? height : needed;
+    return height < layout->height / 2 ? height : layout->height / 2;
 }
 
 Layout layout_compute(int width, int height, uint32_t pane_count, int line_height, int char_width)
@@ -43,13 +68,11 @@ Layout layout_compute(int width, int height, uint32_t pane_count, int line_heigh
     layout.pane_count = clamp_int((int)pane_count, 1, LAYOUT_MAX_PANES);
     layout.margin = layout.line_height / 2;
     int margin = layout.margin;
-    int timeline_height = clamp_int(layout.height / 5, 3 * layout.line_height, 11 * layout.line_height);
-    timeline_height = timeline_height < layout.height / 2 ? timeline_height : layout.height / 2;
+    int timeline = timeline_height(&layout);
     int panel_width = clamp_int(50 * layout.char_width + 2 * margin, 0, layout.width * 2 / 5);
-    int top_height = layout.height - timeline_height - 2 * margin;
+    int top_height = layout.height - timeline - 2 * margin;
     layout.panel = rect(layout.width - panel_width, margin, panel_width - margin, top_height);
-    layout.timeline = rect(margin, layout.height - timeline_height - margin, layout.width - 2 * margin,
-                           timeline_height);
+    layout.timeline = rect(margin, layout.height - timeline - margin, layout.width - 2 * margin, timeline);
     int values = clamp_int(LAYOUT_VALUE_CHARS * layout.char_width, 0, layout.timeline.w / 3);
     layout.plot = rect(layout.timeline.x + margin, layout.timeline.y + layout.line_height + margin,
                        layout.timeline.w - 3 * margin - values,
@@ -58,10 +81,10 @@ Layout layout_compute(int width, int height, uint32_t pane_count, int line_heigh
     return layout;
 }
 
-int layout_address_chars(uint64_t heap_bytes)
+int layout_address_chars(uint64_t end_byte)
 {
     int digits = 1;
-    for (uint64_t last = heap_bytes > 0 ? heap_bytes - 1 : 0; last >= 16; last /= 16) {
+    for (uint64_t last = end_byte > 0 ? end_byte - 1 : 0; last >= 16; last /= 16) {
         digits++;
     }
     return digits + 3;
@@ -69,14 +92,13 @@ int layout_address_chars(uint64_t heap_bytes)
 
 void layout_reserve_addresses(Layout *layout, int chars)
 {
-    if (layout->pane_count != 1) {
-        return;
-    }
     int width = chars * layout->char_width;
-    width = width < layout->pane_grids[0].w / 4 ? width : layout->pane_grids[0].w / 4;
+    width = width < layout->pane_grids[0].w / 2 ? width : layout->pane_grids[0].w / 2;
     layout->address_width = width;
-    layout->pane_grids[0].x += width;
-    layout->pane_grids[0].w = at_least_zero(layout->pane_grids[0].w - width);
+    for (uint32_t i = 0; i < layout->pane_count; i++) {
+        layout->pane_grids[i].x += width;
+        layout->pane_grids[i].w = at_least_zero(layout->pane_grids[i].w - width);
+    }
 }
 
 LayoutRect layout_grid_dest(const LayoutRect *grid_area, const GridGeometry *geometry)

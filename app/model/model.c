@@ -41,6 +41,7 @@ struct Model {
     double measured_speed;       /* steps per second */
     ViewMode view;
     bool grid_lines, help, quit;
+    double scale;                /* text and lines, times their size */
     bool plots[SERIES_COUNT];    /* one pane: the plots switched on */
     SeriesKind compare_series;   /* compare mode: the one plot, a line per pane */
     uint32_t area_width, area_height; /* grid area, pixels */
@@ -253,6 +254,7 @@ HeapError model_create(const ModelConfig *config, Model **out)
     }
     model->config = *config;
     model->hover_pane = -1;
+    model->scale = config->scale > 0 ? config->scale : 1.0;
     model->search_steps = config->search_steps;
     model->quiz.on = config->quiz;
     for (int i = 0; i < SERIES_COUNT; i++) {
@@ -607,6 +609,20 @@ static void pan_by(Model *model, double x, double y)
     model_request_redraw(model);
 }
 
+/* [ and ]: a quarter smaller or larger, within the range, then exactly 1
+ * when it passes by (so a few presses always find the usual size again). */
+static void rescale(Model *model, int64_t direction)
+{
+    double scale = direction > 0 ? model->scale * 1.25 : model->scale / 1.25;
+    if ((model->scale < 1.0 && scale > 1.0) || (model->scale > 1.0 && scale < 1.0)) {
+        scale = 1.0;
+    }
+    model->scale = scale < MODEL_MIN_SCALE ? MODEL_MIN_SCALE : scale > MODEL_MAX_SCALE ? MODEL_MAX_SCALE : scale;
+    char text[80];
+    snprintf(text, sizeof text, "text and lines at %.0f%% ([ smaller, ] larger)", model->scale * 100.0);
+    model_set_status(model, text);
+}
+
 /* `0`: from the default view to the whole heap; from anything else back to the default. */
 static void reset_view(Model *model)
 {
@@ -631,6 +647,7 @@ static bool apply_view_action(Model *model, const Action *action)
         }
         break;
     case ACTION_TOGGLE_HELP: model->help = !model->help; break;
+    case ACTION_SCALE: rescale(model, action->amount); break;
     case ACTION_ZOOM: zoom_at(model, action->x, action->y, pow(1.25, (double)action->amount)); break;
     case ACTION_PAN: pan_by(model, action->x, action->y); break;
     case ACTION_RESET_ZOOM: reset_view(model); break;
@@ -807,6 +824,7 @@ bool model_plot_visible(const Model *model, SeriesKind series)
     return model->pane_count > 1 ? series == model->compare_series : model->plots[series];
 }
 bool model_help_visible(const Model *model) { return model->help; }
+double model_scale(const Model *model) { return model->scale; }
 bool model_quit_requested(const Model *model) { return model->quit; }
 const GridGeometry *model_geometry(const Model *model) { return &model->geometry; }
 const Workload *model_workload(const Model *model) { return &model->config.workload; }

@@ -33,6 +33,8 @@ enum {
     MODEL_SEARCH_SPEED = 5,      /* playing this slowly (steps/s) or slower shows searches */
     MODEL_STATUS_MAX = 200
 };
+#define MODEL_MIN_SCALE 0.5
+#define MODEL_MAX_SCALE 4.0
 
 /* What the grid shows: the part of the heap the run uses (a trace's high
  * water over the run, a simulation's whole heap), the whole heap, or a
@@ -67,6 +69,7 @@ typedef enum {
     ACTION_QUIZ_WHERE,           /* x, y: the cell clicked in the first pane's grid */
     ACTION_QUIZ_FAILS,           /* "this malloc will fail" */
     ACTION_QUIZ_CASE,            /* amount: a QuizCase */
+    ACTION_SCALE,                /* amount: +1 larger text and lines, -1 smaller */
     ACTION_QUIT
 } ActionKind;
 
@@ -89,6 +92,7 @@ typedef struct {
     const Lesson *lesson;        /* --lesson: captions by step (outlives the model), or NULL */
     const OstepRuns *ostep;      /* --ostep: malloc.py's run under each policy (outlives the
                                     model; each pane replays its policy's), or NULL */
+    double scale;                /* --scale: text and lines, times their size (0: 1) */
 } ModelConfig;
 
 /* The visible part of the grid, in cells: the whole window (zoom and pan
@@ -155,6 +159,9 @@ bool model_grid_lines(const Model *model);
 /* Whether the timeline plots `series`: in compare mode, only the chosen one. */
 bool model_plot_visible(const Model *model, SeriesKind series);
 bool model_help_visible(const Model *model);
+/* How many times their usual size text and lines are drawn (--scale, then
+ * [ and ]: MODEL_MIN_SCALE to MODEL_MAX_SCALE). */
+double model_scale(const Model *model);
 bool model_quit_requested(const Model *model);
 const GridGeometry *model_geometry(const Model *model);
 CellRect model_visible_cells(const Model *model);

@@ -103,23 +103,42 @@ static size_t line_bytes(const char *text, int columns)
     return last_space;
 }
 
+enum { WRAP_MIN_COLUMNS = 8, WRAP_MAX_BYTES = 511 };
+
+/* The bytes of the next line of `utf8` and where the line after it starts. */
+static size_t next_line(const char **utf8, int columns)
+{
+    size_t bytes = line_bytes(*utf8, columns > WRAP_MIN_COLUMNS ? columns : WRAP_MIN_COLUMNS);
+    bytes = bytes < WRAP_MAX_BYTES ? bytes : WRAP_MAX_BYTES;
+    const char *rest = *utf8 + bytes;
+    while (*rest == ' ') {
+        rest++;
+    }
+    *utf8 = rest;
+    return bytes;
+}
+
+int canvas_wrap_count(int columns, const char *utf8)
+{
+    int lines = 0;
+    for (; *utf8 != '\0'; lines++) {
+        next_line(&utf8, columns);
+    }
+    return lines;
+}
+
 int canvas_wrapped(Canvas *canvas, int x, int y, int columns, int max_lines, const char *utf8, uint32_t color,
                    uint32_t background)
 {
-    char line[512];
+    char line[WRAP_MAX_BYTES + 1];
     int lines = 0;
-    columns = columns > 8 ? columns : 8;
     while (*utf8 != '\0' && lines < max_lines) {
-        size_t bytes = line_bytes(utf8, columns);
-        bytes = bytes < sizeof line - 1 ? bytes : sizeof line - 1;
-        memcpy(line, utf8, bytes);
+        const char *start = utf8;
+        size_t bytes = next_line(&utf8, columns);
+        memcpy(line, start, bytes);
         line[bytes] = '\0';
         canvas_text(canvas, x, y + lines * text_line_height(canvas->text), line, color, background);
         lines++;
-        utf8 += bytes;
-        while (*utf8 == ' ') {
-            utf8++;
-        }
     }
     return lines;
 }

@@ -14,6 +14,7 @@
 typedef struct {
     SDL_Renderer *renderer;
     TextCache *text;
+    int stroke;                  /* pixels of a thin line: 1, more with --scale */
     char error[256];             /* first failure since it was last cleared */
 } Canvas;
 
@@ -44,6 +45,10 @@ void canvas_clip(Canvas *canvas, const LayoutRect *rect); /* NULL: no clipping *
 /* Draws text in `color` on a box of the (opaque) `background` colour; the
  * box is one line high and as wide as the text. Returns the width drawn. */
 int canvas_text(Canvas *canvas, int x, int y, const char *utf8, uint32_t color, uint32_t background);
+
+/* Lines `utf8` takes broken at spaces into lines of at most `columns`
+ * characters, as canvas_wrapped breaks it. */
+int canvas_wrap_count(int columns, const char *utf8);
 
 /* Draws text broken at spaces into lines of at most `columns` characters;
  * returns the number of lines drawn. */

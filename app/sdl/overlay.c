@@ -35,23 +35,42 @@ static void outline_block(Canvas *canvas, const Model *model, const GridView *vi
     grid_view_outline(canvas, view, model_geometry(model), range, thickness, color);
 }
 
-/* "examined 3 of 7 blocks" while the search plays, then its total. */
+/* The search counter in words (`brief` 0), shorter (1) or in figures (2);
+ * `chosen` is the chosen block's address as the grid writes it. */
+static void search_words(char *text, size_t size, const HeapEvent *event, SearchProbe probe, const char *chosen,
+                         int brief)
+{
+    unsigned long long seen = probe.seen, examined = probe.examined;
+    const char *plural = examined == 1 ? "" : "s";
+    if (!probe.done) {
+        const char *const forms[] = {" examining block %llu of %llu ", " block %llu of %llu ", " %llu/%llu "};
+        snprintf(text, size, forms[brief], seen, examined);
+    } else if (event->error != HEAP_OK) {
+        const char *const forms[] = {" examined %llu block%s: none fits ", " %llu examined%.0s, none fits ",
+                                     " %llu%.0s: none "};
+        snprintf(text, size, forms[brief], examined, plural);
+    } else {
+        const char *const forms[] = {" examined %llu block%s, chose %s ", " %llu examined%.0s, %s ",
+                                     " %llu%.0s: %s "};
+        snprintf(text, size, forms[brief], examined, plural, chosen);
+    }
+}
+
+/* "examining block 3 of 7" while the search plays, then its total, in the
+ * longest form that fits the grid's width. */
 static void search_counter(Canvas *canvas, const Model *model, const GridView *view, const HeapEvent *event,
                            SearchProbe probe)
 {
     char text[96], chosen[32];
     model_address_text(model, event->block_offset, chosen, sizeof chosen);
-    if (!probe.done) {
-        snprintf(text, sizeof text, " examining block %llu of %llu ", (unsigned long long)probe.seen,
-                 (unsigned long long)probe.examined);
-    } else if (event->error != HEAP_OK) {
-        snprintf(text, sizeof text, " examined %llu block%s: none fits ", (unsigned long long)probe.examined,
-                 probe.examined == 1 ? "" : "s");
-    } else {
-        snprintf(text, sizeof text, " examined %llu block%s, chose %s ", (unsigned long long)probe.examined,
-                 probe.examined == 1 ? "" : "s", chosen);
+    int inset = 4 * canvas->stroke, columns = (view->dest.w - 2 * inset) / text_char_width(canvas->text);
+    for (int brief = 0; brief < 3; brief++) {
+        search_words(text, sizeof text, event, probe, chosen, brief);
+        if ((int)text_length(text) <= columns) {
+            break;
+        }
     }
-    canvas_text(canvas, view->dest.x + 4, view->dest.y + 4, text, COLOR_BACKGROUND, OVERLAY_COLOR_PROBE);
+    canvas_text(canvas, view->dest.x + inset, view->dest.y + inset, text, COLOR_BACKGROUND, OVERLAY_COLOR_PROBE);
 }
 
 static void draw_search(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane, uint64_t now_ms)
@@ -64,10 +83,11 @@ static void draw_search(Canvas *canvas, const Model *model, const GridView *view
     uint64_t shown = probe.done ? play->listed : probe.index;
     uint64_t first = shown > OVERLAY_VISITED_SHOWN ? shown - OVERLAY_VISITED_SHOWN : 0;
     for (uint64_t i = first; i < shown; i++) {
-        outline_block(canvas, model, view, pane, play->offsets[i], 1, OVERLAY_COLOR_VISITED, false);
+        outline_block(canvas, model, view, pane, play->offsets[i], canvas->stroke, OVERLAY_COLOR_VISITED, false);
     }
     if (!probe.done) {
-        outline_block(canvas, model, view, pane, probe.offset, view->scale >= 6 ? 3 : 2, OVERLAY_COLOR_PROBE, true);
+        outline_block(canvas, model, view, pane, probe.offset, (view->scale >= 6 ? 3 : 2) * canvas->stroke,
+                      OVERLAY_COLOR_PROBE, true);
     }
     search_counter(canvas, model, view, allocator_last_event(model_heap(model, pane)), probe);
 }
@@ -86,9 +106,9 @@ static void badge(Canvas *canvas, int x, int y, uint64_t number)
 static void path(Canvas *canvas, int x0, int y0, int x1, int y1, int width)
 {
     int left = x0 < x1 ? x0 : x1, top = y0 < y1 ? y0 : y1;
-    canvas_fill(canvas, (LayoutRect){left, y0 - width / 2, (x0 < x1 ? x1 - x0 : x0 - x1) + 1, width},
+    canvas_fill(canvas, (LayoutRect){left, y0 - width / 2, (x0 < x1 ? x1 - x0 : x0 - x1) + width / 2, width},
                 OVERLAY_COLOR_LIST);
-    canvas_fill(canvas, (LayoutRect){x1 - width / 2, top, width, (y0 < y1 ? y1 - y0 : y0 - y1) + 1},
+    canvas_fill(canvas, (LayoutRect){x1 - width / 2, top, width, (y0 < y1 ? y1 - y0 : y0 - y1) + width / 2},
                 OVERLAY_COLOR_LIST);
 }
 
@@ -166,7 +186,7 @@ static void draw_free_list(Canvas *canvas, const Model *model, const GridView *v
     for (uint64_t i = 0; i < count; i++) {
         grid_view_cell_centre(view, geometry, entries[i].offset, &x[i], &y[i]);
         if (i > 0) {
-            path(canvas, x[i - 1], y[i - 1], x[i], y[i], model_ostep(model) != NULL ? 4 : 2);
+            path(canvas, x[i - 1], y[i - 1], x[i], y[i], (model_ostep(model) != NULL ? 4 : 2) * canvas->stroke);
         }
     }
     if (model_ostep(model) != NULL) {
@@ -186,11 +206,12 @@ static void draw_markers(Canvas *canvas, const Model *model, const GridView *vie
     for (uint32_t i = 0; i < count; i++) {
         int x, y;
         grid_view_cell_centre(view, model_geometry(model), markers[i].offset, &x, &y);
-        int cell = (int)(view->scale > 2 ? view->scale : 2);
-        canvas_fill(canvas, (LayoutRect){x - cell / 2 - 1, y - cell / 2 - 2, 3, cell + 4}, OVERLAY_COLOR_MARKER);
+        int cell = (int)(view->scale > 2 ? view->scale : 2), stroke = canvas->stroke;
+        canvas_fill(canvas, (LayoutRect){x - cell / 2 - stroke, y - cell / 2 - 2 * stroke, 3 * stroke, cell + 4 * stroke},
+                    OVERLAY_COLOR_MARKER);
         char text[64];
         snprintf(text, sizeof text, " %s ", markers[i].name);
-        canvas_text(canvas, x - cell / 2 - 1, y - cell / 2 - height - 2, text, COLOR_BACKGROUND,
+        canvas_text(canvas, x - cell / 2 - stroke, y - cell / 2 - height - 2 * stroke, text, COLOR_BACKGROUND,
                     OVERLAY_COLOR_MARKER);
     }
 }
@@ -242,12 +263,13 @@ static void draw_quiz(Canvas *canvas, const Model *model, const GridView *view)
         background = round->right ? OVERLAY_COLOR_RIGHT : OVERLAY_COLOR_WRONG;
         if (round->question == QUIZ_ASK_WHERE && !round->fails) {
             Highlight truth = {round->block_offset, round->block_size, true};
-            grid_view_outline(canvas, view, model_geometry(model), truth, 3, background);
+            grid_view_outline(canvas, view, model_geometry(model), truth, 3 * canvas->stroke, background);
         }
     }
-    int height = text_line_height(canvas->text);
-    canvas_text(canvas, view->dest.x + 4, view->dest.y + view->dest.h - height - 4, text, COLOR_BACKGROUND,
-                background);
+    int inset = 4 * canvas->stroke, columns = (view->dest.w - 2 * inset) / text_char_width(canvas->text);
+    int lines = canvas_wrap_count(columns, text); /* broken to the grid's width, along its bottom */
+    int top = view->dest.y + view->dest.h - lines * text_line_height(canvas->text) - inset;
+    canvas_wrapped(canvas, view->dest.x + inset, top, columns, lines, text, COLOR_BACKGROUND, background);
 }
 
 void overlay_draw_pane(Canvas *canvas, const Model *model, const GridView *view, uint32_t pane, uint64_t now_ms)
@@ -264,46 +286,21 @@ void overlay_draw_pane(Canvas *canvas, const Model *model, const GridView *view,
 
 /* ---- the lesson's caption ------------------------------------------------- */
 
-/* Lines `text` takes when broken at spaces into lines of `columns` characters. */
-static int wrapped_lines(const char *text, int columns)
-{
-    int lines = 1, used = 0;
-    for (const char *word = text; *word;) {
-        while (*word == ' ') {
-            word++;
-        }
-        int length = 0;
-        while (word[length] && word[length] != ' ') {
-            length++;
-        }
-        if (length == 0) {
-            break;
-        }
-        if (used > 0 && used + 1 + length > columns) {
-            lines++;
-            used = 0;
-        }
-        used += (used > 0) + length;
-        word += length;
-    }
-    return lines;
-}
-
 void overlay_draw_caption(Canvas *canvas, const Model *model, const Layout *layout)
 {
     const LessonCaption *caption = model_caption(model);
     if (caption == NULL || layout->pane_count == 0) {
         return;
     }
-    const LayoutRect *first = &layout->panes[0], *last = &layout->panes[layout->pane_count - 1];
+    const LayoutRect *area = &layout->pane_area;
     int height = layout->line_height, margin = layout->margin;
-    int width = last->x + last->w - first->x;
+    int width = area->w;
     int columns = (width - 2 * margin) / (layout->char_width ? layout->char_width : 1);
     char text[LESSON_MAX_TEXT + 64];
     snprintf(text, sizeof text, "%s%s", caption->ask ? "Question: " : "", caption->text);
-    int lines = wrapped_lines(text, columns) + 1; /* and the lesson's title */
+    int lines = canvas_wrap_count(columns, text) + 1; /* and the lesson's title */
     uint32_t background = caption->ask ? OVERLAY_COLOR_QUIZ : OVERLAY_COLOR_CAPTION;
-    LayoutRect box = {first->x, first->y + first->h - lines * height - margin, width, lines * height + margin};
+    LayoutRect box = {area->x, area->y + area->h - lines * height - margin, width, lines * height + margin};
     canvas_clip(canvas, &box);
     canvas_fill(canvas, box, background);
     char title[LESSON_MAX_TEXT + 32];

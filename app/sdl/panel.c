@@ -1,7 +1,9 @@
 /*
  * panel.c - the panel, pane headers, tooltip and help overlay (see
- * panel.h). Lines are placed top to bottom with a cursor; everything is
- * clipped to its box, so a small window shows less, never garbage.
+ * panel.h). Lines are placed top to bottom with a cursor, broken at spaces
+ * to the panel's width; a line that would not fit whole above the panel's
+ * bottom is left out with everything after it, so large text (--scale) or
+ * a small window shows less, never a line cut in half.
  */
 #include "panel.h"
 
@@ -10,35 +12,36 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Short enough (27 lines of at most 52 characters) to fit a 1280 x 800
+ * window at --scale 1.5, and 1920 x 1080 at --scale 2. */
 const char *const panel_help_lines[] = {
-    "Space            play / pause",
-    "\xE2\x86\x92 or .           one step forward (Shift: 10)",
-    "                 (--ostep without -c: first asks, then reveals)",
-    "\xE2\x86\x90 or ,           one step back (Shift: 10)",
-    "PgDn / PgUp      100 steps forward / back",
-    "Home / End       step 0 / last step computed",
-    "+ / -            faster / slower",
-    "1 \xE2\x80\x93 5            first, next, best, worst fit, bump",
-    "                 (compare: add or remove that pane)",
-    "m                compare policies side by side",
-    "n                new random seed",
-    "c                compact now (the future is recomputed)",
-    "d                detail view: header, footer, payload, padding",
-    "g                grid lines",
-    "x                search steps: \xE2\x86\x92 shows one examined block",
-    "f                free list and markers (rover, heap pointer)",
-    "p                quiz: predict each malloc and free first",
-    "                 (click a cell, o: it fails, 1-4: coalescing)",
-    "e / u / b / l    plot ext. fragmentation / utilization /",
-    "                 free blocks / largest free block",
-    "                 (compare: the one metric plotted)",
-    "wheel / drag     zoom (finer cells) / move by rows",
-    "0                the heap the run uses / whole heap",
-    "click timeline   go to that step (drag to scrub)",
-    "hover a cell     tooltip of its block",
-    "s                screenshot (PNG, named after policy and step)",
-    "h or F1          this help",
-    "q or Esc         quit",
+    "Space          play / pause",
+    "\xE2\x86\x92 \xE2\x86\x90 or . ,     one step (Shift: 10)",
+    "               (--ostep without -c: asks, then shows)",
+    "PgDn / PgUp    100 steps forward / back",
+    "Home / End     step 0 / last step computed",
+    "+ / -          faster / slower",
+    "1 \xE2\x80\x93 5          first, next, best, worst fit, bump",
+    "               (compare: add or remove that pane)",
+    "m              compare policies side by side",
+    "n              new random seed",
+    "c              compact now (recomputes the future)",
+    "d              detail view: header, footer, payload",
+    "g              grid lines",
+    "x              search steps: \xE2\x86\x92 shows one probe",
+    "f              free list, rover, heap pointer",
+    "p              quiz: predict each malloc and free",
+    "               (click a cell, o: fails, 1-4: case)",
+    "e / u / b / l  plots: ext frag / util / free blocks",
+    "               / largest free (compare: the one)",
+    "wheel / drag   zoom to finer cells / move by rows",
+    "0              the heap the run uses / whole heap",
+    "[ / ]          smaller / larger text and lines",
+    "click timeline go to that step (drag to scrub)",
+    "hover          a cell: its block; a counter: why",
+    "s              screenshot (PNG)",
+    "h or F1        this help",
+    "q or Esc       quit",
     NULL,
 };
 
@@ -47,13 +50,40 @@ typedef struct {
     int x, y;                    /* where the next line goes */
     int columns;                 /* characters that fit in a line */
     int line_height;
+    int bottom;                  /* no line goes below this */
+    bool full;                   /* a line did not fit: nothing more is drawn */
     uint32_t background;         /* the panel's colour, under the text */
 } Cursor;
 
+/* Whether `lines` more lines fit; once they do not, nothing more does. */
+static bool room_for(Cursor *cursor, int lines)
+{
+    cursor->full = cursor->full || cursor->y + lines * cursor->line_height > cursor->bottom;
+    return !cursor->full;
+}
+
+/* Draws `text` broken at spaces into lines `indent` characters in, if all
+ * of them (at most `max_lines`) fit. */
+static void wrapped(Cursor *cursor, int indent, const char *text, uint32_t color, int max_lines)
+{
+    int columns = cursor->columns - indent, lines = canvas_wrap_count(columns, text);
+    if (room_for(cursor, lines < max_lines ? lines : max_lines)) {
+        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x + indent * text_char_width(cursor->canvas->text),
+                                                          cursor->y, columns, max_lines, text, color, cursor->background);
+    }
+}
+
 static void line(Cursor *cursor, const char *text, uint32_t color)
 {
-    canvas_text(cursor->canvas, cursor->x, cursor->y, text, color, cursor->background);
-    cursor->y += cursor->line_height;
+    wrapped(cursor, 0, text, color, 2);
+}
+
+/* A section's heading, drawn only with room for its first `following` lines too. */
+static void heading(Cursor *cursor, const char *text, int following)
+{
+    if (room_for(cursor, 1 + following)) {
+        line(cursor, text, COLOR_DIM);
+    }
 }
 
 static void gap(Cursor *cursor)
@@ -61,22 +91,29 @@ static void gap(Cursor *cursor)
     cursor->y += cursor->line_height / 2;
 }
 
+static void sentence_lines(Cursor *cursor, const char *text)
+{
+    wrapped(cursor, 0, text, COLOR_TEXT, 3);
+}
+
+enum { SWATCH_CHARS = 3 };       /* a legend entry's text starts this far in */
+
 static void swatch(Cursor *cursor, uint32_t color, const char *name)
 {
     int size = cursor->line_height * 2 / 3;
     int inset = (cursor->line_height - size) / 2;
     LayoutRect box = {cursor->x, cursor->y + inset, size, size};
-    canvas_fill(cursor->canvas, box, color);
-    canvas_outline(cursor->canvas, box, 1, COLOR_DIM);
-    canvas_text(cursor->canvas, cursor->x + size + cursor->line_height / 2, cursor->y, name, COLOR_TEXT,
-                cursor->background);
-    cursor->y += cursor->line_height;
+    int top = cursor->y;
+    wrapped(cursor, SWATCH_CHARS, name, COLOR_TEXT, 2);
+    if (cursor->y > top) {
+        canvas_fill(cursor->canvas, box, color);
+        canvas_outline(cursor->canvas, box, cursor->canvas->stroke, COLOR_DIM);
+    }
 }
 
 static void legend(Cursor *cursor, const Model *model)
 {
-    line(cursor, model_view(model) == VIEW_DETAIL ? "DETAIL VIEW  (d: classic)" : "CLASSIC VIEW  (d: detail)",
-         COLOR_DIM);
+    heading(cursor, model_view(model) == VIEW_DETAIL ? "DETAIL VIEW  (d: classic)" : "CLASSIC VIEW  (d: detail)", 1);
     if (model_view(model) == VIEW_CLASSIC) {
         swatch(cursor, GRID_COLOR_FREE, "free");
         swatch(cursor, 0xFF808080u, "partly free");
@@ -151,8 +188,7 @@ static void lines(Cursor *cursor, const char *text, uint32_t color)
     while (*text) {
         size_t length = strcspn(text, "\n");
         snprintf(one, sizeof one, "%.*s", (int)length, text);
-        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 2,
-                                                          one, color, cursor->background);
+        wrapped(cursor, 0, one, color, 2);
         text += length + (text[length] == '\n');
     }
 }
@@ -173,8 +209,7 @@ static void ostep_free_list(Cursor *cursor, const Model *model, uint32_t pane, u
         used += snprintf(text + used, sizeof text - (size_t)used, "%s%s", i ? "" : " ", entry);
     }
     if (model_pane_count(model) > 1) {
-        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 2,
-                                                          text, COLOR_TEXT, cursor->background);
+        wrapped(cursor, 0, text, COLOR_TEXT, 2);
         return;
     }
     line(cursor, text, COLOR_TEXT);
@@ -216,6 +251,21 @@ static void ostep_heading(Cursor *cursor, const Model *model)
     line(cursor, text, model_results_hidden(model) ? COLOR_ACCENT : COLOR_DIM);
 }
 
+/* Takes spaces out of the first run of them in `text` (a counter's name,
+ * padding, its value) until it fits `columns` characters or the run is one
+ * space, so a narrow panel keeps each counter on one line. */
+static void narrow_padding(char *text, int columns)
+{
+    char *run = strstr(text, "  ");
+    int excess = (int)text_length(text) - columns;
+    if (run == NULL || excess <= 0) {
+        return;
+    }
+    int spaces = (int)strspn(run, " ");
+    int removed = excess < spaces - 1 ? excess : spaces - 1;
+    memmove(run, run + removed, strlen(run + removed) + 1);
+}
+
 /* Where the counters start, so a pointer over one can be told what it means. */
 static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
 {
@@ -224,17 +274,17 @@ static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
         ostep_heading(cursor, model);
         ostep_operation(cursor, model, 0, 8);
     } else {
-        line(cursor, "LAST OPERATION", COLOR_DIM);
         model_sentence(model, 0, sentence, sizeof sentence);
-        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 3,
-                                                          sentence, COLOR_TEXT, cursor->background);
+        heading(cursor, "LAST OPERATION", canvas_wrap_count(cursor->columns, sentence));
+        sentence_lines(cursor, sentence);
     }
     gap(cursor);
-    line(cursor, "COUNTERS", COLOR_DIM);
-    *counters_top = cursor->y;
+    heading(cursor, "COUNTERS", 1);
+    *counters_top = cursor->full ? -1 : cursor->y;
     TextLine counters[COUNTER_LINES];
     sentence_counters(allocator_stats(model_heap(model, 0)), counters);
     for (int i = 0; i < COUNTER_LINES; i++) {
+        narrow_padding(counters[i].text, cursor->columns);
         line(cursor, counters[i].text, COLOR_TEXT);
     }
     if (model_ostep(model) != NULL) { /* malloc.py's "searched", summed */
@@ -245,25 +295,46 @@ static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
     }
 }
 
+enum {                          /* the compare summary's columns, in characters */
+    SUMMARY_NAME_CHARS = 16,
+    SUMMARY_MIN_NAME_CHARS = 6,
+    SUMMARY_FIGURES_CHARS = 21,  /* " 95.9%  34%   0/0  " */
+    SUMMARY_EXAMINED_CHARS = 9
+};
+
 static void compare_panes(Cursor *cursor, const Model *model)
 {
     char text[SENTENCE_MAX * 2];
     /* failed: by fragmentation / by exhaustion; examined: blocks or list
-     * nodes the searches visited, so the cost of each design's search shows */
-    line(cursor, "pane              util  frag  failed examined", COLOR_DIM);
+     * nodes the searches visited, so the cost of each design's search
+     * shows. A narrow panel (large text) leaves examined out, then shortens
+     * the names. */
+    bool examined = cursor->columns >= SUMMARY_NAME_CHARS + SUMMARY_FIGURES_CHARS + SUMMARY_EXAMINED_CHARS;
+    int name = cursor->columns - SUMMARY_FIGURES_CHARS;
+    name = name > SUMMARY_NAME_CHARS ? SUMMARY_NAME_CHARS : name < SUMMARY_MIN_NAME_CHARS ? SUMMARY_MIN_NAME_CHARS : name;
+    snprintf(text, sizeof text, "%-*s %6s %5s %-7s%s", name, "pane", "util", "frag", "failed", examined ? " examined" : "");
+    line(cursor, text, COLOR_DIM);
     for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
         const HeapStats *stats = allocator_stats(model_heap(model, pane));
-        char label[SENTENCE_MAX];
+        char label[SENTENCE_MAX], shown[SENTENCE_MAX];
         const AllocatorDesign *design = model_pane_choice(model, pane).design;
         if (allocator_policy_count(design) == 1) { /* its one policy says nothing more */
             snprintf(label, sizeof label, "%s", design->name);
         } else {
             model_pane_label(model, pane, label, sizeof label);
         }
-        snprintf(text, sizeof text, "%-16.16s %5.1f%% %4.0f%% %3llu/%-3llu %8llu", label, stats->utilization * 100.0,
-                 stats->external_fragmentation, (unsigned long long)stats->failed_fragmented,
-                 (unsigned long long)(stats->failed - stats->failed_fragmented),
-                 (unsigned long long)stats->examined);
+        if ((int)strlen(label) > name) { /* shortened, and says so */
+            snprintf(shown, sizeof shown, "%.*s\xE2\x80\xA6", name - 1, label);
+        } else {
+            snprintf(shown, sizeof shown, "%-*s", name, label);
+        }
+        int length = snprintf(text, sizeof text, "%s %5.1f%% %4.0f%% %3llu/%-3llu", shown,
+                              stats->utilization * 100.0, stats->external_fragmentation,
+                              (unsigned long long)stats->failed_fragmented,
+                              (unsigned long long)(stats->failed - stats->failed_fragmented));
+        if (examined && length > 0 && (size_t)length < sizeof text) {
+            snprintf(text + length, sizeof text - (size_t)length, " %8llu", (unsigned long long)stats->examined);
+        }
         line(cursor, text, COLOR_TEXT);
     }
     unsigned long long scanned = history_computed(model_history(model, 0));
@@ -286,14 +357,15 @@ static void compare_panes(Cursor *cursor, const Model *model)
         }
         return;
     }
-    line(cursor, "LAST OPERATION", COLOR_DIM);
     for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
         model_sentence(model, pane, text, sizeof text);
         char labelled[SENTENCE_MAX * 4], label[SENTENCE_MAX];
         model_pane_label(model, pane, label, sizeof label);
         snprintf(labelled, sizeof labelled, "%s: %s", label, text);
-        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x, cursor->y, cursor->columns, 3,
-                                                          labelled, COLOR_TEXT, cursor->background);
+        if (pane == 0) {
+            heading(cursor, "LAST OPERATION", canvas_wrap_count(cursor->columns, labelled));
+        }
+        sentence_lines(cursor, labelled);
     }
 }
 
@@ -351,11 +423,13 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
     canvas_fill(canvas, box, COLOR_PANEL);
     canvas_clip(canvas, &box);
     Cursor cursor = {canvas, box.x + layout->margin, box.y + layout->margin / 2,
-                     (box.w - 2 * layout->margin) / layout->char_width, layout->line_height, COLOR_PANEL};
+                     (box.w - 2 * layout->margin) / layout->char_width, layout->line_height,
+                     box.y + box.h - layout->margin / 2, false, COLOR_PANEL};
     char title[200];
     model_title(model, title, sizeof title);
     line(&cursor, title, COLOR_ACCENT);
     play_line(&cursor, model);
+    line(&cursor, "Space plays, \xE2\x86\x92 steps, h helps", COLOR_DIM); /* what a new user presses first */
     gap(&cursor);
     int counters_top = -1;
     if (model_pane_count(model) == 1) {
@@ -368,27 +442,30 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
     legend(&cursor, model);
     gap(&cursor);
     if (model_status(model)[0] != '\0') {
-        cursor.y += cursor.line_height * canvas_wrapped(canvas, cursor.x, cursor.y, cursor.columns, 2,
-                                                        model_status(model), COLOR_ACCENT, cursor.background);
+        line(&cursor, model_status(model), COLOR_ACCENT);
     }
-    line(&cursor, "Space plays, \xE2\x86\x92 steps, h helps", COLOR_DIM);
     canvas_clip(canvas, NULL);
     if (counters_top >= 0) {
         counter_definition(canvas, model, layout, &cursor, counters_top);
     }
 }
 
-/* A pane's figures in the longest form that fits `columns` characters: five
- * panes side by side leave room for little (the summary table has the rest). */
-static void pane_figures(char *text, size_t size, const HeapStats *stats, int columns)
+/* A pane's figures, each named, in the longest form that fits `columns`
+ * characters, on one line or (`lines` 2) one figure a line: six panes leave
+ * room for little (the summary table has the rest). */
+static void pane_figures(TextLine text[2], const HeapStats *stats, int columns, int lines)
 {
     double utilization = stats->utilization * 100.0, fragmentation = stats->external_fragmentation;
-    snprintf(text, size, "util %.0f%% \xC2\xB7 ext frag %.0f%% \xC2\xB7 failed %llu", utilization, fragmentation,
-             (unsigned long long)stats->failed);
-    if ((int)text_length(text) > columns)
-        snprintf(text, size, "util %.0f%% \xC2\xB7 ext frag %.0f%%", utilization, fragmentation);
-    if ((int)text_length(text) > columns)
-        snprintf(text, size, "util %.0f%% ext %.0f%%", utilization, fragmentation);
+    text[1].text[0] = '\0';
+    if (lines == 2) {
+        snprintf(text[0].text, sizeof text[0].text, "util %.0f%%", utilization);
+        snprintf(text[1].text, sizeof text[1].text, "ext frag %.0f%%", fragmentation);
+        return;
+    }
+    snprintf(text[0].text, sizeof text[0].text, "util %.0f%% \xC2\xB7 ext frag %.0f%% \xC2\xB7 failed %llu",
+             utilization, fragmentation, (unsigned long long)stats->failed);
+    if ((int)text_length(text[0].text) > columns)
+        snprintf(text[0].text, sizeof text[0].text, "util %.0f%% \xC2\xB7 ext frag %.0f%%", utilization, fragmentation);
 }
 
 void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout)
@@ -401,11 +478,15 @@ void panel_pane_headers(Canvas *canvas, const Model *model, const Layout *layout
         box.h = layout->pane_grids[pane].y - box.y;
         canvas_clip(canvas, &box);
         const HeapStats *stats = allocator_stats(model_heap(model, pane));
-        char text[120], label[SENTENCE_MAX];
+        char label[SENTENCE_MAX];
         model_pane_label(model, pane, label, sizeof label);
         canvas_text(canvas, box.x, box.y, label, timeline_pane_color(pane), COLOR_BACKGROUND);
-        pane_figures(text, sizeof text, stats, layout->char_width > 0 ? box.w / layout->char_width : 0);
-        canvas_text(canvas, box.x, box.y + layout->line_height, text, COLOR_TEXT, COLOR_BACKGROUND);
+        TextLine figures[2];
+        pane_figures(figures, stats, box.w / layout->char_width, box.h / layout->line_height - 1);
+        for (int i = 0; i < 2; i++) {
+            canvas_text(canvas, box.x, box.y + (i + 1) * layout->line_height, figures[i].text, COLOR_TEXT,
+                        COLOR_BACKGROUND);
+        }
         canvas_clip(canvas, NULL);
     }
 }
@@ -418,7 +499,7 @@ static LayoutRect box_at(Canvas *canvas, const Layout *layout, LayoutRect box)
     box.x = box.x < 0 ? 0 : box.x;
     box.y = box.y < 0 ? 0 : box.y;
     canvas_fill(canvas, box, COLOR_SHADOW);
-    canvas_outline(canvas, box, 1, COLOR_ACCENT);
+    canvas_outline(canvas, box, canvas->stroke, COLOR_ACCENT);
     canvas_clip(canvas, &box);
     return box;
 }
@@ -474,14 +555,14 @@ void panel_help(Canvas *canvas, const Layout *layout)
         int length = (int)text_length(panel_help_lines[count]);
         width = length > width ? length : width;
     }
-    int pad = layout->line_height;
-    LayoutRect box = {0, 0, width * layout->char_width + 2 * pad, (count + 2) * layout->line_height + 2 * pad};
+    int pad = layout->margin, top = layout->line_height + layout->margin; /* the title, then a gap */
+    LayoutRect box = {0, 0, width * layout->char_width + 2 * pad, top + count * layout->line_height + 2 * pad};
     box.x = (layout->width - box.w) / 2;
     box.y = (layout->height - box.h) / 2;
     box = box_at(canvas, layout, box);
     canvas_text(canvas, box.x + pad, box.y + pad, "KEYS  (h, F1 or Esc closes)", COLOR_ACCENT, COLOR_SHADOW);
     for (int i = 0; i < count; i++) {
-        canvas_text(canvas, box.x + pad, box.y + pad + (i + 2) * layout->line_height, panel_help_lines[i],
+        canvas_text(canvas, box.x + pad, box.y + pad + top + i * layout->line_height, panel_help_lines[i],
                     COLOR_TEXT, COLOR_SHADOW);
     }
     canvas_clip(canvas, NULL);

@@ -29,7 +29,7 @@ struct Render {
     char error[256];
 };
 
-bool render_create(SDL_Renderer *renderer, const char *font_path, int pixel_size,
+bool render_create(SDL_Renderer *renderer, const char *font_path, int pixel_size, int stroke,
                    Render **out, char *message, size_t message_size)
 {
     *out = NULL;
@@ -39,6 +39,7 @@ bool render_create(SDL_Renderer *renderer, const char *font_path, int pixel_size
         return false;
     }
     render->canvas.renderer = renderer;
+    render->canvas.stroke = stroke > 0 ? stroke : 1;
     render->timeline = timeline_cache_create();
     if (render->timeline == NULL) {
         snprintf(message, message_size, "out of memory");
@@ -79,7 +80,9 @@ Layout render_layout(const Render *render, int width, int height, const Model *m
     Layout layout = layout_compute(width, height, model_pane_count(model), text_line_height(render->canvas.text),
                                    text_char_width(render->canvas.text));
     const Allocator *heap = model_heap(model, 0);
-    int chars = layout_address_chars(allocator_region_limit(heap));
+    const GridGeometry *geometry = model_geometry(model);
+    uint64_t shown_end = geometry->first_byte + grid_row_bytes(geometry) * geometry->rows;
+    int chars = layout_address_chars(geometry->rows > 0 ? shown_end : allocator_region_limit(heap));
     if (model_ostep(model) != NULL) { /* decimal addresses: as wide as the widest, and a space */
         char first[32], last[32];
         model_address_text(model, allocator_region_start(heap), first, sizeof first);
@@ -166,17 +169,18 @@ bool render_update(Render *render, const Model *model, const DirtyRange *dirty)
 
 static void draw_grid_lines(Canvas *canvas, const GridView *view)
 {
-    if (view->scale < 4) {
+    int stroke = canvas->stroke;
+    if (view->scale < 4 * stroke) {
         return;
     }
     int x_end = view->dest.x + view->dest.w, y_end = view->dest.y + view->dest.h;
     for (double column = ceil(view->visible.x); column <= view->visible.x + view->visible.width; column++) {
         int x = (int)lround(view->dest.x + (column - view->visible.x) * view->scale);
-        canvas_fill(canvas, (LayoutRect){x, view->dest.y, 1, y_end - view->dest.y}, COLOR_GRID_LINE);
+        canvas_fill(canvas, (LayoutRect){x, view->dest.y, stroke, y_end - view->dest.y}, COLOR_GRID_LINE);
     }
     for (double row = ceil(view->visible.y); row <= view->visible.y + view->visible.height; row++) {
         int y = (int)lround(view->dest.y + (row - view->visible.y) * view->scale);
-        canvas_fill(canvas, (LayoutRect){view->dest.x, y, x_end - view->dest.x, 1}, COLOR_GRID_LINE);
+        canvas_fill(canvas, (LayoutRect){view->dest.x, y, x_end - view->dest.x, stroke}, COLOR_GRID_LINE);
     }
 }
 
@@ -187,7 +191,7 @@ static void draw_highlights(Canvas *canvas, const Model *model, const GridView *
     Highlight marks[MODEL_MAX_MARKS];
     uint32_t mark_count = model_marks(model, pane, now_ms, marks);
     uint32_t alpha = (uint32_t)lround(255.0 * model_mark_strength(model, now_ms));
-    int thickness = view->scale >= 6 ? 2 : 1;
+    int thickness = (view->scale >= 6 ? 2 : 1) * canvas->stroke;
     for (uint32_t i = 0; i < mark_count; i++) {
         grid_view_outline(canvas, view, geometry, marks[i], thickness,
                           (GRID_COLOR_MARK & 0x00FFFFFFu) | alpha << 24);
@@ -222,7 +226,7 @@ static void draw_block_starts(Canvas *canvas, const GridView *view, const GridGe
     HeapBlock block;
     bool more = first >= allocator_region_start(heap) && first < allocator_region_end(heap)
                     ? allocator_block_at(heap, first, &block) : allocator_first_block(heap, &block);
-    int thickness = view->scale >= 6 ? 2 : 1;
+    int thickness = (view->scale >= 6 ? 2 : 1) * canvas->stroke;
     for (int count = 0; more && block.offset < end && count < SEPARATED_BLOCKS_MAX; count++) {
         if (block.state == HEAP_BLOCK_USED && block.offset >= first &&
             block.size >= 2 * geometry->bytes_per_cell) {
@@ -233,10 +237,11 @@ static void draw_block_starts(Canvas *canvas, const GridView *view, const GridGe
     }
 }
 
-/* Row addresses left of a single pane's grid (decimal in OSTEP mode), every
+/* Row addresses left of a pane's grid (decimal in OSTEP mode), every
  * power-of-two rows far enough apart to read (two lines), each at the top
  * edge of its row. */
-static void draw_addresses(Canvas *canvas, const Model *model, const Layout *layout, const GridView *view)
+static void draw_addresses(Canvas *canvas, const Model *model, const Layout *layout, const GridView *view,
+                           uint32_t pane)
 {
     if (layout->address_width <= 0 || view->scale <= 0) {
         return;
@@ -246,8 +251,9 @@ static void draw_addresses(Canvas *canvas, const Model *model, const Layout *lay
     while ((double)every * view->scale < 2.0 * layout->line_height) {
         every *= 2;
     }
-    LayoutRect area = {layout->panes[0].x, layout->panes[0].y, view->dest.x - layout->panes[0].x,
-                       layout->panes[0].h};
+    const LayoutRect *grid_area = &layout->pane_grids[pane];
+    int left = grid_area->x - layout->address_width;
+    LayoutRect area = {left, grid_area->y, view->dest.x - left, grid_area->h};
     canvas_clip(canvas, &area);
     uint64_t row = ((uint64_t)ceil(view->visible.y) + every - 1) / every * every;
     for (; (double)row < view->visible.y + view->visible.height; row += every) {
@@ -255,6 +261,7 @@ static void draw_addresses(Canvas *canvas, const Model *model, const Layout *lay
         model_address_text(model, geometry->first_byte + row * grid_row_bytes(geometry), text, sizeof text);
         int width = (int)text_length(text) * layout->char_width;
         int y = (int)lround(view->dest.y + ((double)row - view->visible.y) * view->scale) - layout->line_height / 2;
+        y = y < area.y + area.h - layout->line_height ? y : area.y + area.h - layout->line_height;
         y = y > area.y ? y : area.y;
         canvas_text(canvas, view->dest.x - width - layout->char_width / 2, y, text, COLOR_DIM, COLOR_BACKGROUND);
     }
@@ -274,7 +281,8 @@ static void draw_pane(Render *render, const Model *model, const Layout *layout, 
     SDL_Rect target = {(int)lround(view.dest.x - (view.visible.x - source.x) * view.scale),
                        (int)lround(view.dest.y - (view.visible.y - source.y) * view.scale),
                        (int)lround(source.w * view.scale), (int)lround(source.h * view.scale)};
-    LayoutRect clip = {view.dest.x - 4, view.dest.y - 4, view.dest.w + 8, view.dest.h + 8};
+    int edge = 4 * canvas->stroke; /* outlines sit just outside the cells */
+    LayoutRect clip = {view.dest.x - edge, view.dest.y - edge, view.dest.w + 2 * edge, view.dest.h + 2 * edge};
     canvas_clip(canvas, &view.dest);
     if (SDL_RenderCopy(canvas->renderer, render->grids[pane], &source, &target) != 0) {
         canvas_fail(canvas, "SDL_RenderCopy (grid)");
@@ -287,7 +295,7 @@ static void draw_pane(Render *render, const Model *model, const Layout *layout, 
     draw_highlights(canvas, model, &view, pane, now_ms);
     overlay_draw_pane(canvas, model, &view, pane, now_ms);
     canvas_clip(canvas, NULL);
-    draw_addresses(canvas, model, layout, &view);
+    draw_addresses(canvas, model, layout, &view, pane);
 }
 
 void render_frame(Render *render, const Model *model, const Layout *layout, uint64_t now_ms)

@@ -17,8 +17,9 @@
 typedef struct Render Render;
 
 /* Prepares drawing on `renderer` with the font at `font_path`, text
- * `pixel_size` pixels high. On failure returns false with one sentence. */
-bool render_create(SDL_Renderer *renderer, const char *font_path, int pixel_size,
+ * `pixel_size` pixels high and thin lines `stroke` pixels wide (both grow
+ * with --scale). On failure returns false with one sentence. */
+bool render_create(SDL_Renderer *renderer, const char *font_path, int pixel_size, int stroke,
                    Render **out, char *message, size_t message_size);
 void render_destroy(Render *render);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 static const char *const series_keys[SERIES_COUNT] = {"e", "u", "b", "l"};
+static const char *const series_short_names[SERIES_COUNT] = {"ext frag", "util", "free blocks", "largest free"};
 static const char *const series_names[SERIES_COUNT] = {
     "ext. fragmentation", "utilization", "free blocks", "largest free block",
 };
@@ -184,13 +185,12 @@ static void draw_series(Canvas *canvas, const TimelineCache *cache, const Layout
         }
         previous_top = value_y(lane, cache->high[at].values[series], scale);
         previous_bottom = value_y(lane, cache->low[at].values[series], scale);
-        bars[x] = (SDL_Rect){lane->x + x, top - 1, 1, bottom - top + 2};
+        bars[x] = (SDL_Rect){lane->x + x, top - canvas->stroke, 1, bottom - top + 2 * canvas->stroke};
     }
     canvas_fill_many(canvas, bars, cache->filled, color);
     free(bars);
 }
 
-static const char *const series_short_names[SERIES_COUNT] = {"ext frag", "util", "free blocks", "largest free"};
 
 /* The y axis inside the lane's left edge: its top value and 0, when the
  * lane has room for two lines. */
@@ -201,16 +201,19 @@ static void lane_axis(Canvas *canvas, const Layout *layout, const LayoutRect *la
     }
     char top[48];
     format_value(top, sizeof top, series, scale);
-    canvas_text(canvas, lane->x + 2, lane->y, top, COLOR_DIM, COLOR_BACKGROUND);
-    canvas_text(canvas, lane->x + 2, lane->y + lane->h - layout->line_height, "0", COLOR_DIM, COLOR_BACKGROUND);
+    canvas_text(canvas, lane->x + 2 * canvas->stroke, lane->y, top, COLOR_DIM, COLOR_BACKGROUND);
+    canvas_text(canvas, lane->x + 2 * canvas->stroke, lane->y + lane->h - layout->line_height, "0", COLOR_DIM, COLOR_BACKGROUND);
 }
 
 /* Right of the plot, clear of its end: the current value of the series
- * (one pane), or the series and each pane's value in the pane's colour. */
-static void lane_values(Canvas *canvas, const Model *model, const Layout *layout, const LayoutRect *lane,
-                        SeriesKind series, float scale)
+ * (one pane), or the series and each pane's value in the pane's colour;
+ * from the lane's top, or below the values above (`y`) when lanes are
+ * lower than a line. Returns where the next values go. */
+static int lane_values(Canvas *canvas, const Model *model, const Layout *layout, const LayoutRect *lane,
+                       SeriesKind series, float scale, int y)
 {
-    int x = layout->plot.x + layout->plot.w + layout->margin, y = lane->y;
+    int x = layout->plot.x + layout->plot.w + layout->margin;
+    y = y > lane->y ? y : lane->y;
     char value[48], text[160];
     uint32_t panes = model_pane_count(model);
     if (panes > 1) {
@@ -219,7 +222,8 @@ static void lane_values(Canvas *canvas, const Model *model, const Layout *layout
         canvas_text(canvas, x, y, text, COLOR_TEXT, COLOR_PANEL);
         y += layout->line_height;
     }
-    for (uint32_t pane = 0; pane < panes && y < lane->y + lane->h; pane++, y += layout->line_height) {
+    for (uint32_t pane = 0; pane < panes && y + layout->line_height <= layout->plot.y + layout->plot.h + layout->margin;
+         pane++, y += layout->line_height) {
         HistorySample now = history_sample(model_history(model, pane), model_position(model));
         format_value(value, sizeof value, series, now.values[series]);
         char label[64];
@@ -228,6 +232,7 @@ static void lane_values(Canvas *canvas, const Model *model, const Layout *layout
         canvas_text(canvas, x, y, text, panes > 1 ? timeline_pane_color(pane) : timeline_series_color(series),
                     COLOR_PANEL);
     }
+    return y;
 }
 
 /* The visible series, one lane each, every pane's line in every lane. */
@@ -238,15 +243,16 @@ static void draw_lanes(Canvas *canvas, const TimelineCache *cache, const Model *
         visible += model_plot_visible(model, series);
     }
     const LayoutRect *plot = &layout->plot;
-    int lane_index = 0;
+    int lane_index = 0, values_y = plot->y;
     for (SeriesKind series = 0; series < SERIES_COUNT && visible > 0; series++) {
         if (!model_plot_visible(model, series)) {
             continue;
         }
         int top = plot->y + lane_index * plot->h / visible, bottom = plot->y + (lane_index + 1) * plot->h / visible;
-        LayoutRect lane = {plot->x, top + 2, plot->w, bottom - top - 4};
+        int inset = 2 * canvas->stroke;
+        LayoutRect lane = {plot->x, top + inset, plot->w, bottom - top - 2 * inset};
         if (lane_index > 0) {
-            canvas_fill(canvas, (LayoutRect){plot->x, top, plot->w, 1}, COLOR_PANEL);
+            canvas_fill(canvas, (LayoutRect){plot->x, top, plot->w, canvas->stroke}, COLOR_PANEL);
         }
         float scale = series_scale(cache, series);
         for (uint32_t pane = 0; pane < cache->pane_count; pane++) {
@@ -255,7 +261,7 @@ static void draw_lanes(Canvas *canvas, const TimelineCache *cache, const Model *
         }
         lane_axis(canvas, layout, &lane, series, scale);
         canvas_clip(canvas, &layout->timeline);
-        lane_values(canvas, model, layout, &lane, series, scale);
+        values_y = lane_values(canvas, model, layout, &lane, series, scale, values_y);
         canvas_clip(canvas, plot);
         lane_index++;
     }
@@ -288,27 +294,68 @@ static int step_x(const LayoutRect *plot, uint64_t step, uint64_t total)
 
 typedef enum { MARK_SWATCH, MARK_TICK } LegendMark;
 
+enum { LEGEND_ITEM_CHARS = 3 };  /* a legend entry's mark and spaces, besides its text */
+
 /* One legend entry: a swatch or a tick in `color`, then its text; moves *x past both. */
 static void legend_item(Canvas *canvas, const Layout *layout, int *x, int y, LegendMark mark, uint32_t color,
                         const char *text, uint32_t text_color)
 {
     int width = layout->char_width, height = layout->line_height;
     LayoutRect shape = mark == MARK_SWATCH ? (LayoutRect){*x, y + height / 3, width, height / 3}
-                                           : (LayoutRect){*x + width / 2 - 1, y + 2, 2, height - 4};
+                                           : (LayoutRect){*x + width / 2 - canvas->stroke, y + 2 * canvas->stroke,
+                                                          2 * canvas->stroke, height - 4 * canvas->stroke};
     canvas_fill(canvas, shape, color);
     *x += width + width / 2;
     *x += canvas_text(canvas, *x, y, text, text_color, COLOR_PANEL) + width;
 }
 
+typedef enum { NAMES_LONG, NAMES_SHORT, NAMES_KEYS } SeriesNames;
+
+/* A series' legend entry: its key, and its name unless only keys fit (the
+ * values right of the plots name the series in their colours). */
+static void series_label(char *text, size_t size, const Model *model, SeriesKind series, SeriesNames names)
+{
+    const char *name = names == NAMES_LONG ? series_names[series] : series_short_names[series];
+    bool on = model_plot_visible(model, series);
+    if (names == NAMES_KEYS) {
+        snprintf(text, size, "%s%s", series_keys[series], on ? "" : " off");
+    } else {
+        snprintf(text, size, "%s %s%s", series_keys[series], name, on ? "" : " (off)");
+    }
+}
+
+/* The longest names with which one pane's legend fits from `x` on. */
+static SeriesNames fitting_names(const Model *model, const Layout *layout, int x)
+{
+    SeriesNames names = NAMES_LONG;
+    for (; names < NAMES_KEYS; names++) {
+        char label[64];
+        int chars = (int)strlen("failed") + LEGEND_ITEM_CHARS;
+        for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
+            series_label(label, sizeof label, model, series, names);
+            chars += (int)strlen(label) + LEGEND_ITEM_CHARS;
+        }
+        if (x + chars * layout->char_width <= layout->timeline.x + layout->timeline.w) {
+            break;
+        }
+    }
+    return names;
+}
+
+/* One pane: a swatch per series with its key, then the failure tick, with
+ * the longest series names that fit. Compare mode: the one series
+ * plotted, the failure and divergence ticks (the panes' names and colours
+ * stand right of the plot, with their values). */
 static void draw_header(Canvas *canvas, const Model *model, const Layout *layout)
 {
     int x = layout->timeline.x + layout->margin, y = layout->timeline.y + layout->margin / 2;
     x += canvas_text(canvas, x, y, "TIMELINE  ", COLOR_DIM, COLOR_PANEL);
     bool compare = model_pane_count(model) > 1;
     char label[64];
+    SeriesNames brief = fitting_names(model, layout, x);
     for (SeriesKind series = 0; series < SERIES_COUNT && !compare; series++) {
         bool on = model_plot_visible(model, series);
-        snprintf(label, sizeof label, "%s %s%s", series_keys[series], series_names[series], on ? "" : " (off)");
+        series_label(label, sizeof label, model, series, brief);
         legend_item(canvas, layout, &x, y, MARK_SWATCH, on ? timeline_series_color(series) : COLOR_DIM, label,
                     on ? COLOR_TEXT : COLOR_DIM);
     }
@@ -322,11 +369,6 @@ static void draw_header(Canvas *canvas, const Model *model, const Layout *layout
                 COLOR_TEXT);
     if (compare) {
         legend_item(canvas, layout, &x, y, MARK_TICK, COLOR_DIVERGED, "diverged", COLOR_TEXT);
-    }
-    for (uint32_t pane = 0; compare && pane < model_pane_count(model); pane++) {
-        char name[128];
-        model_pane_label(model, pane, name, sizeof name);
-        legend_item(canvas, layout, &x, y, MARK_SWATCH, timeline_pane_color(pane), name, COLOR_TEXT);
     }
 }
 
@@ -359,10 +401,12 @@ static void draw_markers(Canvas *canvas, const Model *model, const Layout *layou
     int tick = plot->h / 8 > 3 ? plot->h / 8 : 3;
     for (uint32_t i = 0; i < count; i++) {
         int x = step_x(plot, compactions[i], total);
-        canvas_fill(canvas, (LayoutRect){x - 1, plot->y + plot->h - tick, 3, tick}, COLOR_ACCENT);
+        canvas_fill(canvas, (LayoutRect){x - canvas->stroke, plot->y + plot->h - tick, 3 * canvas->stroke, tick},
+                    COLOR_ACCENT);
     }
     int x = step_x(plot, model_position(model), total);
-    canvas_fill(canvas, (LayoutRect){x - 1, plot->y - layout->margin / 2, 3, plot->h + layout->margin}, COLOR_CURSOR);
+    canvas_fill(canvas, (LayoutRect){x - canvas->stroke, plot->y - layout->margin / 2, 3 * canvas->stroke,
+                                     plot->h + layout->margin}, COLOR_CURSOR);
 }
 
 static void draw_footer(Canvas *canvas, const Model *model, const Layout *layout)

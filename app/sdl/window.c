@@ -42,6 +42,7 @@ struct Window {
     SDL_Renderer *renderer;
     Render *render;
     float scale;                 /* output pixels per window point */
+    double text_scale;           /* the model's --scale the render was made for */
     Layout layout;
     InputState input;
     bool minimized;
@@ -124,6 +125,7 @@ static int make_model(Window *window)
     config.search_steps = options->search_steps;
     config.quiz = options->quiz;
     config.lesson = options->lesson;
+    config.scale = options->scale;
     HeapError error = model_create(&config, &window->model);
     if (error != HEAP_OK) {
         return fail(error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT,
@@ -211,20 +213,25 @@ static float output_scale(const Window *window)
     return (float)pixels / (float)points;
 }
 
-/* (Re)creates the renderer's text at the display's scale. */
+/* (Re)creates the renderer's text and lines at the display's scale times
+ * the user's (--scale, [ and ]); the pointer keeps the display's alone. */
 static int make_render(Window *window)
 {
     float scale = output_scale(window);
-    if (window->render != NULL && scale == window->scale) {
+    double text_scale = model_scale(window->model);
+    if (window->render != NULL && scale == window->scale && text_scale == window->text_scale) {
         return 0;
     }
     render_destroy(window->render);
     window->render = NULL;
     window->scale = scale;
+    window->text_scale = text_scale;
     window->input.scale = scale;
     char message[512];
-    int pixels = (int)(TEXT_POINTS * scale + 0.5f);
-    if (!render_create(window->renderer, window->font_path, pixels, &window->render, message, sizeof message)) {
+    double size = scale * text_scale;
+    int pixels = (int)(TEXT_POINTS * size + 0.5), stroke = (int)(size + 0.5);
+    if (!render_create(window->renderer, window->font_path, pixels, stroke, &window->render, message,
+                       sizeof message)) {
         return fail(EXIT_BAD_INPUT, "%s", message);
     }
     model_request_redraw(window->model); /* new textures start empty */

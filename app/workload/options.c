@@ -119,6 +119,16 @@ static bool parse_probability(Parser *parser, const char *value)
     return true;
 }
 
+/* --scale F: a projector's text and lines, F times their usual size. */
+static bool parse_scale(Parser *parser, const char *value)
+{
+    double scale;
+    if (number_parse_fraction(value, OPTIONS_MAX_SCALE, &scale) != NUMBER_OK || scale < OPTIONS_MIN_SCALE)
+        return refuse(parser, "takes a factor from 0.5 to 4 (such as 1.5), not '%s'", value);
+    parser->options->scale = scale;
+    return true;
+}
+
 /* --size WIDTHxHEIGHT, in window points. */
 static bool parse_size(Parser *parser, const char *value)
 {
@@ -170,6 +180,7 @@ static const OptionSpec OPTIONS[] = {
     {"--fps", KIND_NUMBER, FIELD(export_fps), 1, MAX_FPS, NULL},
     {"--every", KIND_NUMBER, FIELD(export_every), 1, MAX_STEPS, NULL},
     {"--size", KIND_WORD, 0, 0, 0, parse_size},
+    {"--scale", KIND_WORD, 0, 0, 0, parse_scale},
     {"--view", KIND_WORD, 0, 0, 0, parse_view},
     {"--search-steps", KIND_FLAG, FIELD(search_steps), 0, 0, NULL},
     {"--structure", KIND_FLAG, FIELD(structure), 0, 0, NULL},
@@ -539,6 +550,7 @@ Options options_defaults(void)
     options.export_fps = 10;
     options.export_every = 1;
     options.window_width = 1280;
+    options.scale = 1.0;
     options.window_height = 800;
     return options;
 }
@@ -622,6 +634,8 @@ const char *options_usage(void)
         "                       .mp4 or .webm, --fps F frames a second (10), a frame every\n"
         "                       --every K steps (1); the last frame stays one second\n"
         "  --size WxH           window size in points, also of screenshots and exports (1280x800)\n"
+        "  --scale F            text and lines F times their size, for a projector, 0.5 to 4\n"
+        "                       (1; also in screenshots and exports; [ and ] change it)\n"
     "  --view classic|detail  how the window starts: cell shades, or tags and payloads (classic)\n"
         "  --font FILE          TrueType font for the window\n"
         "  --history-mb N       memory for stepping backwards, MiB (256)\n"

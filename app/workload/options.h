@@ -21,6 +21,8 @@ enum {
     OPTIONS_MAX_COMPARE = 6
 };
 
+#define OPTIONS_MIN_SCALE 0.5     /* --scale's range */
+#define OPTIONS_MAX_SCALE 4.0
 #define OPTIONS_MAX_HEAP_BYTES (UINT64_C(1) << 30) /* the largest --heap-bytes */
 
 typedef enum { STATS_NONE, STATS_TEXT, STATS_JSON } StatsFormat;
@@ -49,6 +51,7 @@ typedef struct Options {
     uint64_t export_fps;         /* frames per second (10) */
     uint64_t export_every;       /* a frame every this many steps (1) */
     uint64_t window_width, window_height; /* --size, points (1280 x 800) */
+    double scale;                /* --scale: text and lines, times their size (1; 0.5 to 4) */
     bool detail_view;            /* --view detail: the window starts in the detail view */
     bool search_steps;           /* --search-steps: a step forward shows one probe a press */
     bool structure;              /* --structure: the free list and markers start drawn */

@@ -140,19 +140,27 @@ static void test_frames_show_the_highlights_at_speed(void **state)
     support_gif_close(gif);
 }
 
-static void test_size_sets_the_picture(void **state)
+/* --size sets the frames' size, and --scale reaches them: each frame is
+ * the screenshot with the same options (text twice as large would not
+ * match frames at the usual size). */
+static void test_size_and_scale_shape_the_frames(void **state)
 {
     (void)state;
-    char path[512];
-    run_ok("--export small.gif --to 5 --size 640x400 --view detail");
-    support_path(path, sizeof path, "small.gif");
-    GifFileType *gif = support_gif_load(path);
-    assert_int_equal(gif->SWidth, 640);
-    assert_int_equal(gif->SHeight, 400);
-    assert_int_equal(gif->ImageCount, 6);
-    assert_frame_matches(gif, 5, "--at-step 5 --size 640x400 --view detail");
-    support_gif_close(gif);
-    remove(path);
+    static const char *const options[] = {"--size 640x400 --view detail", "--size 640x400 --scale 2"};
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+        char path[512], arguments[200];
+        snprintf(arguments, sizeof arguments, "--export small.gif --to 5 %s", options[i]);
+        run_ok(arguments);
+        support_path(path, sizeof path, "small.gif");
+        GifFileType *gif = support_gif_load(path);
+        assert_int_equal(gif->SWidth, 640);
+        assert_int_equal(gif->SHeight, 400);
+        assert_int_equal(gif->ImageCount, 6);
+        snprintf(arguments, sizeof arguments, "--at-step 5 %s", options[i]);
+        assert_frame_matches(gif, 5, arguments);
+        support_gif_close(gif);
+        remove(path);
+    }
 }
 
 /* --- video ------------------------------------------------------------------------- */
@@ -346,7 +354,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_gif_of_steps_0_to_60, clean),
         cmocka_unit_test_teardown(test_every_and_fps_give_the_frames_and_delays, clean),
         cmocka_unit_test_teardown(test_frames_show_the_highlights_at_speed, clean),
-        cmocka_unit_test_teardown(test_size_sets_the_picture, clean),
+        cmocka_unit_test_teardown(test_size_and_scale_shape_the_frames, clean),
         cmocka_unit_test_teardown(test_mp4_is_h264_with_the_expected_frames, clean),
         cmocka_unit_test_teardown(test_webm_is_vp9_with_the_expected_frames, clean),
         cmocka_unit_test_teardown(test_bad_input_is_refused_before_any_work, clean),

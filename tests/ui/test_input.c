@@ -90,6 +90,8 @@ static void test_every_key(void **state)
     assert_key(fixture, SDLK_l, 0, ACTION_TOGGLE_PLOT, SERIES_LARGEST_FREE);
     assert_key(fixture, SDLK_m, 0, ACTION_TOGGLE_COMPARE, 0);
     assert_key(fixture, SDLK_0, 0, ACTION_RESET_ZOOM, 0);
+    assert_key(fixture, SDLK_LEFTBRACKET, 0, ACTION_SCALE, -1);
+    assert_key(fixture, SDLK_RIGHTBRACKET, 0, ACTION_SCALE, 1);
     assert_key(fixture, SDLK_h, 0, ACTION_TOGGLE_HELP, 0);
     assert_key(fixture, SDLK_F1, 0, ACTION_TOGGLE_HELP, 0);
     assert_key(fixture, SDLK_q, 0, ACTION_QUIT, 0);

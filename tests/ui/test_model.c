@@ -219,6 +219,36 @@ static void test_compact_injects_a_step_and_recomputes(void **state)
     model_destroy(model);
 }
 
+/* ] and [: a quarter larger or smaller (1.25 times), from 0.5 to 4 times,
+ * and the usual size again on the way back through it. */
+static void test_scale_steps_within_its_range(void **state)
+{
+    (void)state;
+    Model *model = make_model(100, 0);
+    assert_true(model_scale(model) == 1.0);
+    apply(model, ACTION_SCALE, 1);
+    assert_true(model_scale(model) == 1.25);
+    assert_non_null(strstr(model_status(model), "125%"));
+    apply(model, ACTION_SCALE, 1);
+    assert_true(model_scale(model) == 1.5625);
+    for (int i = 0; i < 20; i++) {
+        apply(model, ACTION_SCALE, 1);
+    }
+    assert_true(model_scale(model) == 4.0);
+    for (int i = 0; i < 20; i++) {
+        apply(model, ACTION_SCALE, -1);
+    }
+    assert_true(model_scale(model) == 0.5);
+    apply(model, ACTION_SCALE, 1);
+    assert_true(model_scale(model) == 0.625);
+    apply(model, ACTION_SCALE, 1);
+    apply(model, ACTION_SCALE, 1);
+    assert_true(model_scale(model) == 0.9765625);
+    apply(model, ACTION_SCALE, 1); /* 1.22 passes 1: the usual size */
+    assert_true(model_scale(model) == 1.0);
+    model_destroy(model);
+}
+
 static void test_view_toggles(void **state)
 {
     (void)state;
@@ -619,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_new_seed_on_a_trace_says_why_not),
         cmocka_unit_test(test_compact_injects_a_step_and_recomputes),
         cmocka_unit_test(test_view_toggles),
+        cmocka_unit_test(test_scale_steps_within_its_range),
         cmocka_unit_test(test_screenshot_request_and_name),
         cmocka_unit_test(test_compare_mode_panes_in_lockstep),
         cmocka_unit_test(test_compare_keeps_at_least_two_panes),

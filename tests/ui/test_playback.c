@@ -53,7 +53,7 @@ static int setup(void **state)
     char message[256];
     screen.pixels = malloc((size_t)WIDTH * HEIGHT * sizeof *screen.pixels);
     if (screen.renderer == NULL || screen.pixels == NULL ||
-        !render_create(screen.renderer, HEAPVIZ_TEST_FONT, TEXT_PIXELS, &screen.render, message, sizeof message)) {
+        !render_create(screen.renderer, HEAPVIZ_TEST_FONT, TEXT_PIXELS, 1, &screen.render, message, sizeof message)) {
         return -1;
     }
     return 0;

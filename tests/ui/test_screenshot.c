@@ -59,10 +59,11 @@ static Options parse(const char *const *arguments, int count)
     return options;
 }
 
-/* The window's layout for the default 32 KiB heap. */
-static Layout layout_for(int width, int height, uint32_t panes)
+/* The window's layout for a heap whose shown part ends at 32 KiB or less
+ * (row addresses of at most four hex digits), with text `pixels` high. */
+static Layout layout_scaled(int width, int height, uint32_t panes, int pixels)
 {
-    TTF_Font *font = TTF_OpenFont(HEAPVIZ_TEST_FONT, TEXT_PIXELS);
+    TTF_Font *font = TTF_OpenFont(HEAPVIZ_TEST_FONT, pixels);
     assert_non_null(font);
     int advance = 0;
     assert_int_equal(TTF_GlyphMetrics32(font, 'M', NULL, NULL, NULL, NULL, &advance), 0);
@@ -70,6 +71,12 @@ static Layout layout_for(int width, int height, uint32_t panes)
     layout_reserve_addresses(&layout, layout_address_chars(32768));
     TTF_CloseFont(font);
     return layout;
+}
+
+/* The window's layout for the default 32 KiB heap. */
+static Layout layout_for(int width, int height, uint32_t panes)
+{
+    return layout_scaled(width, height, panes, TEXT_PIXELS);
 }
 
 static uint32_t pixel(SDL_Surface *image, int x, int y)
@@ -392,11 +399,13 @@ static void check_compare(const char *policies, uint32_t count)
         assert_int_equal(check.wrong, 0);
         run_destroy(run);
     }
-    /* The timeline (the bottom fifth, left of its values) plots one metric,
-     * a line per pane in the pane's colour, and no series colour at all. */
+    /* The timeline (the bottom fifth) plots one metric, a line per pane in
+     * the pane's colour, with each pane's value in that colour at the
+     * right, and no series colour at all. */
+    LayoutRect timeline = {0, HEIGHT * 4 / 5, WIDTH, HEIGHT / 5};
     LayoutRect plots = {0, HEIGHT * 4 / 5, WIDTH * 4 / 5, HEIGHT / 5};
     for (uint32_t pane = 0; pane < count; pane++) {
-        assert_true(count_color(image, plots, timeline_pane_color(pane)) >= 50); /* lines that agree overlap */
+        assert_true(count_color(image, timeline, timeline_pane_color(pane)) >= 50); /* lines that agree overlap */
     }
     assert_true(count_color(image, plots, timeline_pane_color(count - 1)) > 2000); /* drawn last, on top */
     for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
@@ -444,7 +453,8 @@ static int teardown(void **state)
     (void)state;
     static const char *const names[] = {"classic.png", "step10.png", "step20.png", "detail.png", "timeline.png",
                                         "timeline-off.png", "plain.png", "help.png", "compare.png", "tiny.png",
-                                        "no-tooltip.png", "tooltip.png", "stderr.txt"};
+                                        "no-tooltip.png", "tooltip.png", "stderr.txt", "scale1.png",
+                                        "scale2.png", "six.png", "teaching.png", "separated.png", "dead.png"};
     char path[512];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         path_for(path, sizeof path, names[i]);
@@ -568,6 +578,100 @@ static void test_dead_bump_memory_is_not_black(void **state)
     SDL_FreeSurface(image);
 }
 
+/* ---- --scale: a lecture hall's text and lines ------------------------------ */
+
+/* The rows from the first in `area` with a pixel of neither the panel's
+ * nor the window's background colour down to the last of that run of rows:
+ * the height of the first line of text. */
+static int first_line_height(SDL_Surface *image, LayoutRect area)
+{
+    int top = -1, bottom = -1;
+    for (int y = area.y; y < area.y + area.h && (top < 0 || bottom == y - 1); y++) {
+        LayoutRect row = {area.x, y, area.w, 1};
+        if (count_color(image, row, COLOR_PANEL) + count_color(image, row, COLOR_BACKGROUND) < (uint64_t)area.w) {
+            top = top < 0 ? y : top;
+            bottom = y;
+        }
+    }
+    return top < 0 ? 0 : bottom - top + 1;
+}
+
+/* Whether the last `band` columns of `area` hold only `background`: text
+ * clipped at the area's edge runs up to it, text laid out to fit does not. */
+static bool clear_edge(SDL_Surface *image, LayoutRect area, int band, uint32_t background)
+{
+    LayoutRect edge = {area.x + area.w - band, area.y, band, area.h};
+    return count_color(image, edge, background) == (uint64_t)edge.w * (uint64_t)edge.h;
+}
+
+/* The panel's title (its first line of text) and the timeline's cursor
+ * (white, at the run's end): at --scale 2 the glyphs are about twice as
+ * tall and the cursor exactly twice as wide as at the usual size, and no
+ * text of the panel or the timeline is cut at their right edge. */
+static void test_scale_doubles_text_and_lines(void **state)
+{
+    (void)state;
+    SDL_Surface *images[2] = {shoot("scale1.png", "--at-step 100"), shoot("scale2.png", "--at-step 100 --scale 2")};
+    Layout large = layout_scaled(WIDTH, HEIGHT, 1, 2 * TEXT_PIXELS);
+    assert_true(clear_edge(images[1], large.panel, large.margin / 2, COLOR_PANEL)); /* nothing cut */
+    assert_true(clear_edge(images[1], large.timeline, large.margin / 2, COLOR_PANEL));
+    int glyphs[2], cursor[2];
+    for (int i = 0; i < 2; i++) {
+        LayoutRect top_right = {830, 0, WIDTH - 830, HEIGHT / 4}; /* inside the panel at both sizes */
+        glyphs[i] = first_line_height(images[i], top_right);
+        LayoutRect timeline_row = {0, HEIGHT * 9 / 10, WIDTH, 1}; /* inside the plots at both sizes */
+        cursor[i] = (int)count_color(images[i], timeline_row, COLOR_CURSOR);
+        SDL_FreeSurface(images[i]);
+    }
+    printf("# title glyphs %d px at --scale 1, %d px at 2; cursor %d px, %d px\n", glyphs[0], glyphs[1], cursor[0],
+           cursor[1]);
+    assert_true(glyphs[0] >= 8);
+    assert_true(glyphs[1] * 10 >= glyphs[0] * 17 && glyphs[1] * 10 <= glyphs[0] * 23);
+    assert_int_equal(cursor[0], 3);
+    assert_int_equal(cursor[1], 6);
+}
+
+
+/* Six compare panes at 1280 x 800, at the usual size and at --scale 1.5:
+ * each pane shows its name in its colour, its figures and its row
+ * addresses; no text is cut at the right edge of a pane's header, of the
+ * panel or of the timeline, nor at the panel's bottom. */
+static void test_six_compare_panes_keep_labels_unclipped(void **state)
+{
+    (void)state;
+    static const char *const scales[] = {"1", "1.5"};
+    static const int pixels[] = {TEXT_PIXELS, 23}; /* the window's 15 points times the scale, rounded */
+    for (int s = 0; s < 2; s++) {
+        char options[300];
+        snprintf(options, sizeof options, "--trace lisp-seed --compare "
+                 "first-fit,next-fit,best-fit,worst-fit,bump,csapp --scale %s", scales[s]);
+        SDL_Surface *image = shoot("six.png", options);
+        Layout layout = layout_scaled(WIDTH, HEIGHT, 6, pixels[s]);
+        assert_int_equal(layout.pane_count, 6);
+        for (uint32_t pane = 0; pane < 6; pane++) {
+            const LayoutRect *box = &layout.panes[pane], *grid = &layout.pane_grids[pane];
+            LayoutRect name = {box->x, box->y, box->w, layout.line_height};
+            LayoutRect figures = {box->x, box->y + layout.line_height, box->w, grid->y - box->y - layout.line_height};
+            LayoutRect addresses = {grid->x - layout.address_width, grid->y, layout.address_width, grid->h};
+            LayoutRect header = {box->x, box->y, box->w, grid->y - box->y};
+            printf("# --scale %s pane %u: name %llu, figures %llu, addresses %llu pixels\n", scales[s], pane,
+                   (unsigned long long)count_color(image, name, timeline_pane_color(pane)),
+                   (unsigned long long)count_color(image, figures, COLOR_TEXT),
+                   (unsigned long long)count_color(image, addresses, COLOR_DIM));
+            assert_true(count_color(image, name, timeline_pane_color(pane)) > 10);
+            assert_true(count_color(image, figures, COLOR_TEXT) > 40); /* "util 96%", "ext frag 0%" */
+            assert_true(count_color(image, addresses, COLOR_DIM) > 20);  /* "0x0", ... */
+            assert_true(clear_edge(image, header, layout.char_width / 2, COLOR_BACKGROUND));
+        }
+        LayoutRect panel_bottom = {layout.panel.x, layout.panel.y + layout.panel.h - layout.margin / 2,
+                                   layout.panel.w, layout.margin / 2};
+        assert_true(clear_edge(image, layout.panel, layout.margin / 2, COLOR_PANEL));
+        assert_true(count_color(image, panel_bottom, COLOR_PANEL) == (uint64_t)panel_bottom.w * (uint64_t)panel_bottom.h);
+        assert_true(clear_edge(image, layout.timeline, layout.margin / 2, COLOR_PANEL));
+        SDL_FreeSurface(image);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -591,6 +695,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_teaching_commands_show_a_used_heap),
         cmocka_unit_test(test_neighbouring_blocks_are_separated),
         cmocka_unit_test(test_dead_bump_memory_is_not_black),
+        cmocka_unit_test(test_scale_doubles_text_and_lines),
+        cmocka_unit_test(test_six_compare_panes_keep_labels_unclipped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -210,6 +210,26 @@ static void bad_words(void **state)
     PARSE_FAILS("--trace takes a file name, not ''", "--trace", "");
 }
 
+/* --scale: 1 unless given; a factor from 0.5 to 4 in the one fraction grammar. */
+static void scale_factor(void **state)
+{
+    (void)state;
+    Options options;
+    PARSE_OK(&options, "--trace", "x.rep");
+    assert_true(options.scale == 1.0);
+    PARSE_OK(&options, "--scale", "1.5");
+    assert_true(options.scale == 1.5);
+    PARSE_OK(&options, "--scale=0.5");
+    assert_true(options.scale == 0.5);
+    PARSE_OK(&options, "--scale", "4");
+    assert_true(options.scale == 4.0);
+    PARSE_FAILS("--scale takes a factor from 0.5 to 4 (such as 1.5), not '0.4'", "--scale", "0.4");
+    PARSE_FAILS("--scale takes a factor from 0.5 to 4 (such as 1.5), not '4.01'", "--scale", "4.01");
+    PARSE_FAILS("--scale takes a factor from 0.5 to 4 (such as 1.5), not '1,5'", "--scale", "1,5");
+    PARSE_FAILS("--scale takes a factor from 0.5 to 4 (such as 1.5), not '-2'", "--scale", "-2");
+    assert_non_null(strstr(options_usage(), "--scale F"));
+}
+
 static void bad_numbers(void **state)
 {
     (void)state;
@@ -268,6 +288,7 @@ int main(void)
         cmocka_unit_test(unknown_options_and_arguments),
         cmocka_unit_test(bad_words),
         cmocka_unit_test(bad_numbers),
+        cmocka_unit_test(scale_factor),
         cmocka_unit_test(options_that_contradict),
         cmocka_unit_test(bad_compare_lists),
     };

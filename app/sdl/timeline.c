@@ -192,17 +192,21 @@ static void draw_series(Canvas *canvas, const TimelineCache *cache, const Layout
 }
 
 
-/* The y axis inside the lane's left edge: its top value and 0, when the
- * lane has room for two lines. */
+/* The y axis inside the lane's left edge: its top value and 0 when the
+ * lane has room for two lines, its range ("0-100.0%") in one line when it
+ * has room for one. */
 static void lane_axis(Canvas *canvas, const Layout *layout, const LayoutRect *lane, SeriesKind series, float scale)
 {
-    if (lane->h < 2 * layout->line_height) {
-        return;
-    }
-    char top[48];
+    char top[48], range[64];
     format_value(top, sizeof top, series, scale);
-    canvas_text(canvas, lane->x + 2 * canvas->stroke, lane->y, top, COLOR_DIM, COLOR_BACKGROUND);
-    canvas_text(canvas, lane->x + 2 * canvas->stroke, lane->y + lane->h - layout->line_height, "0", COLOR_DIM, COLOR_BACKGROUND);
+    int x = lane->x + 2 * canvas->stroke;
+    if (lane->h >= 2 * layout->line_height) {
+        canvas_text(canvas, x, lane->y, top, COLOR_DIM, COLOR_BACKGROUND);
+        canvas_text(canvas, x, lane->y + lane->h - layout->line_height, "0", COLOR_DIM, COLOR_BACKGROUND);
+    } else if (lane->h >= layout->line_height) {
+        snprintf(range, sizeof range, "0\xE2\x80\x93%s", top);
+        canvas_text(canvas, x, lane->y + (lane->h - layout->line_height) / 2, range, COLOR_DIM, COLOR_BACKGROUND);
+    }
 }
 
 /* Right of the plot, clear of its end: the current value of the series

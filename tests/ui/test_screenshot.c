@@ -341,6 +341,11 @@ static void test_timeline_plots_and_toggles(void **state)
         assert_true(count_color(image, layout.plot, timeline_series_color(series)) > 100);
     }
     assert_true(count_color(image, layout.plot, COLOR_FAILED) > 0);
+    for (int lane = 0; lane < SERIES_COUNT; lane++) { /* each plot's axis: "0-100.0%" at its left */
+        LayoutRect axis = {layout.plot.x, layout.plot.y + lane * layout.plot.h / SERIES_COUNT, 8 * layout.char_width,
+                           layout.plot.h / SERIES_COUNT};
+        assert_true(count_color(image, axis, COLOR_DIM) > 20);
+    }
     int cursor = layout.plot.x + (int)(200.0 / 400.0 * (layout.plot.w - 1));
     assert_int_equal(pixel(image, cursor, layout.plot.y + layout.plot.h / 2), COLOR_CURSOR);
     SDL_FreeSurface(image);

@@ -48,6 +48,13 @@ static uint64_t *node_max(const AddressIndex *index, unsigned level, uint64_t no
     return &index->level_max[level][node];
 }
 
+/* A node's count of blocks (ranks on): at the same place in counts as its
+ * maximum in maxima. */
+static uint64_t *node_count(const AddressIndex *index, unsigned level, uint64_t node)
+{
+    return &index->counts[index->level_max[level] - index->maxima + node];
+}
+
 static bool slot_is_set(const AddressIndex *index, uint64_t slot)
 {
     return (index->bits[slot / 64] >> (slot % 64)) & 1;
@@ -79,11 +86,11 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
         nodes = 1;
     uint64_t groups = nodes, first[ADDRESS_INDEX_MAX_LEVELS];
     for (;;) {
-        first[index->levels] = total;
-        index->level_nodes[index->levels] = nodes;
-        index->levels++;
+        first[index->max_levels] = total;
+        index->level_nodes[index->max_levels] = nodes;
+        index->max_levels++;
         total += (nodes + FANOUT - 1) / FANOUT * FANOUT;
-        if (nodes == 1 || index->levels == ADDRESS_INDEX_MAX_LEVELS)
+        if (nodes == 1 || index->max_levels == ADDRESS_INDEX_MAX_LEVELS)
             break;
         nodes = (nodes + FANOUT - 1) / FANOUT;
     }
@@ -94,21 +101,17 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
         address_index_release(index);
         return false;
     }
-    for (unsigned level = 0; level < index->levels; level++)
+    for (unsigned level = 0; level < index->max_levels; level++)
         index->level_max[level] = index->maxima + first[level];
+    index->levels = 1;
+    index->covered_groups = 1;
     return true;
-}
-
-static uint64_t band_count(const AddressIndex *index)
-{
-    return (index->level_nodes[0] + ADDRESS_INDEX_RANK_BAND - 1) / ADDRESS_INDEX_RANK_BAND;
 }
 
 bool address_index_enable_ranks(AddressIndex *index)
 {
-    index->group_counts = calloc(index->level_nodes[0], sizeof *index->group_counts);
-    index->band_counts = calloc(band_count(index), sizeof *index->band_counts);
-    return index->group_counts && index->band_counts;
+    index->counts = calloc(index->maxima_count, sizeof *index->counts);
+    return index->counts != NULL;
 }
 
 static uint64_t bits_words(const AddressIndex *index)
@@ -120,8 +123,7 @@ void address_index_release(AddressIndex *index)
 {
     zeroed_memory_release(index->bits, bits_words(index) * sizeof *index->bits);
     free(index->maxima);
-    free(index->group_counts);
-    free(index->band_counts);
+    free(index->counts);
     memset(index, 0, sizeof *index);
 }
 
@@ -158,49 +160,50 @@ void address_index_copy(AddressIndex *target, const AddressIndex *source, uint64
     uint64_t source_groups = groups_below(source, source_end);
     uint64_t target_groups = groups_below(target, target_end);
     copy_words(target->bits, source->bits, source_groups * GROUP_WORDS, target_groups * GROUP_WORDS);
-    for (unsigned level = 0; level < source->levels; level++)
+    for (unsigned level = 0; level < source->max_levels; level++)
         copy_words(target->level_max[level], source->level_max[level],
                    nodes_over(level, source_groups), nodes_over(level, target_groups));
     target->count = source->count;
-    if (source->group_counts && target->group_counts) {
-        memcpy(target->group_counts, source->group_counts,
-               source->level_nodes[0] * sizeof *source->group_counts);
-        memcpy(target->band_counts, source->band_counts,
-               band_count(source) * sizeof *source->band_counts);
-    }
+    target->levels = source->levels;
+    target->covered_groups = source->covered_groups;
+    if (source->counts && target->counts)
+        for (unsigned level = 0; level < source->max_levels; level++)
+            copy_words(node_count(target, level, 0), node_count(source, level, 0),
+                       nodes_over(level, source_groups), nodes_over(level, target_groups));
 }
 
 void address_index_clear(AddressIndex *index, uint64_t end)
 {
     uint64_t groups = groups_below(index, end);
     memset(index->bits, 0, groups * GROUP_WORDS * sizeof *index->bits);
-    for (unsigned level = 0; level < index->levels; level++)
+    for (unsigned level = 0; level < index->max_levels; level++)
         memset(index->level_max[level], 0, nodes_over(level, groups) * sizeof *index->maxima);
     index->count = 0;
-    if (index->group_counts) {
-        memset(index->group_counts, 0, index->level_nodes[0] * sizeof *index->group_counts);
-        memset(index->band_counts, 0, band_count(index) * sizeof *index->band_counts);
-    }
+    if (index->counts)
+        for (unsigned level = 0; level < index->max_levels; level++)
+            memset(node_count(index, level, 0), 0, nodes_over(level, groups) * sizeof *index->counts);
 }
 
 uint64_t address_index_memory_bytes(const AddressIndex *index, uint64_t end)
 {
     uint64_t word = sizeof *index->bits;
-    uint64_t counts = index->group_counts ? index->level_nodes[0] + band_count(index) : 0;
+    uint64_t tree_words = index->counts ? 2 * index->maxima_count : index->maxima_count;
     return zeroed_memory_resident_bytes(bits_words(index) * word,
                                         groups_below(index, end) * GROUP_WORDS * word, 0) +
-           index->maxima_count * word + counts * sizeof(uint32_t);
+           tree_words * word;
 }
 
 /* ---- ranks ------------------------------------------------------------------ */
 
-/* Adds `change` (+1 or -1) to the counts of the group a block starts in. */
+/* Adds `change` (+1 or -1) to the counts of every node above a group a block
+ * starts in, the group's own included. */
 static void count_block(AddressIndex *index, uint64_t group, int change)
 {
-    if (!index->group_counts)
+    if (!index->counts)
         return;
-    index->group_counts[group] += (uint32_t)change;
-    index->band_counts[group / ADDRESS_INDEX_RANK_BAND] += (uint32_t)change;
+    uint64_t node = group;
+    for (unsigned level = 0; level < index->levels; level++, node /= FANOUT)
+        *node_count(index, level, node) += (uint64_t)(int64_t)change;
 }
 
 /* Set bits below `slot` in its own group. */
@@ -213,21 +216,24 @@ static uint64_t bits_below_in_group(const AddressIndex *index, uint64_t slot)
     return count + (uint64_t)__builtin_popcountll(below);
 }
 
+/* The blocks below a node are those below its earlier siblings, and those
+ * below its parent's earlier siblings, and so on up to the root. */
 uint64_t address_index_rank(const AddressIndex *index, uint64_t offset)
 {
     if (offset <= index->base || index->count == 0)
         return 0;
     uint64_t slot = (offset - index->base + ((UINT64_C(1) << index->slot_shift) - 1)) >>
                     index->slot_shift; /* the first slot at or above offset */
-    if (slot >= index->slots)
-        return index->count;
-    uint64_t group = slot / GROUP_SLOTS, band = group / ADDRESS_INDEX_RANK_BAND;
-    uint64_t count = 0;
-    for (uint64_t b = 0; b < band; b++)
-        count += index->band_counts[b];
-    for (uint64_t g = band * ADDRESS_INDEX_RANK_BAND; g < group; g++)
-        count += index->group_counts[g];
-    return count + bits_below_in_group(index, slot);
+    if (slot >= index->slots || slot / GROUP_SLOTS >= index->covered_groups)
+        return index->count; /* every block starts below the tree's groups */
+    uint64_t count = bits_below_in_group(index, slot);
+    uint64_t node = slot / GROUP_SLOTS;
+    for (unsigned level = 0; level + 1 < index->levels; level++, node /= FANOUT) {
+        const uint64_t *counts = node_count(index, level, 0);
+        for (uint64_t sibling = node / FANOUT * FANOUT; sibling < node; sibling++)
+            count += counts[sibling];
+    }
+    return count;
 }
 
 /* ---- keeping the maxima ---------------------------------------------------- */
@@ -287,11 +293,34 @@ static void set_group_largest(AddressIndex *index, uint64_t group, uint64_t larg
     }
 }
 
+/* ---- growing the tree ------------------------------------------------------ */
+
+/* Puts a root above the tree in use: it covers FANOUT times as many groups,
+ * and since no block starts beyond the old root's groups, its maximum and
+ * count are the old root's. */
+static void add_root(AddressIndex *index)
+{
+    unsigned top = index->levels - 1;
+    *node_max(index, top + 1, 0) = *node_max(index, top, 0);
+    if (index->counts)
+        *node_count(index, top + 1, 0) = *node_count(index, top, 0);
+    index->levels++;
+    index->covered_groups *= FANOUT;
+}
+
+/* Grows the tree in use until it covers `group`. */
+static void cover_group(AddressIndex *index, uint64_t group)
+{
+    while (group >= index->covered_groups && index->levels < index->max_levels)
+        add_root(index);
+}
+
 /* ---- changes ------------------------------------------------------------- */
 
 void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
 {
     uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
+    cover_group(index, group);
     set_slot(index, slot);
     index->count++;
     count_block(index, group, +1);
@@ -402,7 +431,7 @@ static uint64_t next_group_fitting(const AddressIndex *index, uint64_t group, ui
             node++;
         if (node < family_end)
             break;
-        if (family_end == index->level_nodes[level])
+        if (family_end == index->level_nodes[level] || level + 1 == index->levels)
             return NONE;
         node = family_end / FANOUT;
         level++;
@@ -469,6 +498,8 @@ uint64_t address_index_floor(const AddressIndex *index, uint64_t offset)
     uint64_t slot = slot_of(index, offset);
     if (slot >= index->slots)
         slot = index->slots - 1;
+    if (slot / GROUP_SLOTS >= index->covered_groups) /* every block lies below */
+        slot = index->covered_groups * GROUP_SLOTS - 1;
     uint64_t found = scan_group_down(index, slot);
     if (found == NONE) {
         uint64_t group = previous_group_used(index, slot / GROUP_SLOTS);
@@ -499,25 +530,60 @@ static uint64_t bits_past_region(const AddressIndex *index)
     return stray;
 }
 
-/* Group and band counts that disagree with the bits (none when ranks are off). */
+/* The first node of `level` whose maximum and count must be zero: the
+ * padding of a level below the root; every node after the root's; all of a
+ * level above the tree in use. */
+static uint64_t first_zero_node(const AddressIndex *index, unsigned level)
+{
+    if (level + 1 < index->levels)
+        return index->level_nodes[level];
+    return level + 1 == index->levels ? 1 : 0;
+}
+
+/* Whether `node` lies past the level's last (padded) family. */
+static bool past_level(const AddressIndex *index, unsigned level, uint64_t node)
+{
+    return node >= index->level_nodes[level] && node % FANOUT == 0;
+}
+
+/* The groups a tree of `levels` levels covers: FANOUT^(levels - 1). */
+static uint64_t groups_under_root(unsigned levels)
+{
+    uint64_t covered = 1;
+    for (unsigned level = 1; level < levels; level++)
+        covered *= FANOUT;
+    return covered;
+}
+
+/* Set bits in `group`. */
+static uint64_t group_bits(const AddressIndex *index, uint64_t group)
+{
+    uint64_t set = 0;
+    for (uint64_t word = group * GROUP_WORDS; word < (group + 1) * GROUP_WORDS; word++)
+        set += (uint64_t)__builtin_popcountll(index->bits[word]);
+    return set;
+}
+
+/* Node counts that disagree with the bits or with their children (none when
+ * ranks are off); the padding's counts stay zero. */
 static uint64_t rank_problems(const AddressIndex *index)
 {
-    if (!index->group_counts)
+    if (!index->counts)
         return 0;
     uint64_t problems = 0;
-    for (uint64_t band = 0; band < band_count(index); band++) {
-        uint64_t in_band = 0;
-        for (uint64_t group = band * ADDRESS_INDEX_RANK_BAND;
-             group < index->level_nodes[0] && group < (band + 1) * ADDRESS_INDEX_RANK_BAND;
-             group++) {
-            uint64_t set = 0;
-            for (uint64_t word = group * GROUP_WORDS; word < (group + 1) * GROUP_WORDS; word++)
-                set += (uint64_t)__builtin_popcountll(index->bits[word]);
-            problems += set != index->group_counts[group];
-            in_band += set;
+    for (uint64_t group = 0; group < index->level_nodes[0]; group++)
+        problems += *node_count(index, 0, group) != group_bits(index, group);
+    for (unsigned level = 1; level < index->levels; level++) {
+        for (uint64_t node = 0; node < index->level_nodes[level]; node++) {
+            uint64_t sum = 0;
+            for (uint64_t child = node * FANOUT; child < (node + 1) * FANOUT; child++)
+                sum += *node_count(index, level - 1, child);
+            problems += *node_count(index, level, node) != sum;
         }
-        problems += in_band != index->band_counts[band];
     }
+    for (unsigned level = 0; level < index->max_levels; level++)
+        for (uint64_t node = first_zero_node(index, level); !past_level(index, level, node); node++)
+            problems += *node_count(index, level, node) != 0;
     return problems;
 }
 
@@ -539,8 +605,10 @@ uint64_t address_index_problems(const AddressIndex *index)
     for (unsigned level = 1; level < index->levels; level++)
         for (uint64_t node = 0; node < index->level_nodes[level]; node++)
             problems += *node_max(index, level, node) != children_largest(index, level, node);
-    for (unsigned level = 0; level < index->levels; level++) /* the padding stays zero */
-        for (uint64_t node = index->level_nodes[level]; node % FANOUT != 0; node++)
+    /* The padding, and the levels above the tree in use, stay zero. */
+    for (unsigned level = 0; level < index->max_levels; level++)
+        for (uint64_t node = first_zero_node(index, level); !past_level(index, level, node); node++)
             problems += *node_max(index, level, node) != 0;
+    problems += index->covered_groups != groups_under_root(index->levels);
     return problems + (set != index->count) + rank_problems(index);
 }

@@ -10,20 +10,29 @@
  * fixed by the region size when the heap is made, so inserts and removals
  * never split or merge nodes, and nothing is allocated after creation.
  *
+ * The tree in use grows with the blocks: it starts as one group (its own
+ * root) and gains a root above the old one whenever a block is filed in a
+ * group the root does not cover, up to the levels the whole region needs.
+ * So a heap whose blocks fill its bottom megabyte walks four levels, not the
+ * seven of a 256 MiB region. The levels above the root stay zero.
+ *
  * Block sizes are not stored twice: the index reads them from the blocks'
  * headers in the arena, so the heap writes a free block's tags before it
  * files the block and keeps them until it takes the block out.
  *
- * Cost: a change or a search climbs or descends the tree, O(log(H / A)),
- * and looks at the blocks of one or two groups (at most GROUP_SLOTS / 2 free
- * blocks each, since free blocks never touch). The memory is about one byte
+ * Cost: a change or a search climbs or descends the tree, O(log(W / A)) for
+ * blocks that reach W bytes up the region, and looks at the blocks of one or
+ * two groups (at most GROUP_SLOTS / 2 free blocks each, since free blocks
+ * never touch). The memory is about one byte
  * per 50 bytes of arena at A = 8.
  *
  * Ranks (how many blocks start below an offset) are optional: a heap that
- * counts the blocks its searches examine turns them on, and then each group
- * and each band of RANK_BAND groups keeps its block count. A change adds one
- * to two counters; a rank sums at most a band of groups, the bands below and
- * one group's bits. A heap that does not count pays one untaken branch.
+ * counts the blocks its searches examine turns them on, and then every node
+ * of the tree, groups included, also keeps how many blocks start below it.
+ * A change adds one to a node's count at each level; a rank adds the counts
+ * of the earlier siblings at each level (at most FANOUT - 1 a level) and the
+ * bits below the offset in its group: O(log(W / A)) either way. A heap that
+ * does not count pays one untaken branch.
  */
 #ifndef HEAPVIZ_ADDRESS_INDEX_H
 #define HEAPVIZ_ADDRESS_INDEX_H
@@ -35,8 +44,7 @@ enum {
     ADDRESS_INDEX_GROUP_WORDS = 4,                               /* bitmap words a group */
     ADDRESS_INDEX_GROUP_SLOTS = ADDRESS_INDEX_GROUP_WORDS * 64,
     ADDRESS_INDEX_FANOUT = 8,                                    /* 8 maxima: one cache line */
-    ADDRESS_INDEX_MAX_LEVELS = 24,
-    ADDRESS_INDEX_RANK_BAND = 64                                 /* groups a band counts */
+    ADDRESS_INDEX_MAX_LEVELS = 24
 };
 
 #define ADDRESS_INDEX_NONE UINT64_MAX
@@ -52,10 +60,14 @@ typedef struct {
     uint64_t *level_max[ADDRESS_INDEX_MAX_LEVELS];  /* where each level starts in maxima */
     uint64_t level_nodes[ADDRESS_INDEX_MAX_LEVELS]; /* nodes in each level (unpadded) */
     uint64_t maxima_count;       /* words in maxima, padding included */
-    unsigned levels;             /* level 0 is the groups; the last has one node */
+    unsigned max_levels;         /* levels over the whole region; the last has one node */
+    unsigned levels;             /* levels in use: level 0 is the groups, the root is
+                                    node 0 of the last (see below) */
+    uint64_t covered_groups;     /* the groups under that root: FANOUT^(levels - 1) */
     uint64_t count;              /* free blocks in the index */
-    uint32_t *group_counts;      /* ranks on: blocks starting in each group; else NULL */
-    uint32_t *band_counts;       /* ranks on: blocks starting in each band of groups */
+    uint64_t *counts;            /* ranks on: how many blocks start below each node,
+                                    laid out as maxima (level by level, padded);
+                                    else NULL */
 } AddressIndex;
 
 /* An empty index over [base, base + region_bytes) with slots of `alignment`

@@ -10,7 +10,8 @@
  * answer. A header the index should no longer read is overwritten with a
  * huge size first, so reading a stale one shows up as a wrong answer. The
  * regions are chosen to end mid-group and, in the big case, to need six
- * levels of maxima (groups included). The PRNG is core_support's splitmix64,
+ * levels of maxima (groups included). Ranks are on, and each search also
+ * asks how many blocks start below its starting place. The PRNG is core_support's splitmix64,
  * with a fixed seed.
  */
 #include <stdarg.h>
@@ -40,6 +41,7 @@ typedef struct {
     Model model;
     uint8_t *arena;
     uint64_t base, alignment, slots;
+    uint64_t reach;              /* inserts pick a slot below this */
     uint64_t random_state;
 } Fixture;
 
@@ -95,7 +97,7 @@ static uint64_t random_size(Fixture *f)
 
 static void insert_one(Fixture *f)
 {
-    uint64_t slot = next_random(f) % f->slots;
+    uint64_t slot = next_random(f) % f->reach;
     uint32_t i = position(&f->model, slot);
     if (f->model.count == MODEL_CAPACITY || (i < f->model.count && f->model.slot[i] == slot))
         return;
@@ -161,10 +163,16 @@ static void check_searches(Fixture *f)
         assert_int_equal(address_index_floor(&f->index, offset_of(f, from_slot)), expected);
         bool held = after > 0 && m->slot[after - 1] == from_slot;
         assert_int_equal(address_index_contains(&f->index, offset_of(f, from_slot)), held);
+        assert_int_equal(address_index_rank(&f->index, offset_of(f, from_slot)),
+                         position(m, from_slot)); /* the blocks that start below */
     }
 }
 
-static void run(uint64_t alignment, uint64_t region_bytes, int steps, unsigned min_levels)
+/* `climbing`: the inserts start at the bottom of the region and reach up to
+ * its top by the middle of the run, so the tree grows a level at a time
+ * while it holds blocks; else they land anywhere from the start. */
+static void run(uint64_t alignment, uint64_t region_bytes, int steps, unsigned min_levels,
+                bool climbing)
 {
     Fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
@@ -175,10 +183,14 @@ static void run(uint64_t alignment, uint64_t region_bytes, int steps, unsigned m
     f->arena = calloc(1, f->base + region_bytes);
     assert_non_null(f->arena);
     assert_true(address_index_init(&f->index, f->arena, f->base, region_bytes, alignment));
-    assert_true(f->index.levels >= min_levels);
+    assert_true(f->index.max_levels >= min_levels);
+    assert_int_equal(f->index.levels, 1); /* the tree grows as blocks are filed higher */
+    assert_true(address_index_enable_ranks(&f->index));
     for (int step = 0; step < steps; step++) {
         uint64_t choice = next_random(f) % 10;
         bool growing = step < steps / 2; /* fill up first, then drain */
+        f->reach = climbing && growing ? 1 + f->slots * (uint64_t)step / (uint64_t)(steps / 2)
+                                       : f->slots;
         if (choice < (growing ? 6u : 3u))
             insert_one(f);
         else if (choice < 7)
@@ -188,6 +200,7 @@ static void run(uint64_t alignment, uint64_t region_bytes, int steps, unsigned m
         assert_int_equal(address_index_problems(&f->index), 0);
         check_searches(f);
     }
+    assert_int_equal(f->index.levels, f->index.max_levels); /* random places reach the top */
     while (f->model.count > 0)
         remove_one(f);
     assert_int_equal(address_index_problems(&f->index), 0);
@@ -201,21 +214,29 @@ static void run(uint64_t alignment, uint64_t region_bytes, int steps, unsigned m
 static void test_small_region_dense(void **state)
 {
     (void)state;
-    run(8, 16000 * 8, 20000, 3);
+    run(8, 16000 * 8, 20000, 3, false);
 }
 
 /* A = 64 puts the base at 56; 1,000 slots leave a part-filled last group. */
 static void test_wide_alignment(void **state)
 {
     (void)state;
-    run(64, 1000 * 64, 5000, 2);
+    run(64, 1000 * 64, 5000, 2, false);
 }
 
 /* 2,000,000 slots: 7,813 groups under five levels of maxima; the searches climb far. */
 static void test_big_region(void **state)
 {
     (void)state;
-    run(8, UINT64_C(2000000) * 8, 3000, 6);
+    run(8, UINT64_C(2000000) * 8, 3000, 6, false);
+}
+
+/* The same region filled from the bottom up: every search and rank also
+ * runs on a tree that has grown only part of the way. */
+static void test_growing_tree(void **state)
+{
+    (void)state;
+    run(8, UINT64_C(2000000) * 8, 6000, 6, true);
 }
 
 /* A region of one slot: one group, one level. */
@@ -261,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_small_region_dense),
         cmocka_unit_test(test_wide_alignment),
         cmocka_unit_test(test_big_region),
+        cmocka_unit_test(test_growing_tree),
         cmocka_unit_test(test_one_slot),
         cmocka_unit_test(test_problems_are_found),
     };

@@ -367,8 +367,24 @@ bool address_index_contains(const AddressIndex *index, uint64_t offset)
 
 /* ---- searches ------------------------------------------------------------ */
 
+/* A counting search (see address_index_first_fit) adds the blocks it passes
+ * over to *passed; a search that does not count passes NULL. */
+static void pass_blocks(uint64_t *passed, uint64_t blocks)
+{
+    if (passed)
+        *passed += blocks;
+}
+
+/* Passes over the blocks under a node (ranks on whenever passed is counted). */
+static void pass_node(const AddressIndex *index, uint64_t *passed, unsigned level, uint64_t node)
+{
+    if (passed)
+        *passed += *node_count(index, level, node);
+}
+
 /* The first set slot in [from, end of its group) of size >= size, or NONE. */
-static uint64_t scan_group_up(const AddressIndex *index, uint64_t from, uint64_t size)
+static uint64_t scan_group_up(const AddressIndex *index, uint64_t from, uint64_t size,
+                              uint64_t *passed)
 {
     uint64_t word = from / 64;
     uint64_t end_word = (from / GROUP_SLOTS + 1) * GROUP_WORDS;
@@ -378,6 +394,7 @@ static uint64_t scan_group_up(const AddressIndex *index, uint64_t from, uint64_t
             uint64_t slot = word * 64 + (uint64_t)__builtin_ctzll(bits);
             if (size_at(index, slot) >= size)
                 return slot;
+            pass_blocks(passed, 1);
         }
         if (++word == end_word)
             return NONE;
@@ -403,12 +420,12 @@ static uint64_t scan_group_down(const AddressIndex *index, uint64_t from)
 /* From `node` at `level`, whose largest block is >= size, down to the first
  * group below it that holds such a block. */
 static uint64_t descend_fitting(const AddressIndex *index, unsigned level, uint64_t node,
-                                uint64_t size)
+                                uint64_t size, uint64_t *passed)
 {
     while (level-- > 0) {
         node *= FANOUT;
-        while (*node_max(index, level, node) < size)
-            node++;
+        for (; *node_max(index, level, node) < size; node++)
+            pass_node(index, passed, level, node);
     }
     return node;
 }
@@ -419,7 +436,8 @@ static uint64_t descend_fitting(const AddressIndex *index, unsigned level, uint6
  * The clamp to the level's node count is needed even though levels are
  * padded: `group` may be one past the last group, at the start of a family
  * that lies wholly outside level 0. */
-static uint64_t next_group_fitting(const AddressIndex *index, uint64_t group, uint64_t size)
+static uint64_t next_group_fitting(const AddressIndex *index, uint64_t group, uint64_t size,
+                                   uint64_t *passed)
 {
     unsigned level = 0;
     uint64_t node = group;
@@ -427,8 +445,8 @@ static uint64_t next_group_fitting(const AddressIndex *index, uint64_t group, ui
         uint64_t family_end = (node / FANOUT + 1) * FANOUT;
         if (family_end > index->level_nodes[level])
             family_end = index->level_nodes[level];
-        while (node < family_end && *node_max(index, level, node) < size)
-            node++;
+        for (; node < family_end && *node_max(index, level, node) < size; node++)
+            pass_node(index, passed, level, node);
         if (node < family_end)
             break;
         if (family_end == index->level_nodes[level] || level + 1 == index->levels)
@@ -436,7 +454,7 @@ static uint64_t next_group_fitting(const AddressIndex *index, uint64_t group, ui
         node = family_end / FANOUT;
         level++;
     }
-    return descend_fitting(index, level, node, size);
+    return descend_fitting(index, level, node, size, passed);
 }
 
 /* The last group before `group` that holds any block, or NONE. */
@@ -469,24 +487,29 @@ static uint64_t previous_group_used(const AddressIndex *index, uint64_t group)
     return node;
 }
 
-uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size)
+/* Each walk passes over whole nodes whose blocks are all too small, and a
+ * counting search adds up their counts on the way: so the rank of the answer
+ * costs next to nothing beyond the search itself. */
+uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size,
+                                 uint64_t *passed)
 {
     if (size == 0)
         size = 1; /* every block fits, and the walks skip empty nodes (maximum 0) */
     uint64_t root = *node_max(index, index->levels - 1, 0);
-    if (root < size || from < index->base)
+    if (root < size || from < index->base || slot_of(index, from) >= index->slots) {
+        if (passed) /* every block from `from` on is too small */
+            *passed += index->count - address_index_rank(index, from);
         return NONE;
+    }
     uint64_t slot = slot_of(index, from);
-    if (slot >= index->slots)
-        return NONE;
     /* From the bottom, a walk down from the root beats a climb from group 0. */
-    uint64_t found = slot == 0 ? NONE : scan_group_up(index, slot, size);
+    uint64_t found = slot == 0 ? NONE : scan_group_up(index, slot, size, passed);
     if (found == NONE) {
-        uint64_t group = slot == 0 ? descend_fitting(index, index->levels - 1, 0, size)
-                                   : next_group_fitting(index, slot / GROUP_SLOTS + 1, size);
+        uint64_t group = slot == 0 ? descend_fitting(index, index->levels - 1, 0, size, passed)
+                                   : next_group_fitting(index, slot / GROUP_SLOTS + 1, size, passed);
         if (group == NONE)
             return NONE;
-        found = scan_group_up(index, group * GROUP_SLOTS, size);
+        found = scan_group_up(index, group * GROUP_SLOTS, size, passed);
     }
     return offset_of(index, found);
 }

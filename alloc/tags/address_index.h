@@ -108,8 +108,12 @@ void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
 bool address_index_contains(const AddressIndex *index, uint64_t offset);
 
 /* The lowest-addressed block of size >= size starting at or after `from`
- * (size 0: any block); ADDRESS_INDEX_NONE if there is none. */
-uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size);
+ * (size 0: any block); ADDRESS_INDEX_NONE if there is none. A counting
+ * search (ranks on, `passed` not NULL) adds to *passed how many blocks start
+ * in [from, the answer), or from `from` on when there is none: the blocks a
+ * walk in address order would examine and pass over. */
+uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size,
+                                 uint64_t *passed);
 
 /* The highest-addressed block starting at or before `offset`, or NONE. */
 uint64_t address_index_floor(const AddressIndex *index, uint64_t offset);

@@ -386,10 +386,13 @@ static bool found_or_top(const Heap *heap, uint64_t found, uint64_t asize, uint6
     return false;
 }
 
-/* The lowest-addressed indexed block of size >= asize from `from` on. */
-static uint64_t first_fit_from(const Heap *heap, uint64_t from, uint64_t asize)
+/* The lowest-addressed indexed block of size >= asize from `from` on. A
+ * heap that counts what its searches examine adds the blocks passed over
+ * on the way to search_passed. */
+static uint64_t first_fit_from(Heap *heap, uint64_t from, uint64_t asize)
 {
-    return address_index_first_fit(&heap->by_address, from, asize);
+    uint64_t *passed = heap->config.count_examined ? &heap->search_passed : NULL;
+    return address_index_first_fit(&heap->by_address, from, asize, passed);
 }
 
 /* Next fit's start: the free block containing the rover, else the rover. */
@@ -407,12 +410,14 @@ static uint64_t next_fit_start(const Heap *heap)
  * or above the start), then from the bottom up to the start. No indexed
  * block lies above the top, so a search that starts there weighs only the
  * top: the walk up the index would climb to its root and find nothing. */
-static bool find_next_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
+static bool find_next_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
     uint64_t start = next_fit_start(heap);
+    heap->search_start = start;
     uint64_t above = start == heap->top ? NOT_FOUND : first_fit_from(heap, start, asize);
     if (found_or_top(heap, above, asize, offset))
         return true;
+    heap->search_passed += has_top(heap); /* the top was weighed too */
     uint64_t found = first_fit_from(heap, heap->region_start, asize); /* below the start */
     return found != NOT_FOUND && found_or_top(heap, found, asize, offset);
 }
@@ -433,7 +438,8 @@ static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
     uint64_t largest = index_largest(heap);
     uint64_t found = largest >= asize && largest >= top_size(heap)
-                         ? first_fit_from(heap, heap->region_start, largest)
+                         ? address_index_first_fit(&heap->by_address, heap->region_start,
+                                                   largest, NULL)
                          : NOT_FOUND;
     return found_or_top(heap, found, asize, offset);
 }
@@ -441,6 +447,8 @@ static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 /* The free block the policy picks for asize; false if none fits. */
 static inline bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 {
+    heap->search_passed = 0;
+    heap->search_start = heap->region_start;
     switch (heap->config.policy) {
     case HEAP_FIRST_FIT:
         return found_or_top(heap, first_fit_from(heap, heap->region_start, asize), asize,
@@ -461,36 +469,18 @@ static inline bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 
 /* ---- examined (see the top of this file) --------------------------------- */
 
-/* How many free blocks start below `offset`: the indexed ones, and the top,
- * which lies above them all. Address-ordered policies only. */
-static uint64_t free_blocks_below(const Heap *heap, uint64_t offset)
-{
-    return address_index_rank(&heap->by_address, offset) + (has_top(heap) && heap->top < offset);
-}
-
-/* The blocks a next-fit search from `start` visits up to the fit. */
-static uint64_t next_fit_examined(const Heap *heap, uint64_t start, uint64_t fit)
-{
-    uint64_t below_fit = free_blocks_below(heap, fit), below_start = free_blocks_below(heap, start);
-    if (fit >= start)
-        return below_fit - below_start + 1;
-    return heap->stats.free_blocks - below_start + below_fit + 1;
-}
-
 /* Counts the free blocks the search that just ran examined, before the
- * placement changes them; `found` says whether it found `fit`. */
-static void count_search(Heap *heap, bool found, uint64_t fit)
+ * placement changes them; `found` says whether it found one. First and next
+ * fit examine the blocks their walks passed over, then the fit. */
+static void count_search(Heap *heap, bool found)
 {
     if (!heap->config.count_examined)
         return;
     uint64_t examined = heap->stats.free_blocks;
-    heap->search_start = heap->region_start;
-    if (heap->config.policy == HEAP_NEXT_FIT)
-        heap->search_start = next_fit_start(heap);
-    if (found && heap->config.policy == HEAP_FIRST_FIT)
-        examined = free_blocks_below(heap, fit) + 1;
-    else if (found && heap->config.policy == HEAP_NEXT_FIT)
-        examined = next_fit_examined(heap, heap->search_start, fit);
+    bool by_address = heap->config.policy == HEAP_FIRST_FIT ||
+                      heap->config.policy == HEAP_NEXT_FIT;
+    if (found && by_address)
+        examined = heap->search_passed + 1;
     heap->event.examined = examined;
     heap->stats.examined += examined;
 }
@@ -747,7 +737,7 @@ HeapError heap_malloc(Heap *heap, uint64_t n, uint64_t *payload)
     bool found = find_fit(heap, asize, &offset);
     if (found && !reserve_for_call(heap))
         return HEAP_ERROR_OUT_OF_MEMORY;
-    count_search(heap, found, offset);
+    count_search(heap, found);
     if (!found)
         return fail_no_fit(heap, asize, true);
     heap->event.asize = asize;
@@ -829,7 +819,7 @@ static bool move_block(Heap *heap, uint64_t offset, uint64_t *requested, uint64_
 {
     uint64_t target = 0;
     bool found = find_fit(heap, asize, &target);
-    count_search(heap, found, target);
+    count_search(heap, found);
     if (!found)
         return false;
     heap->search_old_end = offset + block_size(heap, offset);

@@ -33,7 +33,9 @@ struct Heap {
                                     the index; region_end if there is none */
     HeapStats stats;             /* kept exact after every call */
     HeapEvent event;             /* what the last call did */
-    uint64_t search_start;       /* count_examined: where the last search began */
+    uint64_t search_start;       /* where the last search began (next fit: its start block) */
+    uint64_t search_passed;      /* count_examined: free blocks the last search passed
+                                    over before its answer (first and next fit) */
     uint64_t search_old_end;     /* count_examined: a moved realloc's old block end */
     BlockMap live;               /* payload -> requested of used blocks */
     DeadBlocks dead;             /* bump's dead blocks and what they held */

@@ -10,8 +10,9 @@
  * answer. A header the index should no longer read is overwritten with a
  * huge size first, so reading a stale one shows up as a wrong answer. The
  * regions are chosen to end mid-group and, in the big case, to need six
- * levels of maxima (groups included). Ranks are on, and each search also
- * asks how many blocks start below its starting place. The PRNG is core_support's splitmix64,
+ * levels of maxima (groups included). Ranks are on: each search also asks
+ * how many blocks start below its starting place, and how many a counting
+ * search passed over. The PRNG is core_support's splitmix64,
  * with a fixed seed.
  */
 #include <stdarg.h>
@@ -156,8 +157,12 @@ static void check_searches(Fixture *f)
         while (i < m->count && m->size[i] < size)
             i++;
         uint64_t expected = i < m->count ? offset_of(f, m->slot[i]) : ADDRESS_INDEX_NONE;
-        assert_int_equal(address_index_first_fit(&f->index, offset_of(f, from_slot), size),
+        assert_int_equal(address_index_first_fit(&f->index, offset_of(f, from_slot), size, NULL),
                          expected);
+        uint64_t passed = 5; /* a counting search adds the blocks it passed over */
+        assert_int_equal(address_index_first_fit(&f->index, offset_of(f, from_slot), size, &passed),
+                         expected);
+        assert_int_equal(passed, 5 + i - position(m, from_slot));
         uint32_t after = position(m, from_slot + 1); /* entries with slot <= from_slot: [0, after) */
         expected = after > 0 ? offset_of(f, m->slot[after - 1]) : ADDRESS_INDEX_NONE;
         assert_int_equal(address_index_floor(&f->index, offset_of(f, from_slot)), expected);
@@ -249,8 +254,8 @@ static void test_one_slot(void **state)
     assert_int_equal(index.levels, 1);
     arena[0] = 32;
     address_index_insert(&index, 0, 32);
-    assert_int_equal(address_index_first_fit(&index, 0, 32), 0);
-    assert_int_equal(address_index_first_fit(&index, 0, 40), ADDRESS_INDEX_NONE);
+    assert_int_equal(address_index_first_fit(&index, 0, 32, NULL), 0);
+    assert_int_equal(address_index_first_fit(&index, 0, 40, NULL), ADDRESS_INDEX_NONE);
     assert_int_equal(address_index_floor(&index, 0), 0);
     assert_int_equal(address_index_problems(&index), 0);
     address_index_remove(&index, 0, 32);

@@ -366,6 +366,17 @@ static void test_help_overlay_lists_the_keys(void **state)
     assert_true(count_color(image, middle, COLOR_TEXT) > count_color(plain, middle, COLOR_TEXT) + 200);
     SDL_FreeSurface(plain);
     SDL_FreeSurface(image);
+    /* At --scale 1.5 the whole framed box fits 1280 x 800: its top and its
+     * bottom edge (two pixels each) are both drawn across it. */
+    const char *large[] = {"--scale", "1.5"};
+    image = capture("help.png", large, 2, &help, 1, WIDTH, HEIGHT);
+    int frame_rows = 0;
+    for (int y = 0; y < HEIGHT; y++) {
+        LayoutRect row = {0, y, WIDTH, 1};
+        frame_rows += count_color(image, row, COLOR_ACCENT) > 300;
+    }
+    assert_int_equal(frame_rows, 4);
+    SDL_FreeSurface(image);
 }
 
 /* Hovering the first cell of the coalescing trace after its five mallocs:

@@ -38,6 +38,7 @@ struct Run {
     uint64_t total_steps;
     uint32_t id_count;
     uint64_t *payloads;          /* per id (slot or trace id): payload offset, 0 empty */
+    bool *held;                  /* per trace id: it holds a block (OSTEP's payload can be 0) */
     /* the simulation only */
     SimRandom random;
     SlotSizes *sizes;
@@ -66,6 +67,7 @@ void run_destroy(Run *run)
         return;
     allocator_destroy(run->heap);
     free(run->payloads);
+    free(run->held);
     release_sizes(run->sizes);
     free(run->slots.order);
     free(run->slots.position);
@@ -84,7 +86,8 @@ static Run *allocate_run(const Workload *workload, const AllocatorSetup *setup)
     run->id_count = id_count_of(workload);
     size_t count = run->id_count ? run->id_count : 1;
     run->payloads = calloc(count, sizeof *run->payloads);
-    bool ok = run->payloads != NULL;
+    run->held = calloc(count, sizeof *run->held);
+    bool ok = run->payloads != NULL && run->held != NULL;
     if (workload->kind == WORKLOAD_SIMULATION) {
         run->slots.slot_count = run->id_count;
         run->slots.order = malloc(count * sizeof *run->slots.order);
@@ -110,6 +113,7 @@ static void copy_state(Run *target, const Run *source)
     target->next_compact = source->next_compact;
     target->total_steps = source->total_steps;
     memcpy(target->payloads, source->payloads, count * sizeof *target->payloads);
+    memcpy(target->held, source->held, count * sizeof *target->held);
     if (source->workload->kind != WORKLOAD_SIMULATION)
         return;
     target->random = source->random;
@@ -269,24 +273,33 @@ static void step_malloc(Run *run, uint32_t id, uint64_t bytes, StepReport *repor
 }
 
 /* A trace's malloc, free or realloc (not a compaction) on `heap`, keeping
- * *payload, its id's payload offset, right: `r` of an empty id is a
- * malloc, realloc(p, 0) frees, a failed request leaves the id as it was,
- * and `f` of an empty id does nothing (*skipped). */
-static inline HeapError issue_trace_op(Allocator *heap, uint64_t *payload, const Op *op,
+ * *payload, its id's payload offset, and *held, whether the id holds a
+ * block, right: `r` of an empty id is a malloc, realloc(p, 0) frees, a
+ * failed request leaves the id as it was, and `f` of an empty id does
+ * nothing (*skipped). A successful malloc holds a block even at payload 0
+ * (the ostep design with a negative header): the count of mallocs tells. */
+static inline HeapError issue_trace_op(Allocator *heap, uint64_t *payload, bool *held, const Op *op,
                                        bool *skipped)
 {
     uint64_t result = 0;
     HeapError error;
     *skipped = false;
-    if (op->kind == OP_MALLOC || (op->kind == OP_REALLOC && *payload == 0)) {
+    if (op->kind == OP_MALLOC || (op->kind == OP_REALLOC && !*held)) {
+        uint64_t mallocs = allocator_stats(heap)->mallocs;
         error = allocator_malloc(heap, op->bytes, &result);
+        if (error == HEAP_OK)
+            *held = result != 0 || allocator_stats(heap)->mallocs > mallocs;
     } else if (op->kind == OP_REALLOC) {
         error = allocator_realloc(heap, *payload, op->bytes, &result);
-    } else if (*payload == 0) {
+        if (error == HEAP_OK)
+            *held = result != 0;
+    } else if (!*held) {
         *skipped = true;
         return HEAP_OK;
     } else {
         error = allocator_free(heap, *payload);
+        if (error == HEAP_OK)
+            *held = false;
     }
     if (error == HEAP_OK)
         *payload = result;
@@ -321,7 +334,8 @@ static void step_trace(Run *run, StepReport *report)
     if (op->kind == OP_COMPACT)
         step_compact(run, report);
     else
-        report->error = issue_trace_op(run->heap, &run->payloads[op->id], op, &report->skipped);
+        report->error = issue_trace_op(run->heap, &run->payloads[op->id], &run->held[op->id], op,
+                                       &report->skipped);
 }
 
 bool run_step(Run *run, StepReport *report)
@@ -371,7 +385,8 @@ static void advance_trace(Run *run, uint64_t stop)
     uint64_t position = run->position, done = run->base_done;
     bool skipped;
     for (; position < stop && ops[done].kind != OP_COMPACT; position++, done++)
-        (void)issue_trace_op(run->heap, &run->payloads[ops[done].id], &ops[done], &skipped);
+        (void)issue_trace_op(run->heap, &run->payloads[ops[done].id], &run->held[ops[done].id], &ops[done],
+                             &skipped);
     run->position = position;
     run->base_done = done;
 }

@@ -79,8 +79,8 @@ static void free_list_words(const Model *model, uint32_t pane, char *text, size_
     uint64_t count = allocator_free_list(heap, entries, 64);
     int used = snprintf(text, size, "Free List [ Size %llu ]: ", (unsigned long long)count);
     for (uint64_t i = 0; i < count && i < 64; i++) {
-        used += snprintf(text + used, size - (size_t)used, "[ addr:%lld sz:%llu ]",
-                         (long long)ostep_address(heap, entries[i].offset), (unsigned long long)entries[i].size);
+        used += snprintf(text + used, size - (size_t)used, "[ addr:%lld sz:%lld ]", /* sizes may be < 0 */
+                         (long long)ostep_address(heap, entries[i].offset), (long long)entries[i].size);
     }
 }
 
@@ -193,6 +193,82 @@ static void test_random_panes_are_malloc_py_runs_of_their_policy(void **state)
         free(texts[policy]);
     }
     unload(&loaded);
+}
+
+/* Every pane at every step of the window's runs equals malloc.py's text
+ * for its policy (heapviz --headless --ostep, itself checked byte for byte
+ * against the real malloc.py): section k + 1 of the text, between blank
+ * lines, is operation k's lines and its free list. */
+static void assert_window_equals_text(const char *const *flags, int count)
+{
+    Loaded loaded = load(flags, count, POLICY_NAMES, POLICIES);
+    for (uint32_t pane = 0; pane < POLICIES; pane++) {
+        const char *with_policy[32];
+        assert_true(count + 2 <= 32);
+        memcpy(with_policy, flags, (size_t)count * sizeof *flags);
+        with_policy[count] = "-p";
+        with_policy[count + 1] = POLICY_NAMES[pane];
+        OstepFlags parsed;
+        char message[256], *text = NULL;
+        size_t length = 0;
+        assert_true(ostep_flags_parse(count + 2, (char **)with_policy, &parsed, message, sizeof message));
+        FILE *out = open_memstream(&text, &length);
+        assert_int_equal(ostep_program_run(&parsed, out, NULL, NULL, message, sizeof message), 0);
+        fclose(out);
+        const char *section = strstr(text, "\n\n");
+        for (int64_t step = 1; step <= (int64_t)model_total(loaded.model); step++) {
+            assert_non_null(section);
+            act(loaded.model, ACTION_JUMP_TO, step);
+            char words[OSTEP_LINE_MAX], list[1024], both[OSTEP_LINE_MAX + 1100];
+            ostep_step_words(model_ostep_step(loaded.model, pane), true, words, sizeof words);
+            free_list_words(loaded.model, pane, list, sizeof list);
+            int length_both = snprintf(both, sizeof both, "\n\n%s\n%s\n", words, list);
+            assert_memory_equal(section, both, (size_t)length_both);
+            section = strstr(section + 2, "\n\n");
+        }
+        free(text);
+    }
+    unload(&loaded);
+}
+
+/* A header of -1 puts ptr[0]'s payload at offset 0 (1000 - 1 is just below
+ * the base): its free still frees. malloc.py -H -1 -A +5,-0,-0 -c prints
+ * Alloc(5) returned 1000 with [1004:96] left, then a Free returning 0 with
+ * [1000:4][1004:96], then one returning -1 with the same list. */
+static void test_negative_header_frees_a_payload_at_offset_zero(void **state)
+{
+    (void)state;
+    static const char *const flags[] = {"-H", "-1", "-A", "+5,-0,-0", "-c"};
+    Loaded loaded = load(flags, 5, NULL, 0);
+    act(loaded.model, ACTION_JUMP_TO, 2);
+    assert_int_equal(model_ostep_step(loaded.model, 0)->returned, 0);
+    assert_int_equal(allocator_stats(model_heap(loaded.model, 0))->frees, 1);
+    assert_int_equal(allocator_stats(model_heap(loaded.model, 0))->used_blocks, 0);
+    char list[256];
+    free_list_words(loaded.model, 0, list, sizeof list);
+    assert_string_equal(list, "Free List [ Size 2 ]: [ addr:1000 sz:4 ][ addr:1004 sz:96 ]");
+    act(loaded.model, ACTION_JUMP_TO, 3);
+    assert_int_equal(model_ostep_step(loaded.model, 0)->returned, -1);
+    free_list_words(loaded.model, 0, list, sizeof list);
+    assert_string_equal(list, "Free List [ Size 2 ]: [ addr:1000 sz:4 ][ addr:1004 sz:96 ]");
+    unload(&loaded);
+}
+
+/* Odd headers (negative, zero, large) in both modes: the window's runs are
+ * malloc.py's, step for step. */
+static void test_odd_headers_replay_as_malloc_py_prints(void **state)
+{
+    (void)state;
+    static const char *const hand[] = {"-H", "-1", "-A", "+5,-0,-0,+3,+6,-1,-2,-1", "-c"};
+    assert_window_equals_text(hand, 5);
+    /* (header, seed) pairs that malloc.py runs to the end under all three
+     * policies (others stop at an Alloc onto a block of size 0) */
+    static const char *const runs[][2] = {{"-1", "0"}, {"-1", "3"}, {"-3", "0"}, {"-3", "3"}, {"-3", "7"},
+                                          {"0", "0"},  {"0", "3"},  {"3", "0"},  {"3", "3"},  {"3", "7"}};
+    for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+        const char *flags[] = {"-H", runs[i][0], "-s", runs[i][1], "-n", "20", "-S", "30", "-c"};
+        assert_window_equals_text(flags, 9);
+    }
 }
 
 static void assert_sentence(const Model *model, const char *expected)
@@ -400,6 +476,8 @@ int main(void)
         cmocka_unit_test(test_policy_key_switches_to_that_policys_run),
         cmocka_unit_test(test_a_second_free_frees_what_lives_at_the_address),
         cmocka_unit_test(test_random_panes_are_malloc_py_runs_of_their_policy),
+        cmocka_unit_test(test_negative_header_frees_a_payload_at_offset_zero),
+        cmocka_unit_test(test_odd_headers_replay_as_malloc_py_prints),
         cmocka_unit_test(test_results_hide_until_asked_for),
         cmocka_unit_test(test_compute_flag_shows_results_at_once),
         cmocka_unit_test(test_free_list_is_drawn_in_list_order),

@@ -47,6 +47,48 @@ ByteText sentence_bytes(uint64_t bytes)
     return result;
 }
 
+static bool is_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Drops up to `count` spaces from the run of two or more just before the
+ * number that ends out[*length]. */
+static void drop_padding(char *out, size_t *length, size_t count)
+{
+    size_t start = *length;
+    while (start > 0 && ((out[start - 1] >= '0' && out[start - 1] <= '9') || out[start - 1] == ','))
+        start--;
+    size_t spaces = 0;
+    while (spaces < start && out[start - 1 - spaces] == ' ')
+        spaces++;
+    size_t dropped = spaces >= 2 ? (spaces - 1 < count ? spaces - 1 : count) : 0;
+    memmove(out + start - dropped, out + start, *length - start);
+    *length -= dropped;
+}
+
+void sentence_in_units(char *text, size_t size)
+{
+    char out[4 * SENTENCE_MAX];
+    size_t length = 0;
+    for (size_t i = 0; text[i] != '\0' && length + 8 < sizeof out;) {
+        bool word_start = i == 0 || !is_letter(text[i - 1]);
+        if (word_start && strncmp(text + i, "bytes", 5) == 0 && !is_letter(text[i + 5])) {
+            memcpy(out + length, "units", 5);
+            length += 5, i += 5;
+        } else if (i > 0 && text[i - 1] >= '0' && text[i - 1] <= '9' && strncmp(text + i, " B", 2) == 0 &&
+                   !is_letter(text[i + 2])) {
+            drop_padding(out, &length, strlen(" units") - strlen(" B"));
+            memcpy(out + length, " units", 6);
+            length += 6, i += 2;
+        } else {
+            out[length++] = text[i++];
+        }
+    }
+    out[length] = '\0';
+    snprintf(text, size, "%s", out);
+}
+
 const char *sentence_failure_class(const HeapEvent *event)
 {
     return event->fragmented ? "fragmentation" : "exhaustion";

@@ -52,6 +52,12 @@ void sentence_counter_definition(const HeapStats *stats, int counter, bool grows
 void sentence_tooltip(const HeapBlock *block, WorkloadKind kind, int64_t owner,
                       TextLine lines[TOOLTIP_LINES]);
 
+/* `text` (a line of `size` bytes) in OSTEP's abstract units, as malloc.py's
+ * heap counts them: each "N B" becomes "N units" and the word "bytes"
+ * "units". Where a run of spaces precedes the count it shrinks, so a
+ * right-aligned column (the counters') keeps its right edge. */
+void sentence_in_units(char *text, size_t size);
+
 /* A failure's class: "fragmentation" or "exhaustion". */
 const char *sentence_failure_class(const HeapEvent *event);
 

@@ -266,6 +266,14 @@ static void narrow_padding(char *text, int columns)
     memmove(run, run + removed, strlen(run + removed) + 1);
 }
 
+/* OSTEP's heap counts abstract units, not bytes: its lines say so. */
+static void in_units(const Model *model, TextLine *lines, int count)
+{
+    for (int i = 0; model_ostep(model) != NULL && i < count; i++) {
+        sentence_in_units(lines[i].text, sizeof lines[i].text);
+    }
+}
+
 /* Where the counters start, so a pointer over one can be told what it means. */
 static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
 {
@@ -283,6 +291,7 @@ static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
     *counters_top = cursor->full ? -1 : cursor->y;
     TextLine counters[COUNTER_LINES];
     sentence_counters(allocator_stats(model_heap(model, 0)), counters);
+    in_units(model, counters, COUNTER_LINES);
     for (int i = 0; i < COUNTER_LINES; i++) {
         narrow_padding(counters[i].text, cursor->columns);
         line(cursor, counters[i].text, COLOR_TEXT);
@@ -387,6 +396,7 @@ static void counter_definition(Canvas *canvas, const Model *model, const Layout 
     TextLine lines[DEFINITION_LINES];
     sentence_counter_definition(allocator_stats(heap), counter,
                                 (allocator_design(heap)->features & ALLOCATOR_GROWS) != 0, lines);
+    in_units(model, lines, DEFINITION_LINES);
     int width = 0;
     for (int i = 0; i < DEFINITION_LINES; i++) {
         int length = (int)text_length(lines[i].text);
@@ -516,6 +526,7 @@ void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout)
     TextLine lines[TOOLTIP_LINES];
     int64_t owner = model_block_owner(model, pane, &block);
     sentence_tooltip(&block, model_workload(model)->kind, owner, lines);
+    in_units(model, lines, TOOLTIP_LINES);
     if (model_ostep(model) != NULL) { /* malloc.py's words: addresses, ptr[] indexes (trace id - 1), header units */
         char address[32];
         model_address_text(model, block.offset, address, sizeof address);

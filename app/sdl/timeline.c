@@ -143,8 +143,9 @@ static float series_scale(const TimelineCache *cache, SeriesKind series)
     return largest;
 }
 
-/* A value of a series as the timeline writes it ("63.5%", "27,368 B", "17"). */
-static void format_value(char *text, size_t size, SeriesKind series, float value)
+/* A value of a series as the timeline writes it ("63.5%", "27,368 B", "17";
+ * "96 units" in OSTEP's heap). */
+static void format_value(char *text, size_t size, const Model *model, SeriesKind series, float value)
 {
     if (series == SERIES_EXTERNAL_FRAGMENTATION) {
         snprintf(text, size, "%.1f%%", value);
@@ -152,6 +153,9 @@ static void format_value(char *text, size_t size, SeriesKind series, float value
         snprintf(text, size, "%.1f%%", value * 100.0f);
     } else if (series == SERIES_LARGEST_FREE) {
         snprintf(text, size, "%s", sentence_bytes((uint64_t)value).text);
+        if (model_ostep(model) != NULL) {
+            sentence_in_units(text, size);
+        }
     } else {
         snprintf(text, size, "%.0f", value);
     }
@@ -195,10 +199,11 @@ static void draw_series(Canvas *canvas, const TimelineCache *cache, const Layout
 /* The y axis inside the lane's left edge: its top value and 0 when the
  * lane has room for two lines, its range ("0-100.0%") in one line when it
  * has room for one. */
-static void lane_axis(Canvas *canvas, const Layout *layout, const LayoutRect *lane, SeriesKind series, float scale)
+static void lane_axis(Canvas *canvas, const Model *model, const Layout *layout, const LayoutRect *lane,
+                      SeriesKind series, float scale)
 {
     char top[48], range[64];
-    format_value(top, sizeof top, series, scale);
+    format_value(top, sizeof top, model, series, scale);
     int x = lane->x + 2 * canvas->stroke;
     if (lane->h >= 2 * layout->line_height) {
         canvas_text(canvas, x, lane->y, top, COLOR_DIM, COLOR_BACKGROUND);
@@ -221,7 +226,7 @@ static int lane_values(Canvas *canvas, const Model *model, const Layout *layout,
     char value[48], text[160];
     uint32_t panes = model_pane_count(model);
     if (panes > 1) {
-        format_value(value, sizeof value, series, scale);
+        format_value(value, sizeof value, model, series, scale);
         snprintf(text, sizeof text, "%s (top %s)", series_short_names[series], value);
         canvas_text(canvas, x, y, text, COLOR_TEXT, COLOR_PANEL);
         y += layout->line_height;
@@ -229,7 +234,7 @@ static int lane_values(Canvas *canvas, const Model *model, const Layout *layout,
     for (uint32_t pane = 0; pane < panes && y + layout->line_height <= layout->plot.y + layout->plot.h + layout->margin;
          pane++, y += layout->line_height) {
         HistorySample now = history_sample(model_history(model, pane), model_position(model));
-        format_value(value, sizeof value, series, now.values[series]);
+        format_value(value, sizeof value, model, series, now.values[series]);
         char label[64];
         model_pane_label(model, pane, label, sizeof label);
         snprintf(text, sizeof text, "%s %s", panes > 1 ? label : series_short_names[series], value);
@@ -263,7 +268,7 @@ static void draw_lanes(Canvas *canvas, const TimelineCache *cache, const Model *
             uint32_t color = cache->pane_count > 1 ? timeline_pane_color(pane) : timeline_series_color(series);
             draw_series(canvas, cache, &lane, pane, series, scale, color);
         }
-        lane_axis(canvas, layout, &lane, series, scale);
+        lane_axis(canvas, model, layout, &lane, series, scale);
         canvas_clip(canvas, &layout->timeline);
         values_y = lane_values(canvas, model, layout, &lane, series, scale, values_y);
         canvas_clip(canvas, plot);

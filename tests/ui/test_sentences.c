@@ -235,6 +235,26 @@ static void test_byte_counts_have_thousands_separators(void **state)
     assert_non_null(strstr(lines[11].text, " 18,446,744,073,709,551,615 B"));
 }
 
+/* OSTEP's heap counts units: "N B" and "bytes" say units, and the
+ * counters' values keep their right edge (column 35: 22 + 1 + 12). */
+static void test_counters_in_units(void **state)
+{
+    (void)state;
+    HeapStats stats = {.bytes_in_use = 0, .free_bytes = 100, .largest_free = 1000};
+    TextLine lines[COUNTER_LINES];
+    sentence_counters(&stats, lines);
+    for (int i = 5; i <= 7; i++) {
+        sentence_in_units(lines[i].text, sizeof lines[i].text);
+        assert_int_equal(strlen(lines[i].text), 35);
+    }
+    assert_string_equal(lines[5].text, "units in use                0 units");
+    assert_string_equal(lines[6].text, "free units                100 units");
+    assert_string_equal(lines[7].text, "largest free block      1,000 units");
+    char text[SENTENCE_MAX] = "ext frag = 1 - largest 96 B / free 100 B = 4.0 %, BEST bytesize B";
+    sentence_in_units(text, sizeof text);
+    assert_string_equal(text, "ext frag = 1 - largest 96 units / free 100 units = 4.0 %, BEST bytesize B");
+}
+
 /* The issue's own example: 3,072 B of payload at the peak on a heap whose
  * high water is 3,088 B, so utilization = 3072 / 3088 = 99.48 %. */
 static void test_counter_definitions(void **state)
@@ -311,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_sentence_is_cut_to_the_buffer),
         cmocka_unit_test(test_counters),
         cmocka_unit_test(test_byte_counts_have_thousands_separators),
+        cmocka_unit_test(test_counters_in_units),
         cmocka_unit_test(test_counter_definitions),
         cmocka_unit_test(test_tooltip),
     };

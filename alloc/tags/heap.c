@@ -83,6 +83,15 @@ static bool is_bump(const Heap *heap)
     return heap->config.policy == HEAP_BUMP;
 }
 
+/* Whether the heap's searches count the blocks they pass over: first and
+ * next fit when they count what they examine (the others examine every
+ * free block, and their address index keeps no counts). */
+static bool counts_passed_blocks(const Heap *heap)
+{
+    HeapPolicy policy = heap->config.policy;
+    return heap->config.count_examined && (policy == HEAP_FIRST_FIT || policy == HEAP_NEXT_FIT);
+}
+
 /* ---- names ------------------------------------------------------------- */
 
 static const char *const POLICY_NAMES[HEAP_POLICY_COUNT] = {
@@ -391,7 +400,7 @@ static bool found_or_top(const Heap *heap, uint64_t found, uint64_t asize, uint6
  * on the way to search_passed. */
 static uint64_t first_fit_from(Heap *heap, uint64_t from, uint64_t asize)
 {
-    uint64_t *passed = heap->config.count_examined ? &heap->search_passed : NULL;
+    uint64_t *passed = counts_passed_blocks(heap) ? &heap->search_passed : NULL;
     return address_index_first_fit(&heap->by_address, from, asize, passed);
 }
 
@@ -570,8 +579,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
              : address_index_init(&heap->by_address, arena, heap->region_start,
                                   is_bump(heap) ? 0 : heap->region_end - heap->region_start,
                                   a) &&
-                  (!config->count_examined || index_is_by_size(heap) ||
-                   address_index_enable_ranks(&heap->by_address)));
+                  (!counts_passed_blocks(heap) || address_index_enable_ranks(&heap->by_address)));
     if (!indexes_made) {
         heap->owns_arena = false; /* the caller frees it */
         heap_destroy(heap);

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+enum { FRAME_HOLD_LAST_MS = 1000 }; /* an animation's last frame stays a second */
+
 typedef struct {
     int width, height;           /* pixels */
     uint32_t *pixels;            /* 0xAARRGGBB (alpha ignored), row after row, width * height */

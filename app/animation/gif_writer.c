@@ -12,6 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint32_t gif_writer_delay_cs(uint64_t start, uint64_t end, uint64_t per_second)
+{
+    uint64_t half = per_second / 2;
+    uint64_t delay = (end * 100 + half) / per_second - (start * 100 + half) / per_second;
+    return delay < UINT32_MAX ? (uint32_t)delay : UINT32_MAX;
+}
+
 #if HEAPVIZ_HAVE_GIFLIB
 
 #include <gif_lib.h>

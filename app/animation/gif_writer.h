@@ -31,6 +31,12 @@ bool gif_writer_available(char *message, size_t message_size);
 GifWriter *gif_writer_open(OutputFile *file, int width, int height, Palette *palette, char *message,
                            size_t message_size);
 
+/* The delay, in hundredths of a second, of a frame shown from time `start`
+ * to time `end`, in units of which `per_second` make a second (frames at
+ * --fps F: F; milliseconds: 1000). Both times are rounded and subtracted,
+ * so a long animation's delays add up to its length without drifting. */
+uint32_t gif_writer_delay_cs(uint64_t start, uint64_t end, uint64_t per_second);
+
 /* Appends `frame` (the writer's size), shown for `delay_cs` hundredths of a second. */
 bool gif_writer_add(GifWriter *writer, const Frame *frame, uint32_t delay_cs, char *message, size_t message_size);
 

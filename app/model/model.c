@@ -1029,15 +1029,30 @@ double model_mark_strength(const Model *model, uint64_t now_ms)
     return (double)left / (double)(model->mark_until_ms - model->mark_start_ms);
 }
 
-void model_screenshot_name(const Model *model, char *text, size_t size)
+/* What a file name says of the panes: the policy ("best-fit"), or "compare". */
+static void file_label(const Model *model, char *text, size_t size)
 {
-    char policy[128] = "compare";
+    snprintf(text, size, "compare");
     if (model->pane_count == 1) {
-        model_pane_label(model, 0, policy, sizeof policy);
-        for (char *colon = strchr(policy, ':'); colon; colon = strchr(colon, ':')) {
+        model_pane_label(model, 0, text, size);
+        for (char *colon = strchr(text, ':'); colon; colon = strchr(colon, ':')) {
             *colon = '-'; /* no colons in file names */
         }
     }
+}
+
+void model_screenshot_name(const Model *model, char *text, size_t size)
+{
+    char policy[128];
+    file_label(model, policy, sizeof policy);
     snprintf(text, size, "heapviz-%s-step-%llu.png", policy, (unsigned long long)model_position(model));
+}
+
+void model_recording_name(const Model *model, uint64_t first_step, char *text, size_t size)
+{
+    char policy[128];
+    file_label(model, policy, sizeof policy);
+    snprintf(text, size, "heapviz-%s-steps-%llu-%llu.gif", policy, (unsigned long long)first_step,
+             (unsigned long long)model_position(model));
 }
 

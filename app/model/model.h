@@ -249,5 +249,8 @@ uint64_t model_first_divergence(const Model *model);
 
 /* The file name a screenshot should get ("heapviz-best-fit-step-42.png"). */
 void model_screenshot_name(const Model *model, char *text, size_t size);
+/* The file name a recording from `first_step` to the current step should
+ * get ("heapviz-best-fit-steps-10-42.gif"). */
+void model_recording_name(const Model *model, uint64_t first_step, char *text, size_t size);
 
 #endif

@@ -29,6 +29,7 @@ typedef struct {
 #define COLOR_FAILED           0xFFD55E00u
 #define COLOR_DIVERGED         0xFFB8BEC8u
 #define COLOR_SHADOW           0xFF101216u
+#define COLOR_RECORDING        0xFFDC1E1Eu /* the REC mark, a red no frame contains */
 
 
 /* Records an SDL failure (`what` names the call) unless one is recorded. */

@@ -128,10 +128,10 @@ static uint64_t step_of(const Export *export, uint64_t frame)
     return frame + 1 == export->frame_count || step > export->to ? export->to : step;
 }
 
-/* Frame f's length in ticks of 1 / fps s: one, and one second for the last. */
+/* Frame f's length in ticks of 1 / fps s: one, and a second for the last. */
 static uint32_t ticks_of(const Export *export, uint64_t frame)
 {
-    return frame + 1 == export->frame_count ? (uint32_t)export->options->export_fps : 1;
+    return frame + 1 == export->frame_count ? (uint32_t)(export->options->export_fps * FRAME_HOLD_LAST_MS / 1000) : 1;
 }
 
 /* Draws frame f into export->frame. */
@@ -194,8 +194,8 @@ static bool write_frame(Export *export, uint64_t frame)
     uint32_t ticks = ticks_of(export, frame);
     bool ok;
     if (export->gif != NULL) {
-        uint64_t fps = export->options->export_fps, start = frame; /* every earlier frame lasted one tick */
-        uint32_t delay_cs = (uint32_t)(((start + ticks) * 100 + fps / 2) / fps - (start * 100 + fps / 2) / fps);
+        uint64_t start = frame; /* every earlier frame lasted one tick */
+        uint32_t delay_cs = gif_writer_delay_cs(start, start + ticks, export->options->export_fps);
         ok = gif_writer_add(export->gif, &export->frame, delay_cs, message, sizeof message);
     } else {
         ok = video_writer_add(export->video, &export->frame, ticks, message, sizeof message);

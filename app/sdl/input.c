@@ -181,6 +181,9 @@ WindowCommand input_window_command(const SDL_Event *event)
     if (event->type == SDL_KEYDOWN && event->key.keysym.sym == SDLK_s) {
         return WINDOW_SCREENSHOT;
     }
+    if (event->type == SDL_KEYDOWN && event->key.keysym.sym == SDLK_r && event->key.repeat == 0) {
+        return WINDOW_RECORD;
+    }
     if (event->type == SDL_RENDER_DEVICE_RESET) {
         return WINDOW_RENDER_RESET;
     }

@@ -2,7 +2,7 @@
  * input.h - the only place that sees SDL_Event: turns keys, the mouse wheel,
  * clicks, drags and pointer motion into model Actions, using the same Layout
  * the renderer draws with, and tells the window what concerns only it (a
- * screenshot, being hidden or shown, a renderer that lost its textures). Pointer positions arrive in window points and
+ * screenshot, a recording, being hidden or shown, a renderer that lost its textures). Pointer positions arrive in window points and
  * are scaled to output pixels (high-DPI displays have more pixels than points).
  */
 #ifndef HEAPVIZ_INPUT_H
@@ -28,6 +28,7 @@ typedef struct {
 typedef enum {
     WINDOW_NOTHING,
     WINDOW_SCREENSHOT,           /* s: write the frame to a PNG */
+    WINDOW_RECORD,               /* r: start recording a GIF, or stop and save it */
     WINDOW_HIDDEN,               /* minimized or hidden: draw nothing */
     WINDOW_SHOWN,                /* restored, shown, exposed or maximized */
     WINDOW_RENDER_RESET          /* the renderer's textures are gone */

@@ -39,7 +39,7 @@ const char *const panel_help_lines[] = {
     "[ / ]          smaller / larger text and lines",
     "click timeline go to that step (drag to scrub)",
     "hover          a cell: its block; a counter: why",
-    "s              screenshot (PNG)",
+    "s / r          screenshot / GIF (r starts, r saves)",
     "h or F1        this help",
     "q or Esc       quit",
     NULL,

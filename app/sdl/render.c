@@ -317,3 +317,14 @@ void render_frame(Render *render, const Model *model, const Layout *layout, uint
         panel_help(canvas, layout);
     }
 }
+
+void render_recording_mark(Render *render, const Layout *layout)
+{
+    Canvas *canvas = &render->canvas;
+    int padding = layout->char_width;
+    LayoutRect mark = {0, layout->margin, 3 * layout->char_width + 2 * padding, layout->line_height};
+    mark.x = layout->width - layout->margin - mark.w;
+    canvas_clip(canvas, NULL);
+    canvas_fill(canvas, mark, COLOR_RECORDING);
+    canvas_text(canvas, mark.x + padding, mark.y, "REC", COLOR_CURSOR, COLOR_RECORDING);
+}

@@ -34,6 +34,11 @@ bool render_update(Render *render, const Model *model, const DirtyRange *dirty);
 void render_frame(Render *render, const Model *model, const Layout *layout,
                   uint64_t now_ms);
 
+/* Draws the red "REC" mark in the top right corner, over the panel. The
+ * window draws it while recording, after reading the frame it records, so
+ * the mark is never in the recording. */
+void render_recording_mark(Render *render, const Layout *layout);
+
 /* The first SDL error met while drawing since the last call, or NULL. */
 const char *render_take_error(Render *render);
 

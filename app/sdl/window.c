@@ -4,6 +4,12 @@
  * one cleanup path. With --screenshot it renders one frame with SDL's
  * offscreen driver and writes a PNG instead.
  *
+ * `r` records what the window shows into a GIF (recording.h): each frame
+ * drawn is offered to the recording before the red REC mark is drawn over
+ * it, and `r` again, a change of window size or quitting saves it as
+ * heapviz-POLICY-steps-N-M.gif in the current directory, beside the
+ * screenshots.
+ *
  * The loop waits for events (SDL_WaitEvent) whenever nothing moves on its
  * own, so a paused window costs no CPU. While the run is not computed to the
  * end, each frame also spends a few milliseconds computing ahead, so the
@@ -16,6 +22,7 @@
 #include "render.h"
 #include "headless.h"
 #include "output_file.h"
+#include "recording.h"
 #include "trace.h"
 #include "window.h"
 #include <SDL.h>
@@ -30,6 +37,11 @@ enum {
     AHEAD_MS = 4,                /* computing ahead, per frame */
     FRAME_MS = 16
 };
+
+/* A recording's scratch file goes in the directory of this (unused) name:
+ * the current directory, where it is saved. */
+#define WINDOW_RECORDING_BESIDE "heapviz-recording.gif"
+
 
 struct Window {
     const Options *options;
@@ -47,6 +59,10 @@ struct Window {
     InputState input;
     bool minimized;
     bool screenshot_asked;       /* s was pressed: save the next frame drawn */
+    bool record_asked;           /* r was pressed: start or stop recording */
+    Recording *recording;        /* while r records, else NULL */
+    uint64_t recording_from;     /* the step it started at */
+    Frame recorded;              /* the frame read for it, the layout's size */
     bool budget_noted;           /* the one line saying --history-mb is too small was written */
 };
 
@@ -285,6 +301,8 @@ static int window_start(Window *window, int width, int height, bool offscreen)
 
 static void window_stop(Window *window)
 {
+    recording_drop(window->recording);
+    frame_destroy(&window->recorded);
     render_destroy(window->render);
     if (window->renderer != NULL) {
         SDL_DestroyRenderer(window->renderer);
@@ -432,6 +450,7 @@ static void handle_event(Window *window, const SDL_Event *event, uint64_t now_ms
 {
     switch (input_window_command(event)) {
     case WINDOW_SCREENSHOT: window->screenshot_asked = true; break;
+    case WINDOW_RECORD: window->record_asked = true; break;
     case WINDOW_HIDDEN: window->minimized = true; break;
     case WINDOW_SHOWN: window->minimized = false; break;
     case WINDOW_RENDER_RESET:
@@ -485,6 +504,97 @@ static void screenshot_on_request(Window *window)
     model_set_status(window->model, message);
 }
 
+/* --- recording ---------------------------------------------------------------- */
+
+/* Reads the frame just drawn into window->recorded. */
+static bool read_recorded(Window *window, char *message, size_t size)
+{
+    Frame *frame = &window->recorded;
+    if (frame->width != window->layout.width || frame->height != window->layout.height) {
+        frame_destroy(frame);
+        *frame = frame_create(window->layout.width, window->layout.height);
+    }
+    if (frame->pixels == NULL) {
+        snprintf(message, size, "out of memory for the recording");
+        return false;
+    }
+    return read_pixels(window, frame, message, size);
+}
+
+/* A sentence for the status line and, as the window may be closing, stderr. */
+static void say(Window *window, const char *sentence)
+{
+    fprintf(stderr, "heapviz: %s\n", sentence);
+    model_set_status(window->model, sentence);
+}
+
+/* Starts recording with the frame just drawn, shown from `now_ms`. */
+static void start_recording(Window *window, uint64_t now_ms)
+{
+    char message[400];
+    uint32_t frame_ms = (uint32_t)(1000 / window->options->export_fps);
+    if (!read_recorded(window, message, sizeof message) ||
+        (window->recording = recording_start(WINDOW_RECORDING_BESIDE, &window->recorded, now_ms, frame_ms,
+                                             message, sizeof message)) == NULL) {
+        say(window, message);
+        return;
+    }
+    window->recording_from = model_position(window->model);
+}
+
+/* Stops recording at `now_ms` and saves the GIF. Its last frame is the
+ * still picture of the step (as --export's), unless the window changed
+ * size: then the frame kept last is held. The live frame is drawn again. */
+static void stop_recording(Window *window, uint64_t now_ms)
+{
+    char name[160], message[400];
+    model_recording_name(window->model, window->recording_from, name, sizeof name);
+    bool resized = !recording_fits(window->recording, window->layout.width, window->layout.height);
+    if (!resized) {
+        draw_frame(window, WINDOW_STILL_MS);
+    }
+    Recording *recording = window->recording;
+    window->recording = NULL;
+    bool ok = resized || read_recorded(window, message, sizeof message);
+    if (!ok) {
+        recording_drop(recording);
+    }
+    ok = ok && recording_finish(recording, resized ? NULL : &window->recorded, now_ms, name, message, sizeof message);
+    if (ok) {
+        snprintf(message, sizeof message, "recording saved: %s", name);
+    }
+    say(window, message);
+    draw_frame(window, now_ms);
+}
+
+/* `r` starts or stops the recording; while it records, the frame just
+ * drawn (at `now_ms`) is kept if one is due, and the REC mark is drawn
+ * over it afterwards. */
+static void record_on_request(Window *window, uint64_t now_ms)
+{
+    bool asked = window->record_asked;
+    window->record_asked = false;
+    if (window->recording == NULL) {
+        if (asked) {
+            start_recording(window, now_ms);
+        }
+    } else if (asked || !recording_fits(window->recording, window->layout.width, window->layout.height)) {
+        stop_recording(window, now_ms);
+    } else if (recording_due(window->recording, now_ms)) {
+        char message[400], sentence[480];
+        if (!read_recorded(window, message, sizeof message) ||
+            !recording_add(window->recording, &window->recorded, now_ms, message, sizeof message)) {
+            recording_drop(window->recording);
+            window->recording = NULL;
+            snprintf(sentence, sizeof sentence, "the recording stopped and was not saved: %s", message);
+            say(window, sentence);
+        }
+    }
+    if (window->recording != NULL) {
+        render_recording_mark(window->render, &window->layout);
+    }
+}
+
 static int window_loop(Window *window)
 {
     while (!model_quit_requested(window->model)) {
@@ -505,14 +615,19 @@ static int window_loop(Window *window)
             return EXIT_BAD_INPUT;
         }
         if (!window->minimized) {
-            draw_frame(window, SDL_GetTicks64());
+            uint64_t now_ms = SDL_GetTicks64();
+            draw_frame(window, now_ms);
             screenshot_on_request(window);
+            record_on_request(window, now_ms);
             SDL_RenderPresent(window->renderer);
         }
         Uint64 spent = SDL_GetTicks64() - frame_start;
         if (spent < FRAME_MS && model_busy(window->model, SDL_GetTicks64())) {
             SDL_Delay((Uint32)(FRAME_MS - spent));
         }
+    }
+    if (window->recording != NULL) { /* quitting saves the recording */
+        stop_recording(window, SDL_GetTicks64());
     }
     return 0;
 }

@@ -52,6 +52,37 @@ void support_finish(void)
     rmdir(directory);
 }
 
+const char *support_program_argument(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s HEAPVIZ_BINARY\n", argv[0]);
+        exit(2);
+    }
+    heapviz = argv[1];
+    return heapviz;
+}
+
+int support_setup(void **state)
+{
+    (void)state;
+    support_start(heapviz);
+    return 0;
+}
+
+int support_teardown(void **state)
+{
+    (void)state;
+    support_finish();
+    return 0;
+}
+
+int support_clean_test(void **state)
+{
+    (void)state;
+    support_clean();
+    return 0;
+}
+
 void support_path(char *path, size_t size, const char *name)
 {
     snprintf(path, size, "%s/%s", directory, name);

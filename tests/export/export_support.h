@@ -12,6 +12,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The heapviz binary from a suite's argv[1]; exits with status 2 and a
+ * usage line when it is missing. support_setup then runs it. */
+const char *support_program_argument(int argc, char **argv);
+
+/* cmocka fixtures: a group's setup makes the scratch directory (for the
+ * binary support_program_argument gave, if any), its teardown removes it;
+ * support_clean_test empties it after each test. */
+int support_setup(void **state);
+int support_teardown(void **state);
+int support_clean_test(void **state);
+
 /* Makes a fresh scratch directory; `program` is the heapviz binary (may be NULL). */
 void support_start(const char *program);
 /* Empties the scratch directory (a test's teardown, so a failed test

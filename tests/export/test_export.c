@@ -322,43 +322,18 @@ static void test_interrupt_leaves_no_file(void **state)
     assert_int_equal(support_file_count(), 0);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    support_start(program);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    support_finish();
-    return 0;
-}
-
-static int clean(void **state)
-{
-    (void)state;
-    support_clean();
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s HEAPVIZ_BINARY\n", argv[0]);
-        return 2;
-    }
-    program = argv[1];
+    program = support_program_argument(argc, argv);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_gif_of_steps_0_to_60, clean),
-        cmocka_unit_test_teardown(test_every_and_fps_give_the_frames_and_delays, clean),
-        cmocka_unit_test_teardown(test_frames_show_the_highlights_at_speed, clean),
-        cmocka_unit_test_teardown(test_size_and_scale_shape_the_frames, clean),
-        cmocka_unit_test_teardown(test_mp4_is_h264_with_the_expected_frames, clean),
-        cmocka_unit_test_teardown(test_webm_is_vp9_with_the_expected_frames, clean),
-        cmocka_unit_test_teardown(test_bad_input_is_refused_before_any_work, clean),
-        cmocka_unit_test_teardown(test_interrupt_leaves_no_file, clean),
+        cmocka_unit_test_teardown(test_gif_of_steps_0_to_60, support_clean_test),
+        cmocka_unit_test_teardown(test_every_and_fps_give_the_frames_and_delays, support_clean_test),
+        cmocka_unit_test_teardown(test_frames_show_the_highlights_at_speed, support_clean_test),
+        cmocka_unit_test_teardown(test_size_and_scale_shape_the_frames, support_clean_test),
+        cmocka_unit_test_teardown(test_mp4_is_h264_with_the_expected_frames, support_clean_test),
+        cmocka_unit_test_teardown(test_webm_is_vp9_with_the_expected_frames, support_clean_test),
+        cmocka_unit_test_teardown(test_bad_input_is_refused_before_any_work, support_clean_test),
+        cmocka_unit_test_teardown(test_interrupt_leaves_no_file, support_clean_test),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, support_setup, support_teardown);
 }

@@ -182,20 +182,6 @@ static void test_only_the_changed_rectangle_is_stored(void **state)
     }
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    support_start(NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    support_finish();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,5 +189,5 @@ int main(void)
         cmocka_unit_test(test_many_colours_lie_within_the_radius),
         cmocka_unit_test(test_only_the_changed_rectangle_is_stored),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, support_setup, support_teardown);
 }

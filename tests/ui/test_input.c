@@ -100,8 +100,9 @@ static void test_every_key(void **state)
     assert_int_equal(key(fixture, SDLK_z, 0, actions), 0);
 }
 
-/* s, and what happens to the window, are the window's own business: the
- * model hears nothing of them. */
+/* s, r, and what happens to the window, are the window's own business:
+ * the model hears nothing of them. A held r repeats nothing (each repeat
+ * would start or stop the recording again). */
 static void test_window_commands(void **state)
 {
     Fixture *fixture = *state;
@@ -109,6 +110,11 @@ static void test_window_commands(void **state)
     SDL_Event s = support_key_event(SDLK_s, 0);
     assert_int_equal(input_window_command(&s), WINDOW_SCREENSHOT);
     assert_int_equal(input_translate(&fixture->input, &s, fixture->model, &fixture->layout, actions), 0);
+    SDL_Event r = support_key_event(SDLK_r, 0);
+    assert_int_equal(input_window_command(&r), WINDOW_RECORD);
+    assert_int_equal(input_translate(&fixture->input, &r, fixture->model, &fixture->layout, actions), 0);
+    r.key.repeat = 1;
+    assert_int_equal(input_window_command(&r), WINDOW_NOTHING);
     SDL_Event other = support_key_event(SDLK_d, 0);
     assert_int_equal(input_window_command(&other), WINDOW_NOTHING);
     SDL_Event window = {.type = SDL_WINDOWEVENT};

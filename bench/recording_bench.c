@@ -6,16 +6,19 @@
  *
  * The default run in the default 1280x800 window on the offscreen driver
  * (software renderer), played as the window plays it at 10 steps a second
- * with a frame kept every 100 ms: frame f shows step f * K (default 1) at
- * f * 100 ms, so the split and coalesce marks are drawn as they fade. Each
- * frame is timed in two parts, the drawing thread's CPU time:
+ * with a frame kept every 100 ms of real time: frame f shows step f * K
+ * (default 1) at f * 100 ms, so the split and coalesce marks are drawn as
+ * they fade. Per frame:
  *   - render: the window's frame drawn (paid with or without r) and its
- *     pixels read back (what the window adds while recording);
- *   - encode: recording_add, which maps the frame kept before to the
- *     palette and writes its changed rectangle into the GIF (render_bench
- *     times drawing alone).
+ *     pixels read back (what the window adds while recording), the drawing
+ *     thread's CPU time;
+ *   - add: recording_add, the drawing thread's CPU time (copying the frame
+ *     for the encoder thread) and wall time (with waiting for the encoder,
+ *     when it is a frame behind: on a machine with a free core, never);
+ *   - encode: the CPU time the whole process spent beyond the drawing
+ *     thread's, over the run, per frame: the encoder thread's work.
  * Printed as a Markdown table of medians and worsts, with the GIF's bytes
- * per frame and the process's peak memory.
+ * per frame and the process's peak memory. Takes --frames / 10 seconds.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
@@ -28,16 +31,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 enum { FRAME_MS = 100 };
 
 typedef struct {
-    double *render, *encode;     /* milliseconds per frame */
+    double *render, *add, *add_cpu; /* milliseconds per frame */
 } Timings;
 
 static double since_ms(uint64_t start_ns)
 {
     return (double)(bench_cpu_ns() - start_ns) / 1e6;
+}
+
+static uint64_t process_cpu_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* Sleeps until `wall_ns` (bench_now_ns's clock). */
+static void sleep_until(uint64_t wall_ns)
+{
+    uint64_t now = bench_now_ns();
+    if (now < wall_ns) {
+        struct timespec pause = {(time_t)((wall_ns - now) / 1000000000u), (long)((wall_ns - now) % 1000000000u)};
+        nanosleep(&pause, NULL);
+    }
 }
 
 /* Draws frame f and reads it into `frame`, timed. */
@@ -90,21 +111,26 @@ int main(int argc, char **argv)
     int width = 0, height = 0;
     window_frame_size(window, &width, &height);
     Frame frame = frame_create(width, height);
-    Timings timings = {calloc(frames, sizeof(double)), calloc(frames, sizeof(double))};
+    Timings timings = {calloc(frames, sizeof(double)), calloc(frames, sizeof(double)),
+                       calloc(frames, sizeof(double))};
+    uint64_t wall_start = bench_now_ns(), process_start = process_cpu_ns(), thread_start = bench_cpu_ns();
     char path[] = "/tmp/heapviz-recording-bench.gif", message[400];
     Recording *recording = NULL;
-    bool ok = frame.pixels != NULL && timings.render && timings.encode;
+    bool ok = frame.pixels != NULL && timings.render && timings.add && timings.add_cpu;
     for (uint64_t f = 0; ok && f < frames; f++) {
+        sleep_until(wall_start + f * FRAME_MS * 1000000u);
         ok = render(window, f, every, &frame, &timings);
-        uint64_t start = bench_cpu_ns();
+        uint64_t start = bench_now_ns(), start_cpu = bench_cpu_ns();
         if (ok && f == 0) {
             ok = (recording = recording_start(path, &frame, 0, FRAME_MS, message, sizeof message)) != NULL;
         } else if (ok) {
             ok = recording_add(recording, &frame, f * FRAME_MS, message, sizeof message);
         }
-        timings.encode[f] = since_ms(start);
+        timings.add[f] = (double)(bench_now_ns() - start) / 1e6;
+        timings.add_cpu[f] = since_ms(start_cpu);
     }
     ok = ok && recording_finish(recording, &frame, frames * FRAME_MS, path, message, sizeof message);
+    double others_ms = (double)((process_cpu_ns() - process_start) - (bench_cpu_ns() - thread_start)) / 1e6;
     if (!ok) {
         fprintf(stderr, "recording_bench: %s\n", message);
         return 1;
@@ -115,12 +141,15 @@ int main(int argc, char **argv)
     printf("Recording %llu frames of %dx%d (%s view, %llu steps a frame, 100 ms apart):\n\n",
            (unsigned long long)frames, width, height, detail ? "detail" : "classic", (unsigned long long)every);
     printf("| part | median ms | worst ms |\n|---|---|---|\n");
-    print_row("draw and read back (window_render)", timings.render, frames);
-    print_row("encode the frame before (recording_add)", timings.encode + 1, frames - 1);
+    print_row("draw and read back (window_render), CPU", timings.render, frames);
+    print_row("hand it to the encoder (recording_add), CPU", timings.add_cpu + 1, frames - 1);
+    print_row("hand it to the encoder (recording_add), wall", timings.add + 1, frames - 1);
+    printf("| encode (the encoder thread), CPU per frame | %.2f | |\n", others_ms / (double)frames);
     printf("\nGIF: %lld bytes, %.1f KB per frame; peak memory %.1f MiB\n", bytes, (double)bytes / 1000.0 / (double)frames,
            bench_peak_rss_mib());
     free(timings.render);
-    free(timings.encode);
+    free(timings.add);
+    free(timings.add_cpu);
     frame_destroy(&frame);
     window_close(window);
     return 0;

@@ -7,9 +7,9 @@
  * makes one long frame, not many equal ones. The last frame is the still
  * picture of the last step, held a second, as --export ends.
  *
- * The GIF is encoded as it goes by the same writer as --export
- * (gif_writer.h), into an unnamed scratch file: memory stays at two frames
- * however long the recording runs, and a recording that is dropped, or a
+ * The GIF is encoded as it goes, on a worker thread so the window does
+ * not wait, by the same writer as --export (gif_writer.h), into an unnamed
+ * scratch file: memory stays at three frames however long it runs, and a recording that is dropped, or a
  * process that is killed, leaves nothing behind. Stopping copies the
  * scratch to its name (known only then: it says the last step) through an
  * OutputFile, so the file appears whole or not at all.
@@ -43,8 +43,9 @@ bool recording_due(const Recording *recording, uint64_t now_ms);
 /* Whether the recording's frames are width x height (a GIF has one size). */
 bool recording_fits(const Recording *recording, int width, int height);
 
-/* Adds `frame` (the first's size), shown from `now_ms`, if it is due. False
- * with a sentence in `message` when encoding failed. */
+/* Adds `frame` (the first's size), shown from `now_ms`, if it is due: a
+ * copy is handed to the worker (this waits only when the worker is a whole
+ * frame behind). False with a sentence in `message` when encoding failed. */
 bool recording_add(Recording *recording, const Frame *frame, uint64_t now_ms, char *message, size_t message_size);
 
 /* Ends the recording at `now_ms`, with `last` (the first's size) as the

@@ -4,7 +4,8 @@
  * First the recording on hand-made frames, decoded with giflib: a frame is
  * kept on a grid of frame_ms from the first and lasts until the next one
  * kept, the last frame holds a second, a recording that cannot be saved
- * says why and leaves nothing, a dropped one leaves nothing.
+ * (no directory, a full disk) says why and leaves nothing, a dropped one
+ * leaves nothing.
  *
  * Then the real event loop of window_run under the offscreen driver, with
  * keys pushed from a second thread: `r`, Shift+→ three times (ten steps
@@ -31,9 +32,11 @@
 #include "recording.h"
 #include "window.h"
 #include <SDL.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 enum { SMALL_WIDTH = 16, SMALL_HEIGHT = 12, WIDTH = 1280, HEIGHT = 800 };
@@ -149,6 +152,41 @@ static void test_an_unwritable_path_says_so_and_leaves_nothing(void **state)
     recording_drop(recording);
     assert_int_equal(support_file_count(), 0);
     frame_destroy(&first);
+}
+
+/* A disk that fills up while recording (here a file size limit of 4 KB, a
+ * GIF of noise needs more): saving says so in one sentence, and leaves no
+ * file, neither the GIF nor its temporaries. */
+static void test_a_full_disk_says_so_and_leaves_nothing(void **state)
+{
+    (void)state;
+    char path[512], message[300];
+    support_path(path, sizeof path, "full.gif");
+    Frame noise = frame_create(200, 200);
+    assert_non_null(noise.pixels);
+    uint32_t seed = 12345;
+    for (int i = 0; i < 200 * 200; i++) {
+        seed = seed * 1103515245u + 12345u;
+        noise.pixels[i] = colors[(seed >> 16) % 3];
+    }
+    struct rlimit previous, limit = {4096, 4096};
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &previous), 0);
+    limit.rlim_max = previous.rlim_max;
+    void (*handler)(int) = signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG instead */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    Recording *recording = recording_start(path, &noise, 0, 100, message, sizeof message);
+    assert_non_null(recording);
+    for (uint64_t ms = 100; ms <= 1000; ms += 100) {
+        noise.pixels[ms] ^= 0xFFFFFFu; /* each frame a little different */
+        assert_true(recording_add(recording, &noise, ms, message, sizeof message));
+    }
+    bool saved = recording_finish(recording, &noise, 1100, path, message, sizeof message);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &previous), 0);
+    signal(SIGXFSZ, handler);
+    assert_false(saved);
+    assert_non_null(strstr(message, "File too large"));
+    assert_int_equal(support_file_count(), 0);
+    frame_destroy(&noise);
 }
 
 /* --- the real loop ----------------------------------------------------------------- */
@@ -334,6 +372,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_frames_last_until_the_next_one_kept, support_clean_test),
         cmocka_unit_test_teardown(test_without_a_last_frame_the_kept_one_holds, support_clean_test),
         cmocka_unit_test_teardown(test_an_unwritable_path_says_so_and_leaves_nothing, support_clean_test),
+        cmocka_unit_test_teardown(test_a_full_disk_says_so_and_leaves_nothing, support_clean_test),
         cmocka_unit_test_teardown(test_r_records_steps_without_the_mark, support_clean_test),
         cmocka_unit_test_teardown(test_quitting_while_recording_saves, support_clean_test),
     };

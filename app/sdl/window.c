@@ -42,7 +42,6 @@ enum {
  * the current directory, where it is saved. */
 #define WINDOW_RECORDING_BESIDE "heapviz-recording.gif"
 
-
 struct Window {
     const Options *options;
     const char *font_path;

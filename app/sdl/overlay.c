@@ -136,13 +136,21 @@ static EntryText entry_text(const Canvas *canvas, const Model *model, const Grid
     text.badge_box = (LayoutRect){left, y - height / 2, (int)text_length(text.badge) * width, height};
     text.label_box = (LayoutRect){left + text.badge_box.w, y - height / 2, (int)text_length(text.label) * width,
                                   height};
+    if (text.label_box.x + text.label_box.w > view->dest.x + view->dest.w) {
+        text.label_box.x = left - text.label_box.w;   /* no room right of the badge: try its left */
+    }
     return text;
 }
 
-/* Whether entry `i`'s label can be drawn: it covers no badge and no label
- * drawn before it (small cells, neighbouring entries: the panel lists them all). */
-static bool label_has_room(const EntryText *texts, uint64_t count, uint64_t i, const bool *drawn)
+/* Whether entry `i`'s label can be drawn: it lies within the grid and
+ * covers no badge and no label drawn before it (small cells, neighbouring entries: the panel lists them all). */
+static bool label_has_room(const GridView *view, const EntryText *texts, uint64_t count, uint64_t i,
+                           const bool *drawn)
 {
+    LayoutRect label = texts[i].label_box;
+    if (label.x < view->dest.x || label.x + label.w > view->dest.x + view->dest.w) {
+        return false;                        /* it would stick out of the pane's grid */
+    }
     for (uint64_t j = 0; j < count; j++) {
         if ((j != i && overlaps(texts[i].label_box, texts[j].badge_box)) ||
             (j < i && drawn[j] && overlaps(texts[i].label_box, texts[j].label_box))) {
@@ -162,7 +170,7 @@ static void draw_ostep_badges(Canvas *canvas, const Model *model, const GridView
         texts[i] = entry_text(canvas, model, view, x[i], y[i], i + 1, &entries[i]);
     }
     for (uint64_t i = 0; i < count; i++) {
-        drawn[i] = label_has_room(texts, count, i, drawn);
+        drawn[i] = label_has_room(view, texts, count, i, drawn);
         if (drawn[i]) {
             canvas_text(canvas, texts[i].label_box.x, texts[i].label_box.y, texts[i].label, OVERLAY_COLOR_LIST,
                         GRID_COLOR_FREE);

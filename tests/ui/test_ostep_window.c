@@ -393,6 +393,33 @@ static void test_free_list_is_drawn_in_list_order(void **state)
     SDL_FreeSurface(image);
 }
 
+/* -S 20 -A +9: the free entry 1009:11 starts in the last cell of row 1000,
+ * where its label has no room on the right of its badge: it goes on the
+ * badge's left, inside the grid, and nothing sticks out past the grid's
+ * right edge (found as the end of the all-free row 1010). */
+static void test_label_without_room_goes_left_of_its_badge(void **state)
+{
+    (void)state;
+    static char *argv[] = {"heapviz", "--screenshot", NULL, "--ostep", "-S", "20", "-A", "+9", "-c", NULL};
+    SDL_Surface *image = capture(argv, 9, NULL, 0);
+    int left, top, right, bottom;
+    white_box(image, &left, &top, &right, &bottom);
+    int grid_right = left;
+    while (pixel(image, grid_right + 1, bottom - 2) == GRID_COLOR_FREE) {
+        grid_right++;
+    }
+    int cell = (grid_right - left + 1) / 10;
+    assert_true(cell >= 40);
+    assert_int_equal(right, grid_right);                                   /* no white label box outside */
+    assert_int_equal(pixel(image, left + 9 * cell + 5, top + cell / 2), OVERLAY_COLOR_LIST); /* badge 1 */
+    int label_pixels = 0;                                                  /* the label's text, in column 8 */
+    for (int x = left + 8 * cell; x < left + 9 * cell; x++) {
+        label_pixels += pixel(image, x, top + cell / 2) != GRID_COLOR_ALLOCATED;
+    }
+    assert_true(label_pixels > 0);
+    SDL_FreeSurface(image);
+}
+
 /* Pixels of `color` left of the panel. */
 static int grid_pixels_of(const SDL_Surface *image, uint32_t color)
 {
@@ -481,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_results_hide_until_asked_for),
         cmocka_unit_test(test_compute_flag_shows_results_at_once),
         cmocka_unit_test(test_free_list_is_drawn_in_list_order),
+        cmocka_unit_test(test_label_without_room_goes_left_of_its_badge),
         cmocka_unit_test(test_hidden_result_marks_nothing_on_the_grid),
         cmocka_unit_test(test_timeline_hides_the_future_without_compute),
     };

@@ -811,6 +811,23 @@ void model_pane_label(const Model *model, uint32_t pane, char *text, size_t size
 }
 uint64_t model_divergence_count(const Model *model) { return model->divergence_count; }
 uint64_t model_first_divergence(const Model *model) { return model->first_divergence; }
+
+void model_divergence_seen(const Model *model, uint64_t *count, uint64_t *steps, uint64_t *first)
+{
+    if (!model_future_hidden(model)) {
+        *count = model->divergence_count;
+        *steps = history_computed(model->panes[0].history);
+        *first = model->first_divergence;
+        return;
+    }
+    *count = 0, *first = 0, *steps = model_position(model);
+    for (uint64_t step = 1; step <= *steps; step++) {
+        if (model_diverged_at(model, step)) {
+            *count += 1;
+            *first = *first == 0 ? step : *first;
+        }
+    }
+}
 uint64_t model_generation(const Model *model) { return model->generation; }
 uint64_t model_position(const Model *model) { return history_position(model->panes[0].history); }
 uint64_t model_total(const Model *model) { return history_total(model->panes[0].history); }

@@ -246,6 +246,11 @@ double model_mark_strength(const Model *model, uint64_t now_ms);
 bool model_diverged_at(const Model *model, uint64_t step);
 uint64_t model_divergence_count(const Model *model);
 uint64_t model_first_divergence(const Model *model);
+/* The divergence a reader may see: over the steps computed so far, or,
+ * while results are hidden (OSTEP without -c), over the steps up to the
+ * current one only, so it gives no answer away. Fills `count`, `steps`
+ * (how many were looked at) and `first` (0: none diverged). */
+void model_divergence_seen(const Model *model, uint64_t *count, uint64_t *steps, uint64_t *first);
 
 /* The file name a screenshot should get ("heapviz-best-fit-step-42.png"). */
 void model_screenshot_name(const Model *model, char *text, size_t size);

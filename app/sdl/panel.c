@@ -311,6 +311,17 @@ enum {                          /* the compare summary's columns, in characters 
     SUMMARY_EXAMINED_CHARS = 9
 };
 
+/* "diverged at 3 of 20 steps, first at 5", or that none did. */
+static void divergence_words(char *text, size_t size, uint64_t count, uint64_t steps, uint64_t first)
+{
+    if (count > 0) {
+        snprintf(text, size, "diverged at %llu of %llu steps, first at %llu", (unsigned long long)count,
+                 (unsigned long long)steps, (unsigned long long)first);
+    } else {
+        snprintf(text, size, "no divergence in %llu steps", (unsigned long long)steps);
+    }
+}
+
 static void compare_panes(Cursor *cursor, const Model *model)
 {
     char text[SENTENCE_MAX * 2];
@@ -346,14 +357,9 @@ static void compare_panes(Cursor *cursor, const Model *model)
         }
         line(cursor, text, COLOR_TEXT);
     }
-    unsigned long long scanned = history_computed(model_history(model, 0));
-    if (model_first_divergence(model) > 0) {
-        snprintf(text, sizeof text, "diverged at %llu of %llu steps, first at %llu",
-                 (unsigned long long)model_divergence_count(model), scanned,
-                 (unsigned long long)model_first_divergence(model));
-    } else {
-        snprintf(text, sizeof text, "no divergence in %llu steps", scanned);
-    }
+    uint64_t count, steps, first;
+    model_divergence_seen(model, &count, &steps, &first);
+    divergence_words(text, sizeof text, count, steps, first);
     line(cursor, text, COLOR_DIVERGED);
     gap(cursor);
     if (model_ostep(model) != NULL) {

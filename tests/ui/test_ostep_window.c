@@ -278,6 +278,38 @@ static void assert_sentence(const Model *model, const char *expected)
     assert_string_equal(text, expected);
 }
 
+/* Without -c, the compare panel's divergence line at step 6 of a 20-op
+ * run says what a 6-op run says with -c (malloc.py's random ops come one
+ * after the other from one stream, so its first six are the same): nothing
+ * about the 14 operations the student has not revealed yet. */
+static void test_divergence_counts_only_revealed_steps(void **state)
+{
+    (void)state;
+    static const char *const hidden[] = {"-s", "3", "-n", "20", "-H", "2"};
+    static const char *const shown[] = {"-s", "3", "-n", "6", "-H", "2", "-c"};
+    Loaded later = load(hidden, 6, POLICY_NAMES, 3);
+    Loaded now = load(shown, 7, POLICY_NAMES, 3);
+    while (model_compute_ahead(later.model, 100) > 0) {   /* as the window does while idle */
+    }
+    for (int press = 0; press < 12; press++) {   /* ask, reveal: six times */
+        act(later.model, ACTION_STEP, 1);
+        if (press % 2 == 0) {
+            act(now.model, ACTION_STEP, 1);      /* with -c each press is a step */
+        }
+    }
+    assert_int_equal(model_position(later.model), 6);
+    assert_int_equal(model_position(now.model), 6);
+    uint64_t count[2], steps[2], first[2];
+    model_divergence_seen(later.model, &count[0], &steps[0], &first[0]);
+    model_divergence_seen(now.model, &count[1], &steps[1], &first[1]);
+    assert_int_equal(steps[0], 6);
+    assert_int_equal(steps[1], 6);
+    assert_int_equal(count[0], count[1]);
+    assert_int_equal(first[0], first[1]);
+    unload(&later);
+    unload(&now);
+}
+
 /* Without -c: → shows the next operation with its result hidden, → again
  * reveals it (the step is done), ← hides it again without going back. */
 static void test_results_hide_until_asked_for(void **state)
@@ -506,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_negative_header_frees_a_payload_at_offset_zero),
         cmocka_unit_test(test_odd_headers_replay_as_malloc_py_prints),
         cmocka_unit_test(test_results_hide_until_asked_for),
+        cmocka_unit_test(test_divergence_counts_only_revealed_steps),
         cmocka_unit_test(test_compute_flag_shows_results_at_once),
         cmocka_unit_test(test_free_list_is_drawn_in_list_order),
         cmocka_unit_test(test_label_without_room_goes_left_of_its_badge),

@@ -1,7 +1,9 @@
 /*
  * run.c - one workload played on one heap, step by step (see run.h).
  *
- * A Run owns its heap and a map from ids to payload offsets (0: empty). For
+ * A Run owns its heap and a map from slots to payload offsets (0: empty):
+ * a simulation slot, or a trace op's slot (trace.h), with the trace id that
+ * holds each slot now (a new id in a slot starts it empty). For
  * the simulation it also holds the PRNG, the slot set of sim.h and, per
  * slot, the trace id its current block was recorded under: every malloc
  * issued gets a fresh record id, so a failed malloc followed by another
@@ -36,9 +38,10 @@ struct Run {
     uint32_t compact_count;
     uint32_t next_compact;       /* first schedule entry > position */
     uint64_t total_steps;
-    uint32_t id_count;
-    uint64_t *payloads;          /* per id (slot or trace id): payload offset, 0 empty */
-    bool *held;                  /* per trace id: it holds a block (OSTEP's payload can be 0) */
+    uint32_t id_count;           /* slots in the map */
+    uint64_t *payloads;          /* per slot: payload offset, 0 empty */
+    bool *held;                  /* per slot: it holds a block (OSTEP's payload can be 0) */
+    uint32_t *slot_ids;          /* a trace: per slot, the id that holds it (UINT32_MAX: none yet) */
     /* the simulation only */
     SimRandom random;
     SlotSizes *sizes;
@@ -50,7 +53,7 @@ struct Run {
 static uint32_t id_count_of(const Workload *workload)
 {
     return workload->kind == WORKLOAD_SIMULATION ? (uint32_t)workload->sim.slots
-                                                 : workload->trace->id_count;
+                                                 : workload->trace->slot_count;
 }
 
 /* ---- allocation and copies ---------------------------------------------- */
@@ -68,6 +71,7 @@ void run_destroy(Run *run)
     allocator_destroy(run->heap);
     free(run->payloads);
     free(run->held);
+    free(run->slot_ids);
     release_sizes(run->sizes);
     free(run->slots.order);
     free(run->slots.position);
@@ -88,6 +92,12 @@ static Run *allocate_run(const Workload *workload, const AllocatorSetup *setup)
     run->payloads = calloc(count, sizeof *run->payloads);
     run->held = calloc(count, sizeof *run->held);
     bool ok = run->payloads != NULL && run->held != NULL;
+    if (workload->kind == WORKLOAD_TRACE) {
+        run->slot_ids = malloc(count * sizeof *run->slot_ids);
+        ok = ok && run->slot_ids;
+        if (ok)
+            memset(run->slot_ids, 0xff, count * sizeof *run->slot_ids);
+    }
     if (workload->kind == WORKLOAD_SIMULATION) {
         run->slots.slot_count = run->id_count;
         run->slots.order = malloc(count * sizeof *run->slots.order);
@@ -114,8 +124,10 @@ static void copy_state(Run *target, const Run *source)
     target->total_steps = source->total_steps;
     memcpy(target->payloads, source->payloads, count * sizeof *target->payloads);
     memcpy(target->held, source->held, count * sizeof *target->held);
-    if (source->workload->kind != WORKLOAD_SIMULATION)
+    if (source->workload->kind != WORKLOAD_SIMULATION) {
+        memcpy(target->slot_ids, source->slot_ids, count * sizeof *target->slot_ids);
         return;
+    }
     target->random = source->random;
     target->slots.full_count = source->slots.full_count;
     memcpy(target->slots.order, source->slots.order, count * sizeof *target->slots.order);
@@ -326,16 +338,32 @@ static void step_simulation(Run *run, StepReport *report)
     report->record_id = run->record_ids[slot];
 }
 
-static void step_trace(Run *run, StepReport *report)
+/* The slot of trace op `index`'s id, emptied first when a new id takes it
+ * (trace.h). */
+static inline uint32_t trace_slot(Run *run, uint64_t index)
+{
+    uint32_t slot = run->workload->trace->slots[index], id = run->workload->trace->ops[index].id;
+    if (run->slot_ids[slot] != id) {
+        run->slot_ids[slot] = id;
+        run->payloads[slot] = 0;
+        run->held[slot] = false;
+    }
+    return slot;
+}
+
+/* Returns the payload offset the op's id holds after it (0 for a compaction). */
+static uint64_t step_trace(Run *run, StepReport *report)
 {
     const Op *op = &run->workload->trace->ops[run->base_done];
     report->op = *op;
     report->record_id = op->id;
-    if (op->kind == OP_COMPACT)
+    if (op->kind == OP_COMPACT) {
         step_compact(run, report);
-    else
-        report->error = issue_trace_op(run->heap, &run->payloads[op->id], &run->held[op->id], op,
-                                       &report->skipped);
+        return 0;
+    }
+    uint32_t slot = trace_slot(run, run->base_done);
+    report->error = issue_trace_op(run->heap, &run->payloads[slot], &run->held[slot], op, &report->skipped);
+    return run->payloads[slot];
 }
 
 bool run_step(Run *run, StepReport *report)
@@ -352,6 +380,7 @@ bool run_step(Run *run, StepReport *report)
     step->skipped = false;
     step->error = HEAP_OK;
     step->step = run->position + 1;
+    uint64_t payload = 0;        /* what the op's id (or slot) holds after it */
     if (run->next_compact < run->compact_count &&
         run->compact_steps[run->next_compact] == step->step) {
         step_compact(run, step);
@@ -360,14 +389,15 @@ bool run_step(Run *run, StepReport *report)
             run->next_compact++;
     } else if (run->workload->kind == WORKLOAD_SIMULATION) {
         step_simulation(run, step);
+        payload = run->payloads[step->op.id];
         run->base_done++;
     } else {
-        step_trace(run, step);
+        payload = step_trace(run, step);
         run->base_done++;
     }
     run->position++;
     if (report && report->op.kind != OP_COMPACT)
-        report->payload = run->payloads[report->op.id];
+        report->payload = payload;
     if (report && !report->skipped)
         report->event = *allocator_last_event(run->heap);
     return true;
@@ -384,9 +414,10 @@ static void advance_trace(Run *run, uint64_t stop)
     const Op *ops = run->workload->trace->ops;
     uint64_t position = run->position, done = run->base_done;
     bool skipped;
-    for (; position < stop && ops[done].kind != OP_COMPACT; position++, done++)
-        (void)issue_trace_op(run->heap, &run->payloads[ops[done].id], &run->held[ops[done].id], &ops[done],
-                             &skipped);
+    for (; position < stop && ops[done].kind != OP_COMPACT; position++, done++) {
+        uint32_t slot = trace_slot(run, done);
+        (void)issue_trace_op(run->heap, &run->payloads[slot], &run->held[slot], &ops[done], &skipped);
+    }
     run->position = position;
     run->base_done = done;
 }
@@ -410,27 +441,37 @@ bool run_finished(const Run *run) { return run->position >= run->total_steps; }
 const Allocator *run_heap(const Run *run) { return run->heap; }
 const Workload *run_workload(const Run *run) { return run->workload; }
 
-uint64_t run_id_payload(const Run *run, uint32_t id)
+/* The id that holds slot `slot` now (a simulation's slot is its id). */
+static uint32_t id_in_slot(const Run *run, uint32_t slot)
 {
-    return id < run->id_count ? run->payloads[id] : 0;
+    return run->slot_ids ? run->slot_ids[slot] : slot;
 }
 
-/* A scan over the ids, O(ids): kept out of the step path so that copies
+/* A scan over the slots, O(slots): kept out of the step path. */
+uint64_t run_id_payload(const Run *run, uint32_t id)
+{
+    for (uint32_t slot = 0; slot < run->id_count; slot++)
+        if (id_in_slot(run, slot) == id)
+            return run->payloads[slot];
+    return 0;
+}
+
+/* A scan over the slots, O(slots): kept out of the step path so that copies
  * of a run (history snapshots) carry no reverse index. */
 int64_t run_id_of_payload(const Run *run, uint64_t payload)
 {
     if (payload == 0)
         return -1;
-    for (uint32_t id = 0; id < run->id_count; id++)
-        if (run->payloads[id] == payload)
-            return id;
+    for (uint32_t slot = 0; slot < run->id_count; slot++)
+        if (run->payloads[slot] == payload)
+            return id_in_slot(run, slot);
     return -1;
 }
 
 uint64_t run_memory_bytes(const Run *run)
 {
-    uint64_t per_id = sizeof(uint64_t);
+    uint64_t per_id = sizeof(uint64_t) + sizeof(uint32_t) + sizeof(bool);
     if (run->workload->kind == WORKLOAD_SIMULATION)
-        per_id += 3 * sizeof(uint32_t) + sizeof(uint64_t);
+        per_id += 2 * sizeof(uint32_t) + sizeof(uint64_t);
     return sizeof *run + (uint64_t)run->id_count * per_id + allocator_memory_bytes(run->heap);
 }

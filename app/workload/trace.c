@@ -186,7 +186,7 @@ static const char *const HEADER_FIELDS[4] = {
 static bool parse_header(Scanner *scanner, Trace *trace, uint32_t header_line[4],
                          uint64_t *header_ops)
 {
-    static const uint64_t limits[4] = {UINT64_MAX, TRACE_MAX_IDS, UINT32_MAX, UINT32_MAX};
+    static const uint64_t limits[4] = {UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
     uint64_t values[4];
     for (int i = 0; i < 4; i++) {
         Token token;
@@ -325,7 +325,8 @@ static inline bool plain_number(const char **at, const char *end, int max_digits
     return true;
 }
 
-/* Digits the fast path reads: ids stay below TRACE_MAX_IDS, and byte counts
+/* Digits the fast path reads: longer ids (and ids past the header's count)
+ * go to the careful path's messages, and byte counts
  * longer than number.h's safe length go to the careful path's overflow check. */
 enum { PLAIN_ID_DIGITS = 9, PLAIN_BYTES_DIGITS = NUMBER_SAFE_DIGITS };
 
@@ -358,6 +359,34 @@ static inline bool parse_plain_line(Scanner *scanner, const Trace *trace, Op *op
     scanner->at = p;
     scanner->line++;
     return true;
+}
+
+/* Ids beyond TRACE_ANY_IDS only as many as the file has operations: each
+ * id costs memory, so a header cannot ask for more than the file uses. The
+ * operations are the header's count, but no more than the body's bytes can
+ * hold (a line of at least two bytes each). */
+static bool ids_fit(Scanner *scanner, uint64_t ids, uint64_t header_ops, size_t body_bytes,
+                    uint32_t line)
+{
+    uint64_t ops = header_ops < body_bytes / 2 + 1 ? header_ops : body_bytes / 2 + 1;
+    uint64_t most = ops > TRACE_ANY_IDS ? ops : TRACE_ANY_IDS;
+    if (ids <= most)
+        return true;
+    return fail(scanner, line, "number of ids %llu is more than the file can use (at most %llu: "
+                "one per operation, or %d)", (unsigned long long)ids, (unsigned long long)most,
+                TRACE_ANY_IDS);
+}
+
+/* The per-id state of the file's checks: 5 bytes an id. */
+static bool reserve_ids(Scanner *scanner, Builder *builder)
+{
+    uint32_t id_count = builder->trace->id_count;
+    builder->named_line = calloc(id_count ? id_count : 1, sizeof *builder->named_line);
+    builder->live = calloc(id_count ? id_count : 1, sizeof *builder->live);
+    if (builder->named_line && builder->live)
+        return true;
+    return fail(scanner, scanner->line, "out of memory: the header's %u ids need %llu MiB to check",
+                id_count, ((unsigned long long)id_count * 5 >> 20) + 1);
 }
 
 /* The operations after the header, one a line. */
@@ -394,12 +423,11 @@ static bool parse_rep(Scanner *scanner, Builder *builder)
         return fail(scanner, scanner->line, "extra field '%s' after the header's four numbers",
                     shown(&token, text));
     end_line(scanner);
-    uint32_t id_count = builder->trace->id_count;
-    builder->named_line = calloc(id_count ? id_count : 1, sizeof *builder->named_line);
-    builder->live = calloc(id_count ? id_count : 1, sizeof *builder->live);
-    if (!builder->named_line || !builder->live)
-        return out_of_memory(scanner);
-    if (!reserve_ops(builder, header_ops, (size_t)(scanner->end - scanner->at)))
+    size_t body_bytes = (size_t)(scanner->end - scanner->at);
+    if (!ids_fit(scanner, builder->trace->id_count, header_ops, body_bytes, header_line[1]) ||
+        !reserve_ids(scanner, builder))
+        return false;
+    if (!reserve_ops(builder, header_ops, body_bytes))
         return out_of_memory(scanner);
     if (!parse_rep_body(scanner, builder))
         return false;
@@ -486,6 +514,45 @@ static bool parse_list(Scanner *scanner, Builder *builder)
     return true;
 }
 
+/* ---- slots -------------------------------------------------------------- */
+
+enum { NO_SLOT = UINT32_MAX };
+
+/* Gives each op its id's slot (trace.h): a slot freed by an id's last op,
+ * an `f`, is the next new id's. False if out of memory. */
+static bool assign_slots(Trace *trace)
+{
+    size_t ids = trace->id_count ? trace->id_count : 1;
+    uint32_t *last_op = malloc(ids * sizeof *last_op);   /* per id: the last op naming it */
+    uint32_t *slot_of = malloc(ids * sizeof *slot_of);   /* per id: its slot, NO_SLOT yet */
+    uint32_t *spare = malloc(ids * sizeof *spare);       /* slots given back */
+    free(trace->slots);
+    trace->slots = malloc((trace->op_count ? trace->op_count : 1) * sizeof *trace->slots);
+    bool ok = last_op && slot_of && spare && trace->slots;
+    uint32_t slots = 0, spare_count = 0;
+    for (uint32_t i = 0; ok && i < trace->op_count; i++)
+        if (trace->ops[i].kind != OP_COMPACT)
+            last_op[trace->ops[i].id] = i;
+    if (ok)
+        memset(slot_of, 0xff, ids * sizeof *slot_of);
+    for (uint32_t i = 0; ok && i < trace->op_count; i++) {
+        const Op *op = &trace->ops[i];
+        trace->slots[i] = 0;
+        if (op->kind == OP_COMPACT)
+            continue;
+        if (slot_of[op->id] == NO_SLOT)
+            slot_of[op->id] = spare_count ? spare[--spare_count] : slots++;
+        trace->slots[i] = slot_of[op->id];
+        if (last_op[op->id] == i && op->kind == OP_FREE)
+            spare[spare_count++] = trace->slots[i];
+    }
+    trace->slot_count = slots;
+    free(last_op);
+    free(slot_of);
+    free(spare);
+    return ok;
+}
+
 /* ---- whole files -------------------------------------------------------- */
 
 static bool is_op_list(const char *text, size_t length)
@@ -540,6 +607,9 @@ bool trace_parse(const char *text, size_t length, const char *source, Trace **ou
         ok = parse_rep(&scanner, &builder);
     free(builder.named_line);
     free(builder.live);
+    if (ok && !assign_slots(builder.trace))
+        ok = fail(&scanner, scanner.line, "out of memory: the %u ids need %llu MiB to number",
+                  builder.trace->id_count, ((unsigned long long)builder.trace->id_count * 12 >> 20) + 1);
     if (!ok) {
         trace_destroy(builder.trace);
         return false;
@@ -677,6 +747,10 @@ Trace *trace_create(const char *name, uint64_t suggested_heap, uint32_t id_count
     trace->op_count = op_count;
     if (op_count)
         memcpy(trace->ops, ops, op_count * sizeof *ops);
+    if (!assign_slots(trace)) {
+        trace_destroy(trace);
+        return NULL;
+    }
     return trace;
 }
 
@@ -686,6 +760,7 @@ void trace_destroy(Trace *trace)
         return;
     zeroed_memory_release(trace->ops, trace->ops_capacity * sizeof *trace->ops);
     free(trace->name);
+    free(trace->slots);
     free(trace->placements);
     free(trace);
 }

@@ -11,6 +11,13 @@
  * The parser is a hand-written scanner over the whole file in memory. It
  * checks the file on its own, whatever heap it will run on: every error is
  * one sentence "SOURCE:LINE: what is wrong".
+ *
+ * Ids and slots: a captured run names every block by its own id, so a trace
+ * can have millions of ids of which only a few hundred hold a block at once.
+ * Every trace (parsed or created) gives each op a slot: an id takes a free
+ * slot when it is first named and gives it back after its last op, if that
+ * op frees it. A run keeps its id map per slot, so its memory (and every
+ * history snapshot's) follows the most ids in use at once, not the id count.
  */
 #ifndef HEAPVIZ_TRACE_H
 #define HEAPVIZ_TRACE_H
@@ -21,7 +28,8 @@
 #include <stddef.h>
 
 enum {
-    TRACE_MAX_IDS = 1 << 24,     /* largest id count a .rep header may give */
+    TRACE_ANY_IDS = 1 << 24,     /* ids a .rep header may always give; more only as
+                                    many as the file has operations (one id each) */
     TRACE_MAX_BYTES = 1 << 30    /* largest trace file read */
 };
 

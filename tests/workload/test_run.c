@@ -86,6 +86,44 @@ static void realloc_of_an_empty_id_is_a_malloc(void **state)
     trace_destroy(trace);
 }
 
+/* Ids that share a slot (trace.h) keep their own blocks: after every step,
+ * each id holds what a per-id map kept by this test on a second heap, fed
+ * the same calls, says it holds, and each live block names its own id (id
+ * 2 is named again after its free, id 3 leaks). */
+static void ids_sharing_a_slot_keep_their_own_blocks(void **state)
+{
+    (void)state;
+    Trace *trace = parse("0\n6\n11\n1\na 0 8\na 1 8\nf 0\na 2 8\nr 1 16\na 3 8\nf 1\nf 2\n"
+                         "a 2 4\na 4 8\nf 4\n");
+    assert_int_equal(trace->slot_count, 3);
+    Workload workload = trace_workload(trace);
+    Run *run = make_run(&workload, 1024, HEAP_FIRST_FIT);
+    AllocatorSetup setup = tags_setup(1024, HEAP_FIRST_FIT);
+    Allocator *heap = NULL;
+    assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
+    uint64_t held[6] = {0};
+    StepReport report;
+    for (uint32_t i = 0; run_step(run, &report); i++) {
+        const Op *op = &trace->ops[i];
+        uint64_t result = 0;
+        if (op->kind == OP_MALLOC)
+            assert_int_equal(allocator_malloc(heap, op->bytes, &result), HEAP_OK);
+        else if (op->kind == OP_REALLOC)
+            assert_int_equal(allocator_realloc(heap, held[op->id], op->bytes, &result), HEAP_OK);
+        else
+            assert_int_equal(allocator_free(heap, held[op->id]), HEAP_OK);
+        held[op->id] = result;
+        for (uint32_t id = 0; id <= op->id; id++) {
+            assert_int_equal(run_id_payload(run, id), held[id]);
+            if (held[id] != 0)
+                assert_int_equal(run_id_of_payload(run, held[id]), id);
+        }
+    }
+    allocator_destroy(heap);
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
 static void failed_realloc_keeps_the_old_block(void **state)
 {
     (void)state;
@@ -495,6 +533,7 @@ int main(void)
         cmocka_unit_test(free_of_an_empty_id_is_skipped),
         cmocka_unit_test(realloc_of_an_empty_id_is_a_malloc),
         cmocka_unit_test(failed_realloc_keeps_the_old_block),
+        cmocka_unit_test(ids_sharing_a_slot_keep_their_own_blocks),
         cmocka_unit_test(realloc_to_zero_frees_and_empties_the_id),
         cmocka_unit_test(compaction_in_a_trace_moves_the_id_map),
         cmocka_unit_test(scheduled_compactions_take_their_own_steps),

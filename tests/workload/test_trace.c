@@ -197,8 +197,49 @@ static void number_too_large(void **state)
     (void)state;
     parse_fails(HEADER "a 0 99999999999999999999\n",
                 "t.rep:5: byte count '99999999999999999999' is too large (at most 18446744073709551615)");
+    parse_fails("100\n5000000000\n1\n1\n",
+                "t.rep:2: number of ids '5000000000' is too large (at most 4294967295)");
+}
+
+/* Past 2^24 ids, a header may give as many ids as the file has operations:
+ * the header's count, but no more than two bytes a line can hold. */
+static void ids_beyond_two_to_the_24_follow_the_operations(void **state)
+{
+    (void)state;
     parse_fails("100\n20000000\n1\n1\n",
-                "t.rep:2: number of ids '20000000' is too large (at most 16777216)");
+                "t.rep:2: number of ids 20000000 is more than the file can use (at most 16777216: "
+                "one per operation, or 16777216)");
+    /* 30,000,000 operations claimed, but the 6-byte body holds at most 4 lines */
+    parse_fails("100\n20000000\n30000000\n1\na 0 1\n",
+                "t.rep:2: number of ids 20000000 is more than the file can use (at most 16777216: "
+                "one per operation, or 16777216)");
+    Trace *trace = parse_ok("100\n16777216\n2\n1\na 16777215 1\nf 16777215\n");
+    assert_int_equal(trace->id_count, 16777216);
+    assert_int_equal(trace->slot_count, 1);
+    trace_destroy(trace);
+}
+
+/* Each id takes a slot when first named and gives it back after its last
+ * op, a free; a block never freed keeps its slot to the end. */
+static void ids_share_slots_once_done(void **state)
+{
+    (void)state;
+    Trace *trace = parse_ok("0\n6\n10\n1\n"
+                            "a 0 8\n"        /* slot 0 */
+                            "a 1 8\n"        /* slot 1 */
+                            "f 0\n"          /* id 0 done: slot 0 free */
+                            "a 2 8\n"        /* slot 0 again */
+                            "r 1 16\n"       /* slot 1 */
+                            "a 3 8\n"        /* slot 2: a leak, never freed */
+                            "f 1\n"          /* id 1 done: slot 1 free */
+                            "f 2\n"          /* id 2 frees, but is named again */
+                            "a 2 4\n"        /* still slot 0 */
+                            "a 4 8\n");      /* slot 1 again */
+    static const uint32_t slots[10] = {0, 1, 0, 0, 1, 2, 1, 0, 0, 1};
+    for (uint32_t i = 0; i < 10; i++)
+        assert_int_equal(trace->slots[i], slots[i]);
+    assert_int_equal(trace->slot_count, 3);
+    trace_destroy(trace);
 }
 
 static void id_outside_the_header_count(void **state)
@@ -418,6 +459,8 @@ int main(void)
         cmocka_unit_test(negative_number),
         cmocka_unit_test(non_numeric_number),
         cmocka_unit_test(number_too_large),
+        cmocka_unit_test(ids_beyond_two_to_the_24_follow_the_operations),
+        cmocka_unit_test(ids_share_slots_once_done),
         cmocka_unit_test(id_outside_the_header_count),
         cmocka_unit_test(free_of_an_id_never_allocated),
         cmocka_unit_test(allocation_of_a_live_id),

@@ -3,7 +3,11 @@
  *
  * Memory: the budget pays for the current run, the frontier, the per-step
  * samples (and their min/max summaries per SUMMARY_SPAN steps) and K
- * snapshots, K = what is left / the size of one run. Snapshots sit at steps
+ * snapshots. A run too long for per-step samples in a quarter of the budget
+ * (millions of steps: a captured program) keeps one sample per SUMMARY_SPAN
+ * steps instead - the block's last statistics, whether any of its steps
+ * failed, and a hash of what its steps placed, so panes still compare - and
+ * its plots and divergence marks are per block. The snapshots are K = what is left / the size of one run. Snapshots sit at steps
  * 0, I, 2I, ... with I = ceil(total / K), so a jump replays fewer than I
  * steps after one copy. Runs grow as their heaps fill; when the snapshots
  * outgrow the budget, every other one is dropped and I doubles. Every run points at the one compaction schedule kept
@@ -44,7 +48,8 @@ struct History {
     HistorySample *samples;      /* samples[step], step 0 .. computed */
     uint64_t *placed;            /* placed[step]: payload offset placed, 0: none */
     HistorySample *summary_low, *summary_high; /* per SUMMARY_SPAN steps */
-    uint64_t sample_capacity;    /* a multiple of SUMMARY_SPAN */
+    uint64_t sample_capacity;    /* steps, a multiple of SUMMARY_SPAN */
+    uint64_t sample_span;        /* steps per entry of samples and placed: 1 or SUMMARY_SPAN */
     bool over_budget;            /* the budget cannot hold the run */
 };
 
@@ -96,12 +101,13 @@ static bool reserve_samples(History *history, uint64_t steps)
     }
     /* Room for the planned total and a few thousand injected compactions. */
     uint64_t capacity = (steps + 1 + SAMPLE_SLACK + SUMMARY_SPAN) / SUMMARY_SPAN * SUMMARY_SPAN;
-    HistorySample *samples = realloc(history->samples, capacity * sizeof *samples);
+    uint64_t entries = capacity / history->sample_span;
+    HistorySample *samples = realloc(history->samples, entries * sizeof *samples);
     if (samples == NULL) {
         return false;
     }
     history->samples = samples;
-    uint64_t *placed = realloc(history->placed, capacity * sizeof *placed);
+    uint64_t *placed = realloc(history->placed, entries * sizeof *placed);
     if (placed == NULL) {
         return false;
     }
@@ -120,9 +126,33 @@ static bool reserve_samples(History *history, uint64_t steps)
     return true;
 }
 
+/* Mixes a step's placement into its block's hash (splitmix64's finalizer). */
+static uint64_t mix_placed(uint64_t hash, uint64_t placed)
+{
+    uint64_t x = hash ^ (placed + 0x9e3779b97f4a7c15u);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
+/* Notes what step `step` placed (0: nothing): per step, or mixed into its block. */
+static void record_placed(History *history, uint64_t step, uint64_t placed)
+{
+    uint64_t entry = step / history->sample_span;
+    if (history->sample_span == 1) {
+        history->placed[entry] = placed;
+    } else {
+        history->placed[entry] = mix_placed(step % history->sample_span ? history->placed[entry] : 0, placed);
+    }
+}
+
 static void record_sample(History *history, uint64_t step, HistorySample sample)
 {
-    history->samples[step] = sample;
+    uint64_t entry = step / history->sample_span;
+    if (history->sample_span > 1 && step % history->sample_span != 0) {
+        sample.failed = sample.failed || history->samples[entry].failed;
+    }
+    history->samples[entry] = sample;
     uint64_t block = step / SUMMARY_SPAN;
     if (step % SUMMARY_SPAN == 0) {
         history->summary_low[block] = history->summary_high[block] = sample;
@@ -193,18 +223,29 @@ static bool frontier_advance(History *history)
     history->computed++;
     bool failed = report.error == HEAP_ERROR_OUT_OF_MEMORY;
     bool placing = report.event.kind == HEAP_EVENT_MALLOC || report.event.kind == HEAP_EVENT_REALLOC;
-    history->placed[history->computed] = placing && report.error == HEAP_OK ? report.event.result : 0;
+    record_placed(history, history->computed, placing && report.error == HEAP_OK ? report.event.result : 0);
     record_sample(history, history->computed, sample_of(run_heap(history->frontier.run), failed));
     take_snapshot(history);
     check_budget(history);
     return true;
 }
 
+/* Per-step samples if they take at most a quarter of the budget, else one
+ * per SUMMARY_SPAN steps; returns the bytes the series will take. */
+static uint64_t plan_samples(History *history, uint64_t total)
+{
+    uint64_t steps = total + 1 + SAMPLE_SLACK + SUMMARY_SPAN;
+    uint64_t per_step = (sizeof(HistorySample) + sizeof(uint64_t)) * 9 / 8;
+    history->sample_span = steps * per_step <= history->budget / 4 ? 1 : SUMMARY_SPAN;
+    return steps / history->sample_span * (sizeof(HistorySample) + sizeof(uint64_t)) +
+           steps / SUMMARY_SPAN * 2 * sizeof(HistorySample);
+}
+
 static void plan_snapshots(History *history)
 {
     uint64_t run_bytes = run_memory_bytes(history->current.run);
     uint64_t total = run_total_steps(history->current.run);
-    uint64_t series = (total + 1 + SAMPLE_SLACK + SUMMARY_SPAN) * (sizeof(HistorySample) + sizeof(uint64_t)) * 9 / 8;
+    uint64_t series = plan_samples(history, total);
     uint64_t fixed = series + 2 * run_bytes;
     uint64_t count = history->budget > fixed ? (history->budget - fixed) / (run_bytes ? run_bytes : 1) : 0;
     count = count < 1 ? 1 : count;
@@ -239,7 +280,7 @@ static HeapError history_start(History *history, const uint64_t *compact_steps, 
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
     record_sample(history, 0, sample_of(run_heap(history->current.run), false));
-    history->placed[0] = 0;
+    record_placed(history, 0, 0);
     take_snapshot(history);
     check_budget(history);
     return history->snapshot_count == 1 ? HEAP_OK : HEAP_ERROR_OUT_OF_MEMORY;
@@ -443,8 +484,15 @@ static bool truncate_future(History *history)
     uint64_t valid = position / history->interval + 1;
     history->snapshot_count = history->snapshot_count < valid ? history->snapshot_count : (uint32_t)valid;
     uint64_t block_start = position / SUMMARY_SPAN * SUMMARY_SPAN;
-    for (uint64_t step = block_start; step <= position; step++) {
-        record_sample(history, step, history->samples[step]);
+    if (history->sample_span == 1) {
+        for (uint64_t step = block_start; step <= position; step++) {
+            record_sample(history, step, history->samples[step]);
+        }
+    } else { /* the block's entry keeps the steps after `position` too: it is approximate */
+        history->samples[block_start / SUMMARY_SPAN] = sample_of(run_heap(history->current.run), false);
+        history->summary_low[block_start / SUMMARY_SPAN] = history->summary_high[block_start / SUMMARY_SPAN] =
+            history->samples[block_start / SUMMARY_SPAN];
+        history->placed[block_start / SUMMARY_SPAN] = 0; /* the same in every pane truncated here */
     }
     return true;
 }
@@ -467,18 +515,46 @@ const uint64_t *history_compactions(const History *history, uint32_t *count)
 HistorySample history_sample(const History *history, uint64_t step)
 {
     step = step < history->computed ? step : history->computed;
-    return history->samples[step];
+    return history->samples[step / history->sample_span];
+}
+
+HistorySample history_now(const History *history)
+{
+    const Run *run = history->current.run;
+    bool failed = history->current.has_report && history->current.report.error == HEAP_ERROR_OUT_OF_MEMORY;
+    return sample_of(run_heap(run), failed);
 }
 
 uint64_t history_placed(const History *history, uint64_t step)
 {
-    return history->placed[step < history->computed ? step : history->computed];
+    step = step < history->computed ? step : history->computed;
+    return history->placed[step / history->sample_span];
+}
+
+uint64_t history_sample_span(const History *history)
+{
+    return history->sample_span;
 }
 
 void history_range(const History *history, uint64_t first, uint64_t end,
                    HistorySample *low, HistorySample *high)
 {
     end = end < history->computed + 1 ? end : history->computed + 1;
+    if (history->sample_span > 1) { /* whole blocks: the range widened to them */
+        first = first / SUMMARY_SPAN * SUMMARY_SPAN;
+        end = (end + SUMMARY_SPAN - 1) / SUMMARY_SPAN * SUMMARY_SPAN;
+        end = end < history->computed + 1 ? end : history->computed + 1;
+        if (first >= end) {
+            first = history->computed / SUMMARY_SPAN * SUMMARY_SPAN;
+        }
+        *low = history->summary_low[first / SUMMARY_SPAN];
+        *high = history->summary_high[first / SUMMARY_SPAN];
+        for (first += SUMMARY_SPAN; first < end; first += SUMMARY_SPAN) {
+            sample_merge(low, high, &history->summary_low[first / SUMMARY_SPAN]);
+            sample_merge(low, high, &history->summary_high[first / SUMMARY_SPAN]);
+        }
+        return;
+    }
     if (first >= end) {
         *low = *high = history_sample(history, first);
         return;
@@ -504,7 +580,7 @@ uint64_t history_memory_bytes(const History *history)
     for (uint32_t i = 0; i < history->snapshot_capacity && history->snapshots[i].run; i++) {
         bytes += run_memory_bytes(history->snapshots[i].run) + sizeof(Snapshot);
     }
-    bytes += history->sample_capacity * (sizeof(HistorySample) + sizeof(uint64_t));
+    bytes += history->sample_capacity / history->sample_span * (sizeof(HistorySample) + sizeof(uint64_t));
     bytes += history->sample_capacity / SUMMARY_SPAN * 2 * sizeof(HistorySample);
     return bytes;
 }

@@ -80,12 +80,23 @@ DirtyRange history_take_dirty(History *history);
 /* The compaction schedule (sorted step numbers). */
 const uint64_t *history_compactions(const History *history, uint32_t *count);
 
-/* The sample after step `step` (0: the empty heap); step <= computed. */
+/* The sample after step `step` (0: the empty heap); step <= computed. With
+ * a sample span above 1, the sample of step's block: its last step's
+ * statistics, and `failed` if any step of the block failed. */
 HistorySample history_sample(const History *history, uint64_t step);
 
+/* The statistics of the current run (at history_position), always exact. */
+HistorySample history_now(const History *history);
+
 /* The payload offset step `step` placed (malloc or realloc), 0 when it
- * placed nothing or failed; step <= computed. */
+ * placed nothing or failed; step <= computed. With a sample span above 1, a
+ * hash of what every step of step's block placed (equal in two histories
+ * whose block placed the same). */
 uint64_t history_placed(const History *history, uint64_t step);
+
+/* Steps per sample: 1, or 256 for a run whose per-step samples would take
+ * more than a quarter of the budget (history_range is then per block). */
+uint64_t history_sample_span(const History *history);
 
 /* Smallest and largest of each series over steps [first, end), end <= computed + 1;
  * `failed` of both is whether any step in the range failed. */

@@ -312,9 +312,15 @@ enum {                          /* the compare summary's columns, in characters 
 };
 
 /* "diverged at 3 of 20 steps, first at 5", or that none did. */
-static void divergence_words(char *text, size_t size, uint64_t count, uint64_t steps, uint64_t first)
+/* A long run compares its panes per block of `span` steps (history.h). */
+static void divergence_words(char *text, size_t size, uint64_t count, uint64_t steps, uint64_t first,
+                             uint64_t span)
 {
-    if (count > 0) {
+    if (count > 0 && span > 1) {
+        snprintf(text, size, "diverged in %llu of %llu steps (%llu-step blocks), first in %llu",
+                 (unsigned long long)count, (unsigned long long)steps, (unsigned long long)span,
+                 (unsigned long long)first);
+    } else if (count > 0) {
         snprintf(text, size, "diverged at %llu of %llu steps, first at %llu", (unsigned long long)count,
                  (unsigned long long)steps, (unsigned long long)first);
     } else {
@@ -359,7 +365,7 @@ static void compare_panes(Cursor *cursor, const Model *model)
     }
     uint64_t count, steps, first;
     model_divergence_seen(model, &count, &steps, &first);
-    divergence_words(text, sizeof text, count, steps, first);
+    divergence_words(text, sizeof text, count, steps, first, history_sample_span(model_history(model, 0)));
     line(cursor, text, COLOR_DIVERGED);
     gap(cursor);
     if (model_ostep(model) != NULL) {

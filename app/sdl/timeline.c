@@ -233,7 +233,7 @@ static int lane_values(Canvas *canvas, const Model *model, const Layout *layout,
     }
     for (uint32_t pane = 0; pane < panes && y + layout->line_height <= layout->plot.y + layout->plot.h + layout->margin;
          pane++, y += layout->line_height) {
-        HistorySample now = history_sample(model_history(model, pane), model_position(model));
+        HistorySample now = history_now(model_history(model, pane));
         format_value(value, sizeof value, model, series, now.values[series]);
         char label[64];
         model_pane_label(model, pane, label, sizeof label);

@@ -189,6 +189,66 @@ static void test_failed_steps_are_marked(void **state)
     history_destroy(history);
 }
 
+/* Whether any step of block [first, first + 256) up to `last` placed
+ * differently in the two fine histories. */
+static bool block_placed_differently(const History *a, const History *b, uint64_t first, uint64_t last)
+{
+    for (uint64_t step = first; step < first + 256 && step <= last; step++)
+        if (history_placed(a, step) != history_placed(b, step))
+            return true;
+    return false;
+}
+
+/* A run too long for per-step samples in a quarter of the budget keeps one
+ * per 256-step block: the block's last statistics, whether any of its steps
+ * failed, the range's extremes and a hash of its placements - all checked
+ * against histories that keep every step. */
+static void test_long_runs_keep_a_sample_per_block(void **state)
+{
+    (void)state;
+    enum { LONG_STEPS = 2000, SMALL_BUDGET = 600 << 10 };
+    Workload workload = support_simulation(2, LONG_STEPS);
+    workload.sim.p_malloc = 0.9; /* fills the 32 KiB heap: failures */
+    History *fine = make_history(&workload, HEAP_FIRST_FIT, BUDGET);
+    History *coarse = make_history(&workload, HEAP_FIRST_FIT, SMALL_BUDGET);
+    History *fine_best = make_history(&workload, HEAP_BEST_FIT, BUDGET);
+    History *coarse_best = make_history(&workload, HEAP_BEST_FIT, SMALL_BUDGET);
+    History *coarse_same = make_history(&workload, HEAP_FIRST_FIT, SMALL_BUDGET);
+    History *all[] = {fine, coarse, fine_best, coarse_best, coarse_same};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(history_compute_ahead(all[i], LONG_STEPS + 1), LONG_STEPS);
+    assert_int_equal(history_sample_span(fine), 1);
+    assert_int_equal(history_sample_span(coarse), 256);
+    int differing = 0;
+    for (uint64_t first = 0; first <= LONG_STEPS; first += 256) {
+        uint64_t last = first + 255 < LONG_STEPS ? first + 255 : LONG_STEPS;
+        bool failed = false;
+        for (uint64_t step = first; step <= last; step++)
+            failed = failed || history_sample(fine, step).failed;
+        for (uint64_t step = first; step <= last; step += 51) {
+            HistorySample block = history_sample(coarse, step), end = history_sample(fine, last);
+            assert_int_equal(block.failed, failed);
+            assert_memory_equal(block.values, end.values, sizeof block.values);
+        }
+        bool differs = block_placed_differently(fine, fine_best, first, last);
+        assert_int_equal(history_placed(coarse, first) != history_placed(coarse_best, last), differs);
+        assert_false(block_placed_differently(fine, fine, first, last));
+        assert_int_equal(history_placed(coarse, first), history_placed(coarse_same, last));
+        differing += differs;
+    }
+    assert_true(differing > 0);
+    HistorySample low_fine, high_fine, low_coarse, high_coarse;
+    history_range(fine, 0, LONG_STEPS + 1, &low_fine, &high_fine);
+    history_range(coarse, 0, LONG_STEPS + 1, &low_coarse, &high_coarse);
+    assert_memory_equal(low_fine.values, low_coarse.values, sizeof low_fine.values);
+    assert_memory_equal(high_fine.values, high_coarse.values, sizeof high_fine.values);
+    assert_true(history_jump(coarse, 777));
+    HistorySample now = history_now(coarse), exact = history_sample(fine, 777);
+    assert_memory_equal(now.values, exact.values, sizeof now.values);
+    for (int i = 0; i < 5; i++)
+        history_destroy(all[i]);
+}
+
 static void test_dirty_range_covers_a_step(void **state)
 {
     (void)state;
@@ -290,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_compaction_drops_later_compactions),
         cmocka_unit_test(test_samples_follow_the_heap),
         cmocka_unit_test(test_failed_steps_are_marked),
+        cmocka_unit_test(test_long_runs_keep_a_sample_per_block),
         cmocka_unit_test(test_dirty_range_covers_a_step),
         cmocka_unit_test(test_budget_holds_with_a_large_heap),
         cmocka_unit_test(test_budget_too_small_is_reported),

@@ -246,6 +246,16 @@ uint64_t allocator_memory_bytes(const Allocator *allocator)
     return allocator->design->memory_bytes(allocator);
 }
 
+bool allocator_program_address(const Allocator *allocator, uint64_t offset, uint64_t *address,
+                               uint64_t *gap_bytes)
+{
+    *gap_bytes = 0;
+    *address = offset;
+    if (!allocator->design->program_address)
+        return true;
+    return allocator->design->program_address(allocator, offset, address, gap_bytes);
+}
+
 const char *heap_error_message(HeapError error)
 {
     switch (error) {

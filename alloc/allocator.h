@@ -246,6 +246,15 @@ struct AllocatorDesign {
     /* The payload bytes of a live block, or NULL; *capacity gets their number. */
     uint8_t *(*payload_bytes)(Allocator *allocator, uint64_t payload, uint64_t *capacity);
     uint64_t (*memory_bytes)(const Allocator *allocator); /* host bytes, for budgets */
+
+    /* Where an offset lay in a recorded program's address space, for a
+     * design that lays out a recording with the empty spans folded
+     * (recorded): true with the address in *address, or false inside a fold
+     * marker, with *address the first address it leaves out and *gap_bytes
+     * how many (0 before the lowest block and after the highest). NULL:
+     * offsets are the addresses. */
+    bool (*program_address)(const Allocator *allocator, uint64_t offset, uint64_t *address,
+                            uint64_t *gap_bytes);
 };
 
 /* --- the registry (alloc/designs.def) --------------------------------------- */
@@ -304,6 +313,10 @@ uint64_t allocator_search_path(const Allocator *allocator, uint64_t *offsets, ui
 uint32_t allocator_markers(const Allocator *allocator, HeapMarker *markers);
 uint8_t *allocator_payload_bytes(Allocator *allocator, uint64_t payload, uint64_t *capacity);
 uint64_t allocator_memory_bytes(const Allocator *allocator);
+/* The design's program_address, or (where it has none) the offset itself:
+ * true, *address = offset, *gap_bytes = 0. */
+bool allocator_program_address(const Allocator *allocator, uint64_t offset, uint64_t *address,
+                               uint64_t *gap_bytes);
 
 const char *heap_error_message(HeapError error);
 

@@ -57,6 +57,9 @@ typedef struct {
     uint64_t rank_count;
     uint64_t marker_count;
     uint64_t limit;              /* the end of the last marker: the folded region */
+    uint64_t *region_folded;     /* per region: where it starts in the folded layout */
+    uint64_t *region_real;       /* per region: the program's address there */
+    uint64_t region_count;       /* marker_count - 1 once laid out */
 } Layout;
 
 typedef struct {
@@ -94,18 +97,24 @@ static int compare_addresses(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The last rank whose block starts at or below `offset`, NO_RANK if none. */
-static uint64_t rank_at_or_below(const Layout *layout, uint64_t offset)
+/* The last index of increasing `values` holding at most `key`, NO_RANK if none. */
+static uint64_t last_at_or_below(const uint64_t *values, uint64_t count, uint64_t key)
 {
-    uint64_t low = 0, high = layout->rank_count;
+    uint64_t low = 0, high = count;
     while (low < high) {
         uint64_t middle = low + (high - low) / 2;
-        if (layout->starts[middle] <= offset)
+        if (values[middle] <= key)
             low = middle + 1;
         else
             high = middle;
     }
     return low == 0 ? NO_RANK : low - 1;
+}
+
+/* The last rank whose block starts at or below `offset`, NO_RANK if none. */
+static uint64_t rank_at_or_below(const Layout *layout, uint64_t offset)
+{
+    return last_at_or_below(layout->starts, layout->rank_count, offset);
 }
 
 /* The index of `address` in the sorted distinct `addresses`. */
@@ -128,8 +137,16 @@ static void layout_release(Layout *layout)
         free(layout->starts);
         free(layout->is_marker);
         free(layout->rank_of);
+        free(layout->region_folded);
+        free(layout->region_real);
         free(layout);
     }
+}
+
+static void add_region(Layout *layout, uint64_t folded, uint64_t real)
+{
+    layout->region_folded[layout->region_count] = folded;
+    layout->region_real[layout->region_count++] = real;
 }
 
 static void add_rank(Layout *layout, uint64_t start, bool marker)
@@ -147,6 +164,7 @@ static void fold_regions(Layout *layout, const uint64_t *addresses, const uint64
     uint64_t region_real = addresses[0] - HEADER_BYTES, region_folded = MARKER_BYTES;
     uint64_t region_end = ends[0];
     add_rank(layout, 0, true);
+    add_region(layout, region_folded, region_real);
     for (uint64_t i = 0; i < distinct; i++) {
         uint64_t start = addresses[i] - HEADER_BYTES;
         if (start >= region_end && start - region_end >= FOLD_BYTES) {
@@ -154,6 +172,7 @@ static void fold_regions(Layout *layout, const uint64_t *addresses, const uint64
             add_rank(layout, marker, true);
             region_real = start;
             region_folded = marker + MARKER_BYTES;
+            add_region(layout, region_folded, region_real);
         }
         address_rank[i] = layout->rank_count;
         add_rank(layout, region_folded + (start - region_real), false);
@@ -215,7 +234,10 @@ static Layout *layout_create(const AllocatorConfig *config)
     layout->starts = malloc((2 * count + 1) * sizeof *layout->starts);
     layout->is_marker = malloc(2 * count + 1);
     layout->rank_of = malloc(count * sizeof *layout->rank_of);
-    if (!layout->starts || !layout->is_marker || !layout->rank_of || !layout_fill(layout)) {
+    layout->region_folded = malloc((count + 1) * sizeof *layout->region_folded);
+    layout->region_real = malloc((count + 1) * sizeof *layout->region_real);
+    if (!layout->starts || !layout->is_marker || !layout->rank_of || !layout->region_folded ||
+        !layout->region_real || !layout_fill(layout)) {
         layout_release(layout);
         return NULL;
     }
@@ -754,6 +776,38 @@ static uint64_t recorded_memory_bytes(const Allocator *allocator)
            2 * heap->leaves * sizeof *heap->tree;
 }
 
+/* The region holding folded offset `offset` (the last starting at or below it; the
+ * first for the marker before it). */
+static uint64_t region_at(const Layout *layout, uint64_t offset)
+{
+    uint64_t region = last_at_or_below(layout->region_folded, layout->region_count, offset);
+    return region == NO_RANK ? 0 : region;
+}
+
+/* Region k is laid out as it was from region_folded[k]; the marker before
+ * it ends there and the one after it starts where its bytes end. */
+static bool recorded_program_address(const Allocator *allocator, uint64_t offset, uint64_t *address,
+                                     uint64_t *gap_bytes)
+{
+    const Layout *layout = as_const(allocator)->layout;
+    uint64_t region = region_at(layout, offset);
+    uint64_t folded = layout->region_folded[region], real = layout->region_real[region];
+    *gap_bytes = 0;
+    if (offset < folded) { /* the marker before the lowest block */
+        *address = real;
+        return false;
+    }
+    uint64_t next_marker = region + 1 < layout->region_count ? layout->region_folded[region + 1] - MARKER_BYTES
+                                                            : layout->limit - MARKER_BYTES;
+    *address = real + (offset - folded);
+    if (offset < next_marker)
+        return true;
+    *address = real + (next_marker - folded);
+    if (region + 1 < layout->region_count)
+        *gap_bytes = layout->region_real[region + 1] - *address;
+    return false;
+}
+
 static const char *const POLICIES[] = {"glibc", NULL};
 
 const AllocatorDesign recorded_design = {
@@ -786,4 +840,5 @@ const AllocatorDesign recorded_design = {
     .markers = NULL,
     .payload_bytes = recorded_payload_bytes,
     .memory_bytes = recorded_memory_bytes,
+    .program_address = recorded_program_address,
 };

@@ -384,13 +384,56 @@ static const char *state_name(HeapBlockState state)
     return state == HEAP_BLOCK_USED ? "allocated" : state == HEAP_BLOCK_FREE ? "free" : "dead (bump)";
 }
 
-void sentence_tooltip(const HeapBlock *block, WorkloadKind kind, int64_t owner,
+ByteText sentence_size(uint64_t bytes)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    ByteText result;
+    double value = (double)bytes;
+    int unit = 0;
+    while (value >= 1024.0 && unit < 6) {
+        value /= 1024.0;
+        unit++;
+    }
+    snprintf(result.text, sizeof result.text, unit > 0 && value < 10.0 ? "%.1f %s" : "%.0f %s", value, units[unit]);
+    return result;
+}
+
+/* A fold marker of a recorded heap: the gap in the address space it stands for. */
+static void gap_tooltip(const HeapBlock *block, const ProgramPlace *place, TextLine lines[TOOLTIP_LINES])
+{
+    for (int i = 0; i < TOOLTIP_LINES; i++) {
+        lines[i].text[0] = '\0';
+    }
+    snprintf(lines[0].text, sizeof lines[0].text, "fold at 0x%" PRIx64 ": not heap", block->offset);
+    if (place->gap_bytes > 0) {
+        snprintf(lines[1].text, sizeof lines[1].text, "gap       %s not used", sentence_size(place->gap_bytes).text);
+        snprintf(lines[2].text, sizeof lines[2].text, "from      0x%" PRIx64, place->address);
+        snprintf(lines[3].text, sizeof lines[3].text, "to        0x%" PRIx64, place->address + place->gap_bytes);
+    } else {
+        snprintf(lines[1].text, sizeof lines[1].text, "gap       the %s of the recorded addresses",
+                 block->offset == 0 ? "start" : "end");
+        snprintf(lines[2].text, sizeof lines[2].text, "at        0x%" PRIx64, place->address);
+    }
+    snprintf(lines[4].text, sizeof lines[4].text, "shown as  %s here, folded", sentence_bytes(block->size).text);
+}
+
+void sentence_tooltip(const HeapBlock *block, const ProgramPlace *place, WorkloadKind kind, int64_t owner,
                       TextLine lines[TOOLTIP_LINES])
 {
+    if (place->in_gap) {
+        gap_tooltip(block, place, lines);
+        return;
+    }
     uint64_t tags = (uint64_t)block->header_bytes + block->footer_bytes;
     uint64_t inside = block->size >= tags ? block->size - tags : 0;
     uint64_t padding = block->state == HEAP_BLOCK_USED && inside >= block->requested ? inside - block->requested : 0;
-    snprintf(lines[0].text, sizeof lines[0].text, "block at 0x%" PRIx64 " (%" PRIu64 ")", block->offset, block->offset);
+    if (place->recorded) {
+        snprintf(lines[0].text, sizeof lines[0].text, "block at 0x%" PRIx64 " (glibc's; 0x%" PRIx64 " here)",
+                 place->address, block->offset);
+    } else {
+        snprintf(lines[0].text, sizeof lines[0].text, "block at 0x%" PRIx64 " (%" PRIu64 ")", block->offset,
+                 block->offset);
+    }
     snprintf(lines[1].text, sizeof lines[1].text, "size      %s", sentence_bytes(block->size).text);
     snprintf(lines[2].text, sizeof lines[2].text, "state     %s", state_name(block->state));
     if (owner >= 0) {

@@ -46,10 +46,23 @@ void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES]);
 void sentence_counter_definition(const HeapStats *stats, int counter, bool grows,
                                  TextLine lines[DEFINITION_LINES]);
 
-/* The tooltip of a block: offset, size, state, the id (a slot in a
- * simulation) that holds it (`owner`, -1 for none), requested, padding,
- * header. */
-void sentence_tooltip(const HeapBlock *block, WorkloadKind kind, int64_t owner,
+/* Where a block lay in a recorded program (allocator_program_address). */
+typedef struct {
+    bool recorded;               /* the design maps offsets to the program's addresses */
+    bool in_gap;                 /* the block is a fold marker, not memory */
+    uint64_t address;            /* the program's address of the block (of the gap) */
+    uint64_t gap_bytes;          /* address space the fold leaves out (0: an end) */
+} ProgramPlace;
+
+/* "1.5 GiB", "340 MiB", "12 KiB" or "512 B": a size in binary units, one decimal
+ * below ten. */
+ByteText sentence_size(uint64_t bytes);
+
+/* The tooltip of a block: offset (and, in a recorded heap, the program's
+ * address, or for a fold marker the gap it stands for), size, state, the id
+ * (a slot in a simulation) that holds it (`owner`, -1 for none), requested,
+ * padding, header. */
+void sentence_tooltip(const HeapBlock *block, const ProgramPlace *place, WorkloadKind kind, int64_t owner,
                       TextLine lines[TOOLTIP_LINES]);
 
 /* `text` (a line of `size` bytes) in OSTEP's abstract units, as malloc.py's

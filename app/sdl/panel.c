@@ -111,6 +111,14 @@ static void swatch(Cursor *cursor, uint32_t color, const char *name)
     }
 }
 
+/* Dead cells: bump's never-reused memory, or (a recorded heap) the folds
+ * that stand for the address space between its regions. */
+static const char *dead_name(const Model *model)
+{
+    bool folds = allocator_design(model_heap(model, 0))->program_address != NULL;
+    return folds ? "gap: address space not used (folded)" : grid_class_name(CELL_DEAD);
+}
+
 static void legend(Cursor *cursor, const Model *model)
 {
     heading(cursor, model_view(model) == VIEW_DETAIL ? "DETAIL VIEW  (d: classic)" : "CLASSIC VIEW  (d: detail)", 1);
@@ -120,12 +128,13 @@ static void legend(Cursor *cursor, const Model *model)
         swatch(cursor, GRID_COLOR_ALLOCATED, "allocated");
         swatch(cursor, GRID_COLOR_EDGE, model_ostep(model) != NULL ? "header (-H units)"
                                                                    : "header: where a used block starts");
-        if (allocator_design(model_heap(model, 0))->features & ALLOCATOR_HAS_DEAD) {
-            swatch(cursor, GRID_COLOR_DEAD, grid_class_name(CELL_DEAD));
+        if (allocator_design(model_heap(model, 0))->features & ALLOCATOR_HAS_DEAD ||
+            allocator_design(model_heap(model, 0))->program_address != NULL) {
+            swatch(cursor, GRID_COLOR_DEAD, dead_name(model));
         }
     } else {
         for (CellClass c = CELL_HEADER; c < CELL_OUTSIDE; c++) {
-            swatch(cursor, grid_class_color(c), grid_class_name(c));
+            swatch(cursor, grid_class_color(c), c == CELL_DEAD ? dead_name(model) : grid_class_name(c));
         }
     }
     if (allocator_design(model_heap(model, 0))->features & ALLOCATOR_GROWS) {
@@ -537,7 +546,10 @@ void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout)
     model_hover_point(model, &x, &y);
     TextLine lines[TOOLTIP_LINES];
     int64_t owner = model_block_owner(model, pane, &block);
-    sentence_tooltip(&block, model_workload(model)->kind, owner, lines);
+    const Allocator *heap = model_heap(model, pane);
+    ProgramPlace place = {.recorded = allocator_design(heap)->program_address != NULL};
+    place.in_gap = !allocator_program_address(heap, block.offset, &place.address, &place.gap_bytes);
+    sentence_tooltip(&block, &place, model_workload(model)->kind, owner, lines);
     in_units(model, lines, TOOLTIP_LINES);
     if (model_ostep(model) != NULL) { /* malloc.py's words: addresses, ptr[] indexes (trace id - 1), header units */
         char address[32];

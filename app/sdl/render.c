@@ -75,6 +75,16 @@ void render_destroy(Render *render)
     free(render);
 }
 
+/* Characters for the longest row label of a recorded heap: its highest
+ * program address, or a gap's ("gap 1023 MiB"). */
+static int program_address_chars(const Allocator *heap)
+{
+    uint64_t limit = allocator_region_limit(heap), address = 0, gap = 0;
+    allocator_program_address(heap, limit > 0 ? limit - 1 : 0, &address, &gap);
+    int chars = layout_address_chars(address + 1);
+    return chars < 12 ? 12 : chars;
+}
+
 Layout render_layout(const Render *render, int width, int height, const Model *model)
 {
     Layout layout = layout_compute(width, height, model_pane_count(model), text_line_height(render->canvas.text),
@@ -82,7 +92,9 @@ Layout render_layout(const Render *render, int width, int height, const Model *m
     const Allocator *heap = model_heap(model, 0);
     const GridGeometry *geometry = model_geometry(model);
     uint64_t shown_end = geometry->first_byte + grid_row_bytes(geometry) * geometry->rows;
-    int chars = layout_address_chars(geometry->rows > 0 ? shown_end : allocator_region_limit(heap));
+    int chars = allocator_design(heap)->program_address != NULL
+                    ? program_address_chars(heap)
+                    : layout_address_chars(geometry->rows > 0 ? shown_end : allocator_region_limit(heap));
     if (model_ostep(model) != NULL) { /* decimal addresses: as wide as the widest, and a space */
         char first[32], last[32];
         model_address_text(model, allocator_region_start(heap), first, sizeof first);
@@ -257,7 +269,7 @@ static void draw_addresses(Canvas *canvas, const Model *model, const Layout *lay
     canvas_clip(canvas, &area);
     uint64_t row = ((uint64_t)ceil(view->visible.y) + every - 1) / every * every;
     for (; (double)row < view->visible.y + view->visible.height; row += every) {
-        char text[32];
+        char text[48];
         model_address_text(model, geometry->first_byte + row * grid_row_bytes(geometry), text, sizeof text);
         int width = (int)text_length(text) * layout->char_width;
         int y = (int)lround(view->dest.y + ((double)row - view->visible.y) * view->scale) - layout->line_height / 2;

@@ -132,6 +132,44 @@ static void test_blocks_and_gaps_by_hand(void **state)
     allocator_destroy(heap);
 }
 
+/* The program's addresses behind the folded offsets of HAND: region 1 is
+ * laid out from 0x1000 as real memory from 0x1008 (the first block's
+ * header), region 2 from 0x6020 as real memory from 0x8fffff8; the markers
+ * stand for the gaps. */
+static void test_program_addresses_by_hand(void **state)
+{
+    (void)state;
+    Allocator *heap = create_recorded(HAND, 5);
+    uint64_t address = 0, gap = 0;
+    assert_true(allocator_program_address(heap, 0x1008, &address, &gap)); /* the first payload */
+    assert_int_equal(address, 0x1010);
+    assert_int_equal(gap, 0);
+    assert_true(allocator_program_address(heap, 0x4ff8, &address, &gap));
+    assert_int_equal(address, 0x5000);
+    assert_true(allocator_program_address(heap, 0x501f, &address, &gap)); /* region 1's last byte */
+    assert_int_equal(address, 0x5027);
+    assert_false(allocator_program_address(heap, 0x5020, &address, &gap)); /* the fold */
+    assert_int_equal(address, 0x5028);
+    assert_int_equal(gap, 0x8fffff8 - 0x5028);
+    assert_false(allocator_program_address(heap, 0x601f, &address, &gap));
+    assert_int_equal(gap, 0x8fffff8 - 0x5028);
+    assert_true(allocator_program_address(heap, 0x6028, &address, &gap));
+    assert_int_equal(address, 0x9000000);
+    assert_false(allocator_program_address(heap, 0x10, &address, &gap)); /* below the lowest block */
+    assert_int_equal(address, 0x1008);
+    assert_int_equal(gap, 0);
+    assert_false(allocator_program_address(heap, 0x608c, &address, &gap)); /* above the highest */
+    assert_int_equal(address, 0x9000064);
+    assert_int_equal(gap, 0);
+    allocator_destroy(heap);
+    /* a design without a recording shows its offsets */
+    AllocatorSetup setup = {allocator_default_design(), allocator_default_config(4096)};
+    assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
+    assert_true(allocator_program_address(heap, 0x123, &address, &gap));
+    assert_int_equal(address, 0x123);
+    allocator_destroy(heap);
+}
+
 /* A request larger than the recorded usable size, or a place still taken, strays. */
 static void test_strays_fail_and_change_nothing(void **state)
 {
@@ -309,6 +347,7 @@ int main(int argc, char **argv)
     subject = argv[2];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocks_and_gaps_by_hand),
+        cmocka_unit_test(test_program_addresses_by_hand),
         cmocka_unit_test(test_strays_fail_and_change_nothing),
         cmocka_unit_test(test_subject_replays_at_glibc_addresses),
         cmocka_unit_test(test_real_program_replays_at_glibc_addresses),

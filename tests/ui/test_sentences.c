@@ -293,7 +293,8 @@ static void test_tooltip(void **state)
                        .payload = 0x1a40, .header = 2064 | HEAP_TAG_ALLOCATED,
                        .header_bytes = 8, .footer_bytes = 8};
     TextLine lines[TOOLTIP_LINES];
-    sentence_tooltip(&block, WORKLOAD_TRACE, 7, lines);
+    const ProgramPlace here = {0};
+    sentence_tooltip(&block, &here, WORKLOAD_TRACE, 7, lines);
     assert_string_equal(lines[0].text, "block at 0x1a38 (6712)");
     assert_string_equal(lines[1].text, "size      2,064 B");
     assert_string_equal(lines[2].text, "state     allocated");
@@ -301,21 +302,58 @@ static void test_tooltip(void **state)
     assert_string_equal(lines[4].text, "requested 2,040 B");
     assert_string_equal(lines[5].text, "padding   8 B");
     assert_string_equal(lines[6].text, "header    0x0000000000000811 (allocated bit 1)");
-    sentence_tooltip(&block, WORKLOAD_SIMULATION, 0, lines);
+    sentence_tooltip(&block, &here, WORKLOAD_SIMULATION, 0, lines);
     assert_string_equal(lines[3].text, "held by   slot 0");
     block.state = HEAP_BLOCK_FREE;
     block.header = 2064;
     block.requested = 0;
-    sentence_tooltip(&block, WORKLOAD_TRACE, -1, lines);
+    sentence_tooltip(&block, &here, WORKLOAD_TRACE, -1, lines);
     assert_string_equal(lines[2].text, "state     free");
     assert_string_equal(lines[3].text, "held by   nobody");
     assert_string_equal(lines[5].text, "padding   0 B");
     assert_string_equal(lines[6].text, "header    0x0000000000000810 (allocated bit 0)");
 }
 
+/* A recorded heap's block names glibc's address; a fold names its gap. */
+static void test_tooltip_of_a_recorded_heap(void **state)
+{
+    (void)state;
+    HeapBlock block = {.offset = 0x6020, .size = 108, .state = HEAP_BLOCK_USED, .requested = 100,
+                       .payload = 0x6028, .header_bytes = 8};
+    TextLine lines[TOOLTIP_LINES];
+    ProgramPlace place = {.recorded = true, .address = 0x8fffff8};
+    sentence_tooltip(&block, &place, WORKLOAD_TRACE, 3, lines);
+    assert_string_equal(lines[0].text, "block at 0x8fffff8 (glibc's; 0x6020 here)");
+    assert_string_equal(lines[3].text, "held by   id 3");
+    HeapBlock fold = {.offset = 0x5020, .size = 4096, .state = HEAP_BLOCK_DEAD, .payload = 0x5020};
+    place = (ProgramPlace){.recorded = true, .in_gap = true, .address = 0x5028, .gap_bytes = 0x8fffff8 - 0x5028};
+    sentence_tooltip(&fold, &place, WORKLOAD_TRACE, -1, lines);
+    assert_string_equal(lines[0].text, "fold at 0x5020: not heap");
+    assert_string_equal(lines[1].text, "gap       144 MiB not used");   /* 150,974,416 B */
+    assert_string_equal(lines[2].text, "from      0x5028");
+    assert_string_equal(lines[3].text, "to        0x8fffff8");
+    assert_string_equal(lines[4].text, "shown as  4,096 B here, folded");
+    place.gap_bytes = 0;
+    fold.offset = 0;
+    sentence_tooltip(&fold, &place, WORKLOAD_TRACE, -1, lines);
+    assert_string_equal(lines[1].text, "gap       the start of the recorded addresses");
+}
+
+static void test_sizes_in_binary_units(void **state)
+{
+    (void)state;
+    assert_string_equal(sentence_size(0).text, "0 B");
+    assert_string_equal(sentence_size(1023).text, "1023 B");
+    assert_string_equal(sentence_size(1536).text, "1.5 KiB");
+    assert_string_equal(sentence_size(10 << 20).text, "10 MiB");
+    assert_string_equal(sentence_size(UINT64_C(3) << 39).text, "1.5 TiB");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tooltip_of_a_recorded_heap),
+        cmocka_unit_test(test_sizes_in_binary_units),
         cmocka_unit_test(test_malloc_that_splits),
         cmocka_unit_test(test_malloc_that_takes_a_block_whole_in_a_trace),
         cmocka_unit_test(test_malloc_failed_by_fragmentation),

@@ -397,10 +397,18 @@ DirtyRange history_take_dirty(History *history)
     return dirty;
 }
 
-/* Replays the current run forward to `step` (<= computed). */
+/* Replays the current run forward to `step` (<= computed). A long replay
+ * makes no report but for its last step (reports cost most of a step), and
+ * marks the whole arena dirty instead of following each step's range. */
 static void replay_to(History *history, uint64_t step)
 {
     StepReport report;
+    uint64_t position = run_position(history->current.run);
+    if (step > position + REPLAY_PREFERRED) {
+        while (run_position(history->current.run) + 1 < step && run_step(history->current.run, NULL)) {
+        }
+        history->dirty.full = true;
+    }
     while (run_position(history->current.run) < step && run_step(history->current.run, &report)) {
         history->current.report = report;
         history->current.has_report = true;

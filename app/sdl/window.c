@@ -34,7 +34,7 @@
 enum {
     TEXT_POINTS = 15,            /* text height in window points */
     DEFAULT_HISTORY_MB = 256,
-    AHEAD_MS = 4,                /* computing ahead, per frame */
+    AHEAD_MS = 10,               /* computing ahead, per frame (of FRAME_MS) */
     FRAME_MS = 16
 };
 

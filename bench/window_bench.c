@@ -23,7 +23,7 @@
  *      computed.
  *   3. --empty TRACE (a trace of a few ops): the same window's peak RSS on
  *      nothing, what SDL, the font and the textures cost whatever the run.
- * The trace's own memory (its ops and glibc's placements, as parsed) is
+ * The trace's own memory (its ops, their slots and glibc's placements, as parsed) is
  * worked out from the parsed trace.
  */
 #define _GNU_SOURCE /* wait4 */
@@ -312,6 +312,7 @@ static uint64_t trace_bytes(const Options *options)
         return 0;
     }
     uint64_t bytes = (uint64_t)trace->ops_capacity * sizeof *trace->ops +
+                     (uint64_t)trace->op_count * sizeof *trace->slots +
                      trace->placement_count * sizeof *trace->placements;
     trace_destroy(trace);
     return bytes;

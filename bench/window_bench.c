@@ -249,8 +249,14 @@ static bool run_child(int (*part)(const Options *, uint64_t, int), const Options
         _exit(part(options, count, pipes[1]));
     }
     close(pipes[1]);
-    ssize_t got = child > 0 ? read(pipes[0], result->line, sizeof result->line - 1) : -1;
-    result->line[got > 0 ? got : 0] = '\0';
+    ssize_t got = 0; /* to the end: the child writes its line in several pieces */
+    for (ssize_t piece = 1; child > 0 && piece > 0 && got < (ssize_t)sizeof result->line - 1; got += piece) {
+        piece = read(pipes[0], result->line + got, sizeof result->line - 1 - (size_t)got);
+        piece = piece > 0 ? piece : 0;
+        if (piece == 0)
+            break;
+    }
+    result->line[got] = '\0';
     close(pipes[0]);
     int status = 0;
     struct rusage usage;

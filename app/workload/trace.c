@@ -516,7 +516,7 @@ static bool parse_list(Scanner *scanner, Builder *builder)
 
 /* ---- slots -------------------------------------------------------------- */
 
-enum { NO_SLOT = UINT32_MAX };
+#define NO_SLOT UINT32_MAX               /* an id not given a slot yet */
 
 /* Gives each op its id's slot (trace.h): a slot freed by an id's last op,
  * an `f`, is the next new id's. False if out of memory. */

@@ -215,6 +215,8 @@ struct AllocatorDesign {
 
     HeapError (*malloc)(Allocator *allocator, uint64_t n, uint64_t *payload);
     HeapError (*free)(Allocator *allocator, uint64_t payload);
+    /* Called with payload != 0 and n > 0 only: allocator_realloc turns
+     * realloc(0, n) into malloc and realloc(p, 0) into free. */
     HeapError (*realloc)(Allocator *allocator, uint64_t payload, uint64_t n, uint64_t *result);
     void (*compact)(Allocator *allocator, HeapMoveFn on_move, void *context); /* NULL: none */
 

@@ -453,10 +453,6 @@ HeapError textbook_realloc(Allocator *allocator, uint64_t payload, uint64_t n, u
 {
     TextbookHeap *heap = as_textbook(allocator);
     *result = 0;
-    if (payload == 0)
-        return textbook_malloc(allocator, n, result);
-    if (n == 0)
-        return textbook_free(allocator, payload);
     design_event_begin(&heap->event, HEAP_EVENT_REALLOC, payload, n);
     if (!block_map_find(&heap->live, payload))
         return reject(heap, payload);

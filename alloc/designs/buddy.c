@@ -315,10 +315,6 @@ static HeapError buddy_realloc(Allocator *allocator, uint64_t payload, uint64_t 
 {
     BuddyHeap *heap = as_buddy(allocator);
     *result = 0;
-    if (payload == 0)
-        return buddy_malloc(allocator, n, result);
-    if (n == 0)
-        return buddy_free(allocator, payload);
     design_event_begin(&heap->event, HEAP_EVENT_REALLOC, payload, n);
     if (!reserve_lists(heap))
         return HEAP_ERROR_OUT_OF_MEMORY;

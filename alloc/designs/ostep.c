@@ -438,10 +438,6 @@ static HeapError ostep_realloc(Allocator *allocator, uint64_t payload, uint64_t 
 {
     OstepHeap *heap = as_heap(allocator);
     *result = 0;
-    if (payload == 0)
-        return ostep_malloc(allocator, n, result);
-    if (n == 0)
-        return ostep_free(allocator, payload);
     uint64_t slot;
     if (!used_find(heap, address_of(heap, payload) - header_size(heap), &slot))
         return reject_free(heap, address_of(heap, payload) - header_size(heap));

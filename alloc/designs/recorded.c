@@ -600,10 +600,6 @@ static HeapError recorded_realloc(Allocator *allocator, uint64_t payload, uint64
 {
     RecordedHeap *heap = as_recorded(allocator);
     *result = 0;
-    if (payload == 0)
-        return recorded_malloc(allocator, n, result);
-    if (n == 0)
-        return recorded_free(allocator, payload);
     begin_event(heap, HEAP_EVENT_REALLOC, payload, n);
     uint64_t rank = live_rank(heap, payload);
     if (rank == NO_RANK)

@@ -41,7 +41,7 @@ static int open_lesson(int argc, char **argv, Options *options, Lesson *lesson)
 }
 
 /* The answers that end the command before any run: --help, --version,
- * --ostep. Returns true with the exit status when the command is answered. */
+ * --headless --ostep, and malloc.py's -h (also without --headless). Returns true with the exit status when the command is answered. */
 static bool answered(const Options *options, int *status)
 {
     *status = 0;
@@ -54,7 +54,7 @@ static bool answered(const Options *options, int *status)
         printf("heapviz %s\n", headless_version());
         return true;
     }
-    if (options->ostep && options->headless) {
+    if (options->ostep && (options->headless || ostep_asks_for_help(options))) {
         *status = ostep_headless(options);
         return true;
     }

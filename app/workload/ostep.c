@@ -448,6 +448,14 @@ static int fail(const char *message, int status)
     return status;
 }
 
+bool ostep_asks_for_help(const Options *options)
+{
+    OstepFlags flags;
+    char message[512];
+    return ostep_flags_parse(options->ostep_argc, options->ostep_argv, &flags, message, sizeof message) &&
+           flags.help;
+}
+
 int ostep_headless(const Options *options)
 {
     OstepFlags flags;

@@ -69,4 +69,8 @@ int ostep_program_run(const OstepFlags *flags, FILE *out, OstepStepFn on_step, v
  * written any sentence on stderr. */
 int ostep_headless(const Options *options);
 
+/* Whether --ostep FLAGS parse and ask for malloc.py's help (-h, --help, --hel):
+ * the help is then printed as headless prints it, with or without a window. */
+bool ostep_asks_for_help(const Options *options);
+
 #endif

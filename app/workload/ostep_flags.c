@@ -10,6 +10,7 @@
 #include "ostep_flags.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef enum { STORE_INT, STORE_SEED, STORE_STRING, STORE_TRUE } StoreKind;
@@ -100,6 +101,29 @@ static bool store(FlagParser *parser, const FlagSpec *spec, const char *name, co
     return false;
 }
 
+/* Sorts long names as Python sorts strings: byte by byte. */
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* optparse's message for a prefix of several long names: "ambiguous option:
+ * --s (--seed, --size?)", the candidates sorted. */
+static void say_ambiguous(FlagParser *parser, const char *name, size_t length)
+{
+    const char *candidates[FLAG_COUNT];
+    int count = 0;
+    for (int i = 0; i < FLAG_COUNT; i++)
+        if (strncmp(FLAGS[i].long_name, name, length) == 0)
+            candidates[count++] = FLAGS[i].long_name;
+    qsort(candidates, (size_t)count, sizeof candidates[0], compare_names);
+    int used = snprintf(parser->message, parser->message_size, "ambiguous option: --%.*s (",
+                        (int)length, name);
+    for (int i = 0; i < count && used >= 0 && (size_t)used < parser->message_size; i++)
+        used += snprintf(parser->message + used, parser->message_size - (size_t)used, "%s--%s%s",
+                         i ? ", " : "", candidates[i], i + 1 == count ? "?)" : "");
+}
+
 /* optparse's _match_abbrev: an exact long name, else the one it is a prefix of. */
 static bool find_long(FlagParser *parser, const char *name, size_t length, const FlagSpec **found)
 {
@@ -116,8 +140,10 @@ static bool find_long(FlagParser *parser, const char *name, size_t length, const
     }
     if (matches == 1)
         return true;
-    snprintf(parser->message, parser->message_size, "%s option: --%.*s",
-             matches ? "ambiguous" : "no such", (int)length, name);
+    if (matches)
+        say_ambiguous(parser, name, length);
+    else
+        snprintf(parser->message, parser->message_size, "no such option: --%.*s", (int)length, name);
     return false;
 }
 

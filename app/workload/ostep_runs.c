@@ -204,7 +204,7 @@ int ostep_runs_create(int argc, char **argv, OstepRuns **out, char *message, siz
     if (!ostep_flags_parse(argc, argv, &runs->flags, message, size))
         return refuse(runs, EXIT_BAD_USAGE, message, message, size);
     if (runs->flags.help)
-        return refuse(runs, EXIT_BAD_USAGE, "-h asks for malloc.py's help: heapviz --headless --ostep -h prints it",
+        return refuse(runs, EXIT_BAD_USAGE, "-h asks for malloc.py's help, which heapviz prints before opening any window",
                       message, size);
     if (!runs->flags.alloc_list[0] && runs->flags.op_count > OSTEP_RUNS_MAX_OPERATIONS) {
         snprintf(message, size, "-n %" PRId64 ": the window shows at most %d operations (--headless runs any number)",

@@ -21,6 +21,10 @@ static const uint64_t speed_levels[] = {
 };
 enum { SPEED_LEVEL_COUNT = sizeof speed_levels / sizeof speed_levels[0] };
 
+/* Compare mode keeps the divergence count at every DIVERGENCE_BLOCK steps, so
+ * that counting the divergences up to any step scans at most one block. */
+enum { DIVERGENCE_BLOCK = 4096 };
+
 typedef struct {
     DesignPolicy choice;         /* the pane's design and policy */
     History *history;
@@ -57,6 +61,8 @@ struct Model {
     uint64_t generation;         /* bumped when the run's past changes */
     uint64_t divergence_scanned; /* steps checked for divergence */
     uint64_t divergence_count, first_divergence;
+    uint64_t *divergences_before; /* [k]: divergences in steps 1 .. k * DIVERGENCE_BLOCK */
+    uint64_t divergence_blocks, divergence_capacity; /* entries kept, entries allocated */
     char status[MODEL_STATUS_MAX];
     SearchPlay searches[MODEL_MAX_PANES]; /* each pane's last search, played back */
     bool search_steps;           /* a step forward shows its search probe by probe */
@@ -66,6 +72,8 @@ struct Model {
 };
 
 /* --- panes ------------------------------------------------------------------ */
+
+static void reset_divergence(Model *model);
 
 /* The workload a pane replays: in OSTEP mode its policy's run of malloc.py
  * (NULL where malloc.py stops under that policy), else the one workload. */
@@ -107,7 +115,7 @@ static HeapError build_panes(Model *model, const DesignPolicy *choices, uint32_t
 {
     destroy_panes(model);
     model->generation++;
-    model->divergence_scanned = model->divergence_count = model->first_divergence = 0;
+    reset_divergence(model);
     for (uint32_t i = 0; i < count; i++) {
         AllocatorSetup setup = model->config.heap;
         setup.design = choices[i].design;
@@ -177,6 +185,28 @@ bool model_diverged_at(const Model *model, uint64_t step)
 
 static uint64_t computed_everywhere(const Model *model);
 
+/* Notes that the divergence count through `step`, a multiple of
+ * DIVERGENCE_BLOCK, is the current count. Out of memory, the blocks stop
+ * there: counting to a later step then scans from the last one kept. */
+static void keep_divergence_block(Model *model, uint64_t step)
+{
+    uint64_t index = step / DIVERGENCE_BLOCK;
+    if (index != model->divergence_blocks) {
+        return;
+    }
+    if (index == model->divergence_capacity) {
+        uint64_t capacity = model->divergence_capacity ? 2 * model->divergence_capacity : 64;
+        uint64_t *grown = realloc(model->divergences_before, capacity * sizeof *grown);
+        if (grown == NULL) {
+            return;
+        }
+        model->divergences_before = grown;
+        model->divergence_capacity = capacity;
+    }
+    model->divergences_before[index] = model->divergence_count;
+    model->divergence_blocks = index + 1;
+}
+
 /* Counts divergences over the steps computed since the last call. */
 static void scan_divergence(Model *model)
 {
@@ -187,7 +217,18 @@ static void scan_divergence(Model *model)
             model->divergence_count++;
             model->first_divergence = model->first_divergence ? model->first_divergence : step;
         }
+        if (step % DIVERGENCE_BLOCK == 0) {
+            keep_divergence_block(model, step);
+        }
     }
+}
+
+/* Forgets every divergence counted: the run's past changed. */
+static void reset_divergence(Model *model)
+{
+    model->divergence_scanned = model->divergence_count = model->first_divergence = 0;
+    model->divergence_blocks = 0;
+    keep_divergence_block(model, 0);
 }
 
 /* One step's time at the current speed while playing (the mark is gone
@@ -290,6 +331,7 @@ void model_destroy(Model *model)
 {
     if (model != NULL) {
         destroy_panes(model);
+        free(model->divergences_before);
         free(model);
     }
 }
@@ -494,7 +536,7 @@ static bool compact(Model *model, uint64_t now_ms)
     }
     start_mark(model, now_ms);
     model->generation++;
-    model->divergence_scanned = model->divergence_count = model->first_divergence = 0;
+    reset_divergence(model);
     if (!ok) {
         model_set_status(model, "out of memory while compacting");
     }
@@ -820,8 +862,15 @@ void model_divergence_seen(const Model *model, uint64_t *count, uint64_t *steps,
         *first = model->first_divergence;
         return;
     }
-    *count = 0, *first = 0, *steps = model_position(model);
-    for (uint64_t step = 1; step <= *steps; step++) {
+    *steps = model_position(model);
+    uint64_t block = *steps / DIVERGENCE_BLOCK;
+    if (block >= model->divergence_blocks) {
+        block = model->divergence_blocks ? model->divergence_blocks - 1 : 0;
+    }
+    uint64_t counted = block * DIVERGENCE_BLOCK; /* steps the kept block covers */
+    *count = model->divergence_blocks ? model->divergences_before[block] : 0;
+    *first = model->first_divergence != 0 && model->first_divergence <= counted ? model->first_divergence : 0;
+    for (uint64_t step = counted + 1; step <= *steps; step++) {
         if (model_diverged_at(model, step)) {
             *count += 1;
             *first = *first == 0 ? step : *first;

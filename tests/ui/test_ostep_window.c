@@ -310,6 +310,61 @@ static void test_divergence_counts_only_revealed_steps(void **state)
     unload(&now);
 }
 
+/* The simple model of the divergence line without -c: every revealed step
+ * checked, one by one. */
+static void count_divergences_one_by_one(const Model *model, uint64_t *count, uint64_t *first)
+{
+    *count = 0, *first = 0;
+    for (uint64_t step = 1; step <= model_position(model); step++) {
+        if (model_diverged_at(model, step)) {
+            *count += 1;
+            *first = *first ? *first : step;
+        }
+    }
+}
+
+/* Asserts that the divergence line at the current step says what checking
+ * each revealed step says. */
+static void assert_divergences_as_counted(const Model *model, uint64_t expected_count, uint64_t expected_first)
+{
+    uint64_t count, steps, first;
+    model_divergence_seen(model, &count, &steps, &first);
+    assert_int_equal(steps, model_position(model));
+    assert_int_equal(count, expected_count);
+    assert_int_equal(first, expected_first);
+}
+
+/* Long runs keep the count at every few thousand steps: at every step of a
+ * 10,000-op run, going forwards, the line counts what checking each step
+ * counts; then a few jumps back (to just after a kept block's end, into the
+ * first block, to step 0). */
+static void test_divergence_count_at_any_step_of_a_long_run(void **state)
+{
+    (void)state;
+    static const char *const hidden[] = {"-s", "1", "-n", "10000", "-r", "40"};
+    Loaded loaded = load(hidden, 6, POLICY_NAMES, 3);
+    while (model_compute_ahead(loaded.model, 100000) > 0) {
+    }
+    uint64_t count = 0, first = 0;
+    for (int64_t step = 0; step <= 10000; step++) {
+        act(loaded.model, ACTION_JUMP_TO, step);
+        assert_int_equal(model_position(loaded.model), step);
+        if (model_diverged_at(loaded.model, (uint64_t)step)) {
+            count += 1;
+            first = first ? first : (uint64_t)step;
+        }
+        assert_divergences_as_counted(loaded.model, count, first);
+    }
+    assert_true(count > 1000); /* the three policies part ways on this run (at steps 4097 and 8193 too) */
+    static const int64_t back[] = {8193, 4097, 3, 0};
+    for (size_t i = 0; i < sizeof back / sizeof back[0]; i++) {
+        act(loaded.model, ACTION_JUMP_TO, back[i]);
+        count_divergences_one_by_one(loaded.model, &count, &first);
+        assert_divergences_as_counted(loaded.model, count, first);
+    }
+    unload(&loaded);
+}
+
 /* Without -c: → shows the next operation with its result hidden, → again
  * reveals it (the step is done), ← hides it again without going back. */
 static void test_results_hide_until_asked_for(void **state)
@@ -539,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_odd_headers_replay_as_malloc_py_prints),
         cmocka_unit_test(test_results_hide_until_asked_for),
         cmocka_unit_test(test_divergence_counts_only_revealed_steps),
+        cmocka_unit_test(test_divergence_count_at_any_step_of_a_long_run),
         cmocka_unit_test(test_compute_flag_shows_results_at_once),
         cmocka_unit_test(test_free_list_is_drawn_in_list_order),
         cmocka_unit_test(test_label_without_room_goes_left_of_its_badge),

@@ -52,7 +52,7 @@ static uint64_t *node_max(const AddressIndex *index, unsigned level, uint64_t no
  * maximum in maxima. */
 static uint64_t *node_count(const AddressIndex *index, unsigned level, uint64_t node)
 {
-    return &index->counts[index->level_max[level] - index->maxima + node];
+    return &index->level_count[level][node];
 }
 
 static bool slot_is_set(const AddressIndex *index, uint64_t slot)
@@ -111,7 +111,11 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
 bool address_index_enable_ranks(AddressIndex *index)
 {
     index->counts = calloc(index->maxima_count, sizeof *index->counts);
-    return index->counts != NULL;
+    if (!index->counts)
+        return false;
+    for (unsigned level = 0; level < index->max_levels; level++)
+        index->level_count[level] = index->counts + (index->level_max[level] - index->maxima);
+    return true;
 }
 
 static uint64_t bits_words(const AddressIndex *index)
@@ -201,8 +205,8 @@ static void count_block(AddressIndex *index, uint64_t group, int change)
 {
     if (!index->counts)
         return;
-    uint64_t node = group;
-    for (unsigned level = 0; level < index->levels; level++, node /= FANOUT)
+    uint64_t node = group, levels = index->levels;
+    for (unsigned level = 0; level < levels; level++, node /= FANOUT)
         *node_count(index, level, node) += (uint64_t)(int64_t)change;
 }
 

@@ -68,6 +68,8 @@ typedef struct {
     uint64_t *counts;            /* ranks on: how many blocks start below each node,
                                     laid out as maxima (level by level, padded);
                                     else NULL */
+    uint64_t *level_count[ADDRESS_INDEX_MAX_LEVELS]; /* ranks on: where each level starts
+                                                        in counts */
 } AddressIndex;
 
 /* An empty index over [base, base + region_bytes) with slots of `alignment`

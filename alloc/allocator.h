@@ -213,6 +213,10 @@ struct AllocatorDesign {
     HeapError (*copy)(Allocator *target, const Allocator *source);
     void (*destroy)(Allocator *allocator);
 
+    /* With n > 0, HEAP_OK means a block was placed and counted in mallocs;
+     * its payload is 0 only where payloads can start at offset 0 (ostep
+     * with a negative header). With n == 0 a design may place none and
+     * answer 0 (the mallocs count tells). */
     HeapError (*malloc)(Allocator *allocator, uint64_t n, uint64_t *payload);
     HeapError (*free)(Allocator *allocator, uint64_t payload);
     /* Called with payload != 0 and n > 0 only: allocator_realloc turns

@@ -288,8 +288,9 @@ static void step_malloc(Run *run, uint32_t id, uint64_t bytes, StepReport *repor
  * *payload, its id's payload offset, and *held, whether the id holds a
  * block, right: `r` of an empty id is a malloc, realloc(p, 0) frees, a
  * failed request leaves the id as it was, and `f` of an empty id does
- * nothing (*skipped). A successful malloc holds a block even at payload 0
- * (the ostep design with a negative header): the count of mallocs tells. */
+ * nothing (*skipped). A successful malloc of n > 0 bytes holds a block even
+ * at payload 0 (the ostep design with a negative header); a malloc(0) holds
+ * one if the count of mallocs grew. */
 static inline HeapError issue_trace_op(Allocator *heap, uint64_t *payload, bool *held, const Op *op,
                                        bool *skipped)
 {
@@ -297,10 +298,13 @@ static inline HeapError issue_trace_op(Allocator *heap, uint64_t *payload, bool 
     HeapError error;
     *skipped = false;
     if (op->kind == OP_MALLOC || (op->kind == OP_REALLOC && !*held)) {
-        uint64_t mallocs = allocator_stats(heap)->mallocs;
+        /* Only malloc(0) may succeed without a block (allocator.h), so only
+         * it reads the statistics, which cost a design work to fill in. */
+        bool zero = op->bytes == 0;
+        uint64_t mallocs = zero ? allocator_stats(heap)->mallocs : 0;
         error = allocator_malloc(heap, op->bytes, &result);
         if (error == HEAP_OK)
-            *held = result != 0 || allocator_stats(heap)->mallocs > mallocs;
+            *held = result != 0 || !zero || allocator_stats(heap)->mallocs > mallocs;
     } else if (op->kind == OP_REALLOC) {
         error = allocator_realloc(heap, *payload, op->bytes, &result);
         if (error == HEAP_OK)

@@ -86,6 +86,57 @@ static void realloc_of_an_empty_id_is_a_malloc(void **state)
     trace_destroy(trace);
 }
 
+/* A run on a heap of another design, made as `setup` says. */
+static Run *make_design_run(const Workload *workload, AllocatorSetup setup)
+{
+    Run *run = NULL;
+    assert_non_null(setup.design);
+    assert_int_equal(run_create(workload, &setup, NULL, 0, &run), HEAP_OK);
+    return run;
+}
+
+/* Ostep's offsets start at 1 (the base address); with a header of -1
+ * (ostep's -H -1) the first block's payload is offset 0. That is a block
+ * all the same, so the id holds it and its free frees it. */
+static void a_block_at_payload_zero_is_held(void **state)
+{
+    (void)state;
+    Trace *trace = parse("0 1 2 1\na 0 2\nf 0\n");
+    Workload workload = trace_workload(trace);
+    AllocatorSetup setup = { .design = allocator_design_find("ostep"),
+                             .config = allocator_default_config(100) };
+    setup.config.alignment = 0;
+    setup.config.header_bytes = (uint64_t)-1;
+    Run *run = make_design_run(&workload, setup);
+    assert_int_equal(run_advance(run, 1), 1);
+    assert_int_equal(allocator_stats(run_heap(run))->mallocs, 1);
+    assert_int_equal(run_id_payload(run, 0), 0);
+    assert_int_equal(run_advance(run, 2), 2);
+    assert_int_equal(allocator_stats(run_heap(run))->frees, 1);
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
+/* The CS:APP heap answers malloc(0) with NULL and places nothing, so the
+ * id stays empty and its free is skipped. */
+static void a_malloc_of_zero_that_places_nothing_holds_nothing(void **state)
+{
+    (void)state;
+    Trace *trace = parse("0 1 2 1\na 0 0\nf 0\n");
+    Workload workload = trace_workload(trace);
+    AllocatorSetup setup = { .design = allocator_design_find("csapp"),
+                             .config = allocator_default_config(1 << 20) };
+    Run *run = make_design_run(&workload, setup);
+    StepReport report;
+    assert_true(run_step(run, &report));
+    assert_int_equal(report.error, HEAP_OK);
+    assert_int_equal(allocator_stats(run_heap(run))->mallocs, 0);
+    assert_true(run_step(run, &report));
+    assert_true(report.skipped);
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
 /* Ids that share a slot (trace.h) keep their own blocks: after every step,
  * each id holds what a per-id map kept by this test on a second heap, fed
  * the same calls, says it holds, and each live block names its own id (id
@@ -532,6 +583,8 @@ int main(void)
         cmocka_unit_test(defaults_of_the_two_workloads),
         cmocka_unit_test(free_of_an_empty_id_is_skipped),
         cmocka_unit_test(realloc_of_an_empty_id_is_a_malloc),
+        cmocka_unit_test(a_block_at_payload_zero_is_held),
+        cmocka_unit_test(a_malloc_of_zero_that_places_nothing_holds_nothing),
         cmocka_unit_test(failed_realloc_keeps_the_old_block),
         cmocka_unit_test(ids_sharing_a_slot_keep_their_own_blocks),
         cmocka_unit_test(realloc_to_zero_frees_and_empties_the_id),

@@ -13,41 +13,22 @@
 #include <math.h>
 #include <string.h>
 
-static uint64_t power_of_two_at_most(uint64_t value)
-{
-    uint64_t power = 1;
-    while (power <= value / 2) {
-        power *= 2;
-    }
-    return value == 0 ? 0 : power;
-}
-
-/* The most cells a row of at most `room` cells holds when a row's bytes
- * must be a multiple of GRID_ROW_ALIGN (a power of two of cells when even
- * one such row does not fit). */
-static uint64_t row_columns(uint64_t room, uint64_t bytes_per_cell)
-{
-    uint64_t step = bytes_per_cell < GRID_ROW_ALIGN ? GRID_ROW_ALIGN / bytes_per_cell : 1;
-    uint64_t columns = room / step * step;
-    return columns > 0 ? columns : power_of_two_at_most(room);
-}
-
-/* The largest cell size for which rows of row_columns cells fit, with its
- * columns; false when not even one pixel per cell fits. */
+/* The largest square cell for which `geometry->cells` cells fit in
+ * width x height in rows of a power of two of cells, with that row width
+ * (the fewer columns on a tie); false when not even one pixel per cell fits. */
 static bool fit_cells(GridGeometry *geometry, uint32_t width, uint32_t height)
 {
-    uint64_t pixels = (uint64_t)width * height;
-    uint32_t size = (uint32_t)sqrt((double)pixels / (double)geometry->cells) + 1;
-    for (; size >= 1; size--) {
-        uint64_t columns = row_columns(width / size, geometry->bytes_per_cell);
-        if (columns > 0 && (geometry->cells + columns - 1) / columns * size <= height) {
+    geometry->cell_pixels = 0;
+    for (uint64_t columns = 1; columns <= width && geometry->cells > 0; columns *= 2) {
+        uint64_t rows = (geometry->cells + columns - 1) / columns;
+        uint64_t size = width / columns < height / rows ? width / columns : height / rows;
+        if (size > geometry->cell_pixels) {
             geometry->columns = (uint32_t)columns;
-            geometry->rows = (uint32_t)((geometry->cells + columns - 1) / columns);
-            geometry->cell_pixels = size;
-            return true;
+            geometry->rows = (uint32_t)rows;
+            geometry->cell_pixels = (uint32_t)size;
         }
     }
-    return false;
+    return geometry->cell_pixels > 0;
 }
 
 static void set_cell_bytes(GridGeometry *geometry, uint64_t bytes_per_cell)
@@ -56,18 +37,58 @@ static void set_cell_bytes(GridGeometry *geometry, uint64_t bytes_per_cell)
     geometry->cells = (geometry->heap_bytes + bytes_per_cell - 1) / bytes_per_cell;
 }
 
+/* The pixels the heap's cells cover on screen. */
+static uint64_t covered_pixels(const GridGeometry *geometry)
+{
+    return geometry->cells * geometry->cell_pixels * geometry->cell_pixels;
+}
+
+/* `geometry` laid out again with `bytes_per_cell`; false when it does not fit. */
+static bool refit_cells(GridGeometry *geometry, uint64_t bytes_per_cell, uint32_t width, uint32_t height)
+{
+    set_cell_bytes(geometry, bytes_per_cell);
+    return fit_cells(geometry, width, height);
+}
+
+/* Cells larger than GRID_MAX_CELL_PIXELS get half the bytes each, down to
+ * one; otherwise a grid covering less than GRID_MIN_COVER_PERCENT of the
+ * area gets twice the bytes a cell while that covers more (rows of a power
+ * of two of cells can leave a wide area half empty: 8,192 cells in 731 x
+ * 622 are 128 x 64 cells of 5 pixels; 4,096 are 64 x 64 of 9). */
+static GridGeometry settle_cells(GridGeometry geometry, uint32_t width, uint32_t height)
+{
+    GridGeometry other = geometry;
+    if (geometry.cell_pixels > GRID_MAX_CELL_PIXELS) {
+        while (geometry.cell_pixels > GRID_MAX_CELL_PIXELS && geometry.bytes_per_cell > 1 &&
+               refit_cells(&other, geometry.bytes_per_cell / 2, width, height)) {
+            geometry = other;
+        }
+        return geometry;
+    }
+    uint64_t area = (uint64_t)width * height;
+    while (geometry.cells > 1 && covered_pixels(&geometry) * 100 < area * GRID_MIN_COVER_PERCENT &&
+           refit_cells(&other, geometry.bytes_per_cell * 2, width, height) &&
+           covered_pixels(&other) > covered_pixels(&geometry)) {
+        geometry = other;
+    }
+    return geometry;
+}
+
 GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t width, uint32_t height)
 {
     GridGeometry geometry = {.heap_bytes = heap_bytes};
-    set_cell_bytes(&geometry, page_bytes ? page_bytes : 1);
+    uint64_t cell_bytes = 1;
+    while (cell_bytes < page_bytes) {
+        cell_bytes *= 2;
+    }
+    set_cell_bytes(&geometry, cell_bytes);
     uint64_t pixels = (uint64_t)width * height;
     while (pixels > 0 && geometry.cells > pixels) {
         set_cell_bytes(&geometry, geometry.bytes_per_cell * 2);
     }
-    bool fits = pixels > 0 && geometry.cells > 0 && fit_cells(&geometry, width, height);
-    while (!fits && pixels > 0 && geometry.cells > 1) { /* rows of a power of two leave some width */
-        set_cell_bytes(&geometry, geometry.bytes_per_cell * 2);
-        fits = fit_cells(&geometry, width, height);
+    bool fits = pixels > 0 && fit_cells(&geometry, width, height);
+    while (!fits && pixels > 0 && geometry.cells > 1) { /* rows of a power of two leave some room */
+        fits = refit_cells(&geometry, geometry.bytes_per_cell * 2, width, height);
     }
     if (!fits) {
         geometry.columns = 1;
@@ -75,15 +96,7 @@ GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t wi
         geometry.cell_pixels = 0;
         return geometry;
     }
-    while (geometry.cell_pixels > GRID_MAX_CELL_PIXELS && geometry.bytes_per_cell % 2 == 0) {
-        GridGeometry finer = geometry;
-        set_cell_bytes(&finer, geometry.bytes_per_cell / 2);
-        if (!fit_cells(&finer, width, height)) {
-            break;
-        }
-        geometry = finer;
-    }
-    return geometry;
+    return settle_cells(geometry, width, height);
 }
 
 GridGeometry grid_geometry_decimal(uint64_t heap_bytes, uint32_t width, uint32_t height)

@@ -3,12 +3,13 @@
  *
  * The grid shows a window of the arena, bytes [first_byte, first_byte +
  * heap_bytes), rounded up to whole rows. A cell shows `bytes_per_cell`
- * bytes (one page, or a power of two pages when the window would not fit
- * one pixel per cell; fewer bytes, down to one, when a small window would
- * give cells larger than GRID_MAX_CELL_PIXELS). A row holds a multiple of
- * GRID_ROW_ALIGN bytes (16, 32, 48 ... cells of 4 bytes), so an aligned
- * payload lands in the same column on every row; a window too narrow for
- * that gets a power of two of cells. The
+ * bytes and a row a power of two of cells, both powers of two, so a row's
+ * bytes are a power of two, every row starts at a round hex address, and
+ * a payload aligned to 8 or 16 lands in the same column on every row. A
+ * cell is one page (rounded up to a power of two), more when the window
+ * would not fit one pixel per cell or would leave most of the area empty,
+ * fewer, down to one byte, when a small window would give cells larger
+ * than GRID_MAX_CELL_PIXELS. The
  * grid is one texel per cell, magnified by an integer cell size to fill the
  * area. grid_fill computes the ARGB colour of a run of cells from
  * the block walk, in either view. No SDL here: the renderer copies the
@@ -52,13 +53,13 @@ typedef enum {
 
 enum {
     GRID_MAX_CELL_PIXELS = 24,   /* larger cells get fewer bytes each, down to one */
-    GRID_ROW_ALIGN = 64          /* a row's bytes are a multiple of this (the largest --align) */
+    GRID_MIN_COVER_PERCENT = 50  /* a grid covering less of its area gets more bytes a cell */
 };
 
 typedef struct {
     uint64_t first_byte;         /* arena offset of the first cell (a multiple of a row's bytes) */
     uint64_t heap_bytes;         /* the bytes the window must show */
-    uint64_t bytes_per_cell;     /* page size times a power of two */
+    uint64_t bytes_per_cell;     /* a power of two (OSTEP: one unit) */
     uint64_t cells;              /* ceil(heap_bytes / bytes_per_cell) */
     uint32_t columns, rows;      /* texture size in cells */
     uint32_t cell_pixels;        /* edge of one cell on screen at zoom 1; 0: no room */
@@ -67,11 +68,13 @@ typedef struct {
 } GridGeometry;
 
 /* Lays out `heap_bytes` (from first_byte 0; the caller may move the window
- * by whole rows) in a width x height pixel area: one page per cell if that
- * fits one pixel per cell, else the fewest pages per cell that do; then the
- * largest square cell size for which rows of a multiple of GRID_ROW_ALIGN
- * bytes fit; then,
- * while cells are larger than GRID_MAX_CELL_PIXELS, half the bytes a cell. */
+ * by whole rows) in a width x height pixel area, with bytes a cell and
+ * cells a row both powers of two: one page a cell (the power of two at
+ * least page_bytes) if that fits one pixel per cell, else the fewest
+ * bytes that do; the row width of a power of two with the largest square
+ * cells; then, while cells are larger than GRID_MAX_CELL_PIXELS, half the
+ * bytes a cell, or, while the cells cover less than GRID_MIN_COVER_PERCENT
+ * of the area and twice the bytes would cover more, twice. */
 GridGeometry grid_geometry(uint64_t heap_bytes, uint64_t page_bytes, uint32_t width, uint32_t height);
 
 /* OSTEP's heap: one unit a cell and rows of 10, 20, 50, 100, 200, 500 ...

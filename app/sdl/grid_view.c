@@ -4,6 +4,7 @@
 #include "grid_view.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 GridView grid_view(const Model *model, const Layout *layout, uint32_t pane)
 {
@@ -63,14 +64,52 @@ void grid_view_cell_centre(const GridView *view, const GridGeometry *geometry, u
     *y = rect.y + rect.h / 2;
 }
 
+/* Whether the neighbouring row band `band` (or NULL) spans [x0, x1). The
+ * bands of a highlight are whole rows stacked without a gap. */
+static bool band_covers(const LayoutRect *band, int x0, int x1)
+{
+    return band != NULL && band->x <= x0 && band->x + band->w >= x1;
+}
+
+/* Fills the horizontal strip [x0, x1) x [y, y + thickness) except where
+ * `band` (a neighbouring row band, or NULL) has its cells. */
+static void fill_strip_outside(Canvas *canvas, int x0, int x1, int y, int thickness, const LayoutRect *band,
+                               uint32_t color)
+{
+    int cut0 = band ? band->x : x1, cut1 = band ? band->x + band->w : x1;
+    cut0 = cut0 > x0 ? cut0 : x0;
+    cut1 = cut1 < x1 ? cut1 : x1;
+    if (cut0 >= cut1) {
+        canvas_fill(canvas, (LayoutRect){x0, y, x1 - x0, thickness}, color);
+        return;
+    }
+    canvas_fill(canvas, (LayoutRect){x0, y, cut0 - x0, thickness}, color);
+    canvas_fill(canvas, (LayoutRect){cut1, y, x1 - cut1, thickness}, color);
+}
+
+/* One row band's share of the outline of the whole shape: its sides, less
+ * where the bands above and below continue the shape. */
+static void outline_band(Canvas *canvas, const LayoutRect *band, const LayoutRect *above, const LayoutRect *below,
+                         int thickness, uint32_t color)
+{
+    int t = thickness, left = band->x - t, right = band->x + band->w, bottom = band->y + band->h;
+    fill_strip_outside(canvas, left, right + t, band->y - t, t, above, color);
+    fill_strip_outside(canvas, left, right + t, bottom, t, below, color);
+    int sides[2] = {left, right};
+    for (int i = 0; i < 2; i++) {
+        int y0 = band_covers(above, sides[i], sides[i] + t) ? band->y : band->y - t;
+        int y1 = band_covers(below, sides[i], sides[i] + t) ? bottom : bottom + t;
+        canvas_fill(canvas, (LayoutRect){sides[i], y0, t, y1 - y0}, color);
+    }
+}
+
 void grid_view_outline(Canvas *canvas, const GridView *view, const GridGeometry *geometry, Highlight highlight,
                        int thickness, uint32_t color)
 {
     LayoutRect rects[3];
     int count = grid_view_highlight_rects(view, geometry, highlight, rects);
     for (int i = 0; i < count; i++) {
-        LayoutRect outer = {rects[i].x - thickness, rects[i].y - thickness, rects[i].w + 2 * thickness,
-                            rects[i].h + 2 * thickness};
-        canvas_outline(canvas, outer, thickness, color);
+        const LayoutRect *above = i > 0 ? &rects[i - 1] : NULL, *below = i + 1 < count ? &rects[i + 1] : NULL;
+        outline_band(canvas, &rects[i], above, below, thickness, color);
     }
 }

@@ -27,7 +27,8 @@ int grid_view_highlight_rects(const GridView *view, const GridGeometry *geometry
                               LayoutRect rects[3]);
 
 /* An outline `thickness` pixels wide just outside the cells of
- * `highlight`: the cells inside keep their colour. */
+ * `highlight`, around the whole shape (no line between its row bands):
+ * the cells inside keep their colour. */
 void grid_view_outline(Canvas *canvas, const GridView *view, const GridGeometry *geometry, Highlight highlight,
                        int thickness, uint32_t color);
 

@@ -35,10 +35,17 @@ static void test_geometry_doubles_the_cell_until_the_heap_fits(void **state)
     assert_int_equal(geometry.cell_pixels, 1);
 }
 
+static bool is_power_of_two(uint64_t value)
+{
+    return value > 0 && (value & (value - 1)) == 0;
+}
+
+/* For the bytes a cell it chose, no row of a power of two of cells gives
+ * larger square cells that fit (checked by trying each row width). */
 static void test_geometry_largest_cell_that_fits(void **state)
 {
     (void)state;
-    static const uint32_t sizes[][2] = {{800, 600}, {1234, 517}, {300, 900}, {97, 13}, {1920, 1080}};
+    static const uint32_t sizes[][2] = {{800, 600}, {1234, 517}, {300, 900}, {97, 13}, {1920, 1080}, {731, 622}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         uint32_t width = sizes[i][0], height = sizes[i][1];
         GridGeometry geometry = grid_geometry(32768, 4, width, height);
@@ -46,31 +53,113 @@ static void test_geometry_largest_cell_that_fits(void **state)
         assert_true(cell >= 1);
         assert_true((uint64_t)geometry.columns * geometry.rows >= geometry.cells);
         assert_true(geometry.columns * cell <= width && geometry.rows * cell <= height);
-        uint64_t bigger_columns = width / (cell + 1);
-        bool bigger_fits = bigger_columns > 0 &&
-                           (geometry.cells + bigger_columns - 1) / bigger_columns * (cell + 1) <= height;
-        assert_false(bigger_fits);
-    }
-}
-
-/* A row holds a multiple of 64 bytes, so a payload aligned to 8, 16, 32 or
- * 64 lands in the same column on every row. */
-static void test_geometry_rows_hold_a_multiple_of_64_bytes(void **state)
-{
-    (void)state;
-    static const uint32_t sizes[][2] = {{800, 600}, {1234, 517}, {300, 900}, {640, 610}, {1920, 1080}};
-    static const uint64_t heaps[] = {32768, 47104, 20u << 20, 4096};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        for (size_t h = 0; h < sizeof heaps / sizeof heaps[0]; h++) {
-            GridGeometry geometry = grid_geometry(heaps[h], 4, sizes[i][0], sizes[i][1]);
-            assert_int_equal(geometry.columns * geometry.bytes_per_cell % 64, 0);
+        for (uint64_t columns = 1; columns <= width; columns *= 2) {
+            uint64_t rows = (geometry.cells + columns - 1) / columns;
+            assert_false(columns * (cell + 1) <= width && rows * (cell + 1) <= height);
         }
     }
 }
 
+/* Bytes a cell and cells a row are powers of two, so a row's bytes are a
+ * power of two and every row starts at a round hex address, whatever the
+ * heap, the page and the area. */
+static void test_geometry_rows_are_a_power_of_two_of_bytes(void **state)
+{
+    (void)state;
+    static const uint32_t sizes[][2] = {{800, 600}, {1234, 517}, {300, 900}, {640, 610}, {1920, 1080}, {97, 13}};
+    static const uint64_t heaps[] = {32768, 47104, 20u << 20, 4096, 256, 1000};
+    static const uint64_t pages[] = {4, 1, 3, 4096};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        for (size_t h = 0; h < sizeof heaps / sizeof heaps[0]; h++) {
+            for (size_t p = 0; p < sizeof pages / sizeof pages[0]; p++) {
+                GridGeometry geometry = grid_geometry(heaps[h], pages[p], sizes[i][0], sizes[i][1]);
+                assert_true(geometry.cell_pixels >= 1);
+                assert_true(is_power_of_two(geometry.bytes_per_cell));
+                assert_true(is_power_of_two(geometry.columns));
+                assert_true(is_power_of_two(grid_row_bytes(&geometry)));
+            }
+        }
+    }
+}
+
+/* Shapes worked out by hand (each row width of a power of two tried in
+ * turn; the cell is the smaller of width / columns and height / rows):
+ * - 32 KiB in 731 x 622 (the default window's grid): 8,192 cells of 4 B
+ *   give 128 x 64 cells of 5 px (64 a row: 128 rows of 4; 256: 32 rows of
+ *   2), 640 x 320 px, 45% of the area; 8 B a cell: 64 x 64 of 9 px, 73%.
+ * - 32 KiB in 800 x 600: 128 x 64 cells of 4 B at min(6, 9) = 6 px, 768 x
+ *   384 px, 61% of the area: it stays.
+ * - 32 KiB in 300 x 900: 8,192 cells of 4 B: 64 a row, 128 rows, min(4,
+ *   7) = 4 px, 48.5%; 8 B: 32 a row, 128 rows, min(9, 7) = 7 px, 74%.
+ * - 20 MiB in 731 x 622: 64 B a cell is the least with fewer cells
+ *   (327,680) than pixels (454,682), but 512 a row need 640 rows; 128 B:
+ *   512 a row, 320 rows of 1 px, 36%; 256 B: 256 x 320 or 512 x 160 of 1
+ *   px, fewer pixels covered, so 128 B it is (rows of 64 KiB). */
+static void test_geometry_shapes_worked_by_hand(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t heap;
+        uint32_t width, height;
+        uint64_t bytes_per_cell;
+        uint32_t columns, rows, cell_pixels;
+    } cases[] = {
+        {32768, 731, 622, 8, 64, 64, 9},
+        {32768, 800, 600, 4, 128, 64, 6},
+        {32768, 300, 900, 8, 32, 128, 7},
+        {20u << 20, 731, 622, 128, 512, 320, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        GridGeometry geometry = grid_geometry(cases[i].heap, 4, cases[i].width, cases[i].height);
+        assert_int_equal(geometry.bytes_per_cell, cases[i].bytes_per_cell);
+        assert_int_equal(geometry.columns, cases[i].columns);
+        assert_int_equal(geometry.rows, cases[i].rows);
+        assert_int_equal(geometry.cell_pixels, cases[i].cell_pixels);
+    }
+}
+
+/* A heap of blocks of many sizes with --align 8 and 16: in every shape,
+ * each payload's first cell is in a column whose first byte is aligned as
+ * the payload is (row starts are multiples of the row's bytes), so the
+ * payloads line up in the same columns row after row. */
+static void test_aligned_payloads_land_in_the_same_columns(void **state)
+{
+    (void)state;
+    static const uint32_t sizes[][2] = {{731, 622}, {800, 600}, {300, 900}, {97, 13}, {1920, 1080}};
+    static const uint64_t aligns[] = {8, 16};
+    for (size_t a = 0; a < 2; a++) {
+        AllocatorSetup setup = {&tags_design, allocator_default_config(4096)};
+        setup.config.alignment = aligns[a];
+        Allocator *heap = NULL;
+        assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
+        uint64_t payload;
+        for (uint64_t request = 1; allocator_malloc(heap, request, &payload) == HEAP_OK; request += 7) {
+        }
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            GridGeometry geometry = grid_geometry(4096, 4, sizes[i][0], sizes[i][1]);
+            uint64_t blocks = 0;
+            HeapBlock block;
+            for (bool more = allocator_first_block(heap, &block); more; more = allocator_next_block(heap, &block)) {
+                if (block.state != HEAP_BLOCK_USED) {
+                    continue;
+                }
+                uint64_t start = block.offset + block.header_bytes;
+                assert_int_equal(start % aligns[a], 0);
+                uint64_t column = start / geometry.bytes_per_cell % geometry.columns;
+                assert_int_equal(column * geometry.bytes_per_cell % aligns[a], 0);
+                blocks++;
+            }
+            assert_true(blocks >= 10);
+        }
+        allocator_destroy(heap);
+    }
+}
+
 /* A window of 256 bytes (the deepest zoom) has one byte a cell: an 8-byte
- * tag is 8 cells. 256 cells of at most 44 pixels in 800 x 600: rows of 16
- * (the most that fit at 37 pixels, 16 x 37 = 592 high). */
+ * tag is 8 cells. In 800 x 600: 64 cells of 4 B are 8 x 8 of min(100, 75)
+ * = 75 px, over GRID_MAX_CELL_PIXELS; 128 of 2 B, 16 x 8 of 50 px; 256 of
+ * 1 B: 16 x 16 of min(50, 37) = 37 px (32 x 8: min(25, 75) = 25), the
+ * finest there is. */
 static void test_geometry_of_a_small_window_has_one_byte_cells(void **state)
 {
     (void)state;
@@ -310,7 +399,9 @@ int main(void)
         cmocka_unit_test(test_geometry_one_page_per_cell_when_it_fits),
         cmocka_unit_test(test_geometry_doubles_the_cell_until_the_heap_fits),
         cmocka_unit_test(test_geometry_largest_cell_that_fits),
-        cmocka_unit_test(test_geometry_rows_hold_a_multiple_of_64_bytes),
+        cmocka_unit_test(test_geometry_rows_are_a_power_of_two_of_bytes),
+        cmocka_unit_test(test_geometry_shapes_worked_by_hand),
+        cmocka_unit_test(test_aligned_payloads_land_in_the_same_columns),
         cmocka_unit_test(test_geometry_of_a_small_window_has_one_byte_cells),
         cmocka_unit_test(test_geometry_of_an_empty_area_draws_nothing),
         cmocka_unit_test(test_classic_cells_follow_the_blocks),

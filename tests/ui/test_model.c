@@ -401,6 +401,13 @@ static bool shows_byte(const GridGeometry *geometry, double byte)
     return byte >= (double)geometry->first_byte && byte < end;
 }
 
+/* The byte at fraction (x, y) of the grid: row floor(y * rows), x of the way along it. */
+static double byte_under(const GridGeometry *geometry, double x, double y)
+{
+    double cell = floor(y * geometry->rows) * geometry->columns + x * geometry->columns;
+    return (double)geometry->first_byte + cell * (double)geometry->bytes_per_cell;
+}
+
 /* Zooming shows fewer bytes in finer cells, down to one byte a cell, and
  * keeps the byte under the pointer on screen; dragging moves whole rows. */
 static void test_zoom_makes_cells_finer_around_the_pointer(void **state)
@@ -411,11 +418,12 @@ static void test_zoom_makes_cells_finer_around_the_pointer(void **state)
     assert_int_equal(geometry->heap_bytes, 32768); /* a simulation opens on its whole heap */
     assert_int_equal(geometry->first_byte, 0);
     double x = 0.3, y = 0.6;
-    double pointer = (floor(y * geometry->rows) * geometry->columns + x * geometry->columns) * geometry->bytes_per_cell;
+    double pointer = byte_under(geometry, x, y);
     apply_at(model, ACTION_ZOOM, x, y, 10);
     assert_int_equal(geometry->heap_bytes, (uint64_t)(32768 / pow(1.25, 10)));
     assert_true(shows_byte(geometry, pointer));
     assert_int_equal(geometry->first_byte % (geometry->columns * geometry->bytes_per_cell), 0);
+    pointer = byte_under(geometry, x, y);
     apply_at(model, ACTION_ZOOM, x, y, 30);
     assert_int_equal(geometry->heap_bytes, MODEL_MIN_VIEW_BYTES);
     assert_int_equal(geometry->bytes_per_cell, 1);

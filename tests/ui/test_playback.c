@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "grid.h"
+#include "grid_view.h"
 #include "model.h"
 #include "render.h"
 #include "ui_test_support.h"
@@ -193,11 +194,52 @@ static void test_compare_playback_keeps_highlights_small(void **state)
     check_playback("five-policy playback", workload, 5, 3000 / FRAME_MS, 1);
 }
 
+/* The touched block's outline goes round the block's shape: a block over
+ * several rows (a partial first row, full rows, a partial last row) gets
+ * no line between its row bands, where its own cells are, and a line just
+ * outside its first cell and its full rows. */
+static void test_outline_goes_round_the_whole_block(void **state)
+{
+    (void)state;
+    Workload workload = support_simulation(0, 100);
+    Model *model = support_model(&workload, 0);
+    assert_non_null(model);
+    draw(model, 0);
+    Layout layout = render_layout(screen.render, WIDTH, HEIGHT, model);
+    GridView view;
+    LayoutRect rects[3];
+    int count = 0;
+    for (int64_t i = 1; i <= 100 && !(count == 3 && rects[0].x > view.dest.x); i++) {
+        Action jump = {.kind = ACTION_JUMP_TO, .amount = i}; /* a jump: no search is played */
+        assert_true(model_apply(model, &jump, 0));
+        view = grid_view(model, &layout, 0);
+        count = grid_view_highlight_rects(&view, model_geometry(model), model_touched(model, 0), rects);
+    }
+    assert_int_equal(count, 3); /* a block over three rows or more, from the middle of a row */
+    draw(model, 10000);          /* the marks long faded */
+    uint32_t touched = GRID_COLOR_TOUCHED & 0xFFFFFFu;
+    uint64_t inside = 0;
+    for (int i = 0; i < 3; i++) {
+        for (int y = rects[i].y; y < rects[i].y + rects[i].h; y++) {
+            for (int x = rects[i].x; x < rects[i].x + rects[i].w; x++) {
+                inside += at(x, y) == touched;
+            }
+        }
+    }
+    assert_int_equal(inside, 0);
+    assert_int_equal(at(rects[0].x + rects[0].w / 2, rects[0].y - 1), touched); /* above the first row */
+    assert_int_equal(at(rects[0].x - 1, rects[0].y + rects[0].h / 2), touched);  /* left of the first cell */
+    assert_int_equal(at(rects[1].x - 1, rects[1].y + rects[1].h / 2), touched);  /* left of the full rows */
+    assert_int_equal(at(rects[1].x, rects[1].y - 1), touched);                   /* above them, left of the first */
+    model_destroy(model);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_playback_keeps_highlights_small),
         cmocka_unit_test(test_compare_playback_keeps_highlights_small),
+        cmocka_unit_test(test_outline_goes_round_the_whole_block),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

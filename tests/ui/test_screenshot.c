@@ -267,10 +267,16 @@ static SDL_Surface *capture(const char *name, const char *const *arguments, int 
 }
 
 /* The grid's shape, worked out here and not by the app's layout code: at
- * step 0 the heap of the default simulation (32,768 B in 4-byte cells,
- * 8,192 cells) is one free block, so the grid is white: full rows of a
- * whole number of 64-byte lines (16 cells each), and a last row that may be
- * short. Its cells are square, whole pixels, and there are exactly 8,192. */
+ * step 0 the heap of the default simulation (32,768 B) is one free block,
+ * so the grid is white. The grid area of the 1280 x 800 window: the panel
+ * takes 50 characters of 9 pixels and two margins of 9 (468), the margins
+ * 18 more, row addresses 7 characters ("0x7e00" and a space, 63): 1280 -
+ * 468 - 18 - 63 = 731 wide; the timeline takes 800 / 5 = 160 and the
+ * margins 18: 622 high. Rows are a power of two of cells: 8,192 cells of
+ * a 4-byte page fit 128 a row in 64 rows of 5 pixels (64 a row: 128 rows
+ * of 4; 256: 32 rows of 2), 640 x 320 = 45% of the area, under half; so 8
+ * bytes a cell: 4,096 cells, 64 a row in 64 rows of 9 pixels (731 / 64 =
+ * 11, 622 / 64 = 9), 576 x 576 = 73%. Each row is 512 B. */
 static void test_grid_shape_follows_from_the_heap_size(void **state)
 {
     (void)state;
@@ -289,19 +295,46 @@ static void test_grid_shape_follows_from_the_heap_size(void **state)
             }
         }
     }
-    int width = right - left + 1, height = bottom - top + 1;
-    assert_true(width > 100 && height > 100);
-    int cell = 1; /* the cell's side: 8192 cells of cell * cell pixels are white */
-    while (white > 8192 * (int64_t)cell * cell) {
-        cell++;
+    assert_int_equal(right - left + 1, 576);
+    assert_int_equal(bottom - top + 1, 576);
+    assert_int_equal(white, 576 * 576);
+    Layout layout = layout_for(WIDTH, HEIGHT, 1);
+    assert_int_equal(layout.pane_grids[0].w, 731);
+    assert_int_equal(layout.pane_grids[0].h, 622);
+    assert_int_equal(left, layout.pane_grids[0].x + (731 - 576) / 2); /* centred */
+    assert_int_equal(top, layout.pane_grids[0].y + (622 - 576) / 2);
+    SDL_FreeSurface(image);
+}
+
+/* The default window with --align 16 in the detail view, at step 300 of
+ * the README's screenshot run (a 32 KiB heap full of blocks): the grid is the one worked out above (64 cells of 8
+ * bytes a row, 9 pixels a cell), so a 16-aligned payload's first cell, a
+ * payload cell right after a header cell, is in an even column, and blocks
+ * on different rows share those columns. */
+static void test_aligned_payloads_share_columns_on_screen(void **state)
+{
+    (void)state;
+    const char *arguments[] = {"--seed", "1", "--steps", "600", "--p-malloc", "0.6", "--max-request", "400",
+                               "--at-step", "300", "--align", "16", "--view", "detail"};
+    SDL_Surface *image = capture("aligned.png", arguments, 14, NULL, 0, WIDTH, HEIGHT);
+    Layout layout = layout_for(WIDTH, HEIGHT, 1);
+    int x0 = layout.pane_grids[0].x + (731 - 576) / 2, y0 = layout.pane_grids[0].y + (622 - 576) / 2;
+    uint64_t starts = 0, odd = 0, shared = 0, column_starts[64] = {0};
+    uint32_t previous = 0;
+    for (int cell = 0; cell < 64 * 64; cell++) {
+        uint32_t color = pixel(image, x0 + cell % 64 * 9 + 4, y0 + cell / 64 * 9 + 4);
+        if (color == GRID_COLOR_PAYLOAD && previous == GRID_COLOR_HEADER) {
+            starts++;
+            odd += cell % 2;
+            shared += column_starts[cell % 64]++ > 0;
+        }
+        previous = color;
     }
-    assert_int_equal(white, 8192 * (int64_t)cell * cell);
-    assert_int_equal(width % cell, 0);
-    assert_int_equal(height % cell, 0);
-    int columns = width / cell, rows = height / cell;
-    assert_int_equal(columns % 16, 0);
-    assert_int_equal(rows, (8192 + columns - 1) / columns);
-    assert_true(cell >= 4); /* 8,192 cells in a 1280 x 800 window: big enough to see */
+    printf("# --align 16: %llu payload starts, %llu in a column another row uses\n", (unsigned long long)starts,
+           (unsigned long long)shared);
+    assert_true(starts >= 10);
+    assert_int_equal(odd, 0);
+    assert_true(shared > 0);
     SDL_FreeSurface(image);
 }
 
@@ -581,7 +614,13 @@ static void test_neighbouring_blocks_are_separated(void **state)
 
 /* bump-dead in compare mode, bump's pane on the left: four of its five
  * 4 MiB blocks are dead, 80% of the heap, and are drawn in the dead colour,
- * never black; the black left is the one live block and the failed-free top. */
+ * never black; the black left is the one live block and the failed-free top.
+ * The pane's grid area is 302 x 586 pixels (half of 1280 - 468 - 18 - 9,
+ * less 10 characters of 9 pixels for "0x1000000 "; 622 less the header's
+ * two lines of 18): 20 MiB fit one pixel a cell at 256 B a cell, rows of
+ * 256 cells (the widest power of two in 302), 320 rows. Twice the bytes a
+ * cell would cover fewer pixels, so it stays: the dead 16 MiB are 65,536
+ * cells of one pixel. */
 static void test_dead_bump_memory_is_not_black(void **state)
 {
     (void)state;
@@ -589,7 +628,8 @@ static void test_dead_bump_memory_is_not_black(void **state)
     LayoutRect bump_pane = {0, 0, PANES_RIGHT / 2, PANES_BOTTOM};
     uint64_t dead = count_color(image, bump_pane, GRID_COLOR_DEAD);
     uint64_t black = count_color(image, bump_pane, GRID_COLOR_ALLOCATED);
-    assert_true(dead > 100000);
+    printf("# bump-dead: %llu dead pixels, %llu black\n", (unsigned long long)dead, (unsigned long long)black);
+    assert_int_equal(dead, 65536);
     assert_true(dead >= 3 * black);
     SDL_FreeSurface(image);
 }
@@ -698,6 +738,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classic_cells_match_the_block_list),
         cmocka_unit_test(test_grid_shape_follows_from_the_heap_size),
+        cmocka_unit_test(test_aligned_payloads_share_columns_on_screen),
         cmocka_unit_test(test_panel_text_is_drawn_and_follows_the_step),
         cmocka_unit_test(test_missing_font_is_a_clear_error),
         cmocka_unit_test(test_screenshot_past_the_end_is_refused),

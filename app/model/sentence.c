@@ -268,7 +268,12 @@ void sentence_for_step(const StepReport *report, WorkloadKind kind, const Alloca
     }
 }
 
-void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES])
+int sentence_counter_count(unsigned features)
+{
+    return features & ALLOCATOR_HAS_DEAD ? COUNTER_LINES : COUNTER_LINES - 1;
+}
+
+int sentence_counters(const HeapStats *stats, unsigned features, TextLine lines[COUNTER_LINES])
 {
     static const char *const format = "%-22s %12.31s";
     char value[COUNTER_LINES][32];
@@ -289,9 +294,11 @@ void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES])
         "free bytes", "largest free block", "external fragmentation", "internal fragmentation",
         "utilization", "dead bytes (bump)",
     };
-    for (int i = 0; i < COUNTER_LINES; i++) {
+    int count = sentence_counter_count(features);
+    for (int i = 0; i < count; i++) {
         snprintf(lines[i].text, sizeof lines[i].text, format, names[i], value[i]);
     }
+    return count;
 }
 
 /* The formula's line: "name = " and the rest as `format` says. */
@@ -310,9 +317,10 @@ static void fraction_formula(TextLine *line, const char *name, const char *top, 
             sentence_bytes(bottom_bytes).text, percent);
 }
 
-void sentence_counter_definition(const HeapStats *stats, int counter, bool grows,
+void sentence_counter_definition(const HeapStats *stats, int counter, unsigned features,
                                  TextLine lines[DEFINITION_LINES])
 {
+    bool grows = features & ALLOCATOR_GROWS;
     static const char *const meanings[COUNTER_LINES] = {
         "mallocs that got a block (realloc of nothing included)",
         "frees of a live block (realloc to 0 bytes included)",
@@ -333,7 +341,7 @@ void sentence_counter_definition(const HeapStats *stats, int counter, bool grows
     }
     snprintf(lines[0].text, sizeof lines[0].text, "%s", meanings[counter]);
     TextLine *line = &lines[1];
-    uint64_t loose = stats->free_bytes + stats->dead_bytes;
+    uint64_t loose = stats->free_bytes + (features & ALLOCATOR_HAS_DEAD ? stats->dead_bytes : 0);
     switch (counter) {
     case 2:
         formula(line, "failed = %" PRIu64 ": %" PRIu64 " by fragmentation, %" PRIu64 " by exhaustion",

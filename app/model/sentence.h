@@ -36,14 +36,23 @@ ByteText sentence_bytes(uint64_t bytes);
 void sentence_for_step(const StepReport *report, WorkloadKind kind, const Allocator *heap,
                        char *text, size_t size);
 
-/* The live counters, one "name  value" line each. */
-void sentence_counters(const HeapStats *stats, TextLine lines[COUNTER_LINES]);
+/* The live counters of a design with `features` (AllocatorFeature bits),
+ * one "name  value" line each; returns how many. The last, "dead bytes
+ * (bump)", only where freed blocks can be dead (ALLOCATOR_HAS_DEAD): a
+ * recorded heap's dead blocks are the marks of its folds, a drawing's
+ * device and not memory, and other designs never have any. */
+int sentence_counters(const HeapStats *stats, unsigned features, TextLine lines[COUNTER_LINES]);
+
+/* How many counters sentence_counters gives a design with `features`. */
+int sentence_counter_count(unsigned features);
 
 /* What counter `counter` (0 .. COUNTER_LINES - 1, in sentence_counters'
  * order) means, and its formula with the current numbers: "utilization =
- * peak payload 3,072 B / high water 3,088 B = 99.5 %". A heap that `grows`
- * divides its utilization by its size, as mdriver does. */
-void sentence_counter_definition(const HeapStats *stats, int counter, bool grows,
+ * peak payload 3,072 B / high water 3,088 B = 99.5 %". A heap that grows
+ * (ALLOCATOR_GROWS) divides its utilization by its size, as mdriver does;
+ * external fragmentation counts dead bytes as spare only where they exist
+ * (ALLOCATOR_HAS_DEAD), as the designs compute it. */
+void sentence_counter_definition(const HeapStats *stats, int counter, unsigned features,
                                  TextLine lines[DEFINITION_LINES]);
 
 /* Where a block lay in a recorded program (allocator_program_address). */

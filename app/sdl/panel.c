@@ -299,9 +299,10 @@ static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
     heading(cursor, "COUNTERS", 1);
     *counters_top = cursor->full ? -1 : cursor->y;
     TextLine counters[COUNTER_LINES];
-    sentence_counters(allocator_stats(model_heap(model, 0)), counters);
-    in_units(model, counters, COUNTER_LINES);
-    for (int i = 0; i < COUNTER_LINES; i++) {
+    const Allocator *heap = model_heap(model, 0);
+    int count = sentence_counters(allocator_stats(heap), allocator_design(heap)->features, counters);
+    in_units(model, counters, count);
+    for (int i = 0; i < count; i++) {
         narrow_padding(counters[i].text, cursor->columns);
         line(cursor, counters[i].text, COLOR_TEXT);
     }
@@ -409,14 +410,14 @@ static void counter_definition(Canvas *canvas, const Model *model, const Layout 
     int x = 0, y = 0;
     model_hover_point(model, &x, &y);
     int counter = y >= counters_top ? (y - counters_top) / cursor->line_height : -1;
-    if (counter < 0 || counter >= COUNTER_LINES || x < cursor->x ||
+    const Allocator *heap = model_heap(model, 0);
+    int count = sentence_counter_count(allocator_design(heap)->features);
+    if (counter < 0 || counter >= count || x < cursor->x ||
         x >= cursor->x + cursor->columns * layout->char_width) {
         return;
     }
-    const Allocator *heap = model_heap(model, 0);
     TextLine lines[DEFINITION_LINES];
-    sentence_counter_definition(allocator_stats(heap), counter,
-                                (allocator_design(heap)->features & ALLOCATOR_GROWS) != 0, lines);
+    sentence_counter_definition(allocator_stats(heap), counter, allocator_design(heap)->features, lines);
     in_units(model, lines, DEFINITION_LINES);
     int width = 0;
     for (int i = 0; i < DEFINITION_LINES; i++) {

@@ -200,14 +200,31 @@ uint64_t address_index_memory_bytes(const AddressIndex *index, uint64_t end)
 /* ---- ranks ------------------------------------------------------------------ */
 
 /* Adds `change` (+1 or -1) to the counts of every node above a group a block
- * starts in, the group's own included. */
+ * starts in, the group's own included, but the root's: its count would be
+ * index->count, and no walk reads it (a walk adds up the counts of nodes it
+ * passes over, and the root has no siblings), so it stays zero. */
 static void count_block(AddressIndex *index, uint64_t group, int change)
 {
     if (!index->counts)
         return;
-    uint64_t node = group, levels = index->levels;
-    for (unsigned level = 0; level < levels; level++, node /= FANOUT)
+    uint64_t node = group, levels_below_root = index->levels - 1;
+    for (unsigned level = 0; level < levels_below_root; level++, node /= FANOUT)
         *node_count(index, level, node) += (uint64_t)(int64_t)change;
+}
+
+/* Moves one block's count from `group`'s nodes to `new_group`'s, up to the
+ * node above both, whose count stays. */
+static void count_move(AddressIndex *index, uint64_t group, uint64_t new_group)
+{
+    if (!index->counts)
+        return;
+    uint64_t levels_below_root = index->levels - 1;
+    for (unsigned level = 0; level < levels_below_root && group != new_group; level++) {
+        *node_count(index, level, group) -= 1;
+        *node_count(index, level, new_group) += 1;
+        group /= FANOUT;
+        new_group /= FANOUT;
+    }
 }
 
 /* Set bits below `slot` in its own group. */
@@ -300,14 +317,14 @@ static void set_group_largest(AddressIndex *index, uint64_t group, uint64_t larg
 /* ---- growing the tree ------------------------------------------------------ */
 
 /* Puts a root above the tree in use: it covers FANOUT times as many groups,
- * and since no block starts beyond the old root's groups, its maximum and
- * count are the old root's. */
+ * and since no block starts beyond the old root's groups, its maximum is the
+ * old root's; the old root now keeps a count, all the blocks. */
 static void add_root(AddressIndex *index)
 {
     unsigned top = index->levels - 1;
     *node_max(index, top + 1, 0) = *node_max(index, top, 0);
     if (index->counts)
-        *node_count(index, top + 1, 0) = *node_count(index, top, 0);
+        *node_count(index, top, 0) = index->count;
     index->levels++;
     index->covered_groups *= FANOUT;
 }
@@ -321,6 +338,20 @@ static void cover_group(AddressIndex *index, uint64_t group)
 
 /* ---- changes ------------------------------------------------------------- */
 
+/* The maxima once a block of `size` has joined `group`. */
+static void raise_group(AddressIndex *index, uint64_t group, uint64_t size)
+{
+    if (size > *node_max(index, 0, group))
+        set_group_largest(index, group, size);
+}
+
+/* The maxima once a block of `size` has left `group`. */
+static void lower_group(AddressIndex *index, uint64_t group, uint64_t size)
+{
+    if (size == *node_max(index, 0, group))
+        set_group_largest(index, group, group_largest(index, group, NONE, 0));
+}
+
 void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
 {
     uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
@@ -328,8 +359,7 @@ void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
     set_slot(index, slot);
     index->count++;
     count_block(index, group, +1);
-    if (size > *node_max(index, 0, group))
-        set_group_largest(index, group, size);
+    raise_group(index, group, size);
 }
 
 void address_index_remove(AddressIndex *index, uint64_t offset, uint64_t size)
@@ -338,8 +368,22 @@ void address_index_remove(AddressIndex *index, uint64_t offset, uint64_t size)
     clear_slot(index, slot);
     index->count--;
     count_block(index, group, -1);
-    if (size == *node_max(index, 0, group))
-        set_group_largest(index, group, group_largest(index, group, NONE, 0));
+    lower_group(index, group, size);
+}
+
+/* A move to another group: a removal and an insert, but the counts change
+ * only below the node above both groups. Kept out of line, so the common
+ * move within a group saves no registers for it. */
+__attribute__((noinline)) static void move_to_group(AddressIndex *index, uint64_t slot, uint64_t size, uint64_t new_slot,
+                          uint64_t new_size)
+{
+    uint64_t group = slot / GROUP_SLOTS, new_group = new_slot / GROUP_SLOTS;
+    cover_group(index, new_group);
+    clear_slot(index, slot);
+    set_slot(index, new_slot);
+    count_move(index, group, new_group);
+    lower_group(index, group, size);
+    raise_group(index, new_group, new_size);
 }
 
 void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
@@ -348,8 +392,7 @@ void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
     uint64_t slot = slot_of(index, offset), new_slot = slot_of(index, new_offset);
     uint64_t group = slot / GROUP_SLOTS;
     if (new_slot / GROUP_SLOTS != group) {
-        address_index_remove(index, offset, size);
-        address_index_insert(index, new_offset, new_size);
+        move_to_group(index, slot, size, new_slot, new_size);
         return;
     }
     clear_slot(index, slot);
@@ -598,16 +641,18 @@ static uint64_t rank_problems(const AddressIndex *index)
     if (!index->counts)
         return 0;
     uint64_t problems = 0;
-    for (uint64_t group = 0; group < index->level_nodes[0]; group++)
+    unsigned root = index->levels - 1;
+    for (uint64_t group = root == 0; group < index->level_nodes[0]; group++)
         problems += *node_count(index, 0, group) != group_bits(index, group);
     for (unsigned level = 1; level < index->levels; level++) {
-        for (uint64_t node = 0; node < index->level_nodes[level]; node++) {
+        for (uint64_t node = level == root; node < index->level_nodes[level]; node++) {
             uint64_t sum = 0;
             for (uint64_t child = node * FANOUT; child < (node + 1) * FANOUT; child++)
                 sum += *node_count(index, level - 1, child);
             problems += *node_count(index, level, node) != sum;
         }
     }
+    problems += *node_count(index, root, 0) != 0; /* the root keeps no count */
     for (unsigned level = 0; level < index->max_levels; level++)
         for (uint64_t node = first_zero_node(index, level); !past_level(index, level, node); node++)
             problems += *node_count(index, level, node) != 0;

@@ -28,7 +28,8 @@
  *
  * Ranks (how many blocks start below an offset) are optional: a heap that
  * counts the blocks its searches examine turns them on, and then every node
- * of the tree, groups included, also keeps how many blocks start below it.
+ * of the tree below the root, groups included, also keeps how many blocks
+ * start below it (the root's would be `count`, and no walk reads it).
  * A change adds one to a node's count at each level; a rank adds the counts
  * of the earlier siblings at each level (at most FANOUT - 1 a level) and the
  * bits below the offset in its group: O(log(W / A)) either way. A heap that

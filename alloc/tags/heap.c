@@ -331,6 +331,19 @@ static inline void coalesce_into_free(Heap *heap, uint64_t offset, uint64_t size
 
 /* ---- used blocks -------------------------------------------------------- */
 
+/* A block now ends at `end`: the high water rises to it, and every few
+ * megabytes of rise the page warmer hears of it. */
+static inline void raise_high_water(Heap *heap, uint64_t end)
+{
+    if (end <= heap->stats.high_water)
+        return;
+    heap->stats.high_water = end;
+    if (end >= heap->warm_at) {
+        heap->warm_at = page_warmer_reached(heap->warmer, end);
+        heap->warmer_told = true;
+    }
+}
+
 static inline void mark_used(Heap *heap, uint64_t offset, uint64_t size, uint64_t requested)
 {
     write_tags(heap, offset, size, HEAP_TAG_ALLOCATED);
@@ -339,8 +352,7 @@ static inline void mark_used(Heap *heap, uint64_t offset, uint64_t size, uint64_
     s->used_blocks++;
     s->bytes_in_use += size;
     s->payload_bytes += requested;
-    if (offset + size > s->high_water)
-        s->high_water = offset + size;
+    raise_high_water(heap, offset + size);
     heap->event.block_offset = offset;
     heap->event.block_size = size;
 }
@@ -585,6 +597,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
         heap_destroy(heap);
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
+    heap->warm_at = UINT64_MAX; /* heap_create adds a warmer */
     heap->min_block = align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
     heap->rover = heap->bump_pointer = heap->region_start;
     heap->top = heap->region_end;
@@ -605,9 +618,13 @@ HeapError heap_create(const HeapConfig *config, Heap **out)
     if (!arena)
         return HEAP_ERROR_OUT_OF_MEMORY;
     HeapError error = heap_setup(config, arena, true, out);
-    if (error != HEAP_OK)
+    if (error != HEAP_OK) {
         zeroed_memory_release(arena, config->heap_bytes);
-    return error;
+        return error;
+    }
+    (*out)->warmer = page_warmer_create(arena, config->heap_bytes);
+    (*out)->warm_at = (*out)->warmer ? PAGE_WARMER_STEP_BYTES : UINT64_MAX;
+    return HEAP_OK;
 }
 
 HeapError heap_create_in(const HeapConfig *config, void *memory, Heap **out)
@@ -623,6 +640,7 @@ void heap_destroy(Heap *heap)
 {
     if (!heap)
         return;
+    page_warmer_destroy(heap->warmer); /* its thread stops before the arena goes */
     if (heap->owns_arena)
         zeroed_memory_release(heap->arena, heap->config.heap_bytes);
     block_map_release(&heap->live);
@@ -801,8 +819,7 @@ static void grow_in_place(Heap *heap, uint64_t offset, uint64_t size, uint64_t a
     uint64_t new_size = claim_free_space(heap, next, offset, merged, asize);
     write_tags(heap, offset, new_size, HEAP_TAG_ALLOCATED);
     heap->stats.bytes_in_use += new_size - size;
-    if (offset + new_size > heap->stats.high_water)
-        heap->stats.high_water = offset + new_size;
+    raise_high_water(heap, offset + new_size);
 }
 
 static bool can_grow_in_place(const Heap *heap, uint64_t offset, uint64_t size, uint64_t asize)
@@ -1135,12 +1152,23 @@ uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity)
     return heap->arena + payload;
 }
 
+/* How far from offset 0 the arena's pages may be resident: what the heap
+ * wrote, and, once its page warmer has been told, the warmer's reach (a
+ * whole huge page past PAGE_WARMER_AHEAD_BYTES at most). */
+static uint64_t resident_end(const Heap *heap)
+{
+    uint64_t end = written_end(heap);
+    if (heap->warmer_told)
+        end += PAGE_WARMER_AHEAD_BYTES + ZEROED_MEMORY_PAGE_BYTES;
+    return end < heap->config.heap_bytes ? end : heap->config.heap_bytes;
+}
+
 uint64_t heap_memory_bytes(const Heap *heap)
 {
     /* The arena's untouched pages cost nothing until written (zeroed_memory). */
     uint64_t last_tag = heap->region_end - HEAP_TAG_BYTES;
     return sizeof *heap +
-           zeroed_memory_resident_bytes(heap->config.heap_bytes, written_end(heap),
+           zeroed_memory_resident_bytes(heap->config.heap_bytes, resident_end(heap),
                                         heap->config.heap_bytes - last_tag) +
            heap->live.capacity * sizeof(BlockMapSlot) + dead_blocks_memory_bytes(&heap->dead) +
            (uint64_t)heap->by_size.capacity * sizeof(FreeTreeNode) + /* 0 unless best fit */

@@ -14,6 +14,7 @@
 #include "dead_blocks.h"
 #include "free_tree.h"
 #include "heap.h"
+#include "page_warmer.h"
 #include "tag_words.h"
 
 #include <string.h>
@@ -24,6 +25,9 @@ struct Heap {
     HeapConfig config;
     uint8_t *arena;              /* config.heap_bytes bytes */
     bool owns_arena;
+    PageWarmer *warmer;          /* faults in the pages above the high water; NULL: none */
+    uint64_t warm_at;            /* the high water at which to tell the warmer again */
+    bool warmer_told;            /* pages above the high water may be resident */
     uint64_t region_start;       /* b0: the first block's offset */
     uint64_t region_end;         /* one past the last usable byte */
     uint64_t min_block;          /* align_up(16 + M, A), bytes */

@@ -1,0 +1,156 @@
+/*
+ * page_warmer.c - faulting in a heap's next pages on a second thread (see
+ * page_warmer.h).
+ *
+ * The heap and the thread share three numbers under one mutex: how far the
+ * heap wants pages (`wanted`), how far the thread has faulted them
+ * (`warmed`), and whether to stop. The thread sleeps on a condition variable
+ * until `wanted` passes `warmed`, then faults in one huge page at a time,
+ * skipping ahead to the high water if the heap has overtaken it (those
+ * pages the heap faulted in itself).
+ */
+#if defined(__linux__)
+#define _DEFAULT_SOURCE
+#include <sys/mman.h>
+#endif
+#include "page_warmer.h"
+#include "zeroed_memory.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+
+struct PageWarmer {
+    uint8_t *memory;
+    size_t bytes;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t thread;
+    bool started, stopping, failed;
+    uint64_t high_water;         /* what the heap reported last */
+    uint64_t wanted;             /* fault in up to here */
+    uint64_t warmed;             /* faulted in up to here (from high_water on) */
+    /* wanted and warmed are whole huge pages from the block's start, or its
+     * end: madvise takes only page-aligned starts. */
+};
+
+static uint64_t round_up(uint64_t offset, uint64_t unit)
+{
+    return (offset + unit - 1) / unit * unit;
+}
+
+/* Waits for work; returns false when told to stop. Called with the lock held. */
+static bool wait_for_work(PageWarmer *warmer, uint64_t *start, uint64_t *end)
+{
+    while (!warmer->stopping && warmer->warmed >= warmer->wanted)
+        pthread_cond_wait(&warmer->wake, &warmer->lock);
+    if (warmer->stopping)
+        return false;
+    *start = warmer->warmed > warmer->high_water ? warmer->warmed
+                                                 : round_up(warmer->high_water, ZEROED_MEMORY_PAGE_BYTES);
+    *end = *start + ZEROED_MEMORY_PAGE_BYTES;
+    if (*end > warmer->wanted)
+        *end = warmer->wanted;
+    return true;
+}
+
+static void *warm_pages(void *argument)
+{
+    PageWarmer *warmer = argument;
+    pthread_mutex_lock(&warmer->lock);
+    uint64_t start, end;
+    while (wait_for_work(warmer, &start, &end)) {
+        if (start >= end) {
+            warmer->warmed = warmer->wanted;
+            continue;
+        }
+        pthread_mutex_unlock(&warmer->lock);
+        /* Faulting in never changes a byte: the heap may write the same pages meanwhile. */
+        bool faulted = madvise(warmer->memory + start, end - start, MADV_POPULATE_WRITE) == 0;
+        pthread_mutex_lock(&warmer->lock);
+        warmer->warmed = end;
+        if (!faulted) {          /* an old kernel, or no memory: the heap faults them itself */
+            warmer->failed = true;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&warmer->lock);
+    return NULL;
+}
+
+PageWarmer *page_warmer_create(void *memory, size_t bytes)
+{
+    if (memory == NULL || bytes < ZEROED_MEMORY_MAPPED_BYTES)
+        return NULL;             /* calloc'd, not a mapping of its own */
+    PageWarmer *warmer = calloc(1, sizeof *warmer);
+    if (warmer == NULL)
+        return NULL;
+    warmer->memory = memory;
+    warmer->bytes = bytes;
+    if (pthread_mutex_init(&warmer->lock, NULL) != 0) {
+        free(warmer);
+        return NULL;
+    }
+    if (pthread_cond_init(&warmer->wake, NULL) != 0) {
+        pthread_mutex_destroy(&warmer->lock);
+        free(warmer);
+        return NULL;
+    }
+    return warmer;
+}
+
+uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset)
+{
+    if (warmer == NULL)
+        return UINT64_MAX;
+    pthread_mutex_lock(&warmer->lock);
+    if (!warmer->started && !warmer->failed) {
+        warmer->started = pthread_create(&warmer->thread, NULL, warm_pages, warmer) == 0;
+        warmer->failed = !warmer->started;
+    }
+    uint64_t wanted = round_up(offset + PAGE_WARMER_AHEAD_BYTES, ZEROED_MEMORY_PAGE_BYTES);
+    warmer->high_water = offset;
+    warmer->wanted = wanted < warmer->bytes ? wanted : warmer->bytes;
+    bool done = warmer->failed || warmer->wanted == warmer->bytes;
+    pthread_cond_signal(&warmer->wake);
+    pthread_mutex_unlock(&warmer->lock);
+    return done ? UINT64_MAX : offset + PAGE_WARMER_STEP_BYTES;
+}
+
+void page_warmer_destroy(PageWarmer *warmer)
+{
+    if (warmer == NULL)
+        return;
+    pthread_mutex_lock(&warmer->lock);
+    warmer->stopping = true;
+    pthread_cond_signal(&warmer->wake);
+    pthread_mutex_unlock(&warmer->lock);
+    if (warmer->started)
+        pthread_join(warmer->thread, NULL);
+    pthread_cond_destroy(&warmer->wake);
+    pthread_mutex_destroy(&warmer->lock);
+    free(warmer);
+}
+
+#else /* no MADV_POPULATE_WRITE: nothing to warm with */
+
+PageWarmer *page_warmer_create(void *memory, size_t bytes)
+{
+    (void)memory, (void)bytes;
+    return NULL;
+}
+
+uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset)
+{
+    (void)warmer, (void)offset;
+    return UINT64_MAX;
+}
+
+void page_warmer_destroy(PageWarmer *warmer)
+{
+    (void)warmer;
+}
+
+#endif

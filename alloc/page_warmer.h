@@ -1,0 +1,46 @@
+/*
+ * page_warmer.h - has the kernel zero a growing heap's next pages on a
+ * second thread, before the heap writes into them.
+ *
+ * A heap that grows upward through a big arena (next fit's rover, worst
+ * fit's largest block, bump's pointer, first fit on a big trace) makes the
+ * kernel zero every page it writes its first tag into: on a 256 MiB heap
+ * that was about as long as glibc's whole replay (BENCHMARKS.md, issue #24).
+ * A PageWarmer asks the kernel, on a thread of its own, to fault in the few
+ * megabytes just above the heap's high water (MADV_POPULATE_WRITE, which
+ * never changes a byte), so that zeroing overlaps the replay instead of
+ * stopping it. Only pages the heap is about to reach are touched: the heap's
+ * memory stays what it writes plus at most PAGE_WARMER_AHEAD_BYTES.
+ *
+ * Where the kernel cannot do this (not Linux, a kernel before 5.14, a block
+ * that is not its own mapping), the warmer does nothing and the heap's pages
+ * fault in as they always did.
+ */
+#ifndef HEAPVIZ_PAGE_WARMER_H
+#define HEAPVIZ_PAGE_WARMER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    PAGE_WARMER_AHEAD_BYTES = 8 << 20,   /* faulted in above the high water */
+    PAGE_WARMER_STEP_BYTES = 2 << 20     /* the heap reports every this many bytes of growth */
+};
+
+typedef struct PageWarmer PageWarmer;
+
+/* A warmer over `bytes` bytes at `memory`, a block from zeroed_memory_get,
+ * with no thread yet; NULL where it could do nothing (or out of memory). */
+PageWarmer *page_warmer_create(void *memory, size_t bytes);
+
+/* The heap has written up to `offset`: the warmer (starting its thread the
+ * first time) faults in the pages up to offset + PAGE_WARMER_AHEAD_BYTES.
+ * Returns the offset at which the heap should call again. Cheap: a lock and
+ * a signal, every PAGE_WARMER_STEP_BYTES of growth. NULL: UINT64_MAX. */
+uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset);
+
+/* Stops the thread (waiting for it) and frees the warmer; before the block
+ * is released. NULL is fine. */
+void page_warmer_destroy(PageWarmer *warmer);
+
+#endif

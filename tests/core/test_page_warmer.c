@@ -1,0 +1,168 @@
+/*
+ * test_page_warmer.c - the page warmer faults in exactly the pages just
+ * above a heap's high water, on its own thread, and changes no byte.
+ *
+ * Residency is read with mincore(2). The expected ranges are worked out by
+ * hand from page_warmer.h's contract: after page_warmer_reached(w, H) the
+ * block's first round_up(H + 8 MiB, 2 MiB) bytes are resident, nothing
+ * beyond them is touched, and the heap is asked to call again at H + 2 MiB.
+ * "Nothing beyond" allows one huge page of slack at each edge: where the
+ * block does not start on a 2 MiB boundary, the kernel faults in the whole
+ * huge page that a range's last bytes fall in.
+ * Where the kernel has no MADV_POPULATE_WRITE (before Linux 5.14) the
+ * warmer does nothing by design, and the residency tests are skipped.
+ */
+#define _DEFAULT_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "page_warmer.h"
+#include "zeroed_memory.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (UINT64_C(1) << 20)
+enum { BLOCK_BYTES = 64 << 20 };
+
+/* Whether every 4 KiB page of [start, end) of `block` is resident. */
+static bool resident(const uint8_t *block, uint64_t start, uint64_t end, bool every)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char vector[1];
+    for (uint64_t offset = start; offset < end; offset += (uint64_t)page) {
+        assert_int_equal(mincore((void *)(block + offset), 1, vector), 0);
+        bool in = vector[0] & 1;
+        if (every && !in)
+            return false;
+        if (!every && in)
+            return true;
+    }
+    return every;
+}
+
+static bool kernel_can_populate(uint8_t *block)
+{
+#ifdef MADV_POPULATE_WRITE
+    return madvise(block + BLOCK_BYTES - 2 * MIB, 2 * MIB, MADV_POPULATE_WRITE) == 0;
+#else
+    (void)block;
+    return false;
+#endif
+}
+
+/* Waits up to ten seconds for [0, end) to be resident. */
+static bool wait_until_resident(const uint8_t *block, uint64_t end)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        if (resident(block, 0, end, true))
+            return true;
+        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+    }
+    return false;
+}
+
+/* The heap wrote up to 3 MiB + 40: the warmer faults in up to
+ * round_up(3 MiB + 40 + 8 MiB, 2 MiB) = 12 MiB, and nothing from 14 MiB to
+ * the 60 MiB below the probe's [62, 64) MiB. Told 5 MiB + 8 next, it goes
+ * on to 14 MiB (madvise takes only page-aligned starts: an end of 11 MiB +
+ * 40 would make the next start fail). */
+static void test_warms_only_just_above_the_high_water(void **state)
+{
+    (void)state;
+    uint8_t *block = zeroed_memory_get(BLOCK_BYTES);
+    assert_non_null(block);
+    if (!kernel_can_populate(block)) {
+        zeroed_memory_release(block, BLOCK_BYTES);
+        skip();
+    }
+    memset(block, 0xA5, 3 * MIB + 40);
+    PageWarmer *warmer = page_warmer_create(block, BLOCK_BYTES);
+    assert_non_null(warmer);
+    assert_int_equal(page_warmer_reached(warmer, 3 * MIB + 40), 5 * MIB + 40);
+    assert_true(wait_until_resident(block, 12 * MIB));
+    nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL); /* it must stop there */
+    assert_false(resident(block, 14 * MIB, 60 * MIB, false));
+    assert_int_equal(page_warmer_reached(warmer, 5 * MIB + 8), 7 * MIB + 8);
+    assert_true(wait_until_resident(block, 14 * MIB));
+    page_warmer_destroy(warmer);
+    for (uint64_t i = 0; i < 3 * MIB + 40; i++)
+        if (block[i] != 0xA5)
+            fail_msg("byte %llu changed", (unsigned long long)i);
+    for (uint64_t i = 3 * MIB + 40; i < 14 * MIB; i += 4096)
+        assert_int_equal(block[i], 0);
+    zeroed_memory_release(block, BLOCK_BYTES);
+}
+
+/* A heap that overtook the warmer: it skips to the page above the new
+ * high water (20 MiB written: warm [20, 28) MiB), so what lies between the
+ * old wanted end (8 MiB) and the heap's own pages ([18, 20) MiB) stays
+ * untouched. */
+static void test_skips_ahead_when_overtaken(void **state)
+{
+    (void)state;
+    uint8_t *block = zeroed_memory_get(BLOCK_BYTES);
+    assert_non_null(block);
+    if (!kernel_can_populate(block)) {
+        zeroed_memory_release(block, BLOCK_BYTES);
+        skip();
+    }
+    PageWarmer *warmer = page_warmer_create(block, BLOCK_BYTES);
+    assert_int_equal(page_warmer_reached(warmer, 0), 2 * MIB);
+    assert_true(wait_until_resident(block, 8 * MIB));
+    memset(block + 18 * MIB, 0x5A, 2 * MIB); /* the heap's own writes, [18, 20) MiB */
+    assert_int_equal(page_warmer_reached(warmer, 20 * MIB), 22 * MIB);
+    for (int tries = 0; tries < 1000 && !resident(block, 20 * MIB, 28 * MIB, true); tries++)
+        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+    assert_true(resident(block, 20 * MIB, 28 * MIB, true));
+    assert_false(resident(block, 10 * MIB, 16 * MIB, false));
+    assert_false(resident(block, 30 * MIB, 60 * MIB, false));
+    page_warmer_destroy(warmer);
+    zeroed_memory_release(block, BLOCK_BYTES);
+}
+
+/* Near the end the wanted range is the whole block: the warmer asks not to
+ * be told again (UINT64_MAX). 60 + 8 MiB is past the 64 MiB block. */
+static void test_stops_asking_at_the_end_of_the_block(void **state)
+{
+    (void)state;
+    uint8_t *block = zeroed_memory_get(BLOCK_BYTES);
+    PageWarmer *warmer = page_warmer_create(block, BLOCK_BYTES);
+    if (warmer == NULL) {       /* not Linux: nothing to warm */
+        zeroed_memory_release(block, BLOCK_BYTES);
+        skip();
+    }
+    assert_int_equal(page_warmer_reached(warmer, 60 * MIB), UINT64_MAX);
+    page_warmer_destroy(warmer);
+    zeroed_memory_release(block, BLOCK_BYTES);
+}
+
+/* A small block is calloc'd, not a mapping of its own: no warmer, and a
+ * NULL warmer never asks to be told anything. */
+static void test_small_blocks_have_no_warmer(void **state)
+{
+    (void)state;
+    size_t bytes = ZEROED_MEMORY_MAPPED_BYTES - 1;
+    void *block = zeroed_memory_get(bytes);
+    assert_null(page_warmer_create(block, bytes));
+    assert_int_equal(page_warmer_reached(NULL, 0), UINT64_MAX);
+    page_warmer_destroy(NULL);
+    zeroed_memory_release(block, bytes);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_warms_only_just_above_the_high_water),
+        cmocka_unit_test(test_skips_ahead_when_overtaken),
+        cmocka_unit_test(test_stops_asking_at_the_end_of_the_block),
+        cmocka_unit_test(test_small_blocks_have_no_warmer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,5 +1,5 @@
 /*
- * canvas.h - a Canvas: the renderer and the text cache, with the few
+ * canvas.h - a Canvas: the renderer and the text caches, with the few
  * drawing calls the window needs. Every SDL call is checked; the first
  * failure of a frame is kept as a sentence for the window to report.
  */
@@ -14,6 +14,7 @@
 typedef struct {
     SDL_Renderer *renderer;
     TextCache *text;
+    TextCache *small_text;       /* half as large: a legend that does not fit otherwise */
     int stroke;                  /* pixels of a thin line: 1, more with --scale */
     char error[256];             /* first failure since it was last cleared */
 } Canvas;

@@ -3,12 +3,16 @@
  * panel.h). Lines are placed top to bottom with a cursor, broken at spaces
  * to the panel's width; a line that would not fit whole above the panel's
  * bottom is left out with everything after it, so large text (--scale) or
- * a small window shows less, never a line cut in half.
+ * a small window shows less, never a line cut in half. The legend is the
+ * exception: the text above it is measured first (a cursor that only
+ * moves), the legend takes the roomiest shape that fits (legend_shape) and
+ * its height is kept free at the bottom, so it is always whole.
  */
 #include "panel.h"
 
 #include "overlay.h"
 #include "timeline.h"
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +57,8 @@ typedef struct {
     int bottom;                  /* no line goes below this */
     bool full;                   /* a line did not fit: nothing more is drawn */
     uint32_t background;         /* the panel's colour, under the text */
+    bool measuring;              /* nothing is drawn: the cursor only moves down */
+    int title_end, head_end;     /* y below the title, below the last operation */
 } Cursor;
 
 /* Whether `lines` more lines fit; once they do not, nothing more does. */
@@ -67,10 +73,16 @@ static bool room_for(Cursor *cursor, int lines)
 static void wrapped(Cursor *cursor, int indent, const char *text, uint32_t color, int max_lines)
 {
     int columns = cursor->columns - indent, lines = canvas_wrap_count(columns, text);
-    if (room_for(cursor, lines < max_lines ? lines : max_lines)) {
-        cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x + indent * text_char_width(cursor->canvas->text),
-                                                          cursor->y, columns, max_lines, text, color, cursor->background);
+    lines = lines < max_lines ? lines : max_lines;
+    if (!room_for(cursor, lines)) {
+        return;
     }
+    if (cursor->measuring) {
+        cursor->y += cursor->line_height * lines;
+        return;
+    }
+    cursor->y += cursor->line_height * canvas_wrapped(cursor->canvas, cursor->x + indent * text_char_width(cursor->canvas->text),
+                                                      cursor->y, columns, max_lines, text, color, cursor->background);
 }
 
 static void line(Cursor *cursor, const char *text, uint32_t color)
@@ -98,54 +110,141 @@ static void sentence_lines(Cursor *cursor, const char *text)
 
 enum { SWATCH_CHARS = 3 };       /* a legend entry's text starts this far in */
 
-static void swatch(Cursor *cursor, uint32_t color, const char *name)
+/* A colour's box, then its name `indent` characters in. */
+static void swatch_at(Cursor *cursor, uint32_t color, const char *name, int indent)
 {
     int size = cursor->line_height * 2 / 3;
     int inset = (cursor->line_height - size) / 2;
     LayoutRect box = {cursor->x, cursor->y + inset, size, size};
     int top = cursor->y;
-    wrapped(cursor, SWATCH_CHARS, name, COLOR_TEXT, 2);
-    if (cursor->y > top) {
+    wrapped(cursor, indent, name, COLOR_TEXT, 2);
+    if (cursor->y > top && !cursor->measuring) {
         canvas_fill(cursor->canvas, box, color);
         canvas_outline(cursor->canvas, box, cursor->canvas->stroke, COLOR_DIM);
     }
 }
 
-/* Dead cells: bump's never-reused memory, or (a recorded heap) the folds
- * that stand for the address space between its regions. */
-static const char *dead_name(const Model *model)
+static void swatch(Cursor *cursor, uint32_t color, const char *name)
 {
-    bool folds = allocator_design(model_heap(model, 0))->program_address != NULL;
-    return folds ? "gap: address space not used (folded)" : grid_class_name(CELL_DEAD);
+    swatch_at(cursor, color, name, SWATCH_CHARS);
 }
 
-static void legend(Cursor *cursor, const Model *model)
+/* Dead cells: bump's never-reused memory, or (a recorded heap) the folds
+ * that stand for the address space between its regions. */
+static bool dead_is_fold(const Model *model)
 {
-    heading(cursor, model_view(model) == VIEW_DETAIL ? "DETAIL VIEW  (d: classic)" : "CLASSIC VIEW  (d: detail)", 1);
-    if (model_view(model) == VIEW_CLASSIC) {
-        swatch(cursor, GRID_COLOR_FREE, "free");
-        swatch(cursor, 0xFF808080u, "partly free");
-        swatch(cursor, GRID_COLOR_ALLOCATED, "allocated");
-        swatch(cursor, GRID_COLOR_EDGE, model_ostep(model) != NULL ? "header (-H units)"
-                                                                   : "header: where a used block starts");
-        if (allocator_design(model_heap(model, 0))->features & ALLOCATOR_HAS_DEAD ||
-            allocator_design(model_heap(model, 0))->program_address != NULL) {
-            swatch(cursor, GRID_COLOR_DEAD, dead_name(model));
-        }
-    } else {
+    return allocator_design(model_heap(model, 0))->program_address != NULL;
+}
+
+enum {
+    LEGEND_MAX = 16,             /* entries at most */
+    BRIEF_SWATCH_CHARS = 2       /* a packed legend's name starts this far in */
+};
+
+/* A colour of the legend, with its name in full and in brief (a column of
+ * a packed legend). */
+typedef struct {
+    uint32_t color;
+    const char *name, *brief;
+} LegendEntry;
+
+/* How the legend is drawn: in full, a name a line; or its brief names in
+ * as many columns as fit; in the panel's text or the smaller one. */
+typedef struct {
+    bool brief, small, heading;
+} LegendShape;
+
+static void add_entry(LegendEntry *entries, int *count, uint32_t color, const char *name, const char *brief)
+{
+    if (*count < LEGEND_MAX) {
+        entries[(*count)++] = (LegendEntry){color, name, brief};
+    }
+}
+
+static void view_entries(const Model *model, LegendEntry *entries, int *count)
+{
+    bool folds = dead_is_fold(model);
+    const char *dead = folds ? "gap: address space not used (folded)" : grid_class_name(CELL_DEAD);
+    const char *dead_brief = folds ? "gap" : "dead";
+    if (model_view(model) == VIEW_DETAIL) {
+        static const char *const briefs[] = {"header", "footer", "payload", "padding", "free", "dead"};
         for (CellClass c = CELL_HEADER; c < CELL_OUTSIDE; c++) {
-            swatch(cursor, grid_class_color(c), c == CELL_DEAD ? dead_name(model) : grid_class_name(c));
+            add_entry(entries, count, grid_class_color(c), c == CELL_DEAD ? dead : grid_class_name(c),
+                      c == CELL_DEAD ? dead_brief : briefs[c]);
         }
+        return;
     }
+    add_entry(entries, count, GRID_COLOR_FREE, "free", "free");
+    add_entry(entries, count, 0xFF808080u, "partly free", "partly");
+    add_entry(entries, count, GRID_COLOR_ALLOCATED, "allocated", "used");
+    add_entry(entries, count, GRID_COLOR_EDGE,
+              model_ostep(model) != NULL ? "header (-H units)" : "header: where a used block starts", "header");
+    if (allocator_design(model_heap(model, 0))->features & ALLOCATOR_HAS_DEAD || folds) {
+        add_entry(entries, count, GRID_COLOR_DEAD, dead, dead_brief);
+    }
+}
+
+/* The legend's entries for the model's view and design; returns how many. */
+static int legend_entries(const Model *model, LegendEntry entries[LEGEND_MAX])
+{
+    int count = 0;
+    view_entries(model, entries, &count);
     if (allocator_design(model_heap(model, 0))->features & ALLOCATOR_GROWS) {
-        swatch(cursor, grid_class_color(CELL_OUTSIDE), "past the break: not heap yet");
+        add_entry(entries, &count, grid_class_color(CELL_OUTSIDE), "past the break: not heap yet", "no heap");
     }
-    swatch(cursor, GRID_COLOR_TOUCHED, "block the last step touched");
-    swatch(cursor, GRID_COLOR_MARK, "split or coalesce (a moment)");
-    swatch(cursor, OVERLAY_COLOR_PROBE, "block the search examines (x: by hand)");
+    add_entry(entries, &count, GRID_COLOR_TOUCHED, "block the last step touched", "touched");
+    add_entry(entries, &count, GRID_COLOR_MARK, "split or coalesce (a moment)", "changed");
+    add_entry(entries, &count, OVERLAY_COLOR_PROBE, "block the search examines (x: by hand)", "searched");
     if (model_structure_visible(model)) {
-        swatch(cursor, OVERLAY_COLOR_LIST, "free list: 1, 2, 3... in list order (f)");
-        swatch(cursor, OVERLAY_COLOR_MARKER, "rover, heap pointer or break (f)");
+        add_entry(entries, &count, OVERLAY_COLOR_LIST, "free list: 1, 2, 3... in list order (f)", "list");
+        add_entry(entries, &count, OVERLAY_COLOR_MARKER, "rover, heap pointer or break (f)", "pointer");
+    }
+    return count;
+}
+
+/* Brief names in columns as wide as the longest and a space, down each
+ * column first; one column is drawn as a list, so a name too long wraps. */
+static void packed_entries(Cursor *cursor, const LegendEntry *entries, int count)
+{
+    int longest = 0;
+    for (int i = 0; i < count; i++) {
+        int length = (int)strlen(entries[i].brief);
+        longest = length > longest ? length : longest;
+    }
+    int width = BRIEF_SWATCH_CHARS + longest + 1, columns = cursor->columns / width;
+    if (columns <= 1) {
+        for (int i = 0; i < count; i++) {
+            swatch_at(cursor, entries[i].color, entries[i].brief, BRIEF_SWATCH_CHARS);
+        }
+        return;
+    }
+    int rows = (count + columns - 1) / columns;
+    if (!room_for(cursor, rows)) {
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        Cursor cell = *cursor;
+        cell.x += i / rows * width * text_char_width(cursor->canvas->text);
+        cell.y += i % rows * cursor->line_height;
+        cell.columns = width;
+        swatch_at(&cell, entries[i].color, entries[i].brief, BRIEF_SWATCH_CHARS);
+    }
+    cursor->y += rows * cursor->line_height;
+}
+
+static void legend(Cursor *cursor, const Model *model, LegendShape shape)
+{
+    if (shape.heading) {
+        heading(cursor, model_view(model) == VIEW_DETAIL ? "DETAIL VIEW  (d: classic)" : "CLASSIC VIEW  (d: detail)", 1);
+    }
+    LegendEntry entries[LEGEND_MAX];
+    int count = legend_entries(model, entries);
+    if (shape.brief) {
+        packed_entries(cursor, entries, count);
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        swatch(cursor, entries[i].color, entries[i].name);
     }
 }
 
@@ -295,6 +394,7 @@ static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
         heading(cursor, "LAST OPERATION", canvas_wrap_count(cursor->columns, sentence));
         sentence_lines(cursor, sentence);
     }
+    cursor->head_end = cursor->y;
     gap(cursor);
     heading(cursor, "COUNTERS", 1);
     *counters_top = cursor->full ? -1 : cursor->y;
@@ -377,6 +477,7 @@ static void compare_panes(Cursor *cursor, const Model *model)
     model_divergence_seen(model, &count, &steps, &first);
     divergence_words(text, sizeof text, count, steps, first, history_sample_span(model_history(model, 0)));
     line(cursor, text, COLOR_DIVERGED);
+    cursor->head_end = cursor->y; /* the figures side by side: the sentences may go */
     gap(cursor);
     if (model_ostep(model) != NULL) {
         ostep_heading(cursor, model);
@@ -449,29 +550,97 @@ static void quiz_score(Cursor *cursor, const Model *model)
     line(cursor, text, COLOR_ACCENT);
 }
 
+/* Everything above the legend: the title, the speed, the last operation,
+ * the counters (or the compare summary) and the quiz's score. */
+static void panel_top(Cursor *cursor, const Model *model, int *counters_top)
+{
+    char title[200];
+    model_title(model, title, sizeof title);
+    line(cursor, title, COLOR_ACCENT);
+    cursor->title_end = cursor->y;
+    play_line(cursor, model);
+    line(cursor, "Space plays, \xE2\x86\x92 steps, h helps", COLOR_DIM); /* what a new user presses first */
+    gap(cursor);
+    if (model_pane_count(model) == 1) {
+        single_pane(cursor, model, counters_top);
+    } else {
+        compare_panes(cursor, model);
+    }
+    quiz_score(cursor, model);
+}
+
+/* A cursor at `y` of the panel's text area, in the panel's text or the small one. */
+static Cursor text_cursor(Canvas *canvas, const Layout *layout, int y, bool small)
+{
+    TextCache *text = small ? canvas->small_text : canvas->text;
+    LayoutRect box = layout->panel;
+    return (Cursor){canvas, box.x + layout->margin, y, (box.w - 2 * layout->margin) / text_char_width(text),
+                    text_line_height(text), box.y + box.h - layout->margin / 2, false, COLOR_PANEL, false, y, y};
+}
+
+/* The legend's height in `shape`, measured. */
+static int legend_height(Canvas *canvas, const Model *model, const Layout *layout, LegendShape shape)
+{
+    Cursor cursor = text_cursor(canvas, layout, 0, shape.small);
+    cursor.measuring = true;
+    cursor.bottom = INT_MAX;
+    TextCache *text = canvas->text;
+    canvas->text = shape.small ? canvas->small_text : text;
+    legend(&cursor, model, shape);
+    canvas->text = text;
+    return cursor.y;
+}
+
+/* The legend is always whole. The first shape that leaves room for all
+ * the rest: in full, or brief names in columns; else the first that leaves
+ * room for the panel's head (down to the last operation): brief, in the
+ * panel's text or the small one; else the small one under the title
+ * alone, without its heading if need be. What it leaves no room for (the
+ * counters first, from the bottom) is left out whole. */
+static LegendShape legend_shape(Canvas *canvas, const Model *model, const Layout *layout, const Cursor *panel,
+                                const Cursor *measured, int *height)
+{
+    static const LegendShape shapes[] = {
+        {false, false, true}, {true, false, true}, {true, true, true}, {true, true, false},
+    };
+    int room = panel->bottom - panel->line_height / 2; /* a gap above the legend */
+    int ends[] = {measured->y, measured->head_end, measured->title_end, INT_MIN};
+    static const int choices[][2] = {{0, 1}, {1, 2}, {2, 3}, {3, 3}}; /* for each end, the shapes tried */
+    for (int e = 0; e < 4; e++) {
+        for (int i = choices[e][0]; i <= choices[e][1]; i++) {
+            *height = legend_height(canvas, model, layout, shapes[i]);
+            if (e == 3 || ends[e] + *height <= room) {
+                return shapes[i];
+            }
+        }
+    }
+    return shapes[3];
+}
+
 void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
 {
     LayoutRect box = layout->panel;
     canvas_fill(canvas, box, COLOR_PANEL);
     canvas_clip(canvas, &box);
-    Cursor cursor = {canvas, box.x + layout->margin, box.y + layout->margin / 2,
-                     (box.w - 2 * layout->margin) / layout->char_width, layout->line_height,
-                     box.y + box.h - layout->margin / 2, false, COLOR_PANEL};
-    char title[200];
-    model_title(model, title, sizeof title);
-    line(&cursor, title, COLOR_ACCENT);
-    play_line(&cursor, model);
-    line(&cursor, "Space plays, \xE2\x86\x92 steps, h helps", COLOR_DIM); /* what a new user presses first */
-    gap(&cursor);
-    int counters_top = -1;
-    if (model_pane_count(model) == 1) {
-        single_pane(&cursor, model, &counters_top);
-    } else {
-        compare_panes(&cursor, model);
-    }
-    quiz_score(&cursor, model);
-    gap(&cursor);
-    legend(&cursor, model);
+    Cursor cursor = text_cursor(canvas, layout, box.y + layout->margin / 2, false);
+    Cursor measure = cursor;
+    measure.measuring = true;
+    measure.bottom = INT_MAX;
+    int counters_top = -1, height = 0;
+    panel_top(&measure, model, &counters_top);
+    LegendShape shape = legend_shape(canvas, model, layout, &cursor, &measure, &height);
+    int bottom = cursor.bottom;
+    cursor.bottom -= height + cursor.line_height / 2;
+    panel_top(&cursor, model, &counters_top);
+    gap(&cursor); /* a gap at the end of the top may have gone past its bottom */
+    Cursor key = text_cursor(canvas, layout, cursor.y < bottom - height ? cursor.y : bottom - height, shape.small);
+    TextCache *text = canvas->text;
+    canvas->text = shape.small ? canvas->small_text : text;
+    legend(&key, model, shape);
+    canvas->text = text;
+    cursor.y = key.y;
+    cursor.full = false;
+    cursor.bottom = bottom;
     gap(&cursor);
     if (model_status(model)[0] != '\0') {
         line(&cursor, model_status(model), COLOR_ACCENT);

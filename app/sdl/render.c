@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { RENDER_MIN_SMALL_PIXELS = 10 }; /* the small text's least size */
+
 struct Render {
     Canvas canvas;
     TimelineCache *timeline;
@@ -46,7 +48,10 @@ bool render_create(SDL_Renderer *renderer, const char *font_path, int pixel_size
         free(render);
         return false;
     }
-    if (!text_cache_create(renderer, font_path, pixel_size, &render->canvas.text, message, message_size)) {
+    int small_size = pixel_size / 2 > RENDER_MIN_SMALL_PIXELS ? pixel_size / 2 : RENDER_MIN_SMALL_PIXELS;
+    if (!text_cache_create(renderer, font_path, pixel_size, &render->canvas.text, message, message_size) ||
+        !text_cache_create(renderer, font_path, small_size, &render->canvas.small_text, message, message_size)) {
+        text_cache_destroy(render->canvas.text);
         timeline_cache_destroy(render->timeline);
         free(render);
         return false;
@@ -71,6 +76,7 @@ void render_destroy(Render *render)
         }
     }
     text_cache_destroy(render->canvas.text);
+    text_cache_destroy(render->canvas.small_text);
     timeline_cache_destroy(render->timeline);
     free(render);
 }

@@ -21,6 +21,7 @@
 #include "canvas.h"
 #include "grid.h"
 #include "layout.h"
+#include "overlay.h"
 #include "sentence.h"
 #include "ui_test_support.h"
 #include "timeline.h"
@@ -503,7 +504,8 @@ static int teardown(void **state)
     static const char *const names[] = {"classic.png", "step10.png", "step20.png", "detail.png", "timeline.png",
                                         "timeline-off.png", "plain.png", "help.png", "compare.png", "tiny.png",
                                         "no-tooltip.png", "tooltip.png", "stderr.txt", "scale1.png",
-                                        "scale2.png", "six.png", "teaching.png", "separated.png", "dead.png"};
+                                        "scale2.png", "six.png", "teaching.png", "separated.png", "dead.png",
+                                        "legend.png", "aligned.png"};
     char path[512];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         path_for(path, sizeof path, names[i]);
@@ -688,6 +690,70 @@ static void test_scale_doubles_text_and_lines(void **state)
 }
 
 
+/* The leftmost x of `color` inside `area`, or -1. */
+static int leftmost(SDL_Surface *image, LayoutRect area, uint32_t color)
+{
+    for (int x = area.x; x < area.x + area.w; x++) {
+        for (int y = area.y; y < area.y + area.h; y++) {
+            if (pixel(image, x, y) == color) {
+                return x;
+            }
+        }
+    }
+    return -1;
+}
+
+/* The panel keeps its whole legend at every --scale from 0.5 to 4, in the
+ * default 1280 x 800 window and at --size 1920x1080: inside the panel's
+ * rectangle (laid out here from the font at the window's size, 15 points
+ * times the scale) each of the eight swatches of the classic view of the
+ * tags design - free, partly free, allocated, header, dead, touched, split
+ * or coalesce, searched - shows at least a 3 x 3 square of its colour. At
+ * --scale 1.5 the last entries used to be left out; now the legend packs
+ * its brief names into columns there (swatches at three x positions), at
+ * the panel's text size (a box 2/3 of a 27-pixel line, 18 pixels, less an
+ * outline of 2 on each side: 14 x 14 = 196 pixels of colour). */
+static void test_panel_keeps_its_whole_legend_at_every_scale(void **state)
+{
+    (void)state;
+    static const uint32_t swatches[] = {GRID_COLOR_FREE, 0xFF808080u, GRID_COLOR_ALLOCATED, GRID_COLOR_EDGE,
+                                        GRID_COLOR_DEAD, GRID_COLOR_TOUCHED, GRID_COLOR_MARK, OVERLAY_COLOR_PROBE};
+    static const double scales[] = {0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 3.5, 4};
+    static const int sizes[][2] = {{WIDTH, HEIGHT}, {1920, 1080}};
+    for (size_t z = 0; z < 2; z++) {
+        for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
+            char options[200];
+            snprintf(options, sizeof options, "--scale %g --size %dx%d", scales[i], sizes[z][0], sizes[z][1]);
+            SDL_Surface *image = shoot("legend.png", options);
+            Layout layout = layout_scaled(sizes[z][0], sizes[z][1], 1, (int)(15 * scales[i] + 0.5));
+            for (size_t c = 0; c < sizeof swatches / sizeof swatches[0]; c++) {
+                uint64_t seen = count_color(image, layout.panel, swatches[c]);
+                if (seen < 9) {
+                    printf("# %s: swatch %08x has %llu pixels in the panel\n", options, swatches[c],
+                           (unsigned long long)seen);
+                }
+                assert_true(seen >= 9);
+            }
+            if (z == 0 && scales[i] == 1.5) {
+                int columns = 0, seen_x[8];
+                for (size_t c = 0; c < sizeof swatches / sizeof swatches[0]; c++) {
+                    int x = leftmost(image, layout.panel, swatches[c]);
+                    bool known = false;
+                    for (int k = 0; k < columns; k++) {
+                        known = known || (x >= seen_x[k] - 3 && x <= seen_x[k] + 3);
+                    }
+                    if (!known) {
+                        seen_x[columns++] = x;
+                    }
+                    assert_true(count_color(image, layout.panel, swatches[c]) >= 196);
+                }
+                assert_int_equal(columns, 3);
+            }
+            SDL_FreeSurface(image);
+        }
+    }
+}
+
 /* Six compare panes at 1280 x 800, at the usual size and at --scale 1.5:
  * each pane shows its name in its colour, its figures and its row
  * addresses; no text is cut at the right edge of a pane's header, of the
@@ -753,6 +819,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_neighbouring_blocks_are_separated),
         cmocka_unit_test(test_dead_bump_memory_is_not_black),
         cmocka_unit_test(test_scale_doubles_text_and_lines),
+        cmocka_unit_test(test_panel_keeps_its_whole_legend_at_every_scale),
         cmocka_unit_test(test_six_compare_panes_keep_labels_unclipped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -71,6 +71,10 @@ typedef struct {
                                     realloc, in call order (the caller's; it must
                                     outlive the heap and its clones); NULL: none */
     uint64_t recorded_count;     /* entries in `recorded` */
+    bool events_unread;          /* the caller reads neither last_event nor search_path,
+                                    so a design may skip recording what each call did
+                                    (tags does; the headless runner without --csv or
+                                    --record asks for it) */
 } AllocatorConfig;
 
 /* A design and one configuration of it: all it takes to make a heap. */
@@ -278,7 +282,8 @@ uint32_t allocator_policy_count(const AllocatorDesign *design);
 void allocator_policy_list(const AllocatorDesign *design, char *text, size_t size);
 
 /* Defaults for every field: heap_bytes as given, A = 8, M = 8, policy 0,
- * list order 0, CHUNKSIZE 4096, no header, base 0, no coalescing, no recording. */
+ * list order 0, CHUNKSIZE 4096, no header, base 0, no coalescing, no recording,
+ * events recorded. */
 AllocatorConfig allocator_default_config(uint64_t heap_bytes);
 
 /* --- one heap ------------------------------------------------------------------ */
@@ -303,6 +308,7 @@ const char *allocator_policy_name(const Allocator *allocator);
 void allocator_label(const Allocator *allocator, char *text, size_t size);
 void design_policy_label(DesignPolicy pane, char *text, size_t size);
 const HeapStats *allocator_stats(const Allocator *allocator);
+/* What the last call did; unspecified for a heap made with config.events_unread. */
 const HeapEvent *allocator_last_event(const Allocator *allocator);
 HeapCheck allocator_check(const Allocator *allocator);
 

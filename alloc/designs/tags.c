@@ -29,7 +29,8 @@ static HeapError tags_create(const AllocatorConfig *config, Allocator **out)
                                .alignment = config->alignment,
                                .min_payload = config->min_payload,
                                .policy = (HeapPolicy)config->policy,
-                               .count_examined = true };
+                               .count_examined = true,
+                               .skip_events = config->events_unread };
     Heap *heap = NULL;
     HeapError error = heap_create(&heap_config, &heap);
     *out = heap ? &heap->base : NULL;

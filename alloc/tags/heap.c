@@ -45,6 +45,13 @@
  * compiler folds them into their callers: about 30 fewer instructions per
  * call, most of them saving and restoring registers (see BENCHMARKS.md).
  *
+ * Events. Every call records what it did in heap->event for the window's
+ * sentences and highlights. A heap made with config.skip_events (the
+ * headless runner's, when nothing reads the events) neither clears the
+ * event per call nor widens its dirty range: the calls still write the
+ * fields they use as scratch (the block placed, the merges), but the event
+ * as a whole, and heap_search_path, which reads it, describe nothing.
+ *
  * Examined. A heap made with config.count_examined counts the free blocks
  * each search would visit walking the blocks in address order, as a
  * textbook list would: first fit from b0 up to and including the fit; next
@@ -160,6 +167,8 @@ bool heap_request_size(const Heap *heap, uint64_t n, uint64_t *asize)
 static void event_begin(Heap *heap, HeapEventKind kind, uint64_t pointer, uint64_t request)
 {
     static const HeapEvent no_event; /* every field describes this call only */
+    if (heap->config.skip_events)
+        return; /* nobody reads it: what a call writes is its own scratch */
     heap->event = no_event;
     heap->event.kind = kind;
     heap->event.pointer = pointer;
@@ -178,7 +187,8 @@ static void write_tags(Heap *heap, uint64_t offset, uint64_t size, uint64_t flag
 {
     tag_write(heap, offset, size | flags);
     tag_write(heap, offset + size - HEAP_TAG_BYTES, size | flags);
-    event_touch(heap, offset, offset + size);
+    if (!heap->config.skip_events)
+        event_touch(heap, offset, offset + size);
 }
 
 static uint64_t block_size(const Heap *heap, uint64_t offset)
@@ -578,6 +588,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     heap->general.alignment = config->alignment;
     heap->general.min_payload = config->min_payload;
     heap->general.policy = (uint32_t)config->policy;
+    heap->general.events_unread = config->skip_events;
     heap->config = *config;
     heap->arena = arena;
     heap->owns_arena = owns;

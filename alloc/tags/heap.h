@@ -60,6 +60,8 @@ typedef struct {
     uint64_t min_payload;        /* M >= 1, bytes */
     HeapPolicy policy;
     bool count_examined;         /* count the blocks each search examines (see heap.c) */
+    bool skip_events;            /* leave the event (and the search path) unrecorded: the
+                                    caller promises not to read them (see heap.c) */
 } HeapConfig;
 
 /* Consistency check results: one bit per kind of broken invariant. */

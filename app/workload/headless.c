@@ -458,7 +458,9 @@ static int run_headless(const Options *options, const Workload *workload, const 
     Run *runs[OPTIONS_MAX_COMPARE] = {NULL};
     uint32_t count = 0;
     Outputs outputs = {0};
-    int status = create_runs(options, workload, setup, runs, &count);
+    AllocatorSetup quiet = *setup; /* only --csv and --record read the steps' events */
+    quiet.config.events_unread = !options->csv_path && !options->record_path;
+    int status = create_runs(options, workload, &quiet, runs, &count);
     if (status == 0 && !open_outputs(options, &outputs, message))
         status = complain(EXIT_BAD_INPUT, message);
     for (uint32_t i = 0; status == 0 && i < count; i++)

@@ -267,7 +267,7 @@ static void expect_smallest_heap(HeapPolicy policy, int a, uint64_t min_payload)
     uint64_t min_block = (HEAP_OVERHEAD_BYTES + min_payload + alignment - 1) / alignment * alignment;
     uint64_t smallest = REGION_STARTS[a] + min_block;
     for (uint64_t bytes = 0; bytes < smallest; bytes++)
-        expect_refused((HeapConfig){ bytes, alignment, min_payload, policy, false });
+        expect_refused((HeapConfig){ bytes, alignment, min_payload, policy, false, false });
     for (uint64_t bytes = smallest; bytes < smallest + alignment; bytes++) {
         Heap *heap = support_new_heap(bytes, alignment, min_payload, policy);
         assert_int_equal(heap_region_end(heap) - heap_region_start(heap), min_block);
@@ -302,7 +302,7 @@ static bool is_valid_alignment(uint64_t alignment)
 
 static void expect_alignment(uint64_t alignment, HeapPolicy policy)
 {
-    HeapConfig config = { 4096, alignment, 8, policy, false };
+    HeapConfig config = { 4096, alignment, 8, policy, false, false };
     if (!is_valid_alignment(alignment)) {
         expect_refused(config);
         return;

@@ -248,7 +248,7 @@ static void test_huge_realloc_fails_cleanly(void **state)
 static void expect_config_rejected(uint64_t heap_bytes, uint64_t alignment, uint64_t min_payload,
                                    HeapPolicy policy)
 {
-    HeapConfig config = { heap_bytes, alignment, min_payload, policy, false };
+    HeapConfig config = { heap_bytes, alignment, min_payload, policy, false, false };
     Heap *heap = NULL;
     if (heap_create(&config, &heap) != HEAP_ERROR_INVALID_CONFIG) {
         fail_msg("heap_create accepted H %llu, A %llu, M %llu, policy %d",

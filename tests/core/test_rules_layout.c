@@ -131,7 +131,7 @@ static void test_request_size_overflow_fails_cleanly(void **state)
 
 static void test_create_in_uses_caller_memory(void **state)
 {
-    HeapConfig config = { 256, 8, 8, HEAP_FIRST_FIT, false };
+    HeapConfig config = { 256, 8, 8, HEAP_FIRST_FIT, false, false };
     uint8_t memory[256];
     Heap *heap = NULL;
     (void)state;

@@ -13,11 +13,6 @@
 
 enum { BLOCK_MAP_MIN_CAPACITY = 64 };
 
-static uint64_t home_slot(const BlockMap *map, uint64_t key)
-{
-    return (key * UINT64_C(0x9E3779B97F4A7C15)) >> map->shift;
-}
-
 static unsigned log2_of(uint64_t power_of_two)
 {
     unsigned bits = 0;
@@ -95,28 +90,6 @@ bool block_map_grow(BlockMap *map, uint64_t needed)
     return true;
 }
 
-uint64_t *block_map_find(const BlockMap *map, uint64_t key)
-{
-    uint64_t mask = map->capacity - 1;
-    for (uint64_t i = home_slot(map, key);; i = (i + 1) & mask) {
-        if (map->slots[i].key == key)
-            return &map->slots[i].value;
-        if (map->slots[i].key == 0)
-            return NULL;
-    }
-}
-
-void block_map_insert(BlockMap *map, uint64_t key, uint64_t value)
-{
-    uint64_t mask = map->capacity - 1;
-    uint64_t i = home_slot(map, key);
-    while (map->slots[i].key)
-        i = (i + 1) & mask;
-    map->slots[i].key = key;
-    map->slots[i].value = value;
-    map->count++;
-}
-
 void block_map_remove(BlockMap *map, uint64_t *value)
 {
     uint64_t mask = map->capacity - 1;
@@ -124,7 +97,7 @@ void block_map_remove(BlockMap *map, uint64_t *value)
                                map->slots);
     /* Shift back every later entry of the run whose home is at or before the hole. */
     for (uint64_t i = (hole + 1) & mask; map->slots[i].key; i = (i + 1) & mask) {
-        uint64_t home = home_slot(map, map->slots[i].key);
+        uint64_t home = block_map_home(map, map->slots[i].key);
         bool home_in_gap = ((i - home) & mask) >= ((i - hole) & mask);
         if (home_in_gap) {
             map->slots[hole] = map->slots[i];

@@ -12,6 +12,7 @@
 #define HEAPVIZ_BLOCK_MAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -46,11 +47,36 @@ static inline bool block_map_reserve(BlockMap *map, uint64_t extra)
     return needed <= map->capacity / 2 || block_map_grow(map, needed);
 }
 
-/* The value stored for `key`, or NULL. */
-uint64_t *block_map_find(const BlockMap *map, uint64_t key);
+/* Where `key` starts looking: Fibonacci hashing spreads nearby offsets. */
+static inline uint64_t block_map_home(const BlockMap *map, uint64_t key)
+{
+    return (key * UINT64_C(0x9E3779B97F4A7C15)) >> map->shift;
+}
+
+/* The value stored for `key`, or NULL. Inline, as the other short calls on
+ * every malloc and free are (a call costs as much as a short probe). */
+static inline uint64_t *block_map_find(const BlockMap *map, uint64_t key)
+{
+    uint64_t mask = map->capacity - 1;
+    for (uint64_t i = block_map_home(map, key);; i = (i + 1) & mask) {
+        if (map->slots[i].key == key)
+            return &map->slots[i].value;
+        if (map->slots[i].key == 0)
+            return NULL;
+    }
+}
 
 /* Adds a key that is not present. The caller has reserved room. */
-void block_map_insert(BlockMap *map, uint64_t key, uint64_t value);
+static inline void block_map_insert(BlockMap *map, uint64_t key, uint64_t value)
+{
+    uint64_t mask = map->capacity - 1;
+    uint64_t i = block_map_home(map, key);
+    while (map->slots[i].key)
+        i = (i + 1) & mask;
+    map->slots[i].key = key;
+    map->slots[i].value = value;
+    map->count++;
+}
 
 /* Removes the entry whose value block_map_find returned. Other entries may
  * move, so earlier results of block_map_find are no longer valid. */

@@ -53,11 +53,8 @@ void dead_blocks_clear(DeadBlocks *dead)
     block_map_clear(&dead->lookup);
 }
 
-bool dead_blocks_reserve(DeadBlocks *dead, uint64_t extra)
+bool dead_blocks_grow(DeadBlocks *dead, uint64_t needed)
 {
-    uint64_t needed = dead->count + extra;
-    if (needed <= dead->capacity)
-        return true;
     uint64_t capacity = dead->capacity ? dead->capacity : DEAD_BLOCKS_MIN_CAPACITY;
     while (capacity < needed)
         capacity *= 2;
@@ -67,11 +64,6 @@ bool dead_blocks_reserve(DeadBlocks *dead, uint64_t extra)
     dead->log = log;
     dead->capacity = capacity;
     return true;
-}
-
-void dead_blocks_add(DeadBlocks *dead, uint64_t payload, uint64_t requested)
-{
-    dead->log[dead->count++] = (DeadBlock){ payload, requested };
 }
 
 /* Files the blocks logged since the last lookup; false if host memory ran

@@ -37,11 +37,21 @@ bool dead_blocks_copy(DeadBlocks *target, const DeadBlocks *source);
 /* Forgets every dead block (compaction drops them), keeping the memory. */
 void dead_blocks_clear(DeadBlocks *dead);
 
+/* Makes room for `needed` entries (the slow path of dead_blocks_reserve). */
+bool dead_blocks_grow(DeadBlocks *dead, uint64_t needed);
+
 /* Ensures `extra` more adds will not need to allocate. */
-bool dead_blocks_reserve(DeadBlocks *dead, uint64_t extra);
+static inline bool dead_blocks_reserve(DeadBlocks *dead, uint64_t extra)
+{
+    uint64_t needed = dead->count + extra;
+    return needed <= dead->capacity || dead_blocks_grow(dead, needed);
+}
 
 /* Logs a dead block; the caller has reserved room. */
-void dead_blocks_add(DeadBlocks *dead, uint64_t payload, uint64_t requested);
+static inline void dead_blocks_add(DeadBlocks *dead, uint64_t payload, uint64_t requested)
+{
+    dead->log[dead->count++] = (DeadBlock){ payload, requested };
+}
 
 /* Whether a dead block has this payload offset, and what it held. */
 bool dead_blocks_find(DeadBlocks *dead, uint64_t payload, uint64_t *requested);

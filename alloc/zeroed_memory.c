@@ -4,10 +4,12 @@
 #if defined(__linux__)
 #define _DEFAULT_SOURCE
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 #include "zeroed_memory.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 static bool is_mapped(size_t bytes)
@@ -25,10 +27,23 @@ void *zeroed_memory_get(size_t bytes)
     if (!is_mapped(bytes))
         return calloc(1, bytes ? bytes : 1);
 #if defined(__linux__)
-    void *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-                        MAP_NORESERVE, -1, 0);
-    if (memory == MAP_FAILED)
+    /* A huge page must start on a 2 MiB boundary; mmap promises 4 KiB, so
+     * map one huge page more and give back what lies before the first
+     * boundary and after the block. Else the first and last 2 MiB of the
+     * block would fault in 4 KiB pages, up to 512 faults each. */
+    size_t page = ZEROED_MEMORY_PAGE_BYTES, spare = bytes + page;
+    uint8_t *mapped = mmap(NULL, spare, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+                           MAP_NORESERVE, -1, 0);
+    if (mapped == MAP_FAILED)
         return NULL;
+    size_t head = (page - (uintptr_t)mapped % page) % page; /* whole small pages */
+    size_t small = (size_t)sysconf(_SC_PAGESIZE);
+    size_t kept = (bytes + small - 1) / small * small; /* what release unmaps */
+    uint8_t *memory = mapped + head;
+    if (head > 0)
+        munmap(mapped, head);
+    if (spare - head > kept)
+        munmap(memory + kept, spare - head - kept);
     madvise(memory, bytes, MADV_HUGEPAGE); /* a hint: ordinary pages if refused */
     return memory;
 #endif

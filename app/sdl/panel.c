@@ -164,22 +164,22 @@ static void add_entry(LegendEntry *entries, int *count, uint32_t color, const ch
 static void view_entries(const Model *model, LegendEntry *entries, int *count)
 {
     bool folds = dead_is_fold(model);
+    bool has_dead = folds || allocator_design(model_heap(model, 0))->features & ALLOCATOR_HAS_DEAD;
     const char *dead = folds ? "gap: address space not used (folded)" : grid_class_name(CELL_DEAD);
     const char *dead_brief = folds ? "gap" : "dead";
     if (model_view(model) == VIEW_DETAIL) {
-        static const char *const briefs[] = {"header", "footer", "payload", "padding", "free", "dead"};
-        for (CellClass c = CELL_HEADER; c < CELL_OUTSIDE; c++) {
-            add_entry(entries, count, grid_class_color(c), c == CELL_DEAD ? dead : grid_class_name(c),
-                      c == CELL_DEAD ? dead_brief : briefs[c]);
+        static const char *const briefs[] = {"header", "footer", "payload", "padding", "free"};
+        for (CellClass c = CELL_HEADER; c < CELL_DEAD; c++) {
+            add_entry(entries, count, grid_class_color(c), grid_class_name(c), briefs[c]);
         }
-        return;
+    } else {
+        add_entry(entries, count, GRID_COLOR_FREE, "free", "free");
+        add_entry(entries, count, 0xFF808080u, "partly free", "partly");
+        add_entry(entries, count, GRID_COLOR_ALLOCATED, "allocated", "used");
+        add_entry(entries, count, GRID_COLOR_EDGE,
+                  model_ostep(model) != NULL ? "header (-H units)" : "header: where a used block starts", "header");
     }
-    add_entry(entries, count, GRID_COLOR_FREE, "free", "free");
-    add_entry(entries, count, 0xFF808080u, "partly free", "partly");
-    add_entry(entries, count, GRID_COLOR_ALLOCATED, "allocated", "used");
-    add_entry(entries, count, GRID_COLOR_EDGE,
-              model_ostep(model) != NULL ? "header (-H units)" : "header: where a used block starts", "header");
-    if (allocator_design(model_heap(model, 0))->features & ALLOCATOR_HAS_DEAD || folds) {
+    if (has_dead) { /* a design without dead memory has no use for its colour */
         add_entry(entries, count, GRID_COLOR_DEAD, dead, dead_brief);
     }
 }

@@ -754,6 +754,23 @@ static void test_panel_keeps_its_whole_legend_at_every_scale(void **state)
     }
 }
 
+/* The detail view's legend has dead memory's colour only for a design
+ * that leaves dead memory (tags, for bump); buddy never does. */
+static void test_legend_shows_dead_only_where_there_is_some(void **state)
+{
+    (void)state;
+    static const char *const options[] = {"--view detail", "--view detail --allocator buddy"};
+    for (int i = 0; i < 2; i++) {
+        SDL_Surface *image = shoot("legend.png", options[i]);
+        Layout layout = layout_for(WIDTH, HEIGHT, 1);
+        uint64_t dead = count_color(image, layout.panel, GRID_COLOR_DEAD);
+        uint64_t payload = count_color(image, layout.panel, GRID_COLOR_PAYLOAD);
+        assert_true(payload >= 36); /* the legend is there: its payload swatch */
+        assert_true(i == 0 ? dead >= 36 : dead == 0);
+        SDL_FreeSurface(image);
+    }
+}
+
 /* Six compare panes at 1280 x 800, at the usual size and at --scale 1.5:
  * each pane shows its name in its colour, its figures and its row
  * addresses; no text is cut at the right edge of a pane's header, of the
@@ -820,6 +837,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dead_bump_memory_is_not_black),
         cmocka_unit_test(test_scale_doubles_text_and_lines),
         cmocka_unit_test(test_panel_keeps_its_whole_legend_at_every_scale),
+        cmocka_unit_test(test_legend_shows_dead_only_where_there_is_some),
         cmocka_unit_test(test_six_compare_panes_keep_labels_unclipped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -291,8 +291,11 @@ static uint64_t children_largest(const AddressIndex *index, unsigned level, uint
 
 /* Sets a group's largest size and carries the change up while it changes
  * anything: a parent rises with a larger child, and is worked out again
- * only when the child that held its maximum shrank. */
-static void set_group_largest(AddressIndex *index, uint64_t group, uint64_t largest)
+ * only when the child that held its maximum shrank. Folded into each of its
+ * four callers, the changes that call it once each (1-2% of a core's
+ * instructions). */
+static inline __attribute__((always_inline)) void
+set_group_largest(AddressIndex *index, uint64_t group, uint64_t largest)
 {
     uint64_t node = group;
     for (unsigned level = 0;; level++) {

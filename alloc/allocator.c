@@ -253,6 +253,11 @@ uint64_t allocator_memory_bytes(const Allocator *allocator)
     return allocator->design->memory_bytes(allocator);
 }
 
+uint32_t allocator_state_spans(Allocator *allocator, AllocatorSpan *spans)
+{
+    return allocator->design->state_spans ? allocator->design->state_spans(allocator, spans) : 0;
+}
+
 bool allocator_program_address(const Allocator *allocator, uint64_t offset, uint64_t *address,
                                uint64_t *gap_bytes)
 {

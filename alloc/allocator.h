@@ -205,6 +205,16 @@ typedef struct {
 
 enum { ALLOCATOR_MAX_MARKERS = 4 };
 
+/* One piece of the memory that holds a heap's state (see state_spans). Its
+ * bytes [used, size) are zero; `bytes` and `size` are 8-byte multiples. */
+typedef struct {
+    uint8_t *bytes;
+    uint64_t size;               /* bytes in the piece */
+    uint64_t used;               /* bytes that may be non-zero, <= size */
+} AllocatorSpan;
+
+enum { ALLOCATOR_MAX_SPANS = 24 };
+
 struct AllocatorDesign {
     const char *name;                    /* "tags", "csapp", ... */
     const char *summary;                 /* one line for --help */
@@ -265,6 +275,18 @@ struct AllocatorDesign {
      * offsets are the addresses. */
     bool (*program_address)(const Allocator *allocator, uint64_t offset, uint64_t *address,
                             uint64_t *gap_bytes);
+
+    /* The heap's whole state as spans of its own memory (at most
+     * ALLOCATOR_MAX_SPANS), so that a history can keep, per snapshot, only
+     * the words that changed since the previous one. The contract: two heaps
+     * of the same configuration whose spans have the same sizes and the same
+     * bytes behave the same from then on, and writing one heap's span bytes
+     * over another's (sizes equal) makes it that heap. The heap's scalars are
+     * spans too (its fields that hold no pointer), so a span may lie inside
+     * the design's struct. Sizes change only when the design reallocates;
+     * every copy (copy, clone) copies every span byte. NULL: the history
+     * keeps whole copies. */
+    uint32_t (*state_spans)(Allocator *allocator, AllocatorSpan *spans);
 };
 
 /* --- the registry (alloc/designs.def) --------------------------------------- */
@@ -325,6 +347,9 @@ uint64_t allocator_search_path(const Allocator *allocator, uint64_t *offsets, ui
 uint32_t allocator_markers(const Allocator *allocator, HeapMarker *markers);
 uint8_t *allocator_payload_bytes(Allocator *allocator, uint64_t payload, uint64_t *capacity);
 uint64_t allocator_memory_bytes(const Allocator *allocator);
+/* The design's state_spans: how many spans it filled in, 0 where it has
+ * none (see AllocatorDesign). */
+uint32_t allocator_state_spans(Allocator *allocator, AllocatorSpan *spans);
 /* The design's program_address, or (where it has none) the offset itself:
  * true, *address = offset, *gap_bytes = 0. */
 bool allocator_program_address(const Allocator *allocator, uint64_t offset, uint64_t *address,

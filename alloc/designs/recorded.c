@@ -71,11 +71,13 @@ typedef struct {
     Allocator base;
     AllocatorConfig config;
     Layout *layout;
-    uint64_t next_placement;     /* the placement the next malloc or realloc takes */
     uint64_t leaves;             /* a power of two >= rank_count */
-    uint32_t *placement_at;      /* per rank: the placement live there, NOT_LIVE */
+    uint32_t *placement_at;      /* per rank (an even number of entries): the placement
+                                    live there, NOT_LIVE */
     uint64_t *requested_at;      /* per rank: the bytes asked for */
     Node *tree;                  /* 2 * leaves nodes; node 1 is the root */
+    /* The scalars of the state, together: one span (recorded_state_spans). */
+    uint64_t next_placement;     /* the placement the next malloc or realloc takes */
     uint64_t peak_in_use;        /* most bytes_in_use after any call */
     HeapStats stats;
     HeapEvent event;
@@ -383,6 +385,13 @@ static void finish_stats(RecordedHeap *heap)
 
 /* ---- create, clone, destroy ------------------------------------------------------------- */
 
+/* Entries of placement_at: the ranks, made even so that the array is a
+ * whole number of 8-byte words (a span). */
+static uint64_t placement_entries(const Layout *layout)
+{
+    return (layout->rank_count + 1) / 2 * 2;
+}
+
 static RecordedHeap *allocate_heap(Layout *layout)
 {
     RecordedHeap *heap = calloc(1, sizeof *heap);
@@ -393,7 +402,7 @@ static RecordedHeap *allocate_heap(Layout *layout)
     heap->leaves = 1;
     while (heap->leaves < layout->rank_count)
         heap->leaves *= 2;
-    heap->placement_at = malloc(layout->rank_count * sizeof *heap->placement_at);
+    heap->placement_at = calloc(placement_entries(layout), sizeof *heap->placement_at);
     heap->requested_at = calloc(layout->rank_count, sizeof *heap->requested_at);
     heap->tree = calloc(2 * heap->leaves, sizeof *heap->tree);
     if (!heap->placement_at || !heap->requested_at || !heap->tree) {
@@ -446,7 +455,8 @@ static HeapError recorded_create(const AllocatorConfig *config, Allocator **out)
 static void copy_state(RecordedHeap *target, const RecordedHeap *source)
 {
     uint64_t ranks = source->layout->rank_count;
-    memcpy(target->placement_at, source->placement_at, ranks * sizeof *source->placement_at);
+    memcpy(target->placement_at, source->placement_at,
+           placement_entries(source->layout) * sizeof *source->placement_at);
     memcpy(target->requested_at, source->requested_at, ranks * sizeof *source->requested_at);
     memcpy(target->tree, source->tree, 2 * source->leaves * sizeof *source->tree);
     target->config = source->config;
@@ -764,6 +774,21 @@ static uint8_t *recorded_payload_bytes(Allocator *allocator, uint64_t payload, u
     return NULL; /* the program's bytes were not recorded */
 }
 
+/* The scalars, then the per-rank arrays and the tree (see allocator.h). */
+static uint32_t recorded_state_spans(Allocator *allocator, AllocatorSpan *spans)
+{
+    RecordedHeap *heap = as_recorded(allocator);
+    uint64_t scalars = sizeof *heap - offsetof(RecordedHeap, next_placement);
+    uint64_t placements = placement_entries(heap->layout) * sizeof *heap->placement_at;
+    uint64_t requested = heap->layout->rank_count * sizeof *heap->requested_at;
+    uint64_t tree = 2 * heap->leaves * sizeof *heap->tree;
+    spans[0] = (AllocatorSpan){.bytes = (uint8_t *)&heap->next_placement, .size = scalars, .used = scalars};
+    spans[1] = (AllocatorSpan){.bytes = (uint8_t *)heap->placement_at, .size = placements, .used = placements};
+    spans[2] = (AllocatorSpan){.bytes = (uint8_t *)heap->requested_at, .size = requested, .used = requested};
+    spans[3] = (AllocatorSpan){.bytes = (uint8_t *)heap->tree, .size = tree, .used = tree};
+    return 4;
+}
+
 static uint64_t recorded_memory_bytes(const Allocator *allocator)
 {
     const RecordedHeap *heap = as_const(allocator);
@@ -837,4 +862,5 @@ const AllocatorDesign recorded_design = {
     .payload_bytes = recorded_payload_bytes,
     .memory_bytes = recorded_memory_bytes,
     .program_address = recorded_program_address,
+    .state_spans = recorded_state_spans,
 };

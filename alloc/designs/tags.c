@@ -157,6 +157,11 @@ static uint64_t tags_memory_bytes(const Allocator *allocator)
     return heap_memory_bytes(as_const_heap(allocator));
 }
 
+static uint32_t tags_state_spans(Allocator *allocator, AllocatorSpan *spans)
+{
+    return heap_state_spans(as_heap(allocator), spans);
+}
+
 const AllocatorDesign tags_design = {
     .name = "tags",
     .summary = "8-byte boundary tags over a fixed arena: first, next, best, worst fit and bump",
@@ -187,4 +192,5 @@ const AllocatorDesign tags_design = {
     .markers = tags_markers,
     .payload_bytes = tags_payload_bytes,
     .memory_bytes = tags_memory_bytes,
+    .state_spans = tags_state_spans,
 };

@@ -12,7 +12,7 @@ enum { DEAD_BLOCKS_MIN_CAPACITY = 64 };
 bool dead_blocks_init(DeadBlocks *dead)
 {
     memset(dead, 0, sizeof *dead);
-    dead->log = malloc(DEAD_BLOCKS_MIN_CAPACITY * sizeof *dead->log);
+    dead->log = calloc(DEAD_BLOCKS_MIN_CAPACITY, sizeof *dead->log);
     dead->capacity = DEAD_BLOCKS_MIN_CAPACITY;
     if (dead->log && block_map_init(&dead->lookup))
         return true;
@@ -30,9 +30,9 @@ void dead_blocks_release(DeadBlocks *dead)
 /* Reuses target's memory where it can, as heap_copy promises. */
 bool dead_blocks_copy(DeadBlocks *target, const DeadBlocks *source)
 {
-    if (source->count > target->capacity) {
+    if (source->capacity != target->capacity) {
         DeadBlock *log = malloc(source->capacity * sizeof *log);
-        if (!log)
+        if (!log && source->capacity > 0)
             return false;
         free(target->log);
         target->log = log;
@@ -40,7 +40,8 @@ bool dead_blocks_copy(DeadBlocks *target, const DeadBlocks *source)
     }
     if (!block_map_copy(&target->lookup, &source->lookup))
         return false;
-    memcpy(target->log, source->log, source->count * sizeof *source->log);
+    if (source->capacity > 0) /* every byte, the entries past count too (dead_blocks_state_spans) */
+        memcpy(target->log, source->log, source->capacity * sizeof *source->log);
     target->count = source->count;
     target->filed = source->filed;
     return true;
@@ -61,6 +62,7 @@ bool dead_blocks_grow(DeadBlocks *dead, uint64_t needed)
     DeadBlock *log = realloc(dead->log, capacity * sizeof *log);
     if (!log)
         return false;
+    memset(log + dead->capacity, 0, (capacity - dead->capacity) * sizeof *log); /* same bytes in every copy */
     dead->log = log;
     dead->capacity = capacity;
     return true;

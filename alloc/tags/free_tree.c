@@ -160,9 +160,14 @@ static void move_cursor(FreeTree *tree, uint64_t key)
 
 /* ---- the node pool ------------------------------------------------------ */
 
+/* Zeroed, so that two trees in the same state hold the same bytes (a
+ * history snapshot keeps only the bytes that changed). */
 static FreeTreeNode *allocate_nodes(uint64_t count)
 {
-    return aligned_alloc(_Alignof(FreeTreeNode), (size_t)count * sizeof(FreeTreeNode));
+    FreeTreeNode *nodes = aligned_alloc(_Alignof(FreeTreeNode), (size_t)count * sizeof(FreeTreeNode));
+    if (nodes)
+        memset(nodes, 0, (size_t)count * sizeof *nodes);
+    return nodes;
 }
 
 static unsigned bits_for(uint64_t value)
@@ -212,10 +217,9 @@ bool free_tree_copy(FreeTree *target, const FreeTree *source)
         target->nodes = nodes;
     }
     FreeTreeNode *nodes = target->nodes;
-    memcpy(nodes, source->nodes, (size_t)source->high_mark * sizeof *nodes);
+    memcpy(nodes, source->nodes, (size_t)source->capacity * sizeof *nodes); /* every byte: see allocate_nodes */
     *target = *source;
-    target->nodes = nodes;
-    target->cursor_valid = false;
+    target->nodes = nodes; /* the cursor's path names the same nodes in the copy */
     return true;
 }
 

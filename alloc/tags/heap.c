@@ -710,8 +710,50 @@ HeapError heap_copy(Heap *target, const Heap *source)
     target->stats = source->stats;
     target->event = source->event;
     target->search_start = source->search_start;
+    target->search_passed = source->search_passed;
     target->search_old_end = source->search_old_end;
     return HEAP_OK;
+}
+
+/* The bytes of a struct from `first` (a field) to its end, as a span. */
+static AllocatorSpan fields_span(void *first, const void *object, size_t object_size)
+{
+    uint64_t size = object_size - (uint64_t)((const uint8_t *)first - (const uint8_t *)object);
+    return (AllocatorSpan){ .bytes = first, .size = size, .used = size };
+}
+
+static AllocatorSpan array_span(void *bytes, uint64_t size)
+{
+    return (AllocatorSpan){ .bytes = size ? bytes : NULL, .size = size, .used = size };
+}
+
+uint32_t heap_state_spans(Heap *heap, AllocatorSpan *spans)
+{
+    uint64_t last_tag = heap->region_end - HEAP_TAG_BYTES;
+    if (heap->region_end % 8 != 0 || heap->region_end < heap->region_start + HEAP_TAG_BYTES)
+        return 0;
+    uint64_t scalars = offsetof(Heap, search_old_end) + sizeof heap->search_old_end - offsetof(Heap, rover);
+    uint64_t written = written_end(heap) < last_tag ? written_end(heap) : last_tag;
+    uint32_t count = 0;
+    spans[count++] = (AllocatorSpan){ .bytes = (uint8_t *)&heap->rover, .size = scalars, .used = scalars };
+    spans[count++] = (AllocatorSpan){ .bytes = heap->arena, .size = last_tag, .used = (written + 7) / 8 * 8 };
+    spans[count++] = array_span(heap->arena + last_tag, HEAP_TAG_BYTES);
+    spans[count++] = fields_span(&heap->live.capacity, &heap->live, sizeof heap->live);
+    spans[count++] = array_span(heap->live.slots, heap->live.capacity * sizeof(BlockMapSlot));
+    DeadBlocks *dead = &heap->dead;
+    spans[count++] = array_span(&dead->count, offsetof(DeadBlocks, lookup) - offsetof(DeadBlocks, count));
+    spans[count++] = fields_span(&dead->lookup.capacity, &dead->lookup, sizeof dead->lookup);
+    spans[count++] = array_span(&dead->filed, sizeof dead->filed);
+    spans[count++] = array_span(dead->log, dead->capacity * sizeof *dead->log);
+    spans[count++] = array_span(dead->lookup.slots, dead->lookup.capacity * sizeof(BlockMapSlot));
+    spans[count++] = fields_span(&heap->by_size.capacity, &heap->by_size, sizeof heap->by_size);
+    spans[count++] = array_span(heap->by_size.nodes, (uint64_t)heap->by_size.capacity * sizeof(FreeTreeNode));
+    AddressIndex *index = &heap->by_address;
+    spans[count++] = fields_span(&index->max_levels, index, offsetof(AddressIndex, counts));
+    spans[count++] = array_span(index->bits, index->level_nodes[0] * ADDRESS_INDEX_GROUP_WORDS * sizeof *index->bits);
+    spans[count++] = array_span(index->maxima, index->maxima_count * sizeof *index->maxima);
+    spans[count++] = array_span(index->counts, index->counts ? index->maxima_count * sizeof *index->counts : 0);
+    return count;
 }
 
 HeapError heap_clone(const Heap *heap, Heap **out)

@@ -105,6 +105,12 @@ HeapError heap_copy(Heap *target, const Heap *source);
 
 void heap_destroy(Heap *heap);
 
+/* The heap's state as spans of its memory (allocator.h's state_spans): its
+ * scalars, the arena up to the last block ever made and its last footer,
+ * the live map, the dead blocks, and the free index. Returns how many; 0 if
+ * the region's end is not a multiple of 8 (the history then copies whole). */
+uint32_t heap_state_spans(Heap *heap, AllocatorSpan *spans);
+
 /* --- operations: each records a HeapEvent; a failed call changes nothing but
  *     the failed/errors counters ----------------------------------------- */
 

@@ -47,7 +47,7 @@ struct Run {
     SlotSizes *sizes;
     SimSlots slots;
     uint32_t *record_ids;        /* per slot: record id of its current block */
-    uint32_t next_record_id;
+    uint64_t next_record_id;     /* 64 bits: a whole span (run_state_spans) */
 };
 
 static uint32_t id_count_of(const Workload *workload)
@@ -79,6 +79,13 @@ void run_destroy(Run *run)
     free(run);
 }
 
+/* Entries in each per-slot array: the slots, rounded up to a multiple of 8
+ * so that every array is a whole number of 8-byte words (a span); at least 8. */
+static size_t span_entries(uint32_t id_count)
+{
+    return id_count ? ((size_t)id_count + 7) / 8 * 8 : 8;
+}
+
 /* A run with its id arrays allocated (zeroed) but no heap and no sizes. */
 static Run *allocate_run(const Workload *workload, const AllocatorSetup *setup)
 {
@@ -88,20 +95,20 @@ static Run *allocate_run(const Workload *workload, const AllocatorSetup *setup)
     run->workload = workload;
     run->setup = *setup;
     run->id_count = id_count_of(workload);
-    size_t count = run->id_count ? run->id_count : 1;
+    size_t count = span_entries(run->id_count);
     run->payloads = calloc(count, sizeof *run->payloads);
     run->held = calloc(count, sizeof *run->held);
     bool ok = run->payloads != NULL && run->held != NULL;
     if (workload->kind == WORKLOAD_TRACE) {
-        run->slot_ids = malloc(count * sizeof *run->slot_ids);
+        run->slot_ids = malloc(count * sizeof *run->slot_ids); /* all 0xff below */
         ok = ok && run->slot_ids;
         if (ok)
             memset(run->slot_ids, 0xff, count * sizeof *run->slot_ids);
     }
     if (workload->kind == WORKLOAD_SIMULATION) {
         run->slots.slot_count = run->id_count;
-        run->slots.order = malloc(count * sizeof *run->slots.order);
-        run->slots.position = malloc(count * sizeof *run->slots.position);
+        run->slots.order = calloc(count, sizeof *run->slots.order);
+        run->slots.position = calloc(count, sizeof *run->slots.position);
         run->record_ids = calloc(count, sizeof *run->record_ids);
         ok = ok && run->slots.order && run->slots.position && run->record_ids;
     }
@@ -115,7 +122,7 @@ static Run *allocate_run(const Workload *workload, const AllocatorSetup *setup)
 /* Copies everything but the heap and the shared sizes (same workload). */
 static void copy_state(Run *target, const Run *source)
 {
-    size_t count = source->id_count ? source->id_count : 1;
+    size_t count = span_entries(source->id_count);
     target->position = source->position;
     target->base_done = source->base_done;
     target->compact_steps = source->compact_steps;
@@ -330,7 +337,7 @@ static void step_simulation(Run *run, StepReport *report)
     report->op.id = slot;
     if (kind == OP_MALLOC) {
         report->op.bytes = run->sizes->bytes[slot];
-        run->record_ids[slot] = run->next_record_id++;
+        run->record_ids[slot] = (uint32_t)run->next_record_id++;
         step_malloc(run, slot, report->op.bytes, report);
         if (report->error == HEAP_OK)
             sim_slot_fill(&run->slots, slot);
@@ -470,6 +477,33 @@ int64_t run_id_of_payload(const Run *run, uint64_t payload)
         if (run->payloads[slot] == payload)
             return id_in_slot(run, slot);
     return -1;
+}
+
+static AllocatorSpan whole_span(void *bytes, uint64_t size)
+{
+    return (AllocatorSpan){.bytes = bytes, .size = size, .used = size};
+}
+
+uint32_t run_state_spans(Run *run, AllocatorSpan *spans)
+{
+    uint32_t count = allocator_state_spans(run->heap, spans);
+    if (count == 0)
+        return 0;
+    uint64_t entries = span_entries(run->id_count);
+    spans[count++] = whole_span(&run->position, sizeof run->position + sizeof run->base_done);
+    spans[count++] = whole_span(run->payloads, entries * sizeof *run->payloads);
+    spans[count++] = whole_span(run->held, entries * sizeof *run->held);
+    if (run->slot_ids)
+        spans[count++] = whole_span(run->slot_ids, entries * sizeof *run->slot_ids);
+    if (run->workload->kind == WORKLOAD_SIMULATION) {
+        spans[count++] = whole_span(&run->random, sizeof run->random);
+        spans[count++] = whole_span(&run->slots.slot_count, sizeof run->slots.slot_count + sizeof run->slots.full_count);
+        spans[count++] = whole_span(run->slots.order, entries * sizeof *run->slots.order);
+        spans[count++] = whole_span(run->slots.position, entries * sizeof *run->slots.position);
+        spans[count++] = whole_span(run->record_ids, entries * sizeof *run->record_ids);
+        spans[count++] = whole_span(&run->next_record_id, sizeof run->next_record_id);
+    }
+    return count;
 }
 
 uint64_t run_memory_bytes(const Run *run)

@@ -50,6 +50,18 @@ uint64_t run_id_payload(const Run *run, uint32_t id);
 /* The id that holds the block with this payload, or -1. */
 int64_t run_id_of_payload(const Run *run, uint64_t payload);
 
+/* Most spans run_state_spans fills in. */
+enum { RUN_MAX_SPANS = ALLOCATOR_MAX_SPANS + 10 };
+
+/* The run's whole state as spans of its memory (allocator.h's state_spans):
+ * the heap's, then the run's own step counters and id map (and a
+ * simulation's generator and slots). Two runs of one workload and heap
+ * configuration whose spans hold the same bytes are at the same step and
+ * behave the same; writing one's span bytes over the other's (sizes equal)
+ * and then run_set_compactions makes it that run. Returns 0 if the heap's
+ * design has no state_spans. */
+uint32_t run_state_spans(Run *run, AllocatorSpan *spans);
+
 /* Bytes of host memory a run uses, for the history budget. */
 uint64_t run_memory_bytes(const Run *run);
 

@@ -2,18 +2,30 @@
  * history.c - time travel through one run (see history.h).
  *
  * Memory: the budget pays for the current run, the frontier, the per-step
- * samples (and their min/max summaries per SUMMARY_SPAN steps) and K
+ * samples (and their min/max summaries per SUMMARY_SPAN steps) and the
  * snapshots. A run too long for per-step samples in a quarter of the budget
  * (millions of steps: a captured program) keeps one sample per SUMMARY_SPAN
  * steps instead - the block's last statistics, whether any of its steps
  * failed, and a hash of what its steps placed, so panes still compare - and
- * its plots and divergence marks are per block. The snapshots are K = what is left / the size of one run. Snapshots sit at steps
- * 0, I, 2I, ... with I = ceil(total / K), so a jump replays fewer than I
- * steps after one copy. Runs grow as their heaps fill; when the snapshots
- * outgrow the budget, every other one is dropped and I doubles. Every run points at the one compaction schedule kept
- * here; when that array moves, every run is pointed at it again.
+ * its plots and divergence marks are per block.
+ *
+ * Snapshots sit at steps 0, I, 2I, ... Where the design lists its state
+ * (run_state_spans), most are deltas: the words changed since the snapshot
+ * before, taken against a "shadow" run that holds the last snapshot's state
+ * (a third run in the budget). A keyframe (a whole copy) starts the chain,
+ * and another comes once the deltas after it hold 1/KEYFRAME_SHARE of its
+ * bytes, or when a span changed size (a map grew), so a jump costs one copy,
+ * deltas worth half a copy at most, and fewer than I steps of replay. I
+ * starts at DELTA_INTERVAL (or less, where the budget holds that many whole
+ * copies); a design without spans gets whole copies only, K = what the
+ * budget leaves / the size of one run, I = ceil(total / K). Runs grow as
+ * their heaps fill and deltas come in; when the snapshots outgrow the
+ * budget, every other one is folded into the next and I doubles. Every run
+ * points at the one compaction schedule kept here; when that array moves,
+ * every run is pointed at it again.
  */
 #include "history.h"
+#include "delta.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +33,17 @@
 enum {
     SUMMARY_SPAN = 256,          /* steps per min/max summary of the samples */
     REPLAY_PREFERRED = 256,      /* replay up to this many steps rather than copy a snapshot */
-    SAMPLE_SLACK = 4096          /* samples reserved beyond the total, for compactions */
+    SAMPLE_SLACK = 4096,         /* samples reserved beyond the total, for compactions */
+    DELTA_INTERVAL = 4096,       /* steps between snapshots kept as deltas, before any thinning */
+    KEYFRAME_SHARE = 2           /* a whole copy again once the deltas after the last one
+                                    hold 1/KEYFRAME_SHARE of its bytes */
 };
 
+/* A whole copy of the run (a keyframe) or, where the design lists its state
+ * (run_state_spans), the words changed since the previous snapshot. */
 typedef struct {
-    Run *run;                    /* allocated lazily, reused after a compaction */
+    Run *run;                    /* a keyframe: allocated lazily, reused after a compaction */
+    Delta delta;                 /* where run is NULL: the change since the snapshot before */
     StepReport report;           /* the step that led to this snapshot */
     bool has_report;
 } Snapshot;
@@ -39,7 +57,12 @@ struct History {
     Snapshot current;            /* what the user sees */
     Snapshot frontier;           /* the furthest step computed */
     uint64_t computed;           /* frontier's position */
-    Snapshot *snapshots;         /* snapshot i is at step i * interval */
+    Snapshot *snapshots;         /* snapshot i is at step i * interval; snapshot 0 is a keyframe */
+    bool deltas;                 /* snapshots may be deltas: the design lists its state */
+    Run *shadow;                 /* deltas: the state of the last snapshot taken, the base of
+                                    the next delta (NULL until a keyframe made it) */
+    bool shadow_valid;           /* shadow is the last snapshot's state */
+    uint64_t snapshot_bytes;     /* what the snapshots hold (count_snapshot_bytes) */
     uint32_t snapshot_count;     /* valid snapshots */
     uint32_t snapshot_capacity;  /* entries in snapshots[] */
     uint32_t snapshot_limit;     /* most snapshots kept (lowered if memory runs out) */
@@ -69,8 +92,13 @@ static void repoint_schedule(History *history)
 {
     run_set_compactions(history->current.run, history->schedule, history->schedule_count);
     run_set_compactions(history->frontier.run, history->schedule, history->schedule_count);
-    for (uint32_t i = 0; i < history->snapshot_capacity && history->snapshots[i].run; i++) {
-        run_set_compactions(history->snapshots[i].run, history->schedule, history->schedule_count);
+    for (uint32_t i = 0; i < history->snapshot_capacity; i++) {
+        if (history->snapshots[i].run) {
+            run_set_compactions(history->snapshots[i].run, history->schedule, history->schedule_count);
+        }
+    }
+    if (history->shadow) {
+        run_set_compactions(history->shadow, history->schedule, history->schedule_count);
     }
 }
 
@@ -161,22 +189,128 @@ static void record_sample(History *history, uint64_t step, HistorySample sample)
     }
 }
 
-/* Keeps the snapshots at steps 0, 2I, 4I, ... (moved to the front), frees
- * the others, and doubles the interval I. */
+static void snapshot_release(Snapshot *snapshot)
+{
+    run_destroy(snapshot->run);
+    delta_release(&snapshot->delta);
+    *snapshot = (Snapshot){0};
+}
+
+/* Makes snapshot `next` stand without the one before it, `dropped`: a
+ * keyframe stands alone; a delta on a keyframe becomes that keyframe moved
+ * forward; a delta on a delta becomes both merged. False if memory ran out. */
+static bool fold_into_next(History *history, Snapshot *dropped, Snapshot *next)
+{
+    if (next->run != NULL) {
+        return true;
+    }
+    if (dropped->run != NULL) {
+        delta_apply(&next->delta, dropped->run);
+        run_set_compactions(dropped->run, history->schedule, history->schedule_count);
+        next->run = dropped->run;
+        dropped->run = NULL;
+        delta_release(&next->delta);
+        return true;
+    }
+    return delta_merge(&next->delta, &dropped->delta);
+}
+
+/* Notes what the snapshots hold, after they changed. */
+static void count_snapshot_bytes(History *history)
+{
+    uint64_t bytes = (uint64_t)history->snapshot_capacity * sizeof(Snapshot);
+    for (uint32_t i = 0; i < history->snapshot_capacity; i++) {
+        const Snapshot *snapshot = &history->snapshots[i];
+        bytes += snapshot->run ? run_memory_bytes(snapshot->run) : delta_memory_bytes(&snapshot->delta);
+    }
+    history->snapshot_bytes = bytes;
+}
+
+/* Keeps the snapshots at steps 0, 2I, 4I, ... (moved to the front), folds
+ * the others into the ones after them, and doubles the interval I. Out of
+ * memory, the snapshots from there on are dropped. */
 static void thin_snapshots(History *history)
 {
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < history->snapshot_count; i += 2, kept++) {
-        Snapshot moved = history->snapshots[i];
-        history->snapshots[i] = history->snapshots[kept];
-        history->snapshots[kept] = moved;
+    Snapshot *snapshots = history->snapshots;
+    uint32_t count = history->snapshot_count, kept = 0;
+    if (count % 2 == 0) {
+        history->shadow_valid = false; /* it holds the last snapshot's state, dropped below */
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        if (i % 2 == 1) {
+            if (i + 1 < count && !fold_into_next(history, &snapshots[i], &snapshots[i + 1])) {
+                history->shadow_valid = false;
+                break;
+            }
+            snapshot_release(&snapshots[i]);
+        } else if (kept != i) {
+            snapshots[kept++] = snapshots[i];
+            snapshots[i] = (Snapshot){0};
+        } else {
+            kept++;
+        }
     }
     for (uint32_t i = kept; i < history->snapshot_capacity; i++) {
-        run_destroy(history->snapshots[i].run);
-        history->snapshots[i] = (Snapshot){0};
+        snapshot_release(&snapshots[i]);
     }
     history->snapshot_count = kept;
     history->interval *= 2;
+    count_snapshot_bytes(history);
+}
+
+/* Runs grow as their heaps fill, and snapshots come in: thin out to fit. */
+static void keep_to_budget(History *history)
+{
+    while (history->snapshot_count > 1 && history_memory_bytes(history) > history->budget) {
+        thin_snapshots(history);
+    }
+}
+
+/* Whether the next snapshot can be a delta: the shadow holds the last one,
+ * the spans kept their sizes, and the deltas since the last keyframe are
+ * still small beside it (a jump copies the keyframe, then applies them). */
+static bool wants_delta(History *history)
+{
+    if (!history->deltas || !history->shadow_valid || history->snapshot_count == 0 ||
+        !delta_spans_match(history->shadow, history->frontier.run)) {
+        return false;
+    }
+    uint64_t chain = 0;
+    uint32_t i = history->snapshot_count;
+    while (i > 0 && history->snapshots[i - 1].run == NULL) {
+        chain += delta_memory_bytes(&history->snapshots[--i].delta);
+    }
+    return i > 0 && chain * KEYFRAME_SHARE < run_memory_bytes(history->snapshots[i - 1].run);
+}
+
+static bool take_keyframe(History *history, Snapshot *snapshot)
+{
+    delta_release(&snapshot->delta);
+    if (!snapshot_copy(snapshot, &history->frontier)) {
+        return false;
+    }
+    if (history->deltas) {
+        if (history->shadow == NULL) {
+            history->shadow = run_clone(history->frontier.run);
+            history->shadow_valid = history->shadow != NULL;
+        } else {
+            history->shadow_valid = run_copy(history->shadow, history->frontier.run);
+        }
+    }
+    return true;
+}
+
+static bool take_delta(History *history, Snapshot *snapshot)
+{
+    run_destroy(snapshot->run);
+    snapshot->run = NULL;
+    if (!delta_take(&snapshot->delta, history->shadow, history->frontier.run)) {
+        history->shadow_valid = false; /* torn */
+        return false;
+    }
+    snapshot->report = history->frontier.report;
+    snapshot->has_report = history->frontier.has_report;
+    return true;
 }
 
 static void take_snapshot(History *history)
@@ -186,26 +320,50 @@ static void take_snapshot(History *history)
         index >= history->snapshot_limit) {
         return;
     }
-    if (snapshot_copy(&history->snapshots[index], &history->frontier)) {
+    Snapshot *snapshot = &history->snapshots[index];
+    if (wants_delta(history) ? take_delta(history, snapshot) : take_keyframe(history, snapshot)) {
         history->snapshot_count++;
     } else {
         history->snapshot_limit = history->snapshot_count; /* out of memory: stop here */
     }
-    /* A heap's indexes grow as it fills, so runs outgrow the plan: thin out. */
-    while (history->snapshot_count > 1 && history_memory_bytes(history) > history->budget) {
-        thin_snapshots(history);
-    }
+    count_snapshot_bytes(history);
+    keep_to_budget(history);
 }
 
-/* Notes, every SUMMARY_SPAN steps and at the end, whether the run has
- * outgrown the budget with no snapshot left to drop. */
+/* Puts *target (made if NULL) in the state of snapshot `index`: a copy of
+ * the keyframe at or before it, then the deltas after that keyframe up to
+ * it. False if memory ran out (*target may then be torn). */
+static bool restore_snapshot(History *history, Run **target, uint64_t index)
+{
+    uint64_t first = index;
+    while (history->snapshots[first].run == NULL) {
+        first--;
+    }
+    const Run *keyframe = history->snapshots[first].run;
+    if (*target == NULL) {
+        *target = run_clone(keyframe);
+    } else if (!run_copy(*target, keyframe)) {
+        return false;
+    }
+    if (*target == NULL) {
+        return false;
+    }
+    for (uint64_t i = first + 1; i <= index; i++) {
+        delta_apply(&history->snapshots[i].delta, *target);
+    }
+    run_set_compactions(*target, history->schedule, history->schedule_count);
+    return true;
+}
+
+/* Every SUMMARY_SPAN steps and at the end: thins the snapshots to fit the
+ * budget, and notes whether the run outgrew it with no snapshot left to drop. */
 static void check_budget(History *history)
 {
-    if (history->over_budget || history->snapshot_count > 1 ||
-        (history->computed % SUMMARY_SPAN != 0 && !run_finished(history->frontier.run))) {
+    if (history->over_budget || (history->computed % SUMMARY_SPAN != 0 && !run_finished(history->frontier.run))) {
         return;
     }
-    history->over_budget = history_memory_bytes(history) > history->budget;
+    keep_to_budget(history);
+    history->over_budget = history->snapshot_count <= 1 && history_memory_bytes(history) > history->budget;
 }
 
 /* One step of the frontier; false at the end of the run or out of memory. */
@@ -241,6 +399,10 @@ static uint64_t plan_samples(History *history, uint64_t total)
            steps / SUMMARY_SPAN * 2 * sizeof(HistorySample);
 }
 
+/* As many whole copies as the budget holds beside the current run and the
+ * frontier; with deltas, at least one snapshot every DELTA_INTERVAL steps,
+ * thinned out when they outgrow the budget (their size is known only as
+ * the run goes). */
 static void plan_snapshots(History *history)
 {
     uint64_t run_bytes = run_memory_bytes(history->current.run);
@@ -248,6 +410,9 @@ static void plan_snapshots(History *history)
     uint64_t series = plan_samples(history, total);
     uint64_t fixed = series + 2 * run_bytes;
     uint64_t count = history->budget > fixed ? (history->budget - fixed) / (run_bytes ? run_bytes : 1) : 0;
+    if (history->deltas && count < total / DELTA_INTERVAL + 1) {
+        count = total / DELTA_INTERVAL + 1;
+    }
     count = count < 1 ? 1 : count;
     count = count > total + 1 ? total + 1 : count;
     count = count > UINT32_MAX / 2 ? UINT32_MAX / 2 : count;
@@ -272,6 +437,8 @@ static HeapError history_start(History *history, const uint64_t *compact_steps, 
     if (error != HEAP_OK) {
         return error;
     }
+    AllocatorSpan spans[RUN_MAX_SPANS];
+    history->deltas = run_state_spans(history->current.run, spans) > 0;
     plan_snapshots(history);
     history->snapshots = calloc(history->snapshot_capacity, sizeof *history->snapshots);
     history->frontier.run = run_clone(history->current.run);
@@ -313,10 +480,9 @@ void history_destroy(History *history)
         return;
     }
     for (uint32_t i = 0; history->snapshots && i < history->snapshot_capacity; i++) {
-        if (history->snapshots[i].run) {
-            run_destroy(history->snapshots[i].run);
-        }
+        snapshot_release(&history->snapshots[i]);
     }
+    run_destroy(history->shadow);
     if (history->current.run) {
         run_destroy(history->current.run);
     }
@@ -405,8 +571,7 @@ static void replay_to(History *history, uint64_t step)
     StepReport report;
     uint64_t position = run_position(history->current.run);
     if (step > position + REPLAY_PREFERRED) {
-        while (run_position(history->current.run) + 1 < step && run_step(history->current.run, NULL)) {
-        }
+        run_advance(history->current.run, step - 1);
         history->dirty.full = true;
     }
     while (run_position(history->current.run) < step && run_step(history->current.run, &report)) {
@@ -427,10 +592,11 @@ static void restore_current(History *history, uint64_t step)
     uint64_t index = step / history->interval;
     index = index < history->snapshot_count ? index : history->snapshot_count - 1;
     const Snapshot *source = step == history->computed ? &history->frontier : &history->snapshots[index];
-    history->current.run = run_clone(source->run);
+    bool made = step == history->computed ? (history->current.run = run_clone(source->run)) != NULL
+                                          : restore_snapshot(history, &history->current.run, index);
     history->current.report = source->report;
     history->current.has_report = source->has_report;
-    if (history->current.run != NULL) {
+    if (made) {
         replay_to(history, step);
     }
 }
@@ -454,10 +620,14 @@ bool history_jump(History *history, uint64_t step)
     }
     const Snapshot *source = step == history->computed ? &history->frontier : &history->snapshots[index];
     history->dirty.full = true;
-    if (!snapshot_copy(&history->current, source)) {
+    bool copied = step == history->computed ? snapshot_copy(&history->current, source)
+                                            : restore_snapshot(history, &history->current.run, index);
+    if (!copied) {
         restore_current(history, position);
         return false;
     }
+    history->current.report = source->report;
+    history->current.has_report = source->has_report;
     replay_to(history, step);
     return true;
 }
@@ -490,7 +660,10 @@ static bool truncate_future(History *history)
     }
     history->computed = position;
     uint64_t valid = position / history->interval + 1;
-    history->snapshot_count = history->snapshot_count < valid ? history->snapshot_count : (uint32_t)valid;
+    if (history->snapshot_count > valid) {
+        history->snapshot_count = (uint32_t)valid;
+        history->shadow_valid = false; /* it holds a snapshot dropped here */
+    }
     uint64_t block_start = position / SUMMARY_SPAN * SUMMARY_SPAN;
     if (history->sample_span == 1) {
         for (uint64_t step = block_start; step <= position; step++) {
@@ -585,9 +758,8 @@ uint64_t history_memory_bytes(const History *history)
 {
     uint64_t bytes = sizeof *history + history->schedule_capacity * sizeof(uint64_t);
     bytes += run_memory_bytes(history->current.run) + run_memory_bytes(history->frontier.run);
-    for (uint32_t i = 0; i < history->snapshot_capacity && history->snapshots[i].run; i++) {
-        bytes += run_memory_bytes(history->snapshots[i].run) + sizeof(Snapshot);
-    }
+    bytes += history->shadow ? run_memory_bytes(history->shadow) : 0;
+    bytes += history->snapshot_bytes;
     bytes += history->sample_capacity / history->sample_span * (sizeof(HistorySample) + sizeof(uint64_t));
     bytes += history->sample_capacity / SUMMARY_SPAN * 2 * sizeof(HistorySample);
     return bytes;
@@ -596,6 +768,15 @@ uint64_t history_memory_bytes(const History *history)
 bool history_over_budget(const History *history)
 {
     return history->over_budget;
+}
+
+void history_snapshot_kinds(const History *history, uint32_t *keyframes, uint32_t *deltas)
+{
+    *keyframes = *deltas = 0;
+    for (uint32_t i = 0; i < history->snapshot_count; i++) {
+        *keyframes += history->snapshots[i].run != NULL;
+        *deltas += history->snapshots[i].run == NULL;
+    }
 }
 
 uint64_t history_budget_bytes(const History *history)

@@ -4,11 +4,15 @@
  *
  * A History plays a workload on one heap configuration. A "frontier" run
  * computes the run ahead of the user, recording each step's statistics (for
- * the timeline plots) and keeping a full snapshot of the run every
- * `interval` steps, where the interval is chosen up front so that all
- * snapshots, the frontier, the current run and the per-step samples fit the
- * budget. A jump copies the nearest snapshot at or before the target (or
- * keeps the current run if that is nearer) and replays the rest; runs are
+ * the timeline plots) and keeping a snapshot of the run every `interval`
+ * steps: a whole copy (a keyframe) or, for a design that lists its state as
+ * spans of memory (allocator.h's state_spans), the words that changed since
+ * the snapshot before (a delta, delta.h), which costs what changed instead
+ * of a heap. Snapshots are thinned out (every other one folded into the
+ * next, the interval doubled) whenever they, the frontier, the current run
+ * and the per-step samples outgrow the budget. A jump copies the keyframe at
+ * or before the target's snapshot, applies the deltas up to it (or keeps the
+ * current run if that is nearer) and replays the rest; runs are
  * deterministic, so going back k and forward k again gives the same heap.
  * Compactions injected by the user rewrite the future: the schedule beyond
  * the current step is replaced and everything computed after it dropped.
@@ -107,6 +111,10 @@ void history_range(const History *history, uint64_t first, uint64_t end,
  * left: the copies it always keeps (current, frontier, step 0) and the
  * samples cost more than the budget. Checked every few hundred steps. */
 bool history_over_budget(const History *history);
+
+/* How many snapshots are whole copies of the run and how many deltas (the
+ * words changed since the snapshot before: designs that list their state). */
+void history_snapshot_kinds(const History *history, uint32_t *keyframes, uint32_t *deltas);
 
 /* Bytes of host memory in use, the budget, and the snapshot spacing. */
 uint64_t history_memory_bytes(const History *history);

@@ -1,0 +1,255 @@
+/*
+ * test_history_deltas.c - snapshots kept as deltas (the words of a run's
+ * state that changed since the snapshot before) give back exactly the run a
+ * straight replay gives.
+ *
+ * On long runs - a random trace under every tags policy, the simulation,
+ * and a recording under the `recorded` design - with a budget small enough
+ * that the history keeps deltas and thins them: after each jump to a random
+ * step, the run's state is byte for byte (every span run_state_spans lists)
+ * what a fresh run played straight to that step holds, with the same
+ * statistics and blocks; the history stays within its budget at every point
+ * of the computation; and a design without spans still gets whole copies.
+ * The expected state never comes from the history: a fresh run, run_advance.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "history.h"
+#include "sim.h"
+#include "trace.h"
+#include "ui_test_support.h"
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPS = 40000,                 /* a long run: snapshots every 4096 steps, then thinned */
+    IDS = 400,
+    JUMPS = 40,
+    PLACEMENT_STRIDE = 64,       /* recorded: each placement has an address of its own */
+    PLACEMENT_USABLE = 56
+};
+
+/* A random trace of mallocs, reallocs and frees of requests up to
+ * `max_bytes` over IDS ids (seeded). */
+static Trace *random_trace(uint64_t seed, uint64_t max_bytes, uint32_t *placing_ops)
+{
+    Op *ops = calloc(OPS, sizeof *ops);
+    bool *live = calloc(IDS, sizeof *live);
+    assert_non_null(ops);
+    assert_non_null(live);
+    SimRandom random;
+    sim_random_seed(&random, seed);
+    *placing_ops = 0;
+    for (uint32_t i = 0; i < OPS; i++) {
+        uint32_t id = (uint32_t)sim_random_below(&random, IDS);
+        uint64_t bytes = 1 + sim_random_below(&random, max_bytes);
+        if (!live[id]) {
+            ops[i] = (Op){.kind = OP_MALLOC, .id = id, .bytes = bytes};
+        } else {
+            ops[i] = (Op){.kind = sim_random_below(&random, 3) == 0 ? OP_REALLOC : OP_FREE, .id = id, .bytes = bytes};
+        }
+        live[id] = ops[i].kind != OP_FREE;
+        *placing_ops += ops[i].kind != OP_FREE;
+    }
+    Trace *trace = trace_create("deltas", 1u << 20, IDS, ops, OPS);
+    assert_non_null(trace);
+    free(ops);
+    free(live);
+    return trace;
+}
+
+static void assert_same_block(const HeapBlock *want, const HeapBlock *got)
+{
+    assert_int_equal(got->offset, want->offset);
+    assert_int_equal(got->size, want->size);
+    assert_int_equal(got->state, want->state);
+    assert_int_equal(got->requested, want->requested);
+    assert_int_equal(got->payload, want->payload);
+    assert_int_equal(got->header, want->header);
+}
+
+/* The same statistics and the same blocks, through the design's own views. */
+static void assert_same_heap(const Allocator *want, const Allocator *got)
+{
+    assert_memory_equal(allocator_stats(got), allocator_stats(want), sizeof(HeapStats));
+    HeapBlock want_block, got_block;
+    bool want_more = allocator_first_block(want, &want_block);
+    bool got_more = allocator_first_block(got, &got_block);
+    while (want_more || got_more) {
+        assert_true(want_more && got_more);
+        assert_same_block(&want_block, &got_block);
+        want_more = allocator_next_block(want, &want_block);
+        got_more = allocator_next_block(got, &got_block);
+    }
+}
+
+/* Two runs hold the same state: the same statistics and blocks, and the
+ * same spans byte for byte. The views come first: reading the statistics
+ * fills in their derived fields, and walking a bump heap files its dead
+ * blocks in their lookup map, caches that a run fills in only when asked. */
+static void assert_same_state(Run *expected, Run *actual)
+{
+    assert_int_equal(run_position(actual), run_position(expected));
+    assert_same_heap(run_heap(expected), run_heap(actual));
+    AllocatorSpan want[RUN_MAX_SPANS], got[RUN_MAX_SPANS];
+    uint32_t count = run_state_spans(expected, want);
+    assert_true(count > 0);
+    assert_int_equal(run_state_spans(actual, got), count);
+    for (uint32_t k = 0; k < count; k++) {
+        assert_int_equal(got[k].size, want[k].size);
+        assert_memory_equal(got[k].bytes, want[k].bytes, want[k].size);
+    }
+}
+
+/* What a history kept once the whole run was computed. */
+typedef struct {
+    uint32_t keyframes, deltas;
+    uint64_t interval;
+} Kept;
+
+/* Computes the whole run in slices, checking the budget after each, then
+ * jumps to random steps and compares each with a straight replay. */
+static Kept jumps_match_straight_replays(const Workload *workload, const AllocatorSetup *setup, uint64_t budget,
+                                         uint64_t seed)
+{
+    History *history = NULL;
+    assert_int_equal(history_create(workload, setup, NULL, 0, budget, &history), HEAP_OK);
+    while (history_compute_ahead(history, 997) > 0) {
+        assert_true(history_memory_bytes(history) <= budget);
+    }
+    Kept kept = {.interval = history_interval(history)};
+    history_snapshot_kinds(history, &kept.keyframes, &kept.deltas);
+    uint64_t total = history_total(history);
+    SimRandom random;
+    sim_random_seed(&random, seed);
+    for (int jump = 0; jump < JUMPS; jump++) {
+        uint64_t step = jump % 4 == 3 ? history_position(history) - (history_position(history) > 0)
+                                      : sim_random_below(&random, total + 1);
+        assert_true(history_jump(history, step));
+        Run *fresh = NULL;
+        assert_int_equal(run_create(workload, setup, NULL, 0, &fresh), HEAP_OK);
+        assert_int_equal(run_advance(fresh, step), step);
+        assert_same_state(fresh, (Run *)history_run(history));
+        run_destroy(fresh);
+    }
+    assert_true(history_memory_bytes(history) <= budget);
+    history_destroy(history);
+    return kept;
+}
+
+static Kept trace_under(HeapPolicy policy, uint64_t budget)
+{
+    uint32_t placing = 0;
+    Trace *trace = random_trace(11 + policy, 2000, &placing);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = support_tags_setup(&workload, policy);
+    setup.config.heap_bytes = 1u << 20;
+    Kept kept = jumps_match_straight_replays(&workload, &setup, budget, 5 + policy);
+    trace_destroy(trace);
+    return kept;
+}
+
+/* Room for a snapshot every DELTA_INTERVAL (4096) steps: most are deltas. */
+static void trace_with_room(HeapPolicy policy)
+{
+    Kept kept = trace_under(policy, 10u << 20);
+    assert_true(kept.deltas > kept.keyframes);
+    assert_true(kept.interval < 4096);
+}
+
+static void test_trace_first_fit(void **state) { (void)state; trace_with_room(HEAP_FIRST_FIT); }
+static void test_trace_next_fit(void **state) { (void)state; trace_with_room(HEAP_NEXT_FIT); }
+static void test_trace_best_fit(void **state) { (void)state; trace_with_room(HEAP_BEST_FIT); }
+static void test_trace_worst_fit(void **state) { (void)state; trace_with_room(HEAP_WORST_FIT); }
+static void test_trace_bump(void **state) { (void)state; trace_with_room(HEAP_BUMP); }
+
+/* Budgets that the snapshots outgrow: they are folded in pairs (deltas
+ * merged, keyframes moved forward) and the interval doubled, down to one
+ * snapshot; some of these keep deltas after thinning. */
+static void test_trace_thinned(void **state)
+{
+    (void)state;
+    bool thinned_deltas = false;
+    for (uint64_t budget = 6u << 20; budget <= (10u << 20); budget += 1u << 18) {
+        Kept kept = trace_under(HEAP_FIRST_FIT, budget);
+        thinned_deltas = thinned_deltas || (kept.interval > 4096 && kept.deltas > 0);
+    }
+    assert_true(thinned_deltas);
+}
+
+static void test_simulation(void **state)
+{
+    (void)state;
+    Workload workload = support_simulation(21, OPS);
+    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
+    Kept kept = jumps_match_straight_replays(&workload, &setup, 4u << 20, 8);
+    assert_true(kept.deltas > kept.keyframes);
+}
+
+/* A recording whose every malloc and realloc got an address of its own. */
+static void test_recorded(void **state)
+{
+    (void)state;
+    uint32_t placing = 0;
+    Trace *trace = random_trace(31, PLACEMENT_USABLE, &placing);
+    RecordedPlacement *placements = calloc(placing, sizeof *placements);
+    assert_non_null(placements);
+    for (uint32_t i = 0; i < placing; i++) {
+        placements[i] = (RecordedPlacement){.address = 0x10000 + (uint64_t)i * PLACEMENT_STRIDE,
+                                            .usable = PLACEMENT_USABLE};
+    }
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = {.design = allocator_design_find("recorded"),
+                            .config = allocator_default_config(1u << 20)};
+    assert_non_null(setup.design);
+    setup.config.recorded = placements;
+    setup.config.recorded_count = placing;
+    Kept kept = jumps_match_straight_replays(&workload, &setup, 8u << 20, 9);
+    assert_true(kept.deltas > kept.keyframes);
+    trace_destroy(trace);
+    free(placements);
+}
+
+/* Whole copies for a design without state spans: every snapshot a keyframe. */
+static void test_designs_without_spans_keep_whole_copies(void **state)
+{
+    (void)state;
+    Workload workload = support_simulation(4, 3000);
+    AllocatorSetup setup = {.design = allocator_design_find("csapp"), .config = allocator_default_config(1u << 20)};
+    assert_non_null(setup.design);
+    assert_null(setup.design->state_spans);
+    History *history = NULL;
+    assert_int_equal(history_create(&workload, &setup, NULL, 0, 4u << 20, &history), HEAP_OK);
+    assert_true(history_jump(history, 3000));
+    uint32_t keyframes = 0, deltas = 0;
+    history_snapshot_kinds(history, &keyframes, &deltas);
+    assert_true(keyframes > 1);
+    assert_int_equal(deltas, 0);
+    assert_true(history_jump(history, 1234));
+    Run *fresh = NULL;
+    assert_int_equal(run_create(&workload, &setup, NULL, 0, &fresh), HEAP_OK);
+    run_advance(fresh, 1234);
+    assert_same_heap(run_heap(fresh), run_heap(history_run(history)));
+    run_destroy(fresh);
+    history_destroy(history);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trace_first_fit),
+        cmocka_unit_test(test_trace_next_fit),
+        cmocka_unit_test(test_trace_best_fit),
+        cmocka_unit_test(test_trace_worst_fit),
+        cmocka_unit_test(test_trace_bump),
+        cmocka_unit_test(test_trace_thinned),
+        cmocka_unit_test(test_simulation),
+        cmocka_unit_test(test_recorded),
+        cmocka_unit_test(test_designs_without_spans_keep_whole_copies),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

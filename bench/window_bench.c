@@ -358,6 +358,7 @@ int main(int argc, char **argv)
     Options empty_options = options;
     empty_options.trace_path = bench.empty_trace;
     empty_options.compare_count = 0;
+    empty_options.heap.design = allocator_default_design(); /* `recorded` would want a capture */
     if (bench.empty_trace && !run_child(jumps_part, &empty_options, 4, &empty)) {
         fprintf(stderr, "window_bench: the empty window failed\n");
         return 1;

@@ -258,10 +258,19 @@ static void thin_snapshots(History *history)
     count_snapshot_bytes(history);
 }
 
+/* What the history will hold once the current run is as big as the
+ * frontier: a jump can take it anywhere the frontier has been. */
+static uint64_t planned_memory_bytes(const History *history)
+{
+    uint64_t current = run_memory_bytes(history->current.run);
+    uint64_t frontier = run_memory_bytes(history->frontier.run);
+    return history_memory_bytes(history) + (frontier > current ? frontier - current : 0);
+}
+
 /* Runs grow as their heaps fill, and snapshots come in: thin out to fit. */
 static void keep_to_budget(History *history)
 {
-    while (history->snapshot_count > 1 && history_memory_bytes(history) > history->budget) {
+    while (history->snapshot_count > 1 && planned_memory_bytes(history) > history->budget) {
         thin_snapshots(history);
     }
 }
@@ -363,7 +372,7 @@ static void check_budget(History *history)
         return;
     }
     keep_to_budget(history);
-    history->over_budget = history->snapshot_count <= 1 && history_memory_bytes(history) > history->budget;
+    history->over_budget = history->snapshot_count <= 1 && planned_memory_bytes(history) > history->budget;
 }
 
 /* One step of the frontier; false at the end of the run or out of memory. */

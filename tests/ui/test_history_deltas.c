@@ -134,6 +134,7 @@ static Kept jumps_match_straight_replays(const Workload *workload, const Allocat
         assert_int_equal(run_create(workload, setup, NULL, 0, &fresh), HEAP_OK);
         assert_int_equal(run_advance(fresh, step), step);
         assert_same_state(fresh, (Run *)history_run(history));
+        assert_true(history_memory_bytes(history) <= budget);
         run_destroy(fresh);
     }
     assert_true(history_memory_bytes(history) <= budget);
@@ -214,6 +215,36 @@ static void test_recorded(void **state)
     free(placements);
 }
 
+/* The whole run computed while the user stays at step 0 (an empty heap),
+ * then a jump to the end: the current run grows to the frontier's size, and
+ * the snapshots were thinned for that in advance. */
+static void test_budget_counts_the_current_run_grown(void **state)
+{
+    (void)state;
+    enum { ALLOCATIONS = 20000 };
+    Op *ops = calloc(ALLOCATIONS, sizeof *ops);
+    assert_non_null(ops);
+    for (uint32_t i = 0; i < ALLOCATIONS; i++) {
+        ops[i] = (Op){.kind = OP_MALLOC, .id = i, .bytes = 16};
+    }
+    Trace *trace = trace_create("filling", 1u << 20, ALLOCATIONS, ops, ALLOCATIONS);
+    free(ops);
+    assert_non_null(trace);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
+    setup.config.heap_bytes = 1u << 20;
+    for (uint64_t budget = 6u << 20; budget <= (16u << 20); budget += 1u << 19) {
+        History *history = NULL;
+        assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
+        while (history_compute_ahead(history, 1000) > 0) {
+        }
+        assert_true(history_jump(history, ALLOCATIONS));
+        assert_true(history_memory_bytes(history) <= budget || history_over_budget(history));
+        history_destroy(history);
+    }
+    trace_destroy(trace);
+}
+
 /* Whole copies for a design without state spans: every snapshot a keyframe. */
 static void test_designs_without_spans_keep_whole_copies(void **state)
 {
@@ -249,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_trace_thinned),
         cmocka_unit_test(test_simulation),
         cmocka_unit_test(test_recorded),
+        cmocka_unit_test(test_budget_counts_the_current_run_grown),
         cmocka_unit_test(test_designs_without_spans_keep_whole_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,8 @@ typedef struct {
     BlockMapSlot *slots;
     uint64_t capacity;           /* a power of two */
     uint64_t count;
-    unsigned shift;              /* 64 - log2(capacity), for Fibonacci hashing */
+    uint64_t shift;              /* 64 - log2(capacity), for Fibonacci hashing (64 bits: no
+                                    padding, whose bytes a copy would not keep) */
 } BlockMap;
 
 /* Allocates an empty map; false if host memory ran out. */

@@ -72,6 +72,7 @@ typedef struct {
      * from it instead of from the root. */
     FreeTreePath cursor;
     bool cursor_valid;
+    uint8_t unused[7];           /* explicit, zeroed: no padding (a copy keeps every byte) */
 } FreeTree;
 
 /* Whether blocks of a region of `span` bytes, `alignment` apart, make

@@ -14,10 +14,10 @@
  * before, taken against a "shadow" run that holds the last snapshot's state
  * (a third run in the budget). A keyframe (a whole copy) starts the chain,
  * and another comes once the deltas after it hold 1/KEYFRAME_SHARE of its
- * bytes, or when a span changed size (a map grew), so a jump costs one copy,
- * deltas worth an eighth of a copy at most (with a half, history_bench's
- * 100k-op trace had jumps of 25-31 ms of CPU), and fewer than I steps of
- * replay. I starts at DELTA_INTERVAL (or less, where the budget holds that many whole
+ * bytes (times I / DELTA_INTERVAL), or when a span changed size (a map
+ * grew), so a jump costs one copy, deltas worth an eighth of a copy at most
+ * where I is DELTA_INTERVAL (with a half, history_bench's 100k-op trace had
+ * jumps of 25-31 ms of CPU), and fewer than I steps of replay. I starts at DELTA_INTERVAL (or less, where the budget holds that many whole
  * copies); a design without spans gets whole copies only, K = what the
  * budget leaves / the size of one run, I = ceil(total / K). Runs grow as
  * their heaps fill and deltas come in; when the snapshots outgrow the
@@ -278,7 +278,9 @@ static void keep_to_budget(History *history)
 
 /* Whether the next snapshot can be a delta: the shadow holds the last one,
  * the spans kept their sizes, and the deltas since the last keyframe are
- * still small beside it (a jump copies the keyframe, then applies them). */
+ * still small beside it (a jump copies the keyframe, then applies them):
+ * 1/KEYFRAME_SHARE of it where snapshots are DELTA_INTERVAL steps apart, in
+ * proportion to the interval otherwise. */
 static bool wants_delta(History *history)
 {
     if (!history->deltas || !history->shadow_valid || history->snapshot_count == 0 ||
@@ -290,7 +292,12 @@ static bool wants_delta(History *history)
     while (i > 0 && history->snapshots[i - 1].run == NULL) {
         chain += delta_memory_bytes(&history->snapshots[--i].delta);
     }
-    return i > 0 && chain * KEYFRAME_SHARE < run_memory_bytes(history->snapshots[i - 1].run);
+    if (i == 0) {
+        return false;
+    }
+    /* Snapshots further apart replay longer, so their chains may take longer to apply. */
+    uint64_t keyframe = run_memory_bytes(history->snapshots[i - 1].run);
+    return chain * KEYFRAME_SHARE * DELTA_INTERVAL < keyframe * history->interval;
 }
 
 static bool take_keyframe(History *history, Snapshot *snapshot)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "delta.h"
 #include "history.h"
 #include "sim.h"
 #include "trace.h"
@@ -28,7 +29,7 @@
 enum {
     OPS = 40000,                 /* a long run: snapshots every 4096 steps, then thinned */
     IDS = 400,
-    JUMPS = 40,
+    JUMPS = 24,
     PLACEMENT_STRIDE = 64,       /* recorded: each placement has an address of its own */
     PLACEMENT_USABLE = 56
 };
@@ -174,9 +175,10 @@ static void test_trace_bump(void **state) { (void)state; trace_with_room(HEAP_BU
 static void test_trace_thinned(void **state)
 {
     (void)state;
+    static const uint64_t budgets[] = {6u << 20, 7u << 20, 8u << 20, 10u << 20};
     bool thinned_deltas = false;
-    for (uint64_t budget = 6u << 20; budget <= (10u << 20); budget += 1u << 18) {
-        Kept kept = trace_under(HEAP_FIRST_FIT, budget);
+    for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
+        Kept kept = trace_under(HEAP_FIRST_FIT, budgets[i]);
         thinned_deltas = thinned_deltas || (kept.interval > 4096 && kept.deltas > 0);
     }
     assert_true(thinned_deltas);
@@ -215,6 +217,39 @@ static void test_recorded(void **state)
     free(placements);
 }
 
+/* Two deltas merged (thinning's fold of one snapshot into the next) take a
+ * run from the state before the first to the state after the second, the
+ * second's words winning where both changed one. */
+static void test_merged_deltas_span_both(void **state)
+{
+    (void)state;
+    Workload workload = support_simulation(5, 6000);
+    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
+    Run *run = NULL;
+    assert_int_equal(run_create(&workload, &setup, NULL, 0, &run), HEAP_OK);
+    run_advance(run, 3000);
+    Run *base = run_clone(run), *start = run_clone(run);
+    assert_non_null(base);
+    assert_non_null(start);
+    Delta first = {0}, second = {0};
+    run_advance(run, 4000);
+    assert_true(delta_spans_match(base, run));
+    assert_true(delta_take(&first, base, run));
+    run_advance(run, 5000);
+    assert_true(delta_spans_match(base, run));
+    assert_true(delta_take(&second, base, run));
+    assert_true(first.count > 0 && second.count > 0);
+    assert_true(delta_merge(&second, &first));
+    delta_apply(&second, start);
+    run_set_compactions(start, NULL, 0);
+    assert_same_state(run, start);
+    delta_release(&first);
+    delta_release(&second);
+    run_destroy(run);
+    run_destroy(base);
+    run_destroy(start);
+}
+
 /* The whole run computed while the user stays at step 0 (an empty heap),
  * then a jump to the end: the current run grows to the frontier's size, and
  * the snapshots were thinned for that in advance. */
@@ -233,7 +268,7 @@ static void test_budget_counts_the_current_run_grown(void **state)
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
     AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
     setup.config.heap_bytes = 1u << 20;
-    for (uint64_t budget = 6u << 20; budget <= (16u << 20); budget += 1u << 19) {
+    for (uint64_t budget = 6u << 20; budget <= (16u << 20); budget += 1u << 20) {
         History *history = NULL;
         assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
         while (history_compute_ahead(history, 1000) > 0) {
@@ -280,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_trace_thinned),
         cmocka_unit_test(test_simulation),
         cmocka_unit_test(test_recorded),
+        cmocka_unit_test(test_merged_deltas_span_both),
         cmocka_unit_test(test_budget_counts_the_current_run_grown),
         cmocka_unit_test(test_designs_without_spans_keep_whole_copies),
     };

@@ -382,8 +382,13 @@ static void in_units(const Model *model, TextLine *lines, int count)
     }
 }
 
-/* Where the counters start, so a pointer over one can be told what it means. */
-static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
+/* Where the counters are drawn, so a pointer over one can be told what it
+ * means: rows [top, end) of the panel; top -1 when none is drawn. */
+typedef struct {
+    int top, end;
+} CounterRows;
+
+static void single_pane(Cursor *cursor, const Model *model, CounterRows *counters_at)
 {
     char sentence[SENTENCE_MAX * 2];
     if (model_ostep(model) != NULL) {
@@ -397,7 +402,7 @@ static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
     cursor->head_end = cursor->y;
     gap(cursor);
     heading(cursor, "COUNTERS", 1);
-    *counters_top = cursor->full ? -1 : cursor->y;
+    counters_at->top = cursor->full ? -1 : cursor->y;
     TextLine counters[COUNTER_LINES];
     const Allocator *heap = model_heap(model, 0);
     int count = sentence_counters(allocator_stats(heap), allocator_design(heap)->features, counters);
@@ -406,6 +411,7 @@ static void single_pane(Cursor *cursor, const Model *model, int *counters_top)
         narrow_padding(counters[i].text, cursor->columns);
         line(cursor, counters[i].text, COLOR_TEXT);
     }
+    counters_at->end = cursor->y; /* as far as they fitted */
     if (model_ostep(model) != NULL) { /* malloc.py's "searched", summed */
         char text[80];
         snprintf(text, sizeof text, "%-22s %12llu", "examined (searched)",
@@ -506,11 +512,12 @@ static LayoutRect box_at(Canvas *canvas, const Layout *layout, LayoutRect box);
 /* The pointer over a counter: a box above it with what it means and its
  * formula with the current numbers. */
 static void counter_definition(Canvas *canvas, const Model *model, const Layout *layout, const Cursor *cursor,
-                               int counters_top)
+                               CounterRows counters_at)
 {
     int x = 0, y = 0;
     model_hover_point(model, &x, &y);
-    int counter = y >= counters_top ? (y - counters_top) / cursor->line_height : -1;
+    int counters_top = counters_at.top;
+    int counter = y >= counters_top && y < counters_at.end ? (y - counters_top) / cursor->line_height : -1;
     const Allocator *heap = model_heap(model, 0);
     int count = sentence_counter_count(allocator_design(heap)->features);
     if (counter < 0 || counter >= count || x < cursor->x ||
@@ -552,7 +559,7 @@ static void quiz_score(Cursor *cursor, const Model *model)
 
 /* Everything above the legend: the title, the speed, the last operation,
  * the counters (or the compare summary) and the quiz's score. */
-static void panel_top(Cursor *cursor, const Model *model, int *counters_top)
+static void panel_top(Cursor *cursor, const Model *model, CounterRows *counters_at)
 {
     char title[200];
     model_title(model, title, sizeof title);
@@ -562,7 +569,7 @@ static void panel_top(Cursor *cursor, const Model *model, int *counters_top)
     line(cursor, "Space plays, \xE2\x86\x92 steps, h helps", COLOR_DIM); /* what a new user presses first */
     gap(cursor);
     if (model_pane_count(model) == 1) {
-        single_pane(cursor, model, counters_top);
+        single_pane(cursor, model, counters_at);
     } else {
         compare_panes(cursor, model);
     }
@@ -626,12 +633,13 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
     Cursor measure = cursor;
     measure.measuring = true;
     measure.bottom = INT_MAX;
-    int counters_top = -1, height = 0;
-    panel_top(&measure, model, &counters_top);
+    CounterRows counters_at = {-1, -1};
+    int height = 0;
+    panel_top(&measure, model, &counters_at);
     LegendShape shape = legend_shape(canvas, model, layout, &cursor, &measure, &height);
     int bottom = cursor.bottom;
     cursor.bottom -= height + cursor.line_height / 2;
-    panel_top(&cursor, model, &counters_top);
+    panel_top(&cursor, model, &counters_at);
     gap(&cursor); /* a gap at the end of the top may have gone past its bottom */
     Cursor key = text_cursor(canvas, layout, cursor.y < bottom - height ? cursor.y : bottom - height, shape.small);
     TextCache *text = canvas->text;
@@ -646,8 +654,8 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
         line(&cursor, model_status(model), COLOR_ACCENT);
     }
     canvas_clip(canvas, NULL);
-    if (counters_top >= 0) {
-        counter_definition(canvas, model, layout, &cursor, counters_top);
+    if (counters_at.top >= 0) {
+        counter_definition(canvas, model, layout, &cursor, counters_at);
     }
 }
 

@@ -771,6 +771,33 @@ static void test_legend_shows_dead_only_where_there_is_some(void **state)
     }
 }
 
+/* At --scale 1.5 the counters end above the legend: hovering the legend's
+ * first row (its white swatch's row) opens no counter's definition, and
+ * hovering the last counter drawn, two lines and a half-line gap above
+ * that row (27-pixel lines), opens one (its box has the shadow colour). */
+static void test_hovering_the_legend_defines_no_counter(void **state)
+{
+    (void)state;
+    const char *arguments[] = {"--scale", "1.5"};
+    SDL_Surface *plain = capture("legend.png", arguments, 2, NULL, 0, WIDTH, HEIGHT);
+    Layout layout = layout_scaled(WIDTH, HEIGHT, 1, 23);
+    int x = leftmost(plain, layout.panel, GRID_COLOR_FREE), y = -1;
+    for (int row = layout.panel.y; row < layout.panel.y + layout.panel.h && y < 0; row++) {
+        y = pixel(plain, x, row) == GRID_COLOR_FREE ? row : -1;
+    }
+    assert_true(x >= 0 && y >= 0);
+    uint64_t shadow = count_color(plain, layout.panel, COLOR_SHADOW);
+    Action hover = {.kind = ACTION_HOVER, .amount = -1, .pointer_x = x + 40, .pointer_y = y + 4};
+    SDL_Surface *image = capture("legend.png", arguments, 2, &hover, 1, WIDTH, HEIGHT);
+    assert_int_equal(count_color(image, layout.panel, COLOR_SHADOW), shadow);
+    SDL_FreeSurface(image);
+    hover.pointer_y = y + 4 - 27 - 13 - 27;
+    image = capture("legend.png", arguments, 2, &hover, 1, WIDTH, HEIGHT);
+    assert_true(count_color(image, layout.panel, COLOR_SHADOW) > shadow + 1000);
+    SDL_FreeSurface(image);
+    SDL_FreeSurface(plain);
+}
+
 /* Six compare panes at 1280 x 800, at the usual size and at --scale 1.5:
  * each pane shows its name in its colour, its figures and its row
  * addresses; no text is cut at the right edge of a pane's header, of the
@@ -838,6 +865,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_scale_doubles_text_and_lines),
         cmocka_unit_test(test_panel_keeps_its_whole_legend_at_every_scale),
         cmocka_unit_test(test_legend_shows_dead_only_where_there_is_some),
+        cmocka_unit_test(test_hovering_the_legend_defines_no_counter),
         cmocka_unit_test(test_six_compare_panes_keep_labels_unclipped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,8 +6,8 @@
  * fit's largest block, bump's pointer, first fit on a big trace) makes the
  * kernel zero every page it writes its first tag into: on a 256 MiB heap
  * that was about as long as glibc's whole replay (BENCHMARKS.md, issue #24).
- * A PageWarmer asks the kernel, on a thread of its own, to fault in the few
- * megabytes just above the heap's high water (MADV_POPULATE_WRITE, which
+ * A PageWarmer asks the kernel, on a thread of its own, to fault in the 4 MiB
+ * just above the heap's high water (MADV_POPULATE_WRITE, which
  * never changes a byte), so that zeroing overlaps the replay instead of
  * stopping it. Only pages the heap is about to reach are touched: the heap's
  * memory stays what it writes plus at most PAGE_WARMER_AHEAD_BYTES.
@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 enum {
-    PAGE_WARMER_AHEAD_BYTES = 8 << 20,   /* faulted in above the high water */
+    PAGE_WARMER_AHEAD_BYTES = 4 << 20,   /* faulted in above the high water: two huge pages */
     PAGE_WARMER_STEP_BYTES = 2 << 20     /* the heap reports every this many bytes of growth */
 };
 

@@ -4,7 +4,7 @@
  *
  * Residency is read with mincore(2). The expected ranges are worked out by
  * hand from page_warmer.h's contract: after page_warmer_reached(w, H) the
- * block's first round_up(H + 8 MiB, 2 MiB) bytes are resident, nothing
+ * block's first round_up(H + 4 MiB, 2 MiB) bytes are resident, nothing
  * beyond them is touched, and the heap is asked to call again at H + 2 MiB.
  * "Nothing beyond" allows one huge page of slack at each edge: where the
  * block does not start on a 2 MiB boundary, the kernel faults in the whole
@@ -69,10 +69,10 @@ static bool wait_until_resident(const uint8_t *block, uint64_t end)
 }
 
 /* The heap wrote up to 3 MiB + 40: the warmer faults in up to
- * round_up(3 MiB + 40 + 8 MiB, 2 MiB) = 12 MiB, and nothing from 14 MiB to
+ * round_up(3 MiB + 40 + 4 MiB, 2 MiB) = 8 MiB, and nothing from 10 MiB to
  * the 60 MiB below the probe's [62, 64) MiB. Told 5 MiB + 8 next, it goes
- * on to 14 MiB (madvise takes only page-aligned starts: an end of 11 MiB +
- * 40 would make the next start fail). */
+ * on to round_up(9 MiB + 8, 2 MiB) = 10 MiB (madvise takes only
+ * page-aligned starts: an end of 7 MiB + 40 would make the next start fail). */
 static void test_warms_only_just_above_the_high_water(void **state)
 {
     (void)state;
@@ -86,23 +86,23 @@ static void test_warms_only_just_above_the_high_water(void **state)
     PageWarmer *warmer = page_warmer_create(block, BLOCK_BYTES);
     assert_non_null(warmer);
     assert_int_equal(page_warmer_reached(warmer, 3 * MIB + 40), 5 * MIB + 40);
-    assert_true(wait_until_resident(block, 12 * MIB));
+    assert_true(wait_until_resident(block, 8 * MIB));
     nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL); /* it must stop there */
-    assert_false(resident(block, 14 * MIB, 60 * MIB, false));
+    assert_false(resident(block, 10 * MIB, 60 * MIB, false));
     assert_int_equal(page_warmer_reached(warmer, 5 * MIB + 8), 7 * MIB + 8);
-    assert_true(wait_until_resident(block, 14 * MIB));
+    assert_true(wait_until_resident(block, 10 * MIB));
     page_warmer_destroy(warmer);
     for (uint64_t i = 0; i < 3 * MIB + 40; i++)
         if (block[i] != 0xA5)
             fail_msg("byte %llu changed", (unsigned long long)i);
-    for (uint64_t i = 3 * MIB + 40; i < 14 * MIB; i += 4096)
+    for (uint64_t i = 3 * MIB + 40; i < 10 * MIB; i += 4096)
         assert_int_equal(block[i], 0);
     zeroed_memory_release(block, BLOCK_BYTES);
 }
 
 /* A heap that overtook the warmer: it skips to the page above the new
- * high water (20 MiB written: warm [20, 28) MiB), so what lies between the
- * old wanted end (8 MiB) and the heap's own pages ([18, 20) MiB) stays
+ * high water (20 MiB written: warm [20, 24) MiB), so what lies between the
+ * old wanted end (4 MiB) and the heap's own pages ([18, 20) MiB) stays
  * untouched. */
 static void test_skips_ahead_when_overtaken(void **state)
 {
@@ -115,20 +115,20 @@ static void test_skips_ahead_when_overtaken(void **state)
     }
     PageWarmer *warmer = page_warmer_create(block, BLOCK_BYTES);
     assert_int_equal(page_warmer_reached(warmer, 0), 2 * MIB);
-    assert_true(wait_until_resident(block, 8 * MIB));
+    assert_true(wait_until_resident(block, 4 * MIB));
     memset(block + 18 * MIB, 0x5A, 2 * MIB); /* the heap's own writes, [18, 20) MiB */
     assert_int_equal(page_warmer_reached(warmer, 20 * MIB), 22 * MIB);
-    for (int tries = 0; tries < 1000 && !resident(block, 20 * MIB, 28 * MIB, true); tries++)
+    for (int tries = 0; tries < 1000 && !resident(block, 20 * MIB, 24 * MIB, true); tries++)
         nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-    assert_true(resident(block, 20 * MIB, 28 * MIB, true));
-    assert_false(resident(block, 10 * MIB, 16 * MIB, false));
-    assert_false(resident(block, 30 * MIB, 60 * MIB, false));
+    assert_true(resident(block, 20 * MIB, 24 * MIB, true));
+    assert_false(resident(block, 6 * MIB, 16 * MIB, false));
+    assert_false(resident(block, 26 * MIB, 60 * MIB, false));
     page_warmer_destroy(warmer);
     zeroed_memory_release(block, BLOCK_BYTES);
 }
 
 /* Near the end the wanted range is the whole block: the warmer asks not to
- * be told again (UINT64_MAX). 60 + 8 MiB is past the 64 MiB block. */
+ * be told again (UINT64_MAX). 60 + 4 MiB reaches the end of the 64 MiB block. */
 static void test_stops_asking_at_the_end_of_the_block(void **state)
 {
     (void)state;

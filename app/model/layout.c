@@ -2,9 +2,12 @@
  * layout.c - the window's layout (see layout.h). The timeline takes a
  * fifth of the height (between three and eleven lines, and in compare mode
  * enough for a value line per plot or per pane; its plots leave room on their right
- * for the current values), the panel up to 50 characters on the right, the
- * panes share what is left, up to three side by side in a row; a grid is
- * centred in its pane.
+ * for the current values, up to a third of its width), the panel up to 50
+ * characters on the right, the panes share what is left, up to three side
+ * by side in a row; a grid is centred in its pane. Large text (--scale)
+ * leaves a single pane's panel fewer than LAYOUT_PANEL_LINES lines above
+ * the timeline: the panel then runs down to the window's bottom and the
+ * timeline runs under the pane only, so every counter and the legend fit.
  */
 #include "layout.h"
 
@@ -71,8 +74,11 @@ Layout layout_compute(int width, int height, uint32_t pane_count, int line_heigh
     int timeline = timeline_height(&layout);
     int panel_width = clamp_int(50 * layout.char_width + 2 * margin, 0, layout.width * 2 / 5);
     int top_height = layout.height - timeline - 2 * margin;
-    layout.panel = rect(layout.width - panel_width, margin, panel_width - margin, top_height);
-    layout.timeline = rect(margin, layout.height - timeline - margin, layout.width - 2 * margin, timeline);
+    bool tall = layout.pane_count == 1 && top_height < LAYOUT_PANEL_LINES * layout.line_height;
+    int panel_height = tall ? layout.height - 2 * margin : top_height;
+    layout.panel = rect(layout.width - panel_width, margin, panel_width - margin, panel_height);
+    int timeline_width = tall ? layout.width - panel_width - 2 * margin : layout.width - 2 * margin;
+    layout.timeline = rect(margin, layout.height - timeline - margin, timeline_width, timeline);
     int values = clamp_int(LAYOUT_VALUE_CHARS * layout.char_width, 0, layout.timeline.w / 3);
     layout.plot = rect(layout.timeline.x + margin, layout.timeline.y + layout.line_height + margin,
                        layout.timeline.w - 3 * margin - values,

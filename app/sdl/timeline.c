@@ -214,6 +214,24 @@ static void lane_axis(Canvas *canvas, const Model *model, const Layout *layout, 
     }
 }
 
+/* `name` and `value` of a series as a label of at most `columns`
+ * characters: both, else the value alone (its colour names it, as in the
+ * timeline's heading), else bytes rounded to a unit ("27 KiB"), so large
+ * text (--scale) shortens a label instead of cutting it. */
+static void fitting_label(char *text, size_t size, const Model *model, SeriesKind series, float value,
+                          const char *name, int columns)
+{
+    char number[48];
+    format_value(number, sizeof number, model, series, value);
+    snprintf(text, size, "%s %s", name, number);
+    if ((int)text_length(text) > columns) {
+        snprintf(text, size, "%s", number);
+    }
+    if ((int)text_length(text) > columns && series == SERIES_LARGEST_FREE && model_ostep(model) == NULL) {
+        snprintf(text, size, "%s", sentence_size((uint64_t)value).text);
+    }
+}
+
 /* Right of the plot, clear of its end: the current value of the series
  * (one pane), or the series and each pane's value in the pane's colour;
  * from the lane's top, or below the values above (`y`) when lanes are
@@ -222,6 +240,7 @@ static int lane_values(Canvas *canvas, const Model *model, const Layout *layout,
                        SeriesKind series, float scale, int y)
 {
     int x = layout->plot.x + layout->plot.w + layout->margin;
+    int columns = (layout->timeline.x + layout->timeline.w - x) / layout->char_width;
     y = y > lane->y ? y : lane->y;
     char value[48], text[160];
     uint32_t panes = model_pane_count(model);
@@ -234,10 +253,10 @@ static int lane_values(Canvas *canvas, const Model *model, const Layout *layout,
     for (uint32_t pane = 0; pane < panes && y + layout->line_height <= layout->plot.y + layout->plot.h + layout->margin;
          pane++, y += layout->line_height) {
         HistorySample now = history_now(model_history(model, pane));
-        format_value(value, sizeof value, model, series, now.values[series]);
         char label[64];
         model_pane_label(model, pane, label, sizeof label);
-        snprintf(text, sizeof text, "%s %s", panes > 1 ? label : series_short_names[series], value);
+        fitting_label(text, sizeof text, model, series, now.values[series],
+                      panes > 1 ? label : series_short_names[series], columns);
         canvas_text(canvas, x, y, text, panes > 1 ? timeline_pane_color(pane) : timeline_series_color(series),
                     COLOR_PANEL);
     }

@@ -798,6 +798,80 @@ static void test_hovering_the_legend_defines_no_counter(void **state)
     SDL_FreeSurface(plain);
 }
 
+/* Every counter stays in the panel with large text: at --scale 1.5 in
+ * 1280 x 800 and at 2 in 1920 x 1080 (step 40 of the default run), the
+ * panel runs down beside the timeline, and hovering the row of
+ * utilization (the 11th counter) and of dead bytes (the 12th and last of
+ * tags) opens a definition (a box of the shadow colour), while the row
+ * below them, a half-line gap and the legend's heading, opens none. The
+ * counters' first row, counted by hand from the panel's top (its y, then
+ * half a margin): the title, speed, heap and hint lines, a half-line gap,
+ * LAST OPERATION and its sentence (three lines in 33 characters, two in
+ * 39), a gap, COUNTERS. */
+static void test_every_counter_fits_at_large_scale(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *scale;
+        int width, height, pixels, sentence_lines;
+    } cases[] = {{"1.5", WIDTH, HEIGHT, 23, 3}, {"2", 1920, 1080, 30, 2}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *arguments[] = {"--scale", cases[c].scale, "--at-step", "40"};
+        Layout layout = layout_scaled(cases[c].width, cases[c].height, 1, cases[c].pixels);
+        int line = layout.line_height, gap = line / 2;
+        int top = layout.panel.y + layout.margin / 2 + 4 * line + gap + (1 + cases[c].sentence_lines) * line + gap + line;
+        SDL_Surface *plain = capture("counters.png", arguments, 4, NULL, 0, cases[c].width, cases[c].height);
+        uint64_t shadow = count_color(plain, layout.panel, COLOR_SHADOW);
+        static const int rows[] = {10, 11, 12};
+        for (size_t r = 0; r < 3; r++) {
+            Action hover = {.kind = ACTION_HOVER, .amount = -1, .pointer_x = layout.panel.x + layout.panel.w / 2,
+                            .pointer_y = top + rows[r] * line + line / 2};
+            SDL_Surface *image = capture("counters.png", arguments, 4, &hover, 1, cases[c].width, cases[c].height);
+            uint64_t seen = count_color(image, layout.panel, COLOR_SHADOW);
+            printf("# --scale %s %dx%d row %d: %llu shadow pixels (%llu without hover)\n", cases[c].scale,
+                   cases[c].width, cases[c].height, rows[r], (unsigned long long)seen, (unsigned long long)shadow);
+            assert_true(rows[r] < 12 ? seen > shadow + 1000 : seen == shadow);
+            SDL_FreeSurface(image);
+        }
+        SDL_FreeSurface(plain);
+    }
+}
+
+/* The timeline's current values are never cut at its right edge: from
+ * --scale 1 to 4, at 1280 x 800 and 1920 x 1080, the utilization value
+ * is drawn right of the plot (its colour there), and the last half margin
+ * inside the timeline's right edge, beside the plot, holds no pixel of a
+ * series' colour (a label too long for its column is shortened to its
+ * value, "22,824 B", or to "22 KiB"). */
+static void test_timeline_values_fit_at_every_scale(void **state)
+{
+    (void)state;
+    static const double scales[] = {1, 1.5, 2, 2.5, 3, 3.5, 4};
+    static const int sizes[][2] = {{WIDTH, HEIGHT}, {1920, 1080}};
+    for (size_t z = 0; z < 2; z++) {
+        for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
+            char options[200];
+            snprintf(options, sizeof options, "--scale %g --size %dx%d --at-step 40", scales[i], sizes[z][0],
+                     sizes[z][1]);
+            SDL_Surface *image = shoot("values.png", options);
+            Layout layout = layout_scaled(sizes[z][0], sizes[z][1], 1, (int)(15 * scales[i] + 0.5));
+            int right = layout.timeline.x + layout.timeline.w, start = layout.plot.x + layout.plot.w;
+            LayoutRect values = {start, layout.plot.y, right - start, layout.plot.h};
+            LayoutRect edge = {right - layout.margin / 2, layout.plot.y, layout.margin / 2, layout.plot.h};
+            uint64_t cut = 0;
+            for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
+                cut += count_color(image, edge, timeline_series_color(series));
+            }
+            if (cut > 0) {
+                printf("# %s: %llu pixels of values at the timeline's edge\n", options, (unsigned long long)cut);
+            }
+            assert_int_equal(cut, 0);
+            assert_true(count_color(image, values, timeline_series_color(SERIES_UTILIZATION)) > 30);
+            SDL_FreeSurface(image);
+        }
+    }
+}
+
 /* Six compare panes at 1280 x 800, at the usual size and at --scale 1.5:
  * each pane shows its name in its colour, its figures and its row
  * addresses; no text is cut at the right edge of a pane's header, of the
@@ -866,6 +940,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_panel_keeps_its_whole_legend_at_every_scale),
         cmocka_unit_test(test_legend_shows_dead_only_where_there_is_some),
         cmocka_unit_test(test_hovering_the_legend_defines_no_counter),
+        cmocka_unit_test(test_every_counter_fits_at_large_scale),
+        cmocka_unit_test(test_timeline_values_fit_at_every_scale),
         cmocka_unit_test(test_six_compare_panes_keep_labels_unclipped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,7 +7,9 @@
  * by side in a row; a grid is centred in its pane. Large text (--scale)
  * leaves a single pane's panel fewer than LAYOUT_PANEL_LINES lines above
  * the timeline: the panel then runs down to the window's bottom and the
- * timeline runs under the pane only, so every counter and the legend fit.
+ * timeline runs under the pane only, so every counter and the legend fit;
+ * if two fifths of the width are fewer than LAYOUT_NARROW_PANEL_CHARS
+ * characters, it takes half.
  */
 #include "layout.h"
 
@@ -72,9 +74,13 @@ Layout layout_compute(int width, int height, uint32_t pane_count, int line_heigh
     layout.margin = layout.line_height / 2;
     int margin = layout.margin;
     int timeline = timeline_height(&layout);
-    int panel_width = clamp_int(50 * layout.char_width + 2 * margin, 0, layout.width * 2 / 5);
     int top_height = layout.height - timeline - 2 * margin;
     bool tall = layout.pane_count == 1 && top_height < LAYOUT_PANEL_LINES * layout.line_height;
+    int most = layout.width * 2 / 5;
+    if (tall && most < LAYOUT_NARROW_PANEL_CHARS * layout.char_width) { /* so its lines wrap less */
+        most = layout.width / 2;
+    }
+    int panel_width = clamp_int(50 * layout.char_width + 2 * margin, 0, most);
     int panel_height = tall ? layout.height - 2 * margin : top_height;
     layout.panel = rect(layout.width - panel_width, margin, panel_width - margin, panel_height);
     int timeline_width = tall ? layout.width - panel_width - 2 * margin : layout.width - 2 * margin;

@@ -20,6 +20,7 @@ enum {
     LAYOUT_VALUE_CHARS = 26,     /* right of the plots: the current values ("largest free 20,926,320 B") */
     LAYOUT_PLOT_LINES = 4,       /* one pane's plots, a value line each */
     LAYOUT_PANEL_LINES = 32,     /* a single pane's panel with fewer lines above the timeline runs beside it */
+    LAYOUT_NARROW_PANEL_CHARS = 36, /* a panel beside the timeline narrower than this takes half the width */
     LAYOUT_FIGURES_CHARS = 25    /* a compare pane's figures on one line ("util 100% · ext frag 100%");
                                     a narrower pane's header gives them a line each */
 };

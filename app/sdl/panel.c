@@ -566,7 +566,8 @@ static void panel_top(Cursor *cursor, const Model *model, CounterRows *counters_
     line(cursor, title, COLOR_ACCENT);
     cursor->title_end = cursor->y;
     play_line(cursor, model);
-    line(cursor, "Space plays, \xE2\x86\x92 steps, h helps", COLOR_DIM); /* what a new user presses first */
+    const char *hint = "Space plays, \xE2\x86\x92 steps, h helps"; /* what a new user presses first */
+    line(cursor, canvas_wrap_count(cursor->columns, hint) > 1 ? "Space plays, h helps" : hint, COLOR_DIM);
     gap(cursor);
     if (model_pane_count(model) == 1) {
         single_pane(cursor, model, counters_at);

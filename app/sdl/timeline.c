@@ -240,7 +240,7 @@ static int lane_values(Canvas *canvas, const Model *model, const Layout *layout,
                        SeriesKind series, float scale, int y)
 {
     int x = layout->plot.x + layout->plot.w + layout->margin;
-    int columns = (layout->timeline.x + layout->timeline.w - x) / layout->char_width;
+    int columns = (layout->timeline.x + layout->timeline.w - layout->margin - x) / layout->char_width;
     y = y > lane->y ? y : lane->y;
     char value[48], text[160];
     uint32_t panes = model_pane_count(model);
@@ -328,7 +328,11 @@ enum { LEGEND_ITEM_CHARS = 3 };  /* a legend entry's mark and spaces, besides it
 static void legend_item(Canvas *canvas, const Layout *layout, int *x, int y, LegendMark mark, uint32_t color,
                         const char *text, uint32_t text_color)
 {
-    int width = layout->char_width, height = layout->line_height;
+    int width = layout->char_width, height = layout->line_height, end = layout->timeline.x + layout->timeline.w;
+    if (*x + (2 + (int)text_length(text)) * width > end - layout->margin) { /* left out whole, and all after it */
+        *x = end;
+        return;
+    }
     LayoutRect shape = mark == MARK_SWATCH ? (LayoutRect){*x, y + height / 3, width, height / 3}
                                            : (LayoutRect){*x + width / 2 - canvas->stroke, y + 2 * canvas->stroke,
                                                           2 * canvas->stroke, height - 4 * canvas->stroke};
@@ -448,10 +452,14 @@ static void draw_footer(Canvas *canvas, const Model *model, const Layout *layout
                 COLOR_PANEL);
     snprintf(text, sizeof text, "step %llu", (unsigned long long)model_position(model));
     int width = (int)text_length(text) * layout->char_width;
+    if (width + 10 * layout->char_width > plot->w) { /* large text, a narrow plot: the number alone */
+        snprintf(text, sizeof text, "%llu", (unsigned long long)model_position(model));
+        width = (int)text_length(text) * layout->char_width;
+    }
     int x = step_x(plot, model_position(model), model_total(model)) - width / 2;
     x = x < plot->x + 2 * layout->char_width ? plot->x + 2 * layout->char_width : x;
     x = x + width > plot->x + plot->w - 8 * layout->char_width ? plot->x + plot->w - 8 * layout->char_width - width : x;
-    canvas_text(canvas, x, y, text, COLOR_TEXT, COLOR_PANEL);
+    canvas_text(canvas, x > plot->x ? x : plot->x, y, text, COLOR_TEXT, COLOR_PANEL); /* over the 0 rather than cut */
 }
 
 void timeline_draw(Canvas *canvas, TimelineCache *cache, const Model *model, const Layout *layout)

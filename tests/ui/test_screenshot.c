@@ -670,12 +670,13 @@ static void test_scale_doubles_text_and_lines(void **state)
 {
     (void)state;
     SDL_Surface *images[2] = {shoot("scale1.png", "--at-step 100"), shoot("scale2.png", "--at-step 100 --scale 2")};
-    Layout large = layout_scaled(WIDTH, HEIGHT, 1, 2 * TEXT_PIXELS);
+    Layout large = layout_scaled(WIDTH, HEIGHT, 1, 2 * TEXT_PIXELS), usual = layout_for(WIDTH, HEIGHT, 1);
     assert_true(clear_edge(images[1], large.panel, large.margin / 2, COLOR_PANEL)); /* nothing cut */
     assert_true(clear_edge(images[1], large.timeline, large.margin / 2, COLOR_PANEL));
     int glyphs[2], cursor[2];
     for (int i = 0; i < 2; i++) {
-        LayoutRect top_right = {830, 0, WIDTH - 830, HEIGHT / 4}; /* inside the panel at both sizes */
+        int left = (i ? large : usual).panel.x; /* the panel's top: its title's first line, "step" and all */
+        LayoutRect top_right = {left, 0, WIDTH - left, HEIGHT / 4};
         glyphs[i] = first_line_height(images[i], top_right);
         LayoutRect timeline_row = {0, HEIGHT * 9 / 10, WIDTH, 1}; /* inside the plots at both sizes */
         cursor[i] = (int)count_color(images[i], timeline_row, COLOR_CURSOR);
@@ -803,46 +804,52 @@ static void test_hovering_the_legend_defines_no_counter(void **state)
  * panel runs down beside the timeline, and hovering the row of
  * utilization (the 11th counter) and of dead bytes (the 12th and last of
  * tags) opens a definition (a box of the shadow colour), while the row
- * below them, a half-line gap and the legend's heading, opens none. The
- * counters' first row, counted by hand from the panel's top (its y, then
- * half a margin): the title, speed, heap and hint lines, a half-line gap,
- * LAST OPERATION and its sentence (three lines in 33 characters, two in
- * 39), a gap, COUNTERS. */
+ * below them, a half-line gap and the legend's heading, opens none. At 2
+ * in 1280 x 800 two fifths of the width would be 28 characters: the panel
+ * takes half (32) and shows four counters, not two. The counters' first
+ * row, counted by hand from the panel's top (its y, then half a margin):
+ * the title (two lines in 32 characters), speed, heap and hint lines, a
+ * half-line gap, LAST OPERATION and its sentence (three lines in 32 or 33
+ * characters, two in 39), a gap, COUNTERS. */
 static void test_every_counter_fits_at_large_scale(void **state)
 {
     (void)state;
     static const struct {
         const char *scale;
-        int width, height, pixels, sentence_lines;
-    } cases[] = {{"1.5", WIDTH, HEIGHT, 23, 3}, {"2", 1920, 1080, 30, 2}};
+        int width, height, pixels, head_lines, sentence_lines, counters;
+    } cases[] = {{"1.5", WIDTH, HEIGHT, 23, 4, 3, 12}, {"2", 1920, 1080, 30, 4, 2, 12}, {"2", WIDTH, HEIGHT, 30, 5, 3, 4}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const char *arguments[] = {"--scale", cases[c].scale, "--at-step", "40"};
         Layout layout = layout_scaled(cases[c].width, cases[c].height, 1, cases[c].pixels);
+        assert_int_equal(layout.panel.y + layout.panel.h, cases[c].height - layout.margin);
         int line = layout.line_height, gap = line / 2;
-        int top = layout.panel.y + layout.margin / 2 + 4 * line + gap + (1 + cases[c].sentence_lines) * line + gap + line;
+        int top = layout.panel.y + layout.margin / 2 + cases[c].head_lines * line + gap +
+                  (1 + cases[c].sentence_lines) * line + gap + line;
         SDL_Surface *plain = capture("counters.png", arguments, 4, NULL, 0, cases[c].width, cases[c].height);
         uint64_t shadow = count_color(plain, layout.panel, COLOR_SHADOW);
-        static const int rows[] = {10, 11, 12};
-        for (size_t r = 0; r < 3; r++) {
+        for (int row = cases[c].counters - 2; row <= cases[c].counters; row++) {
             Action hover = {.kind = ACTION_HOVER, .amount = -1, .pointer_x = layout.panel.x + layout.panel.w / 2,
-                            .pointer_y = top + rows[r] * line + line / 2};
+                            .pointer_y = top + row * line + line / 2};
             SDL_Surface *image = capture("counters.png", arguments, 4, &hover, 1, cases[c].width, cases[c].height);
             uint64_t seen = count_color(image, layout.panel, COLOR_SHADOW);
             printf("# --scale %s %dx%d row %d: %llu shadow pixels (%llu without hover)\n", cases[c].scale,
-                   cases[c].width, cases[c].height, rows[r], (unsigned long long)seen, (unsigned long long)shadow);
-            assert_true(rows[r] < 12 ? seen > shadow + 1000 : seen == shadow);
+                   cases[c].width, cases[c].height, row, (unsigned long long)seen, (unsigned long long)shadow);
+            assert_true(row < cases[c].counters ? seen > shadow + 1000 : seen == shadow);
             SDL_FreeSurface(image);
         }
         SDL_FreeSurface(plain);
     }
+    Layout narrow = layout_scaled(WIDTH, HEIGHT, 1, 30);
+    assert_int_equal(narrow.panel.x, WIDTH / 2);
 }
 
-/* The timeline's current values are never cut at its right edge: from
- * --scale 1 to 4, at 1280 x 800 and 1920 x 1080, the utilization value
- * is drawn right of the plot (its colour there), and the last half margin
- * inside the timeline's right edge, beside the plot, holds no pixel of a
- * series' colour (a label too long for its column is shortened to its
- * value, "22,824 B", or to "22 KiB"). */
+/* The timeline's current values and its heading are never cut at its
+ * right edge: from --scale 1 to 4, at 1280 x 800 and 1920 x 1080, the
+ * utilization value is drawn right of the plot (its colour there), and the
+ * last half margin inside the timeline's right edge holds no pixel of a
+ * series' colour, the failure tick's or the text's (a value too long for
+ * its column is shortened to the value, "22,824 B", or to "22 KiB"; a
+ * heading entry that does not fit is left out). */
 static void test_timeline_values_fit_at_every_scale(void **state)
 {
     (void)state;
@@ -857,8 +864,8 @@ static void test_timeline_values_fit_at_every_scale(void **state)
             Layout layout = layout_scaled(sizes[z][0], sizes[z][1], 1, (int)(15 * scales[i] + 0.5));
             int right = layout.timeline.x + layout.timeline.w, start = layout.plot.x + layout.plot.w;
             LayoutRect values = {start, layout.plot.y, right - start, layout.plot.h};
-            LayoutRect edge = {right - layout.margin / 2, layout.plot.y, layout.margin / 2, layout.plot.h};
-            uint64_t cut = 0;
+            LayoutRect edge = {right - layout.margin / 2, layout.timeline.y, layout.margin / 2, layout.timeline.h};
+            uint64_t cut = count_color(image, edge, COLOR_TEXT) + count_color(image, edge, COLOR_FAILED);
             for (SeriesKind series = 0; series < SERIES_COUNT; series++) {
                 cut += count_color(image, edge, timeline_series_color(series));
             }

@@ -41,7 +41,7 @@ static HeapConfig decode_config(const uint8_t *data)
     config.min_payload = 1 + data[2] % 48;
     config.heap_bytes = ((uint64_t)data[3] | (uint64_t)data[4] << 8) % MAX_HEAP;
     config.count_examined = (data[0] / HEAP_POLICY_COUNT) & 1;
-    config.skip_events = (data[0] / HEAP_POLICY_COUNT / 2) & 1; /* nothing here reads them */
+    config.skip_events = (data[0] / HEAP_POLICY_COUNT / 2) & 1; /* the exerciser then reads no event */
     return config;
 }
 

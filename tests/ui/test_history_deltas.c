@@ -257,13 +257,7 @@ static void test_budget_counts_the_current_run_grown(void **state)
 {
     (void)state;
     enum { ALLOCATIONS = 20000 };
-    Op *ops = calloc(ALLOCATIONS, sizeof *ops);
-    assert_non_null(ops);
-    for (uint32_t i = 0; i < ALLOCATIONS; i++) {
-        ops[i] = (Op){.kind = OP_MALLOC, .id = i, .bytes = 16};
-    }
-    Trace *trace = trace_create("filling", 1u << 20, ALLOCATIONS, ops, ALLOCATIONS);
-    free(ops);
+    Trace *trace = support_filling_trace(ALLOCATIONS);
     assert_non_null(trace);
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
     AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);

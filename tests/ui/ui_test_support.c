@@ -2,8 +2,10 @@
  * ui_test_support.c - see ui_test_support.h.
  */
 #include "ui_test_support.h"
+#include "trace.h"
 
 #include <SDL_image.h>
+#include <stdlib.h>
 #include <string.h>
 
 SDL_Surface *support_load_png(const char *path)
@@ -37,6 +39,20 @@ Workload support_simulation(uint64_t seed, uint64_t steps)
     workload.sim.steps = steps;
     workload.sim.slots = steps / 4 > 0 ? steps / 4 : 1;
     return workload;
+}
+
+Trace *support_filling_trace(uint32_t count)
+{
+    Op *ops = calloc(count, sizeof *ops);
+    if (ops == NULL) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        ops[i] = (Op){.kind = OP_MALLOC, .id = i, .bytes = 16};
+    }
+    Trace *trace = trace_create("filling", 1u << 20, count, ops, count);
+    free(ops);
+    return trace;
 }
 
 AllocatorSetup support_tags_setup(const Workload *workload, HeapPolicy policy)

@@ -16,6 +16,10 @@
 /* The seed's simulation with `steps` steps and `seed`, other parameters default. */
 Workload support_simulation(uint64_t seed, uint64_t steps);
 
+/* A trace of `count` mallocs of 16 bytes that are never freed, on a 1 MiB
+ * heap: a heap that only fills (the caller destroys it); NULL if out of memory. */
+Trace *support_filling_trace(uint32_t count);
+
 /* The tags design with its defaults on the workload's default heap, with `policy`. */
 AllocatorSetup support_tags_setup(const Workload *workload, HeapPolicy policy);
 

@@ -49,6 +49,7 @@
 
 #include "design_support.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 /* The most a heap may grow to: offsets stay far from overflow. */
@@ -111,28 +112,41 @@ static uint64_t start_at_or_below(const TextbookHeap *heap, uint64_t offset)
     return (word * 64 + 63 - (uint64_t)__builtin_clzll(bits)) * 8 + 4;
 }
 
-/* Makes memory and bitmap hold `bytes` bytes of heap; false if the host
- * ran out (nothing changed). */
-static bool reserve_bytes(TextbookHeap *heap, uint64_t bytes)
+/* Gives memory exactly `capacity` bytes (a multiple of 8) and the bitmap a
+ * bit for each of its 8-byte units, zeroing what is new to either; false if
+ * the host ran out. */
+static bool resize_memory(TextbookHeap *heap, uint64_t capacity)
 {
-    if (bytes <= heap->memory_capacity)
+    if (capacity == heap->memory_capacity)
         return true;
-    uint64_t capacity = heap->memory_capacity * 2 > bytes ? heap->memory_capacity * 2 : bytes;
-    if (capacity > heap->config.heap_bytes)
-        capacity = heap->config.heap_bytes;
     uint8_t *memory = realloc(heap->memory, capacity);
     if (!memory)
         return false;
+    if (capacity > heap->memory_capacity)
+        memset(memory + heap->memory_capacity, 0, capacity - heap->memory_capacity);
     heap->memory = memory;
     heap->memory_capacity = capacity;
     uint64_t words = capacity / 512 + 1;
     uint64_t *starts = realloc(heap->starts, words * sizeof *starts);
     if (!starts)
         return false;
-    memset(starts + heap->start_words, 0, (words - heap->start_words) * sizeof *starts);
+    if (words > heap->start_words)
+        memset(starts + heap->start_words, 0, (words - heap->start_words) * sizeof *starts);
     heap->starts = starts;
     heap->start_words = words;
     return true;
+}
+
+/* Makes memory and bitmap hold `bytes` bytes of heap, doubling as it grows
+ * up to the cap; false if the host ran out (nothing changed). */
+static bool reserve_bytes(TextbookHeap *heap, uint64_t bytes)
+{
+    if (bytes <= heap->memory_capacity)
+        return true;
+    uint64_t cap = (heap->config.heap_bytes + 7) / 8 * 8;
+    uint64_t capacity = heap->memory_capacity * 2 > bytes ? heap->memory_capacity * 2 : bytes;
+    capacity = (capacity + 7) / 8 * 8;
+    return resize_memory(heap, capacity < cap ? capacity : cap);
 }
 
 /* ---- free lists ---------------------------------------------------------- */
@@ -536,20 +550,23 @@ void textbook_destroy(Allocator *allocator)
     free(heap);
 }
 
+/* The target ends with the source's capacities, so that the two hold the
+ * same spans, byte for byte (memory past the break stays zero). */
 HeapError textbook_copy(Allocator *target, const Allocator *source)
 {
     TextbookHeap *to = as_textbook(target);
     const TextbookHeap *from = as_const_textbook(source);
-    if (!reserve_bytes(to, from->brk) || !block_map_copy(&to->live, &from->live))
+    if (!resize_memory(to, from->memory_capacity) || !block_map_copy(&to->live, &from->live))
         return HEAP_ERROR_OUT_OF_MEMORY;
     TextbookHeap keep = *to;
     *to = *from;
     to->memory = keep.memory;
-    to->memory_capacity = keep.memory_capacity;
     to->starts = keep.starts;
-    to->start_words = keep.start_words;
     to->live = keep.live;
     memcpy(to->memory, from->memory, from->brk);
+    uint64_t old_end = keep.brk < to->memory_capacity ? keep.brk : to->memory_capacity;
+    if (old_end > from->brk)
+        memset(to->memory + from->brk, 0, old_end - from->brk);
     uint64_t words = from->brk / 512 + 1;
     memcpy(to->starts, from->starts, words * sizeof *to->starts);
     memset(to->starts + words, 0, (to->start_words - words) * sizeof *to->starts);
@@ -676,6 +693,27 @@ uint64_t textbook_memory_bytes(const Allocator *allocator)
     const TextbookHeap *heap = as_const_textbook(allocator);
     return sizeof *heap + heap->memory_capacity + heap->start_words * sizeof(uint64_t) +
            heap->live.capacity * sizeof(BlockMapSlot);
+}
+
+static AllocatorSpan whole_span(void *bytes, uint64_t size)
+{
+    return (AllocatorSpan){ .bytes = bytes, .size = size, .used = size };
+}
+
+uint32_t textbook_state_spans(Allocator *allocator, AllocatorSpan *spans)
+{
+    TextbookHeap *heap = as_textbook(allocator);
+    uint64_t start_bytes = heap->start_words * sizeof *heap->starts;
+    uint64_t starts_used = (heap->brk / 512 + 1) * sizeof *heap->starts;
+    uint64_t live_fields = sizeof heap->live - offsetof(BlockMap, capacity);
+    spans[0] = whole_span(&heap->brk, sizeof *heap - offsetof(TextbookHeap, brk));
+    spans[1] = (AllocatorSpan){ .bytes = heap->memory, .size = heap->memory_capacity,
+                                .used = (heap->brk + 7) / 8 * 8 };
+    spans[2] = (AllocatorSpan){ .bytes = (uint8_t *)heap->starts, .size = start_bytes,
+                                .used = starts_used < start_bytes ? starts_used : start_bytes };
+    spans[3] = whole_span(&heap->live.capacity, live_fields);
+    spans[4] = whole_span(heap->live.slots, heap->live.capacity * sizeof *heap->live.slots);
+    return 5;
 }
 
 /* ---- the checker --------------------------------------------------------- */

@@ -68,17 +68,19 @@ struct TextbookHeap {
     const TextbookRules *rules;
     TextbookFindFit find_fit;        /* rules->fits[config.policy] */
     bool address_ordered;            /* lists kept in address order (else LIFO) */
-    uint8_t *memory;                 /* the heap's bytes, [0, brk) */
-    uint64_t memory_capacity;        /* bytes allocated for `memory` */
-    uint64_t brk;                    /* the break: the heap's size, bytes */
+    uint8_t *memory;                 /* the heap's bytes, [0, brk); zero past brk */
+    uint64_t memory_capacity;        /* bytes allocated for `memory`, a multiple of 8 */
     uint64_t *starts;                /* bit h/8: a block header at offset h */
     uint64_t start_words;            /* words allocated for `starts` */
     BlockMap live;                   /* used block's payload -> requested bytes */
+    /* The scalars of the state, together to the end: one span (textbook_state_spans). */
+    uint64_t brk;                    /* the break: the heap's size, bytes */
     uint64_t rover;                  /* next fit: header offset (the prologue at first) */
     uint64_t heads[TEXTBOOK_MAX_LISTS]; /* first payload offset of each list, 0: empty */
-    bool largest_stale;              /* the largest free block left; recount at call end */
     HeapStats stats;
     HeapEvent event;
+    bool largest_stale;              /* the largest free block left; recount at call end */
+    uint8_t unused[7];               /* explicit, zeroed: no padding (a copy keeps every byte) */
 };
 
 /* ---- the layout, for the designs' searches ------------------------------- */
@@ -151,6 +153,9 @@ uint64_t textbook_free_list(const Allocator *allocator, FreeListEntry *entries, 
 uint32_t textbook_markers(const Allocator *allocator, HeapMarker *markers); /* the break */
 uint8_t *textbook_payload_bytes(Allocator *allocator, uint64_t payload, uint64_t *capacity);
 uint64_t textbook_memory_bytes(const Allocator *allocator);
+/* The scalars, the heap's bytes up to the break, the block-start bitmap and
+ * the live map (allocator.h's state_spans). */
+uint32_t textbook_state_spans(Allocator *allocator, AllocatorSpan *spans);
 
 /* The table entries every textbook design shares; a design adds its name,
  * policies, features, create and markers. */
@@ -164,6 +169,6 @@ uint64_t textbook_memory_bytes(const Allocator *allocator);
     .region_limit = textbook_region_limit, .first_block = textbook_first_block,      \
     .next_block = textbook_next_block, .block_at = textbook_block_at,                \
     .search_path = NULL, .payload_bytes = textbook_payload_bytes,                    \
-    .memory_bytes = textbook_memory_bytes
+    .memory_bytes = textbook_memory_bytes, .state_spans = textbook_state_spans
 
 #endif

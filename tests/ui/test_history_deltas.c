@@ -3,8 +3,9 @@
  * state that changed since the snapshot before) give back exactly the run a
  * straight replay gives.
  *
- * On long runs - a random trace under every tags policy, the simulation,
- * and a recording under the `recorded` design - with a budget small enough
+ * On long runs - a random trace under every tags policy and every CS:APP
+ * textbook design, the simulation, and a recording under the `recorded`
+ * design - with a budget small enough
  * that the history keeps deltas and thins them: after each jump to a random
  * step, the run's state is byte for byte (every span run_state_spans lists)
  * what a fresh run played straight to that step holds, with the same
@@ -274,14 +275,52 @@ static void test_budget_counts_the_current_run_grown(void **state)
     trace_destroy(trace);
 }
 
+/* One of the CS:APP textbook designs, under a policy and a list order, on a
+ * heap that grows (its memory is reallocated, so its spans change size and
+ * the snapshots across a growth are keyframes). */
+static void textbook_trace(const char *design, uint32_t policy, uint32_t list_order)
+{
+    uint32_t placing = 0;
+    Trace *trace = random_trace(41 + policy + 3 * list_order, 2000, &placing);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = {.design = allocator_design_find(design), .config = allocator_default_config(1u << 20)};
+    assert_non_null(setup.design);
+    setup.config.policy = policy;
+    setup.config.list_order = list_order;
+    Kept kept = jumps_match_straight_replays(&workload, &setup, 24u << 20, 13 + policy);
+    assert_true(kept.deltas > 0);
+    trace_destroy(trace);
+}
+
+static void test_csapp_first_fit(void **state) { (void)state; textbook_trace("csapp", 0, 0); }
+static void test_csapp_next_fit(void **state) { (void)state; textbook_trace("csapp", 1, 0); }
+static void test_csapp_best_fit(void **state) { (void)state; textbook_trace("csapp", 2, 0); }
+static void test_csapp_explicit_lifo(void **state) { (void)state; textbook_trace("csapp-explicit", 0, 0); }
+static void test_csapp_explicit_address(void **state) { (void)state; textbook_trace("csapp-explicit", 0, 1); }
+static void test_csapp_segregated(void **state) { (void)state; textbook_trace("csapp-segregated", 0, 0); }
+
+/* A design that lists no state spans: csapp's operations, with its heaps
+ * pointing at this table (a test-only design; every real one lists spans). */
+static AllocatorDesign spanless_design;
+
+static HeapError spanless_create(const AllocatorConfig *config, Allocator **out)
+{
+    HeapError error = allocator_design_find("csapp")->create(config, out);
+    if (error == HEAP_OK) {
+        (*out)->design = &spanless_design;
+    }
+    return error;
+}
+
 /* Whole copies for a design without state spans: every snapshot a keyframe. */
 static void test_designs_without_spans_keep_whole_copies(void **state)
 {
     (void)state;
+    spanless_design = *allocator_design_find("csapp");
+    spanless_design.create = spanless_create;
+    spanless_design.state_spans = NULL;
     Workload workload = support_simulation(4, 3000);
-    AllocatorSetup setup = {.design = allocator_design_find("csapp"), .config = allocator_default_config(1u << 20)};
-    assert_non_null(setup.design);
-    assert_null(setup.design->state_spans);
+    AllocatorSetup setup = {.design = &spanless_design, .config = allocator_default_config(1u << 20)};
     History *history = NULL;
     assert_int_equal(history_create(&workload, &setup, NULL, 0, 4u << 20, &history), HEAP_OK);
     assert_true(history_jump(history, 3000));
@@ -309,6 +348,12 @@ int main(void)
         cmocka_unit_test(test_trace_thinned),
         cmocka_unit_test(test_simulation),
         cmocka_unit_test(test_recorded),
+        cmocka_unit_test(test_csapp_first_fit),
+        cmocka_unit_test(test_csapp_next_fit),
+        cmocka_unit_test(test_csapp_best_fit),
+        cmocka_unit_test(test_csapp_explicit_lifo),
+        cmocka_unit_test(test_csapp_explicit_address),
+        cmocka_unit_test(test_csapp_segregated),
         cmocka_unit_test(test_merged_deltas_span_both),
         cmocka_unit_test(test_budget_counts_the_current_run_grown),
         cmocka_unit_test(test_designs_without_spans_keep_whole_copies),

@@ -213,7 +213,7 @@ typedef struct {
     uint64_t used;               /* bytes that may be non-zero, <= size */
 } AllocatorSpan;
 
-enum { ALLOCATOR_MAX_SPANS = 24 };
+enum { ALLOCATOR_MAX_SPANS = 48 };   /* buddy: 5, and a list for each of up to 36 orders */
 
 struct AllocatorDesign {
     const char *name;                    /* "tags", "csapp", ... */
@@ -285,7 +285,8 @@ struct AllocatorDesign {
      * spans too (its fields that hold no pointer), so a span may lie inside
      * the design's struct. Sizes change only when the design reallocates;
      * every copy (copy, clone) copies every span byte. NULL: the history
-     * keeps whole copies. */
+     * keeps whole copies (ostep does: its state is a few short arrays, no
+     * heap bytes). */
     uint32_t (*state_spans)(Allocator *allocator, AllocatorSpan *spans);
 };
 

@@ -21,7 +21,10 @@
  * block's start), and each order's free list is an array of offsets in
  * address order. So the region's own bytes hold only payloads, and a copy
  * of the heap costs the map plus the bytes ever handed out (below the high
- * water), not the whole region.
+ * water), not the whole region. The lists' counts and capacities sit with
+ * the other scalars at the end of BuddyHeap, and a copy gives each list the
+ * source's capacity, so a history can keep the words that changed
+ * (buddy_state_spans) instead of whole copies.
  *
  * Invariants (buddy_check reports each kind it finds broken):
  *  TILING   the blocks tile the region: valid orders, aligned to their size,
@@ -35,6 +38,7 @@
 #include "design_support.h"
 #include "zeroed_memory.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +53,13 @@ static const BuddyHeap *as_const_buddy(const Allocator *allocator)
 }
 
 static uint64_t order_size(unsigned order) { return UINT64_C(1) << order; }
+
+/* The header map's bytes for a region: one per 32-byte unit, rounded up to
+ * a multiple of 8 (a state span's size is). */
+static uint64_t map_bytes(uint64_t region)
+{
+    return ((region >> BUDDY_MIN_ORDER) + 7) / 8 * 8;
+}
 
 /* ---- the header map -------------------------------------------------------- */
 
@@ -84,12 +95,12 @@ static uint64_t header_word(const BuddyHeap *heap, uint64_t offset)
 /* ---- free lists ------------------------------------------------------------ */
 
 /* Where `offset` is, or would go, in the list (binary search). */
-static uint64_t list_position(const BuddyList *list, uint64_t offset)
+static uint64_t list_position(const BuddyHeap *heap, unsigned order, uint64_t offset)
 {
-    uint64_t low = 0, high = list->count;
+    uint64_t low = 0, high = heap->list_count[order];
     while (low < high) {
         uint64_t middle = low + (high - low) / 2;
-        if (list->offsets[middle] < offset)
+        if (heap->list[order][middle] < offset)
             low = middle + 1;
         else
             high = middle;
@@ -97,30 +108,46 @@ static uint64_t list_position(const BuddyList *list, uint64_t offset)
     return low;
 }
 
-static bool list_reserve(BuddyList *list, uint64_t count)
+/* Gives the list of `order` room for exactly `capacity` entries, zeroing
+ * any new room; false if the host ran out (the list unchanged). */
+static bool resize_list(BuddyHeap *heap, unsigned order, uint64_t capacity)
 {
-    if (count <= list->capacity)
+    uint64_t old_capacity = heap->list_capacity[order];
+    if (capacity == old_capacity)
         return true;
-    uint64_t capacity = list->capacity ? list->capacity * 2 : 16;
+    uint64_t *offsets = NULL;
+    if (capacity > 0 && !(offsets = realloc(heap->list[order], capacity * sizeof *offsets)))
+        return false;
+    if (capacity == 0)
+        free(heap->list[order]);
+    if (capacity > old_capacity)
+        memset(offsets + old_capacity, 0, (capacity - old_capacity) * sizeof *offsets);
+    heap->list[order] = offsets;
+    heap->list_capacity[order] = capacity;
+    return true;
+}
+
+/* Makes room for `count` entries in the list of `order`, doubling. */
+static bool list_reserve(BuddyHeap *heap, unsigned order, uint64_t count)
+{
+    uint64_t capacity = heap->list_capacity[order];
+    if (count <= capacity)
+        return true;
+    capacity = capacity ? capacity * 2 : 16;
     while (capacity < count)
         capacity *= 2;
-    uint64_t *offsets = realloc(list->offsets, capacity * sizeof *offsets);
-    if (!offsets)
-        return false;
-    list->offsets = offsets;
-    list->capacity = capacity;
-    return true;
+    return resize_list(heap, order, capacity);
 }
 
 /* A free block of `order` at `offset` joins the free blocks. The caller has
  * reserved room in the list. */
 static void free_enter(BuddyHeap *heap, uint64_t offset, unsigned order)
 {
-    BuddyList *list = &heap->lists[order];
-    uint64_t at = list_position(list, offset);
-    memmove(&list->offsets[at + 1], &list->offsets[at], (list->count - at) * sizeof *list->offsets);
-    list->offsets[at] = offset;
-    list->count++;
+    uint64_t *list = heap->list[order];
+    uint64_t at = list_position(heap, order, offset);
+    memmove(&list[at + 1], &list[at], (heap->list_count[order] - at) * sizeof *list);
+    list[at] = offset;
+    heap->list_count[order]++;
     set_header(heap, offset, order, false);
     heap->stats.free_blocks++;
     heap->stats.free_bytes += order_size(order);
@@ -128,10 +155,10 @@ static void free_enter(BuddyHeap *heap, uint64_t offset, unsigned order)
 
 static void free_leave(BuddyHeap *heap, uint64_t offset, unsigned order)
 {
-    BuddyList *list = &heap->lists[order];
-    uint64_t at = list_position(list, offset);
-    memmove(&list->offsets[at], &list->offsets[at + 1], (list->count - at - 1) * sizeof *list->offsets);
-    list->count--;
+    uint64_t *list = heap->list[order];
+    uint64_t at = list_position(heap, order, offset);
+    memmove(&list[at], &list[at + 1], (heap->list_count[order] - at - 1) * sizeof *list);
+    list[--heap->list_count[order]] = 0;
     heap->stats.free_blocks--;
     heap->stats.free_bytes -= order_size(order);
 }
@@ -141,7 +168,7 @@ static void free_leave(BuddyHeap *heap, uint64_t offset, unsigned order)
 static bool reserve_lists(BuddyHeap *heap)
 {
     for (unsigned order = BUDDY_MIN_ORDER; order <= heap->top; order++)
-        if (!list_reserve(&heap->lists[order], heap->lists[order].count + 1))
+        if (!list_reserve(heap, order, heap->list_count[order] + 1))
             return false;
     return block_map_reserve(&heap->live, 1);
 }
@@ -165,7 +192,7 @@ static unsigned find_order(BuddyHeap *heap, unsigned k)
 {
     for (unsigned order = k; order <= heap->top; order++) {
         heap->event.examined++;
-        if (heap->lists[order].count)
+        if (heap->list_count[order])
             return order;
     }
     return heap->top + 1;
@@ -190,7 +217,7 @@ static HeapError allocate(BuddyHeap *heap, uint64_t n, uint64_t *payload)
     unsigned order = k <= heap->top ? find_order(heap, k) : heap->top + 1;
     if (order > heap->top)
         return fail_no_fit(heap, k);
-    uint64_t offset = heap->lists[order].offsets[0];
+    uint64_t offset = heap->list[order][0];
     heap->event.asize = order_size(k);
     heap->event.chosen_free_size = order_size(order);
     free_leave(heap, offset, order);
@@ -244,7 +271,7 @@ static HeapError finish(BuddyHeap *heap, HeapError error)
     HeapStats *s = &heap->stats;
     s->largest_free = 0;
     for (unsigned order = heap->top + 1; order-- > BUDDY_MIN_ORDER;) {
-        if (heap->lists[order].count) {
+        if (heap->list_count[order]) {
             s->largest_free = order_size(order);
             break;
         }
@@ -351,7 +378,7 @@ static void buddy_destroy(Allocator *allocator)
     zeroed_memory_release(heap->memory, heap->region);
     free(heap->map);
     for (unsigned order = 0; order <= BUDDY_MAX_ORDER; order++)
-        free(heap->lists[order].offsets);
+        free(heap->list[order]);
     block_map_release(&heap->live);
     free(heap);
 }
@@ -368,7 +395,7 @@ static BuddyHeap *new_heap(const AllocatorConfig *config, uint64_t region)
     while (order_size(heap->top) < region)
         heap->top++;
     heap->memory = zeroed_memory_get(region);
-    heap->map = calloc(region >> BUDDY_MIN_ORDER, 1);
+    heap->map = calloc(map_bytes(region), 1);
     if (!block_map_init(&heap->live) || !heap->memory || !heap->map) {
         buddy_destroy(&heap->base);
         return NULL;
@@ -385,7 +412,7 @@ static HeapError buddy_create(const AllocatorConfig *config, Allocator **out)
     while (region * 2 <= config->heap_bytes)
         region *= 2;
     BuddyHeap *heap = new_heap(config, region);
-    if (!heap || !list_reserve(&heap->lists[heap->top], 1)) {
+    if (!heap || !list_reserve(heap, heap->top, 1)) {
         buddy_destroy(heap ? &heap->base : NULL);
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
@@ -404,12 +431,14 @@ static HeapError buddy_copy(Allocator *target, const Allocator *source)
     if (to->region != from->region)
         return HEAP_ERROR_INVALID_CONFIG;
     for (unsigned order = 0; order <= from->top; order++) {
-        if (!list_reserve(&to->lists[order], from->lists[order].count))
+        uint64_t count = from->list_count[order];
+        if (!resize_list(to, order, from->list_capacity[order]))
             return HEAP_ERROR_OUT_OF_MEMORY;
-        if (from->lists[order].count > 0) /* an empty list may have no array at all */
-            memcpy(to->lists[order].offsets, from->lists[order].offsets,
-                   from->lists[order].count * sizeof(uint64_t));
-        to->lists[order].count = from->lists[order].count;
+        if (count > 0) /* an empty list may have no array at all */
+            memcpy(to->list[order], from->list[order], count * sizeof(uint64_t));
+        if (to->list_capacity[order] > count)
+            memset(to->list[order] + count, 0, (to->list_capacity[order] - count) * sizeof(uint64_t));
+        to->list_count[order] = count;
     }
     if (!block_map_copy(&to->live, &from->live))
         return HEAP_ERROR_OUT_OF_MEMORY;
@@ -417,7 +446,7 @@ static HeapError buddy_copy(Allocator *target, const Allocator *source)
                                                                       : from->stats.high_water;
     memset(to->memory, 0, touched);
     memcpy(to->memory, from->memory, from->stats.high_water);
-    memcpy(to->map, from->map, from->region >> BUDDY_MIN_ORDER);
+    memcpy(to->map, from->map, map_bytes(from->region));
     to->stats = from->stats;
     to->event = from->event;
     return HEAP_OK;
@@ -511,9 +540,9 @@ static uint64_t buddy_free_list(const Allocator *allocator, FreeListEntry *entri
     const BuddyHeap *heap = as_const_buddy(allocator);
     uint64_t count = 0;
     for (unsigned order = BUDDY_MIN_ORDER; order <= heap->top; order++)
-        for (uint64_t i = 0; i < heap->lists[order].count; i++, count++)
+        for (uint64_t i = 0; i < heap->list_count[order]; i++, count++)
             if (count < max)
-                entries[count] = (FreeListEntry){ .offset = heap->lists[order].offsets[i],
+                entries[count] = (FreeListEntry){ .offset = heap->list[order][i],
                                                   .size = order_size(order), .list = order };
     return count;
 }
@@ -531,10 +560,10 @@ static uint8_t *buddy_payload_bytes(Allocator *allocator, uint64_t payload, uint
 static uint64_t buddy_memory_bytes(const Allocator *allocator)
 {
     const BuddyHeap *heap = as_const_buddy(allocator);
-    uint64_t bytes = sizeof *heap + (heap->region >> BUDDY_MIN_ORDER) + heap->stats.high_water +
+    uint64_t bytes = sizeof *heap + map_bytes(heap->region) + heap->stats.high_water +
                      heap->live.capacity * sizeof(BlockMapSlot);
     for (unsigned order = 0; order <= heap->top; order++)
-        bytes += heap->lists[order].capacity * sizeof(uint64_t);
+        bytes += heap->list_capacity[order] * sizeof(uint64_t);
     return bytes;
 }
 
@@ -582,16 +611,16 @@ static void check_lists(const BuddyHeap *heap, HeapCheck *check, uint64_t free_b
 {
     uint64_t listed = 0;
     for (unsigned order = 0; order <= heap->top; order++) {
-        const BuddyList *list = &heap->lists[order];
-        for (uint64_t i = 0; i < list->count; i++) {
-            uint64_t offset = list->offsets[i];
+        const uint64_t *list = heap->list[order];
+        for (uint64_t i = 0; i < heap->list_count[order]; i++) {
+            uint64_t offset = list[i];
             bool fine = offset < heap->region && offset % order_size(BUDDY_MIN_ORDER) == 0 &&
                         heap->map[offset >> BUDDY_MIN_ORDER] && order_at(heap, offset) == order &&
-                        !is_allocated(heap, offset) && (i == 0 || list->offsets[i - 1] < offset);
+                        !is_allocated(heap, offset) && (i == 0 || list[i - 1] < offset);
             if (!fine)
                 design_note_problem(check, BUDDY_CHECK_LISTS, offset);
         }
-        listed += list->count;
+        listed += heap->list_count[order];
     }
     if (listed != free_blocks)
         design_note_problem(check, BUDDY_CHECK_LISTS, 0);
@@ -628,6 +657,33 @@ static const char *buddy_check_flag_name(unsigned flag)
     return "unknown";
 }
 
+static AllocatorSpan whole_span(void *bytes, uint64_t size)
+{
+    return (AllocatorSpan){ .bytes = bytes, .size = size, .used = size };
+}
+
+/* The scalars (list counts and capacities, statistics, event), the region's
+ * bytes to the high water, the header map, the live map and each order's
+ * list (allocator.h's state_spans). */
+static uint32_t buddy_state_spans(Allocator *allocator, AllocatorSpan *spans)
+{
+    BuddyHeap *heap = as_buddy(allocator);
+    uint32_t count = 0;
+    spans[count++] = whole_span(heap->list_count, sizeof *heap - offsetof(BuddyHeap, list_count));
+    spans[count++] = (AllocatorSpan){ .bytes = heap->memory, .size = heap->region,
+                                      .used = (heap->stats.high_water + 7) / 8 * 8 };
+    spans[count++] = whole_span(heap->map, map_bytes(heap->region));
+    spans[count++] = whole_span(&heap->live.capacity, sizeof heap->live - offsetof(BlockMap, capacity));
+    spans[count++] = whole_span(heap->live.slots, heap->live.capacity * sizeof *heap->live.slots);
+    for (unsigned order = BUDDY_MIN_ORDER; order <= heap->top; order++) {
+        uint64_t *list = heap->list[order];
+        spans[count++] = (AllocatorSpan){ .bytes = (uint8_t *)list,
+                                          .size = heap->list_capacity[order] * sizeof *list,
+                                          .used = heap->list_count[order] * sizeof *list };
+    }
+    return count;
+}
+
 const AllocatorDesign buddy_design = {
     .name = "buddy",
     .summary = "the binary buddy system: power-of-two blocks that split and merge with their buddies",
@@ -658,4 +714,5 @@ const AllocatorDesign buddy_design = {
     .markers = NULL,
     .payload_bytes = buddy_payload_bytes,
     .memory_bytes = buddy_memory_bytes,
+    .state_spans = buddy_state_spans,
 };

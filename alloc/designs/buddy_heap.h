@@ -26,19 +26,18 @@ typedef enum {
 
 /* The free blocks of one order, by address. */
 typedef struct {
-    uint64_t *offsets;
-    uint64_t count, capacity;
-} BuddyList;
-
-typedef struct {
     Allocator base;
     AllocatorConfig config;
     uint64_t region;             /* bytes, a power of two */
     unsigned top;                /* the region's order */
-    uint8_t *memory;             /* the region's bytes (payloads) */
-    uint8_t *map;                /* one byte per 32-byte unit (see above) */
-    BuddyList lists[BUDDY_MAX_ORDER + 1];
+    uint8_t *memory;             /* the region's bytes (payloads); zero past the high water */
+    uint8_t *map;                /* one byte per 32-byte unit (see above), 8-byte multiple */
+    uint64_t *list[BUDDY_MAX_ORDER + 1]; /* per order: its free blocks' offsets in address
+                                            order, list_count of them, zero after them */
     BlockMap live;               /* used block's payload -> requested bytes */
+    /* The scalars of the state, together to the end: one span (buddy_state_spans). */
+    uint64_t list_count[BUDDY_MAX_ORDER + 1];
+    uint64_t list_capacity[BUDDY_MAX_ORDER + 1]; /* entries allocated for each list */
     HeapStats stats;
     HeapEvent event;
 } BuddyHeap;

@@ -167,10 +167,10 @@ static void test_buddy_kinds(void **state)
     heap->map[0] = BUDDY_MIN_ORDER + 1;                 /* 0 turns free beside its free buddy */
     expect_buddy_fires(heap, BUDDY_CHECK_BUDDIES);
     heap = buddy_sample();
-    heap->lists[6].count = 0;                           /* the free 64 drops off */
+    heap->list_count[6] = 0;                            /* the free 64 drops off */
     expect_buddy_fires(heap, BUDDY_CHECK_LISTS);
     heap = buddy_sample();
-    heap->lists[7].offsets[0] = 192;                    /* not a block */
+    heap->list[7][0] = 192;                             /* not a block */
     expect_buddy_fires(heap, BUDDY_CHECK_LISTS);
     heap = buddy_sample();
     block_map_insert(&heap->live, 40, 1);               /* the free 32 */

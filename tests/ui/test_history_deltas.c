@@ -3,9 +3,9 @@
  * state that changed since the snapshot before) give back exactly the run a
  * straight replay gives.
  *
- * On long runs - a random trace under every tags policy and every CS:APP
- * textbook design, the simulation, and a recording under the `recorded`
- * design - with a budget small enough
+ * On long runs - a random trace under every tags policy, every CS:APP
+ * textbook design and the buddy system, the simulation, and a recording
+ * under the `recorded` design - with a budget small enough
  * that the history keeps deltas and thins them: after each jump to a random
  * step, the run's state is byte for byte (every span run_state_spans lists)
  * what a fresh run played straight to that step holds, with the same
@@ -74,9 +74,31 @@ static void assert_same_block(const HeapBlock *want, const HeapBlock *got)
     assert_int_equal(got->header, want->header);
 }
 
-/* The same statistics and the same blocks, through the design's own views. */
+enum { MOST_LISTED = 4096 };
+
+/* The same free list (or lists), in the same order, where the design has one. */
+static void assert_same_free_list(const Allocator *want, const Allocator *got)
+{
+    FreeListEntry *want_list = calloc(MOST_LISTED, sizeof *want_list);
+    FreeListEntry *got_list = calloc(MOST_LISTED, sizeof *got_list);
+    assert_non_null(want_list);
+    assert_non_null(got_list);
+    uint64_t count = allocator_free_list(want, want_list, MOST_LISTED);
+    assert_true(count <= MOST_LISTED);
+    assert_int_equal(allocator_free_list(got, got_list, MOST_LISTED), count);
+    for (uint64_t i = 0; i < count; i++) {
+        assert_int_equal(got_list[i].offset, want_list[i].offset);
+        assert_int_equal(got_list[i].size, want_list[i].size);
+        assert_int_equal(got_list[i].list, want_list[i].list);
+    }
+    free(want_list);
+    free(got_list);
+}
+
+/* The same statistics, blocks and free lists, through the design's own views. */
 static void assert_same_heap(const Allocator *want, const Allocator *got)
 {
+    assert_same_free_list(want, got);
     assert_memory_equal(allocator_stats(got), allocator_stats(want), sizeof(HeapStats));
     HeapBlock want_block, got_block;
     bool want_more = allocator_first_block(want, &want_block);
@@ -299,6 +321,21 @@ static void test_csapp_explicit_lifo(void **state) { (void)state; textbook_trace
 static void test_csapp_explicit_address(void **state) { (void)state; textbook_trace("csapp-explicit", 0, 1); }
 static void test_csapp_segregated(void **state) { (void)state; textbook_trace("csapp-segregated", 0, 0); }
 
+/* The buddy system on a 1 MiB region: its lists grow (reallocated, so the
+ * snapshots across are keyframes) and empty again, order by order. */
+static void test_buddy(void **state)
+{
+    (void)state;
+    uint32_t placing = 0;
+    Trace *trace = random_trace(51, 2000, &placing);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = {.design = allocator_design_find("buddy"), .config = allocator_default_config(1u << 20)};
+    assert_non_null(setup.design);
+    Kept kept = jumps_match_straight_replays(&workload, &setup, 24u << 20, 17);
+    assert_true(kept.deltas > 0);
+    trace_destroy(trace);
+}
+
 /* A design that lists no state spans: csapp's operations, with its heaps
  * pointing at this table (a test-only design; every real one lists spans). */
 static AllocatorDesign spanless_design;
@@ -354,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_csapp_explicit_lifo),
         cmocka_unit_test(test_csapp_explicit_address),
         cmocka_unit_test(test_csapp_segregated),
+        cmocka_unit_test(test_buddy),
         cmocka_unit_test(test_merged_deltas_span_both),
         cmocka_unit_test(test_budget_counts_the_current_run_grown),
         cmocka_unit_test(test_designs_without_spans_keep_whole_copies),

@@ -93,12 +93,6 @@ static const RecordedHeap *as_const(const Allocator *allocator)
 
 /* ---- the layout ------------------------------------------------------------------ */
 
-static int compare_addresses(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* The last index of increasing `values` holding at most `key`, NO_RANK if none. */
 static uint64_t last_at_or_below(const uint64_t *values, uint64_t count, uint64_t key)
 {
@@ -117,20 +111,6 @@ static uint64_t last_at_or_below(const uint64_t *values, uint64_t count, uint64_
 static uint64_t rank_at_or_below(const Layout *layout, uint64_t offset)
 {
     return last_at_or_below(layout->starts, layout->rank_count, offset);
-}
-
-/* The index of `address` in the sorted distinct `addresses`. */
-static uint64_t index_of_address(const uint64_t *addresses, uint64_t count, uint64_t address)
-{
-    uint64_t low = 0, high = count;
-    while (low < high) {
-        uint64_t middle = low + (high - low) / 2;
-        if (addresses[middle] < address)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    return low;
 }
 
 static void layout_release(Layout *layout)
@@ -158,27 +138,99 @@ static void add_rank(Layout *layout, uint64_t start, bool marker)
     layout->marker_count += marker;
 }
 
-/* Lays out the distinct sorted addresses (their largest real ends in
- * `ends`) region by region; address_rank gets each one's rank. */
-static void fold_regions(Layout *layout, const uint64_t *addresses, const uint64_t *ends,
-                         uint64_t distinct, uint64_t *address_rank)
+enum {
+    DIGIT_BITS = 11,             /* a radix sort pass sorts by 11 bits of the address */
+    DIGIT_VALUES = 1 << DIGIT_BITS,
+    DIGITS = (64 + DIGIT_BITS - 1) / DIGIT_BITS
+};
+
+static unsigned digit_of(uint64_t address, unsigned digit)
 {
-    uint64_t region_real = addresses[0] - HEADER_BYTES, region_folded = MARKER_BYTES;
-    uint64_t region_end = ends[0];
+    return (unsigned)(address >> (digit * DIGIT_BITS)) & (DIGIT_VALUES - 1);
+}
+
+/* One pass of the radix sort: moves (keys, order) into (to_keys, to_order),
+ * stably, by digit `digit`, whose counts are `counts`. */
+static void sort_pass(const uint64_t *keys, const uint32_t *order, uint64_t count, unsigned digit,
+                      const uint32_t *counts, uint64_t *to_keys, uint32_t *to_order)
+{
+    uint64_t next[DIGIT_VALUES]; /* per digit value: where its next entry goes */
+    uint64_t at = 0;
+    for (unsigned value = 0; value < DIGIT_VALUES; value++) {
+        next[value] = at;
+        at += counts[value];
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t to = next[digit_of(keys[i], digit)]++;
+        to_keys[to] = keys[i];
+        to_order[to] = order[i];
+    }
+}
+
+/* The placements' indices in increasing address order (equal addresses in
+ * call order), in `order`: a least-significant-digit radix sort, DIGIT_BITS a
+ * pass, skipping the passes whose digit every address shares. Linear in the
+ * count, where a comparison sort of a long capture's millions of addresses
+ * took seconds. False if out of memory. */
+static bool order_by_address(const RecordedPlacement *placements, uint64_t count, uint32_t *order)
+{
+    uint32_t (*counts)[DIGIT_VALUES] = calloc(DIGITS, sizeof *counts);
+    uint64_t *keys = malloc(count * sizeof *keys), *spare_keys = malloc(count * sizeof *keys);
+    uint32_t *spare_order = malloc(count * sizeof *spare_order);
+    bool ok = counts && keys && spare_keys && spare_order;
+    for (uint64_t i = 0; ok && i < count; i++) {
+        keys[i] = placements[i].address;
+        order[i] = (uint32_t)i;
+        for (unsigned digit = 0; digit < DIGITS; digit++)
+            counts[digit][digit_of(keys[i], digit)]++;
+    }
+    uint32_t *sorted = order;
+    for (unsigned digit = 0; ok && digit < DIGITS; digit++) {
+        if (counts[digit][digit_of(keys[0], digit)] == count)
+            continue; /* every address has this digit: the pass would change nothing */
+        uint32_t *to_order = sorted == order ? spare_order : order;
+        sort_pass(keys, sorted, count, digit, counts[digit], spare_keys, to_order);
+        uint64_t *swap = keys;
+        keys = spare_keys;
+        spare_keys = swap;
+        sorted = to_order;
+    }
+    if (ok && sorted != order)
+        memcpy(order, sorted, count * sizeof *order);
+    free(counts);
+    free(keys);
+    free(spare_keys);
+    free(spare_order);
+    return ok;
+}
+
+/* Lays out the placements, taken in address order (`order`), region by
+ * region: a marker, then each distinct address a rank (rank_of) at its place
+ * in the region, a region ending FOLD_BYTES before the next address, and a
+ * marker after the last. */
+static void fold_regions(Layout *layout, const uint32_t *order)
+{
+    const RecordedPlacement *placements = layout->placements;
+    uint64_t region_real = placements[order[0]].address - HEADER_BYTES, region_folded = MARKER_BYTES;
+    uint64_t region_end = region_real, previous = 0; /* no placement is at address 0 */
     add_rank(layout, 0, true);
     add_region(layout, region_folded, region_real);
-    for (uint64_t i = 0; i < distinct; i++) {
-        uint64_t start = addresses[i] - HEADER_BYTES;
-        if (start >= region_end && start - region_end >= FOLD_BYTES) {
-            uint64_t marker = region_folded + (region_end - region_real);
-            add_rank(layout, marker, true);
-            region_real = start;
-            region_folded = marker + MARKER_BYTES;
-            add_region(layout, region_folded, region_real);
+    for (uint64_t k = 0; k < layout->placement_count; k++) {
+        const RecordedPlacement *placement = &placements[order[k]];
+        uint64_t start = placement->address - HEADER_BYTES, end = placement->address + placement->usable;
+        if (placement->address != previous) {
+            if (start >= region_end && start - region_end >= FOLD_BYTES) {
+                uint64_t marker = region_folded + (region_end - region_real);
+                add_rank(layout, marker, true);
+                region_real = start;
+                region_folded = marker + MARKER_BYTES;
+                add_region(layout, region_folded, region_real);
+            }
+            add_rank(layout, region_folded + (start - region_real), false);
+            previous = placement->address;
         }
-        address_rank[i] = layout->rank_count;
-        add_rank(layout, region_folded + (start - region_real), false);
-        region_end = ends[i] > region_end ? ends[i] : region_end;
+        layout->rank_of[order[k]] = (uint32_t)(layout->rank_count - 1);
+        region_end = end > region_end ? end : region_end;
     }
     uint64_t last = region_folded + (region_end - region_real);
     add_rank(layout, last, true);
@@ -188,34 +240,15 @@ static void fold_regions(Layout *layout, const uint64_t *addresses, const uint64
 static bool layout_fill(Layout *layout)
 {
     const RecordedPlacement *placements = layout->placements;
-    uint64_t count = layout->placement_count, distinct = 0;
-    uint64_t *addresses = malloc(count * sizeof *addresses);
-    uint64_t *ends = calloc(count, sizeof *ends);
-    uint64_t *address_rank = malloc(count * sizeof *address_rank);
-    bool ok = addresses && ends && address_rank;
-    for (uint64_t i = 0; ok && i < count; i++) {
-        ok = placements[i].address >= HEADER_BYTES &&
-             placements[i].usable <= UINT64_MAX - placements[i].address;
-        addresses[i] = placements[i].address;
-    }
-    if (ok) {
-        qsort(addresses, count, sizeof *addresses, compare_addresses);
-        for (uint64_t i = 0; i < count; i++)
-            if (distinct == 0 || addresses[distinct - 1] != addresses[i])
-                addresses[distinct++] = addresses[i];
-        for (uint64_t i = 0; i < count; i++) {
-            uint64_t at = index_of_address(addresses, distinct, placements[i].address);
-            uint64_t end = placements[i].address + placements[i].usable;
-            ends[at] = end > ends[at] ? end : ends[at];
-        }
-        fold_regions(layout, addresses, ends, distinct, address_rank);
-        for (uint64_t i = 0; i < count; i++)
-            layout->rank_of[i] =
-                (uint32_t)address_rank[index_of_address(addresses, distinct, placements[i].address)];
-    }
-    free(addresses);
-    free(ends);
-    free(address_rank);
+    uint64_t count = layout->placement_count;
+    for (uint64_t i = 0; i < count; i++)
+        if (placements[i].address < HEADER_BYTES || placements[i].usable > UINT64_MAX - placements[i].address)
+            return false;
+    uint32_t *order = malloc(count * sizeof *order);
+    bool ok = order && order_by_address(placements, count, order);
+    if (ok)
+        fold_regions(layout, order);
+    free(order);
     return ok;
 }
 

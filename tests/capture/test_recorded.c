@@ -236,6 +236,40 @@ static uint64_t *expected_payloads(const RecordedPlacement *placements, uint64_t
     return expected;
 }
 
+/* Placements spread over the whole 64-bit space (so every 11-bit digit of the
+ * design's radix sort varies), some at an address used before with another
+ * usable size: each malloc, on an empty heap, lands where the rule says. */
+static void test_layout_of_scattered_placements(void **state)
+{
+    (void)state;
+    enum { COUNT = 3000 };
+    static const uint64_t bases[] = {0x10, 0x55a629a56000, 0x7f3adb51e000, 0x123456789000,
+                                     UINT64_C(0xfedcba9876540000), 0x8000000000000000};
+    RecordedPlacement *placements = malloc(COUNT * sizeof *placements);
+    uint64_t random = 12345;
+    for (uint64_t i = 0; i < COUNT; i++) {
+        random = random * 6364136223846793005u + 1442695040888963407u;
+        uint64_t draw = random >> 16;
+        if (i > 0 && draw % 5 == 0) /* an address again, another size */
+            placements[i].address = placements[draw % i].address;
+        else
+            placements[i].address = bases[draw % 6] + (draw >> 8) % (3 << 20) / 16 * 16 + 16;
+        placements[i].usable = (draw >> 40) % 5000;
+    }
+    uint64_t *expected = expected_payloads(placements, COUNT);
+    Allocator *heap = create_recorded(placements, COUNT);
+    for (uint64_t i = 0; i < COUNT; i++) {
+        uint64_t payload;
+        assert_int_equal(allocator_malloc(heap, 0, &payload), HEAP_OK);
+        assert_int_equal(payload, expected[i]);
+        assert_int_equal(allocator_free(heap, payload), HEAP_OK);
+    }
+    assert_int_equal(allocator_check(heap).broken, 0);
+    allocator_destroy(heap);
+    free(expected);
+    free(placements);
+}
+
 /* Replays a capture's trace on `recorded`: each a and r at glibc's address,
  * folded as the rule says. */
 static void replay_at_glibc_addresses(const char *trace_path)
@@ -349,6 +383,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_blocks_and_gaps_by_hand),
         cmocka_unit_test(test_program_addresses_by_hand),
         cmocka_unit_test(test_strays_fail_and_change_nothing),
+        cmocka_unit_test(test_layout_of_scattered_placements),
         cmocka_unit_test(test_subject_replays_at_glibc_addresses),
         cmocka_unit_test(test_real_program_replays_at_glibc_addresses),
     };

@@ -273,8 +273,15 @@ bool capture_trace_write(const CaptureRecord *records, uint64_t count, OutputFil
 
 /* ---- reading the sidecar back ----------------------------------------------------- */
 
-/* A sidecar being read: the text, where we are, what goes wrong. */
+enum { SIDECAR_CHUNK = 1 << 20 }; /* bytes of the sidecar held at once (a line is ~30) */
+
+/* A sidecar being read a chunk at a time (it can be hundreds of MB): the
+ * buffer holds whole lines [at, end) not yet parsed, then the start of the
+ * next line, `held` bytes in all. */
 typedef struct {
+    FILE *file;
+    char *buffer;                /* SIDECAR_CHUNK bytes */
+    size_t held;
     const char *at, *end;
     const char *path;
     uint64_t line;
@@ -289,6 +296,37 @@ static bool sidecar_fail(SidecarReader *reader, const char *what)
     return false;
 }
 
+/* The last newline in text[0, length), NULL if none. */
+static const char *last_newline(const char *text, size_t length)
+{
+    while (length > 0)
+        if (text[--length] == '\n')
+            return text + length;
+    return NULL;
+}
+
+/* Moves the unparsed start of a line to the front and reads on, so that
+ * [at, end) holds the next whole lines (at the end of the file, the rest,
+ * newline or not). False, with the message, on a read error or a line longer
+ * than the buffer; [at, end) empty at the end of the file. */
+static bool sidecar_refill(SidecarReader *reader)
+{
+    size_t rest = reader->held - (size_t)(reader->end - reader->buffer);
+    memmove(reader->buffer, reader->end, rest);
+    reader->held = rest + fread(reader->buffer + rest, 1, SIDECAR_CHUNK - rest, reader->file);
+    if (ferror(reader->file))
+        return sidecar_fail(reader, strerror(errno ? errno : EIO));
+    reader->at = reader->buffer;
+    reader->end = reader->buffer + reader->held;
+    if (reader->held < SIDECAR_CHUNK)
+        return true; /* the end of the file */
+    const char *newline = last_newline(reader->buffer, reader->held);
+    if (!newline)
+        return sidecar_fail(reader, "a line longer than 1 MiB: expected 'THREAD CALL ADDRESS USABLE'");
+    reader->end = newline + 1;
+    return true;
+}
+
 /* The next space-separated field of the current line. */
 static bool sidecar_field(SidecarReader *reader, const char **start, size_t *length)
 {
@@ -301,20 +339,28 @@ static bool sidecar_field(SidecarReader *reader, const char **start, size_t *len
     return *length > 0;
 }
 
+/* The value of a lower-case hex digit, 16 if `c` is none. */
+static unsigned hex_digit(char c)
+{
+    unsigned decimal = (unsigned)(c - '0'), letter = (unsigned)(c - 'a');
+    return decimal <= 9 ? decimal : letter < 6 ? letter + 10 : 16;
+}
+
 /* A number in base 10 or, after "0x", base 16. */
 static bool sidecar_number(const char *start, size_t length, bool hex, uint64_t *value)
 {
     if (hex && (length < 3 || start[0] != '0' || start[1] != 'x'))
         return false;
     size_t i = hex ? 2 : 0;
-    uint64_t number = 0, base = hex ? 16 : 10;
+    unsigned base = hex ? 16 : 10;
+    uint64_t number = 0;
     if (length - i > (hex ? 16 : 19))
         return false;
     for (; i < length; i++) {
-        const char *digit = memchr("0123456789abcdef", start[i], base);
-        if (!digit)
+        unsigned digit = hex_digit(start[i]);
+        if (digit >= base)
             return false;
-        number = number * base + (uint64_t)(digit - "0123456789abcdef");
+        number = number * base + digit;
     }
     *value = number;
     return true;
@@ -343,54 +389,81 @@ static bool sidecar_line(SidecarReader *reader, const Op *op, RecordedPlacement 
     return true;
 }
 
+/* Reads the digits of `base` at *at, before `end`: false if there are none
+ * or more than `max_digits` (so the value cannot overflow). */
+static bool plain_digits(const char **at, const char *end, unsigned base, int max_digits, uint64_t *value)
+{
+    const char *p = *at;
+    uint64_t number = 0;
+    for (unsigned digit; p < end && (digit = hex_digit(*p)) < base; p++)
+        number = number * base + digit;
+    if (p == *at || p - *at > max_digits)
+        return false;
+    *at = p;
+    *value = number;
+    return true;
+}
+
+/* The line as heapviz writes it - single spaces, a block not at 0x0 - read
+ * in one pass; false, having read nothing, for any other, which
+ * sidecar_line then reads field by field (and says what is wrong). */
+static bool plain_sidecar_line(SidecarReader *reader, RecordedPlacement *placement)
+{
+    const char *p = reader->at, *end = reader->end, *call;
+    uint64_t thread;
+    if (!plain_digits(&p, end, 10, 19, &thread) || p == end || *p++ != ' ')
+        return false;
+    for (call = p; p < end && *p != ' ' && *p != '\n'; p++) {
+    }
+    if (p == call || end - p < 4 || p[0] != ' ' || p[1] != '0' || p[2] != 'x')
+        return false;
+    p += 3;
+    if (!plain_digits(&p, end, 16, 16, &placement->address) || placement->address == 0 || p == end ||
+        *p++ != ' ' || !plain_digits(&p, end, 10, 19, &placement->usable) || (p < end && *p != '\n'))
+        return false;
+    reader->at = p < end ? p + 1 : p;
+    reader->line++;
+    return true;
+}
+
+/* Reads one line per op of `trace`, keeping the placements of its a and r
+ * lines in `placements`; *count of them. */
+static bool sidecar_lines(SidecarReader *reader, const Trace *trace, RecordedPlacement *placements,
+                          uint64_t *count)
+{
+    for (uint32_t i = 0; i < trace->op_count; i++) {
+        RecordedPlacement placement;
+        if (reader->at == reader->end && !sidecar_refill(reader))
+            return false;
+        if (reader->at == reader->end)
+            return sidecar_fail(reader, "the sidecar ends before the trace's operations do");
+        if (!plain_sidecar_line(reader, &placement) && !sidecar_line(reader, &trace->ops[i], &placement))
+            return false;
+        if (trace->ops[i].kind == OP_MALLOC || trace->ops[i].kind == OP_REALLOC)
+            placements[(*count)++] = placement;
+    }
+    if (reader->at == reader->end && !sidecar_refill(reader))
+        return false;
+    if (reader->at != reader->end)
+        return sidecar_fail(reader, "the sidecar has more lines than the trace has operations");
+    return true;
+}
+
 static bool read_sidecar(SidecarReader *reader, Trace *trace)
 {
     RecordedPlacement *placements = calloc(trace->op_count + 1, sizeof *placements);
-    if (!placements)
-        return sidecar_fail(reader, "out of memory");
     uint64_t count = 0;
-    for (uint32_t i = 0; i < trace->op_count; i++) {
-        RecordedPlacement placement;
-        if (reader->at == reader->end) {
-            free(placements);
-            return sidecar_fail(reader, "the sidecar ends before the trace's operations do");
-        }
-        if (!sidecar_line(reader, &trace->ops[i], &placement)) {
-            free(placements);
-            return false;
-        }
-        if (trace->ops[i].kind == OP_MALLOC || trace->ops[i].kind == OP_REALLOC)
-            placements[count++] = placement;
-    }
-    if (reader->at != reader->end) {
+    if (!placements || !reader->buffer) {
         free(placements);
-        return sidecar_fail(reader, "the sidecar has more lines than the trace has operations");
+        return sidecar_fail(reader, "out of memory");
+    }
+    if (!sidecar_lines(reader, trace, placements, &count)) {
+        free(placements);
+        return false;
     }
     trace->placements = placements;
     trace->placement_count = count;
     return true;
-}
-
-static char *read_whole_file(FILE *file, size_t *length)
-{
-    char *text = NULL;
-    size_t capacity = 0;
-    *length = 0;
-    for (;;) {
-        if (*length == capacity) {
-            char *bigger = realloc(text, capacity ? 2 * capacity : 1 << 16);
-            if (!bigger) {
-                free(text);
-                return NULL;
-            }
-            text = bigger;
-            capacity = capacity ? 2 * capacity : 1 << 16;
-        }
-        size_t got = fread(text + *length, 1, capacity - *length, file);
-        *length += got;
-        if (got == 0)
-            return ferror(file) ? (free(text), NULL) : text;
-    }
 }
 
 bool capture_attach_placements(const char *trace_path, Trace **trace, char *message,
@@ -401,12 +474,12 @@ bool capture_attach_placements(const char *trace_path, Trace **trace, char *mess
     FILE *file = fopen(path, "rb");
     if (!file)
         return true; /* not a capture */
-    size_t length;
-    char *text = read_whole_file(file, &length);
+    SidecarReader reader = {file, malloc(SIDECAR_CHUNK), 0, NULL, NULL, path, 1, message, message_size};
+    reader.at = reader.end = reader.buffer;
+    errno = 0;
+    bool ok = read_sidecar(&reader, *trace);
     fclose(file);
-    SidecarReader reader = {text, text + length, path, 1, message, message_size};
-    bool ok = text ? read_sidecar(&reader, *trace) : sidecar_fail(&reader, strerror(errno));
-    free(text);
+    free(reader.buffer);
     if (!ok) {
         trace_destroy(*trace);
         *trace = NULL;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "capture_trace.h"
+#include "trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,137 @@ static void test_many_live_blocks(void **state)
     free(records);
 }
 
+/* ---- reading the sidecar back (capture_attach_placements) ---------------- */
+
+/* Writes `length` bytes of `text` as DIRECTORY/t.rep.addr and attaches it to
+ * a trace of `ops`; the trace (NULL if refused) and the message. */
+static Trace *attach(const char *text, size_t length, const Op *ops, uint32_t count, char *message,
+                     size_t message_size)
+{
+    char rep_path[128], sidecar_path[128];
+    snprintf(rep_path, sizeof rep_path, "%s/t.rep", directory);
+    snprintf(sidecar_path, sizeof sidecar_path, "%s/t.rep.addr", directory);
+    FILE *file = fopen(sidecar_path, "wb");
+    assert_non_null(file);
+    assert_int_equal(fwrite(text, 1, length, file), length);
+    assert_int_equal(fclose(file), 0);
+    Trace *trace = trace_create("t.rep", 0, count, ops, count);
+    assert_non_null(trace);
+    message[0] = '\0';
+    bool ok = capture_attach_placements(rep_path, &trace, message, message_size);
+    assert_int_equal(ok, trace != NULL);
+    unlink(sidecar_path);
+    return trace;
+}
+
+enum { MANY_IDS = 40000 };
+
+/* Id i is allocated at 0x10 + i * 0x1234567 (2 to 11 hex digits) with
+ * i * 7 % 100000 usable bytes, then freed: 2 * MANY_IDS ops. */
+static uint64_t many_address(uint32_t id) { return 0x10 + (uint64_t)id * 0x1234567; }
+static uint64_t many_usable(uint32_t id) { return (uint64_t)id * 7 % 100000; }
+
+/* The sidecar of those ops, each line padded after THREAD to `width`
+ * bytes (0: not padded); the last newline left out if `last_newline` is false. */
+static char *many_sidecar(const Op *ops, size_t width, bool last_newline, size_t *length)
+{
+    char *text = malloc((size_t)2 * MANY_IDS * 128);
+    size_t at = 0;
+    for (uint32_t i = 0; i < 2 * MANY_IDS; i++) {
+        uint32_t id = ops[i].id;
+        char rest[96];
+        int rest_length = ops[i].kind == OP_MALLOC
+            ? snprintf(rest, sizeof rest, " %s 0x%llx %llu\n", id % 2 ? "memalign:64" : "malloc",
+                       (unsigned long long)many_address(id), (unsigned long long)many_usable(id))
+            : snprintf(rest, sizeof rest, " free 0x%llx 0\n", (unsigned long long)many_address(id));
+        int thread_length = sprintf(text + at, "%u", id % 5 + 1);
+        at += (size_t)thread_length;
+        for (size_t pad = (size_t)thread_length + (size_t)rest_length; pad < width; pad++)
+            text[at++] = ' ';
+        memcpy(text + at, rest, (size_t)rest_length);
+        at += (size_t)rest_length;
+    }
+    *length = last_newline ? at : at - 1;
+    return text;
+}
+
+/* A sidecar of millions of lines is read a chunk (1 MiB) at a time: lines
+ * that end exactly at a chunk's end (64-byte lines), lines cut by it (48 and
+ * 37 bytes, unpadded), a file without its last newline - each placement
+ * comes back as written. */
+static void test_sidecar_reads_back_every_placement(void **state)
+{
+    (void)state;
+    Op *ops = calloc(2 * MANY_IDS, sizeof *ops);
+    for (uint32_t i = 0; i < MANY_IDS; i++) {
+        ops[2 * i] = (Op){.bytes = 1, .id = i, .kind = OP_MALLOC};
+        ops[2 * i + 1] = (Op){.id = i, .kind = OP_FREE};
+    }
+    static const size_t widths[] = {64, 48, 37, 0};
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        for (int newline = 0; newline < 2; newline++) {
+            size_t length;
+            char *text = many_sidecar(ops, widths[w], newline, &length);
+            char message[512];
+            Trace *trace = attach(text, length, ops, 2 * MANY_IDS, message, sizeof message);
+            if (trace == NULL)
+                fail_msg("width %zu: %s", widths[w], message);
+            assert_int_equal(trace->placement_count, MANY_IDS);
+            uint64_t k = 0;
+            for (uint32_t i = 0; i < 2 * MANY_IDS; i++) {
+                if (ops[i].kind != OP_MALLOC)
+                    continue;
+                assert_int_equal(trace->placements[k].address, many_address(ops[i].id));
+                assert_int_equal(trace->placements[k++].usable, many_usable(ops[i].id));
+            }
+            trace_destroy(trace);
+            free(text);
+        }
+    }
+    free(ops);
+}
+
+/* A bad sidecar: one sentence naming the file and the line, and no trace. */
+static void expect_refusal(const char *text, size_t length, uint64_t line, const char *what)
+{
+    static const Op ops[] = {{.bytes = 24, .id = 0, .kind = OP_MALLOC}, {.id = 0, .kind = OP_FREE}};
+    char message[512], expected[512];
+    assert_null(attach(text, length, ops, 2, message, sizeof message));
+    snprintf(expected, sizeof expected, "%s/t.rep.addr:%llu: %s", directory, (unsigned long long)line, what);
+    assert_string_equal(message, expected);
+}
+
+static void test_bad_sidecars_are_refused(void **state)
+{
+    (void)state;
+#define REFUSED(text, line, what) expect_refusal(text, sizeof text - 1, line, what)
+    REFUSED("1 malloc 0x1010 24\n", 2, "the sidecar ends before the trace's operations do");
+    REFUSED("", 1, "the sidecar ends before the trace's operations do");
+    REFUSED("1 malloc 0x1010 24\n1 free 0x1010 0\n1 free 0x1010 0\n", 3,
+            "the sidecar has more lines than the trace has operations");
+    REFUSED("1 malloc 0x1010 24\n1 free 0x1010 0\n\n", 3,
+            "the sidecar has more lines than the trace has operations");
+    REFUSED("1 malloc 0x1010\n1 free 0x1010 0\n", 1, "expected 'THREAD CALL ADDRESS USABLE'");
+    REFUSED("1 malloc 0x1010 24\n\n", 2, "expected 'THREAD CALL ADDRESS USABLE'");
+    REFUSED("1 malloc 0x1010 24 7\n1 free 0x1010 0\n", 1, "more than 'THREAD CALL ADDRESS USABLE' on the line");
+    static const char *const numbers[] = {"1 malloc 1010 24\n", "1 malloc 0x 24\n", "1 malloc 0x10G0 24\n",
+                                          "1 malloc 0X1010 24\n", "x malloc 0x1010 24\n", "1 malloc 0x1010 2a\n",
+                                          "1 malloc 0x11000000000000000 24\n", "1 malloc 0x1010 12345678901234567890\n"};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+        expect_refusal(numbers[i], strlen(numbers[i]), 1,
+                       "THREAD and USABLE must be decimal, ADDRESS 0x and hex digits");
+    REFUSED("1 malloc 0x1010 24\n1 free 0x1010 0x0\n", 2,
+            "THREAD and USABLE must be decimal, ADDRESS 0x and hex digits");
+    REFUSED("1 malloc 0x0 24\n1 free 0x0 0\n", 1, "a block placed at address 0x0");
+#undef REFUSED
+    /* a line longer than the reader's buffer */
+    size_t length = (3u << 20) / 2;
+    char *text = malloc(length);
+    memset(text, '1', length);
+    expect_refusal(text, length, 1, "a line longer than 1 MiB: expected 'THREAD CALL ADDRESS USABLE'");
+    free(text);
+}
+
 static int make_directory(void **state)
 {
     (void)state;
@@ -147,6 +279,8 @@ int main(void)
         cmocka_unit_test(test_every_rule),
         cmocka_unit_test(test_failed_realloc_keeps_the_block),
         cmocka_unit_test(test_many_live_blocks),
+        cmocka_unit_test(test_sidecar_reads_back_every_placement),
+        cmocka_unit_test(test_bad_sidecars_are_refused),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);
 }

@@ -122,8 +122,6 @@ static int load_workload(Window *window, ModelConfig *config)
     }
     if (!headless_load(options, &config->workload, &window->trace, &config->heap, message, sizeof message))
         return fail(EXIT_BAD_INPUT, "%s", message);
-    if (!headless_setup_fits(options, &config->heap, message, sizeof message))
-        return fail(EXIT_BAD_USAGE, "%s", message);
     return 0;
 }
 
@@ -142,6 +140,12 @@ static int make_model(Window *window)
     config.lesson = options->lesson;
     config.scale = options->scale;
     HeapError error = model_create(&config, &window->model);
+    /* Why a design refuses its configuration is worked out only once it has:
+     * trying costs a heap (`recorded` lays out a whole capture). */
+    if (error == HEAP_ERROR_INVALID_CONFIG && !options->ostep &&
+        !headless_setup_fits(options, &config.heap, message, sizeof message)) {
+        return fail(EXIT_BAD_USAGE, "%s", message);
+    }
     if (error != HEAP_OK) {
         return fail(error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT,
                     "cannot set up the heap: %s", heap_error_message(error));

@@ -433,11 +433,13 @@ static int create_runs(const Options *options, const Workload *workload, const A
 {
     char message[MESSAGE_BYTES];
     *count = options->compare_count ? options->compare_count : 1;
-    if (!headless_setup_fits(options, setup, message, sizeof message))
-        return complain(EXIT_BAD_USAGE, message);
     for (uint32_t i = 0; i < *count; i++) {
         AllocatorSetup pane = pane_setup(options, setup, i);
         HeapError error = run_create(workload, &pane, NULL, 0, &runs[i]);
+        /* Why is worked out only on a refusal: trying costs a heap (`recorded`
+         * lays out a whole capture). */
+        if (error == HEAP_ERROR_INVALID_CONFIG && !headless_setup_fits(options, setup, message, sizeof message))
+            return complain(EXIT_BAD_USAGE, message);
         if (error != HEAP_OK) {
             snprintf(message, sizeof message, "cannot set up a %llu-byte heap: %s",
                      (unsigned long long)pane.config.heap_bytes, heap_error_message(error));

@@ -593,6 +593,15 @@ static void heap_refusals_say_what_is_wrong(void **state)
     expect_message(RUN("--headless", "--heap-bytes", "64", "--align", "64"), 2,
                    "a 64-byte heap cannot hold one block with --align 64 and --min-payload 8: "
                    "the tags allocator needs --heap-bytes 120 or more");
+    /* The window says the same, alone or in a compare pane. */
+    expect_message(RUN("--heap-bytes", "64", "--align", "64", "--screenshot", path_in("x.png")), 2,
+                   "a 64-byte heap cannot hold one block with --align 64 and --min-payload 8: "
+                   "the tags allocator needs --heap-bytes 120 or more");
+    expect_message(RUN("--compare", "tags:first-fit,tags:best-fit", "--heap-bytes", "64", "--align", "64",
+                       "--screenshot", path_in("x.png")), 2,
+                   "a 64-byte heap cannot hold one block with --align 64 and --min-payload 8: "
+                   "the tags allocator needs --heap-bytes 120 or more");
+    assert_int_equal(access(path_in("x.png"), F_OK), -1); /* nothing written */
 }
 
 int main(int argc, char **argv)

@@ -16,9 +16,14 @@
  * form one region, laid out as it was, and the regions follow each other,
  * each behind a MARKER_BYTES dead block that marks the fold (one more marker
  * ends the last), so the grid shows the real layout without the empty
- * terabytes between. Offsets are positions in that folded layout. What
- * glibc kept free was not recorded: the space between neighbouring live
- * blocks (or markers) of a region is shown as free.
+ * terabytes between. A region runs from the start of the page (PAGE_BYTES)
+ * holding its first block to the end of the page holding its last, and
+ * starts at a page in the folded layout too (markers are a page), so the
+ * window's rows, a power of two of bytes, start at round addresses as the
+ * other designs' do (where glibc's heap and its mmapped chunks begin: at a
+ * page). Offsets are positions in that folded layout. What glibc kept free
+ * was not recorded: the space between neighbouring live blocks (or markers)
+ * of a region is shown as free.
  *
  * Structure: the distinct addresses, sorted, and the markers between the
  * regions give each placement a rank and a folded start (a Layout,
@@ -36,7 +41,8 @@
 enum {
     HEADER_BYTES = 8,            /* glibc's size word before each block */
     FOLD_BYTES = 1 << 20,        /* a gap this big separates two regions */
-    MARKER_BYTES = 4096          /* the dead block that marks a fold */
+    PAGE_BYTES = 4096,           /* regions start and end at a multiple of this */
+    MARKER_BYTES = PAGE_BYTES    /* the dead block that marks a fold */
 };
 #define NOT_LIVE UINT32_MAX
 #define NO_RANK UINT64_MAX
@@ -204,15 +210,20 @@ static bool order_by_address(const RecordedPlacement *placements, uint64_t count
     return ok;
 }
 
+static uint64_t page_below(uint64_t address) { return address / PAGE_BYTES * PAGE_BYTES; }
+static uint64_t page_above(uint64_t address) { return page_below(address + PAGE_BYTES - 1); }
+
 /* Lays out the placements, taken in address order (`order`), region by
  * region: a marker, then each distinct address a rank (rank_of) at its place
- * in the region, a region ending FOLD_BYTES before the next address, and a
- * marker after the last. */
+ * in the region, a region ending FOLD_BYTES or more before the next address
+ * (at the end of its last page, where the next marker starts), and a marker
+ * after the last. Regions start at a page, real and folded. */
 static void fold_regions(Layout *layout, const uint32_t *order)
 {
     const RecordedPlacement *placements = layout->placements;
-    uint64_t region_real = placements[order[0]].address - HEADER_BYTES, region_folded = MARKER_BYTES;
-    uint64_t region_end = region_real, previous = 0; /* no placement is at address 0 */
+    uint64_t region_real = page_below(placements[order[0]].address - HEADER_BYTES);
+    uint64_t region_folded = MARKER_BYTES, region_end = region_real;
+    uint64_t previous = 0; /* no placement is at address 0 */
     add_rank(layout, 0, true);
     add_region(layout, region_folded, region_real);
     for (uint64_t k = 0; k < layout->placement_count; k++) {
@@ -220,9 +231,9 @@ static void fold_regions(Layout *layout, const uint32_t *order)
         uint64_t start = placement->address - HEADER_BYTES, end = placement->address + placement->usable;
         if (placement->address != previous) {
             if (start >= region_end && start - region_end >= FOLD_BYTES) {
-                uint64_t marker = region_folded + (region_end - region_real);
+                uint64_t marker = region_folded + page_above(region_end - region_real);
                 add_rank(layout, marker, true);
-                region_real = start;
+                region_real = page_below(start);
                 region_folded = marker + MARKER_BYTES;
                 add_region(layout, region_folded, region_real);
             }
@@ -232,7 +243,7 @@ static void fold_regions(Layout *layout, const uint32_t *order)
         layout->rank_of[order[k]] = (uint32_t)(layout->rank_count - 1);
         region_end = end > region_end ? end : region_end;
     }
-    uint64_t last = region_folded + (region_end - region_real);
+    uint64_t last = region_folded + page_above(region_end - region_real);
     add_rank(layout, last, true);
     layout->limit = last + MARKER_BYTES;
 }

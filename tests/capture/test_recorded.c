@@ -43,17 +43,18 @@ static void expect_block(const HeapBlock *block, uint64_t offset, uint64_t size,
     assert_int_equal(block->state, state);
 }
 
-/* Folded layout, worked out by hand: a 4096-byte marker at 0; region 1 holds
- * [0x1008, 0x5028) of real memory from 0x1000; the next placement is 143 MiB
- * away, so a marker at 0x1000 + 0x4020 = 0x5020; region 2 holds
- * [0x8fffff8, 0x9000064) from 0x6020; the last marker at 0x608c. A block is
- * [address - 8, address + usable). */
+/* Folded layout, worked out by hand: a 4096-byte marker at 0; region 1
+ * runs from the page below its first block, real 0x1000, at 0x1000, to the
+ * page above its last byte (real 0x5028 -> 0x6000); the next placement is
+ * 143 MiB away, so a marker at 0x6000; region 2 runs from real 0x8fff000 at
+ * 0x7000 to real 0x9001000 (its block ends at 0x9000064); the last marker at
+ * 0x9000, the end at 0xa000. A block is [address - 8, address + usable). */
 static const RecordedPlacement HAND[] = {
-    {0x1010, 24},                /* [0x1000, 0x1020) */
-    {0x1030, 24},                /* [0x1020, 0x1040): touches the first, no gap */
-    {0x5000, 40},                /* [0x4ff0, 0x5020): after a gap of 0x4ff0 - 0x1040 = 16304 */
-    {0x9000000, 100},            /* [0x6020, 0x608c), behind the marker */
-    {0x1010, 56},                /* the first block grown in place: [0x1000, 0x1040) */
+    {0x1010, 24},                /* [0x1008, 0x1028) */
+    {0x1030, 24},                /* [0x1028, 0x1048): touches the first, no gap */
+    {0x5000, 40},                /* [0x4ff8, 0x5028): after a gap of 0x4ff8 - 0x1048 = 16304 */
+    {0x9000000, 100},            /* [0x7ff8, 0x8064): real 0x8fffff8 is 0xff8 into region 2 */
+    {0x1010, 56},                /* the first block grown in place: [0x1008, 0x1048) */
 };
 
 static void test_blocks_and_gaps_by_hand(void **state)
@@ -61,65 +62,75 @@ static void test_blocks_and_gaps_by_hand(void **state)
     (void)state;
     Allocator *heap = create_recorded(HAND, 5);
     const HeapStats *stats = allocator_stats(heap);
-    /* empty: two regions free between the three markers */
-    assert_int_equal(stats->heap_bytes, 0x708c);
+    /* empty: two regions free between the three markers, 0x5000 and 0x2000 bytes */
+    assert_int_equal(stats->heap_bytes, 0xa000);
     assert_int_equal(stats->dead_blocks, 3);
     assert_int_equal(stats->dead_bytes, 3 * 4096);
     assert_int_equal(stats->free_blocks, 2);
-    assert_int_equal(stats->free_bytes, 0x4020 + 0x6c);
+    assert_int_equal(stats->free_bytes, 0x5000 + 0x2000);
     uint64_t payloads[4];
     static const uint64_t requests[4] = {20, 24, 40, 100};
     for (int i = 0; i < 4; i++)
         assert_int_equal(allocator_malloc(heap, requests[i], &payloads[i]), HEAP_OK);
-    assert_int_equal(payloads[0], 0x1008);
-    assert_int_equal(payloads[1], 0x1028);
-    assert_int_equal(payloads[2], 0x4ff8);
-    assert_int_equal(payloads[3], 0x6028);
+    assert_int_equal(payloads[0], 0x1010);
+    assert_int_equal(payloads[1], 0x1030);
+    assert_int_equal(payloads[2], 0x5000);
+    assert_int_equal(payloads[3], 0x8000);
     HeapBlock block;
     assert_true(allocator_first_block(heap, &block));
     expect_block(&block, 0, 4096, HEAP_BLOCK_DEAD);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x1000, 32, HEAP_BLOCK_USED);
-    assert_int_equal(block.payload, 0x1008);
+    expect_block(&block, 0x1000, 8, HEAP_BLOCK_FREE); /* the page's start, before the first block */
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x1008, 32, HEAP_BLOCK_USED);
+    assert_int_equal(block.payload, 0x1010);
     assert_int_equal(block.requested, 20);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x1020, 32, HEAP_BLOCK_USED);
+    expect_block(&block, 0x1028, 32, HEAP_BLOCK_USED);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x1040, 16304, HEAP_BLOCK_FREE);
+    expect_block(&block, 0x1048, 16304, HEAP_BLOCK_FREE);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x4ff0, 48, HEAP_BLOCK_USED);
+    expect_block(&block, 0x4ff8, 48, HEAP_BLOCK_USED);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x5020, 4096, HEAP_BLOCK_DEAD);
+    expect_block(&block, 0x5028, 0x6000 - 0x5028, HEAP_BLOCK_FREE); /* to the page's end */
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x6020, 108, HEAP_BLOCK_USED);
+    expect_block(&block, 0x6000, 4096, HEAP_BLOCK_DEAD);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x608c, 4096, HEAP_BLOCK_DEAD);
+    expect_block(&block, 0x7000, 0xff8, HEAP_BLOCK_FREE);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x7ff8, 108, HEAP_BLOCK_USED);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x8064, 0x9000 - 0x8064, HEAP_BLOCK_FREE);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x9000, 4096, HEAP_BLOCK_DEAD);
     assert_false(allocator_next_block(heap, &block));
     assert_int_equal(stats->used_blocks, 4);
     assert_int_equal(stats->bytes_in_use, 32 + 32 + 48 + 108);
     assert_int_equal(stats->payload_bytes, 184);
-    assert_int_equal(stats->free_blocks, 1);
-    assert_int_equal(stats->free_bytes, 16304);
+    /* 8 + 16304 + 4056 + 4088 + 3996: with the used and dead bytes, all 0xa000 */
+    assert_int_equal(stats->free_blocks, 5);
+    assert_int_equal(stats->free_bytes, 28452);
+    assert_int_equal(stats->free_bytes + stats->bytes_in_use + stats->dead_bytes, 0xa000);
     assert_int_equal(stats->largest_free, 16304);
     /* past the end there is no block; on a marker, the marker; in the gap, the gap */
-    assert_false(allocator_block_at(heap, 0x100000, &block));
-    assert_true(allocator_block_at(heap, 0x5100, &block));
-    expect_block(&block, 0x5020, 4096, HEAP_BLOCK_DEAD);
+    assert_false(allocator_block_at(heap, 0xa000, &block));
+    assert_true(allocator_block_at(heap, 0x6100, &block));
+    expect_block(&block, 0x6000, 4096, HEAP_BLOCK_DEAD);
     assert_true(allocator_block_at(heap, 0x2000, &block));
-    expect_block(&block, 0x1040, 16304, HEAP_BLOCK_FREE);
+    expect_block(&block, 0x1048, 16304, HEAP_BLOCK_FREE);
     assert_true(allocator_block_at(heap, 0x1030, &block));
-    expect_block(&block, 0x1020, 32, HEAP_BLOCK_USED);
+    expect_block(&block, 0x1028, 32, HEAP_BLOCK_USED);
 
-    /* freeing the second block widens the gap after the first to 0x4ff0 - 0x1020 */
+    /* freeing the second block widens the gap after the first to 0x4ff8 - 0x1028 */
     assert_int_equal(allocator_free(heap, payloads[1]), HEAP_OK);
-    assert_int_equal(stats->free_blocks, 1);
-    assert_int_equal(stats->free_bytes, 16336);
+    assert_int_equal(stats->free_blocks, 5);
+    assert_int_equal(stats->free_bytes, 28452 + 32);
     /* the first block grows in place over it: the gap is back to 16304 */
     uint64_t result;
     assert_int_equal(allocator_realloc(heap, payloads[0], 50, &result), HEAP_OK);
-    assert_int_equal(result, 0x1008);
+    assert_int_equal(result, 0x1010);
     assert_int_equal(allocator_last_event(heap)->realloc_mode, HEAP_REALLOC_GREW);
-    assert_int_equal(stats->free_bytes, 16304);
+    assert_int_equal(stats->free_bytes, 28452);
     assert_int_equal(stats->bytes_in_use, 64 + 48 + 108);
     assert_int_equal(allocator_check(heap).broken, 0);
     /* the recording has run out: the next call strays, and fails */
@@ -133,33 +144,37 @@ static void test_blocks_and_gaps_by_hand(void **state)
 }
 
 /* The program's addresses behind the folded offsets of HAND: region 1 is
- * laid out from 0x1000 as real memory from 0x1008 (the first block's
- * header), region 2 from 0x6020 as real memory from 0x8fffff8; the markers
- * stand for the gaps. */
+ * laid out from 0x1000 as real memory from 0x1000, region 2 from 0x7000 as
+ * real memory from 0x8fff000 (the page of its first block's header); the
+ * markers stand for the gaps. */
 static void test_program_addresses_by_hand(void **state)
 {
     (void)state;
     Allocator *heap = create_recorded(HAND, 5);
     uint64_t address = 0, gap = 0;
-    assert_true(allocator_program_address(heap, 0x1008, &address, &gap)); /* the first payload */
+    assert_true(allocator_program_address(heap, 0x1010, &address, &gap)); /* the first payload */
     assert_int_equal(address, 0x1010);
     assert_int_equal(gap, 0);
-    assert_true(allocator_program_address(heap, 0x4ff8, &address, &gap));
+    assert_true(allocator_program_address(heap, 0x1000, &address, &gap)); /* region 1's first byte */
+    assert_int_equal(address, 0x1000);
+    assert_true(allocator_program_address(heap, 0x5000, &address, &gap));
     assert_int_equal(address, 0x5000);
-    assert_true(allocator_program_address(heap, 0x501f, &address, &gap)); /* region 1's last byte */
-    assert_int_equal(address, 0x5027);
-    assert_false(allocator_program_address(heap, 0x5020, &address, &gap)); /* the fold */
-    assert_int_equal(address, 0x5028);
-    assert_int_equal(gap, 0x8fffff8 - 0x5028);
-    assert_false(allocator_program_address(heap, 0x601f, &address, &gap));
-    assert_int_equal(gap, 0x8fffff8 - 0x5028);
-    assert_true(allocator_program_address(heap, 0x6028, &address, &gap));
+    assert_true(allocator_program_address(heap, 0x5fff, &address, &gap)); /* region 1's last byte */
+    assert_int_equal(address, 0x5fff);
+    assert_false(allocator_program_address(heap, 0x6000, &address, &gap)); /* the fold */
+    assert_int_equal(address, 0x6000);
+    assert_int_equal(gap, 0x8fff000 - 0x6000);
+    assert_false(allocator_program_address(heap, 0x6fff, &address, &gap));
+    assert_int_equal(gap, 0x8fff000 - 0x6000);
+    assert_true(allocator_program_address(heap, 0x7000, &address, &gap)); /* region 2's first byte */
+    assert_int_equal(address, 0x8fff000);
+    assert_true(allocator_program_address(heap, 0x8000, &address, &gap));
     assert_int_equal(address, 0x9000000);
     assert_false(allocator_program_address(heap, 0x10, &address, &gap)); /* below the lowest block */
-    assert_int_equal(address, 0x1008);
+    assert_int_equal(address, 0x1000);
     assert_int_equal(gap, 0);
-    assert_false(allocator_program_address(heap, 0x608c, &address, &gap)); /* above the highest */
-    assert_int_equal(address, 0x9000064);
+    assert_false(allocator_program_address(heap, 0x9000, &address, &gap)); /* above the highest */
+    assert_int_equal(address, 0x9001000);
     assert_int_equal(gap, 0);
     allocator_destroy(heap);
     /* a design without a recording shows its offsets */
@@ -197,7 +212,9 @@ static int compare_u64(const void *a, const void *b)
 
 /* The folded payload offset each placement should get, worked out here from
  * the rule (regions of placements less than 1 MiB apart, laid out as they
- * were; a 4096-byte marker before each region), not by the design's code.
+ * were from the page below the first block's header to the page above the
+ * last block's end; a 4096-byte marker before each region), not by the
+ * design's code.
  * O(n^2) in the number of regions, which is small. */
 static uint64_t *expected_payloads(const RecordedPlacement *placements, uint64_t count)
 {
@@ -214,10 +231,12 @@ static uint64_t *expected_payloads(const RecordedPlacement *placements, uint64_t
             if (placements[j].address - 8 == starts[i] && placements[j].address + placements[j].usable > end)
                 end = placements[j].address + placements[j].usable;
         if (region_count == 0 || starts[i] >= regions[region_count - 1][1] + (1 << 20)) {
-            uint64_t folded = region_count == 0 ? 4096
-                              : regions[region_count - 1][2] + regions[region_count - 1][1] -
-                                    regions[region_count - 1][0] + 4096;
-            regions[region_count][0] = starts[i];
+            uint64_t folded = 4096; /* after the first marker, or after the last region's pages and a marker */
+            if (region_count > 0) {
+                const uint64_t *last = regions[region_count - 1];
+                folded = last[2] + (last[1] - last[0] + 4095) / 4096 * 4096 + 4096;
+            }
+            regions[region_count][0] = starts[i] / 4096 * 4096;
             regions[region_count][2] = folded;
             regions[region_count++][1] = end;
         } else if (end > regions[region_count - 1][1]) {

@@ -173,6 +173,54 @@ static void test_new_seed_starts_a_new_run(void **state)
     model_destroy(model);
 }
 
+/* A capture under `recorded`: a region starts at a page, so every row of the
+ * grid, a power of two of bytes, is labelled with a round address (a
+ * multiple of the row's bytes, or of the page's when rows are larger),
+ * whatever the area, zoomed in or not. The blocks sit at glibc's odd
+ * addresses: the brk heap's first at 0x55a629a562a0, an mmapped one at
+ * 0x7f3adb51e010. */
+static void test_recorded_rows_start_at_round_addresses(void **state)
+{
+    (void)state;
+    static const RecordedPlacement placements[] = {
+        {0x55a629a562a0, 40}, {0x55a629a562d0, 664}, {0x55a629a9a570, 296}, {0x7f3adb51e010, 163824}};
+    Op ops[4];
+    for (uint32_t i = 0; i < 4; i++)
+        ops[i] = (Op){.kind = OP_MALLOC, .id = i, .bytes = 8, .line = i + 1};
+    Trace *trace = trace_create("capture.rep", 0, 4, ops, 4);
+    ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = trace}, .page_bytes = 4,
+                          .history_bytes = 16u << 20};
+    config.heap = (AllocatorSetup){allocator_design_find("recorded"), allocator_default_config(0)};
+    config.heap.config.recorded = placements;
+    config.heap.config.recorded_count = 4;
+    Model *model = NULL;
+    assert_int_equal(model_create(&config, &model), HEAP_OK);
+    apply(model, ACTION_STEP, 4);
+    static const uint32_t areas[][2] = {{1280, 800}, {640, 400}, {200, 120}};
+    for (int zoomed = 0; zoomed < 2; zoomed++) {
+        for (size_t a = 0; a < sizeof areas / sizeof areas[0]; a++) {
+            model_set_grid_area(model, areas[a][0], areas[a][1]);
+            const GridGeometry *geometry = model_geometry(model);
+            uint64_t row_bytes = grid_row_bytes(geometry), addresses = 0;
+            uint64_t round = row_bytes < 4096 ? row_bytes : 4096;
+            for (uint32_t row = 0; row < geometry->rows; row++) {
+                char text[64];
+                model_address_text(model, geometry->first_byte + row * row_bytes, text, sizeof text);
+                if (strncmp(text, "gap", 3) == 0)
+                    continue;
+                unsigned long long address = strtoull(text, NULL, 16);
+                if (address % round != 0)
+                    fail_msg("row %u of %llu bytes at %s", row, (unsigned long long)row_bytes, text);
+                addresses++;
+            }
+            assert_true(addresses > 0);
+        }
+        apply_at(model, ACTION_ZOOM, 0.1, 0.1, 12); /* rows of fewer bytes, in the brk heap */
+    }
+    model_destroy(model);
+    trace_destroy(trace);
+}
+
 static void test_new_seed_on_a_trace_says_why_not(void **state)
 {
     (void)state;
@@ -673,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_dirty_updates_equal_a_full_redraw),
         cmocka_unit_test(test_compute_ahead_reaches_the_end),
         cmocka_unit_test(test_title_line),
+        cmocka_unit_test(test_recorded_rows_start_at_round_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

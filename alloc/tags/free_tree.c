@@ -1,9 +1,15 @@
 /*
- * free_tree.c - a B+ tree of 64-bit keys, (size, offset) in alignment
- * units, that keeps each child's first key in its parent (see free_tree.h).
+ * free_tree.c - B+ trees of 64-bit keys, (size, offset) in alignment units,
+ * one per size class, that keep each child's first key in its parent (see
+ * free_tree.h).
  *
- * Every change finds its leaf, remembering the path from the root (the
- * cursor), and then climbs back up it, fixing each level before its parent:
+ * A key's class comes from its size alone, and every function below works
+ * in the tree of one class (a FreeTreeClass: its root and depth); only the
+ * searches for a fit and for the largest block step from class to class,
+ * through the bitmap of classes that hold a block.
+ *
+ * Every change finds its leaf, remembering the path from the root, and
+ * then climbs back up it, fixing each level before its parent:
  *  - an insert into a full node first splits it in two, and the new right
  *    half goes up to the parent as one more child;
  *  - a removal that leaves a node with fewer than FREE_TREE_MIN_FILL keys
@@ -13,11 +19,8 @@
  *    rewritten; that copy changes only when the first key of a first child
  *    does, so the climb usually stops at once.
  * The root is the one node allowed to be small; a branch root left with a
- * single child gives way to it. All leaves are at the same depth.
- *
- * The cursor stays valid while the nodes on its path stay put, so the change
- * that follows a search, and a key that falls within the cursor's leaf, are
- * found without a walk from the root.
+ * single child gives way to it. All leaves of a tree are at the same depth.
+ * Most classes' trees are a single leaf, so a walk from the root is short.
  */
 #include "free_tree.h"
 
@@ -28,7 +31,12 @@
 
 enum { FREE_TREE_MIN_CAPACITY = 16 };
 
-typedef FreeTreePath Path;
+/* The nodes from a class's root down to a leaf, and the position taken in
+ * each: a child index in a branch, a key position in the leaf. */
+typedef struct {
+    uint32_t node[FREE_TREE_MAX_LEVELS];
+    uint32_t slot[FREE_TREE_MAX_LEVELS];
+} Path;
 typedef FreeTreeEntry Entry;
 
 static FreeTreeNode *node_at(const FreeTree *tree, uint32_t index)
@@ -81,6 +89,57 @@ static Entry entry_of(const FreeTree *tree, uint64_t key)
                     .offset = tree->base + (offset_units << tree->unit_shift) };
 }
 
+/* ---- classes ------------------------------------------------------------ */
+
+uint32_t free_tree_class_of(uint64_t size_units)
+{
+    if (size_units < FREE_TREE_EXACT_CLASSES)
+        return (uint32_t)size_units;
+    unsigned power = 63u - (unsigned)__builtin_clzll(size_units); /* >= EXACT_BITS */
+    uint64_t split = (size_units >> (power - FREE_TREE_SPLIT_BITS)) & (FREE_TREE_SPLITS - 1);
+    return FREE_TREE_EXACT_CLASSES + (power - FREE_TREE_EXACT_BITS) * FREE_TREE_SPLITS +
+           (uint32_t)split;
+}
+
+static uint32_t class_of_key(const FreeTree *tree, uint64_t key)
+{
+    return free_tree_class_of(key >> tree->offset_bits);
+}
+
+/* Notes whether class `index` holds a block. */
+static void set_class_bit(FreeTree *tree, uint32_t index, bool holds)
+{
+    uint64_t bit = UINT64_C(1) << (index % 64);
+    if (holds)
+        tree->nonempty[index / 64] |= bit;
+    else
+        tree->nonempty[index / 64] &= ~bit;
+}
+
+/* The first class from `index` on that holds a block; FREE_TREE_CLASSES if none. */
+static uint32_t next_class(const FreeTree *tree, uint32_t index)
+{
+    if (index >= FREE_TREE_CLASSES)
+        return FREE_TREE_CLASSES;
+    uint32_t word = index / 64;
+    uint64_t bits = tree->nonempty[word] & (~UINT64_C(0) << (index % 64));
+    while (bits == 0) {
+        if (++word == FREE_TREE_CLASS_WORDS)
+            return FREE_TREE_CLASSES;
+        bits = tree->nonempty[word];
+    }
+    return word * 64 + (uint32_t)__builtin_ctzll(bits);
+}
+
+/* The last class that holds a block; FREE_TREE_CLASSES if none does. */
+static uint32_t last_class(const FreeTree *tree)
+{
+    for (uint32_t word = FREE_TREE_CLASS_WORDS; word-- > 0;)
+        if (tree->nonempty[word])
+            return word * 64 + 63u - (uint32_t)__builtin_clzll(tree->nonempty[word]);
+    return FREE_TREE_CLASSES;
+}
+
 /* ---- finding a key -------------------------------------------------------- */
 
 /* How many of a node's keys are below `key` (which is below END_KEY). */
@@ -102,60 +161,19 @@ static uint32_t route(const FreeTreeNode *node, uint64_t key)
     return i - 1;
 }
 
-/* Walks from the root (of a non-empty tree) to the leaf where `key` is or
- * belongs; the leaf's slot is the first key not below it. */
-static void descend(const FreeTree *tree, uint64_t key, Path *path)
+/* Walks from the root of a class's (non-empty) tree to the leaf where `key`
+ * is or belongs; the leaf's slot is the first key not below it. */
+static inline void descend(const FreeTree *tree, const FreeTreeClass *class, uint64_t key, Path *path)
 {
-    uint32_t at = tree->root;
-    for (uint32_t level = 0; level + 1 < tree->levels; level++) {
+    uint32_t at = class->root;
+    for (uint32_t level = 0; level + 1 < class->levels; level++) {
         const FreeTreeNode *node = node_at(tree, at);
         path->node[level] = at;
         path->slot[level] = route(node, key);
         at = node->child[path->slot[level]];
     }
-    path->node[tree->levels - 1] = at;
-    path->slot[tree->levels - 1] = count_below(node_at(tree, at), key);
-}
-
-static const FreeTreeNode *cursor_leaf(const FreeTree *tree)
-{
-    return node_at(tree, tree->cursor.node[tree->levels - 1]);
-}
-
-/* Whether the cursor's leaf spans `key`: then that is the leaf where it is
- * or belongs, and the cursor's path leads there. */
-static bool cursor_spans(const FreeTree *tree, uint64_t key)
-{
-    if (!tree->cursor_valid)
-        return false;
-    const FreeTreeNode *leaf = cursor_leaf(tree);
-    return leaf->count > 0 && leaf->key[0] <= key && key <= leaf->key[leaf->count - 1];
-}
-
-/* Whether the cursor points at `key` itself. */
-static bool cursor_is_on(const FreeTree *tree, uint64_t key)
-{
-    if (!tree->cursor_valid)
-        return false;
-    const FreeTreeNode *leaf = cursor_leaf(tree);
-    uint32_t slot = tree->cursor.slot[tree->levels - 1];
-    return slot < leaf->count && leaf->key[slot] == key;
-}
-
-/* Points the cursor at the first key not below `key` in the leaf where it
- * is or belongs: within the cursor's leaf if it spans the key (the
- * neighbour of the last block touched, say), else by a walk from the root. */
-static void move_cursor(FreeTree *tree, uint64_t key)
-{
-    if (cursor_is_on(tree, key))
-        return; /* the usual case: changing the block a search just found */
-    if (cursor_spans(tree, key)) {
-        uint32_t leaf = tree->levels - 1;
-        tree->cursor.slot[leaf] = count_below(cursor_leaf(tree), key);
-    } else {
-        descend(tree, key, &tree->cursor);
-    }
-    tree->cursor_valid = true;
+    path->node[class->levels - 1] = at;
+    path->slot[class->levels - 1] = count_below(node_at(tree, at), key);
 }
 
 /* ---- the node pool ------------------------------------------------------ */
@@ -219,7 +237,7 @@ bool free_tree_copy(FreeTree *target, const FreeTree *source)
     FreeTreeNode *nodes = target->nodes;
     memcpy(nodes, source->nodes, (size_t)source->capacity * sizeof *nodes); /* every byte: see allocate_nodes */
     *target = *source;
-    target->nodes = nodes; /* the cursor's path names the same nodes in the copy */
+    target->nodes = nodes;
     return true;
 }
 
@@ -229,10 +247,10 @@ void free_tree_clear(FreeTree *tree)
     tree->high_mark = 1;
     tree->free_list = NONE;
     tree->nodes_in_use = 0;
-    tree->root = NONE;
-    tree->levels = 0;
+    tree->tallest = 0;
     tree->count = 0;
-    tree->cursor_valid = false;
+    memset(tree->nonempty, 0, sizeof tree->nonempty);
+    memset(tree->classes, 0, sizeof tree->classes); /* every root NONE */
 }
 
 bool free_tree_grow(FreeTree *tree, uint64_t needed)
@@ -279,11 +297,17 @@ static void give_back_node(FreeTree *tree, uint32_t index)
 /* Moves a node's keys [from, count) to start at `to` (either way). */
 static void move_entries(FreeTreeNode *node, uint32_t from, uint32_t to)
 {
-    size_t n = node->count - from;
-    memmove(&node->key[to], &node->key[from], n * sizeof node->key[0]);
+    uint32_t n = node->count - from;
+    if (to > from) {
+        for (uint32_t i = n; i-- > 0;)
+            node->key[to + i] = node->key[from + i];
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            node->key[to + i] = node->key[from + i];
+    }
     if (!node->is_leaf) /* a leaf's children are unused */
         memmove(&node->child[to], &node->child[from], n * sizeof node->child[0]);
-    set_count(node, to + (uint32_t)n);
+    set_count(node, to + n);
 }
 
 /* Copies `n` keys of `source` from `from` on to positions `to` on of `target`. */
@@ -309,7 +333,7 @@ static uint32_t split(FreeTree *tree, uint32_t index)
 
 /* Puts a key (and child) at position `at` of a node, splitting the node
  * first if it is full. Returns the new right half, or NONE. */
-static uint32_t insert_at(FreeTree *tree, uint32_t index, uint32_t at, uint64_t key,
+static inline uint32_t insert_at(FreeTree *tree, uint32_t index, uint32_t at, uint64_t key,
                           uint32_t child)
 {
     uint32_t right = NONE;
@@ -348,10 +372,10 @@ static bool refresh_first_key(FreeTree *tree, uint32_t parent, uint32_t slot)
 
 /* ---- insert ------------------------------------------------------------- */
 
-/* Puts a branch above the old root and the half split off it. */
-static void grow_root(FreeTree *tree, uint32_t right)
+/* Puts a branch above a class's old root and the half split off it. */
+static void grow_root(FreeTree *tree, FreeTreeClass *class, uint32_t right)
 {
-    uint32_t left = tree->root;
+    uint32_t left = class->root;
     uint32_t root = take_node(tree, false);
     FreeTreeNode *node = node_at(tree, root);
     node->key[0] = node_at(tree, left)->key[0];
@@ -359,26 +383,37 @@ static void grow_root(FreeTree *tree, uint32_t right)
     node->key[1] = node_at(tree, right)->key[0];
     node->child[1] = right;
     set_count(node, 2);
-    tree->root = root;
-    tree->levels++;
+    class->root = root;
+    class->levels++;
+    if (class->levels > tree->tallest)
+        tree->tallest = class->levels;
+}
+
+/* Gives an empty class a tree: one empty leaf. */
+static void plant(FreeTree *tree, uint32_t index)
+{
+    FreeTreeClass *class = &tree->classes[index];
+    class->root = take_node(tree, true);
+    class->levels = 1;
+    if (tree->tallest == 0)
+        tree->tallest = 1;
+    set_class_bit(tree, index, true);
 }
 
 void free_tree_insert(FreeTree *tree, FreeTreeEntry entry)
 {
-    if (tree->root == NONE) {
-        tree->root = take_node(tree, true);
-        tree->levels = 1;
-        tree->cursor_valid = false;
-    }
-    tree->count++;
     uint64_t key = key_of(tree, entry);
-    move_cursor(tree, key);
-    const Path *path = &tree->cursor;
-    uint32_t level = tree->levels - 1;
-    uint32_t right = insert_at(tree, path->node[level], path->slot[level], key, NONE);
-    tree->cursor_valid = right == NONE; /* a split moved keys the path led to */
+    uint32_t index = class_of_key(tree, key);
+    FreeTreeClass *class = &tree->classes[index];
+    if (class->root == NONE)
+        plant(tree, index);
+    tree->count++;
+    Path path;
+    descend(tree, class, key, &path);
+    uint32_t level = class->levels - 1;
+    uint32_t right = insert_at(tree, path.node[level], path.slot[level], key, NONE);
     for (; level > 0; level--) {
-        uint32_t parent = path->node[level - 1], slot = path->slot[level - 1];
+        uint32_t parent = path.node[level - 1], slot = path.slot[level - 1];
         bool changed = refresh_first_key(tree, parent, slot);
         if (right == NONE && !changed)
             return;
@@ -386,7 +421,7 @@ void free_tree_insert(FreeTree *tree, FreeTreeEntry entry)
             right = insert_at(tree, parent, slot + 1, node_at(tree, right)->key[0], right);
     }
     if (right != NONE)
-        grow_root(tree, right);
+        grow_root(tree, class, right);
 }
 
 /* ---- remove ------------------------------------------------------------- */
@@ -428,17 +463,19 @@ static void rebalance(FreeTree *tree, uint32_t parent, uint32_t slot)
     refresh_first_key(tree, parent, first);
 }
 
-/* Drops a root that no longer earns its place. */
-static void shrink_root(FreeTree *tree)
+/* Drops a class's root that no longer earns its place. */
+static void shrink_root(FreeTree *tree, uint32_t index)
 {
-    uint32_t root = tree->root;
+    FreeTreeClass *class = &tree->classes[index];
+    uint32_t root = class->root;
     const FreeTreeNode *node = node_at(tree, root);
     if (node->is_leaf && node->count == 0) {
-        tree->root = NONE;
-        tree->levels = 0;
+        class->root = NONE;
+        class->levels = 0;
+        set_class_bit(tree, index, false);
     } else if (!node->is_leaf && node->count == 1) {
-        tree->root = node->child[0];
-        tree->levels--;
+        class->root = node->child[0];
+        class->levels--;
     } else {
         return;
     }
@@ -447,77 +484,85 @@ static void shrink_root(FreeTree *tree)
 
 void free_tree_remove(FreeTree *tree, FreeTreeEntry entry)
 {
-    move_cursor(tree, key_of(tree, entry));
-    const Path *path = &tree->cursor;
-    uint32_t level = tree->levels - 1;
-    FreeTreeNode *leaf = node_at(tree, path->node[level]);
-    remove_at(leaf, path->slot[level]);
+    uint64_t key = key_of(tree, entry);
+    uint32_t index = class_of_key(tree, key);
+    Path path;
+    descend(tree, &tree->classes[index], key, &path);
+    uint32_t level = tree->classes[index].levels - 1;
+    remove_at(node_at(tree, path.node[level]), path.slot[level]);
     tree->count--;
-    /* The cursor now points at the next key, unless the leaf must merge or
-     * share (or was the root and is now empty). */
-    tree->cursor_valid = leaf->count >= FREE_TREE_MIN_FILL || (level == 0 && leaf->count > 0);
     for (; level > 0; level--) {
-        uint32_t parent = path->node[level - 1], slot = path->slot[level - 1];
-        bool underfull = node_at(tree, path->node[level])->count < FREE_TREE_MIN_FILL;
+        uint32_t parent = path.node[level - 1], slot = path.slot[level - 1];
+        bool underfull = node_at(tree, path.node[level])->count < FREE_TREE_MIN_FILL;
         if (underfull)
             rebalance(tree, parent, slot);
         else if (!refresh_first_key(tree, parent, slot))
             return;
     }
-    shrink_root(tree);
+    shrink_root(tree, index);
 }
 
 /* ---- searches ----------------------------------------------------------- */
 
 bool free_tree_contains(const FreeTree *tree, FreeTreeEntry entry)
 {
-    if (tree->root == NONE || !has_key(tree, entry))
+    if (!has_key(tree, entry))
         return false;
     uint64_t key = key_of(tree, entry);
+    const FreeTreeClass *class = &tree->classes[class_of_key(tree, key)];
+    if (class->root == NONE)
+        return false;
     Path path;
-    descend(tree, key, &path);
-    const FreeTreeNode *leaf = node_at(tree, path.node[tree->levels - 1]);
-    uint32_t i = path.slot[tree->levels - 1];
+    descend(tree, class, key, &path);
+    const FreeTreeNode *leaf = node_at(tree, path.node[class->levels - 1]);
+    uint32_t i = path.slot[class->levels - 1];
     return i < leaf->count && leaf->key[i] == key;
 }
 
-/* Moves the cursor, which has run off the end of its leaf, to the first key
- * of the next leaf: up to the nearest branch with a child to the right,
- * then down that child's left edge. False if the cursor's leaf is the last. */
-static bool cursor_to_next_leaf(FreeTree *tree)
+/* The first key of size >= size_units in a class's tree, or END_KEY if it
+ * holds none: the leaf where the lowest key of that size belongs, else the
+ * first key of the next leaf (the first of the nearest subtree to the right). */
+static uint64_t fit_in_class(const FreeTree *tree, const FreeTreeClass *class, uint64_t size_units)
 {
-    Path *path = &tree->cursor;
-    uint32_t level = tree->levels - 1;
-    while (level > 0 && path->slot[level - 1] + 1 == node_at(tree, path->node[level - 1])->count)
+    if (class->root == NONE)
+        return END_KEY;
+    Path path;
+    descend(tree, class, size_units << tree->offset_bits, &path);
+    uint32_t level = class->levels - 1;
+    const FreeTreeNode *leaf = node_at(tree, path.node[level]);
+    if (path.slot[level] < leaf->count)
+        return leaf->key[path.slot[level]];
+    while (level > 0 && path.slot[level - 1] + 1 == node_at(tree, path.node[level - 1])->count)
         level--;
     if (level == 0)
-        return false;
-    path->slot[level - 1]++;
-    for (; level < tree->levels; level++) {
-        path->node[level] = node_at(tree, path->node[level - 1])->child[path->slot[level - 1]];
-        path->slot[level] = 0;
-    }
-    return true;
+        return END_KEY; /* the leaf was the tree's last */
+    const FreeTreeNode *parent = node_at(tree, path.node[level - 1]);
+    return parent->key[path.slot[level - 1] + 1]; /* a branch keeps each child's first key */
 }
 
-bool free_tree_first_fit(FreeTree *tree, uint64_t size, FreeTreeEntry *found)
+bool free_tree_first_fit(const FreeTree *tree, uint64_t size, FreeTreeEntry *found)
 {
     uint64_t size_units = (size >> tree->unit_shift) + ((size & low_bits(tree->unit_shift)) != 0);
-    if (tree->root == NONE || size_units > tree->region_units)
+    if (tree->count == 0 || size_units > tree->region_units)
         return false; /* larger than the region */
-    move_cursor(tree, size_units << tree->offset_bits); /* the lowest key of that size */
-    if (tree->cursor.slot[tree->levels - 1] == cursor_leaf(tree)->count &&
-        !cursor_to_next_leaf(tree))
-        return false;
-    *found = entry_of(tree, cursor_leaf(tree)->key[tree->cursor.slot[tree->levels - 1]]);
+    uint32_t index = free_tree_class_of(size_units);
+    uint64_t key = fit_in_class(tree, &tree->classes[index], size_units);
+    if (key == END_KEY) {
+        index = next_class(tree, index + 1); /* all of whose blocks fit */
+        if (index == FREE_TREE_CLASSES)
+            return false;
+        key = node_at(tree, tree->classes[index].root)->key[0]; /* a root keeps its first key */
+    }
+    *found = entry_of(tree, key);
     return true;
 }
 
 uint64_t free_tree_largest(const FreeTree *tree)
 {
-    if (tree->root == NONE)
+    uint32_t index = last_class(tree);
+    if (index == FREE_TREE_CLASSES)
         return 0;
-    const FreeTreeNode *node = node_at(tree, tree->root);
+    const FreeTreeNode *node = node_at(tree, tree->classes[index].root);
     while (!node->is_leaf)
         node = node_at(tree, node->child[node->count - 1]);
     return entry_of(tree, node->key[node->count - 1]).size;
@@ -529,8 +574,10 @@ typedef struct {
     uint64_t problems;
     uint64_t entries;
     uint32_t nodes;
+    uint32_t class_index;        /* the class whose tree is being walked */
+    uint32_t levels;             /* its levels */
     bool has_previous;
-    uint64_t previous;           /* the last key seen, in order */
+    uint64_t previous;           /* the last key seen, in order over all classes */
 } TreeAudit;
 
 static void audit_leaf(const FreeTree *tree, uint32_t at, TreeAudit *audit)
@@ -539,6 +586,7 @@ static void audit_leaf(const FreeTree *tree, uint32_t at, TreeAudit *audit)
     for (uint32_t i = 0; i < leaf->count; i++) {
         if (audit->has_previous && audit->previous >= leaf->key[i])
             audit->problems++;
+        audit->problems += class_of_key(tree, leaf->key[i]) != audit->class_index;
         audit->previous = leaf->key[i];
         audit->has_previous = true;
     }
@@ -552,7 +600,7 @@ static void audit_node(const FreeTree *tree, uint32_t at, uint32_t level, TreeAu
     uint32_t least = is_root ? (node->is_leaf ? 1 : 2) : FREE_TREE_MIN_FILL;
     audit->nodes++;
     if (at >= tree->high_mark || node->count > FREE_TREE_FANOUT || node->count < least ||
-        node->is_leaf != (level + 1 == tree->levels) || audit->nodes > tree->nodes_in_use) {
+        node->is_leaf != (level + 1 == audit->levels) || audit->nodes > tree->nodes_in_use) {
         audit->problems++;
         return; /* the shape is broken: stepping further could loop */
     }
@@ -572,32 +620,33 @@ static void audit_node(const FreeTree *tree, uint32_t at, uint32_t level, TreeAu
     }
 }
 
-/* A valid cursor must be a path from the root to a leaf. */
-static uint64_t cursor_problems(const FreeTree *tree)
+/* A class's tree, and whether its bit in the bitmap says it holds blocks. */
+static void audit_class(const FreeTree *tree, uint32_t index, TreeAudit *audit)
 {
-    if (!tree->cursor_valid)
-        return 0;
-    if (tree->root == NONE || tree->cursor.node[0] != tree->root)
-        return 1;
-    for (uint32_t level = 0; level + 1 < tree->levels; level++) {
-        const FreeTreeNode *node = node_at(tree, tree->cursor.node[level]);
-        uint32_t slot = tree->cursor.slot[level];
-        if (slot >= node->count || node->child[slot] != tree->cursor.node[level + 1])
-            return 1;
+    const FreeTreeClass *class = &tree->classes[index];
+    bool marked = (tree->nonempty[index / 64] >> (index % 64)) & 1;
+    if (class->root == NONE) {
+        audit->problems += (class->levels != 0) + marked;
+        return;
     }
-    const FreeTreeNode *leaf = cursor_leaf(tree);
-    return !leaf->is_leaf || tree->cursor.slot[tree->levels - 1] > leaf->count;
+    audit->problems += !marked;
+    if (class->levels > tree->tallest || class->levels > FREE_TREE_MAX_LEVELS) {
+        audit->problems++;
+        return;
+    }
+    audit->class_index = index;
+    audit->levels = class->levels;
+    audit_node(tree, class->root, 0, audit);
 }
 
 uint64_t free_tree_problems(const FreeTree *tree)
 {
-    if (tree->root == NONE)
-        return (tree->count != 0) + (tree->levels != 0) + (tree->nodes_in_use != 0);
-    if (tree->levels > FREE_TREE_MAX_LEVELS)
-        return 1;
     TreeAudit audit = { 0 };
-    audit_node(tree, tree->root, 0, &audit);
+    for (uint32_t index = 0; index < FREE_TREE_CLASSES; index++)
+        audit_class(tree, index, &audit);
+    for (uint32_t bit = FREE_TREE_CLASSES; bit < FREE_TREE_CLASS_WORDS * 64; bit++)
+        audit.problems += (tree->nonempty[bit / 64] >> (bit % 64)) & 1; /* no such class */
     audit.problems += audit.entries != tree->count;
     audit.problems += audit.nodes != tree->nodes_in_use;
-    return audit.problems + cursor_problems(tree);
+    return audit.problems;
 }

@@ -30,9 +30,10 @@
  *     log exactly the dead blocks';
  *  5. every statistic equals a recount; the rover lies in [b0, end).
  *
- * The free index: best fit keeps a B+ tree ordered by (size, address)
- * (free_tree.h), where the best fit is the first block of size >= asize: one
- * walk down. Every other policy keeps a bitmap of block starts under a fixed
+ * The free index: best fit keeps its blocks ordered by (size, address) in
+ * one B+ tree per size class (free_tree.h), where the best fit is the first
+ * block of size >= asize in the request's class, else the first block of the
+ * next class that holds one: a walk down a small tree. Every other policy keeps a bitmap of block starts under a fixed
  * tree of maxima (address_index.h), where each level knows the largest size
  * below it, so a fit is one walk down (or up and down, from a starting
  * point). Either way the largest free block is one short walk away.

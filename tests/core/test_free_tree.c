@@ -174,27 +174,30 @@ static void small_trees_change_root_often(void **state)
     run_against_model(false, 40, 40000);
 }
 
-/* 5,000 ascending inserts make a tree of several levels; removing them all,
- * in order, must shrink it back to empty, with its nodes returned. */
+/* 5,000 ascending inserts of one size, so into one class, make a tree of
+ * several levels; removing them all, in order, must shrink it back to
+ * empty, with its nodes returned. */
 static void emptying_a_deep_tree_returns_every_node(void **state)
 {
     (void)state;
     FreeTree tree;
     assert_true(free_tree_init(&tree, 0, TREE_SPAN, 1));
+    const FreeTreeClass *class = &tree.classes[free_tree_class_of(40)];
     for (uint64_t key = 1; key <= 5000; key++) {
         assert_true(free_tree_reserve(&tree, 1));
-        free_tree_insert(&tree, (FreeTreeEntry){ .size = key, .offset = key * 8 });
+        free_tree_insert(&tree, (FreeTreeEntry){ .size = 40, .offset = key * 64 });
     }
-    assert_true(tree.levels >= 4);
-    assert_int_equal(free_tree_largest(&tree), 5000);
+    assert_true(class->levels >= 4);
+    assert_int_equal(free_tree_largest(&tree), 40);
     assert_int_equal(free_tree_problems(&tree), 0);
     for (uint64_t key = 1; key <= 5000; key++) {
-        free_tree_remove(&tree, (FreeTreeEntry){ .size = key, .offset = key * 8 });
+        free_tree_remove(&tree, (FreeTreeEntry){ .size = 40, .offset = key * 64 });
         if (key % 97 == 0)
             assert_int_equal(free_tree_problems(&tree), 0);
     }
     assert_int_equal(tree.count, 0);
-    assert_int_equal(tree.levels, 0);
+    assert_int_equal(class->levels, 0);
+    assert_int_equal(class->root, FREE_TREE_NONE);
     assert_int_equal(tree.nodes_in_use, 0);
     assert_int_equal(free_tree_problems(&tree), 0);
     FreeTreeEntry found;
@@ -210,10 +213,10 @@ static void a_wrong_first_key_is_reported(void **state)
     assert_true(free_tree_init(&tree, 0, TREE_SPAN, 1));
     for (uint64_t key = 1; key <= 100; key++) {
         assert_true(free_tree_reserve(&tree, 1));
-        free_tree_insert(&tree, (FreeTreeEntry){ .size = key, .offset = key });
+        free_tree_insert(&tree, (FreeTreeEntry){ .size = 7, .offset = key });
     }
     assert_int_equal(free_tree_problems(&tree), 0);
-    tree.nodes[tree.root].key[1] += 1;
+    tree.nodes[tree.classes[7].root].key[1] += 1;
     assert_true(free_tree_problems(&tree) > 0);
     free_tree_release(&tree);
 }
@@ -244,7 +247,7 @@ static void keys_round_trip_and_reject_what_no_block_could_be(void **state)
         assert_true(free_tree_reserve(&tree, 1));
         free_tree_insert(&tree, (FreeTreeEntry){ .size = 8, .offset = 24 + 4096 + 8 * i });
     }
-    assert_true(tree.levels >= 2);
+    assert_true(tree.classes[1].levels >= 2); /* 8 bytes: 1 unit, class 1 */
     FreeTreeEntry not_blocks[] = {
         { .size = 48, .offset = 16 },                      /* below the region */
         { .size = 48, .offset = 24 + 804 },                /* between units */
@@ -264,6 +267,116 @@ static void keys_round_trip_and_reject_what_no_block_could_be(void **state)
     assert_false(free_tree_can_index((UINT64_C(1) << 32) * 8, 8));
 }
 
+/* Sizes below 128 units have a class each; each doubling above is cut in
+ * 16: [128, 136) units is class 128, [136, 144) class 129, [256, 272)
+ * class 144, and the last class, 527, ends below 2^32 units. */
+static void size_classes_are_exact_below_128_units_then_16_a_doubling(void **state)
+{
+    (void)state;
+    assert_int_equal(free_tree_class_of(0), 0);
+    assert_int_equal(free_tree_class_of(3), 3);
+    assert_int_equal(free_tree_class_of(127), 127);
+    assert_int_equal(free_tree_class_of(128), 128);
+    assert_int_equal(free_tree_class_of(135), 128);
+    assert_int_equal(free_tree_class_of(136), 129);
+    assert_int_equal(free_tree_class_of(255), 143);
+    assert_int_equal(free_tree_class_of(256), 144);
+    assert_int_equal(free_tree_class_of(271), 144);
+    assert_int_equal(free_tree_class_of(272), 145);
+    assert_int_equal(free_tree_class_of(UINT64_C(1) << 31), 128 + 24 * 16);
+    assert_int_equal(free_tree_class_of((UINT64_C(1) << 32) - 1), 527);
+    assert_int_equal(FREE_TREE_CLASSES, 528);
+}
+
+static void insert_all(FreeTree *tree, const FreeTreeEntry *entries, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        assert_true(free_tree_reserve(tree, 1));
+        free_tree_insert(tree, entries[i]);
+    }
+    assert_int_equal(free_tree_problems(tree), 0);
+}
+
+static void assert_fit(const FreeTree *tree, uint64_t size, uint64_t fit_size, uint64_t fit_offset)
+{
+    FreeTreeEntry found;
+    assert_true(free_tree_first_fit(tree, size, &found));
+    assert_int_equal(found.size, fit_size);
+    assert_int_equal(found.offset, fit_offset);
+}
+
+/* With A = 8: a request whose own class is empty takes the lowest block of
+ * the next class that holds any; in a class of several sizes (1,032 and
+ * 1,072 bytes are 129 and 134 units, both class 128) the smallest size that
+ * fits wins over a lower address, and a request above every size of its
+ * class (1,080 bytes, 135 units) goes on to the next class (3,000 bytes). */
+static void a_fit_is_the_smallest_size_then_the_lowest_offset_across_classes(void **state)
+{
+    (void)state;
+    FreeTree tree;
+    assert_true(free_tree_init(&tree, 0, 1 << 20, 8));
+    const FreeTreeEntry blocks[] = {
+        { .size = 40, .offset = 100 * 8 },   { .size = 64, .offset = 5000 * 8 },
+        { .size = 64, .offset = 200 * 8 },   { .size = 1072, .offset = 16 },
+        { .size = 1032, .offset = 8000 * 8 }, { .size = 3000, .offset = 9000 * 8 },
+    };
+    insert_all(&tree, blocks, sizeof blocks / sizeof blocks[0]);
+    assert_fit(&tree, 33, 40, 800);        /* 40 bytes: class 5 itself */
+    assert_fit(&tree, 48, 64, 1600);       /* class 6 is empty: class 8's lowest */
+    assert_fit(&tree, 1032, 1032, 64000);  /* the smaller size, though higher */
+    assert_fit(&tree, 1040, 1072, 16);
+    assert_fit(&tree, 1073, 3000, 72000);
+    assert_int_equal(free_tree_largest(&tree), 3000);
+    FreeTreeEntry found;
+    assert_false(free_tree_first_fit(&tree, 3001, &found));
+    free_tree_release(&tree);
+}
+
+/* One class holding many sizes grows to several leaves: a request whose
+ * lowest key would sit past the end of a leaf takes the first key of the
+ * next leaf. Class 144 holds 256-271 units; 40 blocks of each of the sizes
+ * 256, 258, ..., 270 units (8 sizes), A = 1. */
+static void a_fit_past_the_end_of_a_leaf_is_the_next_leafs_first_key(void **state)
+{
+    (void)state;
+    FreeTree tree;
+    assert_true(free_tree_init(&tree, 0, 1 << 20, 1));
+    for (uint64_t size = 256; size <= 270; size += 2)
+        for (uint64_t i = 0; i < 40; i++) {
+            assert_true(free_tree_reserve(&tree, 1));
+            free_tree_insert(&tree, (FreeTreeEntry){ .size = size, .offset = 4096 + i * 300 });
+        }
+    assert_int_equal(free_tree_problems(&tree), 0);
+    assert_true(tree.classes[144].levels >= 2);
+    for (uint64_t size = 255; size <= 270; size++) {
+        uint64_t fit = size <= 256 ? 256 : size + (size % 2);
+        assert_fit(&tree, size, fit, 4096);
+    }
+    free_tree_release(&tree);
+}
+
+/* The checker must notice a key filed under another size's class, and a
+ * class whose bit in the bitmap disagrees with its tree. */
+static void a_key_in_the_wrong_class_or_a_wrong_class_bit_is_reported(void **state)
+{
+    (void)state;
+    FreeTree tree;
+    assert_true(free_tree_init(&tree, 0, 1 << 20, 1));
+    const FreeTreeEntry blocks[] = { { .size = 5, .offset = 10 }, { .size = 9, .offset = 20 } };
+    insert_all(&tree, blocks, 2);
+    FreeTreeNode *leaf = &tree.nodes[tree.classes[5].root];
+    uint64_t key = leaf->key[0];
+    leaf->key[0] = key + (UINT64_C(1) << tree.offset_bits); /* size 6, still below class 9's */
+    assert_true(free_tree_problems(&tree) > 0);
+    leaf->key[0] = key;
+    assert_int_equal(free_tree_problems(&tree), 0);
+    tree.nonempty[0] &= ~(UINT64_C(1) << 9);
+    assert_true(free_tree_problems(&tree) > 0);
+    tree.nonempty[0] |= UINT64_C(1) << 9 | UINT64_C(1) << 7;
+    assert_true(free_tree_problems(&tree) > 0);
+    free_tree_release(&tree);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +386,10 @@ int main(void)
         cmocka_unit_test(emptying_a_deep_tree_returns_every_node),
         cmocka_unit_test(a_wrong_first_key_is_reported),
         cmocka_unit_test(keys_round_trip_and_reject_what_no_block_could_be),
+        cmocka_unit_test(size_classes_are_exact_below_128_units_then_16_a_doubling),
+        cmocka_unit_test(a_fit_is_the_smallest_size_then_the_lowest_offset_across_classes),
+        cmocka_unit_test(a_fit_past_the_end_of_a_leaf_is_the_next_leafs_first_key),
+        cmocka_unit_test(a_key_in_the_wrong_class_or_a_wrong_class_bit_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

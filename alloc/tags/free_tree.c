@@ -116,6 +116,11 @@ static void set_class_bit(FreeTree *tree, uint32_t index, bool holds)
         tree->nonempty[index / 64] &= ~bit;
 }
 
+static bool class_holds(const FreeTree *tree, uint32_t index)
+{
+    return (tree->nonempty[index / 64] >> (index % 64)) & 1;
+}
+
 /* The first class from `index` on that holds a block; FREE_TREE_CLASSES if none. */
 static uint32_t next_class(const FreeTree *tree, uint32_t index)
 {
@@ -389,7 +394,8 @@ static void grow_root(FreeTree *tree, FreeTreeClass *class, uint32_t right)
         tree->tallest = class->levels;
 }
 
-/* Gives an empty class a tree: one empty leaf. */
+/* Gives a class its first tree: one empty leaf, which stays when the
+ * class empties again (sizes come back), until the tree is cleared. */
 static void plant(FreeTree *tree, uint32_t index)
 {
     FreeTreeClass *class = &tree->classes[index];
@@ -397,17 +403,14 @@ static void plant(FreeTree *tree, uint32_t index)
     class->levels = 1;
     if (tree->tallest == 0)
         tree->tallest = 1;
-    set_class_bit(tree, index, true);
 }
 
-void free_tree_insert(FreeTree *tree, FreeTreeEntry entry)
+/* Files `key` in class `index`'s tree, of any shape. */
+__attribute__((noinline)) static void insert_in_class(FreeTree *tree, uint32_t index, uint64_t key)
 {
-    uint64_t key = key_of(tree, entry);
-    uint32_t index = class_of_key(tree, key);
     FreeTreeClass *class = &tree->classes[index];
     if (class->root == NONE)
         plant(tree, index);
-    tree->count++;
     Path path;
     descend(tree, class, key, &path);
     uint32_t level = class->levels - 1;
@@ -422,6 +425,25 @@ void free_tree_insert(FreeTree *tree, FreeTreeEntry entry)
     }
     if (right != NONE)
         grow_root(tree, class, right);
+}
+
+/* Most classes' trees are a lone leaf with room: that case is handled here,
+ * without a path (and without the registers the general case saves). */
+void free_tree_insert(FreeTree *tree, FreeTreeEntry entry)
+{
+    uint64_t key = key_of(tree, entry);
+    uint32_t index = class_of_key(tree, key);
+    const FreeTreeClass *class = &tree->classes[index];
+    tree->count++;
+    set_class_bit(tree, index, true);
+    if (class->levels == 1) {
+        FreeTreeNode *leaf = node_at(tree, class->root);
+        if (leaf->count < FREE_TREE_FANOUT) {
+            insert_at(tree, class->root, count_below(leaf, key), key, NONE);
+            return;
+        }
+    }
+    insert_in_class(tree, index, key);
 }
 
 /* ---- remove ------------------------------------------------------------- */
@@ -463,34 +485,26 @@ static void rebalance(FreeTree *tree, uint32_t parent, uint32_t slot)
     refresh_first_key(tree, parent, first);
 }
 
-/* Drops a class's root that no longer earns its place. */
+/* Drops a class's branch root left with one child. */
 static void shrink_root(FreeTree *tree, uint32_t index)
 {
     FreeTreeClass *class = &tree->classes[index];
     uint32_t root = class->root;
     const FreeTreeNode *node = node_at(tree, root);
-    if (node->is_leaf && node->count == 0) {
-        class->root = NONE;
-        class->levels = 0;
-        set_class_bit(tree, index, false);
-    } else if (!node->is_leaf && node->count == 1) {
+    if (!node->is_leaf && node->count == 1) {
         class->root = node->child[0];
         class->levels--;
-    } else {
-        return;
+        give_back_node(tree, root);
     }
-    give_back_node(tree, root);
 }
 
-void free_tree_remove(FreeTree *tree, FreeTreeEntry entry)
+/* Takes `key` out of class `index`'s tree, of any shape. */
+__attribute__((noinline)) static void remove_from_class(FreeTree *tree, uint32_t index, uint64_t key)
 {
-    uint64_t key = key_of(tree, entry);
-    uint32_t index = class_of_key(tree, key);
     Path path;
     descend(tree, &tree->classes[index], key, &path);
     uint32_t level = tree->classes[index].levels - 1;
     remove_at(node_at(tree, path.node[level]), path.slot[level]);
-    tree->count--;
     for (; level > 0; level--) {
         uint32_t parent = path.node[level - 1], slot = path.slot[level - 1];
         bool underfull = node_at(tree, path.node[level])->count < FREE_TREE_MIN_FILL;
@@ -500,6 +514,24 @@ void free_tree_remove(FreeTree *tree, FreeTreeEntry entry)
             return;
     }
     shrink_root(tree, index);
+}
+
+/* As free_tree_insert: a lone leaf is handled here, and when it empties,
+ * it stays, and the class's bit says it holds nothing. */
+void free_tree_remove(FreeTree *tree, FreeTreeEntry entry)
+{
+    uint64_t key = key_of(tree, entry);
+    uint32_t index = class_of_key(tree, key);
+    const FreeTreeClass *class = &tree->classes[index];
+    tree->count--;
+    if (class->levels == 1) {
+        FreeTreeNode *leaf = node_at(tree, class->root);
+        remove_at(leaf, count_below(leaf, key));
+        if (leaf->count == 0)
+            set_class_bit(tree, index, false);
+        return;
+    }
+    remove_from_class(tree, index, key);
 }
 
 /* ---- searches ----------------------------------------------------------- */
@@ -519,13 +551,12 @@ bool free_tree_contains(const FreeTree *tree, FreeTreeEntry entry)
     return i < leaf->count && leaf->key[i] == key;
 }
 
-/* The first key of size >= size_units in a class's tree, or END_KEY if it
- * holds none: the leaf where the lowest key of that size belongs, else the
- * first key of the next leaf (the first of the nearest subtree to the right). */
+/* The first key of size >= size_units in the tree of a class that holds
+ * a block, or END_KEY if it holds none that large: in the leaf where the
+ * lowest key of that size belongs, else the first key of the next leaf (the
+ * first of the nearest subtree to the right). */
 static uint64_t fit_in_class(const FreeTree *tree, const FreeTreeClass *class, uint64_t size_units)
 {
-    if (class->root == NONE)
-        return END_KEY;
     Path path;
     descend(tree, class, size_units << tree->offset_bits, &path);
     uint32_t level = class->levels - 1;
@@ -546,7 +577,8 @@ bool free_tree_first_fit(const FreeTree *tree, uint64_t size, FreeTreeEntry *fou
     if (tree->count == 0 || size_units > tree->region_units)
         return false; /* larger than the region */
     uint32_t index = free_tree_class_of(size_units);
-    uint64_t key = fit_in_class(tree, &tree->classes[index], size_units);
+    uint64_t key = class_holds(tree, index) ? fit_in_class(tree, &tree->classes[index], size_units)
+                                            : END_KEY;
     if (key == END_KEY) {
         index = next_class(tree, index + 1); /* all of whose blocks fit */
         if (index == FREE_TREE_CLASSES)
@@ -597,7 +629,7 @@ static void audit_node(const FreeTree *tree, uint32_t at, uint32_t level, TreeAu
 {
     const FreeTreeNode *node = node_at(tree, at);
     bool is_root = level == 0;
-    uint32_t least = is_root ? (node->is_leaf ? 1 : 2) : FREE_TREE_MIN_FILL;
+    uint32_t least = is_root ? (node->is_leaf ? 0 : 2) : FREE_TREE_MIN_FILL;
     audit->nodes++;
     if (at >= tree->high_mark || node->count > FREE_TREE_FANOUT || node->count < least ||
         node->is_leaf != (level + 1 == audit->levels) || audit->nodes > tree->nodes_in_use) {
@@ -624,16 +656,18 @@ static void audit_node(const FreeTree *tree, uint32_t at, uint32_t level, TreeAu
 static void audit_class(const FreeTree *tree, uint32_t index, TreeAudit *audit)
 {
     const FreeTreeClass *class = &tree->classes[index];
-    bool marked = (tree->nonempty[index / 64] >> (index % 64)) & 1;
+    bool marked = class_holds(tree, index);
     if (class->root == NONE) {
         audit->problems += (class->levels != 0) + marked;
         return;
     }
-    audit->problems += !marked;
-    if (class->levels > tree->tallest || class->levels > FREE_TREE_MAX_LEVELS) {
+    if (class->root >= tree->high_mark || class->levels == 0 || class->levels > tree->tallest ||
+        class->levels > FREE_TREE_MAX_LEVELS) {
         audit->problems++;
         return;
     }
+    bool holds = class->levels > 1 || node_at(tree, class->root)->count > 0;
+    audit->problems += marked != holds;
     audit->class_index = index;
     audit->levels = class->levels;
     audit_node(tree, class->root, 0, audit);

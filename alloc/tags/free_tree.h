@@ -63,7 +63,8 @@ typedef struct {
 
 /* One class's tree. */
 typedef struct {
-    uint32_t root;               /* NONE while the class holds no block */
+    uint32_t root;               /* NONE until the class first holds a block; a
+                                    class that empties keeps its (empty) leaf */
     uint32_t levels;             /* 0 for the empty tree, 1 for a lone leaf */
 } FreeTreeClass;
 

@@ -557,8 +557,13 @@ bool free_tree_contains(const FreeTree *tree, FreeTreeEntry entry)
  * first of the nearest subtree to the right). */
 static uint64_t fit_in_class(const FreeTree *tree, const FreeTreeClass *class, uint64_t size_units)
 {
+    uint64_t lowest = size_units << tree->offset_bits; /* the lowest key of that size */
+    if (class->levels == 1) { /* a lone leaf: its END_KEY answers "none" */
+        const FreeTreeNode *leaf = node_at(tree, class->root);
+        return leaf->key[count_below(leaf, lowest)];
+    }
     Path path;
-    descend(tree, class, size_units << tree->offset_bits, &path);
+    descend(tree, class, lowest, &path);
     uint32_t level = class->levels - 1;
     const FreeTreeNode *leaf = node_at(tree, path.node[level]);
     if (path.slot[level] < leaf->count)

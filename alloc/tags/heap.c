@@ -32,11 +32,12 @@
  *
  * The free index: best fit keeps its blocks ordered by (size, address) in
  * one B+ tree per size class (free_tree.h), where the best fit is the first
- * block of size >= asize in the request's class, else the first block of the
- * next class that holds one: a walk down a small tree. Every other policy keeps a bitmap of block starts under a fixed
- * tree of maxima (address_index.h), where each level knows the largest size
- * below it, so a fit is one walk down (or up and down, from a starting
- * point). Either way the largest free block is one short walk away.
+ * block of size >= asize in the request's class, else the first block of
+ * the next class that holds one: a walk down a small tree. Every other
+ * policy keeps a bitmap of block starts under a fixed tree of maxima
+ * (address_index.h), where each level knows the largest size below it, so a
+ * fit is one walk down (or up and down, from a starting point). Either way
+ * the largest free block is one short walk away.
  *
  * Cost: every placement is one or two walks through the index, O(log n);
  * frees find their neighbours through the boundary tags in O(1), then update

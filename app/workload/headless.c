@@ -9,11 +9,17 @@
  * trace's header counts the ids and operations, known only at the end, so
  * its operations stream into an unnamed scratch file and follow the header
  * at the end: memory stays bounded however long the run.
+ *
+ * A trace file is replayed while a second thread still reads it
+ * (trace_pipeline.h) when nothing is written step by step; the run's
+ * results count only once the whole file passed its checks, so what is
+ * printed, and in which order, is what reading the file first would give.
  */
 #include "headless.h"
 #include "capture_trace.h"
 #include "assets.h"
 #include "trace.h"
+#include "trace_pipeline.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -235,14 +241,20 @@ static bool load_trace(const char *argument, Trace **trace, char *message, size_
     return true;
 }
 
-/* A design that replays a recording (recorded) needs a capture's sidecar. */
+/* Whether a pane's design replays a recording (recorded). */
+static bool replays_recording(const Options *options)
+{
+    bool needed = options->heap.design->features & ALLOCATOR_REPLAYS_RECORDING;
+    for (uint32_t i = 0; i < options->compare_count; i++)
+        needed = needed || (options->compare[i].design->features & ALLOCATOR_REPLAYS_RECORDING);
+    return needed;
+}
+
+/* A design that replays a recording needs a capture's sidecar. */
 static bool recording_present(const Options *options, const AllocatorSetup *setup, char *message,
                               size_t message_size)
 {
-    bool needed = setup->design->features & ALLOCATOR_REPLAYS_RECORDING;
-    for (uint32_t i = 0; i < options->compare_count; i++)
-        needed = needed || (options->compare[i].design->features & ALLOCATOR_REPLAYS_RECORDING);
-    if (!needed || setup->config.recorded_count > 0)
+    if (!replays_recording(options) || setup->config.recorded_count > 0)
         return true;
     snprintf(message, message_size,
              "the recorded allocator replays a capture: give --trace FILE (or --capture FILE) "
@@ -250,32 +262,37 @@ static bool recording_present(const Options *options, const AllocatorSetup *setu
     return false;
 }
 
+/* The workload of `trace` (NULL: the simulation) and the heap setup the
+ * options give for it; false with the sentence in `message` if a design
+ * needs a recording the trace lacks. */
+static bool prepare_workload(const Options *options, const Trace *trace, Workload *workload,
+                             AllocatorSetup *setup, char *message, size_t message_size)
+{
+    memset(workload, 0, sizeof *workload);
+    workload->kind = trace ? WORKLOAD_TRACE : WORKLOAD_SIMULATION;
+    workload->sim = options->sim;
+    workload->trace = trace;
+    *setup = options->heap;
+    if (!options->heap_size_given)
+        setup->config.heap_bytes = workload_default_heap_bytes(workload);
+    if (trace) {
+        setup->config.recorded = trace->placements;
+        setup->config.recorded_count = trace->placement_count;
+    }
+    return recording_present(options, setup, message, message_size);
+}
+
 bool headless_load(const Options *options, Workload *workload, Trace **trace, AllocatorSetup *setup,
                    char *message, size_t message_size)
 {
     *trace = NULL;
-    memset(workload, 0, sizeof *workload);
-    workload->kind = WORKLOAD_SIMULATION;
-    workload->sim = options->sim;
-    if (options->trace_path) {
-        if (!load_trace(options->trace_path, trace, message, message_size))
-            return false;
-        workload->kind = WORKLOAD_TRACE;
-        workload->trace = *trace;
-    }
-    *setup = options->heap;
-    if (!options->heap_size_given)
-        setup->config.heap_bytes = workload_default_heap_bytes(workload);
-    if (*trace) {
-        setup->config.recorded = (*trace)->placements;
-        setup->config.recorded_count = (*trace)->placement_count;
-    }
-    if (!recording_present(options, setup, message, message_size)) {
-        trace_destroy(*trace);
-        *trace = NULL;
+    if (options->trace_path && !load_trace(options->trace_path, trace, message, message_size))
         return false;
-    }
-    return true;
+    if (prepare_workload(options, *trace, workload, setup, message, message_size))
+        return true;
+    trace_destroy(*trace);
+    *trace = NULL;
+    return false;
 }
 
 static void discard_outputs(Outputs *outputs)
@@ -427,43 +444,50 @@ bool headless_setup_fits(const Options *options, const AllocatorSetup *setup, ch
     return true;
 }
 
-/* Creates one run per pane (the compare list, or the configured design and policy). */
+/* Creates one run per pane (the compare list, or the configured design and
+ * policy); 0, or the exit status with the sentence in `message`. */
 static int create_runs(const Options *options, const Workload *workload, const AllocatorSetup *setup,
-                       Run **runs, uint32_t *count)
+                       Run **runs, uint32_t *count, char *message)
 {
-    char message[MESSAGE_BYTES];
     *count = options->compare_count ? options->compare_count : 1;
     for (uint32_t i = 0; i < *count; i++) {
         AllocatorSetup pane = pane_setup(options, setup, i);
         HeapError error = run_create(workload, &pane, NULL, 0, &runs[i]);
         /* Why is worked out only on a refusal: trying costs a heap (`recorded`
          * lays out a whole capture). */
-        if (error == HEAP_ERROR_INVALID_CONFIG && !headless_setup_fits(options, setup, message, sizeof message))
-            return complain(EXIT_BAD_USAGE, message);
+        if (error == HEAP_ERROR_INVALID_CONFIG && !headless_setup_fits(options, setup, message, MESSAGE_BYTES))
+            return EXIT_BAD_USAGE;
         if (error != HEAP_OK) {
-            snprintf(message, sizeof message, "cannot set up a %llu-byte heap: %s",
+            snprintf(message, MESSAGE_BYTES, "cannot set up a %llu-byte heap: %s",
                      (unsigned long long)pane.config.heap_bytes, heap_error_message(error));
-            return complain(error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT,
-                            message);
+            return error == HEAP_ERROR_INVALID_CONFIG ? EXIT_BAD_USAGE : EXIT_BAD_INPUT;
         }
     }
     return 0;
 }
 
-static int run_headless(const Options *options, const Workload *workload, const AllocatorSetup *setup)
+/* Checks --at-step and creates the runs at step 0, nothing printed: 0, or
+ * the exit status with the sentence in `message`. *stop is where they end. */
+static int start_runs(const Options *options, const Workload *workload, const AllocatorSetup *setup,
+                      Run **runs, uint32_t *count, uint64_t *stop, char *message)
 {
-    char message[MESSAGE_BYTES];
     uint64_t steps = workload_base_steps(workload);
-    uint64_t stop = options->at_step_given ? options->at_step : steps;
-    if (!options_at_step_fits(options, steps, message, sizeof message))
-        return complain(EXIT_BAD_USAGE, message);
-    Run *runs[OPTIONS_MAX_COMPARE] = {NULL};
-    uint32_t count = 0;
-    Outputs outputs = {0};
+    *stop = options->at_step_given ? options->at_step : steps;
+    if (!options_at_step_fits(options, steps, message, MESSAGE_BYTES))
+        return EXIT_BAD_USAGE;
     AllocatorSetup quiet = *setup; /* only --csv and --record read the steps' events */
     quiet.config.events_unread = !options->csv_path && !options->record_path;
-    int status = create_runs(options, workload, &quiet, runs, &count);
-    if (status == 0 && !open_outputs(options, &outputs, message))
+    return create_runs(options, workload, &quiet, runs, count, message);
+}
+
+/* Steps the runs to `stop` and writes what the options ask for: the output
+ * files (all or none), then the statistics. Returns the exit status. */
+static int finish_runs(const Options *options, Run *const *runs, uint32_t count, uint64_t stop)
+{
+    char message[MESSAGE_BYTES];
+    Outputs outputs = {0};
+    int status = 0;
+    if (!open_outputs(options, &outputs, message))
         status = complain(EXIT_BAD_INPUT, message);
     for (uint32_t i = 0; status == 0 && i < count; i++)
         run_to(runs[i], stop, &outputs);
@@ -472,20 +496,115 @@ static int run_headless(const Options *options, const Workload *workload, const 
     discard_outputs(&outputs);
     if (status == 0 && !print_stats(options, runs, count, message))
         status = complain(EXIT_BAD_INPUT, message);
+    return status;
+}
+
+static void destroy_runs(Run **runs, uint32_t count)
+{
     for (uint32_t i = 0; i < count; i++)
         run_destroy(runs[i]);
+}
+
+static int run_headless(const Options *options, const Workload *workload, const AllocatorSetup *setup)
+{
+    char message[MESSAGE_BYTES];
+    Run *runs[OPTIONS_MAX_COMPARE] = {NULL};
+    uint32_t count = 0;
+    uint64_t stop = 0;
+    int status = start_runs(options, workload, setup, runs, &count, &stop, message);
+    status = status ? complain(status, message) : finish_runs(options, runs, count, stop);
+    destroy_runs(runs, count);
+    return status;
+}
+
+/* headless_run once the trace (NULL: the simulation) is loaded. */
+static int run_loaded(const Options *options, const Trace *trace)
+{
+    char message[MESSAGE_BYTES];
+    Workload workload;
+    AllocatorSetup setup;
+    if (!prepare_workload(options, trace, &workload, &setup, message, sizeof message))
+        return complain(EXIT_BAD_INPUT, message);
+    return run_headless(options, &workload, &setup);
+}
+
+/* ---- replaying a trace while it is read (trace_pipeline.h) --------------- */
+
+/* A pipeline reading the trace file, when the run may replay it as it is
+ * read: nothing is written step by step (a later parse error would leave
+ * it half-written) and no design replays a recording (its sidecar is read
+ * after the trace). NULL otherwise: the trace is read first. */
+static TracePipeline *start_pipeline(const Options *options, char *path, size_t path_size)
+{
+    if (!options->trace_path || options->csv_path || options->record_path ||
+        replays_recording(options))
+        return NULL;
+    assets_resolve_trace(options->trace_path, path, path_size);
+    FILE *file = fopen(path, "rb"); /* else perhaps an inline OSTEP list */
+    if (!file)
+        return NULL;
+    fclose(file);
+    return trace_pipeline_start(path);
+}
+
+/* Steps every run to `stop` through the operations as the pipeline hands
+ * them out; returns early if the file is refused. */
+static void replay_as_parsed(TracePipeline *pipeline, Run *const *runs, uint32_t count,
+                             uint64_t stop)
+{
+    uint64_t done = 0;
+    while (done < stop) {
+        uint32_t ready = trace_pipeline_wait(pipeline, (uint32_t)done);
+        if (ready <= done)
+            return;
+        done = ready < stop ? ready : stop;
+        for (uint32_t i = 0; i < count; i++)
+            run_advance(runs[i], done);
+    }
+}
+
+/* Replays the trace on the runs while the pipeline reads it, if the view's
+ * runs can be made; what is printed is decided only once the whole file is
+ * read, in the order of the sequential path: the file's errors, the
+ * sidecar's, then the run's (from the sequential path itself, on the
+ * loaded trace, if the view's runs could not be made). */
+static int run_pipelined(const Options *options, TracePipeline *pipeline, const char *path)
+{
+    char message[MESSAGE_BYTES];
+    Trace view, *trace = NULL;
+    Workload workload;
+    AllocatorSetup setup;
+    Run *runs[OPTIONS_MAX_COMPARE] = {NULL};
+    uint32_t count = 0;
+    uint64_t stop = 0;
+    bool streamed = trace_pipeline_view(pipeline, &view) &&
+                    prepare_workload(options, &view, &workload, &setup, message, sizeof message) &&
+                    start_runs(options, &workload, &setup, runs, &count, &stop, message) == 0;
+    if (streamed)
+        replay_as_parsed(pipeline, runs, count, stop);
+    int status = 0;
+    if (!trace_pipeline_finish(pipeline, &trace, message, sizeof message) ||
+        !capture_attach_placements(path, &trace, message, sizeof message))
+        status = complain(EXIT_BAD_INPUT, message);
+    else if (streamed)
+        status = finish_runs(options, runs, count, stop);
+    destroy_runs(runs, count);
+    if (trace && !streamed)
+        status = run_loaded(options, trace);
+    trace_destroy(trace);
     return status;
 }
 
 int headless_run(const Options *options)
 {
-    char message[MESSAGE_BYTES];
-    Workload workload;
-    Trace *trace;
-    AllocatorSetup setup;
-    if (!headless_load(options, &workload, &trace, &setup, message, sizeof message))
+    char message[MESSAGE_BYTES], path[1024];
+    TracePipeline *pipeline = start_pipeline(options, path, sizeof path);
+    if (pipeline)
+        return run_pipelined(options, pipeline, path);
+    Trace *trace = NULL;
+    if (options->trace_path && !load_trace(options->trace_path, &trace, message, sizeof message))
         return complain(EXIT_BAD_INPUT, message);
-    int status = run_headless(options, &workload, &setup);
+    int status = run_loaded(options, trace);
     trace_destroy(trace);
     return status;
 }

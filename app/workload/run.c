@@ -3,7 +3,9 @@
  *
  * A Run owns its heap and a map from slots to payload offsets (0: empty):
  * a simulation slot, or a trace op's slot (trace.h), with the trace id that
- * holds each slot now (a new id in a slot starts it empty). For
+ * holds each slot now (a new id in a slot starts it empty); a trace with
+ * no slots (one still being read: trace_pipeline.h) indexes the map by id,
+ * every id starting empty as in a slot of its own. For
  * the simulation it also holds the PRNG, the slot set of sim.h and, per
  * slot, the trace id its current block was recorded under: every malloc
  * issued gets a fresh record id, so a failed malloc followed by another
@@ -41,7 +43,8 @@ struct Run {
     uint32_t id_count;           /* slots in the map */
     uint64_t *payloads;          /* per slot: payload offset, 0 empty */
     bool *held;                  /* per slot: it holds a block (OSTEP's payload can be 0) */
-    uint32_t *slot_ids;          /* a trace: per slot, the id that holds it (UINT32_MAX: none yet) */
+    uint32_t *slot_ids;          /* a trace with slots: per slot, the id that holds it
+                                    (UINT32_MAX: none yet); NULL otherwise */
     /* the simulation only */
     SimRandom random;
     SlotSizes *sizes;
@@ -52,8 +55,9 @@ struct Run {
 
 static uint32_t id_count_of(const Workload *workload)
 {
-    return workload->kind == WORKLOAD_SIMULATION ? (uint32_t)workload->sim.slots
-                                                 : workload->trace->slot_count;
+    if (workload->kind == WORKLOAD_SIMULATION)
+        return (uint32_t)workload->sim.slots;
+    return workload->trace->slots ? workload->trace->slot_count : workload->trace->id_count;
 }
 
 /* ---- allocation and copies ---------------------------------------------- */
@@ -99,7 +103,7 @@ static Run *allocate_run(const Workload *workload, const AllocatorSetup *setup)
     run->payloads = calloc(count, sizeof *run->payloads);
     run->held = calloc(count, sizeof *run->held);
     bool ok = run->payloads != NULL && run->held != NULL;
-    if (workload->kind == WORKLOAD_TRACE) {
+    if (workload->kind == WORKLOAD_TRACE && workload->trace->slots) {
         run->slot_ids = malloc(count * sizeof *run->slot_ids); /* all 0xff below */
         ok = ok && run->slot_ids;
         if (ok)
@@ -132,7 +136,8 @@ static void copy_state(Run *target, const Run *source)
     memcpy(target->payloads, source->payloads, count * sizeof *target->payloads);
     memcpy(target->held, source->held, count * sizeof *target->held);
     if (source->workload->kind != WORKLOAD_SIMULATION) {
-        memcpy(target->slot_ids, source->slot_ids, count * sizeof *target->slot_ids);
+        if (source->slot_ids)
+            memcpy(target->slot_ids, source->slot_ids, count * sizeof *target->slot_ids);
         return;
     }
     target->random = source->random;
@@ -350,10 +355,14 @@ static void step_simulation(Run *run, StepReport *report)
 }
 
 /* The slot of trace op `index`'s id, emptied first when a new id takes it
- * (trace.h). */
+ * (trace.h); the id itself in a trace with no slots. */
 static inline uint32_t trace_slot(Run *run, uint64_t index)
 {
-    uint32_t slot = run->workload->trace->slots[index], id = run->workload->trace->ops[index].id;
+    const Trace *trace = run->workload->trace;
+    uint32_t id = trace->ops[index].id;
+    if (!trace->slots)
+        return id;
+    uint32_t slot = trace->slots[index];
     if (run->slot_ids[slot] != id) {
         run->slot_ids[slot] = id;
         run->payloads[slot] = 0;

@@ -6,7 +6,11 @@
  * operation a line. While parsing, two arrays over the ids remember, for
  * each id, the line that last named it in an `a` or `r` (0: never) and
  * whether it holds a block by the file's own account, which is all the
- * checks of issue 4 section 5 need. Ops go into an array that doubles.
+ * checks of issue 4 section 5 need. A .rep file's ops go into an array
+ * sized from its header, which never moves: ops past the header's count
+ * are checked and counted but not kept, since the count refuses the file
+ * at its end anyway. That is what lets a TraceWatcher hand the array to a
+ * replay while the rest of the file is parsed. An OSTEP list's array doubles.
  */
 #define _POSIX_C_SOURCE 200809L /* fileno */
 #include "trace.h"
@@ -20,7 +24,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { TOKEN_SHOWN = 24 };       /* characters of a bad token quoted in a message */
+enum {
+    TOKEN_SHOWN = 24,            /* characters of a bad token quoted in a message */
+    WATCH_OPS = 4096             /* a watcher hears of the ops parsed every this many */
+};
+#define NO_REPORT UINT32_MAX
 
 typedef struct {
     const char *at;
@@ -41,6 +49,10 @@ typedef struct {
     Trace *trace;
     uint32_t *named_line;        /* per id: line of the last a/r naming it, 0 never */
     uint8_t *live;               /* per id: holds a block by the file's account */
+    uint32_t unkept_ops;         /* ops past the header's count (not kept) */
+    const TraceWatcher *watcher; /* NULL: nobody watches */
+    uint32_t report_at;          /* op count at which the watcher hears next,
+                                    NO_REPORT if it was not given the header */
 } Builder;
 
 static bool fail(Scanner *scanner, uint32_t line, const char *format, ...)
@@ -306,7 +318,12 @@ static bool parse_rep_line(Scanner *scanner, Builder *builder, const Token *lett
                     shown(letter, text));
     if (!parse_fields(scanner, builder->trace, &op) || !check_ids(scanner, builder, &op))
         return false;
-    return append_op(builder, op) || out_of_memory(scanner);
+    if (builder->trace->op_count == builder->trace->ops_capacity) {
+        builder->unkept_ops++; /* past the header's count: see the top of the file */
+        return true;
+    }
+    builder->trace->ops[builder->trace->op_count++] = op;
+    return true;
 }
 
 /* Reads the digits at *at as a number of at most `max_digits` digits (so it
@@ -389,6 +406,13 @@ static bool reserve_ids(Scanner *scanner, Builder *builder)
                 id_count, ((unsigned long long)id_count * 5 >> 20) + 1);
 }
 
+/* Tells the watcher how many ops are parsed and kept so far. */
+static void report_parsed(Builder *builder)
+{
+    builder->watcher->parsed(builder->watcher->context, builder->trace->op_count);
+    builder->report_at = builder->trace->op_count + WATCH_OPS;
+}
+
 /* The operations after the header, one a line. */
 static bool parse_rep_body(Scanner *scanner, Builder *builder)
 {
@@ -396,8 +420,10 @@ static bool parse_rep_body(Scanner *scanner, Builder *builder)
     Trace *trace = builder->trace;
     while (scanner->at < scanner->end) {
         Op op;
+        if (trace->op_count >= builder->report_at)
+            report_parsed(builder);
         /* Room is reserved for the ops the header announces; past that the
-         * careful path grows the array. */
+         * careful path counts them. */
         if (trace->op_count < trace->ops_capacity && parse_plain_line(scanner, trace, &op)) {
             if (!check_ids(scanner, builder, &op))
                 return false;
@@ -408,7 +434,19 @@ static bool parse_rep_body(Scanner *scanner, Builder *builder)
             return false;
         end_line(scanner);
     }
+    if (builder->report_at != NO_REPORT)
+        report_parsed(builder);
     return true;
+}
+
+/* Hands the watcher the header, if the file can hold every op it announces
+ * (else the file is refused at its end anyway), and starts its reports. */
+static void report_header(Builder *builder, uint64_t header_ops)
+{
+    if (!builder->watcher || builder->trace->ops_capacity != header_ops)
+        return;
+    builder->watcher->header(builder->watcher->context, builder->trace, (uint32_t)header_ops);
+    builder->report_at = WATCH_OPS;
 }
 
 static bool parse_rep(Scanner *scanner, Builder *builder)
@@ -429,11 +467,13 @@ static bool parse_rep(Scanner *scanner, Builder *builder)
         return false;
     if (!reserve_ops(builder, header_ops, body_bytes))
         return out_of_memory(scanner);
+    report_header(builder, header_ops);
     if (!parse_rep_body(scanner, builder))
         return false;
-    if (builder->trace->op_count != header_ops)
+    uint32_t file_ops = builder->trace->op_count + builder->unkept_ops;
+    if (file_ops != header_ops)
         return fail(scanner, header_line[2], "the header says %llu operations but the file has %u",
-                    (unsigned long long)header_ops, builder->trace->op_count);
+                    (unsigned long long)header_ops, file_ops);
     return true;
 }
 
@@ -591,13 +631,15 @@ static bool describe_too_large(const char *source, char *message, size_t message
  * most `length` lines before its last character. */
 _Static_assert(TRACE_MAX_BYTES <= 1L << OP_LINE_BITS, "Op.line holds every line of a trace");
 
-bool trace_parse(const char *text, size_t length, const char *source, Trace **out,
-                 char *message, size_t message_size)
+/* trace_parse with a watcher (NULL: none). */
+static bool parse_watched(const char *text, size_t length, const char *source,
+                          const TraceWatcher *watcher, Trace **out, char *message,
+                          size_t message_size)
 {
     if (length >= TRACE_MAX_BYTES)
         return describe_too_large(source, message, message_size);
     Scanner scanner = {text, text + length, 1, source, message, message_size};
-    Builder builder = {calloc(1, sizeof(Trace)), NULL, NULL};
+    Builder builder = {calloc(1, sizeof(Trace)), NULL, NULL, 0, watcher, NO_REPORT};
     bool ok = builder.trace && (builder.trace->name = base_name(source));
     if (!ok)
         ok = out_of_memory(&scanner);
@@ -610,12 +652,20 @@ bool trace_parse(const char *text, size_t length, const char *source, Trace **ou
     if (ok && !assign_slots(builder.trace))
         ok = fail(&scanner, scanner.line, "out of memory: the %u ids need %llu MiB to number",
                   builder.trace->id_count, ((unsigned long long)builder.trace->id_count * 12 >> 20) + 1);
+    if (!ok && watcher)
+        watcher->failed(watcher->context);
     if (!ok) {
         trace_destroy(builder.trace);
         return false;
     }
     *out = builder.trace;
     return true;
+}
+
+bool trace_parse(const char *text, size_t length, const char *source, Trace **out,
+                 char *message, size_t message_size)
+{
+    return parse_watched(text, length, source, NULL, out, message, message_size);
 }
 
 typedef enum { READ_OK, READ_FAILED, READ_NUL, READ_TOO_LARGE } ReadOutcome;
@@ -676,7 +726,8 @@ static void describe_nul(const char *path, const char *text, size_t length, char
     snprintf(message, message_size, "%s:%u: a NUL byte: a trace is text", path, line);
 }
 
-bool trace_load(const char *path, Trace **out, char *message, size_t message_size)
+bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **out,
+                        char *message, size_t message_size)
 {
     char *text = NULL;
     size_t length = 0, capacity = 0;
@@ -692,9 +743,15 @@ bool trace_load(const char *path, Trace **out, char *message, size_t message_siz
         describe_too_large(path, message, message_size);
     if (outcome == READ_NUL)
         describe_nul(path, text, length, message, message_size);
-    bool ok = outcome == READ_OK && trace_parse(text, length, path, out, message, message_size);
+    bool ok = outcome == READ_OK &&
+              parse_watched(text, length, path, watcher, out, message, message_size);
     zeroed_memory_release(text, capacity);
     return ok;
+}
+
+bool trace_load(const char *path, Trace **out, char *message, size_t message_size)
+{
+    return trace_load_watched(path, NULL, out, message, message_size);
 }
 
 /* ---- writing ------------------------------------------------------------ */

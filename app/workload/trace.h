@@ -50,6 +50,25 @@ bool trace_is_op_list(const char *text);
  * TRACE_MAX_BYTES is refused before more of it is read. */
 bool trace_load(const char *path, Trace **out, char *message, size_t message_size);
 
+/* What trace_load_watched tells its caller while it parses a .rep file, on
+ * the thread that parses. `header`: the header is read and trace->ops has
+ * room for all `op_count` operations it announces (no call if the file is
+ * too short to hold them); that array never moves. `parsed`: the first
+ * `op_count` operations are in the array and passed the file's own checks
+ * (a call every few thousand ops and one at the end of the file).
+ * `failed`: the file is refused (after `header` or before it); the array
+ * is freed when this returns. */
+typedef struct {
+    void (*header)(void *context, const Trace *trace, uint32_t op_count);
+    void (*parsed)(void *context, uint32_t op_count);
+    void (*failed)(void *context);
+    void *context;
+} TraceWatcher;
+
+/* trace_load, telling `watcher` (trace_pipeline.h) how the parse goes. */
+bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **out,
+                        char *message, size_t message_size);
+
 /* Writes `trace` as a .rep file: header, then one operation a line. */
 void trace_write(OutputFile *file, const Trace *trace);
 

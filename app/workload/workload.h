@@ -44,7 +44,8 @@ typedef struct {
     uint64_t suggested_heap;     /* from the .rep header; 0 if none */
     uint32_t id_count;           /* ids are 0 .. id_count - 1 */
     uint32_t slot_count;         /* places in a run's id map: the most ids in use at once */
-    uint32_t *slots;             /* per op: its id's place in a run's id map (trace.h) */
+    uint32_t *slots;             /* per op: its id's place in a run's id map (trace.h);
+                                    NULL: the map is indexed by id (trace_pipeline.h) */
     uint32_t op_count;
     uint32_t weight;             /* .rep header weight */
     Op *ops;                     /* op_count operations */

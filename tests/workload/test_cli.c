@@ -423,6 +423,158 @@ static void recording_replays_identically_for_every_policy(void **state)
     }
 }
 
+/* ---- a trace replayed while it is read (trace_pipeline.h) -------------------- */
+
+enum { LONG_OPS = 300000, LONG_IDS = 500 };   /* ops: a multiple of 3 * LONG_IDS */
+
+/* A trace of LONG_OPS ops over LONG_IDS ids, in rounds of LONG_IDS ops:
+ * each id allocated, then reallocated, then freed; in the first round id 7
+ * asks for more than any heap (it fails, its realloc is then a malloc).
+ * `last`, if not NULL, replaces the last op line (line LONG_OPS + 4). */
+static void write_long_trace(const char *path, const char *last)
+{
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    fprintf(file, "0\n%d\n%d\n1\n", LONG_IDS, LONG_OPS);
+    for (uint32_t i = 0; i < LONG_OPS; i++) {
+        uint32_t id = i % LONG_IDS, round = i / LONG_IDS;
+        if (last && i == LONG_OPS - 1)
+            fprintf(file, "%s\n", last);
+        else if (round % 3 == 0)
+            fprintf(file, "a %u %u\n", id, i == 7 ? 999999999u : 16 + (i * 7919) % 2000);
+        else if (round % 3 == 1)
+            fprintf(file, "r %u %u\n", id, 8 + (i * 104729) % 3000);
+        else
+            fprintf(file, "f %u\n", id);
+    }
+    assert_int_equal(fclose(file), 0);
+}
+
+/* Runs heapviz on `trace` with the extra arguments (NULL-terminated). */
+static Result *run_on(const char *trace, const char *const *extra)
+{
+    const char *args[24] = {"--headless", "--trace", trace};
+    int n = 3;
+    while (*extra)
+        args[n++] = *extra++;
+    args[n] = NULL;
+    return run_program(binary, args);
+}
+
+/* Whatever the run would say (a usage error, a heap too small, an output
+ * file), a parse error on the last line of a long file wins, exit 1, and
+ * no file is left behind: the file is checked whole before the replay's
+ * results count. */
+static void a_late_parse_error_wins_over_the_run(void **state)
+{
+    (void)state;
+    char trace[512], expected[1024];
+    snprintf(trace, sizeof trace, "%s", path_in("late.rep"));
+    write_long_trace(trace, "a 7 x");
+    snprintf(expected, sizeof expected, "heapviz: %s:%d: byte count 'x' is not a number\n", trace,
+             LONG_OPS + 4);
+    const char *const cases[][8] = {
+        {"--stats", "json", NULL},
+        {"--at-step", "999999999", NULL},
+        {"--heap-bytes", "64", "--min-payload", "100", NULL},
+        {"--blocks", path_in("b"), "--stats", "text", NULL},
+        {"--compare", "first-fit,bump", "--stats", "json", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Result *r = run_on(trace, cases[i]);
+        assert_int_equal(r->status, 1);
+        assert_string_equal(r->err, expected);
+        assert_string_equal(r->out, "");
+        assert_int_equal(entries(), 1); /* the trace alone */
+    }
+}
+
+/* The same file without the error: the run's own complaints, unchanged. */
+static void a_long_good_trace_keeps_the_run_s_messages(void **state)
+{
+    (void)state;
+    char trace[512], expected[256];
+    snprintf(trace, sizeof trace, "%s", path_in("good.rep"));
+    write_long_trace(trace, NULL);
+    Result *r = run_on(trace, (const char *const[]){"--at-step", "999999999", NULL});
+    assert_int_equal(r->status, 2);
+    snprintf(expected, sizeof expected, "heapviz: --at-step 999999999 is past the end of the run, "
+             "which has %d steps\n", LONG_OPS);
+    assert_string_equal(r->err, expected);
+    r = run_on(trace, (const char *const[]){"--heap-bytes", "64", "--min-payload", "100", "--blocks",
+                                            path_in("b"), NULL});
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->err, "heapviz: a 64-byte heap cannot hold one block with --align 8 and "
+                                "--min-payload 100: the tags allocator needs --heap-bytes 120 or more\n");
+    r = run_on(trace, (const char *const[]){"--blocks", "/nonexistent/dir/b", NULL});
+    assert_int_equal(r->status, 1);
+    assert_string_equal(r->err, "heapviz: cannot write '/nonexistent/dir/b': No such file or directory\n");
+    assert_int_equal(entries(), 1);
+}
+
+/* Runs `extra` on the long trace twice: as it is read (nothing written per
+ * step) and read first (--record writes every step), and compares the
+ * statistics and block lists. */
+static void assert_read_first_alike(const char *trace, const char *const *extra)
+{
+    static char streamed[65536], blocks[1 << 20], again[1 << 20];
+    const char *args[16];
+    int n = 0;
+    for (; *extra; extra++)
+        args[n++] = *extra;
+    memcpy(args + n, (const char *[]){"--blocks", path_in("b1"), NULL}, 3 * sizeof *args);
+    Result *r = run_on(trace, args);
+    assert_int_equal(r->status, 0);
+    snprintf(streamed, sizeof streamed, "%s", r->out);
+    run_support_read(path_in("b1"), blocks, sizeof blocks);
+    memcpy(args + n, (const char *[]){"--blocks", path_in("b2"), "--record", path_in("r"), NULL},
+           5 * sizeof *args);
+    r = run_on(trace, args);
+    assert_int_equal(r->status, 0);
+    assert_string_equal(r->out, streamed);
+    run_support_read(path_in("b2"), again, sizeof again);
+    assert_string_equal(again, blocks);
+}
+
+static void a_trace_replayed_as_read_ends_as_one_read_first(void **state)
+{
+    (void)state;
+    char trace[512];
+    snprintf(trace, sizeof trace, "%s", path_in("good.rep"));
+    write_long_trace(trace, NULL);
+    static const char *const policies[] = {"first-fit", "next-fit", "best-fit", "worst-fit", "bump"};
+    for (int i = 0; i < 5; i++)
+        assert_read_first_alike(trace, (const char *const[]){"--policy", policies[i], "--stats",
+                                                              "json", NULL});
+    assert_read_first_alike(trace, (const char *const[]){"--at-step", "123457", "--stats", "text",
+                                                          NULL});
+    Result *r = run_on(trace, (const char *const[]){"--stats", "json", NULL});
+    assert_non_null(strstr(r->out, "\"failed\":1,"));
+}
+
+/* --compare writes no block list, so its panes are checked against the
+ * single runs, each of which the test above checked. */
+static void a_compare_replayed_as_read_matches_its_single_runs(void **state)
+{
+    (void)state;
+    char trace[512], expected[65536] = "[";
+    snprintf(trace, sizeof trace, "%s", path_in("good.rep"));
+    write_long_trace(trace, NULL);
+    static const char *const policies[] = {"first-fit", "worst-fit", "bump"};
+    for (int i = 0; i < 3; i++) {
+        Result *r = run_on(trace, (const char *const[]){"--policy", policies[i], "--stats", "json",
+                                                        NULL});
+        assert_int_equal(r->status, 0);
+        r->out[strcspn(r->out, "\n")] = '\0';
+        strcat(expected, r->out);
+        strcat(expected, i < 2 ? "," : "]\n");
+    }
+    Result *r = run_on(trace, (const char *const[]){"--compare", "first-fit,worst-fit,bump",
+                                                    "--stats", "json", NULL});
+    assert_int_equal(r->status, 0);
+    assert_string_equal(r->out, expected);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -451,6 +603,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(compare_prints_a_json_array_matching_single_runs, setup),
         cmocka_unit_test_setup(at_step_0_is_the_initial_heap, setup),
         cmocka_unit_test_setup(recording_replays_identically_for_every_policy, setup),
+        cmocka_unit_test_setup(a_late_parse_error_wins_over_the_run, setup),
+        cmocka_unit_test_setup(a_long_good_trace_keeps_the_run_s_messages, setup),
+        cmocka_unit_test_setup(a_trace_replayed_as_read_ends_as_one_read_first, setup),
+        cmocka_unit_test_setup(a_compare_replayed_as_read_matches_its_single_runs, setup),
     };
     int failures = cmocka_run_group_tests(tests, NULL, NULL);
     remove_all();

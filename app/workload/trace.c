@@ -649,7 +649,7 @@ static bool parse_watched(const char *text, size_t length, const char *source,
         ok = parse_rep(&scanner, &builder);
     free(builder.named_line);
     free(builder.live);
-    if (ok && !assign_slots(builder.trace))
+    if (ok && !watcher && !assign_slots(builder.trace))
         ok = fail(&scanner, scanner.line, "out of memory: the %u ids need %llu MiB to number",
                   builder.trace->id_count, ((unsigned long long)builder.trace->id_count * 12 >> 20) + 1);
     if (!ok && watcher)

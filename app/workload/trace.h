@@ -65,7 +65,8 @@ typedef struct {
     void *context;
 } TraceWatcher;
 
-/* trace_load, telling `watcher` (trace_pipeline.h) how the parse goes. */
+/* trace_load, telling `watcher` (trace_pipeline.h) how the parse goes. The
+ * trace comes without slots: it feeds runs that index their map by id. */
 bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **out,
                         char *message, size_t message_size);
 

@@ -39,9 +39,10 @@ bool trace_pipeline_view(TracePipeline *pipeline, Trace *view);
  * come: the file is refused, or all of them were handed out. */
 uint32_t trace_pipeline_wait(TracePipeline *pipeline, uint32_t done);
 
-/* Waits for the thread and frees the pipeline. True with the whole trace,
- * slots included, in *out (the caller owns it, and with it the array a view
- * points to); false with trace_load's message (a view's array is gone). */
+/* Waits for the thread and frees the pipeline. True with the whole trace in
+ * *out, without slots like the view (the caller owns it, and with it the
+ * array a view points to); false with trace_load's message (a view's array
+ * is gone). */
 bool trace_pipeline_finish(TracePipeline *pipeline, Trace **out, char *message,
                            size_t message_size);
 

@@ -148,27 +148,43 @@ static void write_buddy_merges(Writer *writer, const HeapEvent *event)
     }
 }
 
-static void write_malloc(Writer *writer, const StepReport *report, const char *id_name, const HeapStats *stats)
+/* The address a sentence names for a heap offset: the program's own, where
+ * the heap replays a recording (glibc's address), else the offset. */
+static uint64_t address_of(const Allocator *heap, uint64_t offset)
+{
+    uint64_t address = offset, gap_bytes = 0;
+    allocator_program_address(heap, offset, &address, &gap_bytes);
+    return address;
+}
+
+/* A malloc's sentence; a heap that replays a recording chose no free block:
+ * its block is where the program's glibc put it. */
+static void write_malloc(Writer *writer, const StepReport *report, const char *id_name, const Allocator *heap)
 {
     const HeapEvent *event = &report->event;
     write_text(writer, "malloc %s", sentence_bytes(event->request).text);
     if (event->error != HEAP_OK) {
-        write_failure(writer, event, stats);
+        write_failure(writer, event, allocator_stats(heap));
         return;
     }
-    write_text(writer, " for %s %" PRIu32 " \xE2\x86\x92 0x%" PRIx64, id_name, report->op.id, event->result);
+    write_text(writer, " for %s %" PRIu32 " \xE2\x86\x92 0x%" PRIx64, id_name, report->op.id,
+               address_of(heap, event->result));
+    if (allocator_design(heap)->features & ALLOCATOR_REPLAYS_RECORDING) {
+        write_text(writer, ", where glibc put it");
+        return;
+    }
     if (event->split) {
         write_text(writer, ", split a %s free block", sentence_bytes(event->chosen_free_size).text);
     } else {
         write_text(writer, ", took a %s free block whole", sentence_bytes(event->chosen_free_size).text);
     }
-    write_extension(writer, event, stats);
+    write_extension(writer, event, allocator_stats(heap));
 }
 
-static void write_free(Writer *writer, const StepReport *report)
+static void write_free(Writer *writer, const StepReport *report, const Allocator *heap)
 {
     const HeapEvent *event = &report->event;
-    write_text(writer, "free 0x%" PRIx64, event->pointer);
+    write_text(writer, "free 0x%" PRIx64, address_of(heap, event->pointer));
     if (event->error != HEAP_OK) {
         write_text(writer, " rejected: %s", heap_error_message(event->error));
         return;
@@ -187,10 +203,12 @@ static void write_free(Writer *writer, const StepReport *report)
     }
 }
 
-static void write_realloc(Writer *writer, const StepReport *report, const HeapStats *stats)
+static void write_realloc(Writer *writer, const StepReport *report, const Allocator *heap)
 {
     const HeapEvent *event = &report->event;
-    write_text(writer, "realloc 0x%" PRIx64 " to %s", event->pointer, sentence_bytes(event->request).text);
+    const HeapStats *stats = allocator_stats(heap);
+    write_text(writer, "realloc 0x%" PRIx64 " to %s", address_of(heap, event->pointer),
+               sentence_bytes(event->request).text);
     if (event->error != HEAP_OK) {
         write_failure(writer, event, stats);
         return;
@@ -206,7 +224,7 @@ static void write_realloc(Writer *writer, const StepReport *report, const HeapSt
         write_text(writer, ": grew in place over the next free block");
         break;
     case HEAP_REALLOC_MOVED:
-        write_text(writer, ": moved to 0x%" PRIx64 ", old block freed", event->result);
+        write_text(writer, ": moved to 0x%" PRIx64 ", old block freed", address_of(heap, event->result));
         if (event->merges)
             write_buddy_merges(writer, event);
         else
@@ -214,7 +232,7 @@ static void write_realloc(Writer *writer, const StepReport *report, const HeapSt
         write_extension(writer, event, stats);
         break;
     case HEAP_REALLOC_NONE:
-        write_text(writer, " \xE2\x86\x92 0x%" PRIx64, event->result);
+        write_text(writer, " \xE2\x86\x92 0x%" PRIx64, address_of(heap, event->result));
         break;
     }
 }
@@ -247,16 +265,15 @@ void sentence_for_step(const StepReport *report, WorkloadKind kind, const Alloca
         write_text(&writer, "free of %s %" PRIu32 " skipped: it holds no block", id_name, report->op.id);
         return;
     }
-    const HeapStats *stats = allocator_stats(heap);
     switch (report->event.kind) {
     case HEAP_EVENT_MALLOC:
-        write_malloc(&writer, report, id_name, stats);
+        write_malloc(&writer, report, id_name, heap);
         break;
     case HEAP_EVENT_FREE:
-        write_free(&writer, report);
+        write_free(&writer, report, heap);
         break;
     case HEAP_EVENT_REALLOC:
-        write_realloc(&writer, report, stats);
+        write_realloc(&writer, report, heap);
         break;
     case HEAP_EVENT_COMPACT:
         write_text(&writer, "compact: moved %" PRIu64 " blocks down, free space is now one block",

@@ -64,6 +64,33 @@ static void test_malloc_that_takes_a_block_whole_in_a_trace(void **state)
                     "malloc 100 B for id 3 \xE2\x86\x92 0x10, took a 120 B free block whole");
 }
 
+/* A recorded heap chose no free block: its malloc names where glibc put it
+ * (it once said "took a 0 B free block whole"), and its sentences give the
+ * program's addresses, as its grid's rows do, not the folded offsets. */
+static void test_malloc_in_a_recording(void **state)
+{
+    (void)state;
+    static const RecordedPlacement placements[] = {{0x55a629a562a0, 40}};
+    AllocatorSetup setup = {allocator_design_find("recorded"), allocator_default_config(0)};
+    setup.config.recorded = placements;
+    setup.config.recorded_count = 1;
+    Allocator *heap = NULL;
+    assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
+    uint64_t payload = 0;
+    assert_int_equal(allocator_malloc(heap, 40, &payload), HEAP_OK);
+    StepReport report = report_of(HEAP_EVENT_MALLOC, 0);
+    report.event = *allocator_last_event(heap);
+    char text[SENTENCE_MAX];
+    sentence_for_step(&report, WORKLOAD_TRACE, heap, text, sizeof text);
+    assert_string_equal(text, "malloc 40 B for id 0 \xE2\x86\x92 0x55a629a562a0, where glibc put it");
+    assert_int_equal(allocator_free(heap, payload), HEAP_OK);
+    report = report_of(HEAP_EVENT_FREE, 0);
+    report.event = *allocator_last_event(heap);
+    sentence_for_step(&report, WORKLOAD_TRACE, heap, text, sizeof text);
+    assert_true(strncmp(text, "free 0x55a629a562a0,", strlen("free 0x55a629a562a0,")) == 0);
+    allocator_destroy(heap);
+}
+
 static void test_malloc_failed_by_fragmentation(void **state)
 {
     (void)state;
@@ -384,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_tooltip_of_a_recorded_heap),
         cmocka_unit_test(test_sizes_in_binary_units),
         cmocka_unit_test(test_malloc_that_splits),
+        cmocka_unit_test(test_malloc_in_a_recording),
         cmocka_unit_test(test_malloc_that_takes_a_block_whole_in_a_trace),
         cmocka_unit_test(test_malloc_failed_by_fragmentation),
         cmocka_unit_test(test_bump_failure_names_the_heap_pointer_and_dead_memory),

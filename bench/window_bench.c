@@ -3,8 +3,10 @@
  * until the first frame, how long a jump on the timeline takes, and how much
  * memory the window holds against --history-mb plus the trace.
  *
- *   window_bench [--jumps N] [--empty TRACE] -- HEAPVIZ_OPTIONS...
+ *   window_bench [--jumps N] [--empty TRACE] [--first-frame-only] -- HEAPVIZ_OPTIONS...
  *   e.g. window_bench -- --trace big.rep --allocator recorded --history-mb 256
+ * (--first-frame-only: part 1 alone, short enough to run under `chrt -f`,
+ * the way a quiet host is emulated here.)
  *
  * Everything runs the real window code under SDL's offscreen driver, each
  * part in a child process of its own (so each has its own peak RSS, read by
@@ -49,6 +51,7 @@ enum { MAX_JUMPS = 10000, WIDTH = 1280, HEIGHT = 800 };
 typedef struct {
     uint64_t jumps;
     const char *empty_trace;
+    bool first_frame_only;       /* part 1 alone */
     int heapviz_argc;            /* argv[0] and the options after "--" */
     char **heapviz_argv;
 } WindowBenchOptions;
@@ -299,15 +302,20 @@ static void parse_arguments(int argc, char **argv, WindowBenchOptions *options)
         if (bench_option_u64(argc, argv, &i, "--jumps", 4, MAX_JUMPS, &options->jumps)) {
             continue;
         }
+        if (strcmp(argv[i], "--first-frame-only") == 0) {
+            options->first_frame_only = true;
+            i++;
+            continue;
+        }
         if (strcmp(argv[i], "--empty") == 0 && i + 1 < argc) {
             options->empty_trace = argv[i + 1];
             i += 2;
             continue;
         }
-        bench_usage_error(argv[0], "usage: window_bench [--jumps N] [--empty TRACE] -- HEAPVIZ_OPTIONS...");
+        bench_usage_error(argv[0], "usage: window_bench [--jumps N] [--empty TRACE] [--first-frame-only] -- HEAPVIZ_OPTIONS...");
     }
     if (i >= argc - 1) {
-        bench_usage_error(argv[0], "usage: window_bench [--jumps N] [--empty TRACE] -- HEAPVIZ_OPTIONS...");
+        bench_usage_error(argv[0], "usage: window_bench [--jumps N] [--empty TRACE] [--first-frame-only] -- HEAPVIZ_OPTIONS...");
     }
     argv[i] = argv[0];
     options->heapviz_argc = argc - i;
@@ -357,6 +365,11 @@ int main(int argc, char **argv)
     if (!run_child(first_frame_part, &options, 0, &first)) {
         fprintf(stderr, "window_bench: the first frame's part failed\n");
         return 1;
+    }
+    if (bench.first_frame_only) {
+        printf("| first frame s (child's CPU s) | trace MiB | peak RSS MiB, first frame |\n|---:|---:|---:|\n");
+        printf("| %.2f (%.2f) | %.0f | %.0f |\n", atof(first.line) / 1000.0, first.cpu_s, trace_mib, first.peak_rss_mib);
+        return 0;
     }
     if (!run_child(jumps_part, &options, bench.jumps, &jumps)) {
         fprintf(stderr, "window_bench: the jumps' part failed\n");

@@ -122,6 +122,16 @@ LayoutRect layout_grid_dest(const LayoutRect *grid_area, const GridGeometry *geo
     return rect(x, y, width, height);
 }
 
+int layout_step_label_x(const LayoutRect *plot, int char_width, int cursor_x, int width, int total_width)
+{
+    int lowest = plot->x + 2 * char_width;
+    int highest = plot->x + plot->w - total_width - 2 * char_width - width;
+    int x = cursor_x - width / 2;
+    x = x < lowest ? lowest : x;
+    x = x > highest ? highest : x;
+    return x > plot->x ? x : plot->x;
+}
+
 bool layout_contains(const LayoutRect *area, int x, int y)
 {
     return x >= area->x && y >= area->y && x < area->x + area->w && y < area->y + area->h;

@@ -56,6 +56,12 @@ void layout_reserve_addresses(Layout *layout, int chars);
 /* The rectangle the grid's cells occupy inside a pane's grid area (centred). */
 LayoutRect layout_grid_dest(const LayoutRect *grid_area, const GridGeometry *geometry);
 
+/* Where the step's label under the timeline starts: `width` pixels centred
+ * on the cursor at `cursor_x`, kept two characters clear of the "0" at the
+ * plot's left and of the total's label (`total_width` pixels) at its right;
+ * over the "0" rather than cut where the plot is too narrow for both. */
+int layout_step_label_x(const LayoutRect *plot, int char_width, int cursor_x, int width, int total_width);
+
 /* Whether (x, y) lies inside `rect`. */
 bool layout_contains(const LayoutRect *rect, int x, int y);
 

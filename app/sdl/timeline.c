@@ -448,18 +448,17 @@ static void draw_footer(Canvas *canvas, const Model *model, const Layout *layout
     char text[64];
     canvas_text(canvas, plot->x, y, "0", COLOR_DIM, COLOR_PANEL);
     snprintf(text, sizeof text, "%llu", (unsigned long long)model_total(model));
-    canvas_text(canvas, plot->x + plot->w - (int)text_length(text) * layout->char_width, y, text, COLOR_DIM,
-                COLOR_PANEL);
+    int total_width = (int)text_length(text) * layout->char_width;
+    canvas_text(canvas, plot->x + plot->w - total_width, y, text, COLOR_DIM, COLOR_PANEL);
     snprintf(text, sizeof text, "step %llu", (unsigned long long)model_position(model));
     int width = (int)text_length(text) * layout->char_width;
     if (width + 10 * layout->char_width > plot->w) { /* large text, a narrow plot: the number alone */
         snprintf(text, sizeof text, "%llu", (unsigned long long)model_position(model));
         width = (int)text_length(text) * layout->char_width;
     }
-    int x = step_x(plot, model_position(model), model_total(model)) - width / 2;
-    x = x < plot->x + 2 * layout->char_width ? plot->x + 2 * layout->char_width : x;
-    x = x + width > plot->x + plot->w - 8 * layout->char_width ? plot->x + plot->w - 8 * layout->char_width - width : x;
-    canvas_text(canvas, x > plot->x ? x : plot->x, y, text, COLOR_TEXT, COLOR_PANEL); /* over the 0 rather than cut */
+    int cursor_x = step_x(plot, model_position(model), model_total(model));
+    int x = layout_step_label_x(plot, layout->char_width, cursor_x, width, total_width);
+    canvas_text(canvas, x, y, text, COLOR_TEXT, COLOR_PANEL);
 }
 
 void timeline_draw(Canvas *canvas, TimelineCache *cache, const Model *model, const Layout *layout)

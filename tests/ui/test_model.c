@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "layout.h"
 #include "model.h"
 #include "trace.h"
 #include "ui_test_support.h"
@@ -692,6 +693,25 @@ static void test_title_line(void **state)
     model_destroy(model);
 }
 
+/* The step's label under the timeline, worked by hand on a plot 1000 px
+ * wide at x = 10 with 8-px characters: "0" at 10, the total's label
+ * right-aligned at 1010. */
+static void test_step_label_clears_the_total(void **state)
+{
+    (void)state;
+    LayoutRect plot = {10, 0, 1000, 50};
+    /* At the end of a 10,010,665-step run: "step 10010665" (104 px) ends
+     * two characters before "10010665" (64 px), which starts at 946. */
+    assert_int_equal(layout_step_label_x(&plot, 8, 1010, 104, 64), 946 - 16 - 104);
+    /* In the middle: centred on the cursor. */
+    assert_int_equal(layout_step_label_x(&plot, 8, 500, 104, 64), 448);
+    /* At step 0: two characters right of the "0". */
+    assert_int_equal(layout_step_label_x(&plot, 8, 10, 48, 64), 26);
+    /* A plot too narrow for both: over the "0" rather than cut. */
+    LayoutRect narrow = {10, 0, 100, 50};
+    assert_int_equal(layout_step_label_x(&narrow, 8, 60, 104, 64), 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -722,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_compute_ahead_reaches_the_end),
         cmocka_unit_test(test_title_line),
         cmocka_unit_test(test_recorded_rows_start_at_round_addresses),
+        cmocka_unit_test(test_step_label_clears_the_total),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

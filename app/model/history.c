@@ -15,12 +15,13 @@
  * snapshot's state (a third run in the budget). A keyframe (a whole copy)
  * starts each chain: snapshot 0, and each snapshot whose spans changed size
  * (a map grew). A delta flips a run either way, so a chain can be walked
- * forward or back. Some deltas are also anchors: the state XOR the
- * keyframe's, made once the chain since the last anchor holds
- * ANCHOR_SPACING times that anchor's bytes. A jump copies the keyframe,
- * applies the anchor nearest in bytes (or none), walks the chain from there
- * to the snapshot at or before the target, and replays the rest (fewer
- * than I steps). On the window's 10-million-operation traces a chain costs
+ * forward or back. Some deltas are also entries into the chain: while the
+ * budget has room, a whole copy once the chain since the last entry holds
+ * 1/KEYFRAME_SHARE of a copy's bytes; after that, an anchor (the state XOR
+ * the keyframe's) once it holds ANCHOR_SPACING times the last anchor's
+ * bytes. A jump copies the entry nearest in bytes (or the keyframe and
+ * applies the entry's anchor), walks the chain from there to the snapshot
+ * at or before the target, and replays the rest (fewer than I steps). On the window's 10-million-operation traces a chain costs
  * about the same whatever I (most words a few thousand steps change stay
  * changed), so a smaller I mostly costs scans, and an anchor, a whole
  * state's worth of words far from its keyframe, bounds the walk.
@@ -31,8 +32,9 @@
  * as their heaps fill and deltas come in; when the snapshots outgrow the
  * budget, a keyframe whose segment spans at most SHORT_SEGMENT steps goes
  * first (early growths of the maps), with its deltas: a jump there replays
- * from the snapshot before. Then every other snapshot is folded into the
- * next (deltas merged, anchors and keyframes moved forward) and I doubles.
+ * from the snapshot before; then the whole copies inside chains, the last
+ * first. Then every other snapshot is folded into the next (deltas merged,
+ * anchors, copies and keyframes moved forward) and I doubles.
  * Every run points at the one compaction schedule kept here; when that
  * array moves, every run is pointed at it again.
  */
@@ -47,6 +49,8 @@ enum {
     REPLAY_PREFERRED = 256,      /* replay up to this many steps rather than copy a snapshot */
     SAMPLE_SLACK = 4096,         /* samples reserved beyond the total, for compactions */
     DELTA_INTERVAL = 4096,       /* steps between snapshots kept as deltas, before any thinning */
+    KEYFRAME_SHARE = 8,          /* a whole copy in a chain once it holds 1/KEYFRAME_SHARE of a
+                                    copy's bytes, while 1/KEYFRAME_SHARE of the budget is left */
     ANCHOR_SPACING = 3,          /* an anchor once the chain since the last holds this many
                                     times its bytes: anchors hold about 1/ANCHOR_SPACING of
                                     what the chains hold */
@@ -210,10 +214,21 @@ static void record_sample(History *history, uint64_t step, HistorySample sample)
     }
 }
 
-/* A delta in its keyframe's chain (neither a keyframe nor absent). */
+/* A snapshot in its keyframe's chain: it has a delta from the one before
+ * (and may also hold a whole copy, made while the budget had room). A
+ * keyframe that starts a chain has none; neither has an absent one. */
 static bool in_chain(const Snapshot *snapshot)
 {
-    return snapshot->run == NULL && !snapshot->absent;
+    return snapshot->delta.span_count > 0 && !snapshot->absent;
+}
+
+/* The keyframe that starts snapshot `index`'s chain. */
+static uint32_t chain_start(const History *history, uint32_t index)
+{
+    while (in_chain(&history->snapshots[index])) {
+        index--;
+    }
+    return index;
 }
 
 static void drop_anchor(Snapshot *snapshot)
@@ -253,11 +268,14 @@ static bool fold_into_next(History *history, Snapshot *dropped, uint32_t next_in
     if (!in_chain(next) || dropped->absent) {
         return true;
     }
-    if (dropped->run != NULL) {
+    if (dropped->run != NULL && next->run == NULL) { /* a whole copy moves forward */
         delta_apply(&next->delta, dropped->run);
         run_set_compactions(dropped->run, history->schedule, history->schedule_count);
         next->run = dropped->run;
         dropped->run = NULL;
+        drop_anchor(next);
+    }
+    if (!in_chain(dropped)) { /* the chain's keyframe: next starts it now */
         rebase_anchors(history, next_index, &next->delta);
         delta_release(&next->delta);
         drop_anchor(next);
@@ -352,7 +370,7 @@ static bool drop_short_segment(History *history)
 {
     Snapshot *snapshots = history->snapshots;
     for (uint32_t first = 1; first < history->snapshot_count; first++) {
-        if (snapshots[first].run == NULL) {
+        if (snapshots[first].run == NULL || in_chain(&snapshots[first])) {
             continue;
         }
         uint32_t end = first + 1;
@@ -371,12 +389,28 @@ static bool drop_short_segment(History *history)
     return false;
 }
 
+/* Drops the last whole copy inside a chain (made while the budget had
+ * room), if there is one. */
+static bool drop_copy(History *history)
+{
+    for (uint32_t i = history->snapshot_count; i-- > 0;) {
+        Snapshot *snapshot = &history->snapshots[i];
+        if (snapshot->run != NULL && in_chain(snapshot)) {
+            run_destroy(snapshot->run);
+            snapshot->run = NULL;
+            count_snapshot_bytes(history);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Runs grow as their heaps fill, and snapshots come in: thin out to fit
  * (short early segments first). */
 static void keep_to_budget(History *history)
 {
     while (history->snapshot_count > 1 && planned_memory_bytes(history) > history->budget) {
-        if (!drop_short_segment(history)) {
+        if (!drop_short_segment(history) && !drop_copy(history)) {
             thin_snapshots(history);
         }
     }
@@ -422,12 +456,13 @@ static bool take_delta(History *history, Snapshot *snapshot)
     return true;
 }
 
-/* Makes snapshot `index`, a delta, an entry for jumps too (its state XOR
- * the keyframe's) once the chain from the last entry before it (the
- * keyframe or an anchored snapshot) holds ANCHOR_SPACING times that
- * entry's anchor, or 1/ANCHOR_SHARE of the keyframe after a keyframe: a
- * restore then applies at most about that much. Out of memory, it stays
- * a plain delta. */
+/* Makes snapshot `index`, a delta, an entry for jumps too, once the chain
+ * from the last entry before it (the keyframe, a whole copy or an anchored
+ * snapshot) is long: a whole copy of the run while the budget has room for
+ * one (after 1/KEYFRAME_SHARE of a copy's bytes of chain: a jump copies it
+ * and walks a little), else an anchor (its state XOR the keyframe's) after
+ * ANCHOR_SPACING times the last anchor's bytes, or 1/ANCHOR_SHARE of the
+ * keyframe's after a keyframe. Out of memory, it stays a plain delta. */
 static void maybe_anchor(History *history, uint32_t index)
 {
     Snapshot *snapshots = history->snapshots;
@@ -439,9 +474,12 @@ static void maybe_anchor(History *history, uint32_t index)
     for (; snapshots[entry].run == NULL && (entry == index || !snapshots[entry].anchored); entry--) {
         chain += delta_memory_bytes(&snapshots[entry].delta);
     }
-    uint32_t keyframe = entry;
-    while (snapshots[keyframe].run == NULL) {
-        keyframe--;
+    uint32_t keyframe = chain_start(history, entry);
+    uint64_t copy_bytes = run_memory_bytes(history->frontier.run);
+    if (chain >= copy_bytes / KEYFRAME_SHARE &&
+        planned_memory_bytes(history) + copy_bytes <= history->budget - history->budget / KEYFRAME_SHARE) {
+        snapshots[index].run = run_clone(history->frontier.run); /* the budget has room: a whole copy */
+        return;
     }
     uint64_t spacing = snapshots[entry].anchored ? delta_memory_bytes(&snapshots[entry].anchor)
                                                  : run_memory_bytes(snapshots[keyframe].run) / ANCHOR_SHARE;
@@ -472,15 +510,19 @@ static void take_snapshot(History *history)
 }
 
 /* Where a restore of snapshot `index` enters its keyframe's chain: the
- * keyframe itself or an anchored snapshot, whichever leaves the fewest
- * bytes of deltas to apply (the anchor's, then the chain's from there to
- * `index`, forward or back). */
+ * keyframe itself, a whole copy or an anchored snapshot, whichever leaves
+ * the fewest bytes of deltas to apply (the anchor's, then the chain's from
+ * there to `index`, forward or back). */
 static uint32_t cheapest_entry(const History *history, uint32_t keyframe, uint32_t index)
 {
     const Snapshot *snapshots = history->snapshots;
     uint64_t chain = 0, best_cost = UINT64_MAX;
     uint32_t best = keyframe;
     for (uint32_t i = index; i > keyframe && chain < best_cost; i--) { /* back to the keyframe */
+        if (snapshots[i].run != NULL && chain < best_cost) {
+            best_cost = chain;
+            best = i;
+        }
         if (snapshots[i].anchored && chain + delta_memory_bytes(&snapshots[i].anchor) < best_cost) {
             best_cost = chain + delta_memory_bytes(&snapshots[i].anchor);
             best = i;
@@ -494,6 +536,10 @@ static uint32_t cheapest_entry(const History *history, uint32_t keyframe, uint32
     chain = 0;
     for (uint32_t i = index + 1; i < history->snapshot_count && in_chain(&snapshots[i]) && chain < best_cost; i++) {
         chain += delta_memory_bytes(&snapshots[i].delta);
+        if (snapshots[i].run != NULL && chain < best_cost) {
+            best_cost = chain;
+            best = i;
+        }
         if (snapshots[i].anchored && chain + delta_memory_bytes(&snapshots[i].anchor) < best_cost) {
             best_cost = chain + delta_memory_bytes(&snapshots[i].anchor);
             best = i;
@@ -503,27 +549,24 @@ static uint32_t cheapest_entry(const History *history, uint32_t keyframe, uint32
 }
 
 /* Puts *target (made if NULL) in the state of snapshot `index`: a copy of
- * the keyframe at or before it, the anchor of the entry cheapest_entry
- * chose, and the deltas from there to `index` (each flips a run between
+ * the entry cheapest_entry chose (or of the keyframe, and the entry's
+ * anchor), and the deltas from there to `index` (each flips a run between
  * its snapshot's state and the one before). False if memory ran out
  * (*target may then be torn). */
 static bool restore_snapshot(History *history, Run **target, uint64_t index)
 {
-    uint32_t first = (uint32_t)index;
-    while (history->snapshots[first].run == NULL) {
-        first--;
-    }
-    const Run *keyframe = history->snapshots[first].run;
-    if (*target == NULL) {
-        *target = run_clone(keyframe);
-    } else if (!run_copy(*target, keyframe)) {
-        return false;
-    }
-    if (*target == NULL) {
-        return false;
-    }
+    uint32_t first = chain_start(history, (uint32_t)index);
     uint32_t entry = cheapest_entry(history, first, (uint32_t)index);
-    if (entry != first) {
+    const Snapshot *source = history->snapshots[entry].run ? &history->snapshots[entry] : &history->snapshots[first];
+    if (*target == NULL) {
+        *target = run_clone(source->run);
+    } else if (!run_copy(*target, source->run)) {
+        return false;
+    }
+    if (*target == NULL) {
+        return false;
+    }
+    if (history->snapshots[entry].run == NULL && entry != first) {
         delta_apply(&history->snapshots[entry].anchor, *target);
     }
     for (uint32_t i = entry + 1; i <= index; i++) {

@@ -509,6 +509,21 @@ static void take_snapshot(History *history)
     keep_to_budget(history);
 }
 
+/* Takes snapshot `i` as the entry if it is cheaper than the best so far:
+ * its whole copy after `chain` bytes of deltas, or its anchor before them. */
+static void consider_entry(const Snapshot *snapshot, uint32_t i, uint64_t chain, uint64_t *best_cost,
+                           uint32_t *best)
+{
+    if (snapshot->run != NULL && chain < *best_cost) {
+        *best_cost = chain;
+        *best = i;
+    }
+    if (snapshot->anchored && chain + delta_memory_bytes(&snapshot->anchor) < *best_cost) {
+        *best_cost = chain + delta_memory_bytes(&snapshot->anchor);
+        *best = i;
+    }
+}
+
 /* Where a restore of snapshot `index` enters its keyframe's chain: the
  * keyframe itself, a whole copy or an anchored snapshot, whichever leaves
  * the fewest bytes of deltas to apply (the anchor's, then the chain's from
@@ -519,14 +534,7 @@ static uint32_t cheapest_entry(const History *history, uint32_t keyframe, uint32
     uint64_t chain = 0, best_cost = UINT64_MAX;
     uint32_t best = keyframe;
     for (uint32_t i = index; i > keyframe && chain < best_cost; i--) { /* back to the keyframe */
-        if (snapshots[i].run != NULL && chain < best_cost) {
-            best_cost = chain;
-            best = i;
-        }
-        if (snapshots[i].anchored && chain + delta_memory_bytes(&snapshots[i].anchor) < best_cost) {
-            best_cost = chain + delta_memory_bytes(&snapshots[i].anchor);
-            best = i;
-        }
+        consider_entry(&snapshots[i], i, chain, &best_cost, &best);
         chain += delta_memory_bytes(&snapshots[i].delta);
     }
     if (chain < best_cost) {
@@ -536,14 +544,7 @@ static uint32_t cheapest_entry(const History *history, uint32_t keyframe, uint32
     chain = 0;
     for (uint32_t i = index + 1; i < history->snapshot_count && in_chain(&snapshots[i]) && chain < best_cost; i++) {
         chain += delta_memory_bytes(&snapshots[i].delta);
-        if (snapshots[i].run != NULL && chain < best_cost) {
-            best_cost = chain;
-            best = i;
-        }
-        if (snapshots[i].anchored && chain + delta_memory_bytes(&snapshots[i].anchor) < best_cost) {
-            best_cost = chain + delta_memory_bytes(&snapshots[i].anchor);
-            best = i;
-        }
+        consider_entry(&snapshots[i], i, chain, &best_cost, &best);
     }
     return best;
 }

@@ -593,6 +593,11 @@ static bool assign_slots(Trace *trace)
     return ok;
 }
 
+bool trace_number_slots(Trace *trace)
+{
+    return assign_slots(trace);
+}
+
 /* ---- whole files -------------------------------------------------------- */
 
 static bool is_op_list(const char *text, size_t length)

@@ -70,6 +70,12 @@ typedef struct {
 bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **out,
                         char *message, size_t message_size);
 
+/* Numbers the slots of a trace that came without them (trace_load_watched),
+ * as trace_parse does; false if memory ran out. A run over slots keeps a
+ * map of the most ids in use at once, not of every id: a compaction scans
+ * it whole. */
+bool trace_number_slots(Trace *trace);
+
 /* Writes `trace` as a .rep file: header, then one operation a line. */
 void trace_write(OutputFile *file, const Trace *trace);
 

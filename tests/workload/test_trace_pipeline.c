@@ -170,6 +170,31 @@ static void a_good_file_is_handed_out_in_order_then_whole(void **state)
     trace_destroy(expected);
 }
 
+/* A trace read without slots (as the pipeline reads one) is numbered as
+ * trace_parse numbers it, worked by hand: ids 0 and 1 take slots 0 and 1;
+ * f 0 is id 0's last op, so slot 0 is free for id 2; at most two ids at
+ * once (the headless runner numbers a trace with a compaction: scanning a
+ * map of every id at each one made it quadratic). */
+static void a_watched_trace_is_numbered_as_parsed(void **state)
+{
+    (void)state;
+    write_text("4096\n3\n7\n1\na 0 8\na 1 8\nf 0\na 2 8\nf 1\nf 2\nc\n");
+    TracePipeline *pipeline = trace_pipeline_start(path);
+    assert_non_null(pipeline);
+    Trace view;
+    assert_true(trace_pipeline_view(pipeline, &view));
+    assert_int_equal(take_all(pipeline, &view, NULL), 7);
+    char message[512];
+    Trace *trace = NULL;
+    assert_true(trace_pipeline_finish(pipeline, &trace, message, sizeof message));
+    assert_null(trace->slots);
+    assert_true(trace_number_slots(trace));
+    static const uint32_t slots[] = {0, 1, 0, 0, 1, 0, 0};
+    assert_int_equal(trace->slot_count, 2);
+    assert_memory_equal(trace->slots, slots, sizeof slots);
+    trace_destroy(trace);
+}
+
 /* Replays the pipeline's view on a run as headless does, as the ops arrive. */
 static Run *replay_as_read(const Workload *workload, TracePipeline *pipeline, HeapPolicy policy)
 {
@@ -315,6 +340,7 @@ int main(void)
         cmocka_unit_test(a_good_file_is_handed_out_in_order_then_whole),
         cmocka_unit_test(a_run_on_the_view_ends_as_a_run_on_the_loaded_trace),
         cmocka_unit_test(an_op_list_gives_no_view_but_the_trace),
+        cmocka_unit_test(a_watched_trace_is_numbered_as_parsed),
         cmocka_unit_test(a_late_syntax_error_stops_the_ops_and_wins),
         cmocka_unit_test(an_early_error_stops_the_ops),
         cmocka_unit_test(more_ops_than_the_header_hands_out_only_the_header_s),

@@ -322,7 +322,7 @@ static bool sidecar_refill(SidecarReader *reader)
         return true; /* the end of the file */
     const char *newline = last_newline(reader->buffer, reader->held);
     if (!newline)
-        return sidecar_fail(reader, "a line longer than 1 MiB: expected 'THREAD CALL ADDRESS USABLE'");
+        return sidecar_fail(reader, "a line of 1 MiB or more: expected 'THREAD CALL ADDRESS USABLE'");
     reader->end = newline + 1;
     return true;
 }

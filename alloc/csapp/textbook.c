@@ -114,18 +114,13 @@ static uint64_t start_at_or_below(const TextbookHeap *heap, uint64_t offset)
 
 /* Gives memory exactly `capacity` bytes (a multiple of 8) and the bitmap a
  * bit for each of its 8-byte units, zeroing what is new to either; false if
- * the host ran out. */
+ * the host ran out. The bitmap goes first and each field changes only with
+ * its own block, so a call that fails leaves sizes that tell the truth (and
+ * the next call at that capacity tries again). */
 static bool resize_memory(TextbookHeap *heap, uint64_t capacity)
 {
     if (capacity == heap->memory_capacity)
         return true;
-    uint8_t *memory = realloc(heap->memory, capacity);
-    if (!memory)
-        return false;
-    if (capacity > heap->memory_capacity)
-        memset(memory + heap->memory_capacity, 0, capacity - heap->memory_capacity);
-    heap->memory = memory;
-    heap->memory_capacity = capacity;
     uint64_t words = capacity / 512 + 1;
     uint64_t *starts = realloc(heap->starts, words * sizeof *starts);
     if (!starts)
@@ -134,6 +129,13 @@ static bool resize_memory(TextbookHeap *heap, uint64_t capacity)
         memset(starts + heap->start_words, 0, (words - heap->start_words) * sizeof *starts);
     heap->starts = starts;
     heap->start_words = words;
+    uint8_t *memory = realloc(heap->memory, capacity);
+    if (!memory)
+        return false;
+    if (capacity > heap->memory_capacity)
+        memset(memory + heap->memory_capacity, 0, capacity - heap->memory_capacity);
+    heap->memory = memory;
+    heap->memory_capacity = capacity;
     return true;
 }
 

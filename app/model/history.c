@@ -428,7 +428,6 @@ static bool take_keyframe(History *history, Snapshot *snapshot)
 {
     delta_release(&snapshot->delta);
     drop_anchor(snapshot);
-    snapshot->absent = false; /* the slot may hold one dropped before a compaction */
     if (!snapshot_copy(snapshot, &history->frontier)) {
         return false;
     }
@@ -448,7 +447,6 @@ static bool take_delta(History *history, Snapshot *snapshot)
     run_destroy(snapshot->run);
     snapshot->run = NULL;
     drop_anchor(snapshot);
-    snapshot->absent = false; /* the slot may hold one dropped before a compaction */
     if (!delta_take(&snapshot->delta, history->shadow, history->frontier.run)) {
         history->shadow_valid = false; /* torn */
         return false;
@@ -898,7 +896,7 @@ static bool truncate_future(History *history)
     uint64_t valid = position / history->interval + 1;
     if (history->snapshot_count > valid) {
         for (uint64_t i = valid; i < history->snapshot_count; i++) {
-            history->snapshots[i].absent = false; /* retaken from here on */
+            history->snapshots[i].absent = false; /* retaken from here on (their runs are reused) */
         }
         history->snapshot_count = (uint32_t)valid;
         history->shadow_valid = false; /* it holds a snapshot dropped here */

@@ -604,7 +604,7 @@ static int run_pipelined(const Options *options, TracePipeline *pipeline, const 
     else if (streamed)
         status = finish_runs(options, runs, count, stop);
     destroy_runs(runs, count);
-    if (trace && !streamed && status == 0)
+    if (trace && !streamed) /* refused files and sidecars left no trace */
         status = trace_number_slots(trace) ? run_loaded(options, trace)
                                            : complain(EXIT_BAD_INPUT, "out of memory: the trace's ids cannot be numbered");
     trace_destroy(trace);

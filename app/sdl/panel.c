@@ -285,6 +285,12 @@ static void play_line(Cursor *cursor, const Model *model)
         snprintf(text, sizeof text, "%s; 0x%llx-0x%llx shown, %s per cell", size,
                  (unsigned long long)geometry->first_byte, (unsigned long long)shown_end,
                  sentence_bytes(geometry->bytes_per_cell).text);
+        if (canvas_wrap_count(cursor->columns, text) > 1) { /* two whole phrases, not a word cut off */
+            snprintf(text, sizeof text, "%s, %s per cell", size, sentence_bytes(geometry->bytes_per_cell).text);
+            line(cursor, text, COLOR_DIM);
+            snprintf(text, sizeof text, "0x%llx-0x%llx shown", (unsigned long long)geometry->first_byte,
+                     (unsigned long long)shown_end);
+        }
     }
     line(cursor, text, COLOR_DIM);
 }

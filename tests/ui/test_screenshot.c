@@ -267,6 +267,36 @@ static SDL_Surface *capture(const char *name, const char *const *arguments, int 
     return load(path);
 }
 
+/* The panel's heap line for a 20 MiB heap whose first 9 MB are shown:
+ * "20,971,520 B heap; 0x0-0x900000 shown, 32 B per cell" is 52 characters,
+ * over the panel's 50, so it is said as two whole phrases - "20,971,520 B
+ * heap, 32 B per cell" and "0x0-0x900000 shown" (18 characters) - and not
+ * wrapped with "cell" alone on the second line (4 characters). */
+static void test_heap_line_breaks_between_phrases(void **state)
+{
+    (void)state;
+    char trace[512];
+    path_for(trace, sizeof trace, "nine-mb.rep");
+    FILE *file = fopen(trace, "w");
+    assert_non_null(file);
+    fputs("20971520\n1\n1\n1\na 0 9000000\n", file);
+    fclose(file);
+    const char *arguments[] = {"--trace", trace};
+    SDL_Surface *image = capture("heap-line.png", arguments, 2, NULL, 0, WIDTH, HEIGHT);
+    Layout layout = layout_for(WIDTH, HEIGHT, 1);
+    LayoutRect second = {layout.panel.x, layout.panel.y + 3 * layout.line_height, layout.panel.w,
+                         layout.line_height};
+    int rightmost = -1;
+    for (int y = second.y; y < second.y + second.h; y++) {
+        for (int x = second.x; x < second.x + second.w; x++) {
+            rightmost = pixel(image, x, y) == COLOR_DIM && x > rightmost ? x : rightmost;
+        }
+    }
+    assert_true(rightmost > second.x + 15 * layout.char_width); /* "0x0-0x900000 shown" */
+    assert_true(rightmost < second.x + 20 * layout.char_width);
+    SDL_FreeSurface(image);
+}
+
 /* The grid's shape, worked out here and not by the app's layout code: at
  * step 0 the heap of the default simulation (32,768 B) is one free block,
  * so the grid is white. The grid area of the 1280 x 800 window: the panel
@@ -931,6 +961,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_grid_shape_follows_from_the_heap_size),
         cmocka_unit_test(test_aligned_payloads_share_columns_on_screen),
         cmocka_unit_test(test_panel_text_is_drawn_and_follows_the_step),
+        cmocka_unit_test(test_heap_line_breaks_between_phrases),
         cmocka_unit_test(test_missing_font_is_a_clear_error),
         cmocka_unit_test(test_screenshot_past_the_end_is_refused),
         cmocka_unit_test(test_detail_view_gives_each_state_its_colour),

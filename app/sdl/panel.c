@@ -90,6 +90,22 @@ static void line(Cursor *cursor, const char *text, uint32_t color)
     wrapped(cursor, 0, text, color, 2);
 }
 
+/* `phrases` joined by ", " and broken between them, as many to a line as
+ * fit: a long line breaks between whole phrases, not inside one. */
+static void phrase_lines(Cursor *cursor, const char *const *phrases, int count, uint32_t color)
+{
+    char text[256] = "", joined[256];
+    for (int i = 0; i < count; i++) {
+        snprintf(joined, sizeof joined, "%s%s%s", text, text[0] ? ", " : "", phrases[i]);
+        if (text[0] && canvas_wrap_count(cursor->columns, joined) > 1) {
+            line(cursor, text, color);
+            snprintf(joined, sizeof joined, "%s", phrases[i]);
+        }
+        memcpy(text, joined, sizeof text);
+    }
+    line(cursor, text, color);
+}
+
 /* A section's heading, drawn only with room for its first `following` lines too. */
 static void heading(Cursor *cursor, const char *text, int following)
 {
@@ -279,20 +295,14 @@ static void play_line(Cursor *cursor, const Model *model)
     } else {
         snprintf(size, sizeof size, "%s heap", sentence_bytes(heap_bytes).text);
     }
-    if (geometry->first_byte == 0 && shown_end >= heap_bytes) {
-        snprintf(text, sizeof text, "%s, %s per cell", size, sentence_bytes(geometry->bytes_per_cell).text);
-    } else {
-        snprintf(text, sizeof text, "%s; 0x%llx-0x%llx shown, %s per cell", size,
-                 (unsigned long long)geometry->first_byte, (unsigned long long)shown_end,
-                 sentence_bytes(geometry->bytes_per_cell).text);
-        if (canvas_wrap_count(cursor->columns, text) > 1) { /* two whole phrases, not a word cut off */
-            snprintf(text, sizeof text, "%s, %s per cell", size, sentence_bytes(geometry->bytes_per_cell).text);
-            line(cursor, text, COLOR_DIM);
-            snprintf(text, sizeof text, "0x%llx-0x%llx shown", (unsigned long long)geometry->first_byte,
-                     (unsigned long long)shown_end);
-        }
-    }
-    line(cursor, text, COLOR_DIM);
+    char shown[64];
+    snprintf(shown, sizeof shown, "0x%llx-0x%llx shown", (unsigned long long)geometry->first_byte,
+             (unsigned long long)shown_end);
+    char per_cell[48];
+    snprintf(per_cell, sizeof per_cell, "%s per cell", sentence_bytes(geometry->bytes_per_cell).text);
+    const char *phrases[] = {size, per_cell, shown};
+    bool whole = geometry->first_byte == 0 && shown_end >= heap_bytes;
+    phrase_lines(cursor, phrases, whole ? 2 : 3, COLOR_DIM);
 }
 
 /* Each line of `text` (lines end at '\n'), in `color`, wrapped to two lines at most. */

@@ -268,10 +268,11 @@ static SDL_Surface *capture(const char *name, const char *const *arguments, int 
 }
 
 /* The panel's heap line for a 20 MiB heap whose first 9 MB are shown:
- * "20,971,520 B heap; 0x0-0x900000 shown, 32 B per cell" is 52 characters,
- * over the panel's 50, so it is said as two whole phrases - "20,971,520 B
- * heap, 32 B per cell" and "0x0-0x900000 shown" (18 characters) - and not
- * wrapped with "cell" alone on the second line (4 characters). */
+ * "20,971,520 B heap, 32 B per cell, 0x0-0x900000 shown" is 52 characters,
+ * over the panel's 50, so it breaks between whole phrases - "20,971,520 B
+ * heap, 32 B per cell" and "0x0-0x900000 shown" (18 characters) - not
+ * inside one, which left "shown" (5 characters) alone on the second line,
+ * nor one phrase a line ("32 B per cell", 13). */
 static void test_heap_line_breaks_between_phrases(void **state)
 {
     (void)state;

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef HEAPVIZ_VERSION
 #define HEAPVIZ_VERSION "unknown"
@@ -219,13 +220,9 @@ static bool load_trace(const char *argument, Trace **trace, char *message, size_
 {
     char path[1024];
     assets_resolve_trace(argument, path, sizeof path);
-    FILE *file = fopen(path, "rb");
-    if (file != NULL || !trace_is_op_list(argument)) {
-        if (file != NULL)
-            fclose(file);
+    if (access(path, F_OK) == 0 || !trace_is_op_list(argument)) /* a FIFO is opened once, to read it */
         return trace_load(path, trace, message, message_size) &&
                capture_attach_placements(path, trace, message, message_size);
-    }
     if (!trace_parse(argument, strlen(argument), "--trace", trace, message, message_size))
         return false;
     char *name = malloc(strlen(argument) + 1);
@@ -540,10 +537,8 @@ static TracePipeline *start_pipeline(const Options *options, char *path, size_t 
         replays_recording(options))
         return NULL;
     assets_resolve_trace(options->trace_path, path, path_size);
-    FILE *file = fopen(path, "rb"); /* else perhaps an inline OSTEP list */
-    if (!file)
+    if (access(path, F_OK) != 0) /* perhaps an inline OSTEP list; not opened, as a FIFO is read once */
         return NULL;
-    fclose(file);
     return trace_pipeline_start(path);
 }
 

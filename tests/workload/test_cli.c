@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 
@@ -229,6 +232,47 @@ static void unreadable_trace_exits_1(void **state)
     Result *r = RUN("--headless", "--trace", "/nonexistent/t.rep");
     assert_int_equal(r->status, 1);
     assert_string_equal(r->err, "heapviz: /nonexistent/t.rep: cannot read: No such file or directory\n");
+}
+
+/* Starts a writer that opens the FIFO at `path` and writes `text` into it
+ * once, as `--trace <(program)` or a named pipe does; returns its pid. */
+static pid_t write_fifo_once(const char *path, const char *text)
+{
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(path, O_WRONLY); /* waits for heapviz to open it */
+        ssize_t written = fd >= 0 ? write(fd, text, strlen(text)) : -1;
+        _exit(written == (ssize_t)strlen(text) ? 0 : 1);
+    }
+    return pid;
+}
+
+/* A trace in a FIFO is read from its one open: opening it first to see
+ * whether it exists took the writer's data with it, and the real open then
+ * waited for a writer forever (timeout's 124). Both ways a trace is read:
+ * as it is read (plain --headless) and whole first (with --csv). Two
+ * mallocs of 8 B in a 20 MiB heap, each in 24 B (an 8 B header, the
+ * payload, an 8 B footer): 48 B in use. */
+static void a_trace_in_a_fifo_is_read_once(void **state)
+{
+    (void)state;
+    const char *fifo = path_in("trace.fifo");
+    const char *trace = "20971520\n2\n2\n1\na 0 8\na 1 8\n";
+    const char *timeout = "/usr/bin/timeout";
+    for (int read_first = 0; read_first < 2; read_first++) {
+        pid_t writer = write_fifo_once(fifo, trace);
+        Result *r = run_program(timeout, (const char *const[]){"20", binary, "--headless", "--trace", fifo,
+                                                               "--stats", "json", read_first ? "--csv" : NULL,
+                                                               path_in("steps.csv"), NULL});
+        kill(writer, SIGKILL);
+        waitpid(writer, NULL, 0);
+        assert_int_equal(r->status, 0);
+        assert_non_null(strstr(r->out, "\"mallocs\":2,"));
+        assert_non_null(strstr(r->out, "\"bytes_in_use\":48,"));
+    }
 }
 
 /* --trace takes an OSTEP op list itself when no file has that name. On the
@@ -594,6 +638,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(drawing_without_the_window_program_is_one_sentence, setup),
         cmocka_unit_test_setup(bad_trace_exits_1_with_file_and_line, setup),
         cmocka_unit_test_setup(unreadable_trace_exits_1, setup),
+        cmocka_unit_test_setup(a_trace_in_a_fifo_is_read_once, setup),
         cmocka_unit_test_setup(request_larger_than_the_heap_is_a_failed_malloc, setup),
         cmocka_unit_test_setup(unwritable_output_creates_nothing, setup),
         cmocka_unit_test_setup(inline_ostep_list_runs, setup),

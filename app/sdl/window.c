@@ -28,6 +28,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,7 +36,8 @@ enum {
     TEXT_POINTS = 15,            /* text height in window points */
     DEFAULT_HISTORY_MB = 256,
     AHEAD_MS = 10,               /* computing ahead, per frame (of FRAME_MS) */
-    FRAME_MS = 16
+    FRAME_MS = 16,
+    MAPPED_BLOCK_BYTES = 128 << 10 /* blocks this big get a mapping of their own (glibc's first value) */
 };
 
 /* A recording's scratch file goes in the directory of this (unused) name:
@@ -287,8 +289,23 @@ static int check_display(bool started)
     return 0;
 }
 
+/* The history takes and frees blocks of 100 KiB to 20 MiB (deltas, whole
+ * runs) as it thins its snapshots. glibc maps such a block only until a
+ * mapped block is freed: its threshold then follows the largest freed (up to
+ * 32 MiB), so later ones come from the brk heap, and the holes the history
+ * leaves there stay in memory (39 MiB of the 580 MiB the window held on a
+ * 10-million-operation capture, BENCHMARKS.md). A fixed threshold keeps
+ * each such block in a mapping of its own, given back when it is freed. */
+static void map_big_blocks(void)
+{
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, MAPPED_BLOCK_BYTES);
+#endif
+}
+
 static int window_start(Window *window, int width, int height, bool offscreen)
 {
+    map_big_blocks();
     int status = offscreen ? 0 : check_display(false);
     status = status ? status : check_font(window);
     status = status ? status : make_model(window);

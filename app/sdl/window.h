@@ -22,7 +22,10 @@ typedef struct Window Window;
 
 /* Runs the window (or, with options->screenshot_path, renders one frame to a
  * PNG and returns). Returns a process exit status: 0, EXIT_BAD_INPUT or
- * EXIT_BAD_USAGE, after printing one sentence to stderr on failure. */
+ * EXIT_BAD_USAGE, after printing one sentence to stderr on failure. Every
+ * window (these functions and the offscreen ones below) sets the process's
+ * malloc to give each block of 128 KiB or more a mapping of its own, so the
+ * history's freed snapshots go back to the system (window.c). */
 int window_run(const Options *options);
 
 /* As window_run with options->screenshot_path set: goes to options->at_step

@@ -28,6 +28,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,6 +508,31 @@ static void test_compare_five_panes(void **state)
     check_compare("first-fit,next-fit,best-fit,worst-fit,bump", 5);
 }
 
+/* After a window, a block of 128 KiB or more that the brk heap's free
+ * bytes cannot hold is a mapping of its own, given back when freed, even
+ * after a 24 MiB mapped block was freed - which would otherwise raise
+ * glibc's threshold to 24 MiB and grow the brk heap instead, where the holes
+ * the history leaves stay in memory. */
+static void test_a_window_maps_big_blocks(void **state)
+{
+    (void)state;
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) /* ASan has its own malloc */
+    SDL_FreeSurface(capture("mapped.png", NULL, 0, NULL, 0, WIDTH, HEIGHT));
+    void *volatile big = malloc(24 << 20);
+    assert_non_null(big);
+    free(big);
+    struct mallinfo2 before = mallinfo2();
+    assert_true(before.fordblks < (16 << 20)); /* below the 24 MiB freed */
+    void *volatile block = malloc(before.fordblks + (256 << 10));
+    assert_non_null(block);
+    struct mallinfo2 during = mallinfo2();
+    assert_int_equal(during.hblks, before.hblks + 1);
+    assert_true(during.hblkhd >= before.hblkhd + before.fordblks + (256 << 10));
+    free(block);
+    assert_int_equal(mallinfo2().hblkhd, before.hblkhd);
+#endif
+}
+
 static void test_tiny_windows_still_render(void **state)
 {
     (void)state;
@@ -971,6 +997,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tooltip_opens_over_the_hovered_block),
         cmocka_unit_test(test_compare_two_panes),
         cmocka_unit_test(test_compare_five_panes),
+        cmocka_unit_test(test_a_window_maps_big_blocks),
         cmocka_unit_test(test_tiny_windows_still_render),
         cmocka_unit_test(test_teaching_commands_show_a_used_heap),
         cmocka_unit_test(test_neighbouring_blocks_are_separated),

@@ -74,6 +74,14 @@ bool block_map_copy(BlockMap *target, const BlockMap *source)
  * snapshot copies the map, and on a 20 MiB trace heap that pushed the
  * window's snapshots past their budget, doubling their spacing and the
  * longest jump (4 -> 52 ms, history_bench). */
+uint64_t block_map_capacity_for(uint64_t entries)
+{
+    uint64_t capacity = BLOCK_MAP_MIN_CAPACITY;
+    while (capacity / 2 < entries)
+        capacity *= 2;
+    return capacity;
+}
+
 bool block_map_grow(BlockMap *map, uint64_t needed)
 {
     uint64_t capacity = map->capacity ? map->capacity * 2 : BLOCK_MAP_MIN_CAPACITY;

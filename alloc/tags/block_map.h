@@ -38,6 +38,9 @@ void block_map_clear(BlockMap *map);
 /* Makes `target` hold the same entries as `source`. */
 bool block_map_copy(BlockMap *target, const BlockMap *source);
 
+/* The capacity a map grows to for `entries` entries (at most half full). */
+uint64_t block_map_capacity_for(uint64_t entries);
+
 /* Makes room for `needed` entries (the slow path of block_map_reserve). */
 bool block_map_grow(BlockMap *map, uint64_t needed);
 

@@ -99,7 +99,12 @@ bool dead_blocks_find(DeadBlocks *dead, uint64_t payload, uint64_t *requested)
     return false;
 }
 
+/* The lookup counted at the size it reaches once every logged block is
+ * filed (a walk files them), so a heap's cost does not rise when it is
+ * only looked at: the window's history budgets by it. */
 uint64_t dead_blocks_memory_bytes(const DeadBlocks *dead)
 {
-    return dead->capacity * sizeof *dead->log + dead->lookup.capacity * sizeof(BlockMapSlot);
+    uint64_t filed = block_map_capacity_for(dead->lookup.count + (dead->count - dead->filed));
+    uint64_t lookup = filed > dead->lookup.capacity ? filed : dead->lookup.capacity;
+    return dead->capacity * sizeof *dead->log + lookup * sizeof(BlockMapSlot);
 }

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core_support.h"
+#include "heap_internal.h"
 
 enum { HEAP_BYTES = 64 * 1024, IDS = 96, STEPS = 3000 };
 
@@ -155,6 +156,36 @@ static void test_skipping_events_changes_nothing(void **state)
 
 /* A copy between heaps of different configurations is refused, and the
  * target is left as it was. */
+/* A bump heap's cost does not rise when it is only looked at. 100 blocks
+ * freed die into the dead-block log (64 entries, doubled to 128: 2 KiB),
+ * and their lookup map is filed only when a walk asks what a dead block
+ * held: 100 entries at most half full take 256 slots of 16 B (4 KiB). A
+ * walk after 50 frees files those 50 (128 slots); the 50 logged since are
+ * not yet filed. The window's history budgets by heap_memory_bytes, so it
+ * must count the 4 KiB before the next walk files them, not find them
+ * after. */
+static void test_bump_memory_counts_the_dead_lookup_before_a_walk(void **state)
+{
+    (void)state;
+    Heap *heap = support_new_heap(HEAP_BYTES, 8, 8, HEAP_BUMP);
+    uint64_t payloads[100];
+    for (int i = 0; i < 100; i++)
+        payloads[i] = support_malloc(heap, 16);
+    HeapBlock blocks[128];
+    for (int i = 0; i < 100; i++) { /* heap_free, not support_free: its check walks the heap */
+        assert_int_equal(heap_free(heap, payloads[i]), HEAP_OK);
+        if (i == 49) /* a walk half way files the first 50 (in 128 slots) */
+            assert_int_equal(support_collect_blocks(heap, blocks, SUPPORT_COUNT(blocks)), 101);
+    }
+    assert_int_equal(heap->dead.filed, 50);
+    uint64_t before = heap_memory_bytes(heap);
+    assert_int_equal(support_collect_blocks(heap, blocks, SUPPORT_COUNT(blocks)), 101); /* and the top */
+    assert_int_equal(heap->dead.lookup.capacity, 256);
+    assert_int_equal(heap->dead.capacity, 128);
+    assert_int_equal(heap_memory_bytes(heap), before);
+    heap_destroy(heap);
+}
+
 static void test_copy_needs_the_same_configuration(void **state)
 {
     (void)state;
@@ -182,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_worst_fit),
         cmocka_unit_test(test_bump),
         cmocka_unit_test(test_copy_needs_the_same_configuration),
+        cmocka_unit_test(test_bump_memory_counts_the_dead_lookup_before_a_walk),
         cmocka_unit_test(test_skipping_events_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

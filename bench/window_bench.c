@@ -21,7 +21,8 @@
  *      time it took is reported), then --jumps jumps, each a model jump
  *      and the frame drawn and read back, timed by wall clock: far ones
  *      (step 0 <-> the end, quarter points), random targets, one step back
- *      or forward, each also timed by the thread's CPU clock. Peak RSS of
+ *      or forward, each also timed by the thread's CPU clock (and the frame
+ *      alone: what is left is the model's jump). Peak RSS of
  *      this child is the window with everything computed.
  *   3. --empty TRACE (a trace of a few ops): the same window's peak RSS on
  *      nothing, what SDL, the font and the textures cost whatever the run.
@@ -139,22 +140,26 @@ typedef struct {
     double far_ms[MAX_JUMPS], random_ms[MAX_JUMPS], near_ms[MAX_JUMPS];
     size_t far, random, near;
     double cpu_ms[MAX_JUMPS];    /* the thread's CPU time of every timed jump, all kinds */
+    double frame_cpu_ms[MAX_JUMPS]; /* of that, the frame's (drawn and read back) */
     size_t cpu;
     uint64_t total;
     uint64_t history_mib, interval, span;
 } Jumps;
 
-/* The jump's wall time, ms; its CPU time goes to *cpu_ms (NULL: not wanted). */
-static double timed_jump(Window *window, Frame *frame, uint64_t step, double *cpu_ms)
+/* The jump's wall time, ms; its CPU time goes to *cpu_ms and the frame's
+ * part of it to *frame_cpu_ms (NULL: not wanted). */
+static double timed_jump(Window *window, Frame *frame, uint64_t step, double *cpu_ms, double *frame_cpu_ms)
 {
     char message[400];
     Action jump = {.kind = ACTION_JUMP_TO, .amount = (int64_t)step};
     uint64_t start = bench_now_ns(), cpu_start = bench_cpu_ns();
-    bool ok = model_apply(window_model(window), &jump, 0) &&
-              window_render(window, WINDOW_STILL_MS, frame, message, sizeof message);
+    bool ok = model_apply(window_model(window), &jump, 0);
+    uint64_t frame_start = bench_cpu_ns();
+    ok = ok && window_render(window, WINDOW_STILL_MS, frame, message, sizeof message);
     double ms = (double)(bench_now_ns() - start) / 1e6;
     if (cpu_ms) {
         *cpu_ms = (double)(bench_cpu_ns() - cpu_start) / 1e6;
+        *frame_cpu_ms = (double)(bench_cpu_ns() - frame_start) / 1e6;
     }
     if (!ok) {
         fprintf(stderr, "window_bench: a jump to step %llu failed\n", (unsigned long long)step);
@@ -179,16 +184,17 @@ static void jump_around(Window *window, Frame *frame, uint64_t count, Jumps *jum
     const uint64_t far_targets[6] = {total, 0, total / 2, total / 4, 3 * total / 4, 0};
     for (uint64_t i = 0; i < count && i < MAX_JUMPS; i++) {
         uint64_t kind = i % 4;
-        double *cpu_ms = &jumps->cpu_ms[jumps->cpu++];
+        double *cpu_ms = &jumps->cpu_ms[jumps->cpu], *frame_ms = &jumps->frame_cpu_ms[jumps->cpu++];
         if (kind == 0) {
-            jumps->far_ms[jumps->far++] = timed_jump(window, frame, far_targets[(i / 4) % 6], cpu_ms);
+            jumps->far_ms[jumps->far++] = timed_jump(window, frame, far_targets[(i / 4) % 6], cpu_ms, frame_ms);
         } else if (kind == 3) {
             uint64_t from = next_random(&state) % (total + 1);
-            timed_jump(window, frame, from, NULL);
+            timed_jump(window, frame, from, NULL, NULL);
             uint64_t to = from == 0 || (next_random(&state) & 1) ? from + (from < total) : from - 1;
-            jumps->near_ms[jumps->near++] = timed_jump(window, frame, to, cpu_ms);
+            jumps->near_ms[jumps->near++] = timed_jump(window, frame, to, cpu_ms, frame_ms);
         } else {
-            jumps->random_ms[jumps->random++] = timed_jump(window, frame, next_random(&state) % (total + 1), cpu_ms);
+            uint64_t to = next_random(&state) % (total + 1);
+            jumps->random_ms[jumps->random++] = timed_jump(window, frame, to, cpu_ms, frame_ms);
         }
     }
 }
@@ -228,7 +234,8 @@ static int jumps_child(const Options *options, uint64_t count, int pipe_out)
     for (int kind = 0; kind < 3; kind++) {
         dprintf(pipe_out, " %.3f %.3f", bench_median(series[kind], sizes[kind]), bench_max(series[kind], sizes[kind]));
     }
-    dprintf(pipe_out, " %.3f %.3f\n", bench_median(jumps->cpu_ms, jumps->cpu), bench_max(jumps->cpu_ms, jumps->cpu));
+    dprintf(pipe_out, " %.3f %.3f %.3f %.3f\n", bench_median(jumps->cpu_ms, jumps->cpu), bench_max(jumps->cpu_ms, jumps->cpu),
+            bench_median(jumps->frame_cpu_ms, jumps->cpu), bench_max(jumps->frame_cpu_ms, jumps->cpu));
     frame_destroy(&frame);
     window_close(window);
     free(jumps);
@@ -384,21 +391,22 @@ int main(int argc, char **argv)
         return 1;
     }
     double compute_s, far_median, far_worst, random_median, random_worst, near_median, near_worst, cpu_median, cpu_worst;
+    double frame_median, frame_worst;
     unsigned long long total, history_mib, interval, span;
-    if (sscanf(jumps.line, "%lf %llu %llu %llu %llu %lf %lf %lf %lf %lf %lf %lf %lf", &compute_s, &total, &history_mib,
-               &interval, &span, &far_median, &far_worst, &random_median, &random_worst, &near_median,
-               &near_worst, &cpu_median, &cpu_worst) != 13) {
+    if (sscanf(jumps.line, "%lf %llu %llu %llu %llu %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf", &compute_s, &total,
+               &history_mib, &interval, &span, &far_median, &far_worst, &random_median, &random_worst, &near_median,
+               &near_worst, &cpu_median, &cpu_worst, &frame_median, &frame_worst) != 15) {
         fprintf(stderr, "window_bench: unreadable results '%s'\n", jumps.line);
         return 1;
     }
     printf("| steps | first frame s (child's CPU s) | whole run computed s | far jump median / worst ms | random jump median / worst ms"
-           " | one step median / worst ms | every jump's CPU median / worst ms | snapshot interval | steps per sample"
+           " | one step median / worst ms | every jump's CPU median / worst ms | the frame's CPU median / worst ms | snapshot interval | steps per sample"
            " | history MiB / budget | trace MiB | peak RSS MiB, first frame / all computed | empty window MiB |\n");
-    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    printf("| %llu | %.2f (%.2f) | %.1f | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f | %llu | %llu | %llu / %llu"
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    printf("| %llu | %.2f (%.2f) | %.1f | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f | %llu | %llu | %llu / %llu"
            " | %.0f | %.0f / %.0f | %.0f |\n",
            total, atof(first.line) / 1000.0, first.cpu_s, compute_s, far_median, far_worst, random_median, random_worst,
-           near_median, near_worst, cpu_median, cpu_worst, interval, span, history_mib, (unsigned long long)budget_mib,
+           near_median, near_worst, cpu_median, cpu_worst, frame_median, frame_worst, interval, span, history_mib, (unsigned long long)budget_mib,
            trace_mib, first.peak_rss_mib, jumps.peak_rss_mib, empty.peak_rss_mib);
     return 0;
 }

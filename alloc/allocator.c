@@ -217,6 +217,13 @@ bool allocator_next_block(const Allocator *allocator, HeapBlock *block)
     return allocator->design->next_block(allocator, block);
 }
 
+bool allocator_next_block_extent(const Allocator *allocator, HeapBlock *block)
+{
+    if (!allocator->design->next_block_extent)
+        return allocator->design->next_block(allocator, block);
+    return allocator->design->next_block_extent(allocator, block);
+}
+
 bool allocator_block_at(const Allocator *allocator, uint64_t offset, HeapBlock *block)
 {
     return allocator->design->block_at(allocator, offset, block);

@@ -253,6 +253,11 @@ struct AllocatorDesign {
     bool (*first_block)(const Allocator *allocator, HeapBlock *block);
     bool (*next_block)(const Allocator *allocator, HeapBlock *block);
     bool (*block_at)(const Allocator *allocator, uint64_t offset, HeapBlock *block); /* O(log n) */
+    /* As next_block, but a used or dead block's `requested` may be left 0:
+     * the blocks' extents and states, all a picture of the heap in the
+     * classic view needs, for a design whose next_block pays a look-up per
+     * block for `requested` (tags: its live map). NULL: next_block serves. */
+    bool (*next_block_extent)(const Allocator *allocator, HeapBlock *block);
 
     /* Free list in list order, up to `max` entries; returns how many there are
      * in all. NULL where the design has no list to show. */
@@ -341,6 +346,8 @@ uint64_t allocator_region_limit(const Allocator *allocator);
 
 bool allocator_first_block(const Allocator *allocator, HeapBlock *block);
 bool allocator_next_block(const Allocator *allocator, HeapBlock *block);
+/* As allocator_next_block, `requested` perhaps 0 (the design's next_block_extent). */
+bool allocator_next_block_extent(const Allocator *allocator, HeapBlock *block);
 bool allocator_block_at(const Allocator *allocator, uint64_t offset, HeapBlock *block);
 
 uint64_t allocator_free_list(const Allocator *allocator, FreeListEntry *entries, uint64_t max);

@@ -120,6 +120,11 @@ static bool tags_next_block(const Allocator *allocator, HeapBlock *block)
     return heap_next_block(as_const_heap(allocator), block);
 }
 
+static bool tags_next_block_extent(const Allocator *allocator, HeapBlock *block)
+{
+    return heap_next_block_extent(as_const_heap(allocator), block);
+}
+
 static bool tags_block_at(const Allocator *allocator, uint64_t offset, HeapBlock *block)
 {
     return heap_block_at(as_const_heap(allocator), offset, block);
@@ -186,6 +191,7 @@ const AllocatorDesign tags_design = {
     .region_limit = tags_region_limit,
     .first_block = tags_first_block,
     .next_block = tags_next_block,
+    .next_block_extent = tags_next_block_extent,
     .block_at = tags_block_at,
     .free_list = NULL,
     .search_path = tags_search_path,

@@ -1044,8 +1044,9 @@ uint64_t heap_rover(const Heap *heap) { return heap->rover; }
 uint64_t heap_bump_pointer(const Heap *heap) { return heap->bump_pointer; }
 const uint8_t *heap_arena(const Heap *heap) { return heap->arena; }
 
-/* Describes the block at `offset`; false if its header is not a sane block. */
-static bool describe_block(const Heap *heap, uint64_t offset, HeapBlock *block)
+/* Describes the block at `offset` (with the bytes it holds looked up if
+ * `with_requested`); false if its header is not a sane block. */
+static bool describe_block_as(const Heap *heap, uint64_t offset, HeapBlock *block, bool with_requested)
 {
     if (offset < heap->region_start || offset + heap->min_block > heap->region_end)
         return false;
@@ -1056,16 +1057,21 @@ static bool describe_block(const Heap *heap, uint64_t offset, HeapBlock *block)
     static const HeapBlockState STATES[4] = { HEAP_BLOCK_FREE, HEAP_BLOCK_USED,
                                               HEAP_BLOCK_DEAD, HEAP_BLOCK_USED };
     uint64_t requested = 0;
-    const uint64_t *value = block_map_find(&heap->live, offset + HEAP_TAG_BYTES);
+    const uint64_t *value = with_requested ? block_map_find(&heap->live, offset + HEAP_TAG_BYTES) : NULL;
     if (value)
         requested = *value;
-    else if (tag_flags(word) == HEAP_TAG_DEAD)
+    else if (with_requested && tag_flags(word) == HEAP_TAG_DEAD)
         dead_block_held(heap, offset + HEAP_TAG_BYTES, &requested);
     *block = (HeapBlock){ .offset = offset, .size = size, .state = STATES[tag_flags(word)],
                           .requested = requested,
                           .payload = offset + HEAP_TAG_BYTES, .header = word,
                           .header_bytes = HEAP_TAG_BYTES, .footer_bytes = HEAP_TAG_BYTES };
     return true;
+}
+
+static bool describe_block(const Heap *heap, uint64_t offset, HeapBlock *block)
+{
+    return describe_block_as(heap, offset, block, true);
 }
 
 bool heap_first_block(const Heap *heap, HeapBlock *block)
@@ -1076,6 +1082,13 @@ bool heap_first_block(const Heap *heap, HeapBlock *block)
 bool heap_next_block(const Heap *heap, HeapBlock *block)
 {
     return describe_block(heap, block->offset + block->size, block);
+}
+
+/* The live map's look-up (a cache miss on a big heap) was three quarters of
+ * a walk over every block of the 10M-op trace's 20 MiB arena. */
+bool heap_next_block_extent(const Heap *heap, HeapBlock *block)
+{
+    return describe_block_as(heap, block->offset + block->size, block, false);
 }
 
 /* Whether a block starts at `offset`, an A-aligned place in the region: the

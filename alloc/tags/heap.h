@@ -147,6 +147,8 @@ uint64_t heap_bump_pointer(const Heap *heap);
  * Both return false when there is no such block. */
 bool heap_first_block(const Heap *heap, HeapBlock *block);
 bool heap_next_block(const Heap *heap, HeapBlock *block);
+/* As heap_next_block, with `requested` left 0 (no live-map look-up). */
+bool heap_next_block_extent(const Heap *heap, HeapBlock *block);
 
 /* The block that contains byte `offset`: an index look-up, then two short
  * searches that take turns (see heap.c); false outside the region. */

@@ -318,7 +318,10 @@ void grid_fill(const Allocator *heap, const GridGeometry *geometry, ViewMode vie
     bool more = painter.next_byte >= region_start && painter.next_byte < region_end
                     ? allocator_block_at(heap, painter.next_byte, &block)
                     : allocator_first_block(heap, &block);
-    for (; more && block.offset < painter.end_byte; more = allocator_next_block(heap, &block)) {
+    /* The classic view reads no block's requested bytes: a walk without them is cheaper. */
+    bool (*next)(const Allocator *, HeapBlock *) = view == VIEW_CLASSIC ? allocator_next_block_extent
+                                                                        : allocator_next_block;
+    for (; more && block.offset < painter.end_byte; more = next(heap, &block)) {
         paint_block(&painter, &block);
     }
     painter_add(&painter, region_end, painter.end_byte, CELL_OUTSIDE);

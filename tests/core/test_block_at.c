@@ -2,7 +2,9 @@
  * test_block_at.c - heap_block_at answers, for every byte of the region, the
  * block a walk of the whole heap finds there: on random heaps of every
  * policy (many small blocks, few free ones, one huge block, bump's dead
- * blocks), at the edges of every block, and outside the region.
+ * blocks), at the edges of every block, and outside the region. And the
+ * walk without the bytes held (heap_next_block_extent, the classic view's)
+ * finds the same blocks as the whole walk, with `requested` 0.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,6 +46,25 @@ static void expect_every_byte_agrees(const Heap *heap)
     }
 }
 
+static void expect_extent_walk_agrees(const Heap *heap)
+{
+    HeapBlock whole, extent;
+    bool more = heap_first_block(heap, &whole), more_extent = heap_first_block(heap, &extent);
+    for (; more; more = heap_next_block(heap, &whole), more_extent = heap_next_block_extent(heap, &extent)) {
+        assert_true(more_extent);
+        assert_int_equal(extent.offset, whole.offset);
+        assert_int_equal(extent.size, whole.size);
+        assert_int_equal(extent.state, whole.state);
+        assert_int_equal(extent.payload, whole.payload);
+        assert_int_equal(extent.header, whole.header);
+        assert_int_equal(extent.header_bytes, whole.header_bytes);
+        assert_int_equal(extent.footer_bytes, whole.footer_bytes);
+        if (extent.offset != heap_region_start(heap))
+            assert_int_equal(extent.requested, 0);
+    }
+    assert_false(more_extent);
+}
+
 /* Random mallocs and frees (and a few reallocs) with `live` slots. */
 static void churn(Heap *heap, uint64_t *seed, uint64_t steps, uint64_t max_request)
 {
@@ -75,6 +96,7 @@ static void random_heaps_of_every_policy(void **state)
                 churn(heap, &seed, 40 + (uint64_t)round * 60, round % 2 ? 2000 : 120);
                 support_expect_consistent(heap);
                 expect_every_byte_agrees(heap);
+                expect_extent_walk_agrees(heap);
                 heap_destroy(heap);
             }
         }

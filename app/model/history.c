@@ -56,6 +56,9 @@ enum {
                                     what the chains hold */
     ANCHOR_SHARE = 16,           /* the first anchor after a keyframe once the chain holds
                                     1/ANCHOR_SHARE of the keyframe's bytes */
+    ANCHOR_GAP_BYTES = 2 << 20,  /* an anchor closer than ANCHOR_SPACING asks is dropped to save
+                                    memory only where the chain between the entries around it
+                                    stays within this: a walk (at most half of it) takes 2-5 ms */
     SHORT_SEGMENT = 16 * DELTA_INTERVAL /* steps: a keyframe's segment this short is dropped
                                     (and replayed) before any thinning */
 };
@@ -405,12 +408,74 @@ static bool drop_copy(History *history)
     return false;
 }
 
+/* The chain's bytes a restore walks after entry `entry` (a keyframe, a
+ * whole copy or an anchored snapshot) before the next anchor: ANCHOR_SPACING
+ * times the entry's anchor, or after a keyframe or a copy 1/ANCHOR_SHARE
+ * of the keyframe's bytes, that many times. */
+static uint64_t anchor_spacing(const History *history, uint32_t entry)
+{
+    const Snapshot *snapshot = &history->snapshots[entry];
+    const Run *keyframe = history->snapshots[chain_start(history, entry)].run;
+    uint64_t bytes = snapshot->anchored ? delta_memory_bytes(&snapshot->anchor)
+                                        : (keyframe ? run_memory_bytes(keyframe) : 0) / ANCHOR_SHARE;
+    return bytes * ANCHOR_SPACING;
+}
+
+/* The deltas' bytes after snapshot `index` up to the next entry of its
+ * chain (a whole copy or an anchored snapshot), or to the chain's end. */
+static uint64_t chain_to_next_entry(const History *history, uint32_t index)
+{
+    uint64_t bytes = 0;
+    for (uint32_t i = index + 1; i < history->snapshot_count && in_chain(&history->snapshots[i]); i++) {
+        bytes += delta_memory_bytes(&history->snapshots[i].delta);
+        if (history->snapshots[i].run != NULL || history->snapshots[i].anchored) {
+            break;
+        }
+    }
+    return bytes;
+}
+
+/* Thinning merges deltas and moves anchors forward, so anchors end up
+ * closer together than maybe_anchor's rule put them (the capture's 10M-op
+ * run kept an anchor every 2.4 snapshots, 54 of its 226 MiB). Drops those
+ * where the chain between the entries around one stays within
+ * ANCHOR_GAP_BYTES; true if it dropped any. */
+static bool thin_anchors(History *history)
+{
+    bool dropped = false;
+    uint64_t chain = 0, spacing = 0; /* since the last entry kept, and what the rule asks after it */
+    for (uint32_t i = 0; i < history->snapshot_count; i++) {
+        Snapshot *snapshot = &history->snapshots[i];
+        if (snapshot->absent) {
+            chain = spacing = 0;
+            continue;
+        }
+        chain += in_chain(snapshot) ? delta_memory_bytes(&snapshot->delta) : 0;
+        if (in_chain(snapshot) && snapshot->run == NULL && !snapshot->anchored) {
+            continue; /* not an entry */
+        }
+        if (in_chain(snapshot) && snapshot->run == NULL && chain < spacing &&
+            chain + chain_to_next_entry(history, i) <= ANCHOR_GAP_BYTES) {
+            drop_anchor(snapshot);
+            dropped = true;
+            continue;
+        }
+        chain = 0;
+        spacing = anchor_spacing(history, i);
+    }
+    if (dropped) {
+        count_snapshot_bytes(history);
+    }
+    return dropped;
+}
+
 /* Runs grow as their heaps fill, and snapshots come in: thin out to fit
- * (short early segments first). */
+ * (short early segments first, then whole copies inside chains, then
+ * anchors closer than their rule). */
 static void keep_to_budget(History *history)
 {
     while (history->snapshot_count > 1 && planned_memory_bytes(history) > history->budget) {
-        if (!drop_short_segment(history) && !drop_copy(history)) {
+        if (!drop_short_segment(history) && !drop_copy(history) && !thin_anchors(history)) {
             thin_snapshots(history);
         }
     }
@@ -481,10 +546,7 @@ static void maybe_anchor(History *history, uint32_t index)
         snapshots[index].run = run_clone(history->frontier.run); /* the budget has room: a whole copy */
         return;
     }
-    uint64_t spacing = snapshots[entry].anchored ? delta_memory_bytes(&snapshots[entry].anchor)
-                                                 : run_memory_bytes(snapshots[keyframe].run) / ANCHOR_SHARE;
-    spacing *= ANCHOR_SPACING;
-    if (chain < spacing) {
+    if (chain < anchor_spacing(history, entry)) {
         return;
     }
     snapshots[index].anchored = delta_between(&snapshots[index].anchor, snapshots[keyframe].run,

@@ -208,7 +208,7 @@ static void test_trace_bump(void **state) { (void)state; trace_with_room(HEAP_BU
 static void test_trace_thinned(void **state)
 {
     (void)state;
-    static const uint64_t budgets[] = {24u << 18, 26u << 18, 27u << 18, 28u << 18, 32u << 18};
+    static const uint64_t budgets[] = {24u << 18, 26u << 18, 27u << 18, 110u << 16, 28u << 18, 32u << 18};
     bool thinned_deltas = false;
     for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
         Kept kept = trace_under(HEAP_FIRST_FIT, budgets[i]);

@@ -671,6 +671,48 @@ static void test_neighbouring_blocks_are_separated(void **state)
     SDL_FreeSurface(image);
 }
 
+/* 64 blocks of 8 bytes, the third and sixth freed: several used blocks
+ * start on the grid's first row (24 bytes a block, 128 a row). The line along that row's top
+ * runs unbroken from the first block's start to the row's end (each block's
+ * line does; the frame draws their union once), over the freed blocks too;
+ * the last step's outline may cover part of it. */
+static void test_blocks_on_one_row_share_an_unbroken_line(void **state)
+{
+    (void)state;
+    char trace[512];
+    path_for(trace, sizeof trace, "one-row.rep");
+    FILE *file = fopen(trace, "w");
+    assert_non_null(file);
+    fprintf(file, "4096\n64\n66\n1\n");
+    for (int id = 0; id < 64; id++) {
+        fprintf(file, "a %d 8\n", id);
+    }
+    fprintf(file, "f 2\nf 5\n");
+    fclose(file);
+    char options[600];
+    snprintf(options, sizeof options, "--trace '%s'", trace);
+    SDL_Surface *image = shoot("one-row.png", options);
+    int top = -1, first = WIDTH, last = -1;
+    for (int y = 0; y < PANES_BOTTOM && top < 0; y++) {
+        for (int x = 0; x < PANES_RIGHT; x++) {
+            if (pixel(image, x, y) == GRID_COLOR_SEPARATOR) {
+                top = y;
+                first = x < first ? x : first;
+                last = x;
+            }
+        }
+    }
+    printf("# the first row's top line: y %d, x %d to %d\n", top, first, last);
+    assert_true(top >= 0 && last - first > 100);
+    for (int x = first; x <= last; x++) {
+        uint32_t color = pixel(image, x, top);
+        if (color != GRID_COLOR_SEPARATOR && color != GRID_COLOR_TOUCHED) {
+            fail_msg("the row's top line breaks at x %d (from %d to %d): %#x", x, first, last, color);
+        }
+    }
+    SDL_FreeSurface(image);
+}
+
 /* bump-dead in compare mode, bump's pane on the left: four of its five
  * 4 MiB blocks are dead, 80% of the heap, and are drawn in the dead colour,
  * never black; the black left is the one live block and the failed-free top.
@@ -1001,6 +1043,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tiny_windows_still_render),
         cmocka_unit_test(test_teaching_commands_show_a_used_heap),
         cmocka_unit_test(test_neighbouring_blocks_are_separated),
+        cmocka_unit_test(test_blocks_on_one_row_share_an_unbroken_line),
         cmocka_unit_test(test_dead_bump_memory_is_not_black),
         cmocka_unit_test(test_scale_doubles_text_and_lines),
         cmocka_unit_test(test_panel_keeps_its_whole_legend_at_every_scale),

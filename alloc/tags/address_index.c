@@ -541,9 +541,11 @@ static uint64_t previous_group_used(const AddressIndex *index, uint64_t group)
 
 /* Each walk passes over whole nodes whose blocks are all too small, and a
  * counting search adds up their counts on the way: so the rank of the answer
- * costs next to nothing beyond the search itself. */
-uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size,
-                                 uint64_t *passed)
+ * costs next to nothing beyond the search itself. Folded into the two
+ * callers below, one that counts and one that does not, so neither tests
+ * `passed` at every node it passes. */
+static inline __attribute__((always_inline)) uint64_t
+first_fit(const AddressIndex *index, uint64_t from, uint64_t size, uint64_t *passed)
 {
     if (size == 0)
         size = 1; /* every block fits, and the walks skip empty nodes (maximum 0) */
@@ -564,6 +566,12 @@ uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint6
         found = scan_group_up(index, group * GROUP_SLOTS, size, passed);
     }
     return offset_of(index, found);
+}
+
+uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size,
+                                 uint64_t *passed)
+{
+    return passed ? first_fit(index, from, size, passed) : first_fit(index, from, size, NULL);
 }
 
 uint64_t address_index_floor(const AddressIndex *index, uint64_t offset)

@@ -577,6 +577,14 @@ static inline bool reserve_for_call(Heap *heap)
            (!index_is_by_size(heap) || free_tree_reserve(&heap->by_size, 2));
 }
 
+/* The same for a free, which only takes from the live map: bump files a
+ * dead block, best fit up to two tree entries. */
+static inline bool reserve_for_free(Heap *heap)
+{
+    return (!is_bump(heap) || dead_blocks_reserve(&heap->dead, 1)) &&
+           (!index_is_by_size(heap) || free_tree_reserve(&heap->by_size, 2));
+}
+
 /* ---- lifetime ----------------------------------------------------------- */
 
 static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns, Heap **out)
@@ -834,7 +842,7 @@ HeapError heap_free(Heap *heap, uint64_t payload)
     event_begin(heap, HEAP_EVENT_FREE, payload, 0);
     if (payload == 0)
         return HEAP_OK;
-    if (!reserve_for_call(heap)) /* first: growing the map moves its values */
+    if (!reserve_for_free(heap)) /* first: growing a map moves its values */
         return HEAP_ERROR_OUT_OF_MEMORY;
     uint64_t *requested = NULL;
     HeapError error = check_live(heap, payload, &requested);
@@ -844,8 +852,7 @@ HeapError heap_free(Heap *heap, uint64_t payload)
     heap->event.block_offset = offset;
     heap->event.block_size = block_size(heap, offset);
     release_block(heap, offset, requested);
-    heap->stats.frees++;
-    note_peak(heap);
+    heap->stats.frees++; /* a free never raises the live payload: no peak to note */
     return HEAP_OK;
 }
 

@@ -97,22 +97,3 @@ bool block_map_grow(BlockMap *map, uint64_t needed)
     *map = bigger;
     return true;
 }
-
-void block_map_remove(BlockMap *map, uint64_t *value)
-{
-    uint64_t mask = map->capacity - 1;
-    uint64_t hole = (uint64_t)((BlockMapSlot *)((uint8_t *)value - offsetof(BlockMapSlot, value)) -
-                               map->slots);
-    /* Shift back every later entry of the run whose home is at or before the hole. */
-    for (uint64_t i = (hole + 1) & mask; map->slots[i].key; i = (i + 1) & mask) {
-        uint64_t home = block_map_home(map, map->slots[i].key);
-        bool home_in_gap = ((i - home) & mask) >= ((i - hole) & mask);
-        if (home_in_gap) {
-            map->slots[hole] = map->slots[i];
-            hole = i;
-        }
-    }
-    map->slots[hole].key = 0;
-    map->slots[hole].value = 0;
-    map->count--;
-}

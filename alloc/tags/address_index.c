@@ -37,10 +37,17 @@ static uint64_t slot_of(const AddressIndex *index, uint64_t offset)
     return (offset - index->base) >> index->slot_shift;
 }
 
-/* The size in the header of the block that starts at `slot`. */
-static uint64_t size_at(const AddressIndex *index, uint64_t slot)
+/* The size in the header of the block that starts at `slot`, given where
+ * slot 0 lies in the arena (arena + base): the scans keep that and the
+ * shift in registers instead of reading them again for every block. */
+static uint64_t size_at(const uint8_t *slot_zero, unsigned slot_shift, uint64_t slot)
 {
-    return tag_size(load_le(index->arena + offset_of(index, slot), HEAP_TAG_BYTES));
+    return tag_size(load_le(slot_zero + (slot << slot_shift), HEAP_TAG_BYTES));
+}
+
+static const uint8_t *slot_zero_of(const AddressIndex *index)
+{
+    return index->arena + index->base;
 }
 
 static uint64_t *node_max(const AddressIndex *index, unsigned level, uint64_t node)
@@ -264,17 +271,16 @@ static uint64_t larger(uint64_t a, uint64_t b)
     return a > b ? a : b;
 }
 
-/* The largest block starting in `group`, reading the headers; the block at
- * `slot` (if set) counts as `slot_size` whatever its header says. */
-static uint64_t group_largest(const AddressIndex *index, uint64_t group, uint64_t slot,
-                              uint64_t slot_size)
+/* The largest block starting in `group`, reading the headers. */
+static uint64_t group_largest(const AddressIndex *index, uint64_t group)
 {
+    const uint8_t *slot_zero = slot_zero_of(index);
+    unsigned shift = index->slot_shift;
     uint64_t largest = 0;
     for (uint64_t word = group * GROUP_WORDS; word < (group + 1) * GROUP_WORDS; word++) {
         for (uint64_t bits = index->bits[word]; bits != 0; bits &= bits - 1) {
-            uint64_t at = word * 64 + (uint64_t)__builtin_ctzll(bits);
-            uint64_t size = at == slot ? slot_size : size_at(index, at);
-            largest = larger(size, largest);
+            uint64_t at = word * 64 + (uint64_t)(unsigned)__builtin_ctzll(bits);
+            largest = larger(size_at(slot_zero, shift, at), largest);
         }
     }
     return largest;
@@ -352,7 +358,7 @@ static void raise_group(AddressIndex *index, uint64_t group, uint64_t size)
 static void lower_group(AddressIndex *index, uint64_t group, uint64_t size)
 {
     if (size == *node_max(index, 0, group))
-        set_group_largest(index, group, group_largest(index, group, NONE, 0));
+        set_group_largest(index, group, group_largest(index, group));
 }
 
 void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
@@ -398,13 +404,13 @@ void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
         move_to_group(index, slot, size, new_slot, new_size);
         return;
     }
-    clear_slot(index, slot);
-    set_slot(index, new_slot);
-    uint64_t largest = *node_max(index, 0, group);
+    clear_slot(index, slot); /* the new slot's header is not written yet: */
+    uint64_t largest = *node_max(index, 0, group); /* set it after the rescan */
     if (new_size > largest)
         set_group_largest(index, group, new_size);
     else if (size == largest && new_size < size)
-        set_group_largest(index, group, group_largest(index, group, new_slot, new_size));
+        set_group_largest(index, group, larger(new_size, group_largest(index, group)));
+    set_slot(index, new_slot);
 }
 
 bool address_index_contains(const AddressIndex *index, uint64_t offset)
@@ -441,10 +447,12 @@ scan_group_up(const AddressIndex *index, uint64_t from, uint64_t size, uint64_t 
     uint64_t word = from / 64;
     uint64_t end_word = (from / GROUP_SLOTS + 1) * GROUP_WORDS;
     uint64_t bits = index->bits[word] & (UINT64_MAX << (from % 64));
+    const uint8_t *slot_zero = slot_zero_of(index);
+    unsigned shift = index->slot_shift;
     for (;;) {
         for (; bits != 0; bits &= bits - 1) {
-            uint64_t slot = word * 64 + (uint64_t)__builtin_ctzll(bits);
-            if (size_at(index, slot) >= size)
+            uint64_t slot = word * 64 + (uint64_t)(unsigned)__builtin_ctzll(bits);
+            if (size_at(slot_zero, shift, slot) >= size)
                 return slot;
             pass_blocks(passed, 1);
         }
@@ -686,7 +694,7 @@ uint64_t address_index_problems(const AddressIndex *index)
         }
     }
     for (uint64_t group = 0; group < index->level_nodes[0]; group++)
-        problems += *node_max(index, 0, group) != group_largest(index, group, NONE, 0);
+        problems += *node_max(index, 0, group) != group_largest(index, group);
     for (unsigned level = 1; level < index->levels; level++)
         for (uint64_t node = 0; node < index->level_nodes[level]; node++)
             problems += *node_max(index, level, node) != children_largest(index, level, node);

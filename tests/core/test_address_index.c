@@ -268,6 +268,70 @@ static void test_one_slot(void **state)
     address_index_release(&index);
 }
 
+/* Writes an 8-byte little-endian header at `offset` of a test arena. */
+static void put_header(uint8_t *arena, uint64_t offset, uint64_t size)
+{
+    for (int i = 0; i < 8; i++)
+        arena[offset + (uint64_t)i] = (uint8_t)(size >> (8 * i));
+}
+
+/* A block that shrinks as it moves up its group (a split's remainder): the
+ * group's largest is worked out from its other blocks' headers and the new
+ * size, not from the new slot's header, which is not written yet. A = 8,
+ * group 0 is offsets [0, 2048): blocks at 0 (64 bytes), 40 (200), 160 (120). */
+static void test_move_shrinks_largest(void **state)
+{
+    (void)state;
+    uint8_t arena[4096] = { 0 };
+    AddressIndex index;
+    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8));
+    put_header(arena, 0, 64);
+    put_header(arena, 40, 200);
+    put_header(arena, 160, 120);
+    address_index_insert(&index, 0, 64);
+    address_index_insert(&index, 40, 200);
+    address_index_insert(&index, 160, 120);
+    assert_int_equal(address_index_largest(&index), 200);
+    put_header(arena, 72, STALE_SIZE); /* 40 + 32: not yet the block's header */
+    address_index_move(&index, 40, 200, 72, 168);
+    assert_int_equal(address_index_largest(&index), 168); /* still the largest */
+    put_header(arena, 72, 168);
+    put_header(arena, 96, STALE_SIZE);
+    address_index_move(&index, 72, 168, 96, 96);
+    assert_int_equal(address_index_largest(&index), 120); /* the block at 160 now */
+    put_header(arena, 96, 96);
+    assert_int_equal(address_index_first_fit(&index, 0, 100, NULL), 160);
+    assert_int_equal(address_index_first_fit(&index, 0, 90, NULL), 96);
+    assert_int_equal(address_index_problems(&index), 0);
+    address_index_release(&index);
+}
+
+/* A counting and a plain search give the same answer; the counting one adds
+ * the blocks it passed. Blocks at 0 (32 bytes), 2400 (48, group 1) and 4800
+ * (64, group 2): a block of 60 is the third, past two. */
+static void test_counting_search(void **state)
+{
+    (void)state;
+    uint8_t arena[8192] = { 0 };
+    AddressIndex index;
+    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8));
+    assert_true(address_index_enable_ranks(&index));
+    uint64_t offsets[] = { 0, 2400, 4800 }, sizes[] = { 32, 48, 64 };
+    for (int i = 0; i < 3; i++) {
+        put_header(arena, offsets[i], sizes[i]);
+        address_index_insert(&index, offsets[i], sizes[i]);
+    }
+    uint64_t passed = 10;
+    assert_int_equal(address_index_first_fit(&index, 0, 60, NULL), 4800);
+    assert_int_equal(address_index_first_fit(&index, 0, 60, &passed), 4800);
+    assert_int_equal(passed, 12);
+    assert_int_equal(address_index_first_fit(&index, 8, 40, &passed), 2400);
+    assert_int_equal(passed, 12); /* from 8 on, the block at 2400 is the first */
+    assert_int_equal(address_index_first_fit(&index, 0, 65, &passed), ADDRESS_INDEX_NONE);
+    assert_int_equal(passed, 15); /* none fits: all three examined */
+    address_index_release(&index);
+}
+
 /* The audit notices a wrong maximum and a bit whose block is not free. */
 static void test_problems_are_found(void **state)
 {
@@ -294,6 +358,8 @@ int main(void)
         cmocka_unit_test(test_growing_tree),
         cmocka_unit_test(test_one_slot),
         cmocka_unit_test(test_problems_are_found),
+        cmocka_unit_test(test_move_shrinks_largest),
+        cmocka_unit_test(test_counting_search),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

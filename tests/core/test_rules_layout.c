@@ -549,6 +549,33 @@ static void test_free_coalesces_with_both(void **state)
     heap_destroy(heap);
 }
 
+/* A run of frees that each leave a block of their own: a free files what
+ * its policy's index needs (best fit's tree grows from empty to 1,000
+ * entries during the frees alone). 64 KiB heap: 2,000 blocks of 24 bytes at
+ * 24k, the top [48000, 65536); every other block freed leaves 1,000 free
+ * blocks of 24 at 48k; then two mallocs of 8. */
+static void test_frees_in_a_row_file_their_blocks(void **state)
+{
+    (void)state;
+    for (int policy = HEAP_FIRST_FIT; policy <= HEAP_WORST_FIT; policy++) {
+        Heap *heap = support_new_heap(65536, 8, 8, (HeapPolicy)policy);
+        for (uint64_t k = 0; k < 2000; k++)
+            assert_int_equal(support_malloc(heap, 8), 24 * k + 8);
+        for (uint64_t k = 0; k < 2000; k += 2)
+            support_free(heap, 24 * k + 8);
+        support_expect_consistent(heap);
+        assert_int_equal(heap_stats(heap)->free_blocks, 1001);
+        assert_int_equal(heap_stats(heap)->free_bytes, 24000 + 17536);
+        /* Next fit's rover sits at the top (48000), and worst fit takes the
+         * top, the largest: both place there; first and best fit at 0. */
+        bool in_top = policy == HEAP_NEXT_FIT || policy == HEAP_WORST_FIT;
+        assert_int_equal(support_malloc(heap, 8), in_top ? 48008 : 8);
+        assert_int_equal(support_malloc(heap, 8), in_top ? 48032 : 56);
+        support_expect_consistent(heap);
+        heap_destroy(heap);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_free_coalesces_with_previous),
         cmocka_unit_test(test_free_coalesces_with_next),
         cmocka_unit_test(test_free_coalesces_with_both),
+        cmocka_unit_test(test_frees_in_a_row_file_their_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,11 +48,20 @@ typedef enum {
     HEAP_ERROR_COUNT
 } HeapError;
 
-/* Where glibc put one block of a captured program (heapviz --capture). */
+/* Where glibc put the blocks of a captured program (heapviz --capture), in
+ * call order: the k-th malloc or realloc got the pointer
+ * addresses[address_of[k]] with usable[k] bytes (malloc_usable_size). A
+ * program reuses its addresses, so each is listed once: a call costs 12
+ * bytes, and a design can work per address rather than per call (a 10
+ * million call capture had 268,562 addresses). The arrays are the
+ * caller's; they must outlive the heap and its clones. */
 typedef struct {
-    uint64_t address;            /* the pointer glibc returned */
-    uint64_t usable;             /* malloc_usable_size of it, bytes */
-} RecordedPlacement;
+    const uint64_t *addresses;   /* distinct pointers glibc returned, in any order */
+    const uint32_t *address_of;  /* per call: its pointer's index in addresses */
+    const uint64_t *usable;      /* per call: usable bytes */
+    uint64_t address_count;
+    uint64_t count;              /* calls: 0 = no recording */
+} RecordedPlacements;
 
 /* A configuration every design reads the fields it needs from; the rest are
  * ignored. allocator_default_config fills in each field's default. */
@@ -67,10 +76,8 @@ typedef struct {
     uint64_t header_bytes;       /* ostep: -H */
     uint64_t base_address;       /* ostep: -b; added to offsets when shown */
     bool coalesce;               /* ostep: -C */
-    const RecordedPlacement *recorded; /* recorded: glibc's placement of each malloc and
-                                    realloc, in call order (the caller's; it must
-                                    outlive the heap and its clones); NULL: none */
-    uint64_t recorded_count;     /* entries in `recorded` */
+    RecordedPlacements recorded; /* recorded: glibc's placement of each malloc and
+                                    realloc (count 0: none) */
     bool events_unread;          /* the caller reads neither last_event nor search_path,
                                     so a design may skip recording what each call did
                                     (tags does; the headless runner without --csv or

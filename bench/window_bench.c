@@ -27,7 +27,8 @@
  *   3. --empty TRACE (a trace of a few ops): the same window's peak RSS on
  *      nothing, what SDL, the font and the textures cost whatever the run.
  * The trace's own memory (its ops, their slots and glibc's placements, as parsed) is
- * worked out from the parsed trace.
+ * worked out from the parsed trace, in a child too (the parse's freed memory
+ * would stay in the parent, and each child forked after would count it).
  */
 #define _GNU_SOURCE /* wait4 */
 #include "bench_util.h"
@@ -329,21 +330,27 @@ static void parse_arguments(int argc, char **argv, WindowBenchOptions *options)
     options->heapviz_argv = argv + i;
 }
 
-/* The bytes the parsed trace holds: its ops and glibc's placements. */
-static uint64_t trace_bytes(const Options *options)
+/* The bytes the parsed trace holds: its ops, their slots and glibc's
+ * placements. Worked out in a child of its own, like the parts: the parse's
+ * freed memory would otherwise stay in this process, and every child forked
+ * after would count it in its peak RSS. */
+static int trace_bytes_part(const Options *options, uint64_t count, int pipe_out)
 {
+    (void)count;
     Workload workload;
     Trace *trace = NULL;
     AllocatorSetup setup;
     char message[512];
     if (!headless_load(options, &workload, &trace, &setup, message, sizeof message) || trace == NULL) {
-        return 0;
+        return 1;
     }
     uint64_t bytes = (uint64_t)trace->ops_capacity * sizeof *trace->ops +
                      (uint64_t)trace->op_count * sizeof *trace->slots +
-                     trace->placement_count * sizeof *trace->placements;
+                     trace->placement_count * (sizeof *trace->placement_address_of + sizeof *trace->placement_usable) +
+                     trace->placement_address_count * sizeof *trace->placement_addresses;
     trace_destroy(trace);
-    return bytes;
+    dprintf(pipe_out, "%llu\n", (unsigned long long)bytes);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -367,8 +374,8 @@ int main(int argc, char **argv)
     SDL_setenv("SDL_VIDEODRIVER", "offscreen", 1);
     SDL_setenv("SDL_RENDER_DRIVER", "software", 0);
     uint64_t budget_mib = options.history_mb ? options.history_mb : 256;
-    double trace_mib = (double)trace_bytes(&options) / (1 << 20);
-    ChildResult first, jumps, empty = {.peak_rss_mib = 0};
+    ChildResult trace, first, jumps, empty = {.peak_rss_mib = 0};
+    double trace_mib = run_child(trace_bytes_part, &options, 0, &trace) ? atof(trace.line) / (1 << 20) : 0;
     if (!run_child(first_frame_part, &options, 0, &first)) {
         fprintf(stderr, "window_bench: the first frame's part failed\n");
         return 1;

@@ -26,8 +26,9 @@
  * of a region is shown as free.
  *
  * Structure: the distinct addresses, sorted, and the markers between the
- * regions give each placement a rank and a folded start (a Layout,
- * read-only and shared by a heap and its clones). Per rank, which placement
+ * regions give each address a rank and a folded start (a Layout, read-only
+ * and shared by a heap and its clones); a placement's rank is its address's,
+ * so the layout costs per address, not per call. Per rank, which placement
  * is live there. A segment tree over the ranks keeps, per node, how many
  * ranks below it are live (markers always are) and the largest free gap
  * after a live one, so the next and previous live block and the largest free
@@ -55,11 +56,10 @@ typedef enum {
 
 typedef struct {
     unsigned references;
-    const RecordedPlacement *placements; /* the caller's, not owned */
-    uint64_t placement_count;
+    RecordedPlacements recorded; /* the caller's arrays, not owned */
     uint64_t *starts;            /* per rank: the block's folded start, increasing */
     uint8_t *is_marker;          /* per rank: a fold marker, not a placement */
-    uint32_t *rank_of;           /* per placement: its rank */
+    uint32_t *rank_of;           /* per address (index in recorded.addresses): its rank */
     uint64_t rank_count;
     uint64_t marker_count;
     uint64_t limit;              /* the end of the last marker: the folded region */
@@ -173,19 +173,19 @@ static void sort_pass(const uint64_t *keys, const uint32_t *order, uint64_t coun
     }
 }
 
-/* The placements' indices in increasing address order (equal addresses in
- * call order), in `order`: a least-significant-digit radix sort, DIGIT_BITS a
+/* The indices of `addresses` in increasing order (equal ones in index
+ * order), in `order`: a least-significant-digit radix sort, DIGIT_BITS a
  * pass, skipping the passes whose digit every address shares. Linear in the
- * count, where a comparison sort of a long capture's millions of addresses
- * took seconds. False if out of memory. */
-static bool order_by_address(const RecordedPlacement *placements, uint64_t count, uint32_t *order)
+ * count, where a comparison sort of millions of addresses took seconds.
+ * False if out of memory. */
+static bool order_by_address(const uint64_t *addresses, uint64_t count, uint32_t *order)
 {
     uint32_t (*counts)[DIGIT_VALUES] = calloc(DIGITS, sizeof *counts);
     uint64_t *keys = malloc(count * sizeof *keys), *spare_keys = malloc(count * sizeof *keys);
     uint32_t *spare_order = malloc(count * sizeof *spare_order);
     bool ok = counts && keys && spare_keys && spare_order;
     for (uint64_t i = 0; ok && i < count; i++) {
-        keys[i] = placements[i].address;
+        keys[i] = addresses[i];
         order[i] = (uint32_t)i;
         for (unsigned digit = 0; digit < DIGITS; digit++)
             counts[digit][digit_of(keys[i], digit)]++;
@@ -213,23 +213,24 @@ static bool order_by_address(const RecordedPlacement *placements, uint64_t count
 static uint64_t page_below(uint64_t address) { return address / PAGE_BYTES * PAGE_BYTES; }
 static uint64_t page_above(uint64_t address) { return page_below(address + PAGE_BYTES - 1); }
 
-/* Lays out the placements, taken in address order (`order`), region by
+/* Lays out the addresses, taken in increasing order (`order`), region by
  * region: a marker, then each distinct address a rank (rank_of) at its place
  * in the region, a region ending FOLD_BYTES or more before the next address
  * (at the end of its last page, where the next marker starts), and a marker
- * after the last. Regions start at a page, real and folded. */
-static void fold_regions(Layout *layout, const uint32_t *order)
+ * after the last. A block at an address ends where its largest placement
+ * (`largest_usable`) ends. Regions start at a page, real and folded. */
+static void fold_regions(Layout *layout, const uint32_t *order, const uint64_t *largest_usable)
 {
-    const RecordedPlacement *placements = layout->placements;
-    uint64_t region_real = page_below(placements[order[0]].address - HEADER_BYTES);
+    const uint64_t *addresses = layout->recorded.addresses;
+    uint64_t region_real = page_below(addresses[order[0]] - HEADER_BYTES);
     uint64_t region_folded = MARKER_BYTES, region_end = region_real;
     uint64_t previous = 0; /* no placement is at address 0 */
     add_rank(layout, 0, true);
     add_region(layout, region_folded, region_real);
-    for (uint64_t k = 0; k < layout->placement_count; k++) {
-        const RecordedPlacement *placement = &placements[order[k]];
-        uint64_t start = placement->address - HEADER_BYTES, end = placement->address + placement->usable;
-        if (placement->address != previous) {
+    for (uint64_t k = 0; k < layout->recorded.address_count; k++) {
+        uint64_t address = addresses[order[k]];
+        uint64_t start = address - HEADER_BYTES, end = address + largest_usable[order[k]];
+        if (address != previous) {
             if (start >= region_end && start - region_end >= FOLD_BYTES) {
                 uint64_t marker = region_folded + page_above(region_end - region_real);
                 add_rank(layout, marker, true);
@@ -238,7 +239,7 @@ static void fold_regions(Layout *layout, const uint32_t *order)
                 add_region(layout, region_folded, region_real);
             }
             add_rank(layout, region_folded + (start - region_real), false);
-            previous = placement->address;
+            previous = address;
         }
         layout->rank_of[order[k]] = (uint32_t)(layout->rank_count - 1);
         region_end = end > region_end ? end : region_end;
@@ -248,18 +249,39 @@ static void fold_regions(Layout *layout, const uint32_t *order)
     layout->limit = last + MARKER_BYTES;
 }
 
+/* Per address, the most usable bytes any placement there has; NULL if out of
+ * memory or a placement is impossible (an index past the addresses, an
+ * address below its header, an end past 2^64). */
+static uint64_t *largest_usable_per_address(const RecordedPlacements *recorded)
+{
+    uint64_t *largest = calloc(recorded->address_count, sizeof *largest);
+    for (uint64_t i = 0; largest && i < recorded->address_count; i++) {
+        if (recorded->addresses[i] < HEADER_BYTES) {
+            free(largest);
+            return NULL;
+        }
+    }
+    for (uint64_t k = 0; largest && k < recorded->count; k++) {
+        uint32_t index = recorded->address_of[k];
+        uint64_t address = index < recorded->address_count ? recorded->addresses[index] : 0;
+        if (address < HEADER_BYTES || recorded->usable[k] > UINT64_MAX - address) {
+            free(largest);
+            return NULL;
+        }
+        largest[index] = recorded->usable[k] > largest[index] ? recorded->usable[k] : largest[index];
+    }
+    return largest;
+}
+
 static bool layout_fill(Layout *layout)
 {
-    const RecordedPlacement *placements = layout->placements;
-    uint64_t count = layout->placement_count;
-    for (uint64_t i = 0; i < count; i++)
-        if (placements[i].address < HEADER_BYTES || placements[i].usable > UINT64_MAX - placements[i].address)
-            return false;
-    uint32_t *order = malloc(count * sizeof *order);
-    bool ok = order && order_by_address(placements, count, order);
+    uint64_t *largest = largest_usable_per_address(&layout->recorded);
+    uint32_t *order = malloc(layout->recorded.address_count * sizeof *order);
+    bool ok = largest && order && order_by_address(layout->recorded.addresses, layout->recorded.address_count, order);
     if (ok)
-        fold_regions(layout, order);
+        fold_regions(layout, order, largest);
     free(order);
+    free(largest);
     return ok;
 }
 
@@ -267,15 +289,16 @@ static bool layout_fill(Layout *layout)
  * list is empty or has an impossible placement. */
 static Layout *layout_create(const AllocatorConfig *config)
 {
-    uint64_t count = config->recorded_count;
-    if (!config->recorded || count == 0 || count >= UINT32_MAX / 2)
+    const RecordedPlacements *recorded = &config->recorded;
+    uint64_t count = recorded->address_count;
+    if (recorded->count == 0 || recorded->count >= UINT32_MAX / 2 || count == 0 || count >= UINT32_MAX / 2 ||
+        !recorded->addresses || !recorded->address_of || !recorded->usable)
         return NULL;
     Layout *layout = calloc(1, sizeof *layout);
     if (!layout)
         return NULL;
     layout->references = 1;
-    layout->placements = config->recorded;
-    layout->placement_count = count;
+    layout->recorded = *recorded;
     /* at most one marker per address, and one more */
     layout->starts = malloc((2 * count + 1) * sizeof *layout->starts);
     layout->is_marker = malloc(2 * count + 1);
@@ -300,7 +323,7 @@ static uint64_t block_start(const RecordedHeap *heap, uint64_t rank)
 /* The end of a placement if it were at its rank. */
 static uint64_t placement_end(const RecordedHeap *heap, uint64_t rank, uint64_t placement)
 {
-    return block_start(heap, rank) + HEADER_BYTES + heap->layout->placements[placement].usable;
+    return block_start(heap, rank) + HEADER_BYTES + heap->layout->recorded.usable[placement];
 }
 
 /* The end of a live rank: its placement's, or a marker's. */
@@ -472,7 +495,7 @@ static void recorded_destroy(Allocator *allocator)
 static HeapError recorded_create(const AllocatorConfig *config, Allocator **out)
 {
     *out = NULL;
-    if (!config->recorded || config->recorded_count == 0)
+    if (config->recorded.count == 0)
         return HEAP_ERROR_INVALID_CONFIG;
     Layout *layout = layout_create(config);
     RecordedHeap *heap = layout ? allocate_heap(layout) : NULL;
@@ -563,11 +586,12 @@ static uint64_t live_rank(const RecordedHeap *heap, uint64_t payload)
 /* Takes the next placement for n bytes; NO_RANK if the replay has strayed. */
 static uint64_t take_placement(RecordedHeap *heap, uint64_t n, uint64_t *placement)
 {
-    if (heap->next_placement >= heap->layout->placement_count)
+    const RecordedPlacements *recorded = &heap->layout->recorded;
+    if (heap->next_placement >= recorded->count)
         return NO_RANK;
     *placement = heap->next_placement++;
-    uint64_t rank = heap->layout->rank_of[*placement];
-    bool fits = n <= heap->layout->placements[*placement].usable;
+    uint64_t rank = heap->layout->rank_of[recorded->address_of[*placement]];
+    bool fits = n <= recorded->usable[*placement];
     return fits && heap->placement_at[rank] == NOT_LIVE && !overlaps(heap, rank, *placement)
                ? rank
                : NO_RANK;

@@ -31,6 +31,12 @@ typedef struct {
     uint64_t used;
 } AddressMap;
 
+/* One sidecar line's block: where glibc put it. */
+typedef struct {
+    uint64_t address;
+    uint64_t usable;             /* malloc_usable_size, bytes */
+} SidecarPlacement;
+
 typedef struct {
     AddressMap live;
     CaptureCounts *counts;
@@ -367,7 +373,7 @@ static bool sidecar_number(const char *start, size_t length, bool hex, uint64_t 
 }
 
 /* One line: THREAD CALL ADDRESS USABLE; the placement if the op places a block. */
-static bool sidecar_line(SidecarReader *reader, const Op *op, RecordedPlacement *placement)
+static bool sidecar_line(SidecarReader *reader, const Op *op, SidecarPlacement *placement)
 {
     const char *fields[4];
     size_t lengths[4];
@@ -419,7 +425,7 @@ static bool plain_digits(const char **at, const char *end, unsigned base, int ma
 /* The line as heapviz writes it - single spaces, a block not at 0x0 - read
  * in one pass; false, having read nothing, for any other, which
  * sidecar_line then reads field by field (and says what is wrong). */
-static bool plain_sidecar_line(SidecarReader *reader, RecordedPlacement *placement)
+static bool plain_sidecar_line(SidecarReader *reader, SidecarPlacement *placement)
 {
     const char *p = reader->at, *end = reader->end, *call;
     uint64_t thread;
@@ -438,21 +444,56 @@ static bool plain_sidecar_line(SidecarReader *reader, RecordedPlacement *placeme
     return true;
 }
 
-/* Reads one line per op of `trace`, keeping the placements of its a and r
- * lines in `placements`; *count of them. */
-static bool sidecar_lines(SidecarReader *reader, const Trace *trace, RecordedPlacement *placements,
-                          uint64_t *count)
+/* The placements of a trace's a and r lines as they are read: each
+ * address gets an index the first time it is seen (`seen` maps it to that
+ * index, in its Slot's id). */
+typedef struct {
+    AddressMap seen;
+    uint64_t *addresses;         /* by index */
+    uint64_t address_capacity;
+    uint64_t address_count;
+    uint32_t *address_of;        /* per placement */
+    uint64_t *usable;            /* per placement */
+    uint64_t count;
+} PlacementList;
+
+static bool placement_add(PlacementList *list, uint64_t address, uint64_t usable)
+{
+    Slot *slot = map_find(&list->seen, address);
+    uint64_t index = slot->address == address ? slot->id : list->address_count;
+    if (index == list->address_count) {
+        if (index == list->address_capacity) {
+            uint64_t capacity = list->address_capacity * 2;
+            uint64_t *bigger = realloc(list->addresses, capacity * sizeof *bigger);
+            if (!bigger)
+                return false;
+            list->addresses = bigger;
+            list->address_capacity = capacity;
+        }
+        if (!map_put(&list->seen, (Slot){.address = address, .id = (uint32_t)index}))
+            return false;
+        list->addresses[list->address_count++] = address;
+    }
+    list->address_of[list->count] = (uint32_t)index;
+    list->usable[list->count++] = usable;
+    return true;
+}
+
+/* Reads one line per op of `trace`, adding the placements of its a and r
+ * lines to `list`. */
+static bool sidecar_lines(SidecarReader *reader, const Trace *trace, PlacementList *list)
 {
     for (uint32_t i = 0; i < trace->op_count; i++) {
-        RecordedPlacement placement;
+        SidecarPlacement placement;
         if (reader->at == reader->end && !sidecar_refill(reader))
             return false;
         if (reader->at == reader->end)
             return sidecar_fail(reader, "the sidecar ends before the trace's operations do");
         if (!plain_sidecar_line(reader, &placement) && !sidecar_line(reader, &trace->ops[i], &placement))
             return false;
-        if (trace->ops[i].kind == OP_MALLOC || trace->ops[i].kind == OP_REALLOC)
-            placements[(*count)++] = placement;
+        if ((trace->ops[i].kind == OP_MALLOC || trace->ops[i].kind == OP_REALLOC) &&
+            !placement_add(list, placement.address, placement.usable))
+            return sidecar_fail(reader, "out of memory");
     }
     if (reader->at == reader->end && !sidecar_refill(reader))
         return false;
@@ -463,18 +504,25 @@ static bool sidecar_lines(SidecarReader *reader, const Trace *trace, RecordedPla
 
 static bool read_sidecar(SidecarReader *reader, Trace *trace)
 {
-    RecordedPlacement *placements = calloc(trace->op_count + 1, sizeof *placements);
-    uint64_t count = 0;
-    if (!placements || !reader->buffer) {
-        free(placements);
-        return sidecar_fail(reader, "out of memory");
-    }
-    if (!sidecar_lines(reader, trace, placements, &count)) {
-        free(placements);
+    PlacementList list = {.address_capacity = MAP_FIRST_CAPACITY};
+    list.addresses = malloc(list.address_capacity * sizeof *list.addresses);
+    list.address_of = malloc(((uint64_t)trace->op_count + 1) * sizeof *list.address_of);
+    list.usable = malloc(((uint64_t)trace->op_count + 1) * sizeof *list.usable);
+    bool ok = list.addresses && list.address_of && list.usable && reader->buffer &&
+              map_resize(&list.seen, MAP_FIRST_CAPACITY);
+    ok = ok ? sidecar_lines(reader, trace, &list) : sidecar_fail(reader, "out of memory");
+    free(list.seen.slots);
+    if (!ok) {
+        free(list.addresses);
+        free(list.address_of);
+        free(list.usable);
         return false;
     }
-    trace->placements = placements;
-    trace->placement_count = count;
+    trace->placement_addresses = list.addresses;
+    trace->placement_address_of = list.address_of;
+    trace->placement_usable = list.usable;
+    trace->placement_address_count = list.address_count;
+    trace->placement_count = list.count;
     return true;
 }
 

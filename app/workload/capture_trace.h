@@ -49,7 +49,8 @@ bool capture_trace_write(const CaptureRecord *records, uint64_t count, OutputFil
                          OutputFile *sidecar, CaptureCounts *counts);
 
 /* If TRACE_PATH.addr exists, reads the placement of each `a` and `r` of
- * *trace from it into (*trace)->placements, for the recorded design. True
+ * *trace from it into (*trace)->placement_*, for the recorded design: each
+ * address once, and per placement its address's index and usable size. True
  * if there is no such file, or it matches the trace line for line. On a bad
  * sidecar, destroys *trace (NULL) and returns false with
  * "PATH:LINE: what is wrong" in `message`. */

@@ -251,7 +251,7 @@ static bool replays_recording(const Options *options)
 static bool recording_present(const Options *options, const AllocatorSetup *setup, char *message,
                               size_t message_size)
 {
-    if (!replays_recording(options) || setup->config.recorded_count > 0)
+    if (!replays_recording(options) || setup->config.recorded.count > 0)
         return true;
     snprintf(message, message_size,
              "the recorded allocator replays a capture: give --trace FILE (or --capture FILE) "
@@ -272,10 +272,8 @@ static bool prepare_workload(const Options *options, const Trace *trace, Workloa
     *setup = options->heap;
     if (!options->heap_size_given)
         setup->config.heap_bytes = workload_default_heap_bytes(workload);
-    if (trace) {
-        setup->config.recorded = trace->placements;
-        setup->config.recorded_count = trace->placement_count;
-    }
+    if (trace)
+        setup->config.recorded = trace_placements(trace);
     return recording_present(options, setup, message, message_size);
 }
 

@@ -823,6 +823,17 @@ void trace_destroy(Trace *trace)
     zeroed_memory_release(trace->ops, trace->ops_capacity * sizeof *trace->ops);
     free(trace->name);
     free(trace->slots);
-    free(trace->placements);
+    free(trace->placement_addresses);
+    free(trace->placement_address_of);
+    free(trace->placement_usable);
     free(trace);
+}
+
+RecordedPlacements trace_placements(const Trace *trace)
+{
+    return (RecordedPlacements){.addresses = trace->placement_addresses,
+                                .address_of = trace->placement_address_of,
+                                .usable = trace->placement_usable,
+                                .address_count = trace->placement_address_count,
+                                .count = trace->placement_count};
 }

@@ -76,6 +76,10 @@ bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **o
  * it whole. */
 bool trace_number_slots(Trace *trace);
 
+/* The capture's placements of `trace` (count 0 if it is not a capture), for
+ * AllocatorConfig.recorded; the arrays stay the trace's. */
+RecordedPlacements trace_placements(const Trace *trace);
+
 /* Writes `trace` as a .rep file: header, then one operation a line. */
 void trace_write(OutputFile *file, const Trace *trace);
 

@@ -51,8 +51,12 @@ typedef struct {
     Op *ops;                     /* op_count operations */
     uint32_t ops_capacity;       /* ops allocated (zeroed_memory.h), for trace_destroy */
     char *name;                  /* file name without directories, for display */
-    RecordedPlacement *placements; /* a capture: glibc's placement of each a and r
-                                    (from FILE.addr), in order; NULL if none */
+    /* A capture: glibc's placement of each a and r (from FILE.addr), in
+     * order, as allocator.h's RecordedPlacements; none if placement_count is 0. */
+    uint64_t *placement_addresses; /* each pointer glibc returned, once */
+    uint32_t *placement_address_of; /* per a and r: its pointer's index in placement_addresses */
+    uint64_t *placement_usable;  /* per a and r: the usable bytes glibc gave */
+    uint64_t placement_address_count;
     uint64_t placement_count;
 } Trace;
 

@@ -206,18 +206,55 @@ static void test_sidecar_reads_back_every_placement(void **state)
             if (trace == NULL)
                 fail_msg("width %zu: %s", widths[w], message);
             assert_int_equal(trace->placement_count, MANY_IDS);
+            assert_int_equal(trace->placement_address_count, MANY_IDS); /* every address new */
             uint64_t k = 0;
             for (uint32_t i = 0; i < 2 * MANY_IDS; i++) {
                 if (ops[i].kind != OP_MALLOC)
                     continue;
-                assert_int_equal(trace->placements[k].address, many_address(ops[i].id));
-                assert_int_equal(trace->placements[k++].usable, many_usable(ops[i].id));
+                assert_int_equal(trace->placement_address_of[k], k);
+                assert_int_equal(trace->placement_addresses[k], many_address(ops[i].id));
+                assert_int_equal(trace->placement_usable[k++], many_usable(ops[i].id));
             }
             trace_destroy(trace);
             free(text);
         }
     }
     free(ops);
+}
+
+/* An address glibc gives again is listed once: each placement names it by
+ * its index (the order addresses were first seen); frees add nothing. */
+static void test_sidecar_lists_each_address_once(void **state)
+{
+    (void)state;
+    static const Op ops[] = {{.bytes = 24, .id = 0, .kind = OP_MALLOC}, {.bytes = 40, .id = 1, .kind = OP_MALLOC},
+                             {.id = 0, .kind = OP_FREE},                {.bytes = 24, .id = 2, .kind = OP_MALLOC},
+                             {.bytes = 100, .id = 1, .kind = OP_REALLOC}, {.bytes = 48, .id = 2, .kind = OP_REALLOC},
+                             {.id = 1, .kind = OP_FREE}};
+    static const char text[] = "1 malloc 0x1010 24\n"
+                               "1 malloc 0x1030 40\n"
+                               "1 free 0x1010 0\n"
+                               "2 malloc 0x1010 24\n"     /* 0x1010 again */
+                               "1 realloc 0x2000 104\n"   /* moved */
+                               "2 realloc 0x1010 56\n"    /* grown in place */
+                               "1 free 0x2000 0\n";
+    char message[512];
+    Trace *trace = attach(text, strlen(text), ops, 7, message, sizeof message);
+    if (trace == NULL)
+        fail_msg("%s", message);
+    static const uint64_t addresses[] = {0x1010, 0x1030, 0x2000};
+    static const uint32_t address_of[] = {0, 1, 0, 2, 0};
+    static const uint64_t usable[] = {24, 40, 24, 104, 56};
+    assert_int_equal(trace->placement_address_count, 3);
+    assert_int_equal(trace->placement_count, 5);
+    assert_memory_equal(trace->placement_addresses, addresses, sizeof addresses);
+    assert_memory_equal(trace->placement_address_of, address_of, sizeof address_of);
+    assert_memory_equal(trace->placement_usable, usable, sizeof usable);
+    RecordedPlacements placements = trace_placements(trace);
+    assert_ptr_equal(placements.addresses, trace->placement_addresses);
+    assert_int_equal(placements.address_count, 3);
+    assert_int_equal(placements.count, 5);
+    trace_destroy(trace);
 }
 
 /* A bad sidecar: one sentence naming the file and the line, and no trace. */
@@ -280,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_failed_realloc_keeps_the_block),
         cmocka_unit_test(test_many_live_blocks),
         cmocka_unit_test(test_sidecar_reads_back_every_placement),
+        cmocka_unit_test(test_sidecar_lists_each_address_once),
         cmocka_unit_test(test_bad_sidecars_are_refused),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);

@@ -14,6 +14,7 @@
 
 #include "allocator.h"
 #include "capture_trace.h"
+#include "recorded_pairs.h"
 #include "run_support.h"
 #include "trace.h"
 
@@ -25,15 +26,23 @@
 static const char *heapviz, *subject;
 static char directory[] = "/tmp/heapviz-recorded-test-XXXXXX";
 
-static Allocator *create_recorded(const RecordedPlacement *placements, uint64_t count)
+static Allocator *create_recorded(const RecordedPlacements *placements)
 {
     AllocatorSetup setup = {allocator_design_find("recorded"), allocator_default_config(0)};
     assert_non_null(setup.design);
-    setup.config.recorded = placements;
-    setup.config.recorded_count = count;
+    setup.config.recorded = *placements;
     Allocator *heap = NULL;
     assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
     return heap;
+}
+
+/* A heap of `count` pairs, each its own address; `made` holds the arrays
+ * until the heap is destroyed. */
+static Allocator *create_from_pairs(const RecordedPair *pairs, uint64_t count, RecordedPairs *made)
+{
+    *made = recorded_pairs(pairs, count);
+    assert_non_null(made->addresses);
+    return create_recorded(&made->placements);
 }
 
 static void expect_block(const HeapBlock *block, uint64_t offset, uint64_t size, HeapBlockState state)
@@ -49,18 +58,22 @@ static void expect_block(const HeapBlock *block, uint64_t offset, uint64_t size,
  * 143 MiB away, so a marker at 0x6000; region 2 runs from real 0x8fff000 at
  * 0x7000 to real 0x9001000 (its block ends at 0x9000064); the last marker at
  * 0x9000, the end at 0xa000. A block is [address - 8, address + usable). */
-static const RecordedPlacement HAND[] = {
-    {0x1010, 24},                /* [0x1008, 0x1028) */
-    {0x1030, 24},                /* [0x1028, 0x1048): touches the first, no gap */
-    {0x5000, 40},                /* [0x4ff8, 0x5028): after a gap of 0x4ff8 - 0x1048 = 16304 */
-    {0x9000000, 100},            /* [0x7ff8, 0x8064): real 0x8fffff8 is 0xff8 into region 2 */
-    {0x1010, 56},                /* the first block grown in place: [0x1008, 0x1048) */
+/* As the sidecar's reader gives them: each address once. */
+static const uint64_t HAND_ADDRESSES[] = {0x1010, 0x1030, 0x5000, 0x9000000};
+static const uint32_t HAND_ADDRESS_OF[] = {0, 1, 2, 3, 0};
+static const uint64_t HAND_USABLE[] = {
+    24,                          /* 0x1010: [0x1008, 0x1028) */
+    24,                          /* 0x1030: [0x1028, 0x1048): touches the first, no gap */
+    40,                          /* 0x5000: [0x4ff8, 0x5028): after a gap of 0x4ff8 - 0x1048 = 16304 */
+    100,                         /* 0x9000000: [0x7ff8, 0x8064): real 0x8fffff8 is 0xff8 into region 2 */
+    56,                          /* 0x1010 again: the first block grown in place, [0x1008, 0x1048) */
 };
+static const RecordedPlacements HAND = {HAND_ADDRESSES, HAND_ADDRESS_OF, HAND_USABLE, 4, 5};
 
 static void test_blocks_and_gaps_by_hand(void **state)
 {
     (void)state;
-    Allocator *heap = create_recorded(HAND, 5);
+    Allocator *heap = create_recorded(&HAND);
     const HeapStats *stats = allocator_stats(heap);
     /* empty: two regions free between the three markers, 0x5000 and 0x2000 bytes */
     assert_int_equal(stats->heap_bytes, 0xa000);
@@ -150,7 +163,7 @@ static void test_blocks_and_gaps_by_hand(void **state)
 static void test_program_addresses_by_hand(void **state)
 {
     (void)state;
-    Allocator *heap = create_recorded(HAND, 5);
+    Allocator *heap = create_recorded(&HAND);
     uint64_t address = 0, gap = 0;
     assert_true(allocator_program_address(heap, 0x1010, &address, &gap)); /* the first payload */
     assert_int_equal(address, 0x1010);
@@ -189,8 +202,9 @@ static void test_program_addresses_by_hand(void **state)
 static void test_strays_fail_and_change_nothing(void **state)
 {
     (void)state;
-    static const RecordedPlacement twice[] = {{0x1010, 24}, {0x1010, 24}, {0x1020, 24}};
-    Allocator *heap = create_recorded(twice, 3);
+    static const RecordedPair twice[] = {{0x1010, 24}, {0x1010, 24}, {0x1020, 24}};
+    RecordedPairs made;
+    Allocator *heap = create_from_pairs(twice, 3, &made);
     uint64_t payload, other;
     assert_int_equal(allocator_malloc(heap, 25, &payload), HEAP_ERROR_OUT_OF_MEMORY);
     assert_int_equal(allocator_malloc(heap, 24, &payload), HEAP_OK);
@@ -199,9 +213,17 @@ static void test_strays_fail_and_change_nothing(void **state)
     assert_int_equal(allocator_stats(heap)->used_blocks, 1);
     assert_int_equal(allocator_check(heap).broken, 0);
     allocator_destroy(heap);
+    recorded_pairs_free(&made);
     AllocatorSetup setup = {allocator_design_find("recorded"), allocator_default_config(0)};
     Allocator *none = NULL;
     assert_int_equal(allocator_create(&setup, &none), HEAP_ERROR_INVALID_CONFIG);
+    /* a placement naming an address past the list is impossible: no heap */
+    static const uint32_t past[] = {0, 0x7fffffff};
+    setup.config.recorded = HAND;
+    setup.config.recorded.address_of = past;
+    setup.config.recorded.count = 2;
+    assert_int_not_equal(allocator_create(&setup, &none), HEAP_OK);
+    assert_null(none);
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -216,7 +238,7 @@ static int compare_u64(const void *a, const void *b)
  * last block's end; a 4096-byte marker before each region), not by the
  * design's code.
  * O(n^2) in the number of regions, which is small. */
-static uint64_t *expected_payloads(const RecordedPlacement *placements, uint64_t count)
+static uint64_t *expected_payloads(const RecordedPair *placements, uint64_t count)
 {
     uint64_t *starts = malloc(count * sizeof *starts);
     for (uint64_t i = 0; i < count; i++)
@@ -264,7 +286,7 @@ static void test_layout_of_scattered_placements(void **state)
     enum { COUNT = 3000 };
     static const uint64_t bases[] = {0x10, 0x55a629a56000, 0x7f3adb51e000, 0x123456789000,
                                      UINT64_C(0xfedcba9876540000), 0x8000000000000000};
-    RecordedPlacement *placements = malloc(COUNT * sizeof *placements);
+    RecordedPair *placements = malloc(COUNT * sizeof *placements);
     uint64_t random = 12345;
     for (uint64_t i = 0; i < COUNT; i++) {
         random = random * 6364136223846793005u + 1442695040888963407u;
@@ -276,17 +298,50 @@ static void test_layout_of_scattered_placements(void **state)
         placements[i].usable = (draw >> 40) % 5000;
     }
     uint64_t *expected = expected_payloads(placements, COUNT);
-    Allocator *heap = create_recorded(placements, COUNT);
+    RecordedPairs made = recorded_pairs(placements, COUNT);
+    assert_non_null(made.addresses);
+    /* the same placements with each address once, as the sidecar's reader gives them */
+    RecordedPairs shared = recorded_pairs(placements, COUNT);
+    assert_non_null(shared.addresses);
+    shared.placements.address_count = 0;
     for (uint64_t i = 0; i < COUNT; i++) {
-        uint64_t payload;
-        assert_int_equal(allocator_malloc(heap, 0, &payload), HEAP_OK);
-        assert_int_equal(payload, expected[i]);
-        assert_int_equal(allocator_free(heap, payload), HEAP_OK);
+        uint32_t index = 0;
+        while (index < shared.placements.address_count && shared.addresses[index] != placements[i].address)
+            index++;
+        shared.addresses[index] = placements[i].address;
+        shared.address_of[i] = index;
+        shared.placements.address_count += index == shared.placements.address_count;
     }
-    assert_int_equal(allocator_check(heap).broken, 0);
-    allocator_destroy(heap);
+    assert_true(shared.placements.address_count < COUNT);
+    const RecordedPlacements *forms[] = {&made.placements, &shared.placements};
+    for (int form = 0; form < 2; form++) {
+        Allocator *heap = create_recorded(forms[form]);
+        for (uint64_t i = 0; i < COUNT; i++) {
+            uint64_t payload;
+            assert_int_equal(allocator_malloc(heap, 0, &payload), HEAP_OK);
+            assert_int_equal(payload, expected[i]);
+            assert_int_equal(allocator_free(heap, payload), HEAP_OK);
+        }
+        assert_int_equal(allocator_check(heap).broken, 0);
+        allocator_destroy(heap);
+    }
+    recorded_pairs_free(&made);
+    recorded_pairs_free(&shared);
     free(expected);
     free(placements);
+}
+
+/* The placements of a capture's trace, one pair a call, as its sidecar's lines say. */
+static RecordedPair *pairs_of(const Trace *trace)
+{
+    RecordedPair *pairs = malloc(trace->placement_count * sizeof *pairs);
+    assert_non_null(pairs);
+    for (uint64_t k = 0; k < trace->placement_count; k++) {
+        assert_true(trace->placement_address_of[k] < trace->placement_address_count);
+        pairs[k] = (RecordedPair){trace->placement_addresses[trace->placement_address_of[k]],
+                                  trace->placement_usable[k]};
+    }
+    return pairs;
 }
 
 /* Replays a capture's trace on `recorded`: each a and r at glibc's address,
@@ -299,9 +354,12 @@ static void replay_at_glibc_addresses(const char *trace_path)
         !capture_attach_placements(trace_path, &trace, message, sizeof message))
         fail_msg("%s", message);
     assert_true(trace->placement_count > 0);
-    Allocator *heap = create_recorded(trace->placements, trace->placement_count);
+    RecordedPlacements placements = trace_placements(trace);
+    Allocator *heap = create_recorded(&placements);
     Allocator *copy = NULL;
-    uint64_t *expected = expected_payloads(trace->placements, trace->placement_count);
+    RecordedPair *pairs = pairs_of(trace);
+    uint64_t *expected = expected_payloads(pairs, trace->placement_count);
+    free(pairs);
     uint64_t *payload_of = calloc(trace->id_count, sizeof *payload_of);
     uint64_t placed = 0;
     for (uint32_t i = 0; i < trace->op_count; i++) {

@@ -24,6 +24,7 @@
 
 #include "delta.h"
 #include "history.h"
+#include "recorded_pairs.h"
 #include "sim.h"
 #include "trace.h"
 #include "ui_test_support.h"
@@ -232,21 +233,23 @@ static void test_recorded(void **state)
     (void)state;
     uint32_t placing = 0;
     Trace *trace = random_trace(31, PLACEMENT_USABLE, &placing);
-    RecordedPlacement *placements = calloc(placing, sizeof *placements);
+    RecordedPair *placements = calloc(placing, sizeof *placements);
     assert_non_null(placements);
     for (uint32_t i = 0; i < placing; i++) {
-        placements[i] = (RecordedPlacement){.address = 0x10000 + (uint64_t)i * PLACEMENT_STRIDE,
-                                            .usable = PLACEMENT_USABLE};
+        placements[i] = (RecordedPair){.address = 0x10000 + (uint64_t)i * PLACEMENT_STRIDE,
+                                       .usable = PLACEMENT_USABLE};
     }
+    RecordedPairs made = recorded_pairs(placements, placing);
+    assert_non_null(made.addresses);
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
     AllocatorSetup setup = {.design = allocator_design_find("recorded"),
                             .config = allocator_default_config(1u << 20)};
     assert_non_null(setup.design);
-    setup.config.recorded = placements;
-    setup.config.recorded_count = placing;
+    setup.config.recorded = made.placements;
     Kept kept = jumps_match_straight_replays(&workload, &setup, 8u << 20, 9);
     assert_true(kept.deltas > 0);
     trace_destroy(trace);
+    recorded_pairs_free(&made);
     free(placements);
 }
 

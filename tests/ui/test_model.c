@@ -11,6 +11,7 @@
 
 #include "layout.h"
 #include "model.h"
+#include "recorded_pairs.h"
 #include "trace.h"
 #include "ui_test_support.h"
 #include <math.h>
@@ -183,8 +184,9 @@ static void test_new_seed_starts_a_new_run(void **state)
 static void test_recorded_rows_start_at_round_addresses(void **state)
 {
     (void)state;
-    static const RecordedPlacement placements[] = {
+    static const RecordedPair placements[] = {
         {0x55a629a562a0, 40}, {0x55a629a562d0, 664}, {0x55a629a9a570, 296}, {0x7f3adb51e010, 163824}};
+    RecordedPairs made = recorded_pairs(placements, 4);
     Op ops[4];
     for (uint32_t i = 0; i < 4; i++)
         ops[i] = (Op){.kind = OP_MALLOC, .id = i, .bytes = 8, .line = i + 1};
@@ -192,8 +194,7 @@ static void test_recorded_rows_start_at_round_addresses(void **state)
     ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = trace}, .page_bytes = 4,
                           .history_bytes = 16u << 20};
     config.heap = (AllocatorSetup){allocator_design_find("recorded"), allocator_default_config(0)};
-    config.heap.config.recorded = placements;
-    config.heap.config.recorded_count = 4;
+    config.heap.config.recorded = made.placements;
     Model *model = NULL;
     assert_int_equal(model_create(&config, &model), HEAP_OK);
     apply(model, ACTION_STEP, 4);
@@ -220,6 +221,7 @@ static void test_recorded_rows_start_at_round_addresses(void **state)
     }
     model_destroy(model);
     trace_destroy(trace);
+    recorded_pairs_free(&made);
 }
 
 static void test_new_seed_on_a_trace_says_why_not(void **state)

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "heap.h"
+#include "recorded_pairs.h"
 #include "sentence.h"
 #include <stdio.h>
 #include <string.h>
@@ -70,10 +71,10 @@ static void test_malloc_that_takes_a_block_whole_in_a_trace(void **state)
 static void test_malloc_in_a_recording(void **state)
 {
     (void)state;
-    static const RecordedPlacement placements[] = {{0x55a629a562a0, 40}};
+    static const RecordedPair placements[] = {{0x55a629a562a0, 40}};
+    RecordedPairs made = recorded_pairs(placements, 1);
     AllocatorSetup setup = {allocator_design_find("recorded"), allocator_default_config(0)};
-    setup.config.recorded = placements;
-    setup.config.recorded_count = 1;
+    setup.config.recorded = made.placements;
     Allocator *heap = NULL;
     assert_int_equal(allocator_create(&setup, &heap), HEAP_OK);
     uint64_t payload = 0;
@@ -89,6 +90,7 @@ static void test_malloc_in_a_recording(void **state)
     sentence_for_step(&report, WORKLOAD_TRACE, heap, text, sizeof text);
     assert_true(strncmp(text, "free 0x55a629a562a0,", strlen("free 0x55a629a562a0,")) == 0);
     allocator_destroy(heap);
+    recorded_pairs_free(&made);
 }
 
 static void test_malloc_failed_by_fragmentation(void **state)

@@ -344,6 +344,95 @@ static RecordedPair *pairs_of(const Trace *trace)
     return pairs;
 }
 
+/* The walk of a recorded heap against what is live, worked out here: the
+ * blocks run without a hole from the first marker to the last, the used
+ * ones are exactly the live placements' (at their folded payloads, header
+ * and usable bytes), and block_at finds each used block at its first and
+ * last byte. `payloads` is sorted. */
+static void expect_walk(const Allocator *heap, const uint64_t *payloads, uint64_t live, uint64_t usable)
+{
+    HeapBlock block, found;
+    uint64_t used = 0, end = 0;
+    for (bool more = allocator_first_block(heap, &block); more; more = allocator_next_block(heap, &block)) {
+        if (end != 0 && block.offset != end)
+            fail_msg("a hole from %llu to %llu", (unsigned long long)end, (unsigned long long)block.offset);
+        end = block.offset + block.size;
+        if (block.state == HEAP_BLOCK_DEAD) {
+            assert_int_equal(block.size, 4096);
+            continue;
+        }
+        if (block.state == HEAP_BLOCK_FREE)
+            continue;
+        assert_true(used < live);
+        expect_block(&block, payloads[used] - 8, 8 + usable, HEAP_BLOCK_USED);
+        assert_true(allocator_block_at(heap, block.offset, &found));
+        expect_block(&found, block.offset, block.size, HEAP_BLOCK_USED);
+        assert_true(allocator_block_at(heap, end - 1, &found));
+        expect_block(&found, block.offset, block.size, HEAP_BLOCK_USED);
+        used++;
+    }
+    assert_int_equal(used, live);
+}
+
+/* 6,000 placements of 8 usable bytes on 16-byte steps in two regions (so
+ * ranks lie side by side), mallocs in order and frees at random, a third of
+ * the time a run of 200 neighbours at once (so live blocks also lie far
+ * apart): after every 25 calls the walk, block_at and the frees find what
+ * a sorted list of the live payloads says. */
+static void test_walk_matches_the_live_placements(void **state)
+{
+    (void)state;
+    enum { COUNT = 6000, SLOTS = 2500, USABLE = 8 };
+    RecordedPair *placements = malloc(COUNT * sizeof *placements);
+    uint64_t random = 99;
+    for (uint64_t i = 0; i < COUNT; i++) {
+        random = random * 6364136223846793005u + 1442695040888963407u;
+        uint64_t slot = (random >> 20) % SLOTS;
+        placements[i].address = (slot < SLOTS / 2 ? 0x55a629a56010 : 0x7f3adb51e010) + 16 * slot;
+        placements[i].usable = USABLE;
+    }
+    uint64_t *expected = expected_payloads(placements, COUNT);
+    uint64_t *live_at = calloc(SLOTS, sizeof *live_at); /* per slot: the payload live there, 0 */
+    uint64_t *sorted = malloc(SLOTS * sizeof *sorted);
+    RecordedPairs made;
+    Allocator *heap = create_from_pairs(placements, COUNT, &made);
+    for (uint64_t i = 0; i < COUNT; i++) {
+        uint64_t payload, slot = placements[i].address >= 0x7f3adb51e010
+                                     ? (placements[i].address - 0x7f3adb51e010) / 16
+                                     : (placements[i].address - 0x55a629a56010) / 16;
+        if (live_at[slot]) {
+            assert_int_equal(allocator_free(heap, live_at[slot]), HEAP_OK);
+            live_at[slot] = 0;
+        }
+        assert_int_equal(allocator_malloc(heap, USABLE, &payload), HEAP_OK);
+        assert_int_equal(payload, expected[i]);
+        live_at[slot] = payload;
+        random = random * 6364136223846793005u + 1442695040888963407u;
+        uint64_t from = (random >> 20) % SLOTS, run = (random >> 40) % 3 == 0 ? 200 : 1;
+        for (uint64_t k = from; k < from + run && k < SLOTS; k++) {
+            if (live_at[k]) {
+                assert_int_equal(allocator_free(heap, live_at[k]), HEAP_OK);
+                live_at[k] = 0;
+            }
+        }
+        if (i % 25 == 0) {
+            uint64_t live = 0;
+            for (uint64_t k = 0; k < SLOTS; k++)
+                if (live_at[k])
+                    sorted[live++] = live_at[k];
+            qsort(sorted, live, sizeof *sorted, compare_u64);
+            expect_walk(heap, sorted, live, USABLE);
+        }
+    }
+    assert_int_equal(allocator_check(heap).broken, 0);
+    allocator_destroy(heap);
+    recorded_pairs_free(&made);
+    free(sorted);
+    free(live_at);
+    free(expected);
+    free(placements);
+}
+
 /* Replays a capture's trace on `recorded`: each a and r at glibc's address,
  * folded as the rule says. */
 static void replay_at_glibc_addresses(const char *trace_path)
@@ -461,6 +550,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_program_addresses_by_hand),
         cmocka_unit_test(test_strays_fail_and_change_nothing),
         cmocka_unit_test(test_layout_of_scattered_placements),
+        cmocka_unit_test(test_walk_matches_the_live_placements),
         cmocka_unit_test(test_subject_replays_at_glibc_addresses),
         cmocka_unit_test(test_real_program_replays_at_glibc_addresses),
     };

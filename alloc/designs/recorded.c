@@ -13,10 +13,10 @@
  *
  * glibc's addresses are sparse: the brk heap, mmapped chunks far away, the
  * thread arenas. The design folds them: placements closer than FOLD_BYTES
- * form one region, laid out as it was, and the regions follow each other,
- * each behind a MARKER_BYTES dead block that marks the fold (one more marker
- * ends the last), so the grid shows the real layout without the empty
- * terabytes between. A region runs from the start of the page (PAGE_BYTES)
+ * form one region, laid out as it was, and the regions follow each other
+ * from offset 0, a MARKER_BYTES dead block marking each fold between two
+ * (one more ends the last), so the grid shows the real layout without the
+ * empty terabytes between. A region runs from the start of the page (PAGE_BYTES)
  * holding its first block to the end of the page holding its last, and
  * starts at a page in the folded layout too (markers are a page), so the
  * window's rows, a power of two of bytes, start at round addresses as the
@@ -28,8 +28,10 @@
  * Structure: the distinct addresses, sorted, and the markers between the
  * regions give each address a rank and a folded start (a Layout, read-only
  * and shared by a heap and its clones); a placement's rank is its address's,
- * so the layout costs per address, not per call. Per rank, which placement
- * is live there. A segment tree over the ranks keeps, per node, how many
+ * so the layout costs per address, not per call. Rank 0 is the start, a
+ * marker of no bytes at offset 0 that is never shown: like a marker it is
+ * always live, so the free space before the first block follows a live
+ * rank, as every free gap does. Per rank, which placement is live there. A segment tree over the ranks keeps, per node, how many
  * ranks below it are live (markers always are) and the largest free gap
  * after a live one, so the next and previous live block and the largest free
  * block take O(log n).
@@ -40,6 +42,7 @@
 #include <string.h>
 
 enum {
+    START_RANK = 0,              /* the start: a marker of no bytes at offset 0 */
     HEADER_BYTES = 8,            /* glibc's size word before each block */
     FOLD_BYTES = 1 << 20,        /* a gap this big separates two regions */
     PAGE_BYTES = 4096,           /* regions start and end at a multiple of this */
@@ -59,14 +62,14 @@ typedef struct {
     unsigned references;
     RecordedPlacements recorded; /* the caller's arrays, not owned */
     uint64_t *starts;            /* per rank: the block's folded start, increasing */
-    uint8_t *is_marker;          /* per rank: a fold marker, not a placement */
+    uint8_t *is_marker;          /* per rank: a fold marker (or the start), not a placement */
     uint32_t *rank_of;           /* per address (index in recorded.addresses): its rank */
     uint64_t rank_count;
-    uint64_t marker_count;
+    uint64_t marker_count;       /* fold markers and the one ending the last region */
     uint64_t limit;              /* the end of the last marker: the folded region */
     uint64_t *region_folded;     /* per region: where it starts in the folded layout */
     uint64_t *region_real;       /* per region: the program's address there */
-    uint64_t region_count;       /* marker_count - 1 once laid out */
+    uint64_t region_count;       /* marker_count once laid out */
     uint32_t *first_rank;        /* per bucket of 2^bucket_shift folded bytes, and one more: the
                                     first rank starting in it or after (rank_count if none) */
     unsigned bucket_shift;
@@ -156,7 +159,7 @@ static void add_rank(Layout *layout, uint64_t start, bool marker)
 {
     layout->starts[layout->rank_count] = start;
     layout->is_marker[layout->rank_count++] = marker;
-    layout->marker_count += marker;
+    layout->marker_count += marker && layout->rank_count - 1 != START_RANK;
 }
 
 enum {
@@ -229,18 +232,18 @@ static uint64_t page_below(uint64_t address) { return address / PAGE_BYTES * PAG
 static uint64_t page_above(uint64_t address) { return page_below(address + PAGE_BYTES - 1); }
 
 /* Lays out the addresses, taken in increasing order (`order`), region by
- * region: a marker, then each distinct address a rank (rank_of) at its place
+ * region from the start: each distinct address a rank (rank_of) at its place
  * in the region, a region ending FOLD_BYTES or more before the next address
- * (at the end of its last page, where the next marker starts), and a marker
- * after the last. A block at an address ends where its largest placement
+ * (at the end of its last page, where a marker starts, then the next region),
+ * and a marker after the last. A block at an address ends where its largest placement
  * (`largest_usable`) ends. Regions start at a page, real and folded. */
 static void fold_regions(Layout *layout, const uint32_t *order, const uint64_t *largest_usable)
 {
     const uint64_t *addresses = layout->recorded.addresses;
     uint64_t region_real = page_below(addresses[order[0]] - HEADER_BYTES);
-    uint64_t region_folded = MARKER_BYTES, region_end = region_real;
+    uint64_t region_folded = 0, region_end = region_real;
     uint64_t previous = 0; /* no placement is at address 0 */
-    add_rank(layout, 0, true);
+    add_rank(layout, 0, true); /* START_RANK */
     add_region(layout, region_folded, region_real);
     for (uint64_t k = 0; k < layout->recorded.address_count; k++) {
         uint64_t address = addresses[order[k]];
@@ -365,7 +368,7 @@ static uint64_t placement_end(const RecordedHeap *heap, uint64_t rank, uint64_t 
 static uint64_t block_end(const RecordedHeap *heap, uint64_t rank)
 {
     if (heap->layout->is_marker[rank])
-        return block_start(heap, rank) + MARKER_BYTES;
+        return block_start(heap, rank) + (rank == START_RANK ? 0 : MARKER_BYTES);
     return placement_end(heap, rank, heap->placement_at[rank]);
 }
 
@@ -777,13 +780,15 @@ static void free_block(const RecordedHeap *heap, uint64_t rank, HeapBlock *block
                          .payload = start};
 }
 
+/* The free space before the first live block, if any, else that block (the
+ * start, of no bytes, is never shown; the last marker is always live). */
 static bool recorded_first_block(const Allocator *allocator, HeapBlock *block)
 {
     const RecordedHeap *heap = as_const(allocator);
-    uint64_t rank = first_live(heap);
-    if (rank == NO_RANK)
-        return false;
-    used_block(heap, rank, block);
+    if (heap->tree[heap->leaves + START_RANK].largest_gap > 0)
+        free_block(heap, START_RANK, block);
+    else
+        used_block(heap, neighbour_live(heap, START_RANK, true), block);
     return true;
 }
 
@@ -914,16 +919,16 @@ static uint64_t recorded_memory_bytes(const Allocator *allocator)
            2 * heap->leaves * sizeof *heap->tree;
 }
 
-/* The region holding folded offset `offset` (the last starting at or below it; the
- * first for the marker before it). */
+/* The region holding folded offset `offset`, or the marker after it: the
+ * last starting at or below it (region 0 starts at 0). */
 static uint64_t region_at(const Layout *layout, uint64_t offset)
 {
-    uint64_t region = last_at_or_below(layout->region_folded, layout->region_count, offset);
-    return region == NO_RANK ? 0 : region;
+    return last_at_or_below(layout->region_folded, layout->region_count, offset);
 }
 
-/* Region k is laid out as it was from region_folded[k]; the marker before
- * it ends there and the one after it starts where its bytes end. */
+/* Region k is laid out as it was from region_folded[k] (region 0 from the
+ * start, the others after a marker); the marker after it starts where its
+ * bytes end. */
 static bool recorded_program_address(const Allocator *allocator, uint64_t offset, uint64_t *address,
                                      uint64_t *gap_bytes)
 {
@@ -931,10 +936,6 @@ static bool recorded_program_address(const Allocator *allocator, uint64_t offset
     uint64_t region = region_at(layout, offset);
     uint64_t folded = layout->region_folded[region], real = layout->region_real[region];
     *gap_bytes = 0;
-    if (offset < folded) { /* the marker before the lowest block */
-        *address = real;
-        return false;
-    }
     uint64_t next_marker = region + 1 < layout->region_count ? layout->region_folded[region + 1] - MARKER_BYTES
                                                             : layout->limit - MARKER_BYTES;
     *address = real + (offset - folded);

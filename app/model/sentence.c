@@ -435,8 +435,7 @@ static void gap_tooltip(const HeapBlock *block, const ProgramPlace *place, TextL
         snprintf(lines[2].text, sizeof lines[2].text, "from      0x%" PRIx64, place->address);
         snprintf(lines[3].text, sizeof lines[3].text, "to        0x%" PRIx64, place->address + place->gap_bytes);
     } else {
-        snprintf(lines[1].text, sizeof lines[1].text, "gap       the %s of the recorded addresses",
-                 block->offset == 0 ? "start" : "end");
+        snprintf(lines[1].text, sizeof lines[1].text, "gap       the end of the recorded addresses");
         snprintf(lines[2].text, sizeof lines[2].text, "at        0x%" PRIx64, place->address);
     }
     snprintf(lines[4].text, sizeof lines[4].text, "shown as  %s here, folded", sentence_bytes(block->size).text);

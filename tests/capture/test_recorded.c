@@ -52,21 +52,22 @@ static void expect_block(const HeapBlock *block, uint64_t offset, uint64_t size,
     assert_int_equal(block->state, state);
 }
 
-/* Folded layout, worked out by hand: a 4096-byte marker at 0; region 1
- * runs from the page below its first block, real 0x1000, at 0x1000, to the
- * page above its last byte (real 0x5028 -> 0x6000); the next placement is
- * 143 MiB away, so a marker at 0x6000; region 2 runs from real 0x8fff000 at
- * 0x7000 to real 0x9001000 (its block ends at 0x9000064); the last marker at
- * 0x9000, the end at 0xa000. A block is [address - 8, address + usable). */
+/* Folded layout, worked out by hand: region 1 runs from the page below its
+ * first block, real 0x1000, at 0, to the page above its last byte (real
+ * 0x5028 -> 0x6000, folded 0x5000); the next placement is 143 MiB away, so
+ * a marker at 0x5000; region 2 runs from real 0x8fff000 at 0x6000 to real
+ * 0x9001000 (its block ends at 0x9000064), folded 0x8000; the last marker at
+ * 0x8000, the end at 0x9000. A block is [address - 8, address + usable):
+ * folded, real minus 0x1000 in region 1, minus 0x8ff9000 in region 2. */
 /* As the sidecar's reader gives them: each address once. */
 static const uint64_t HAND_ADDRESSES[] = {0x1010, 0x1030, 0x5000, 0x9000000};
 static const uint32_t HAND_ADDRESS_OF[] = {0, 1, 2, 3, 0};
 static const uint64_t HAND_USABLE[] = {
-    24,                          /* 0x1010: [0x1008, 0x1028) */
-    24,                          /* 0x1030: [0x1028, 0x1048): touches the first, no gap */
-    40,                          /* 0x5000: [0x4ff8, 0x5028): after a gap of 0x4ff8 - 0x1048 = 16304 */
-    100,                         /* 0x9000000: [0x7ff8, 0x8064): real 0x8fffff8 is 0xff8 into region 2 */
-    56,                          /* 0x1010 again: the first block grown in place, [0x1008, 0x1048) */
+    24,                          /* 0x1010: [0x8, 0x28) */
+    24,                          /* 0x1030: [0x28, 0x48): touches the first, no gap */
+    40,                          /* 0x5000: [0x3ff8, 0x4028): after a gap of 0x3ff8 - 0x48 = 16304 */
+    100,                         /* 0x9000000: [0x6ff8, 0x7064): real 0x8fffff8 is 0xff8 into region 2 */
+    56,                          /* 0x1010 again: the first block grown in place, [0x8, 0x48) */
 };
 static const RecordedPlacements HAND = {HAND_ADDRESSES, HAND_ADDRESS_OF, HAND_USABLE, 4, 5};
 
@@ -75,64 +76,64 @@ static void test_blocks_and_gaps_by_hand(void **state)
     (void)state;
     Allocator *heap = create_recorded(&HAND);
     const HeapStats *stats = allocator_stats(heap);
-    /* empty: two regions free between the three markers, 0x5000 and 0x2000 bytes */
-    assert_int_equal(stats->heap_bytes, 0xa000);
-    assert_int_equal(stats->dead_blocks, 3);
-    assert_int_equal(stats->dead_bytes, 3 * 4096);
+    /* empty: two regions free, 0x5000 and 0x2000 bytes, each before a marker */
+    assert_int_equal(stats->heap_bytes, 0x9000);
+    assert_int_equal(stats->dead_blocks, 2);
+    assert_int_equal(stats->dead_bytes, 2 * 4096);
     assert_int_equal(stats->free_blocks, 2);
     assert_int_equal(stats->free_bytes, 0x5000 + 0x2000);
     uint64_t payloads[4];
     static const uint64_t requests[4] = {20, 24, 40, 100};
     for (int i = 0; i < 4; i++)
         assert_int_equal(allocator_malloc(heap, requests[i], &payloads[i]), HEAP_OK);
-    assert_int_equal(payloads[0], 0x1010);
-    assert_int_equal(payloads[1], 0x1030);
-    assert_int_equal(payloads[2], 0x5000);
-    assert_int_equal(payloads[3], 0x8000);
+    assert_int_equal(payloads[0], 0x10);
+    assert_int_equal(payloads[1], 0x30);
+    assert_int_equal(payloads[2], 0x4000);
+    assert_int_equal(payloads[3], 0x7000);
     HeapBlock block;
     assert_true(allocator_first_block(heap, &block));
-    expect_block(&block, 0, 4096, HEAP_BLOCK_DEAD);
+    expect_block(&block, 0, 8, HEAP_BLOCK_FREE); /* the page's start, before the first block */
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x1000, 8, HEAP_BLOCK_FREE); /* the page's start, before the first block */
-    assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x1008, 32, HEAP_BLOCK_USED);
-    assert_int_equal(block.payload, 0x1010);
+    expect_block(&block, 0x8, 32, HEAP_BLOCK_USED);
+    assert_int_equal(block.payload, 0x10);
     assert_int_equal(block.requested, 20);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x1028, 32, HEAP_BLOCK_USED);
+    expect_block(&block, 0x28, 32, HEAP_BLOCK_USED);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x1048, 16304, HEAP_BLOCK_FREE);
+    expect_block(&block, 0x48, 16304, HEAP_BLOCK_FREE);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x4ff8, 48, HEAP_BLOCK_USED);
+    expect_block(&block, 0x3ff8, 48, HEAP_BLOCK_USED);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x5028, 0x6000 - 0x5028, HEAP_BLOCK_FREE); /* to the page's end */
+    expect_block(&block, 0x4028, 0x5000 - 0x4028, HEAP_BLOCK_FREE); /* to the page's end */
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x6000, 4096, HEAP_BLOCK_DEAD);
+    expect_block(&block, 0x5000, 4096, HEAP_BLOCK_DEAD);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x7000, 0xff8, HEAP_BLOCK_FREE);
+    expect_block(&block, 0x6000, 0xff8, HEAP_BLOCK_FREE);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x7ff8, 108, HEAP_BLOCK_USED);
+    expect_block(&block, 0x6ff8, 108, HEAP_BLOCK_USED);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x8064, 0x9000 - 0x8064, HEAP_BLOCK_FREE);
+    expect_block(&block, 0x7064, 0x8000 - 0x7064, HEAP_BLOCK_FREE);
     assert_true(allocator_next_block(heap, &block));
-    expect_block(&block, 0x9000, 4096, HEAP_BLOCK_DEAD);
+    expect_block(&block, 0x8000, 4096, HEAP_BLOCK_DEAD);
     assert_false(allocator_next_block(heap, &block));
     assert_int_equal(stats->used_blocks, 4);
     assert_int_equal(stats->bytes_in_use, 32 + 32 + 48 + 108);
     assert_int_equal(stats->payload_bytes, 184);
-    /* 8 + 16304 + 4056 + 4088 + 3996: with the used and dead bytes, all 0xa000 */
+    /* 8 + 16304 + 4056 + 4088 + 3996: with the used and dead bytes, all 0x9000 */
     assert_int_equal(stats->free_blocks, 5);
     assert_int_equal(stats->free_bytes, 28452);
-    assert_int_equal(stats->free_bytes + stats->bytes_in_use + stats->dead_bytes, 0xa000);
+    assert_int_equal(stats->free_bytes + stats->bytes_in_use + stats->dead_bytes, 0x9000);
     assert_int_equal(stats->largest_free, 16304);
     /* past the end there is no block; on a marker, the marker; in the gap, the gap */
-    assert_false(allocator_block_at(heap, 0xa000, &block));
-    assert_true(allocator_block_at(heap, 0x6100, &block));
-    expect_block(&block, 0x6000, 4096, HEAP_BLOCK_DEAD);
-    assert_true(allocator_block_at(heap, 0x2000, &block));
-    expect_block(&block, 0x1048, 16304, HEAP_BLOCK_FREE);
-    assert_true(allocator_block_at(heap, 0x1030, &block));
-    expect_block(&block, 0x1028, 32, HEAP_BLOCK_USED);
+    assert_false(allocator_block_at(heap, 0x9000, &block));
+    assert_true(allocator_block_at(heap, 0x5100, &block));
+    expect_block(&block, 0x5000, 4096, HEAP_BLOCK_DEAD);
+    assert_true(allocator_block_at(heap, 0x1000, &block));
+    expect_block(&block, 0x48, 16304, HEAP_BLOCK_FREE);
+    assert_true(allocator_block_at(heap, 0x30, &block));
+    expect_block(&block, 0x28, 32, HEAP_BLOCK_USED);
+    assert_true(allocator_block_at(heap, 0x4, &block)); /* before the first block */
+    expect_block(&block, 0, 8, HEAP_BLOCK_FREE);
 
     /* freeing the second block widens the gap after the first to 0x4ff8 - 0x1028 */
     assert_int_equal(allocator_free(heap, payloads[1]), HEAP_OK);
@@ -141,7 +142,7 @@ static void test_blocks_and_gaps_by_hand(void **state)
     /* the first block grows in place over it: the gap is back to 16304 */
     uint64_t result;
     assert_int_equal(allocator_realloc(heap, payloads[0], 50, &result), HEAP_OK);
-    assert_int_equal(result, 0x1010);
+    assert_int_equal(result, 0x10);
     assert_int_equal(allocator_last_event(heap)->realloc_mode, HEAP_REALLOC_GREW);
     assert_int_equal(stats->free_bytes, 28452);
     assert_int_equal(stats->bytes_in_use, 64 + 48 + 108);
@@ -157,36 +158,33 @@ static void test_blocks_and_gaps_by_hand(void **state)
 }
 
 /* The program's addresses behind the folded offsets of HAND: region 1 is
- * laid out from 0x1000 as real memory from 0x1000, region 2 from 0x7000 as
- * real memory from 0x8fff000 (the page of its first block's header); the
- * markers stand for the gaps. */
+ * laid out from 0 as real memory from 0x1000, region 2 from 0x6000 as real
+ * memory from 0x8fff000 (the page of its first block's header); the
+ * markers stand for the gap between them and for the end. */
 static void test_program_addresses_by_hand(void **state)
 {
     (void)state;
     Allocator *heap = create_recorded(&HAND);
     uint64_t address = 0, gap = 0;
-    assert_true(allocator_program_address(heap, 0x1010, &address, &gap)); /* the first payload */
+    assert_true(allocator_program_address(heap, 0x10, &address, &gap)); /* the first payload */
     assert_int_equal(address, 0x1010);
     assert_int_equal(gap, 0);
-    assert_true(allocator_program_address(heap, 0x1000, &address, &gap)); /* region 1's first byte */
+    assert_true(allocator_program_address(heap, 0, &address, &gap)); /* region 1's first byte */
     assert_int_equal(address, 0x1000);
-    assert_true(allocator_program_address(heap, 0x5000, &address, &gap));
+    assert_true(allocator_program_address(heap, 0x4000, &address, &gap));
     assert_int_equal(address, 0x5000);
-    assert_true(allocator_program_address(heap, 0x5fff, &address, &gap)); /* region 1's last byte */
+    assert_true(allocator_program_address(heap, 0x4fff, &address, &gap)); /* region 1's last byte */
     assert_int_equal(address, 0x5fff);
-    assert_false(allocator_program_address(heap, 0x6000, &address, &gap)); /* the fold */
+    assert_false(allocator_program_address(heap, 0x5000, &address, &gap)); /* the fold */
     assert_int_equal(address, 0x6000);
     assert_int_equal(gap, 0x8fff000 - 0x6000);
-    assert_false(allocator_program_address(heap, 0x6fff, &address, &gap));
+    assert_false(allocator_program_address(heap, 0x5fff, &address, &gap));
     assert_int_equal(gap, 0x8fff000 - 0x6000);
-    assert_true(allocator_program_address(heap, 0x7000, &address, &gap)); /* region 2's first byte */
+    assert_true(allocator_program_address(heap, 0x6000, &address, &gap)); /* region 2's first byte */
     assert_int_equal(address, 0x8fff000);
-    assert_true(allocator_program_address(heap, 0x8000, &address, &gap));
+    assert_true(allocator_program_address(heap, 0x7000, &address, &gap));
     assert_int_equal(address, 0x9000000);
-    assert_false(allocator_program_address(heap, 0x10, &address, &gap)); /* below the lowest block */
-    assert_int_equal(address, 0x1000);
-    assert_int_equal(gap, 0);
-    assert_false(allocator_program_address(heap, 0x9000, &address, &gap)); /* above the highest */
+    assert_false(allocator_program_address(heap, 0x8000, &address, &gap)); /* above the highest */
     assert_int_equal(address, 0x9001000);
     assert_int_equal(gap, 0);
     allocator_destroy(heap);
@@ -196,6 +194,44 @@ static void test_program_addresses_by_hand(void **state)
     assert_true(allocator_program_address(heap, 0x123, &address, &gap));
     assert_int_equal(address, 0x123);
     allocator_destroy(heap);
+}
+
+/* A first block whose header starts its page starts the heap: no free
+ * space and no marker before it (the layout: the page [0, 0x1000), the
+ * marker ending it at 0x1000, the end at 0x2000). */
+static void test_first_block_at_its_page_starts_the_heap(void **state)
+{
+    (void)state;
+    static const RecordedPair one[] = {{0x7f0000001008, 24}}; /* [0x7f0000001000, 0x7f0000001020) */
+    RecordedPairs made;
+    Allocator *heap = create_from_pairs(one, 1, &made);
+    HeapBlock block;
+    assert_int_equal(allocator_stats(heap)->heap_bytes, 0x2000);
+    assert_int_equal(allocator_stats(heap)->dead_blocks, 1);
+    assert_true(allocator_first_block(heap, &block)); /* empty: the page free */
+    expect_block(&block, 0, 0x1000, HEAP_BLOCK_FREE);
+    uint64_t payload;
+    assert_int_equal(allocator_malloc(heap, 24, &payload), HEAP_OK);
+    assert_int_equal(payload, 8);
+    assert_true(allocator_first_block(heap, &block));
+    expect_block(&block, 0, 32, HEAP_BLOCK_USED);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x20, 0x1000 - 0x20, HEAP_BLOCK_FREE);
+    assert_true(allocator_next_block(heap, &block));
+    expect_block(&block, 0x1000, 4096, HEAP_BLOCK_DEAD);
+    assert_false(allocator_next_block(heap, &block));
+    assert_true(allocator_block_at(heap, 0, &block));
+    expect_block(&block, 0, 32, HEAP_BLOCK_USED);
+    uint64_t address = 0, gap = 0;
+    assert_true(allocator_program_address(heap, 8, &address, &gap));
+    assert_int_equal(address, 0x7f0000001008);
+    assert_int_equal(allocator_stats(heap)->free_bytes, 0x1000 - 0x20);
+    assert_int_equal(allocator_check(heap).broken, 0);
+    assert_int_equal(allocator_free(heap, payload), HEAP_OK);
+    assert_int_equal(allocator_stats(heap)->free_bytes, 0x1000);
+    assert_int_equal(allocator_check(heap).broken, 0);
+    allocator_destroy(heap);
+    recorded_pairs_free(&made);
 }
 
 /* A request larger than the recorded usable size, or a place still taken, strays. */
@@ -235,7 +271,8 @@ static int compare_u64(const void *a, const void *b)
 /* The folded payload offset each placement should get, worked out here from
  * the rule (regions of placements less than 1 MiB apart, laid out as they
  * were from the page below the first block's header to the page above the
- * last block's end; a 4096-byte marker before each region), not by the
+ * last block's end; the first region at 0, a 4096-byte marker between two),
+ * not by the
  * design's code.
  * O(n^2) in the number of regions, which is small. */
 static uint64_t *expected_payloads(const RecordedPair *placements, uint64_t count)
@@ -253,7 +290,7 @@ static uint64_t *expected_payloads(const RecordedPair *placements, uint64_t coun
             if (placements[j].address - 8 == starts[i] && placements[j].address + placements[j].usable > end)
                 end = placements[j].address + placements[j].usable;
         if (region_count == 0 || starts[i] >= regions[region_count - 1][1] + (1 << 20)) {
-            uint64_t folded = 4096; /* after the first marker, or after the last region's pages and a marker */
+            uint64_t folded = 0; /* the first region at 0, the others after the last one's pages and a marker */
             if (region_count > 0) {
                 const uint64_t *last = regions[region_count - 1];
                 folded = last[2] + (last[1] - last[0] + 4095) / 4096 * 4096 + 4096;
@@ -345,7 +382,7 @@ static RecordedPair *pairs_of(const Trace *trace)
 }
 
 /* The walk of a recorded heap against what is live, worked out here: the
- * blocks run without a hole from the first marker to the last, the used
+ * blocks run without a hole up to the last marker, the used
  * ones are exactly the live placements' (at their folded payloads, header
  * and usable bytes), and block_at finds each used block at its first and
  * last byte. `payloads` is sorted. */
@@ -551,6 +588,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_strays_fail_and_change_nothing),
         cmocka_unit_test(test_layout_of_scattered_placements),
         cmocka_unit_test(test_walk_matches_the_live_placements),
+        cmocka_unit_test(test_first_block_at_its_page_starts_the_heap),
         cmocka_unit_test(test_subject_replays_at_glibc_addresses),
         cmocka_unit_test(test_real_program_replays_at_glibc_addresses),
     };

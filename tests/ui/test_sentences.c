@@ -391,10 +391,10 @@ static void test_tooltip_of_a_recorded_heap(void **state)
     assert_string_equal(lines[2].text, "from      0x5028");
     assert_string_equal(lines[3].text, "to        0x8fffff8");
     assert_string_equal(lines[4].text, "shown as  4,096 B here, folded");
-    place.gap_bytes = 0;
-    fold.offset = 0;
+    place.gap_bytes = 0; /* the marker after the last region */
+    fold.offset = 0x9000;
     sentence_tooltip(&fold, &place, WORKLOAD_TRACE, -1, lines);
-    assert_string_equal(lines[1].text, "gap       the start of the recorded addresses");
+    assert_string_equal(lines[1].text, "gap       the end of the recorded addresses");
 }
 
 static void test_sizes_in_binary_units(void **state)

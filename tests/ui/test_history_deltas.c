@@ -11,6 +11,7 @@
  * what a fresh run played straight to that step holds, with the same
  * statistics and blocks; the history stays within its budget at every point
  * of the computation; and a design without spans still gets whole copies.
+ * A finished run leaves the current run where the user was, exactly.
  * Every snapshot, restored through its anchor or keyframe and a walk along
  * its chain either way, before and after thinning, is exactly the state at
  * its step; a merged delta takes a run across both and back.
@@ -370,6 +371,41 @@ static void test_budget_counts_the_current_run_grown(void **state)
     trace_destroy(trace);
 }
 
+/* The whole run computed while the user stays at a step: once it is done
+ * the current run takes the frontier's state (its memory grows to the run's
+ * size before the first jump) and goes back, so it is still at that step,
+ * byte for byte what a straight replay gives, with that step's report, and
+ * the history within its budget. At step 0 and mid-run. */
+static void test_finished_run_leaves_the_user_where_they_were(void **state)
+{
+    (void)state;
+    uint32_t placing = 0;
+    Trace *trace = random_trace(41, 2000, &placing);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
+    setup.config.heap_bytes = 1u << 20;
+    static const uint64_t steps[] = {0, 12345};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        History *history = NULL;
+        assert_int_equal(history_create(&workload, &setup, NULL, 0, 6u << 20, &history), HEAP_OK);
+        assert_true(history_jump(history, steps[i]));
+        uint64_t used_before = allocator_stats(run_heap(history_run(history)))->bytes_in_use;
+        while (history_compute_ahead(history, 997) > 0) {
+            assert_true(history_memory_bytes(history) <= 6u << 20);
+        }
+        assert_int_equal(history_position(history), steps[i]);
+        assert_int_equal(allocator_stats(run_heap(history_run(history)))->bytes_in_use, used_before);
+        assert_int_equal(history_report(history) != NULL, steps[i] > 0);
+        Run *fresh = NULL;
+        assert_int_equal(run_create(&workload, &setup, NULL, 0, &fresh), HEAP_OK);
+        assert_int_equal(run_advance(fresh, steps[i]), steps[i]);
+        assert_same_state(fresh, (Run *)history_run(history));
+        run_destroy(fresh);
+        history_destroy(history);
+    }
+    trace_destroy(trace);
+}
+
 /* One of the CS:APP textbook designs, under a policy and a list order, on a
  * heap that grows (its memory is reallocated, so its spans change size and
  * the snapshots across a growth are keyframes). */
@@ -515,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_every_snapshot_restores_exactly),
         cmocka_unit_test(test_every_snapshot_restores_exactly_thinned),
         cmocka_unit_test(test_budget_counts_the_current_run_grown),
+        cmocka_unit_test(test_finished_run_leaves_the_user_where_they_were),
         cmocka_unit_test(test_designs_without_spans_keep_whole_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

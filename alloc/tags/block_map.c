@@ -68,12 +68,6 @@ bool block_map_copy(BlockMap *target, const BlockMap *source)
     return true;
 }
 
-/* Rehashes every entry into a table twice as large (or more). Growing four
- * times over would move a third as many entries while the map fills, but
- * leaves it up to eight times the size of its entries: every history
- * snapshot copies the map, and on a 20 MiB trace heap that pushed the
- * window's snapshots past their budget, doubling their spacing and the
- * longest jump (4 -> 52 ms, history_bench). */
 uint64_t block_map_capacity_for(uint64_t entries)
 {
     uint64_t capacity = BLOCK_MAP_MIN_CAPACITY;
@@ -82,6 +76,12 @@ uint64_t block_map_capacity_for(uint64_t entries)
     return capacity;
 }
 
+/* Rehashes every entry into a table twice as large (or more). Growing four
+ * times over would move a third as many entries while the map fills, but
+ * leaves it up to eight times the size of its entries: every history
+ * snapshot copies the map, and on a 20 MiB trace heap that pushed the
+ * window's snapshots past their budget, doubling their spacing and the
+ * longest jump (4 -> 52 ms, history_bench). */
 bool block_map_grow(BlockMap *map, uint64_t needed)
 {
     uint64_t capacity = map->capacity ? map->capacity * 2 : BLOCK_MAP_MIN_CAPACITY;

@@ -914,11 +914,9 @@ static void warm_current(History *history)
     if (position == history->computed) {
         return;
     }
-    if (!snapshot_copy(&history->current, &history->frontier)) {
-        restore_current(history, position);
-        return;
+    if (!snapshot_copy(&history->current, &history->frontier) || !history_jump(history, position)) {
+        restore_current(history, position); /* a failed jump restores where the run was: the end */
     }
-    history_jump(history, position);
 }
 
 bool history_jump(History *history, uint64_t step)

@@ -1,6 +1,7 @@
 /*
  * test_history_torn.c - a jump that runs out of memory half-way through
- * copying a snapshot leaves the run whole, at the step it was.
+ * copying a snapshot leaves the run whole, at the step it was; so does one
+ * that fails as the finished run warms the current one.
  *
  * The suite is linked with -Wl,--wrap=malloc, so every malloc of the
  * program goes through __wrap_malloc below, which fails the call chosen by
@@ -66,10 +67,45 @@ static void failed_jumps_leave_the_run_where_it_was(void **state)
     assert_true(failures > 1); /* the jump allocated more than once, and failed part-way */
 }
 
+/* The run's last step computed while the user stays at step 3: the
+ * current run then takes the frontier's state and jumps back to step 3
+ * (warming its memory). Failing the nth malloc of that last slice, for
+ * every n until it needs no more, the user is still at step 3, exactly:
+ * a jump back that fails part-way must not leave them at the end. */
+static void failed_warming_leaves_the_user_where_they_were(void **state)
+{
+    (void)state;
+    Workload workload = support_simulation(5, 3000);
+    workload.sim.slots = 2000;
+    workload.sim.p_malloc = 0.7;
+    workload.sim.max_request_pages = 16;
+    workload.sim.heap_pages = 1 << 16;
+    for (int64_t n = 0; n < 120; n++) {
+        HeapPolicy policy = n % 2 ? HEAP_BUMP : HEAP_BEST_FIT;
+        AllocatorSetup setup = support_tags_setup(&workload, policy);
+        History *history = NULL;
+        assert_int_equal(history_create(&workload, &setup, NULL, 0, 8u << 20, &history), HEAP_OK);
+        assert_true(history_jump(history, 3));
+        uint64_t total = history_total(history);
+        assert_int_equal(history_compute_ahead(history, total - 1 - history_computed(history)),
+                         total - 1 - 3);
+        fail_countdown = n / 2;
+        history_compute_ahead(history, 1);
+        fail_countdown = -1;
+        assert_int_equal(history_position(history), 3);
+        assert_int_equal(allocator_check(run_heap(history_run(history))).broken, 0);
+        Run *fresh = support_run_to(&workload, policy, NULL, 0, 3);
+        assert_true(support_same_heap(run_heap(fresh), run_heap(history_run(history))));
+        run_destroy(fresh);
+        history_destroy(history);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(failed_jumps_leave_the_run_where_it_was),
+        cmocka_unit_test(failed_warming_leaves_the_user_where_they_were),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

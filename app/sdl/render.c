@@ -218,7 +218,8 @@ static void draw_highlights(Canvas *canvas, const Model *model, const GridView *
 }
 
 enum {
-    SEPARATED_BLOCKS_MAX = 4096, /* a frame draws the starts of this many blocks at most */
+    SEPARATED_BLOCKS_MAX = 4096, /* a frame with more blocks in the window draws no starts */
+    SEPARATOR_MAX_SHARE = 4,     /* nor one whose lines would cover over 1/4 of the grid's height */
     SEPARATOR_BATCH = 256        /* lines a SDL_RenderFillRects call draws */
 };
 
@@ -293,24 +294,54 @@ static void draw_block_start(Separators *separators, const GridView *view, uint6
     }
 }
 
-/* Separates every used block of at least two cells in the window from the
- * block before it (up to SEPARATED_BLOCKS_MAX of them). */
-static void draw_block_starts(Canvas *canvas, const GridView *view, const GridGeometry *geometry,
-                              const Allocator *heap)
+/* Collects the window cells where used blocks of at least two cells start
+ * (address order) into `starts`; false if the window holds more than
+ * SEPARATED_BLOCKS_MAX blocks. */
+static bool block_starts(const GridGeometry *geometry, const Allocator *heap, uint64_t *starts, uint32_t *count)
 {
     uint64_t first = geometry->first_byte, end = first + grid_row_bytes(geometry) * geometry->rows;
     HeapBlock block;
     bool more = first >= allocator_region_start(heap) && first < allocator_region_end(heap)
                     ? allocator_block_at(heap, first, &block) : allocator_first_block(heap, &block);
-    int thickness = (view->scale >= 6 ? 2 : 1) * canvas->stroke;
-    Separators separators = {.canvas = canvas};
-    for (int count = 0; more && block.offset < end && count < SEPARATED_BLOCKS_MAX; count++) {
+    *count = 0;
+    for (uint32_t walked = 0; more && block.offset < end; walked++) {
+        if (walked == SEPARATED_BLOCKS_MAX) {
+            return false;
+        }
         if (block.state == HEAP_BLOCK_USED && block.offset >= first &&
             block.size >= 2 * geometry->bytes_per_cell) {
-            draw_block_start(&separators, view, geometry->columns, (block.offset - first) / geometry->bytes_per_cell,
-                             thickness);
+            starts[(*count)++] = (block.offset - first) / geometry->bytes_per_cell;
         }
         more = allocator_next_block_extent(heap, &block);
+    }
+    return true;
+}
+
+/* Separates every used block of at least two cells in the window from the
+ * block before it - all of them or none. Each row holding a start gets a
+ * line along its top and one along the next row's: with more than
+ * SEPARATED_BLOCKS_MAX blocks in the window, or lines that would take over
+ * 1 / SEPARATOR_MAX_SHARE of the grid's height (a crowded heap in cells of
+ * a pixel or two), they would hide the cells, and drawing only the first
+ * ones painted the top of a crowded heap a solid slate, unlike the rest. */
+static void draw_block_starts(Canvas *canvas, const GridView *view, const GridGeometry *geometry,
+                              const Allocator *heap)
+{
+    uint64_t starts[SEPARATED_BLOCKS_MAX];
+    uint32_t count = 0, rows = 0;
+    if (!block_starts(geometry, heap, starts, &count)) {
+        return;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        rows += i == 0 || starts[i] / geometry->columns != starts[i - 1] / geometry->columns;
+    }
+    int thickness = (view->scale >= 6 ? 2 : 1) * canvas->stroke;
+    if (2.0 * rows * thickness * SEPARATOR_MAX_SHARE > (double)geometry->rows * view->scale) {
+        return;
+    }
+    Separators separators = {.canvas = canvas};
+    for (uint32_t i = 0; i < count; i++) {
+        draw_block_start(&separators, view, geometry->columns, starts[i], thickness);
     }
     separators_flush(&separators);
 }

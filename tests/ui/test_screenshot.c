@@ -671,6 +671,44 @@ static void test_neighbouring_blocks_are_separated(void **state)
     SDL_FreeSurface(image);
 }
 
+/* A trace file NAME (its path in `path`, 512 bytes) with `header` and
+ * `count` mallocs of `bytes`, ids 0 up; left open for more lines. */
+static FILE *trace_of_mallocs(char *path, const char *name, const char *header, int count, int bytes)
+{
+    path_for(path, 512, name);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs(header, file);
+    for (int id = 0; id < count; id++) {
+        fprintf(file, "a %d %d\n", id, bytes);
+    }
+    return file;
+}
+
+/* 800 blocks of 1,000 B fill the top 800 KB of a 20 MiB trace heap, at 4 B
+ * a cell: 256 cells a block in cells under a pixel, a block starting on
+ * nearly every row. A line along each of those rows would cover the grid
+ * (they did: the used part read as one slate colour, "where a used block
+ * starts", not black); so no line is drawn and the blocks show black. */
+static void test_crowded_block_starts_do_not_cover_the_grid(void **state)
+{
+    (void)state;
+    char trace[512], options[700];
+    fclose(trace_of_mallocs(trace, "crowded.rep", "20971520\n800\n800\n1\n", 800, 1000));
+    snprintf(options, sizeof options, "--trace '%s'", trace);
+    SDL_Surface *image = shoot("crowded.png", options);
+    uint64_t black = 0, lines = 0;
+    for (int y = 0; y < PANES_BOTTOM; y++) {
+        for (int x = 0; x < PANES_RIGHT; x++) {
+            black += pixel(image, x, y) == GRID_COLOR_ALLOCATED;
+            lines += pixel(image, x, y) == GRID_COLOR_SEPARATOR;
+        }
+    }
+    assert_true(black > 100000);
+    assert_true(lines * 20 < black);
+    SDL_FreeSurface(image);
+}
+
 /* 64 blocks of 8 bytes, the third and sixth freed: several used blocks
  * start on the grid's first row (24 bytes a block, 128 a row). The line along that row's top
  * runs unbroken from the first block's start to the row's end (each block's
@@ -680,13 +718,7 @@ static void test_blocks_on_one_row_share_an_unbroken_line(void **state)
 {
     (void)state;
     char trace[512];
-    path_for(trace, sizeof trace, "one-row.rep");
-    FILE *file = fopen(trace, "w");
-    assert_non_null(file);
-    fprintf(file, "4096\n64\n66\n1\n");
-    for (int id = 0; id < 64; id++) {
-        fprintf(file, "a %d 8\n", id);
-    }
+    FILE *file = trace_of_mallocs(trace, "one-row.rep", "4096\n64\n66\n1\n", 64, 8);
     fprintf(file, "f 2\nf 5\n");
     fclose(file);
     char options[600];
@@ -1043,6 +1075,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tiny_windows_still_render),
         cmocka_unit_test(test_teaching_commands_show_a_used_heap),
         cmocka_unit_test(test_neighbouring_blocks_are_separated),
+        cmocka_unit_test(test_crowded_block_starts_do_not_cover_the_grid),
         cmocka_unit_test(test_blocks_on_one_row_share_an_unbroken_line),
         cmocka_unit_test(test_dead_bump_memory_is_not_black),
         cmocka_unit_test(test_scale_doubles_text_and_lines),

@@ -710,10 +710,11 @@ static void test_crowded_block_starts_do_not_cover_the_grid(void **state)
 }
 
 /* 64 blocks of 8 bytes, the third and sixth freed: several used blocks
- * start on the grid's first row (24 bytes a block, 128 a row). The line along that row's top
+ * start on the grid's first row (24 bytes a block, 64 a row). The line along that row's top
  * runs unbroken from the first block's start to the row's end (each block's
  * line does; the frame draws their union once), over the freed blocks too;
- * the last step's outline may cover part of it. */
+ * the last step's outline may cover part of it. The fifth row's top line
+ * starts at the row's start, under the block that runs into it. */
 static void test_blocks_on_one_row_share_an_unbroken_line(void **state)
 {
     (void)state;
@@ -742,6 +743,20 @@ static void test_blocks_on_one_row_share_an_unbroken_line(void **state)
             fail_msg("the row's top line breaks at x %d (from %d to %d): %#x", x, first, last, color);
         }
     }
+    /* Rows are 64 B (2 B a cell). Block 10 starts at byte 240, 48 into the
+     * fourth row, and runs 8 B into the fifth, whose first block starts at
+     * 264: the fifth row's top line from its start to 8 B in is block 10's
+     * own (under the part of the row above that holds the block before).
+     * Every row has a block starting in its first 24 B, so the row tops are
+     * the runs of line down the grid's middle. */
+    int row_tops[5] = {top, -1, -1, -1, -1}, found = 1, middle = (first + last) / 2;
+    for (int y = top + 1; y < PANES_BOTTOM && found < 5; y++) {
+        if (pixel(image, middle, y) == GRID_COLOR_SEPARATOR && pixel(image, middle, y - 1) != GRID_COLOR_SEPARATOR) {
+            row_tops[found++] = y;
+        }
+    }
+    assert_int_equal(found, 5);
+    assert_int_equal(pixel(image, first, row_tops[4]), GRID_COLOR_SEPARATOR);
     SDL_FreeSurface(image);
 }
 

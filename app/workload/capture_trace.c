@@ -345,56 +345,6 @@ static bool sidecar_field(SidecarReader *reader, const char **start, size_t *len
     return *length > 0;
 }
 
-/* The value of a lower-case hex digit, 16 if `c` is none. */
-static unsigned hex_digit(char c)
-{
-    unsigned decimal = (unsigned)(c - '0'), letter = (unsigned)(c - 'a');
-    return decimal <= 9 ? decimal : letter < 6 ? letter + 10 : 16;
-}
-
-/* A number in base 10 or, after "0x", base 16. */
-static bool sidecar_number(const char *start, size_t length, bool hex, uint64_t *value)
-{
-    if (hex && (length < 3 || start[0] != '0' || start[1] != 'x'))
-        return false;
-    size_t i = hex ? 2 : 0;
-    unsigned base = hex ? 16 : 10;
-    uint64_t number = 0;
-    if (length - i > (hex ? 16 : 19))
-        return false;
-    for (; i < length; i++) {
-        unsigned digit = hex_digit(start[i]);
-        if (digit >= base)
-            return false;
-        number = number * base + digit;
-    }
-    *value = number;
-    return true;
-}
-
-/* One line: THREAD CALL ADDRESS USABLE; the placement if the op places a block. */
-static bool sidecar_line(SidecarReader *reader, const Op *op, SidecarPlacement *placement)
-{
-    const char *fields[4];
-    size_t lengths[4];
-    uint64_t thread;
-    for (int i = 0; i < 4; i++)
-        if (!sidecar_field(reader, &fields[i], &lengths[i]))
-            return sidecar_fail(reader, "expected 'THREAD CALL ADDRESS USABLE'");
-    if (reader->at < reader->end && *reader->at != '\n')
-        return sidecar_fail(reader, "more than 'THREAD CALL ADDRESS USABLE' on the line");
-    if (!sidecar_number(fields[0], lengths[0], false, &thread) ||
-        !sidecar_number(fields[2], lengths[2], true, &placement->address) ||
-        !sidecar_number(fields[3], lengths[3], false, &placement->usable))
-        return sidecar_fail(reader, "THREAD and USABLE must be decimal, ADDRESS 0x and hex digits");
-    if ((op->kind == OP_MALLOC || op->kind == OP_REALLOC) && placement->address == 0)
-        return sidecar_fail(reader, "a block placed at address 0x0");
-    if (reader->at < reader->end)
-        reader->at++;
-    reader->line++;
-    return true;
-}
-
 /* Per character: its value as a lower-case hex digit, plus one (0: none). */
 static const unsigned char HEX_DIGITS[256] = {
     ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
@@ -419,6 +369,38 @@ static bool plain_digits(const char **at, const char *end, unsigned base, int ma
         return false;
     *at = p;
     *value = number;
+    return true;
+}
+
+/* A whole field: a number in base 10 or, after "0x", base 16. */
+static bool sidecar_number(const char *start, size_t length, bool hex, uint64_t *value)
+{
+    if (hex && (length < 3 || start[0] != '0' || start[1] != 'x'))
+        return false;
+    const char *at = start + (hex ? 2 : 0), *end = start + length;
+    return plain_digits(&at, end, hex ? 16 : 10, hex ? 16 : 19, value) && at == end;
+}
+
+/* One line: THREAD CALL ADDRESS USABLE; the placement if the op places a block. */
+static bool sidecar_line(SidecarReader *reader, const Op *op, SidecarPlacement *placement)
+{
+    const char *fields[4];
+    size_t lengths[4];
+    uint64_t thread;
+    for (int i = 0; i < 4; i++)
+        if (!sidecar_field(reader, &fields[i], &lengths[i]))
+            return sidecar_fail(reader, "expected 'THREAD CALL ADDRESS USABLE'");
+    if (reader->at < reader->end && *reader->at != '\n')
+        return sidecar_fail(reader, "more than 'THREAD CALL ADDRESS USABLE' on the line");
+    if (!sidecar_number(fields[0], lengths[0], false, &thread) ||
+        !sidecar_number(fields[2], lengths[2], true, &placement->address) ||
+        !sidecar_number(fields[3], lengths[3], false, &placement->usable))
+        return sidecar_fail(reader, "THREAD and USABLE must be decimal, ADDRESS 0x and hex digits");
+    if ((op->kind == OP_MALLOC || op->kind == OP_REALLOC) && placement->address == 0)
+        return sidecar_fail(reader, "a block placed at address 0x0");
+    if (reader->at < reader->end)
+        reader->at++;
+    reader->line++;
     return true;
 }
 

@@ -30,11 +30,11 @@
  * and shared by a heap and its clones); a placement's rank is its address's,
  * so the layout costs per address, not per call. Rank 0 is the start, a
  * marker of no bytes at offset 0 that is never shown: like a marker it is
- * always live, so the free space before the first block follows a live
- * rank, as every free gap does. Per rank, which placement is live there. A segment tree over the ranks keeps, per node, how many
- * ranks below it are live (markers always are) and the largest free gap
- * after a live one, so the next and previous live block and the largest free
- * block take O(log n).
+ * always live, so the free space before the first block follows a live rank,
+ * as every free gap does. Per rank, which placement is live there. A segment
+ * tree over the ranks keeps, per node, how many ranks below it are live
+ * (markers always are) and the largest free gap after a live one, so the
+ * next and previous live block and the largest free block take O(log n).
  */
 #include "allocator.h"
 

@@ -20,11 +20,12 @@
  * 1/KEYFRAME_SHARE of a copy's bytes; after that, an anchor (the state XOR
  * the keyframe's) once it holds ANCHOR_SPACING times the last anchor's
  * bytes. A jump copies the entry nearest in bytes (or the keyframe and
- * applies the entry's anchor), walks the chain from there to the snapshot
- * at or before the target, and replays the rest (fewer than I steps). On the window's 10-million-operation traces a chain costs
- * about the same whatever I (most words a few thousand steps change stay
- * changed), so a smaller I mostly costs scans, and an anchor, a whole
- * state's worth of words far from its keyframe, bounds the walk.
+ * applies the entry's anchor), walks the chain from there to the snapshot at
+ * or before the target, and replays the rest (fewer than I steps). On the
+ * window's 10-million-operation traces a chain costs about the same whatever
+ * I (most words a few thousand steps change stay changed), so a smaller I
+ * mostly costs scans, and an anchor, a whole state's worth of words far from
+ * its keyframe, bounds the walk.
  *
  * I starts at DELTA_INTERVAL (or less, where the budget holds that many
  * whole copies); a design without spans gets whole copies only, K = what

@@ -1,16 +1,22 @@
 /*
- * text.c - the glyph atlas and the line cache (see text.h).
+ * text.c - the glyph atlas, the colour strips and the line cache (see text.h).
  *
- * A line is built once from the atlas (one blended surface blit per
- * character onto its background colour) and kept as an opaque texture;
- * drawing it again is one plain copy, with no per-pixel blending, which is
- * what the software renderer spends its time on. Most lines stay the same
- * from frame to frame.
+ * Blending a glyph onto its background is what the software renderer spends
+ * its time on, so it is done once per glyph and colour pair: a strip holds
+ * every glyph of the atlas already blended, in one foreground colour, onto
+ * one background (the few pairs the window uses stay cached). A line is then
+ * built by copying its glyphs' cells out of the strip, row by row, and kept
+ * as an opaque texture; drawing it again is one plain copy. Most lines stay
+ * the same from frame to frame, and those that change (a counter, the step's
+ * sentence) cost a copy of their pixels, not a blend. Both caches belong to
+ * the TextCache, made for one font size: a new size (--scale, [ and ]) is a
+ * new TextCache, so nothing drawn at the old size is ever reused.
  */
 #include "text.h"
 
 #include <SDL_ttf.h>
 #include <stdio.h>
+#include <string.h>
 
 static const Uint32 symbols[] = {
     0x2192, 0x2190, 0x2191, 0x2193, 0x00D7, 0x2026, 0x25B6, 0x25A0, 0x25B2, 0x00B7, 0x2013, 0x2588,
@@ -22,7 +28,10 @@ enum {
     GLYPH_COUNT = ASCII_COUNT + SYMBOL_COUNT
 };
 
-enum { LINE_CACHE = 256 };      /* lines kept as textures, least recently used goes first */
+enum {
+    LINE_CACHE = 256,            /* lines kept as textures, least recently used goes first */
+    STRIP_CACHE = 16             /* colour pairs kept as strips, least recently used goes first */
+};
 
 typedef struct {
     uint64_t hash;               /* FNV-1a of the text and colours; 0: empty entry */
@@ -33,11 +42,22 @@ typedef struct {
     uint64_t last_used;
 } CachedLine;
 
+/* The atlas blended in one colour onto one background: each glyph's cell
+ * exactly as a line in these colours shows it, blended the first time a
+ * line uses it. */
+typedef struct {
+    SDL_Surface *cells;          /* GLYPH_COUNT opaque cells in one row; NULL: empty entry */
+    bool blended[GLYPH_COUNT];   /* the cell holds its glyph (else only the background) */
+    Uint32 foreground, background; /* 0xAARRGGBB */
+    uint64_t last_used;
+} ColorStrip;
+
 struct TextCache {
     SDL_Renderer *renderer;
     SDL_Surface *atlas;          /* GLYPH_COUNT white cells in one row */
     int cell_width, cell_height; /* one glyph's advance and the line height */
     CachedLine lines[LINE_CACHE];
+    ColorStrip strips[STRIP_CACHE];
     uint64_t clock;              /* counts draws, for least recently used */
 };
 
@@ -167,6 +187,9 @@ void text_cache_destroy(TextCache *cache)
         for (int i = 0; i < LINE_CACHE; i++) {
             forget_line(&cache->lines[i]);
         }
+        for (int i = 0; i < STRIP_CACHE; i++) {
+            SDL_FreeSurface(cache->strips[i].cells);
+        }
         SDL_FreeSurface(cache->atlas);
         SDL_free(cache);
     }
@@ -196,25 +219,86 @@ static uint64_t text_hash(const char *text, Uint32 foreground, Uint32 background
     return hash ? hash : 1;
 }
 
-/* Renders `utf8` from the atlas onto its background into a new line texture. */
+/* A new strip of cells in the background colour; NULL if SDL failed. */
+static SDL_Surface *empty_strip(const TextCache *cache, SDL_Color background)
+{
+    SDL_Surface *cells = SDL_CreateRGBSurfaceWithFormat(0, cache->cell_width * GLYPH_COUNT, cache->cell_height, 32,
+                                                         SDL_PIXELFORMAT_ARGB8888);
+    if (cells != NULL &&
+        SDL_FillRect(cells, NULL, SDL_MapRGB(cells->format, background.r, background.g, background.b)) != 0) {
+        SDL_FreeSurface(cells);
+        return NULL;
+    }
+    return cells;
+}
+
+/* The strip for these colours, made if needed (evicting the least recently
+ * used); NULL if an SDL call failed. */
+static ColorStrip *find_strip(TextCache *cache, SDL_Color foreground, SDL_Color background)
+{
+    Uint32 fore = pack(foreground), back = pack(background);
+    ColorStrip *oldest = &cache->strips[0];
+    for (int i = 0; i < STRIP_CACHE; i++) {
+        ColorStrip *strip = &cache->strips[i];
+        if (strip->cells != NULL && strip->foreground == fore && strip->background == back) {
+            strip->last_used = ++cache->clock;
+            return strip;
+        }
+        oldest = strip->last_used < oldest->last_used ? strip : oldest;
+    }
+    SDL_FreeSurface(oldest->cells);
+    *oldest = (ColorStrip){.cells = empty_strip(cache, background), .foreground = fore, .background = back,
+                           .last_used = ++cache->clock};
+    return oldest->cells != NULL ? oldest : NULL;
+}
+
+/* Blends glyph `index` of the atlas onto its cell of the strip, once. */
+static bool blend_cell(TextCache *cache, ColorStrip *strip, int index)
+{
+    if (strip->blended[index]) {
+        return true;
+    }
+    Uint32 fore = strip->foreground;
+    SDL_Rect cell = {index * cache->cell_width, 0, cache->cell_width, cache->cell_height}, target = cell;
+    strip->blended[index] =
+        SDL_SetSurfaceBlendMode(cache->atlas, SDL_BLENDMODE_BLEND) == 0 &&
+        SDL_SetSurfaceColorMod(cache->atlas, (Uint8)(fore >> 16), (Uint8)(fore >> 8), (Uint8)fore) == 0 &&
+        SDL_SetSurfaceAlphaMod(cache->atlas, (Uint8)(fore >> 24)) == 0 &&
+        SDL_BlitSurface(cache->atlas, &cell, strip->cells, &target) == 0;
+    return strip->blended[index];
+}
+
+/* Copies the glyphs of `utf8` out of `strip`, cell by cell, into `line`. */
+static bool copy_cells(TextCache *cache, ColorStrip *strip, const char *utf8, SDL_Surface *line)
+{
+    size_t cell_bytes = (size_t)cache->cell_width * 4;
+    const SDL_Surface *cells = strip->cells;
+    Uint8 *to = line->pixels;
+    for (const char *at = utf8; *at; to += cell_bytes) {
+        int index = glyph_index(next_code(&at));
+        if (!blend_cell(cache, strip, index)) {
+            return false;
+        }
+        const Uint8 *from = (const Uint8 *)cells->pixels + (size_t)index * cell_bytes;
+        for (int row = 0; row < cache->cell_height; row++) {
+            memcpy(to + (size_t)row * (size_t)line->pitch, from + (size_t)row * (size_t)cells->pitch, cell_bytes);
+        }
+    }
+    return true;
+}
+
+/* Builds `utf8` from its colours' strip into a new line texture. */
 static bool build_line(TextCache *cache, CachedLine *line, const char *utf8, SDL_Color foreground,
                        SDL_Color background)
 {
     int width = (int)text_length(utf8) * cache->cell_width;
-    SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, width > 0 ? width : 1, cache->cell_height, 32,
-                                                           SDL_PIXELFORMAT_ARGB8888);
-    bool ok = surface != NULL &&
-              SDL_FillRect(surface, NULL, SDL_MapRGB(surface->format, background.r, background.g, background.b)) == 0 &&
-              SDL_SetSurfaceBlendMode(cache->atlas, SDL_BLENDMODE_BLEND) == 0 &&
-              SDL_SetSurfaceColorMod(cache->atlas, foreground.r, foreground.g, foreground.b) == 0 &&
-              SDL_SetSurfaceAlphaMod(cache->atlas, foreground.a) == 0;
-    int x = 0;
-    for (const char *at = utf8; ok && *at; x += cache->cell_width) {
-        SDL_Rect source = {glyph_index(next_code(&at)) * cache->cell_width, 0, cache->cell_width, cache->cell_height};
-        SDL_Rect target = {x, 0, cache->cell_width, cache->cell_height};
-        ok = SDL_BlitSurface(cache->atlas, &source, surface, &target) == 0;
+    ColorStrip *strip = find_strip(cache, foreground, background);
+    SDL_Surface *surface = strip == NULL ? NULL
+                                         : SDL_CreateRGBSurfaceWithFormat(0, width > 0 ? width : 1, cache->cell_height,
+                                                                          32, SDL_PIXELFORMAT_ARGB8888);
+    if (surface != NULL && copy_cells(cache, strip, utf8, surface)) {
+        line->texture = SDL_CreateTextureFromSurface(cache->renderer, surface);
     }
-    line->texture = ok ? SDL_CreateTextureFromSurface(cache->renderer, surface) : NULL;
     SDL_FreeSurface(surface);
     line->text = SDL_strdup(utf8);
     if (line->texture == NULL || line->text == NULL || SDL_SetTextureBlendMode(line->texture, SDL_BLENDMODE_NONE) != 0) {

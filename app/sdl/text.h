@@ -3,11 +3,14 @@
  *
  * The font is monospaced, so every glyph is rendered once with SDL2_ttf into
  * one white atlas surface of equal cells. A line of text in a given colour
- * on a given (solid) background is assembled from the atlas into an opaque
- * texture the first time it is drawn and kept in a small least-recently-used
- * cache; drawing it again is one SDL_RenderCopy without blending. The atlas holds printable ASCII and the few
- * symbols the panel uses (arrows, dash, triangles, square); anything else
- * draws as '?'.
+ * on a given (solid) background is assembled into an opaque texture the
+ * first time it is drawn and kept in a small least-recently-used cache;
+ * drawing it again is one SDL_RenderCopy without blending. Its glyphs come
+ * from the atlas blended once per colour pair, so a line that changes costs
+ * a copy of its pixels. The atlas holds printable ASCII and the few symbols
+ * the panel uses (arrows, dash, triangles, square); anything else draws as
+ * '?'. A TextCache is made for one font size and renderer: a new size is a
+ * new TextCache.
  */
 #ifndef HEAPVIZ_TEXT_H
 #define HEAPVIZ_TEXT_H

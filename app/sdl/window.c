@@ -691,6 +691,10 @@ void window_frame_size(Window *window, int *width, int *height)
 
 bool window_render(Window *window, uint64_t now_ms, Frame *frame, char *message, size_t message_size)
 {
+    if (make_render(window) != 0) { /* the text at the model's scale ([ and ] change it) */
+        snprintf(message, message_size, "cannot make the text at the new scale");
+        return false;
+    }
     draw_frame(window, now_ms);
     return read_pixels(window, frame, message, message_size);
 }

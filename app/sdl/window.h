@@ -46,8 +46,9 @@ Model *window_model(Window *window);
 void window_frame_size(Window *window, int *width, int *height);
 
 /* Draws the frame the model shows at time `now_ms` (WINDOW_STILL_MS: marks
- * faded, as --screenshot draws) and reads it into `frame`, which must have
- * window_frame_size's size. False with a sentence in `message` on failure. */
+ * faded, as --screenshot draws), its text at the model's scale, and reads
+ * it into `frame`, which must have window_frame_size's size. False with a
+ * sentence in `message` on failure. */
 bool window_render(Window *window, uint64_t now_ms, Frame *frame, char *message, size_t message_size);
 
 /* Closes what window_open_offscreen opened. NULL is fine. */

@@ -31,12 +31,16 @@
  * so the layout costs per address, not per call. Rank 0 is the start, a
  * marker of no bytes at offset 0 that is never shown: like a marker it is
  * always live, so the free space before the first block follows a live rank,
- * as every free gap does. Per rank, which placement is live there. A segment
- * tree over the ranks keeps, per node, how many ranks below it are live
- * (markers always are) and the largest free gap after a live one, so the
- * next and previous live block and the largest free block take O(log n).
+ * as every free gap does. Per rank, which placement is live there and the
+ * free gap after it. The live ranks (markers always are) form a bit set
+ * (bit_set.h), so the next and previous live block take a few word
+ * operations; a tree of maxima over groups of GROUP_RANKS ranks' gaps gives
+ * the largest free block. A call changes a few words of this state (the
+ * history keeps the words that change): one bit, two gaps, and a node of
+ * the tree only where its maximum changes.
  */
 #include "allocator.h"
+#include "bit_set.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +51,8 @@ enum {
     FOLD_BYTES = 1 << 20,        /* a gap this big separates two regions */
     PAGE_BYTES = 4096,           /* regions start and end at a multiple of this */
     MARKER_BYTES = PAGE_BYTES,   /* the dead block that marks a fold */
-    NEIGHBOUR_SCAN = 32          /* leaves looked at beside a rank before the tree is walked */
+    GROUP_RANKS = 16,            /* ranks per leaf of the tree of largest gaps */
+    ARRAYS = 5                   /* the heap's arrays, each a span of its state */
 };
 #define NOT_LIVE UINT32_MAX
 #define NO_RANK UINT64_MAX
@@ -74,22 +79,23 @@ typedef struct {
                                     first rank starting in it or after (rank_count if none) */
     unsigned bucket_shift;
     uint64_t bucket_count;
+    BitSetShape live_shape;      /* the set of live ranks */
+    uint64_t group_count;        /* groups of GROUP_RANKS ranks: leaves of the tree of largest gaps */
 } Layout;
-
-typedef struct {
-    uint64_t largest_gap;        /* the largest free gap after a live rank below */
-    uint64_t live;               /* live ranks below */
-} Node;
 
 typedef struct {
     Allocator base;
     AllocatorConfig config;
     Layout *layout;
-    uint64_t leaves;             /* a power of two >= rank_count */
     uint32_t *placement_at;      /* per rank (an even number of entries): the placement
                                     live there, NOT_LIVE */
     uint64_t *requested_at;      /* per rank: the bytes asked for */
-    Node *tree;                  /* 2 * leaves nodes; node 1 is the root */
+    uint64_t *gap_at;            /* per rank: the free bytes from its end to the next live
+                                    rank's start, 0 unless live */
+    uint64_t *live;              /* the live ranks: layout->live_shape.words words */
+    uint64_t *largest;           /* 2 * group_count maxima of gap_at: node group_count + g is
+                                    group g's, node i < group_count the larger of nodes 2i and
+                                    2i + 1, node 1 everything's */
     /* The scalars of the state, together: one span (recorded_state_spans). */
     uint64_t next_placement;     /* the placement the next malloc or realloc takes */
     uint64_t peak_in_use;        /* most bytes_in_use after any call */
@@ -348,6 +354,8 @@ static Layout *layout_create(const AllocatorConfig *config)
         layout_release(layout);
         return NULL;
     }
+    layout->live_shape = bit_set_shape(layout->rank_count);
+    layout->group_count = (layout->rank_count + GROUP_RANKS - 1) / GROUP_RANKS;
     return layout;
 }
 
@@ -372,84 +380,90 @@ static uint64_t block_end(const RecordedHeap *heap, uint64_t rank)
     return placement_end(heap, rank, heap->placement_at[rank]);
 }
 
-static void tree_set(RecordedHeap *heap, uint64_t rank, uint64_t live, uint64_t gap)
+static bool is_live(const RecordedHeap *heap, uint64_t rank)
 {
-    Node *tree = heap->tree;
-    uint64_t at = heap->leaves + rank;
-    tree[at] = (Node){gap, live};
-    for (at /= 2; at >= 1; at /= 2) {
-        const Node *left = &tree[2 * at], *right = &tree[2 * at + 1];
-        tree[at].live = left->live + right->live;
-        tree[at].largest_gap =
-            left->largest_gap > right->largest_gap ? left->largest_gap : right->largest_gap;
-    }
+    return bit_set_has(&heap->layout->live_shape, heap->live, rank);
 }
 
-/* From node `at`, down to its first (or last) live leaf. */
-static uint64_t descend(const RecordedHeap *heap, uint64_t at, bool first)
+/* The nearest live rank after `rank`, NO_RANK if none. */
+static uint64_t next_live(const RecordedHeap *heap, uint64_t rank)
 {
-    while (at < heap->leaves) {
-        uint64_t preferred = first ? 2 * at : 2 * at + 1;
-        at = heap->tree[preferred].live ? preferred : (preferred ^ 1);
-    }
-    return at - heap->leaves;
+    return bit_set_next(&heap->layout->live_shape, heap->live, rank);
+}
+
+/* The nearest live rank before `rank`, NO_RANK if none. */
+static uint64_t previous_live(const RecordedHeap *heap, uint64_t rank)
+{
+    return bit_set_previous(&heap->layout->live_shape, heap->live, rank);
 }
 
 static uint64_t first_live(const RecordedHeap *heap)
 {
-    return heap->tree[1].live ? descend(heap, 1, true) : NO_RANK;
+    return is_live(heap, START_RANK) ? START_RANK : next_live(heap, START_RANK);
 }
 
-/* The nearest live rank after (or before) `rank`, NO_RANK if none: the
- * NEIGHBOUR_SCAN leaves beside it first (they lie side by side; a capture's
- * live blocks are a few ranks apart), then up the tree and down. */
-static uint64_t neighbour_live(const RecordedHeap *heap, uint64_t rank, bool after)
+/* The largest gap_at in group `group`. */
+static uint64_t group_largest(const RecordedHeap *heap, uint64_t group)
 {
-    const Node *leaves = heap->tree + heap->leaves;
-    if (after) {
-        uint64_t end = heap->leaves - rank - 1 > NEIGHBOUR_SCAN ? rank + 1 + NEIGHBOUR_SCAN : heap->leaves;
-        for (uint64_t near = rank + 1; near < end; near++)
-            if (leaves[near].live)
-                return near;
-    } else {
-        uint64_t stop = rank > NEIGHBOUR_SCAN ? rank - NEIGHBOUR_SCAN : 0;
-        for (uint64_t near = rank; near-- > stop;)
-            if (leaves[near].live)
-                return near;
+    uint64_t end = (group + 1) * GROUP_RANKS, largest = 0;
+    end = end < heap->layout->rank_count ? end : heap->layout->rank_count;
+    for (uint64_t rank = group * GROUP_RANKS; rank < end; rank++)
+        largest = heap->gap_at[rank] > largest ? heap->gap_at[rank] : largest;
+    return largest;
+}
+
+/* Node `at` of the tree of largest gaps becomes `value`, and its ancestors
+ * follow as far as they change. */
+static void set_largest(RecordedHeap *heap, uint64_t at, uint64_t value)
+{
+    uint64_t *largest = heap->largest;
+    while (largest[at] != value) {
+        largest[at] = value;
+        if (at == 1)
+            return;
+        value = value > largest[at ^ 1] ? value : largest[at ^ 1];
+        at /= 2;
     }
-    for (uint64_t at = heap->leaves + rank; at > 1; at /= 2) {
-        bool is_left = (at & 1) == 0;
-        uint64_t sibling = at ^ 1;
-        if (is_left == after && heap->tree[sibling].live)
-            return descend(heap, sibling, after);
-    }
-    return NO_RANK;
+}
+
+/* Rank `rank`'s gap becomes `gap`, with the free statistics and the tree
+ * of largest gaps: its group's largest is looked for again only when the
+ * gap that was the largest shrinks. */
+static void set_gap(RecordedHeap *heap, uint64_t rank, uint64_t gap)
+{
+    uint64_t old = heap->gap_at[rank];
+    heap->gap_at[rank] = gap;
+    heap->stats.free_bytes = heap->stats.free_bytes - old + gap;
+    heap->stats.free_blocks = heap->stats.free_blocks - (old > 0) + (gap > 0);
+    uint64_t group = rank / GROUP_RANKS, at = heap->layout->group_count + group;
+    uint64_t largest = heap->largest[at];
+    if (gap >= largest)
+        set_largest(heap, at, gap);
+    else if (old == largest)
+        set_largest(heap, at, group_largest(heap, group));
 }
 
 /* The free gap after live rank `rank` (0 if none); a region's gaps end at its marker. */
 static uint64_t gap_after(const RecordedHeap *heap, uint64_t rank)
 {
-    uint64_t next = neighbour_live(heap, rank, true);
+    uint64_t next = next_live(heap, rank);
     if (next == NO_RANK)
         return 0;
     uint64_t end = block_end(heap, rank), start = block_start(heap, next);
     return start > end ? start - end : 0;
 }
 
-/* Sets live rank `rank`'s gap from its neighbour, keeping the free statistics. */
+/* Sets live rank `rank`'s gap from its neighbour. */
 static void refresh_gap(RecordedHeap *heap, uint64_t rank)
 {
-    uint64_t old = heap->tree[heap->leaves + rank].largest_gap, gap = gap_after(heap, rank);
-    heap->stats.free_bytes = heap->stats.free_bytes - old + gap;
-    heap->stats.free_blocks = heap->stats.free_blocks - (old > 0) + (gap > 0);
-    tree_set(heap, rank, 1, gap);
+    set_gap(heap, rank, gap_after(heap, rank));
 }
 
 /* Whether the placement would overlap a live neighbour (its own rank must be free). */
 static bool overlaps(const RecordedHeap *heap, uint64_t rank, uint64_t placement)
 {
     uint64_t start = block_start(heap, rank), end = placement_end(heap, rank, placement);
-    uint64_t before = neighbour_live(heap, rank, false), after = neighbour_live(heap, rank, true);
+    uint64_t before = previous_live(heap, rank), after = next_live(heap, rank);
     return (before != NO_RANK && block_end(heap, before) > start) ||
            (after != NO_RANK && block_start(heap, after) < end);
 }
@@ -458,9 +472,9 @@ static void place(RecordedHeap *heap, uint64_t rank, uint64_t placement, uint64_
 {
     heap->placement_at[rank] = (uint32_t)placement;
     heap->requested_at[rank] = requested;
-    tree_set(heap, rank, 1, 0);
+    bit_set_add(&heap->layout->live_shape, heap->live, rank);
     refresh_gap(heap, rank);
-    uint64_t before = neighbour_live(heap, rank, false);
+    uint64_t before = previous_live(heap, rank);
     if (before != NO_RANK)
         refresh_gap(heap, before);
     uint64_t size = block_end(heap, rank) - block_start(heap, rank);
@@ -471,16 +485,14 @@ static void place(RecordedHeap *heap, uint64_t rank, uint64_t placement, uint64_
 
 static void unplace(RecordedHeap *heap, uint64_t rank)
 {
-    uint64_t gap = heap->tree[heap->leaves + rank].largest_gap;
-    heap->stats.free_bytes -= gap;
-    heap->stats.free_blocks -= gap > 0;
     heap->stats.used_blocks--;
     heap->stats.bytes_in_use -= block_end(heap, rank) - block_start(heap, rank);
     heap->stats.payload_bytes -= heap->requested_at[rank];
-    tree_set(heap, rank, 0, 0);
+    set_gap(heap, rank, 0);
+    bit_set_remove(&heap->layout->live_shape, heap->live, rank);
     heap->placement_at[rank] = NOT_LIVE;
     heap->requested_at[rank] = 0;
-    uint64_t before = neighbour_live(heap, rank, false);
+    uint64_t before = previous_live(heap, rank);
     if (before != NO_RANK)
         refresh_gap(heap, before);
 }
@@ -489,7 +501,7 @@ static void unplace(RecordedHeap *heap, uint64_t rank)
 static void finish_stats(RecordedHeap *heap)
 {
     HeapStats *s = &heap->stats;
-    s->largest_free = heap->tree[1].largest_gap;
+    s->largest_free = heap->largest[1];
     s->external_fragmentation =
         s->free_bytes ? 100.0 * (1.0 - (double)s->largest_free / (double)s->free_bytes) : 0.0;
     s->internal_fragmentation =
@@ -511,6 +523,15 @@ static uint64_t placement_entries(const Layout *layout)
     return (layout->rank_count + 1) / 2 * 2;
 }
 
+static void free_arrays(RecordedHeap *heap)
+{
+    free(heap->placement_at);
+    free(heap->requested_at);
+    free(heap->gap_at);
+    free(heap->live);
+    free(heap->largest);
+}
+
 static RecordedHeap *allocate_heap(Layout *layout)
 {
     RecordedHeap *heap = calloc(1, sizeof *heap);
@@ -518,16 +539,13 @@ static RecordedHeap *allocate_heap(Layout *layout)
         return NULL;
     heap->base.design = &recorded_design;
     heap->layout = layout;
-    heap->leaves = 1;
-    while (heap->leaves < layout->rank_count)
-        heap->leaves *= 2;
     heap->placement_at = calloc(placement_entries(layout), sizeof *heap->placement_at);
     heap->requested_at = calloc(layout->rank_count, sizeof *heap->requested_at);
-    heap->tree = calloc(2 * heap->leaves, sizeof *heap->tree);
-    if (!heap->placement_at || !heap->requested_at || !heap->tree) {
-        free(heap->placement_at);
-        free(heap->requested_at);
-        free(heap->tree);
+    heap->gap_at = calloc(layout->rank_count, sizeof *heap->gap_at);
+    heap->live = calloc(layout->live_shape.words, sizeof *heap->live);
+    heap->largest = calloc(2 * layout->group_count, sizeof *heap->largest);
+    if (!heap->placement_at || !heap->requested_at || !heap->gap_at || !heap->live || !heap->largest) {
+        free_arrays(heap);
         free(heap);
         return NULL;
     }
@@ -538,9 +556,7 @@ static void recorded_destroy(Allocator *allocator)
 {
     RecordedHeap *heap = as_recorded(allocator);
     layout_release(heap->layout);
-    free(heap->placement_at);
-    free(heap->requested_at);
-    free(heap->tree);
+    free_arrays(heap);
     free(heap);
 }
 
@@ -562,7 +578,7 @@ static HeapError recorded_create(const AllocatorConfig *config, Allocator **out)
     heap->stats.dead_bytes = layout->marker_count * MARKER_BYTES;
     for (uint64_t rank = 0; rank < layout->rank_count; rank++)
         if (layout->is_marker[rank])
-            tree_set(heap, rank, 1, 0);
+            bit_set_add(&layout->live_shape, heap->live, rank);
     for (uint64_t rank = 0; rank < layout->rank_count; rank++)
         if (layout->is_marker[rank])
             refresh_gap(heap, rank);
@@ -570,14 +586,28 @@ static HeapError recorded_create(const AllocatorConfig *config, Allocator **out)
     return HEAP_OK;
 }
 
+/* The state's arrays, each a span (their sizes follow from the layout). */
+static void array_spans(const RecordedHeap *heap, AllocatorSpan spans[ARRAYS])
+{
+    const Layout *layout = heap->layout;
+    uint64_t sizes[ARRAYS] = {placement_entries(layout) * sizeof *heap->placement_at,
+                              layout->rank_count * sizeof *heap->requested_at,
+                              layout->rank_count * sizeof *heap->gap_at,
+                              layout->live_shape.words * sizeof *heap->live,
+                              2 * layout->group_count * sizeof *heap->largest};
+    void *arrays[ARRAYS] = {heap->placement_at, heap->requested_at, heap->gap_at, heap->live, heap->largest};
+    for (unsigned k = 0; k < ARRAYS; k++)
+        spans[k] = (AllocatorSpan){.bytes = arrays[k], .size = sizes[k], .used = sizes[k]};
+}
+
 /* Copies everything but the arrays' addresses and the layout's count. */
 static void copy_state(RecordedHeap *target, const RecordedHeap *source)
 {
-    uint64_t ranks = source->layout->rank_count;
-    memcpy(target->placement_at, source->placement_at,
-           placement_entries(source->layout) * sizeof *source->placement_at);
-    memcpy(target->requested_at, source->requested_at, ranks * sizeof *source->requested_at);
-    memcpy(target->tree, source->tree, 2 * source->leaves * sizeof *source->tree);
+    AllocatorSpan to[ARRAYS], from[ARRAYS];
+    array_spans(target, to);
+    array_spans(source, from);
+    for (unsigned k = 0; k < ARRAYS; k++)
+        memcpy(to[k].bytes, from[k].bytes, from[k].size);
     target->config = source->config;
     target->next_placement = source->next_placement;
     target->peak_in_use = source->peak_in_use;
@@ -775,7 +805,7 @@ static void free_block(const RecordedHeap *heap, uint64_t rank, HeapBlock *block
 {
     uint64_t start = block_end(heap, rank);
     *block = (HeapBlock){.offset = start,
-                         .size = heap->tree[heap->leaves + rank].largest_gap,
+                         .size = heap->gap_at[rank],
                          .state = HEAP_BLOCK_FREE,
                          .payload = start};
 }
@@ -785,10 +815,10 @@ static void free_block(const RecordedHeap *heap, uint64_t rank, HeapBlock *block
 static bool recorded_first_block(const Allocator *allocator, HeapBlock *block)
 {
     const RecordedHeap *heap = as_const(allocator);
-    if (heap->tree[heap->leaves + START_RANK].largest_gap > 0)
+    if (heap->gap_at[START_RANK] > 0)
         free_block(heap, START_RANK, block);
     else
-        used_block(heap, neighbour_live(heap, START_RANK, true), block);
+        used_block(heap, next_live(heap, START_RANK), block);
     return true;
 }
 
@@ -796,9 +826,9 @@ static bool recorded_first_block(const Allocator *allocator, HeapBlock *block)
 static uint64_t live_at_or_below(const RecordedHeap *heap, uint64_t offset)
 {
     uint64_t rank = rank_at_or_below(heap->layout, offset);
-    if (rank == NO_RANK || heap->tree[heap->leaves + rank].live)
+    if (rank == NO_RANK || is_live(heap, rank))
         return rank;
-    return neighbour_live(heap, rank, false);
+    return previous_live(heap, rank);
 }
 
 static bool recorded_next_block(const Allocator *allocator, HeapBlock *block)
@@ -807,11 +837,11 @@ static bool recorded_next_block(const Allocator *allocator, HeapBlock *block)
     uint64_t rank = live_at_or_below(heap, block->offset);
     if (rank == NO_RANK)
         return false;
-    if (block->state != HEAP_BLOCK_FREE && heap->tree[heap->leaves + rank].largest_gap > 0) {
+    if (block->state != HEAP_BLOCK_FREE && heap->gap_at[rank] > 0) {
         free_block(heap, rank, block);
         return true;
     }
-    uint64_t next = neighbour_live(heap, rank, true);
+    uint64_t next = next_live(heap, rank);
     if (next == NO_RANK)
         return false;
     used_block(heap, next, block);
@@ -828,7 +858,7 @@ static bool recorded_block_at(const Allocator *allocator, uint64_t offset, HeapB
         used_block(heap, rank, block);
         return true;
     }
-    uint64_t gap = heap->tree[heap->leaves + rank].largest_gap;
+    uint64_t gap = heap->gap_at[rank];
     if (offset >= block_end(heap, rank) + gap)
         return false;
     free_block(heap, rank, block);
@@ -840,8 +870,8 @@ static HeapCheck recorded_check(const Allocator *allocator)
     const RecordedHeap *heap = as_const(allocator);
     HeapCheck check = {0};
     uint64_t used = 0, in_use = 0, free_bytes = 0, largest = 0;
-    for (uint64_t rank = first_live(heap); rank != NO_RANK; rank = neighbour_live(heap, rank, true)) {
-        uint64_t next = neighbour_live(heap, rank, true), gap = heap->tree[heap->leaves + rank].largest_gap;
+    for (uint64_t rank = first_live(heap); rank != NO_RANK; rank = next_live(heap, rank)) {
+        uint64_t next = next_live(heap, rank), gap = heap->gap_at[rank];
         bool placed = !heap->layout->is_marker[rank];
         used += placed;
         in_use += placed ? block_end(heap, rank) - block_start(heap, rank) : 0;
@@ -860,7 +890,7 @@ static HeapCheck recorded_check(const Allocator *allocator)
         check.broken |= RECORDED_CHECK_COUNTS;
         check.problems++;
     }
-    if (free_bytes != heap->stats.free_bytes || largest != heap->tree[1].largest_gap) {
+    if (free_bytes != heap->stats.free_bytes || largest != heap->largest[1]) {
         check.broken |= RECORDED_CHECK_GAPS;
         check.problems++;
     }
@@ -896,27 +926,24 @@ static uint8_t *recorded_payload_bytes(Allocator *allocator, uint64_t payload, u
     return NULL; /* the program's bytes were not recorded */
 }
 
-/* The scalars, then the per-rank arrays and the tree (see allocator.h). */
+/* The scalars, then the arrays (see allocator.h). */
 static uint32_t recorded_state_spans(Allocator *allocator, AllocatorSpan *spans)
 {
     RecordedHeap *heap = as_recorded(allocator);
     uint64_t scalars = sizeof *heap - offsetof(RecordedHeap, next_placement);
-    uint64_t placements = placement_entries(heap->layout) * sizeof *heap->placement_at;
-    uint64_t requested = heap->layout->rank_count * sizeof *heap->requested_at;
-    uint64_t tree = 2 * heap->leaves * sizeof *heap->tree;
     spans[0] = (AllocatorSpan){.bytes = (uint8_t *)&heap->next_placement, .size = scalars, .used = scalars};
-    spans[1] = (AllocatorSpan){.bytes = (uint8_t *)heap->placement_at, .size = placements, .used = placements};
-    spans[2] = (AllocatorSpan){.bytes = (uint8_t *)heap->requested_at, .size = requested, .used = requested};
-    spans[3] = (AllocatorSpan){.bytes = (uint8_t *)heap->tree, .size = tree, .used = tree};
-    return 4;
+    array_spans(heap, spans + 1);
+    return 1 + ARRAYS;
 }
 
 static uint64_t recorded_memory_bytes(const Allocator *allocator)
 {
-    const RecordedHeap *heap = as_const(allocator);
-    uint64_t ranks = heap->layout->rank_count;
-    return sizeof *heap + ranks * (sizeof *heap->placement_at + sizeof *heap->requested_at) +
-           2 * heap->leaves * sizeof *heap->tree;
+    AllocatorSpan arrays[ARRAYS];
+    array_spans(as_const(allocator), arrays);
+    uint64_t bytes = sizeof(RecordedHeap);
+    for (unsigned k = 0; k < ARRAYS; k++)
+        bytes += arrays[k].size;
+    return bytes;
 }
 
 /* The region holding folded offset `offset`, or the marker after it: the

@@ -157,6 +157,54 @@ static void test_blocks_and_gaps_by_hand(void **state)
     allocator_destroy(heap);
 }
 
+static void expect_free_space(const Allocator *heap, uint64_t blocks, uint64_t bytes, uint64_t largest)
+{
+    const HeapStats *stats = allocator_stats(heap);
+    assert_int_equal(stats->free_blocks, blocks);
+    assert_int_equal(stats->free_bytes, bytes);
+    assert_int_equal(stats->largest_free, largest);
+    assert_int_equal(allocator_check(heap).broken, 0);
+}
+
+/* The largest free block as gaps open and close, worked out by hand. Forty
+ * blocks side by side, block k at 0x1010 + 0x20k: folded [0x8 + 0x20k,
+ * 0x28 + 0x20k), rank k + 1 (the start is rank 0); the last one grows to
+ * the page's end (0x2000 real, 0x1000 folded), so the only gap is the 8
+ * bytes before the first. Ranks go 16 to a group of the tree of largest
+ * gaps: blocks 15 to 30 are one group. Then placements 40-42 put blocks
+ * 25-27 back, one by one: each time the largest gap of that group closes
+ * or shrinks, and the next largest comes from the rest of the group, the
+ * last time from its first rank (block 15). */
+static void test_largest_free_as_gaps_close(void **state)
+{
+    (void)state;
+    RecordedPair pairs[43];
+    for (uint64_t k = 0; k < 40; k++)
+        pairs[k] = (RecordedPair){0x1010 + 0x20 * k, k < 39 ? 24 : 0x2000 - (0x1010 + 0x20 * k)};
+    for (uint64_t k = 40; k < 43; k++)
+        pairs[k] = (RecordedPair){0x1010 + 0x20 * (k - 15), 24};
+    RecordedPairs made;
+    Allocator *heap = create_from_pairs(pairs, 43, &made);
+    uint64_t payloads[40], payload;
+    for (uint64_t k = 0; k < 40; k++)
+        assert_int_equal(allocator_malloc(heap, 24, &payloads[k]), HEAP_OK);
+    expect_free_space(heap, 1, 8, 8);
+    assert_int_equal(allocator_free(heap, payloads[16]), HEAP_OK); /* 32 bytes after block 15 */
+    expect_free_space(heap, 2, 40, 32);
+    for (uint64_t k = 25; k < 28; k++) /* 96 bytes after block 24 */
+        assert_int_equal(allocator_free(heap, payloads[k]), HEAP_OK);
+    expect_free_space(heap, 3, 8 + 32 + 96, 96);
+    assert_int_equal(allocator_malloc(heap, 24, &payload), HEAP_OK); /* block 25: 64 after it */
+    assert_int_equal(payload, payloads[25]);
+    expect_free_space(heap, 3, 8 + 32 + 64, 64);
+    assert_int_equal(allocator_malloc(heap, 24, &payload), HEAP_OK); /* block 26: 32 after it */
+    expect_free_space(heap, 3, 8 + 32 + 32, 32);
+    assert_int_equal(allocator_malloc(heap, 24, &payload), HEAP_OK); /* block 27: only block 15's */
+    expect_free_space(heap, 2, 8 + 32, 32);
+    allocator_destroy(heap);
+    recorded_pairs_free(&made);
+}
+
 /* The program's addresses behind the folded offsets of HAND: region 1 is
  * laid out from 0 as real memory from 0x1000, region 2 from 0x6000 as real
  * memory from 0x8fff000 (the page of its first block's header); the
@@ -584,6 +632,7 @@ int main(int argc, char **argv)
     subject = argv[2];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocks_and_gaps_by_hand),
+        cmocka_unit_test(test_largest_free_as_gaps_close),
         cmocka_unit_test(test_program_addresses_by_hand),
         cmocka_unit_test(test_strays_fail_and_change_nothing),
         cmocka_unit_test(test_layout_of_scattered_placements),

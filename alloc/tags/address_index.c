@@ -20,6 +20,7 @@
 #include <string.h>
 
 #define NONE ADDRESS_INDEX_NONE
+#define UNKNOWN ADDRESS_INDEX_UNKNOWN
 
 enum {
     GROUP_WORDS = ADDRESS_INDEX_GROUP_WORDS,
@@ -103,13 +104,14 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
     }
     index->maxima_count = total;
     index->bits = zeroed_memory_get(groups * GROUP_WORDS * sizeof *index->bits);
-    index->maxima = calloc(total, sizeof *index->maxima);
+    index->maxima = calloc(total + groups, sizeof *index->maxima); /* seconds: all 0, known */
     if (!index->bits || !index->maxima) {
         address_index_release(index);
         return false;
     }
     for (unsigned level = 0; level < index->max_levels; level++)
         index->level_max[level] = index->maxima + first[level];
+    index->seconds = index->maxima + total;
     index->levels = 1;
     index->covered_groups = 1;
     return true;
@@ -174,6 +176,7 @@ void address_index_copy(AddressIndex *target, const AddressIndex *source, uint64
     for (unsigned level = 0; level < source->max_levels; level++)
         copy_words(target->level_max[level], source->level_max[level],
                    nodes_over(level, source_groups), nodes_over(level, target_groups));
+    copy_words(target->seconds, source->seconds, source_groups, target_groups);
     target->count = source->count;
     target->levels = source->levels;
     target->covered_groups = source->covered_groups;
@@ -189,6 +192,7 @@ void address_index_clear(AddressIndex *index, uint64_t end)
     memset(index->bits, 0, groups * GROUP_WORDS * sizeof *index->bits);
     for (unsigned level = 0; level < index->max_levels; level++)
         memset(index->level_max[level], 0, nodes_over(level, groups) * sizeof *index->maxima);
+    memset(index->seconds, 0, groups * sizeof *index->seconds);
     index->count = 0;
     if (index->counts)
         for (unsigned level = 0; level < index->max_levels; level++)
@@ -198,7 +202,8 @@ void address_index_clear(AddressIndex *index, uint64_t end)
 uint64_t address_index_memory_bytes(const AddressIndex *index, uint64_t end)
 {
     uint64_t word = sizeof *index->bits;
-    uint64_t tree_words = index->counts ? 2 * index->maxima_count : index->maxima_count;
+    uint64_t tree_words = index->maxima_count + index->level_nodes[0] +
+                          (index->counts ? index->maxima_count : 0);
     return zeroed_memory_resident_bytes(bits_words(index) * word,
                                         groups_below(index, end) * GROUP_WORDS * word, 0) +
            tree_words * word;
@@ -271,19 +276,65 @@ static uint64_t larger(uint64_t a, uint64_t b)
     return a > b ? a : b;
 }
 
-/* The largest block starting in `group`, reading the headers. */
-static uint64_t group_largest(const AddressIndex *index, uint64_t group)
+/* A group's largest and second largest sizes (see address_index.h); the
+ * second may be UNKNOWN. */
+typedef struct {
+    uint64_t largest, second;
+} GroupTop;
+
+/* The two largest sizes of the blocks starting in `group`, reading the
+ * headers: both known. */
+static GroupTop group_top_read(const AddressIndex *index, uint64_t group)
 {
     const uint8_t *slot_zero = slot_zero_of(index);
     unsigned shift = index->slot_shift;
-    uint64_t largest = 0;
+    GroupTop top = { 0, 0 };
     for (uint64_t word = group * GROUP_WORDS; word < (group + 1) * GROUP_WORDS; word++) {
         for (uint64_t bits = index->bits[word]; bits != 0; bits &= bits - 1) {
-            uint64_t at = word * 64 + (uint64_t)(unsigned)__builtin_ctzll(bits);
-            largest = larger(size_at(slot_zero, shift, at), largest);
+            uint64_t size = size_at(slot_zero, shift, word * 64 + (uint64_t)(unsigned)__builtin_ctzll(bits));
+            if (size > top.largest) {
+                top.second = top.largest;
+                top.largest = size;
+            } else if (size > top.second) {
+                top.second = size;
+            }
         }
     }
-    return largest;
+    return top;
+}
+
+/* The group's two largest as kept. */
+static GroupTop group_top(const AddressIndex *index, uint64_t group)
+{
+    return (GroupTop){ index->level_max[0][group], index->seconds[group] };
+}
+
+/* `top` once a block of `size` has joined the group. An unknown second
+ * (UINT64_MAX) stays unknown unless the block is the new largest. */
+static GroupTop top_with(GroupTop top, uint64_t size)
+{
+    if (size > top.largest)
+        return (GroupTop){ size, top.largest };
+    if (size > top.second)
+        top.second = size;
+    return top;
+}
+
+/* `top` once a block of `size` has left `group`, whose bit is already clear
+ * (and whose other blocks' headers are in place): the second moves up when
+ * the block was the largest, and the headers are read only when the second
+ * is not known. */
+static GroupTop top_without(const AddressIndex *index, uint64_t group, GroupTop top,
+                            uint64_t size)
+{
+    if (size == top.largest) {
+        if (top.second == UNKNOWN)
+            return group_top_read(index, group);
+        return (GroupTop){ top.second, UNKNOWN };
+    }
+    if (size == top.second)
+        top.second = UNKNOWN; /* another block may have that size too */
+    return top;
 }
 
 /* The largest of a node's children: one whole (padded) family of eight. */
@@ -347,18 +398,47 @@ static void cover_group(AddressIndex *index, uint64_t group)
 
 /* ---- changes ------------------------------------------------------------- */
 
-/* The maxima once a block of `size` has joined `group`. */
-static void raise_group(AddressIndex *index, uint64_t group, uint64_t size)
+/* Keeps `top` as the group's two largest, carrying a new largest up. */
+static inline __attribute__((always_inline)) void
+set_group_top(AddressIndex *index, uint64_t group, GroupTop top)
 {
-    if (size > *node_max(index, 0, group))
-        set_group_largest(index, group, size);
+    index->seconds[group] = top.second;
+    set_group_largest(index, group, top.largest);
 }
 
-/* The maxima once a block of `size` has left `group`. */
-static void lower_group(AddressIndex *index, uint64_t group, uint64_t size)
+/* The group's two largest once a block of `size` has joined it: top_with,
+ * storing only what changes. */
+static inline __attribute__((always_inline)) void
+raise_group(AddressIndex *index, uint64_t group, uint64_t size)
 {
-    if (size == *node_max(index, 0, group))
-        set_group_largest(index, group, group_largest(index, group));
+    GroupTop top = group_top(index, group);
+    if (size > top.largest) {
+        index->seconds[group] = top.largest;
+        set_group_largest(index, group, size);
+    } else if (size > top.second) {
+        index->seconds[group] = size;
+    }
+}
+
+/* The same once the group's largest block, of `size`, has left it (its bit
+ * is already clear): the rest of lower_group, folded into it (a removal
+ * takes its group's largest block nine times in ten under first fit). */
+static inline __attribute__((always_inline)) void
+lower_group_largest(AddressIndex *index, uint64_t group, uint64_t size)
+{
+    set_group_top(index, group, top_without(index, group, group_top(index, group), size));
+}
+
+/* The group's two largest once a block of `size` has left it (its bit is
+ * already clear). */
+static inline __attribute__((always_inline)) void
+lower_group(AddressIndex *index, uint64_t group, uint64_t size)
+{
+    GroupTop top = group_top(index, group);
+    if (size == top.largest)
+        lower_group_largest(index, group, size);
+    else if (size == top.second)
+        index->seconds[group] = UNKNOWN; /* another block may have that size too */
 }
 
 void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
@@ -405,11 +485,12 @@ void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
         return;
     }
     clear_slot(index, slot); /* the new slot's header is not written yet: */
-    uint64_t largest = *node_max(index, 0, group); /* set it after the rescan */
-    if (new_size > largest)
-        set_group_largest(index, group, new_size);
-    else if (size == largest && new_size < size)
-        set_group_largest(index, group, larger(new_size, group_largest(index, group)));
+    GroupTop top = group_top(index, group); /* set it after any rescan */
+    if (new_size >= top.largest) /* the block is (still) the largest: no rescan */
+        top = (GroupTop){ new_size, size == top.largest ? top.second : top.largest };
+    else
+        top = top_with(top_without(index, group, top, size), new_size);
+    set_group_top(index, group, top);
     set_slot(index, new_slot);
 }
 
@@ -693,8 +774,12 @@ uint64_t address_index_problems(const AddressIndex *index)
             problems += tag_flags(load_le(index->arena + offset, HEAP_TAG_BYTES)) != 0;
         }
     }
-    for (uint64_t group = 0; group < index->level_nodes[0]; group++)
-        problems += *node_max(index, 0, group) != group_largest(index, group);
+    for (uint64_t group = 0; group < index->level_nodes[0]; group++) {
+        GroupTop top = group_top_read(index, group);
+        uint64_t second = index->seconds[group];
+        problems += *node_max(index, 0, group) != top.largest;
+        problems += second != UNKNOWN && second != top.second;
+    }
     for (unsigned level = 1; level < index->levels; level++)
         for (uint64_t node = 0; node < index->level_nodes[level]; node++)
             problems += *node_max(index, level, node) != children_largest(index, level, node);

@@ -16,6 +16,15 @@
  * So a heap whose blocks fill its bottom megabyte walks four levels, not the
  * seven of a 256 MiB region. The levels above the root stay zero.
  *
+ * Each group also keeps its second largest size (the largest once one block
+ * of the largest size is left out; 0 for fewer than two blocks), or
+ * ADDRESS_INDEX_UNKNOWN when a change has lost track of it. A block that
+ * leaves a group as its largest then hands the group the second: the group's
+ * headers are read again only when the second is unknown. Filing a new
+ * largest block makes the old largest the second, so a group whose largest
+ * block is taken and filed in turn (a free and a malloc of the same size)
+ * reads no headers.
+ *
  * Block sizes are not stored twice: the index reads them from the blocks'
  * headers in the arena, so the heap writes a free block's tags before it
  * files the block and keeps them until it takes the block out.
@@ -49,6 +58,7 @@ enum {
 };
 
 #define ADDRESS_INDEX_NONE UINT64_MAX
+#define ADDRESS_INDEX_UNKNOWN UINT64_MAX /* a second largest size not known */
 
 typedef struct {
     const uint8_t *arena;        /* block headers are read from here */
@@ -59,8 +69,11 @@ typedef struct {
     uint64_t *maxima;            /* every level of the tree, groups first; each level
                                     padded with zeros to a whole number of families */
     uint64_t *level_max[ADDRESS_INDEX_MAX_LEVELS];  /* where each level starts in maxima */
+    uint64_t *seconds;           /* each group's second largest size, or UNKNOWN; kept in
+                                    the maxima's allocation, after the last level */
     uint64_t level_nodes[ADDRESS_INDEX_MAX_LEVELS]; /* nodes in each level (unpadded) */
-    uint64_t maxima_count;       /* words in maxima, padding included */
+    uint64_t maxima_count;       /* words in maxima's levels, padding included (the
+                                    seconds follow them: level_nodes[0] words) */
     unsigned max_levels;         /* levels over the whole region; the last has one node */
     unsigned levels;             /* levels in use: level 0 is the groups, the root is
                                     node 0 of the last (see below) */

@@ -761,7 +761,8 @@ uint32_t heap_state_spans(Heap *heap, AllocatorSpan *spans)
     AddressIndex *index = &heap->by_address;
     spans[count++] = fields_span(&index->max_levels, index, offsetof(AddressIndex, counts));
     spans[count++] = array_span(index->bits, index->level_nodes[0] * ADDRESS_INDEX_GROUP_WORDS * sizeof *index->bits);
-    spans[count++] = array_span(index->maxima, index->maxima_count * sizeof *index->maxima);
+    uint64_t maxima_words = index->maxima_count + index->level_nodes[0]; /* the seconds too */
+    spans[count++] = array_span(index->maxima, maxima_words * sizeof *index->maxima);
     spans[count++] = array_span(index->counts, index->counts ? index->maxima_count * sizeof *index->counts : 0);
     return count;
 }

@@ -13,7 +13,8 @@
  * regions are chosen to end mid-group and, in the big case, to need six
  * levels of maxima (groups included). Ranks are on: each search also asks
  * how many blocks start below its starting place, and how many a counting
- * search passed over. The PRNG is core_support's splitmix64, with a fixed
+ * search passed over. The audit also checks each group's second largest
+ * size wherever the index says it knows it. The PRNG is core_support's splitmix64, with a fixed
  * seed.
  */
 #include <stdarg.h>
@@ -306,6 +307,95 @@ static void test_move_shrinks_largest(void **state)
     address_index_release(&index);
 }
 
+/* Files the block [offset, +size) in group 0 of a test arena. */
+static void file_block(AddressIndex *index, uint8_t *arena, uint64_t offset, uint64_t size)
+{
+    put_header(arena, offset, size);
+    address_index_insert(index, offset, size);
+}
+
+/* Takes the block at `offset` out; its header then says STALE_SIZE, so a
+ * rescan that read it would give a wrong largest. */
+static void take_block(AddressIndex *index, uint8_t *arena, uint64_t offset, uint64_t size)
+{
+    address_index_remove(index, offset, size);
+    put_header(arena, offset, STALE_SIZE);
+}
+
+/* The index's largest and its audit, after a change. */
+static void expect_largest(const AddressIndex *index, uint64_t largest)
+{
+    assert_int_equal(address_index_largest(index), largest);
+    assert_int_equal(address_index_problems(index), 0);
+}
+
+/* Each group's second largest, worked by hand (A = 8, every block in group
+ * 0; the pairs are (largest, second), ? for not known): the second takes
+ * over when the largest leaves, a new largest makes the old one the
+ * second, and taking out the second or a shrinking largest loses track of
+ * it until the group is read again. */
+static void test_second_largest(void **state)
+{
+    (void)state;
+    uint8_t arena[4096] = { 0 };
+    AddressIndex index;
+    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8));
+    file_block(&index, arena, 0, 64);      /* (64, 0) */
+    file_block(&index, arena, 104, 200);   /* (200, 64): the old largest is second */
+    take_block(&index, arena, 104, 200);   /* (64, ?) */
+    expect_largest(&index, 64);
+    file_block(&index, arena, 104, 200);   /* (200, 64) */
+    file_block(&index, arena, 400, 120);   /* (200, 120) */
+    expect_largest(&index, 200);
+    take_block(&index, arena, 104, 200);   /* (120, ?) */
+    expect_largest(&index, 120);
+    assert_int_equal(address_index_first_fit(&index, 0, 100, NULL), 400);
+    file_block(&index, arena, 104, 96);    /* (120, ?): 96 may not be the second */
+    take_block(&index, arena, 400, 120);   /* read again: (96, 64) */
+    expect_largest(&index, 96);
+    put_header(arena, 136, STALE_SIZE);    /* 104 + 32: not yet the block's header */
+    address_index_move(&index, 104, 96, 136, 64); /* (64, ?) */
+    put_header(arena, 136, 64);
+    expect_largest(&index, 64);
+    take_block(&index, arena, 0, 64);      /* read again: (64, 0), the block at 136 */
+    expect_largest(&index, 64);
+    take_block(&index, arena, 136, 64);    /* (0, ?) */
+    expect_largest(&index, 0);
+
+    file_block(&index, arena, 0, 64);      /* (64, 0): a new largest over 0 */
+    file_block(&index, arena, 104, 200);   /* (200, 64) */
+    file_block(&index, arena, 400, 120);   /* (200, 120) */
+    take_block(&index, arena, 400, 120);   /* the second left: (200, ?) */
+    take_block(&index, arena, 104, 200);   /* read again: (64, 0), not 120 */
+    expect_largest(&index, 64);
+    file_block(&index, arena, 104, 200);   /* (200, 64) */
+    file_block(&index, arena, 400, 120);   /* (200, 120) */
+    put_header(arena, 432, STALE_SIZE);
+    address_index_move(&index, 400, 120, 432, 88); /* the second shrank: (200, ?) */
+    put_header(arena, 432, 88);
+    expect_largest(&index, 200);
+    take_block(&index, arena, 104, 200);   /* read again: (88, 64), not 120 */
+    expect_largest(&index, 88);
+    take_block(&index, arena, 432, 88);    /* (64, ?) */
+    file_block(&index, arena, 104, 200);   /* (200, 64) */
+    file_block(&index, arena, 400, 200);   /* a tie: (200, 200) */
+    take_block(&index, arena, 104, 200);   /* (200, ?) */
+    expect_largest(&index, 200);
+    take_block(&index, arena, 400, 200);   /* read again: (64, 0) */
+    expect_largest(&index, 64);
+    file_block(&index, arena, 104, 200);   /* (200, 64) */
+    put_header(arena, 0, STALE_SIZE);
+    address_index_move(&index, 0, 64, 0, 96); /* the second changed: (200, ?) */
+    put_header(arena, 0, 96);
+    assert_int_equal(index.seconds[0], ADDRESS_INDEX_UNKNOWN);
+    put_header(arena, 0, STALE_SIZE);
+    address_index_move(&index, 0, 96, 0, 300); /* past the largest: (300, 200) */
+    put_header(arena, 0, 300);
+    expect_largest(&index, 300);
+    assert_int_equal(index.seconds[0], 200);
+    address_index_release(&index);
+}
+
 /* A counting and a plain search give the same answer; the counting one adds
  * the blocks it passed. Blocks at 0 (32 bytes), 2400 (48, group 1) and 4800
  * (64, group 2): a block of 60 is the third, past two. */
@@ -346,6 +436,14 @@ static void test_problems_are_found(void **state)
     assert_true(address_index_problems(&index) > 0);
     arena[64] = 48 | 1; /* allocated */
     assert_true(address_index_problems(&index) > 0);
+    arena[64] = 48;
+    arena[200] = 40;
+    address_index_insert(&index, 200, 40); /* the group's two largest: 48, 40 */
+    assert_int_equal(address_index_problems(&index), 0);
+    index.seconds[0] = 32; /* a wrong second largest */
+    assert_true(address_index_problems(&index) > 0);
+    index.seconds[0] = ADDRESS_INDEX_UNKNOWN; /* not known is never wrong */
+    assert_int_equal(address_index_problems(&index), 0);
     address_index_release(&index);
 }
 
@@ -360,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_problems_are_found),
         cmocka_unit_test(test_move_shrinks_largest),
         cmocka_unit_test(test_counting_search),
+        cmocka_unit_test(test_second_largest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,9 @@ typedef struct {
 
 struct TextCache {
     SDL_Renderer *renderer;
+    Uint32 line_format;          /* the line textures' pixel format (line_format_for) */
+    Uint8 *pixels;               /* a line's pixels on their way to its texture */
+    size_t pixel_bytes;          /* allocated at `pixels` */
     SDL_Surface *atlas;          /* GLYPH_COUNT white cells in one row */
     int cell_width, cell_height; /* one glyph's advance and the line height */
     CachedLine lines[LINE_CACHE];
@@ -143,6 +146,26 @@ static bool build_atlas(TextCache *cache, TTF_Font *font, char *message, size_t 
     return ok;
 }
 
+/* RGB888 when the window's pixels are RGB888 and the renderer takes such
+ * textures: the cells' ARGB8888 pixels are RGB888's with the alpha byte
+ * unused, and a line in the window's own format is drawn by a plain copy
+ * instead of a conversion. ARGB8888 otherwise. */
+static Uint32 line_format_for(SDL_Renderer *renderer)
+{
+    SDL_Window *window = SDL_RenderGetWindow(renderer);
+    SDL_RendererInfo info;
+    if (window == NULL || SDL_GetWindowPixelFormat(window) != SDL_PIXELFORMAT_RGB888 ||
+        SDL_GetRendererInfo(renderer, &info) != 0) {
+        return SDL_PIXELFORMAT_ARGB8888;
+    }
+    for (Uint32 i = 0; i < info.num_texture_formats; i++) {
+        if (info.texture_formats[i] == SDL_PIXELFORMAT_RGB888) {
+            return SDL_PIXELFORMAT_RGB888;
+        }
+    }
+    return SDL_PIXELFORMAT_ARGB8888;
+}
+
 bool text_cache_create(SDL_Renderer *renderer, const char *font_path, int pixel_size,
                        TextCache **out, char *message, size_t message_size)
 {
@@ -157,6 +180,7 @@ bool text_cache_create(SDL_Renderer *renderer, const char *font_path, int pixel_
     bool ok = cache != NULL && TTF_GlyphMetrics32(font, 'M', NULL, NULL, NULL, NULL, &advance) == 0;
     if (ok) {
         cache->renderer = renderer;
+        cache->line_format = line_format_for(renderer);
         cache->cell_width = advance > 0 ? advance : 1;
         cache->cell_height = TTF_FontLineSkip(font);
         ok = build_atlas(cache, font, message, message_size);
@@ -191,6 +215,7 @@ void text_cache_destroy(TextCache *cache)
             SDL_FreeSurface(cache->strips[i].cells);
         }
         SDL_FreeSurface(cache->atlas);
+        SDL_free(cache->pixels);
         SDL_free(cache);
     }
 }
@@ -268,12 +293,12 @@ static bool blend_cell(TextCache *cache, ColorStrip *strip, int index)
     return strip->blended[index];
 }
 
-/* Copies the glyphs of `utf8` out of `strip`, cell by cell, into `line`. */
-static bool copy_cells(TextCache *cache, ColorStrip *strip, const char *utf8, SDL_Surface *line)
+/* Copies the glyphs of `utf8` out of `strip`, cell by cell, into rows of
+ * `pitch` bytes at `to`. */
+static bool copy_cells(TextCache *cache, ColorStrip *strip, const char *utf8, Uint8 *to, size_t pitch)
 {
     size_t cell_bytes = (size_t)cache->cell_width * 4;
     const SDL_Surface *cells = strip->cells;
-    Uint8 *to = line->pixels;
     for (const char *at = utf8; *at; to += cell_bytes) {
         int index = glyph_index(next_code(&at));
         if (!blend_cell(cache, strip, index)) {
@@ -281,27 +306,41 @@ static bool copy_cells(TextCache *cache, ColorStrip *strip, const char *utf8, SD
         }
         const Uint8 *from = (const Uint8 *)cells->pixels + (size_t)index * cell_bytes;
         for (int row = 0; row < cache->cell_height; row++) {
-            memcpy(to + (size_t)row * (size_t)line->pitch, from + (size_t)row * (size_t)cells->pitch, cell_bytes);
+            memcpy(to + (size_t)row * pitch, from + (size_t)row * (size_t)cells->pitch, cell_bytes);
         }
     }
     return true;
 }
 
-/* Builds `utf8` from its colours' strip into a new line texture. */
+/* Room for `bytes` of a line's pixels; NULL if out of memory. */
+static Uint8 *line_pixels(TextCache *cache, size_t bytes)
+{
+    if (bytes > cache->pixel_bytes) {
+        Uint8 *grown = SDL_realloc(cache->pixels, bytes);
+        if (grown == NULL) {
+            return NULL;
+        }
+        cache->pixels = grown;
+        cache->pixel_bytes = bytes;
+    }
+    return cache->pixels;
+}
+
+/* Builds `utf8` (not empty) from its colours' strip into a new line texture. */
 static bool build_line(TextCache *cache, CachedLine *line, const char *utf8, SDL_Color foreground,
                        SDL_Color background)
 {
     int width = (int)text_length(utf8) * cache->cell_width;
+    size_t pitch = (size_t)width * 4;
     ColorStrip *strip = find_strip(cache, foreground, background);
-    SDL_Surface *surface = strip == NULL ? NULL
-                                         : SDL_CreateRGBSurfaceWithFormat(0, width > 0 ? width : 1, cache->cell_height,
-                                                                          32, SDL_PIXELFORMAT_ARGB8888);
-    if (surface != NULL && copy_cells(cache, strip, utf8, surface)) {
-        line->texture = SDL_CreateTextureFromSurface(cache->renderer, surface);
+    Uint8 *pixels = strip == NULL ? NULL : line_pixels(cache, pitch * (size_t)cache->cell_height);
+    if (pixels != NULL && copy_cells(cache, strip, utf8, pixels, pitch)) {
+        line->texture = SDL_CreateTexture(cache->renderer, cache->line_format, SDL_TEXTUREACCESS_STATIC, width,
+                                          cache->cell_height);
     }
-    SDL_FreeSurface(surface);
     line->text = SDL_strdup(utf8);
-    if (line->texture == NULL || line->text == NULL || SDL_SetTextureBlendMode(line->texture, SDL_BLENDMODE_NONE) != 0) {
+    if (line->texture == NULL || line->text == NULL || SDL_UpdateTexture(line->texture, NULL, pixels, (int)pitch) != 0 ||
+        SDL_SetTextureBlendMode(line->texture, SDL_BLENDMODE_NONE) != 0) {
         forget_line(line);
         return false;
     }

@@ -39,10 +39,12 @@ enum {
 
 static const char ALPHABET[] = "0123456789abcdefghijklmnopqrstuvwxyz %,.:()/-";
 
-/* A software renderer drawing into a surface we can read. */
+/* A hidden window with the software renderer, as heapviz draws (its line
+ * textures take the window's pixel format), and its pixels read back. */
 typedef struct {
-    SDL_Surface *surface;
+    SDL_Window *window;
     SDL_Renderer *renderer;
+    Uint32 *pixels;              /* CANVAS_WIDTH x CANVAS_HEIGHT ARGB, as last read */
 } Canvas;
 
 /* Each character of ALPHABET drawn alone, as a fresh cache draws it. */
@@ -53,10 +55,12 @@ typedef struct {
 
 static Canvas canvas_open(void)
 {
-    Canvas canvas = {SDL_CreateRGBSurfaceWithFormat(0, CANVAS_WIDTH, CANVAS_HEIGHT, 32, SDL_PIXELFORMAT_ARGB8888),
-                     NULL};
-    assert_non_null(canvas.surface);
-    canvas.renderer = SDL_CreateSoftwareRenderer(canvas.surface);
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0"); /* as the window does: no GL library */
+    Canvas canvas = {SDL_CreateWindow("text", 0, 0, CANVAS_WIDTH, CANVAS_HEIGHT, SDL_WINDOW_HIDDEN), NULL,
+                     malloc((size_t)CANVAS_WIDTH * CANVAS_HEIGHT * sizeof *canvas.pixels)};
+    assert_non_null(canvas.window);
+    assert_non_null(canvas.pixels);
+    canvas.renderer = SDL_CreateRenderer(canvas.window, -1, SDL_RENDERER_SOFTWARE);
     assert_non_null(canvas.renderer);
     return canvas;
 }
@@ -64,7 +68,15 @@ static Canvas canvas_open(void)
 static void canvas_close(Canvas canvas)
 {
     SDL_DestroyRenderer(canvas.renderer);
-    SDL_FreeSurface(canvas.surface);
+    SDL_DestroyWindow(canvas.window);
+    free(canvas.pixels);
+}
+
+/* Reads what has been drawn into canvas->pixels. */
+static void read_back(Canvas *canvas)
+{
+    assert_int_equal(SDL_RenderReadPixels(canvas->renderer, NULL, SDL_PIXELFORMAT_ARGB8888, canvas->pixels,
+                                          CANVAS_WIDTH * 4), 0);
 }
 
 static TextCache *new_cache(SDL_Renderer *renderer)
@@ -77,13 +89,14 @@ static TextCache *new_cache(SDL_Renderer *renderer)
 
 static Uint32 pixel(const Canvas *canvas, int x, int y)
 {
-    return ((const Uint32 *)canvas->surface->pixels)[y * (canvas->surface->pitch / 4) + x];
+    return canvas->pixels[y * CANVAS_WIDTH + x];
 }
 
 /* Paints the canvas a colour no text here uses, so nothing drawn before can pass for a line. */
 static void clear(Canvas *canvas)
 {
-    assert_int_equal(SDL_FillRect(canvas->surface, NULL, 0xFF123456u), 0);
+    assert_int_equal(SDL_SetRenderDrawColor(canvas->renderer, 0x12, 0x34, 0x56, 0xFF), 0);
+    assert_int_equal(SDL_RenderClear(canvas->renderer), 0);
 }
 
 static SDL_Color color(Uint32 argb)
@@ -108,7 +121,7 @@ static Reference reference_for(SDL_Color foreground, SDL_Color background)
     size_t count = strlen(ALPHABET), cell_pixels = (size_t)reference.width * (size_t)reference.height;
     clear(&canvas);
     assert_int_equal(text_draw(fresh, 0, 0, ALPHABET, foreground, background), (int)count * reference.width);
-    SDL_RenderPresent(canvas.renderer);
+    read_back(&canvas);
     reference.cells = malloc(count * cell_pixels * sizeof *reference.cells);
     assert_non_null(reference.cells);
     for (size_t c = 0; c < count; c++) {
@@ -194,7 +207,7 @@ static void test_a_busy_cache_draws_each_line_as_fresh(void **state)
         int x = (int)(next_random(&random) % 8);
         assert_int_equal(text_draw(cache, x, 0, text, foreground, background),
                          (int)strlen(text) * references[which].width);
-        SDL_RenderPresent(canvas.renderer);
+        read_back(&canvas);
         if (!matches(&canvas, x, text, &references[which])) {
             fail_msg("line %d, \"%s\" in pair %d, is not its characters' cells", n, text, which);
         }
@@ -232,7 +245,7 @@ static void test_the_same_place_redrawn_changes_with_its_text_and_colours(void *
         int p = draws[i].colors;
         clear(&canvas);
         text_draw(cache, 0, 0, draws[i].text, colors[p][0], colors[p][1]);
-        SDL_RenderPresent(canvas.renderer);
+        read_back(&canvas);
         if (!matches(&canvas, 0, draws[i].text, &references[p])) {
             fail_msg("draw %zu, \"%s\" in colours %d, is stale", i, draws[i].text, p);
         }
@@ -254,7 +267,7 @@ static void test_full_block_is_the_foreground_and_space_the_background(void **st
     SDL_Color orange = color(0xFFE69F00u), slate = color(0xFF20232Au);
     clear(&canvas);
     assert_int_equal(text_draw(cache, 0, 0, "\xE2\x96\x88 ", orange, slate), 2 * width);
-    SDL_RenderPresent(canvas.renderer);
+    read_back(&canvas);
     assert_int_equal(pixel(&canvas, width / 2, height / 2), 0xFFE69F00u);
     for (int y = 0; y < height; y++) {
         for (int x = width; x < 2 * width; x++) {

@@ -9,9 +9,9 @@
  * one delta serves a jump forward and a jump back. On a big heap a few
  * thousand steps change a few tens of thousands of words out of millions,
  * so a snapshot kept as a delta costs what changed, not a heap; and each
- * changed word takes about 3 bytes, not 12: its distance from the word
- * before and the XOR of its values are stored as variable-length numbers
- * (7 bits a byte), and most of both are small.
+ * changed word takes about 3 bytes, not 12: a head byte that holds its
+ * distance from the word before (when small, as most are) and the width of
+ * the XOR of its values, then that XOR in as few bytes as hold it.
  */
 #ifndef HEAPVIZ_DELTA_H
 #define HEAPVIZ_DELTA_H
@@ -25,8 +25,9 @@ typedef struct {
     uint64_t span_ends[RUN_MAX_SPANS]; /* bytes[span_ends[k - 1], span_ends[k]) encode span k's words */
     uint32_t span_count;
     uint8_t *bytes;              /* per changed word: its index minus the previous changed
-                                    word's in the span (the first: its index), then the two
-                                    values XORed (never 0); both as variable-length numbers */
+                                    word's in the span (the first: its index), and the two
+                                    values XORed (never 0), as delta.c describes; then 8
+                                    zero bytes a reader may load */
     uint64_t count;              /* changed words */
 } Delta;
 

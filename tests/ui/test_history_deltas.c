@@ -14,7 +14,9 @@
  * A finished run leaves the current run where the user was, exactly.
  * Every snapshot, restored through its anchor or keyframe and a walk along
  * its chain either way, before and after thinning, is exactly the state at
- * its step; a merged delta takes a run across both and back.
+ * its step; a merged delta takes a run across both and back. The delta's
+ * encoding is checked at its edges (gaps in and out of an entry's head,
+ * XORs of every width) against sizes worked out by hand.
  * The expected state never comes from the history: a fresh run, run_advance.
  */
 #include <setjmp.h>
@@ -293,6 +295,94 @@ static void test_merged_deltas_span_both_ways(void **state)
     run_destroy(earlier);
 }
 
+/* The span of a run's state with the most bytes in use (a delta looks at
+ * a span's words up to its `used`). */
+static AllocatorSpan largest_span(Run *run)
+{
+    AllocatorSpan spans[RUN_MAX_SPANS];
+    uint32_t count = run_state_spans(run, spans);
+    AllocatorSpan largest = spans[0];
+    for (uint32_t k = 1; k < count; k++) {
+        largest = spans[k].used > largest.used ? spans[k] : largest;
+    }
+    return largest;
+}
+
+static uint64_t word_at(const AllocatorSpan *span, uint64_t word)
+{
+    uint64_t value;
+    memcpy(&value, span->bytes + word * 8, sizeof value);
+    return value;
+}
+
+static bool same_spans(Run *a, Run *b)
+{
+    AllocatorSpan spans_a[RUN_MAX_SPANS], spans_b[RUN_MAX_SPANS];
+    uint32_t count = run_state_spans(a, spans_a);
+    if (count != run_state_spans(b, spans_b)) {
+        return false;
+    }
+    for (uint32_t k = 0; k < count; k++) {
+        if (spans_a[k].size != spans_b[k].size ||
+            (spans_a[k].size > 0 && memcmp(spans_a[k].bytes, spans_b[k].bytes, spans_a[k].size) != 0)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The encoding at its edges: gaps that fit the entry's head (0, 1, 30) and
+ * gaps that follow the XOR as LEB128 numbers of one, two and three bytes
+ * (31, 32, 127; 128; 16384), XORs of every width from 1 to 8 bytes (the
+ * top bit of each width set, and all 64 bits). The delta, worked out by
+ * hand: 1 head byte a word, plus the XOR's bytes, plus the escaped gap's;
+ * applied, it turns the state into the changed one exactly, and back. */
+static void test_every_gap_and_width_round_trips(void **state)
+{
+    (void)state;
+    uint32_t placing = 0;
+    Trace *trace = random_trace_of(4000, 7, 3000, &placing); /* about 600 KB live */
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
+    setup.config.heap_bytes = 1u << 20;
+    Run *base = NULL;
+    assert_int_equal(run_create(&workload, &setup, NULL, 0, &base), HEAP_OK);
+    run_advance(base, 4000);
+    Run *later = run_clone(base), *original = run_clone(base);
+    assert_non_null(later);
+    assert_non_null(original);
+    enum { CHANGES = 9 };
+    const uint64_t gaps[CHANGES] = {0, 1, 30, 31, 32, 127, 128, 16384, 1};
+    const uint64_t differences[CHANGES] = {0x80, 0x8000, 0x800000, 0x80000000, UINT64_C(0x8000000000),
+                                           UINT64_C(0x800000000000), UINT64_C(0x80000000000000),
+                                           UINT64_C(0x8000000000000000), UINT64_MAX};
+    const uint64_t entry_bytes[CHANGES] = {1 + 1, 1 + 2, 1 + 3, 1 + 4 + 1, 1 + 5 + 1, 1 + 6 + 1,
+                                           1 + 7 + 2, 1 + 8 + 3, 1 + 8};
+    AllocatorSpan span = largest_span(later);
+    uint64_t word = 0, expected_bytes = 0;
+    for (int i = 0; i < CHANGES; i++) {
+        word += gaps[i];
+        assert_true((word + 1) * 8 <= span.used);
+        uint64_t value = word_at(&span, word) ^ differences[i];
+        memcpy(span.bytes + word * 8, &value, sizeof value);
+        expected_bytes += entry_bytes[i];
+    }
+    Delta delta = {0};
+    assert_true(delta_between(&delta, base, later));
+    assert_int_equal(delta.count, CHANGES);
+    assert_int_equal(delta_memory_bytes(&delta), expected_bytes + 8); /* and 8 bytes a reader may load */
+    assert_false(same_spans(base, later));
+    delta_apply(&delta, base);
+    assert_true(same_spans(base, later));
+    delta_apply(&delta, base);
+    assert_true(same_spans(base, original));
+    delta_release(&delta);
+    run_destroy(base);
+    run_destroy(later);
+    run_destroy(original);
+    trace_destroy(trace);
+}
+
 /* Every snapshot, restored on its own (entered at its keyframe or at the
  * anchor nearest in bytes, then walked forward or back along the chain),
  * is the state a straight replay gives at its step: a jump exactly onto a
@@ -531,6 +621,7 @@ static void test_designs_without_spans_keep_whole_copies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_gap_and_width_round_trips),
         cmocka_unit_test(test_trace_first_fit),
         cmocka_unit_test(test_trace_next_fit),
         cmocka_unit_test(test_trace_best_fit),

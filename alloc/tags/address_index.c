@@ -634,6 +634,20 @@ static uint64_t previous_group_used(const AddressIndex *index, uint64_t group)
  * callers below, one that counts and one that does not, so neither tests
  * `passed` at every node it passes. */
 static inline __attribute__((always_inline)) uint64_t
+lowest_fit(const AddressIndex *index, uint64_t size, uint64_t *passed)
+{
+    if (size == 0)
+        size = 1; /* every block fits, and the walks skip empty nodes (maximum 0) */
+    if (*node_max(index, index->levels - 1, 0) < size) {
+        if (passed) /* every block is too small */
+            *passed += index->count;
+        return NONE;
+    }
+    uint64_t group = descend_fitting(index, index->levels - 1, 0, size, passed);
+    return offset_of(index, scan_group_up(index, group * GROUP_SLOTS, size, passed));
+}
+
+static inline __attribute__((always_inline)) uint64_t
 first_fit(const AddressIndex *index, uint64_t from, uint64_t size, uint64_t *passed)
 {
     if (size == 0)
@@ -645,11 +659,11 @@ first_fit(const AddressIndex *index, uint64_t from, uint64_t size, uint64_t *pas
         return NONE;
     }
     uint64_t slot = slot_of(index, from);
-    /* From the bottom, a walk down from the root beats a climb from group 0. */
-    uint64_t found = slot == 0 ? NONE : scan_group_up(index, slot, size, passed);
+    if (slot == 0) /* from the bottom, a walk down from the root beats a climb */
+        return lowest_fit(index, size, passed);
+    uint64_t found = scan_group_up(index, slot, size, passed);
     if (found == NONE) {
-        uint64_t group = slot == 0 ? descend_fitting(index, index->levels - 1, 0, size, passed)
-                                   : next_group_fitting(index, slot / GROUP_SLOTS + 1, size, passed);
+        uint64_t group = next_group_fitting(index, slot / GROUP_SLOTS + 1, size, passed);
         if (group == NONE)
             return NONE;
         found = scan_group_up(index, group * GROUP_SLOTS, size, passed);
@@ -661,6 +675,11 @@ uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint6
                                  uint64_t *passed)
 {
     return passed ? first_fit(index, from, size, passed) : first_fit(index, from, size, NULL);
+}
+
+uint64_t address_index_lowest_fit(const AddressIndex *index, uint64_t size, uint64_t *passed)
+{
+    return passed ? lowest_fit(index, size, passed) : lowest_fit(index, size, NULL);
 }
 
 uint64_t address_index_floor(const AddressIndex *index, uint64_t offset)

@@ -131,6 +131,11 @@ bool address_index_contains(const AddressIndex *index, uint64_t offset);
 uint64_t address_index_first_fit(const AddressIndex *index, uint64_t from, uint64_t size,
                                  uint64_t *passed);
 
+/* address_index_first_fit from the bottom of the region: the lowest block
+ * of size >= size (size 0: any block), or NONE; a counting search adds the
+ * blocks below the answer, or all of them when there is none. */
+uint64_t address_index_lowest_fit(const AddressIndex *index, uint64_t size, uint64_t *passed);
+
 /* The highest-addressed block starting at or before `offset`, or NONE. */
 uint64_t address_index_floor(const AddressIndex *index, uint64_t offset);
 

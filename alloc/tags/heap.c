@@ -425,6 +425,8 @@ static bool found_or_top(const Heap *heap, uint64_t found, uint64_t asize, uint6
 static uint64_t first_fit_from(Heap *heap, uint64_t from, uint64_t asize)
 {
     uint64_t *passed = counts_passed_blocks(heap) ? &heap->search_passed : NULL;
+    if (from == heap->region_start)
+        return address_index_lowest_fit(&heap->by_address, asize, passed);
     return address_index_first_fit(&heap->by_address, from, asize, passed);
 }
 
@@ -471,8 +473,7 @@ static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
     uint64_t largest = index_largest(heap);
     uint64_t found = largest >= asize && largest >= top_size(heap)
-                         ? address_index_first_fit(&heap->by_address, heap->region_start,
-                                                   largest, NULL)
+                         ? address_index_lowest_fit(&heap->by_address, largest, NULL)
                          : NOT_FOUND;
     return found_or_top(heap, found, asize, offset);
 }

@@ -167,6 +167,12 @@ static void check_searches(Fixture *f)
         assert_int_equal(address_index_first_fit(&f->index, offset_of(f, from_slot), size, &passed),
                          expected);
         assert_int_equal(passed, 5 + i - position(m, from_slot));
+        if (from_slot == 0) { /* the same from the bottom */
+            assert_int_equal(address_index_lowest_fit(&f->index, size, NULL), expected);
+            passed = 5;
+            assert_int_equal(address_index_lowest_fit(&f->index, size, &passed), expected);
+            assert_int_equal(passed, 5 + i);
+        }
         uint32_t after = position(m, from_slot + 1); /* entries with slot <= from_slot: [0, after) */
         expected = after > 0 ? offset_of(f, m->slot[after - 1]) : ADDRESS_INDEX_NONE;
         assert_int_equal(address_index_floor(&f->index, offset_of(f, from_slot)), expected);
@@ -398,7 +404,8 @@ static void test_second_largest(void **state)
 
 /* A counting and a plain search give the same answer; the counting one adds
  * the blocks it passed. Blocks at 0 (32 bytes), 2400 (48, group 1) and 4800
- * (64, group 2): a block of 60 is the third, past two. */
+ * (64, group 2): a block of 60 is the third, past two. A search from the
+ * bottom (lowest fit) counts the same way. */
 static void test_counting_search(void **state)
 {
     (void)state;
@@ -419,6 +426,13 @@ static void test_counting_search(void **state)
     assert_int_equal(passed, 12); /* from 8 on, the block at 2400 is the first */
     assert_int_equal(address_index_first_fit(&index, 0, 65, &passed), ADDRESS_INDEX_NONE);
     assert_int_equal(passed, 15); /* none fits: all three examined */
+    assert_int_equal(address_index_lowest_fit(&index, 60, &passed), 4800); /* from the bottom */
+    assert_int_equal(passed, 17);
+    assert_int_equal(address_index_lowest_fit(&index, 40, &passed), 2400);
+    assert_int_equal(passed, 18);
+    assert_int_equal(address_index_lowest_fit(&index, 0, NULL), 0); /* any block */
+    assert_int_equal(address_index_lowest_fit(&index, 65, &passed), ADDRESS_INDEX_NONE);
+    assert_int_equal(passed, 21);
     address_index_release(&index);
 }
 

@@ -31,8 +31,8 @@
  * so the layout costs per address, not per call. Rank 0 is the start, a
  * marker of no bytes at offset 0 that is never shown: like a marker it is
  * always live, so the free space before the first block follows a live rank,
- * as every free gap does. Per rank, which placement is live there and the
- * free gap after it. The live ranks (markers always are) form a bit set
+ * as every free gap does. Per rank, where the live block there ends, the
+ * bytes it was asked for and the free gap after it. The live ranks (markers always are) form a bit set
  * (bit_set.h), so the next and previous live block take a few word
  * operations; a tree of maxima over groups of GROUP_RANKS ranks' gaps gives
  * the largest free block. A call changes a few words of this state (the
@@ -52,9 +52,8 @@ enum {
     PAGE_BYTES = 4096,           /* regions start and end at a multiple of this */
     MARKER_BYTES = PAGE_BYTES,   /* the dead block that marks a fold */
     GROUP_RANKS = 16,            /* ranks per leaf of the tree of largest gaps */
-    ARRAYS = 5                   /* the heap's arrays, each a span of its state */
+    ARRAYS = 3                   /* the heap's arrays, each a span of its state */
 };
-#define NOT_LIVE UINT32_MAX
 #define NO_RANK UINT64_MAX
 
 typedef enum {
@@ -83,17 +82,24 @@ typedef struct {
     uint64_t group_count;        /* groups of GROUP_RANKS ranks: leaves of the tree of largest gaps */
 } Layout;
 
+/* One rank's state, its fields side by side: a call reads and writes them
+ * together, and its neighbour's, often in the same cache line. */
+typedef struct {
+    uint64_t end;                /* where the live block there ends (a marker's is always
+                                    set; the start's is 0), 0 while it is free: kept here,
+                                    the walks and neighbours read no placement */
+    uint64_t requested;          /* the bytes asked for, 0 while free */
+    uint64_t gap;                /* the free bytes from its end to the next live rank's
+                                    start, 0 unless live */
+} RankState;
+
 typedef struct {
     Allocator base;
     AllocatorConfig config;
     Layout *layout;
-    uint32_t *placement_at;      /* per rank (an even number of entries): the placement
-                                    live there, NOT_LIVE */
-    uint64_t *requested_at;      /* per rank: the bytes asked for */
-    uint64_t *gap_at;            /* per rank: the free bytes from its end to the next live
-                                    rank's start, 0 unless live */
+    RankState *ranks;            /* per rank */
     uint64_t *live;              /* the live ranks: layout->live_shape.words words */
-    uint64_t *largest;           /* 2 * group_count maxima of gap_at: node group_count + g is
+    uint64_t *largest;           /* 2 * group_count maxima of the ranks' gaps: node group_count + g is
                                     group g's, node i < group_count the larger of nodes 2i and
                                     2i + 1, node 1 everything's */
     /* The scalars of the state, together: one span (recorded_state_spans). */
@@ -375,9 +381,7 @@ static uint64_t placement_end(const RecordedHeap *heap, uint64_t rank, uint64_t 
 /* The end of a live rank: its placement's, or a marker's. */
 static uint64_t block_end(const RecordedHeap *heap, uint64_t rank)
 {
-    if (heap->layout->is_marker[rank])
-        return block_start(heap, rank) + (rank == START_RANK ? 0 : MARKER_BYTES);
-    return placement_end(heap, rank, heap->placement_at[rank]);
+    return heap->ranks[rank].end;
 }
 
 static bool is_live(const RecordedHeap *heap, uint64_t rank)
@@ -402,13 +406,13 @@ static uint64_t first_live(const RecordedHeap *heap)
     return is_live(heap, START_RANK) ? START_RANK : next_live(heap, START_RANK);
 }
 
-/* The largest gap_at in group `group`. */
+/* The largest gap in group `group`. */
 static uint64_t group_largest(const RecordedHeap *heap, uint64_t group)
 {
     uint64_t end = (group + 1) * GROUP_RANKS, largest = 0;
     end = end < heap->layout->rank_count ? end : heap->layout->rank_count;
     for (uint64_t rank = group * GROUP_RANKS; rank < end; rank++)
-        largest = heap->gap_at[rank] > largest ? heap->gap_at[rank] : largest;
+        largest = heap->ranks[rank].gap > largest ? heap->ranks[rank].gap : largest;
     return largest;
 }
 
@@ -431,8 +435,8 @@ static void set_largest(RecordedHeap *heap, uint64_t at, uint64_t value)
  * gap that was the largest shrinks. */
 static void set_gap(RecordedHeap *heap, uint64_t rank, uint64_t gap)
 {
-    uint64_t old = heap->gap_at[rank];
-    heap->gap_at[rank] = gap;
+    uint64_t old = heap->ranks[rank].gap;
+    heap->ranks[rank].gap = gap;
     heap->stats.free_bytes = heap->stats.free_bytes - old + gap;
     heap->stats.free_blocks = heap->stats.free_blocks - (old > 0) + (gap > 0);
     uint64_t group = rank / GROUP_RANKS, at = heap->layout->group_count + group;
@@ -459,19 +463,19 @@ static void refresh_gap(RecordedHeap *heap, uint64_t rank)
     set_gap(heap, rank, gap_after(heap, rank));
 }
 
-/* Whether the placement would overlap a live neighbour (its own rank must be free). */
-static bool overlaps(const RecordedHeap *heap, uint64_t rank, uint64_t placement)
+/* Whether a block at `rank` up to `end` would overlap a live neighbour (its own rank must be free). */
+static bool overlaps(const RecordedHeap *heap, uint64_t rank, uint64_t end)
 {
-    uint64_t start = block_start(heap, rank), end = placement_end(heap, rank, placement);
+    uint64_t start = block_start(heap, rank);
     uint64_t before = previous_live(heap, rank), after = next_live(heap, rank);
     return (before != NO_RANK && block_end(heap, before) > start) ||
            (after != NO_RANK && block_start(heap, after) < end);
 }
 
-static void place(RecordedHeap *heap, uint64_t rank, uint64_t placement, uint64_t requested)
+static void place(RecordedHeap *heap, uint64_t rank, uint64_t end, uint64_t requested)
 {
-    heap->placement_at[rank] = (uint32_t)placement;
-    heap->requested_at[rank] = requested;
+    heap->ranks[rank].end = end;
+    heap->ranks[rank].requested = requested;
     bit_set_add(&heap->layout->live_shape, heap->live, rank);
     refresh_gap(heap, rank);
     uint64_t before = previous_live(heap, rank);
@@ -487,11 +491,11 @@ static void unplace(RecordedHeap *heap, uint64_t rank)
 {
     heap->stats.used_blocks--;
     heap->stats.bytes_in_use -= block_end(heap, rank) - block_start(heap, rank);
-    heap->stats.payload_bytes -= heap->requested_at[rank];
+    heap->stats.payload_bytes -= heap->ranks[rank].requested;
     set_gap(heap, rank, 0);
     bit_set_remove(&heap->layout->live_shape, heap->live, rank);
-    heap->placement_at[rank] = NOT_LIVE;
-    heap->requested_at[rank] = 0;
+    heap->ranks[rank].end = 0;
+    heap->ranks[rank].requested = 0;
     uint64_t before = previous_live(heap, rank);
     if (before != NO_RANK)
         refresh_gap(heap, before);
@@ -516,18 +520,9 @@ static void finish_stats(RecordedHeap *heap)
 
 /* ---- create, clone, destroy ------------------------------------------------------------- */
 
-/* Entries of placement_at: the ranks, made even so that the array is a
- * whole number of 8-byte words (a span). */
-static uint64_t placement_entries(const Layout *layout)
-{
-    return (layout->rank_count + 1) / 2 * 2;
-}
-
 static void free_arrays(RecordedHeap *heap)
 {
-    free(heap->placement_at);
-    free(heap->requested_at);
-    free(heap->gap_at);
+    free(heap->ranks);
     free(heap->live);
     free(heap->largest);
 }
@@ -539,12 +534,10 @@ static RecordedHeap *allocate_heap(Layout *layout)
         return NULL;
     heap->base.design = &recorded_design;
     heap->layout = layout;
-    heap->placement_at = calloc(placement_entries(layout), sizeof *heap->placement_at);
-    heap->requested_at = calloc(layout->rank_count, sizeof *heap->requested_at);
-    heap->gap_at = calloc(layout->rank_count, sizeof *heap->gap_at);
+    heap->ranks = calloc(layout->rank_count, sizeof *heap->ranks);
     heap->live = calloc(layout->live_shape.words, sizeof *heap->live);
     heap->largest = calloc(2 * layout->group_count, sizeof *heap->largest);
-    if (!heap->placement_at || !heap->requested_at || !heap->gap_at || !heap->live || !heap->largest) {
+    if (!heap->ranks || !heap->live || !heap->largest) {
         free_arrays(heap);
         free(heap);
         return NULL;
@@ -571,14 +564,16 @@ static HeapError recorded_create(const AllocatorConfig *config, Allocator **out)
         layout_release(layout);
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
-    memset(heap->placement_at, 0xff, layout->rank_count * sizeof *heap->placement_at);
     heap->config = *config;
     heap->stats.heap_bytes = layout->limit;
     heap->stats.dead_blocks = layout->marker_count;
     heap->stats.dead_bytes = layout->marker_count * MARKER_BYTES;
-    for (uint64_t rank = 0; rank < layout->rank_count; rank++)
-        if (layout->is_marker[rank])
+    for (uint64_t rank = 0; rank < layout->rank_count; rank++) {
+        if (layout->is_marker[rank]) {
             bit_set_add(&layout->live_shape, heap->live, rank);
+            heap->ranks[rank].end = layout->starts[rank] + (rank == START_RANK ? 0 : MARKER_BYTES);
+        }
+    }
     for (uint64_t rank = 0; rank < layout->rank_count; rank++)
         if (layout->is_marker[rank])
             refresh_gap(heap, rank);
@@ -590,12 +585,10 @@ static HeapError recorded_create(const AllocatorConfig *config, Allocator **out)
 static void array_spans(const RecordedHeap *heap, AllocatorSpan spans[ARRAYS])
 {
     const Layout *layout = heap->layout;
-    uint64_t sizes[ARRAYS] = {placement_entries(layout) * sizeof *heap->placement_at,
-                              layout->rank_count * sizeof *heap->requested_at,
-                              layout->rank_count * sizeof *heap->gap_at,
+    uint64_t sizes[ARRAYS] = {layout->rank_count * sizeof *heap->ranks,
                               layout->live_shape.words * sizeof *heap->live,
                               2 * layout->group_count * sizeof *heap->largest};
-    void *arrays[ARRAYS] = {heap->placement_at, heap->requested_at, heap->gap_at, heap->live, heap->largest};
+    void *arrays[ARRAYS] = {heap->ranks, heap->live, heap->largest};
     for (unsigned k = 0; k < ARRAYS; k++)
         spans[k] = (AllocatorSpan){.bytes = arrays[k], .size = sizes[k], .used = sizes[k]};
 }
@@ -662,21 +655,21 @@ static uint64_t live_rank(const RecordedHeap *heap, uint64_t payload)
         return NO_RANK;
     uint64_t rank = rank_at_or_below(heap->layout, payload - HEADER_BYTES);
     bool found = rank != NO_RANK && block_start(heap, rank) == payload - HEADER_BYTES;
-    return found && heap->placement_at[rank] != NOT_LIVE ? rank : NO_RANK;
+    return found && is_live(heap, rank) && !heap->layout->is_marker[rank] ? rank : NO_RANK;
 }
 
-/* Takes the next placement for n bytes; NO_RANK if the replay has strayed. */
-static uint64_t take_placement(RecordedHeap *heap, uint64_t n, uint64_t *placement)
+/* Takes the next placement for n bytes, its rank and where it would end
+ * (*end); NO_RANK if the replay has strayed. */
+static uint64_t take_placement(RecordedHeap *heap, uint64_t n, uint64_t *end)
 {
     const RecordedPlacements *recorded = &heap->layout->recorded;
     if (heap->next_placement >= recorded->count)
         return NO_RANK;
-    *placement = heap->next_placement++;
-    uint64_t rank = heap->layout->rank_of[recorded->address_of[*placement]];
-    bool fits = n <= recorded->usable[*placement];
-    return fits && heap->placement_at[rank] == NOT_LIVE && !overlaps(heap, rank, *placement)
-               ? rank
-               : NO_RANK;
+    uint64_t placement = heap->next_placement++;
+    uint64_t rank = heap->layout->rank_of[recorded->address_of[placement]];
+    *end = placement_end(heap, rank, placement);
+    bool fits = n <= recorded->usable[placement];
+    return fits && !is_live(heap, rank) && !overlaps(heap, rank, *end) ? rank : NO_RANK;
 }
 
 static void record_block(RecordedHeap *heap, uint64_t rank)
@@ -699,13 +692,13 @@ static void record_block(RecordedHeap *heap, uint64_t rank)
 static HeapError recorded_malloc(Allocator *allocator, uint64_t n, uint64_t *payload)
 {
     RecordedHeap *heap = as_recorded(allocator);
-    uint64_t placement;
+    uint64_t end;
     begin_event(heap, HEAP_EVENT_MALLOC, 0, n);
     *payload = 0;
-    uint64_t rank = take_placement(heap, n, &placement);
+    uint64_t rank = take_placement(heap, n, &end);
     if (rank == NO_RANK)
         return fail(heap, HEAP_ERROR_OUT_OF_MEMORY);
-    place(heap, rank, placement, n);
+    place(heap, rank, end, n);
     record_block(heap, rank);
     heap->stats.mallocs++;
     finish_stats(heap);
@@ -734,18 +727,18 @@ static HeapError recorded_free(Allocator *allocator, uint64_t payload)
  * (the same address when glibc resized it in place). */
 static HeapError resize(RecordedHeap *heap, uint64_t old_rank, uint64_t n, uint64_t *result)
 {
-    uint64_t old_placement = heap->placement_at[old_rank], old_requested = heap->requested_at[old_rank];
+    uint64_t old_end = heap->ranks[old_rank].end, old_requested = heap->ranks[old_rank].requested;
     record_block(heap, old_rank);
     heap->event.old_block_offset = heap->event.block_offset;
     uint64_t old_size = heap->event.block_size;
     unplace(heap, old_rank);
-    uint64_t placement;
-    uint64_t rank = take_placement(heap, n, &placement);
+    uint64_t end;
+    uint64_t rank = take_placement(heap, n, &end);
     if (rank == NO_RANK) {
-        place(heap, old_rank, old_placement, old_requested);
+        place(heap, old_rank, old_end, old_requested);
         return fail(heap, HEAP_ERROR_OUT_OF_MEMORY);
     }
-    place(heap, rank, placement, n);
+    place(heap, rank, end, n);
     record_block(heap, rank);
     heap->event.realloc_mode = rank != old_rank             ? HEAP_REALLOC_MOVED
                                : heap->event.block_size > old_size ? HEAP_REALLOC_GREW
@@ -796,7 +789,7 @@ static void used_block(const RecordedHeap *heap, uint64_t rank, HeapBlock *block
     *block = (HeapBlock){.offset = start,
                          .size = block_end(heap, rank) - start,
                          .state = HEAP_BLOCK_USED,
-                         .requested = heap->requested_at[rank],
+                         .requested = heap->ranks[rank].requested,
                          .payload = start + HEADER_BYTES,
                          .header_bytes = HEADER_BYTES};
 }
@@ -805,7 +798,7 @@ static void free_block(const RecordedHeap *heap, uint64_t rank, HeapBlock *block
 {
     uint64_t start = block_end(heap, rank);
     *block = (HeapBlock){.offset = start,
-                         .size = heap->gap_at[rank],
+                         .size = heap->ranks[rank].gap,
                          .state = HEAP_BLOCK_FREE,
                          .payload = start};
 }
@@ -815,7 +808,7 @@ static void free_block(const RecordedHeap *heap, uint64_t rank, HeapBlock *block
 static bool recorded_first_block(const Allocator *allocator, HeapBlock *block)
 {
     const RecordedHeap *heap = as_const(allocator);
-    if (heap->gap_at[START_RANK] > 0)
+    if (heap->ranks[START_RANK].gap > 0)
         free_block(heap, START_RANK, block);
     else
         used_block(heap, next_live(heap, START_RANK), block);
@@ -837,7 +830,7 @@ static bool recorded_next_block(const Allocator *allocator, HeapBlock *block)
     uint64_t rank = live_at_or_below(heap, block->offset);
     if (rank == NO_RANK)
         return false;
-    if (block->state != HEAP_BLOCK_FREE && heap->gap_at[rank] > 0) {
+    if (block->state != HEAP_BLOCK_FREE && heap->ranks[rank].gap > 0) {
         free_block(heap, rank, block);
         return true;
     }
@@ -858,7 +851,7 @@ static bool recorded_block_at(const Allocator *allocator, uint64_t offset, HeapB
         used_block(heap, rank, block);
         return true;
     }
-    uint64_t gap = heap->gap_at[rank];
+    uint64_t gap = heap->ranks[rank].gap;
     if (offset >= block_end(heap, rank) + gap)
         return false;
     free_block(heap, rank, block);
@@ -871,7 +864,7 @@ static HeapCheck recorded_check(const Allocator *allocator)
     HeapCheck check = {0};
     uint64_t used = 0, in_use = 0, free_bytes = 0, largest = 0;
     for (uint64_t rank = first_live(heap); rank != NO_RANK; rank = next_live(heap, rank)) {
-        uint64_t next = next_live(heap, rank), gap = heap->gap_at[rank];
+        uint64_t next = next_live(heap, rank), gap = heap->ranks[rank].gap;
         bool placed = !heap->layout->is_marker[rank];
         used += placed;
         in_use += placed ? block_end(heap, rank) - block_start(heap, rank) : 0;

@@ -31,7 +31,10 @@ static uint64_t word_at(const BitSetShape *shape, unsigned level, uint64_t bit)
 static uint64_t mask_of(uint64_t bit) { return UINT64_C(1) << (bit % WORD_BITS); }
 
 static uint64_t lowest_bit(uint64_t word) { return (uint64_t)(unsigned)__builtin_ctzll(word); }
-static uint64_t highest_bit(uint64_t word) { return WORD_BITS - 1 - (uint64_t)(unsigned)__builtin_clzll(word); }
+static uint64_t highest_bit(uint64_t word)
+{
+    return WORD_BITS - 1 - (uint64_t)(unsigned)__builtin_clzll(word);
+}
 
 bool bit_set_has(const BitSetShape *shape, const uint64_t *words, uint64_t integer)
 {

@@ -32,12 +32,12 @@
  * marker of no bytes at offset 0 that is never shown: like a marker it is
  * always live, so the free space before the first block follows a live rank,
  * as every free gap does. Per rank, where the live block there ends, the
- * bytes it was asked for and the free gap after it. The live ranks (markers always are) form a bit set
- * (bit_set.h), so the next and previous live block take a few word
- * operations; a tree of maxima over groups of GROUP_RANKS ranks' gaps gives
- * the largest free block. A call changes a few words of this state (the
- * history keeps the words that change): one bit, two gaps, and a node of
- * the tree only where its maximum changes.
+ * bytes it was asked for and the free gap after it. The live ranks (markers
+ * always are) form a bit set (bit_set.h), so the next and previous live
+ * block take a few word operations; a tree of maxima over groups of
+ * GROUP_RANKS ranks' gaps gives the largest free block. A call changes a
+ * few words of this state (the history keeps the words that change): one
+ * bit, two gaps, and a node of the tree only where its maximum changes.
  */
 #include "allocator.h"
 #include "bit_set.h"
@@ -99,9 +99,9 @@ typedef struct {
     Layout *layout;
     RankState *ranks;            /* per rank */
     uint64_t *live;              /* the live ranks: layout->live_shape.words words */
-    uint64_t *largest;           /* 2 * group_count maxima of the ranks' gaps: node group_count + g is
-                                    group g's, node i < group_count the larger of nodes 2i and
-                                    2i + 1, node 1 everything's */
+    uint64_t *largest;           /* 2 * group_count maxima of the ranks' gaps: node
+                                    group_count + g is group g's, node i < group_count the
+                                    larger of nodes 2i and 2i + 1, node 1 everything's */
     /* The scalars of the state, together: one span (recorded_state_spans). */
     uint64_t next_placement;     /* the placement the next malloc or realloc takes */
     uint64_t peak_in_use;        /* most bytes_in_use after any call */

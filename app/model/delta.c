@@ -16,8 +16,8 @@
  * less one in its low 3 bits and the gap (or GAP_ESCAPE) in its high 5. On
  * the window's 10-million-operation traces 91% of gaps fit in the head and
  * most XORs take one to three bytes (boundary tags and counters change in
- * their low bits): 3.0 bytes a word, against 12 for an index and a value
- * and 3.3 for two LEB128 numbers. A reader finds where the next entry
+ * their low bits): 3.16 bytes a word, against 12 for an index and a value
+ * and 3.43 for two LEB128 numbers. A reader finds where the next entry
  * starts from the head alone, so it runs ahead over many entries; it reads
  * the XOR as one 8-byte load and masks it, so the bytes hold READ_SLACK
  * zero bytes past the last entry.

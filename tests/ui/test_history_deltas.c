@@ -416,6 +416,39 @@ static Kept every_snapshot_restores_exactly(uint32_t op_count, uint64_t budget)
     return kept;
 }
 
+/* A whole copy inside a chain that the budget drops leaves an anchor in its
+ * place, so the chain keeps an entry there: while the interval stays, the
+ * entries (whole copies and keyframes, and anchors) never drop in number
+ * when copies go. Computed in short pieces, so each drop is seen. */
+static void test_a_dropped_copy_leaves_an_anchor(void **state)
+{
+    (void)state;
+    uint32_t placing = 0;
+    Trace *trace = random_trace_of(4 * OPS, 31, 3000, &placing);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
+    setup.config.heap_bytes = 1u << 20;
+    History *history = NULL;
+    assert_int_equal(history_create(&workload, &setup, NULL, 0, 40u << 18, &history), HEAP_OK);
+    uint32_t copies_dropped = 0, runs = 1, deltas = 0, anchors = 0;
+    uint64_t interval = history_interval(history);
+    while (history_compute_ahead(history, 64) > 0) {
+        uint32_t now_runs, now_deltas, now_anchors = history_anchor_count(history);
+        history_snapshot_kinds(history, &now_runs, &now_deltas);
+        if (history_interval(history) == interval && now_runs < runs) {
+            copies_dropped += runs - now_runs;
+            assert_true(now_runs + now_anchors >= runs + anchors);
+        }
+        runs = now_runs;
+        deltas = now_deltas;
+        anchors = now_anchors;
+        interval = history_interval(history);
+    }
+    assert_true(copies_dropped > 0 && deltas > 0);
+    history_destroy(history);
+    trace_destroy(trace);
+}
+
 /* With room in the budget, whole copies inside the chains are the entries. */
 static void test_every_snapshot_restores_exactly(void **state)
 {
@@ -622,6 +655,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_gap_and_width_round_trips),
+        cmocka_unit_test(test_a_dropped_copy_leaves_an_anchor),
         cmocka_unit_test(test_trace_first_fit),
         cmocka_unit_test(test_trace_next_fit),
         cmocka_unit_test(test_trace_best_fit),

@@ -235,28 +235,35 @@ static float output_scale(const Window *window)
 }
 
 /* (Re)creates the renderer's text and lines at the display's scale times
- * the user's (--scale, [ and ]); the pointer keeps the display's alone. */
-static int make_render(Window *window)
+ * the user's (--scale, [ and ]); the pointer keeps the display's alone.
+ * False with one sentence in `message` if the text cannot be made. */
+static bool remake_render(Window *window, char *message, size_t message_size)
 {
     float scale = output_scale(window);
     double text_scale = model_scale(window->model);
     if (window->render != NULL && scale == window->scale && text_scale == window->text_scale) {
-        return 0;
+        return true;
     }
     render_destroy(window->render);
     window->render = NULL;
     window->scale = scale;
     window->text_scale = text_scale;
     window->input.scale = scale;
-    char message[512];
     double size = scale * text_scale;
     int pixels = (int)(TEXT_POINTS * size + 0.5), stroke = (int)(size + 0.5);
     if (!render_create(window->renderer, window->font_path, pixels, stroke, &window->render, message,
-                       sizeof message)) {
-        return fail(EXIT_BAD_INPUT, "%s", message);
+                       message_size)) {
+        return false;
     }
     model_request_redraw(window->model); /* new textures start empty */
-    return 0;
+    return true;
+}
+
+/* remake_render, saying why on stderr: 0, or the exit status. */
+static int make_render(Window *window)
+{
+    char message[512];
+    return remake_render(window, message, sizeof message) ? 0 : fail(EXIT_BAD_INPUT, "%s", message);
 }
 
 static bool is_headless_driver(const char *driver)
@@ -691,8 +698,7 @@ void window_frame_size(Window *window, int *width, int *height)
 
 bool window_render(Window *window, uint64_t now_ms, Frame *frame, char *message, size_t message_size)
 {
-    if (make_render(window) != 0) { /* the text at the model's scale ([ and ] change it) */
-        snprintf(message, message_size, "cannot make the text at the new scale");
+    if (!remake_render(window, message, message_size)) { /* the text at the model's scale ([ and ] change it) */
         return false;
     }
     draw_frame(window, now_ms);

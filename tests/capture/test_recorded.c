@@ -282,6 +282,29 @@ static void test_first_block_at_its_page_starts_the_heap(void **state)
     recorded_pairs_free(&made);
 }
 
+/* A free naming the payload place of a marker is a stray and changes
+ * nothing (markers are live in the rank set, so the guard is what keeps
+ * one from being unplaced). One block at 0x7f0000001010 of 24 usable
+ * bytes: its region runs from the page below it (folded 0) to the page
+ * above (folded 0x1000), where the end marker stands: its "payload" would
+ * be 0x1008. The block itself is the one used block; the marker is counted
+ * with the dead blocks. */
+static void test_free_on_a_marker_strays(void **state)
+{
+    (void)state;
+    static const RecordedPair one[] = {{0x7f0000001010, 24}};
+    RecordedPairs made;
+    Allocator *heap = create_from_pairs(one, 1, &made);
+    uint64_t payload;
+    assert_int_equal(allocator_malloc(heap, 24, &payload), HEAP_OK);
+    assert_int_not_equal(allocator_free(heap, 0x1008), HEAP_OK);
+    assert_int_equal(allocator_stats(heap)->used_blocks, 1);
+    assert_int_equal(allocator_stats(heap)->dead_blocks, 1);
+    assert_int_equal(allocator_check(heap).broken, 0);
+    allocator_destroy(heap);
+    recorded_pairs_free(&made);
+}
+
 /* A request larger than the recorded usable size, or a place still taken, strays. */
 static void test_strays_fail_and_change_nothing(void **state)
 {
@@ -638,6 +661,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_layout_of_scattered_placements),
         cmocka_unit_test(test_walk_matches_the_live_placements),
         cmocka_unit_test(test_first_block_at_its_page_starts_the_heap),
+        cmocka_unit_test(test_free_on_a_marker_strays),
         cmocka_unit_test(test_subject_replays_at_glibc_addresses),
         cmocka_unit_test(test_real_program_replays_at_glibc_addresses),
     };

@@ -144,6 +144,42 @@ static void random_changes_match_flags(void **state)
     free(words);
 }
 
+/* A small set filled to the last integer in a random order and drained
+ * again, so whole words and whole summary words are full and then empty
+ * (the random changes above never fill a word). */
+static void filled_and_drained_match_flags(void **state)
+{
+    (void)state;
+    enum { COUNT = 200 }; /* two levels: 4 words and 1 */
+    BitSetShape shape = bit_set_shape(COUNT);
+    uint64_t words[8] = {0};
+    bool flags[COUNT] = {false};
+    uint64_t order[COUNT];
+    for (uint64_t i = 0; i < COUNT; i++)
+        order[i] = i;
+    srand(5);
+    for (uint64_t i = COUNT - 1; i > 0; i--) {
+        uint64_t j = (uint64_t)rand() % (i + 1), kept = order[i];
+        order[i] = order[j];
+        order[j] = kept;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint64_t i = 0; i < COUNT; i++) {
+            if (pass == 0)
+                bit_set_add(&shape, words, order[i]);
+            else
+                bit_set_remove(&shape, words, order[i]);
+            flags[order[i]] = pass == 0;
+            for (uint64_t probe = 0; probe < COUNT; probe += 7) {
+                assert_true(bit_set_next(&shape, words, probe) == flags_next(flags, COUNT, probe));
+                assert_true(bit_set_previous(&shape, words, probe) == flags_previous(flags, probe));
+            }
+        }
+        assert_true(words[0] == (pass == 0 ? UINT64_MAX : 0)); /* integers 0-63 */
+        assert_true(words[4] == (pass == 0 ? 0xf : 0));         /* the summary: 4 words */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +187,7 @@ int main(void)
         cmocka_unit_test(searches_by_hand),
         cmocka_unit_test(summaries_by_hand),
         cmocka_unit_test(random_changes_match_flags),
+        cmocka_unit_test(filled_and_drained_match_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

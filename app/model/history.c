@@ -71,6 +71,8 @@ typedef struct {
     Delta delta;                 /* where run is NULL: this state XOR the snapshot before's */
     Delta anchor;                /* where `anchored`: this state XOR the keyframe before's */
     bool anchored;
+    bool anchor_from_copy;       /* the anchor took the place of a whole copy (anchor_from_copy):
+                                    dropped before the snapshots are halved */
     bool absent;                 /* dropped with its keyframe's short segment (drop_short_segment):
                                     a jump there replays from the last snapshot before it */
     StepReport report;           /* the step that led to this snapshot */
@@ -239,6 +241,7 @@ static void drop_anchor(Snapshot *snapshot)
 {
     delta_release(&snapshot->anchor);
     snapshot->anchored = false;
+    snapshot->anchor_from_copy = false;
 }
 
 static void snapshot_release(Snapshot *snapshot)
@@ -288,8 +291,10 @@ static bool fold_into_next(History *history, Snapshot *dropped, uint32_t next_in
     if (dropped->anchored && !next->anchored) { /* the anchor moves forward with the snapshot */
         next->anchored = delta_merge(&dropped->anchor, &next->delta);
         next->anchor = dropped->anchor;
+        next->anchor_from_copy = dropped->anchor_from_copy;
         dropped->anchor = (Delta){0};
         dropped->anchored = false;
+        dropped->anchor_from_copy = false;
         if (!next->anchored) {
             drop_anchor(next);
         }
@@ -396,17 +401,34 @@ static bool drop_short_segment(History *history)
 /* Drops the last whole copy inside a chain (made while the budget had
  * room), if there is one. */
 /* Before whole copy `index` goes, an anchor takes its place as an entry
- * (its state XOR its keyframe's: a small part of a copy). Else the chain
- * around it has no entry until the next anchor, and maybe_anchor put none
- * there while the copy served: on the capture's 10M-op run a jump walked
- * 137 deltas (7.8 MB) in 12 ms. Out of memory it stays a plain delta. */
+ * (its state XOR its keyframe's). Else the chain around it has no entry
+ * until the next anchor, and maybe_anchor put none there while the copy
+ * served: on the capture's 10M-op run a jump walked 137 deltas (7.8 MB) in
+ * 12 ms, where the anchor takes 250 KB. Such anchors are the first thing
+ * the budget drops before it halves the snapshots (drop_anchor_from_copy):
+ * the generated 10M-op trace's, 2-5 MB each, would otherwise cost it that
+ * halving. Out of memory it stays a plain delta. */
 static void anchor_from_copy(History *history, uint32_t index)
 {
     Snapshot *snapshot = &history->snapshots[index];
     Run *keyframe = history->snapshots[chain_start(history, index)].run;
     if (!snapshot->anchored && keyframe != NULL && delta_spans_match(keyframe, snapshot->run)) {
         snapshot->anchored = delta_between(&snapshot->anchor, keyframe, snapshot->run);
+        snapshot->anchor_from_copy = snapshot->anchored;
     }
+}
+
+/* Drops the last anchor that took a whole copy's place; false if none. */
+static bool drop_anchor_from_copy(History *history)
+{
+    for (uint32_t i = history->snapshot_count; i-- > 0;) {
+        if (history->snapshots[i].anchor_from_copy) {
+            drop_anchor(&history->snapshots[i]);
+            count_snapshot_bytes(history);
+            return true;
+        }
+    }
+    return false;
 }
 
 static bool drop_copy(History *history)
@@ -487,11 +509,13 @@ static bool thin_anchors(History *history)
 
 /* Runs grow as their heaps fill, and snapshots come in: thin out to fit
  * (short early segments first, then whole copies inside chains, then
- * anchors closer than their rule). */
+ * anchors closer than their rule, then the anchors that took copies'
+ * places, and only then every other snapshot). */
 static void keep_to_budget(History *history)
 {
     while (history->snapshot_count > 1 && planned_memory_bytes(history) > history->budget) {
-        if (!drop_short_segment(history) && !drop_copy(history) && !thin_anchors(history)) {
+        if (!drop_short_segment(history) && !drop_copy(history) && !thin_anchors(history) &&
+            !drop_anchor_from_copy(history)) {
             thin_snapshots(history);
         }
     }

@@ -7,6 +7,8 @@
  */
 #include "bit_set.h"
 
+#include <assert.h>
+
 enum { WORD_BITS = 64 };
 
 BitSetShape bit_set_shape(uint64_t count)
@@ -15,6 +17,7 @@ BitSetShape bit_set_shape(uint64_t count)
     uint64_t bits = count;
     do {
         uint64_t words = (bits + WORD_BITS - 1) / WORD_BITS;
+        assert(shape.levels < BIT_SET_MAX_LEVELS); /* count < 2^32 needs six at most */
         shape.level_start[shape.levels++] = shape.words;
         shape.words += words;
         bits = words;

@@ -349,7 +349,7 @@ static uint64_t children_largest(const AddressIndex *index, unsigned level, uint
 /* Sets a group's largest size and carries the change up while it changes
  * anything: a parent rises with a larger child, and is worked out again
  * only when the child that held its maximum shrank. Folded into each of its
- * four callers, the changes that call it once each (1-2% of a core's
+ * callers, the changes that call it once each (1-2% of a core's
  * instructions). */
 static inline __attribute__((always_inline)) void
 set_group_largest(AddressIndex *index, uint64_t group, uint64_t largest)
@@ -630,9 +630,12 @@ static uint64_t previous_group_used(const AddressIndex *index, uint64_t group)
 
 /* Each walk passes over whole nodes whose blocks are all too small, and a
  * counting search adds up their counts on the way: so the rank of the answer
- * costs next to nothing beyond the search itself. Folded into the two
- * callers below, one that counts and one that does not, so neither tests
- * `passed` at every node it passes. */
+ * costs next to nothing beyond the search itself. Both searches below are
+ * folded into two callers each, one that counts and one that does not, so
+ * neither tests `passed` at every node it passes. */
+
+/* The lowest block of size >= size, or NONE: a walk down from the root,
+ * always into the first child big enough. */
 static inline __attribute__((always_inline)) uint64_t
 lowest_fit(const AddressIndex *index, uint64_t size, uint64_t *passed)
 {
@@ -647,6 +650,9 @@ lowest_fit(const AddressIndex *index, uint64_t size, uint64_t *passed)
     return offset_of(index, scan_group_up(index, group * GROUP_SLOTS, size, passed));
 }
 
+/* The first block of size >= size at or after offset `from`, or NONE: the
+ * rest of from's group, then the next group big enough (a climb and a
+ * walk down). */
 static inline __attribute__((always_inline)) uint64_t
 first_fit(const AddressIndex *index, uint64_t from, uint64_t size, uint64_t *passed)
 {

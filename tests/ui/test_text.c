@@ -8,7 +8,9 @@
  * "0123456789abc..." once, and each character's cell is cut out of that. A
  * line drawn by a cache that has seen hundreds of other lines and colours
  * must be exactly its characters' cells side by side. The full block (U+2588)
- * and the space are checked by hand: the foreground and the background.
+ * and the space are checked by hand: the foreground and the background; and
+ * every pixel of a few glyphs, edges included, against the blend worked out
+ * from its coverage (foreground * alpha + background * (255 - alpha)).
  * Last, the real window: after jumps and a change of --scale its frame is
  * byte for byte the frame of a window opened there at that scale.
  */
@@ -279,6 +281,55 @@ static void test_full_block_is_the_foreground_and_space_the_background(void **st
     canvas_close(canvas);
 }
 
+/* One channel of `foreground` over `background` at coverage alpha (0-255). */
+static int blended(int foreground, int background, int alpha)
+{
+    return (foreground * alpha + background * (255 - alpha) + 127) / 255;
+}
+
+/* By hand: every pixel of a glyph is its foreground over its background at
+ * the glyph's coverage there. The coverage is read off the same glyph drawn
+ * white on black (each channel is then alpha itself); drawn in orange on
+ * slate, each channel of each pixel must be orange * alpha + slate * (255 -
+ * alpha), within one for rounding. Edge pixels (0 < alpha < 255) included:
+ * the full block and the space above check only the two ends. */
+static void test_each_glyph_pixel_blends_its_colours_by_its_coverage(void **state)
+{
+    (void)state;
+    Canvas canvas = canvas_open();
+    TextCache *cache = new_cache(canvas.renderer);
+    int width = text_char_width(cache), height = text_line_height(cache);
+    const char *glyphs = "a%8";
+    int count = (int)strlen(glyphs), edges = 0;
+    Uint32 *coverage = malloc((size_t)(count * width * height) * sizeof *coverage);
+    assert_non_null(coverage);
+    clear(&canvas);
+    text_draw(cache, 0, 0, glyphs, color(0xFFFFFFFFu), color(0xFF000000u));
+    read_back(&canvas);
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < count * width; x++)
+            coverage[y * count * width + x] = pixel(&canvas, x, y) & 0xFF;
+    const Uint32 fore = 0xE69F00u, back = 0x20232Au;
+    clear(&canvas);
+    text_draw(cache, 0, 0, glyphs, color(0xFF000000u | fore), color(0xFF000000u | back));
+    read_back(&canvas);
+    for (int y = 0; y < height; y++) {
+        for (int x = 0; x < count * width; x++) {
+            int alpha = (int)coverage[y * count * width + x];
+            edges += alpha > 0 && alpha < 255;
+            for (int shift = 0; shift <= 16; shift += 8) {
+                int want = blended((int)(fore >> shift) & 0xFF, (int)(back >> shift) & 0xFF, alpha);
+                int got = (int)(pixel(&canvas, x, y) >> shift) & 0xFF;
+                assert_true(abs(got - want) <= 1);
+            }
+        }
+    }
+    assert_true(edges > 10); /* the glyphs have anti-aliased edges to check */
+    free(coverage);
+    text_cache_destroy(cache);
+    canvas_close(canvas);
+}
+
 /* ---- the real window --------------------------------------------------------------------- */
 
 /* Opens the default simulation's window with `arguments`, goes to each of
@@ -346,6 +397,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_the_same_place_redrawn_changes_with_its_text_and_colours, start_sdl,
                                         stop_sdl),
         cmocka_unit_test_setup_teardown(test_full_block_is_the_foreground_and_space_the_background, start_sdl,
+                                        stop_sdl),
+        cmocka_unit_test_setup_teardown(test_each_glyph_pixel_blends_its_colours_by_its_coverage, start_sdl,
                                         stop_sdl),
         cmocka_unit_test(test_window_after_jumps_and_rescale_draws_as_a_fresh_one),
     };

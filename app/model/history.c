@@ -34,8 +34,10 @@
  * budget, a keyframe whose segment spans at most SHORT_SEGMENT steps goes
  * first (early growths of the maps), with its deltas: a jump there replays
  * from the snapshot before; then the whole copies inside chains, the last
- * first, each leaving an anchor in its place. Then every other snapshot is folded into the next (deltas merged,
- * anchors, copies and keyframes moved forward) and I doubles.
+ * first, each leaving an anchor in its place; then anchors closer than
+ * their rule, and the anchors that took copies' places. Then every other
+ * snapshot is folded into the next (deltas merged, anchors, copies and
+ * keyframes moved forward) and I doubles.
  * Every run points at the one compaction schedule kept here; when that
  * array moves, every run is pointed at it again.
  */
@@ -71,7 +73,7 @@ typedef struct {
     Delta delta;                 /* where run is NULL: this state XOR the snapshot before's */
     Delta anchor;                /* where `anchored`: this state XOR the keyframe before's */
     bool anchored;
-    bool anchor_from_copy;       /* the anchor took the place of a whole copy (anchor_from_copy):
+    bool replaces_copy;          /* the anchor took the place of a whole copy (anchor_from_copy):
                                     dropped before the snapshots are halved */
     bool absent;                 /* dropped with its keyframe's short segment (drop_short_segment):
                                     a jump there replays from the last snapshot before it */
@@ -241,7 +243,7 @@ static void drop_anchor(Snapshot *snapshot)
 {
     delta_release(&snapshot->anchor);
     snapshot->anchored = false;
-    snapshot->anchor_from_copy = false;
+    snapshot->replaces_copy = false;
 }
 
 static void snapshot_release(Snapshot *snapshot)
@@ -291,10 +293,10 @@ static bool fold_into_next(History *history, Snapshot *dropped, uint32_t next_in
     if (dropped->anchored && !next->anchored) { /* the anchor moves forward with the snapshot */
         next->anchored = delta_merge(&dropped->anchor, &next->delta);
         next->anchor = dropped->anchor;
-        next->anchor_from_copy = dropped->anchor_from_copy;
+        next->replaces_copy = dropped->replaces_copy;
         dropped->anchor = (Delta){0};
         dropped->anchored = false;
-        dropped->anchor_from_copy = false;
+        dropped->replaces_copy = false;
         if (!next->anchored) {
             drop_anchor(next);
         }
@@ -414,7 +416,7 @@ static void anchor_from_copy(History *history, uint32_t index)
     Run *keyframe = history->snapshots[chain_start(history, index)].run;
     if (!snapshot->anchored && keyframe != NULL && delta_spans_match(keyframe, snapshot->run)) {
         snapshot->anchored = delta_between(&snapshot->anchor, keyframe, snapshot->run);
-        snapshot->anchor_from_copy = snapshot->anchored;
+        snapshot->replaces_copy = snapshot->anchored;
     }
 }
 
@@ -422,7 +424,7 @@ static void anchor_from_copy(History *history, uint32_t index)
 static bool drop_anchor_from_copy(History *history)
 {
     for (uint32_t i = history->snapshot_count; i-- > 0;) {
-        if (history->snapshots[i].anchor_from_copy) {
+        if (history->snapshots[i].replaces_copy) {
             drop_anchor(&history->snapshots[i]);
             count_snapshot_bytes(history);
             return true;

@@ -62,6 +62,19 @@ size_t zeroed_memory_resident_bytes(size_t bytes, size_t prefix, size_t suffix)
     return touched < bytes ? touched : bytes;
 }
 
+void zeroed_memory_discard(void *memory, size_t bytes, size_t from, size_t to)
+{
+    to = to < bytes ? to : bytes;
+    size_t first = whole_pages(from), end = to / ZEROED_MEMORY_PAGE_BYTES * ZEROED_MEMORY_PAGE_BYTES;
+    if (!is_mapped(bytes) || first >= end)
+        return;
+#if defined(__linux__)
+    madvise((uint8_t *)memory + first, end - first, MADV_DONTNEED);
+#else
+    (void)memory;
+#endif
+}
+
 void zeroed_memory_release(void *memory, size_t bytes)
 {
     if (!memory)

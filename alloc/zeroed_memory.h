@@ -28,6 +28,14 @@ void *zeroed_memory_get(size_t bytes);
  * whole huge pages of a mapped block, the whole of any other block. */
 size_t zeroed_memory_resident_bytes(size_t bytes, size_t prefix, size_t suffix);
 
+/* Gives back to the system the whole huge pages that lie within bytes
+ * [from, to) of a block from zeroed_memory_get of `bytes` bytes, for bytes
+ * that hold nothing anyone will read before writing them again: a mapped
+ * block's pages read as zero afterwards and cost nothing until written.
+ * Does nothing to a block that is not mapped (their bytes stay as they were)
+ * or where the system cannot. */
+void zeroed_memory_discard(void *memory, size_t bytes, size_t from, size_t to);
+
 /* Releases a block from zeroed_memory_get of the same `bytes`; NULL is fine. */
 void zeroed_memory_release(void *memory, size_t bytes);
 

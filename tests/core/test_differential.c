@@ -5,7 +5,9 @@
  * realloc(0, n), realloc(p, 0), free(0), invalid and double frees and
  * reallocs, huge sizes, an occasional compact) run on a Heap and on the
  * linear reference model side by side, over six small heaps with different
- * alignments and minimum payloads. After every operation the return codes,
+ * alignments and minimum payloads, and one of 12 MiB whose free blocks span
+ * whole huge pages, given back to the system as they form (heap.c's
+ * discard_inner_pages): a tag lost with them would show at once. After every operation the return codes,
  * the returned offsets, every statistic and the rover (or heap pointer) must
  * agree and heap_check() must find nothing broken; a compaction must report
  * the same moves in the same order; every 97 operations and at
@@ -54,6 +56,7 @@ static const DiffSetup setups[] = {
     { 1500, 4, 1, 200000, 24, 3000, 1 },
     { 3000, 64, 8, 150000, 160, 3000, 1 },
     { 2500, 8, 40, 100000, 64, 3000, 1 },
+    { 12u << 20, 16, 8, 40000, 64u << 10, 400, 1 },
 };
 
 /* --deep: up to about 40,000 blocks, and free indexes of thousands of entries. */

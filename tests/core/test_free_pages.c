@@ -1,0 +1,137 @@
+/*
+ * test_free_pages.c - a free block's inner huge pages go back to the system
+ * (heap.c's discard_inner_pages), and the heap goes on exactly as before.
+ *
+ * A 16 MiB heap (its own mapping, zeroed_memory.h) with the default A = 8
+ * starts its first block at offset 0; 64 requests of 128 KiB - 16 bytes
+ * make 64 blocks of 128 KiB, block i at i * 128 KiB (payload + 8), up to
+ * the high water at 8 MiB. Blocks 0 and 63 stay; blocks 1..62 are freed,
+ * in some order, into one free block [128 KiB, 7.875 MiB). Its header lies
+ * in huge page [0, 2) MiB and its footer in [6, 8) MiB, with block 63's
+ * header: those two pages must stay. The pages wholly inside,
+ * [2, 4) and [4, 6) MiB, must be given back: not resident. Then the freed
+ * space takes the same 62 blocks again at the same offsets, every tag
+ * intact (heap_check), and block 63 frees and merges as it should.
+ * Residency is read with mincore(2), on Linux only.
+ */
+#define _DEFAULT_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "heap.h"
+#include "zeroed_memory.h"
+
+#include <stdbool.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+#define MIB (UINT64_C(1) << 20)
+enum { BLOCKS = 64, BLOCK_BYTES = 128 << 10, HEAP_BYTES = 16 << 20 };
+
+#if defined(__linux__)
+/* How many 4 KiB pages of arena bytes [start, end) are resident. */
+static uint64_t resident_pages(const uint8_t *arena, uint64_t start, uint64_t end)
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), count = 0;
+    unsigned char vector[1];
+    for (uint64_t offset = start / page * page; offset < end; offset += page) {
+        assert_int_equal(mincore((void *)(arena + offset), 1, vector), 0);
+        count += vector[0] & 1;
+    }
+    return count;
+}
+#endif
+
+static Heap *full_heap(void)
+{
+    HeapConfig config = heap_default_config(HEAP_BYTES);
+    Heap *heap = NULL;
+    assert_int_equal(heap_create(&config, &heap), HEAP_OK);
+    for (uint64_t i = 0; i < BLOCKS; i++) {
+        uint64_t payload = 0;
+        assert_int_equal(heap_malloc(heap, BLOCK_BYTES - 16, &payload), HEAP_OK);
+        assert_int_equal(payload, i * BLOCK_BYTES + 8);
+    }
+    assert_int_equal(heap_stats(heap)->high_water, 8 * MIB);
+    return heap;
+}
+
+/* Frees blocks 1..62 in `order` (a permutation of them) and checks what is
+ * resident and what the heap holds, then fills the space again. */
+static void free_and_refill(const uint64_t *order)
+{
+    Heap *heap = full_heap();
+    const uint8_t *arena = heap_arena(heap);
+    for (uint64_t k = 0; k < BLOCKS - 2; k++)
+        assert_int_equal(heap_free(heap, order[k] * BLOCK_BYTES + 8), HEAP_OK);
+    assert_int_equal(heap_check(heap).broken, 0);
+    HeapBlock block;
+    assert_true(heap_block_at(heap, 3 * MIB, &block));
+    assert_int_equal(block.offset, BLOCK_BYTES);
+    assert_int_equal(block.size, (BLOCKS - 2) * BLOCK_BYTES);
+#if defined(__linux__)
+    assert_int_equal(resident_pages(arena, 2 * MIB, 6 * MIB), 0);
+    assert_true(resident_pages(arena, BLOCK_BYTES, BLOCK_BYTES + 8) == 1);               /* its header */
+    assert_true(resident_pages(arena, (BLOCKS - 1) * BLOCK_BYTES - 8, (BLOCKS - 1) * BLOCK_BYTES) == 1); /* footer */
+#endif
+    for (uint64_t i = 1; i < BLOCKS - 1; i++) {
+        uint64_t payload = 0;
+        assert_int_equal(heap_malloc(heap, BLOCK_BYTES - 16, &payload), HEAP_OK);
+        assert_int_equal(payload, i * BLOCK_BYTES + 8);
+    }
+    assert_int_equal(heap_check(heap).broken, 0);
+    assert_int_equal(heap_free(heap, (BLOCKS - 1) * BLOCK_BYTES + 8), HEAP_OK);
+    assert_true(heap_block_at(heap, (BLOCKS - 1) * BLOCK_BYTES, &block));
+    assert_int_equal(block.offset, (BLOCKS - 1) * BLOCK_BYTES);
+    assert_int_equal(block.size, heap_region_end(heap) - (BLOCKS - 1) * BLOCK_BYTES);
+    assert_int_equal(heap_check(heap).broken, 0);
+    heap_destroy(heap);
+}
+
+/* Each free merges with the block before it: the free block grows upward. */
+static void test_pages_go_back_as_a_free_block_grows_up(void **state)
+{
+    (void)state;
+    uint64_t order[BLOCKS - 2];
+    for (uint64_t k = 0; k < BLOCKS - 2; k++)
+        order[k] = 1 + k;
+    free_and_refill(order);
+}
+
+/* Each free merges with the block after it: the free block grows downward. */
+static void test_pages_go_back_as_a_free_block_grows_down(void **state)
+{
+    (void)state;
+    uint64_t order[BLOCKS - 2];
+    for (uint64_t k = 0; k < BLOCKS - 2; k++)
+        order[k] = BLOCKS - 2 - k;
+    free_and_refill(order);
+}
+
+/* The odd blocks first (no merges), then the even ones, each joining a free
+ * block on both sides. */
+static void test_pages_go_back_when_free_blocks_join(void **state)
+{
+    (void)state;
+    uint64_t order[BLOCKS - 2], k = 0;
+    for (uint64_t i = 1; i < BLOCKS - 1; i += 2)
+        order[k++] = i;
+    for (uint64_t i = 2; i < BLOCKS - 1; i += 2)
+        order[k++] = i;
+    free_and_refill(order);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pages_go_back_as_a_free_block_grows_up),
+        cmocka_unit_test(test_pages_go_back_as_a_free_block_grows_down),
+        cmocka_unit_test(test_pages_go_back_when_free_blocks_join),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -120,28 +120,6 @@ void allocator_destroy(Allocator *allocator)
         allocator->design->destroy(allocator);
 }
 
-HeapError allocator_malloc(Allocator *allocator, uint64_t n, uint64_t *payload)
-{
-    return allocator->design->malloc(allocator, n, payload);
-}
-
-HeapError allocator_free(Allocator *allocator, uint64_t payload)
-{
-    return allocator->design->free(allocator, payload);
-}
-
-/* C's realloc: realloc(0, n) is malloc(n) and realloc(p, 0) frees p, in
- * every design; only a live block resized to n > 0 reaches the design. */
-HeapError allocator_realloc(Allocator *allocator, uint64_t payload, uint64_t n, uint64_t *result)
-{
-    *result = 0;
-    if (payload == 0)
-        return allocator->design->malloc(allocator, n, result);
-    if (n == 0)
-        return allocator->design->free(allocator, payload);
-    return allocator->design->realloc(allocator, payload, n, result);
-}
-
 bool allocator_can_compact(const Allocator *allocator)
 {
     return allocator->design->compact != NULL;

@@ -540,20 +540,11 @@ static TracePipeline *start_pipeline(const Options *options, char *path, size_t 
     return trace_pipeline_start(path);
 }
 
-/* Whether ops[from, to) hold a compaction. */
-static bool compacts(const Op *ops, uint64_t from, uint64_t to)
-{
-    for (uint64_t i = from; i < to; i++)
-        if (ops[i].kind == OP_COMPACT)
-            return true;
-    return false;
-}
-
 /* Steps every run to `stop` through the operations as the pipeline hands
  * them out. Returns false, early, if the file is refused or holds a
  * compaction: a run that indexes its map by id scans every id at each one
  * (a capture's millions), so such a trace is replayed with slots once read. */
-static bool replay_as_parsed(TracePipeline *pipeline, const Op *ops, Run *const *runs, uint32_t count,
+static bool replay_as_parsed(TracePipeline *pipeline, Run *const *runs, uint32_t count,
                              uint64_t stop)
 {
     uint64_t done = 0;
@@ -561,12 +552,10 @@ static bool replay_as_parsed(TracePipeline *pipeline, const Op *ops, Run *const 
         uint32_t ready = trace_pipeline_wait(pipeline, (uint32_t)done);
         if (ready <= done)
             return false;
-        uint64_t next = ready < stop ? ready : stop;
-        if (compacts(ops, done, next))
-            return false;
-        done = next;
+        done = ready < stop ? ready : stop;
         for (uint32_t i = 0; i < count; i++)
-            run_advance(runs[i], done);
+            if (!run_advance_before_compaction(runs[i], done))
+                return false;
     }
     return true;
 }
@@ -589,7 +578,7 @@ static int run_pipelined(const Options *options, TracePipeline *pipeline, const 
                     prepare_workload(options, &view, &workload, &setup, message, sizeof message) &&
                     start_runs(options, &workload, &setup, runs, &count, &stop, message) == 0;
     if (streamed)
-        streamed = replay_as_parsed(pipeline, view.ops, runs, count, stop);
+        streamed = replay_as_parsed(pipeline, runs, count, stop);
     int status = 0;
     if (!trace_pipeline_finish(pipeline, &trace, message, sizeof message) ||
         !capture_attach_placements(path, &trace, message, sizeof message))

@@ -302,8 +302,9 @@ static void step_malloc(Run *run, uint32_t id, uint64_t bytes, StepReport *repor
  * failed request leaves the id as it was, and `f` of an empty id does
  * nothing (*skipped). A successful malloc of n > 0 bytes holds a block even
  * at payload 0 (the ostep design with a negative header); a malloc(0) holds
- * one if the count of mallocs grew. */
-static inline HeapError issue_trace_op(Allocator *heap, uint64_t *payload, bool *held, const Op *op,
+ * one if the count of mallocs grew. Folded into both its callers: a call
+ * per op would save and restore their registers around it. */
+static inline __attribute__((always_inline)) HeapError issue_trace_op(Allocator *heap, uint64_t *payload, bool *held, const Op *op,
                                        bool *skipped)
 {
     uint64_t result = 0;
@@ -426,20 +427,36 @@ bool run_step(Run *run, StepReport *report)
 /* ---- views --------------------------------------------------------------- */
 
 /* run_advance's loop over a trace's own operations: no report, and it stops
- * before a compaction (the trace's `c` or a scheduled one) for run_step. */
+ * before a compaction (the trace's `c` or a scheduled one) for run_step.
+ * The loop keeps what it reads of the run in locals: every op calls the
+ * design through a pointer, after which the compiler would have to read
+ * each of run's fields from memory again (a third of the loop's
+ * instructions). A trace with slots goes through trace_slot, which empties
+ * a slot that a new id takes. */
 static void advance_trace(Run *run, uint64_t stop)
 {
     if (run->next_compact < run->compact_count && run->compact_steps[run->next_compact] <= stop)
         stop = run->compact_steps[run->next_compact] - 1; /* entries stay > position */
     const Op *ops = run->workload->trace->ops;
+    const uint32_t *slots = run->workload->trace->slots;
+    Allocator *heap = run->heap;
+    uint64_t *payloads = run->payloads;
+    bool *held = run->held;
     uint64_t position = run->position, done = run->base_done;
     bool skipped;
     for (; position < stop && ops[done].kind != OP_COMPACT; position++, done++) {
-        uint32_t slot = trace_slot(run, done);
-        (void)issue_trace_op(run->heap, &run->payloads[slot], &run->held[slot], &ops[done], &skipped);
+        uint32_t slot = slots ? trace_slot(run, done) : ops[done].id;
+        (void)issue_trace_op(heap, &payloads[slot], &held[slot], &ops[done], &skipped);
     }
     run->position = position;
     run->base_done = done;
+}
+
+/* Whether the step about to run is a scheduled compaction. */
+static bool compaction_scheduled_next(const Run *run)
+{
+    return run->next_compact < run->compact_count &&
+           run->compact_steps[run->next_compact] == run->position + 1;
 }
 
 uint64_t run_advance(Run *run, uint64_t stop)
@@ -453,6 +470,21 @@ uint64_t run_advance(Run *run, uint64_t stop)
             run_step(run, NULL);
     }
     return run->position;
+}
+
+bool run_advance_before_compaction(Run *run, uint64_t stop)
+{
+    if (stop > run->total_steps)
+        stop = run->total_steps;
+    while (run->position < stop) {
+        advance_trace(run, stop);
+        if (run->position == stop)
+            break;
+        if (!compaction_scheduled_next(run))
+            return false; /* advance_trace stopped before the trace's own `c` */
+        run_step(run, NULL);
+    }
+    return true;
 }
 
 uint64_t run_position(const Run *run) { return run->position; }

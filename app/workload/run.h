@@ -38,6 +38,13 @@ bool run_step(Run *run, StepReport *report);
  * than a loop of run_step: a trace's operations run in one tight loop. */
 uint64_t run_advance(Run *run, uint64_t stop);
 
+/* run_advance for a trace's run, but a compaction the trace itself holds
+ * (its `c`, not one of the schedule's) ends it: false, with the run left
+ * just before that compaction. True once run_position is `stop` (or the
+ * run's end). So a caller that must not replay a trace's compactions needs
+ * no scan of its own over the operations. */
+bool run_advance_before_compaction(Run *run, uint64_t stop);
+
 uint64_t run_position(const Run *run);     /* steps done so far */
 uint64_t run_total_steps(const Run *run);  /* base steps + injected compactions */
 bool run_finished(const Run *run);

@@ -256,6 +256,35 @@ static void scheduled_compactions_take_their_own_steps(void **state)
     trace_destroy(trace);
 }
 
+/* Advancing "before a compaction" runs the schedule's compactions, which
+ * take steps of their own, but stops just before the trace's own `c`,
+ * having done everything before it, and again there if asked once more. */
+static void advancing_before_a_compaction_stops_at_the_traces_own(void **state)
+{
+    (void)state;
+    static const uint64_t schedule[] = {2};
+    /* steps: a0, (scheduled c), a1, f0, c (the trace's), a2 */
+    Trace *trace = parse("0 3 5 1\na 0 40\na 1 40\nf 0\nc\na 2 10\n");
+    Workload workload = trace_workload(trace);
+    AllocatorSetup setup = tags_setup(1024, HEAP_FIRST_FIT);
+    Run *run = NULL;
+    assert_int_equal(run_create(&workload, &setup, schedule, 1, &run), HEAP_OK);
+    assert_true(run_advance_before_compaction(run, 3));
+    assert_int_equal(run_position(run), 3);
+    assert_int_equal(allocator_stats(run_heap(run))->compactions, 1);
+    assert_false(run_advance_before_compaction(run, 6));
+    assert_int_equal(run_position(run), 4); /* a0, c, a1, f0 done; the trace's c not */
+    const HeapStats *stats = allocator_stats(run_heap(run));
+    assert_int_equal(stats->mallocs, 2);
+    assert_int_equal(stats->frees, 1);
+    assert_int_equal(stats->compactions, 1);
+    assert_false(run_advance_before_compaction(run, 6));
+    assert_int_equal(run_position(run), 4);
+    assert_true(run_advance_before_compaction(run, 4)); /* nothing left to do before it */
+    run_destroy(run);
+    trace_destroy(trace);
+}
+
 /* Steps one run with reports and one without, side by side, and checks
  * they stay identical: the same positions, heaps and id maps. */
 static void assert_steps_without_reports_agree(const Workload *workload, uint64_t heap_bytes,
@@ -593,6 +622,7 @@ int main(void)
         cmocka_unit_test(realloc_to_zero_frees_and_empties_the_id),
         cmocka_unit_test(compaction_in_a_trace_moves_the_id_map),
         cmocka_unit_test(scheduled_compactions_take_their_own_steps),
+        cmocka_unit_test(advancing_before_a_compaction_stops_at_the_traces_own),
         cmocka_unit_test(steps_without_reports_reach_the_same_heap),
         cmocka_unit_test(advancing_reaches_the_same_heap_as_stepping),
         cmocka_unit_test(clone_and_copy_continue_identically),

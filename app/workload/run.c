@@ -426,29 +426,50 @@ bool run_step(Run *run, StepReport *report)
 
 /* ---- views --------------------------------------------------------------- */
 
+/* Issues ops[from, end) of a trace with no slots (its map is indexed by id)
+ * up to the first compaction, and returns where it stopped. It takes the
+ * run's arrays as arguments, not the run: every op calls the design
+ * through a pointer, after which the compiler would have to read each of
+ * run's fields from memory again (a third of the loop's instructions). */
+static uint64_t issue_ops_by_id(Allocator *heap, const Op *ops, uint64_t from, uint64_t end,
+                                uint64_t *payloads, bool *held)
+{
+    bool skipped;
+    uint64_t done = from;
+    for (; done < end && ops[done].kind != OP_COMPACT; done++) {
+        uint32_t id = ops[done].id;
+        (void)issue_trace_op(heap, &payloads[id], &held[id], &ops[done], &skipped);
+    }
+    return done;
+}
+
+/* The same for a trace with slots: trace_slot empties a slot a new id takes. */
+static uint64_t issue_ops_by_slot(Run *run, const Op *ops, uint64_t from, uint64_t end)
+{
+    bool skipped;
+    uint64_t done = from;
+    for (; done < end && ops[done].kind != OP_COMPACT; done++) {
+        uint32_t slot = trace_slot(run, done);
+        (void)issue_trace_op(run->heap, &run->payloads[slot], &run->held[slot], &ops[done],
+                             &skipped);
+    }
+    return done;
+}
+
 /* run_advance's loop over a trace's own operations: no report, and it stops
- * before a compaction (the trace's `c` or a scheduled one) for run_step.
- * The loop keeps what it reads of the run in locals: every op calls the
- * design through a pointer, after which the compiler would have to read
- * each of run's fields from memory again (a third of the loop's
- * instructions). A trace with slots goes through trace_slot, which empties
- * a slot that a new id takes. */
+ * before a compaction (the trace's `c` or a scheduled one) for run_step. */
 static void advance_trace(Run *run, uint64_t stop)
 {
     if (run->next_compact < run->compact_count && run->compact_steps[run->next_compact] <= stop)
         stop = run->compact_steps[run->next_compact] - 1; /* entries stay > position */
-    const Op *ops = run->workload->trace->ops;
-    const uint32_t *slots = run->workload->trace->slots;
-    Allocator *heap = run->heap;
-    uint64_t *payloads = run->payloads;
-    bool *held = run->held;
-    uint64_t position = run->position, done = run->base_done;
-    bool skipped;
-    for (; position < stop && ops[done].kind != OP_COMPACT; position++, done++) {
-        uint32_t slot = slots ? trace_slot(run, done) : ops[done].id;
-        (void)issue_trace_op(heap, &payloads[slot], &held[slot], &ops[done], &skipped);
-    }
-    run->position = position;
+    if (run->position >= stop)
+        return;
+    const Trace *trace = run->workload->trace;
+    uint64_t from = run->base_done, end = from + (stop - run->position);
+    uint64_t done = trace->slots
+                        ? issue_ops_by_slot(run, trace->ops, from, end)
+                        : issue_ops_by_id(run->heap, trace->ops, from, end, run->payloads, run->held);
+    run->position += done - from;
     run->base_done = done;
 }
 

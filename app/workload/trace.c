@@ -30,13 +30,30 @@ enum {
 };
 #define NO_REPORT UINT32_MAX
 
+/* A regular file read a chunk at a time into one block of its size, so
+ * that the parse (and a watcher's replay) starts on the first chunk instead
+ * of after the whole file. Only whole lines are handed to the scanner. */
+typedef struct {
+    FILE *stream;
+    char *text;                  /* size + 1 bytes: the file's bytes as they arrive */
+    size_t size;                 /* the file's size when it was opened */
+    size_t used;                 /* bytes read so far */
+    size_t chunk;                /* bytes a read asks for */
+    bool ended;                  /* the end of the file was read */
+    bool failed;                 /* a read failed: errno in `error` */
+    int error;
+    bool grew;                   /* more bytes than `size`: the file changed while read */
+    const char *nul;             /* the first NUL byte read, NULL if none yet */
+} Feed;
+
 typedef struct {
     const char *at;
-    const char *end;
+    const char *end;             /* the end of the text, or of the whole lines fed so far */
     uint32_t line;               /* 1-based line of `at` */
     const char *source;
     char *message;
     size_t message_size;
+    Feed *feed;                  /* NULL: the whole text is there */
 } Scanner;
 
 typedef struct {
@@ -88,6 +105,64 @@ static bool is_separator(char c)
     return is_blank(c) || c == '\n';
 }
 
+/* "PATH:LINE: ..." for the first NUL byte in text[0, length). */
+static void describe_nul(const char *path, const char *text, size_t length, char *message,
+                         size_t message_size)
+{
+    const char *nul = memchr(text, '\0', length);
+    uint32_t line = 1;
+    for (const char *at = text; (at = memchr(at, '\n', (size_t)(nul - at))) != NULL; at++)
+        line++;
+    snprintf(message, message_size, "%s:%u: a NUL byte: a trace is text", path, line);
+}
+
+/* Reads the feed's next chunk, noting its end, a failure, a NUL byte, or
+ * bytes beyond the size the file had when opened. */
+static void feed_read(Feed *feed)
+{
+    size_t room = feed->size + 1 - feed->used;
+    size_t wanted = room < feed->chunk ? room : feed->chunk;
+    size_t got = fread(feed->text + feed->used, 1, wanted, feed->stream);
+    if (ferror(feed->stream)) {
+        feed->failed = true;
+        feed->error = errno ? errno : EIO;
+        return;
+    }
+    if (!feed->nul)
+        feed->nul = memchr(feed->text + feed->used, '\0', got);
+    feed->used += got;
+    feed->ended = got < wanted || feed->used == feed->size + 1;
+    feed->grew = feed->used == feed->size + 1;
+}
+
+/* Where the whole lines read so far end: after the last newline, or at the
+ * end of the file once it is read. */
+static const char *fed_end(const Feed *feed, const char *end)
+{
+    if (feed->ended)
+        return feed->text + feed->used;
+    const char *read_end = feed->text + feed->used;
+    for (const char *p = read_end; p > end; p--)
+        if (p[-1] == '\n')
+            return p;
+    return end;
+}
+
+/* Hands the scanner more whole lines, reading as many chunks as that takes;
+ * false at the end of the file, or when reading stopped (a failure, a NUL
+ * byte, a file that grew: the loader says which). */
+static bool refill(Scanner *scanner)
+{
+    Feed *feed = scanner->feed;
+    const char *end = scanner->end;
+    while (feed && scanner->end == end && !feed->ended && !feed->failed && !feed->nul && !feed->grew) {
+        feed_read(feed);
+        if (!feed->failed && !feed->nul)
+            scanner->end = fed_end(feed, end);
+    }
+    return scanner->end != end;
+}
+
 /* The next token on the current line; false at the end of the line or file. */
 static bool next_field(Scanner *scanner, Token *token)
 {
@@ -115,9 +190,10 @@ static void end_line(Scanner *scanner)
 static bool next_token(Scanner *scanner, Token *token)
 {
     while (!next_field(scanner, token)) {
-        if (scanner->at == scanner->end)
+        if (scanner->at < scanner->end)
+            end_line(scanner);
+        else if (!refill(scanner))
             return false;
-        end_line(scanner);
     }
     return true;
 }
@@ -418,7 +494,7 @@ static bool parse_rep_body(Scanner *scanner, Builder *builder)
 {
     Token token;
     Trace *trace = builder->trace;
-    while (scanner->at < scanner->end) {
+    while (scanner->at < scanner->end || refill(scanner)) {
         Op op;
         if (trace->op_count >= builder->report_at)
             report_parsed(builder);
@@ -449,6 +525,16 @@ static void report_header(Builder *builder, uint64_t header_ops)
     builder->report_at = WATCH_OPS;
 }
 
+/* The bytes after `at`: the rest of the text, or of the file as its size was. */
+static size_t remaining_bytes(const Scanner *scanner)
+{
+    const Feed *feed = scanner->feed;
+    if (!feed)
+        return (size_t)(scanner->end - scanner->at);
+    size_t consumed = (size_t)(scanner->at - feed->text);
+    return feed->size > consumed ? feed->size - consumed : 0;
+}
+
 static bool parse_rep(Scanner *scanner, Builder *builder)
 {
     uint32_t header_line[4];
@@ -461,7 +547,7 @@ static bool parse_rep(Scanner *scanner, Builder *builder)
         return fail(scanner, scanner->line, "extra field '%s' after the header's four numbers",
                     shown(&token, text));
     end_line(scanner);
-    size_t body_bytes = (size_t)(scanner->end - scanner->at);
+    size_t body_bytes = remaining_bytes(scanner);
     if (!ids_fit(scanner, builder->trace->id_count, header_ops, body_bytes, header_line[1]) ||
         !reserve_ids(scanner, builder))
         return false;
@@ -481,9 +567,11 @@ static bool parse_rep(Scanner *scanner, Builder *builder)
 
 static void skip_separators(Scanner *scanner)
 {
-    for (; scanner->at < scanner->end && is_separator(*scanner->at); scanner->at++)
-        if (*scanner->at == '\n')
-            scanner->line++;
+    do {
+        for (; scanner->at < scanner->end && is_separator(*scanner->at); scanner->at++)
+            if (*scanner->at == '\n')
+                scanner->line++;
+    } while (scanner->at == scanner->end && refill(scanner));
 }
 
 /* The next item, skipping blanks and newlines; a comma ends an item. A comma
@@ -636,26 +724,58 @@ static bool describe_too_large(const char *source, char *message, size_t message
  * most `length` lines before its last character. */
 _Static_assert(TRACE_MAX_BYTES <= 1L << OP_LINE_BITS, "Op.line holds every line of a trace");
 
-/* trace_parse with a watcher (NULL: none). */
-static bool parse_watched(const char *text, size_t length, const char *source,
-                          const TraceWatcher *watcher, Trace **out, char *message,
-                          size_t message_size)
+/* Whether the text fed so far starts (after blanks and newlines) like an
+ * OSTEP op list, feeding more until something other than them is there. */
+static bool starts_op_list(Scanner *scanner)
 {
-    if (length >= TRACE_MAX_BYTES)
-        return describe_too_large(source, message, message_size);
-    Scanner scanner = {text, text + length, 1, source, message, message_size};
+    while (is_op_list(scanner->at, (size_t)(scanner->end - scanner->at)) == false) {
+        const char *p = scanner->at;
+        while (p < scanner->end && is_separator(*p))
+            p++;
+        if (p < scanner->end || !refill(scanner))
+            return false;
+    }
+    return true;
+}
+
+/* What went wrong in reading a fed file, said in `message` (it takes the
+ * place of any parse error, as if the file had been read whole first); true
+ * if nothing did. A parse that stopped early first reads the rest, for a NUL
+ * byte or a failure there. */
+static bool feed_was_whole(Scanner *scanner, bool parsed)
+{
+    Feed *feed = scanner->feed;
+    while (!parsed && !feed->ended && !feed->failed && !feed->nul)
+        feed_read(feed);
+    if (feed->failed)
+        snprintf(scanner->message, scanner->message_size, "%s: cannot read: %s", scanner->source,
+                 strerror(feed->error));
+    else if (feed->nul)
+        describe_nul(scanner->source, feed->text, feed->used, scanner->message, scanner->message_size);
+    else if (feed->grew)
+        snprintf(scanner->message, scanner->message_size,
+                 "%s: the file changed while it was read (it grew past its %llu bytes)",
+                 scanner->source, (unsigned long long)feed->size);
+    return !feed->failed && !feed->nul && !feed->grew;
+}
+
+/* Parses the scanner's text (fed or whole) with a watcher (NULL: none). */
+static bool parse_scanned(Scanner *scanner, const TraceWatcher *watcher, Trace **out)
+{
     Builder builder = {calloc(1, sizeof(Trace)), NULL, NULL, 0, watcher, NO_REPORT};
-    bool ok = builder.trace && (builder.trace->name = base_name(source));
+    bool ok = builder.trace && (builder.trace->name = base_name(scanner->source));
     if (!ok)
-        ok = out_of_memory(&scanner);
-    else if (is_op_list(text, length))
-        ok = parse_list(&scanner, &builder);
+        ok = out_of_memory(scanner);
+    else if (starts_op_list(scanner))
+        ok = parse_list(scanner, &builder);
     else
-        ok = parse_rep(&scanner, &builder);
+        ok = parse_rep(scanner, &builder);
+    if (scanner->feed && !feed_was_whole(scanner, ok))
+        ok = false;
     free(builder.named_line);
     free(builder.live);
     if (ok && !watcher && !assign_slots(builder.trace))
-        ok = fail(&scanner, scanner.line, "out of memory: the %u ids need %llu MiB to number",
+        ok = fail(scanner, scanner->line, "out of memory: the %u ids need %llu MiB to number",
                   builder.trace->id_count, ((unsigned long long)builder.trace->id_count * 12 >> 20) + 1);
     if (!ok && watcher)
         watcher->failed(watcher->context);
@@ -665,6 +785,17 @@ static bool parse_watched(const char *text, size_t length, const char *source,
     }
     *out = builder.trace;
     return true;
+}
+
+/* trace_parse with a watcher (NULL: none). */
+static bool parse_watched(const char *text, size_t length, const char *source,
+                          const TraceWatcher *watcher, Trace **out, char *message,
+                          size_t message_size)
+{
+    if (length >= TRACE_MAX_BYTES)
+        return describe_too_large(source, message, message_size);
+    Scanner scanner = {text, text + length, 1, source, message, message_size, NULL};
+    return parse_scanned(&scanner, watcher, out);
 }
 
 bool trace_parse(const char *text, size_t length, const char *source, Trace **out,
@@ -720,28 +851,30 @@ static ReadOutcome read_all(FILE *stream, char **text, size_t *length, size_t *c
     return outcome;
 }
 
-/* "PATH:LINE: ..." for the first NUL byte in text[0, length). */
-static void describe_nul(const char *path, const char *text, size_t length, char *message,
-                         size_t message_size)
+
+/* A regular file of `size` bytes, read `chunk` bytes at a time as it is parsed. */
+static bool load_fed(FILE *stream, size_t size, size_t chunk, const char *path,
+                     const TraceWatcher *watcher, Trace **out, char *message, size_t message_size)
 {
-    const char *nul = memchr(text, '\0', length);
-    uint32_t line = 1;
-    for (const char *at = text; (at = memchr(at, '\n', (size_t)(nul - at))) != NULL; at++)
-        line++;
-    snprintf(message, message_size, "%s:%u: a NUL byte: a trace is text", path, line);
+    Feed feed = {.stream = stream, .text = zeroed_memory_get(size + 1), .size = size, .chunk = chunk};
+    if (!feed.text) {
+        snprintf(message, message_size, "%s: cannot read: %s", path, strerror(ENOMEM));
+        return false;
+    }
+    Scanner scanner = {feed.text, feed.text, 1, path, message, message_size, &feed};
+    bool ok = parse_scanned(&scanner, watcher, out);
+    zeroed_memory_release(feed.text, size + 1);
+    return ok;
 }
 
-bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **out,
-                        char *message, size_t message_size)
+/* A whole stream read first (a pipe, a device), then parsed. */
+static bool load_whole(FILE *stream, const char *path, const TraceWatcher *watcher, Trace **out,
+                       char *message, size_t message_size)
 {
     char *text = NULL;
     size_t length = 0, capacity = 0;
-    errno = 0;
-    FILE *stream = fopen(path, "rb");
-    ReadOutcome outcome = stream ? read_all(stream, &text, &length, &capacity) : READ_FAILED;
+    ReadOutcome outcome = read_all(stream, &text, &length, &capacity);
     int saved = errno;
-    if (stream)
-        fclose(stream);
     if (outcome == READ_FAILED)
         snprintf(message, message_size, "%s: cannot read: %s", path, strerror(saved ? saved : EIO));
     if (outcome == READ_TOO_LARGE)
@@ -752,6 +885,31 @@ bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **o
               parse_watched(text, length, path, watcher, out, message, message_size);
     zeroed_memory_release(text, capacity);
     return ok;
+}
+
+bool trace_load_in_chunks(const char *path, size_t chunk_bytes, const TraceWatcher *watcher,
+                          Trace **out, char *message, size_t message_size)
+{
+    errno = 0;
+    FILE *stream = fopen(path, "rb");
+    if (!stream) {
+        snprintf(message, message_size, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
+        return false;
+    }
+    struct stat status;
+    bool fed = fstat(fileno(stream), &status) == 0 && S_ISREG(status.st_mode) &&
+               (uint64_t)status.st_size < TRACE_MAX_BYTES;
+    bool ok = fed ? load_fed(stream, (size_t)status.st_size, chunk_bytes ? chunk_bytes : 1, path,
+                             watcher, out, message, message_size)
+                  : load_whole(stream, path, watcher, out, message, message_size);
+    fclose(stream);
+    return ok;
+}
+
+bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **out,
+                        char *message, size_t message_size)
+{
+    return trace_load_in_chunks(path, TRACE_READ_CHUNK, watcher, out, message, message_size);
 }
 
 bool trace_load(const char *path, Trace **out, char *message, size_t message_size)

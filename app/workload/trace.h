@@ -30,7 +30,8 @@
 enum {
     TRACE_ANY_IDS = 1 << 24,     /* ids a .rep header may always give; more only as
                                     many as the file has operations (one id each) */
-    TRACE_MAX_BYTES = 1 << 30    /* largest trace file read */
+    TRACE_MAX_BYTES = 1 << 30,   /* largest trace file read */
+    TRACE_READ_CHUNK = 256 << 10 /* a regular file is read and parsed this many bytes at a time */
 };
 
 /* Parses `length` bytes of `text` (a .rep file, or an OSTEP list when the
@@ -45,9 +46,11 @@ bool trace_parse(const char *text, size_t length, const char *source, Trace **ou
  * is '+', '-' or ','), so `--trace "+3,-0,+5"` can give the list itself. */
 bool trace_is_op_list(const char *text);
 
-/* Reads and parses a file. An unreadable file gives "PATH: cannot read: REASON";
- * a NUL byte "PATH:LINE: a NUL byte: a trace is text", at once; a file over
- * TRACE_MAX_BYTES is refused before more of it is read. */
+/* Reads and parses a file, a regular file a chunk at a time (the parse
+ * starts on the first). An unreadable file gives "PATH: cannot read: REASON";
+ * a NUL byte "PATH:LINE: a NUL byte: a trace is text", whatever else is
+ * wrong; a file over TRACE_MAX_BYTES is refused before more of it is read,
+ * and one that grows while it is read is refused too. */
 bool trace_load(const char *path, Trace **out, char *message, size_t message_size);
 
 /* What trace_load_watched tells its caller while it parses a .rep file, on
@@ -69,6 +72,12 @@ typedef struct {
  * trace comes without slots: it feeds runs that index their map by id. */
 bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **out,
                         char *message, size_t message_size);
+
+/* trace_load_watched reading a regular file `chunk_bytes` at a time
+ * (TRACE_READ_CHUNK there), parsing each chunk's whole lines as they come:
+ * the tests read files a byte at a time to put every token across a seam. */
+bool trace_load_in_chunks(const char *path, size_t chunk_bytes, const TraceWatcher *watcher,
+                          Trace **out, char *message, size_t message_size);
 
 /* Numbers the slots of a trace that came without them (trace_load_watched),
  * as trace_parse does; false if memory ran out. A run over slots keeps a

@@ -100,3 +100,42 @@ uint64_t bit_set_previous(const BitSetShape *shape, const uint64_t *words, uint6
     }
     return BIT_SET_NONE;
 }
+
+/* The words of level `level`. */
+static uint64_t level_words(const BitSetShape *shape, unsigned level)
+{
+    uint64_t end = level + 1 < shape->levels ? shape->level_start[level + 1] : shape->words;
+    return end - shape->level_start[level];
+}
+
+/* Whether the last word of level `level` has no bit at or above the level's
+ * count: an integer per bit at level 0, a word of the level below above. */
+static bool tail_clear(const BitSetShape *shape, const uint64_t *words, unsigned level)
+{
+    uint64_t bits = level == 0 ? shape->count : level_words(shape, level - 1);
+    uint64_t beyond = bits % WORD_BITS == 0 ? 0 : ~(uint64_t)0 << (bits % WORD_BITS);
+    return (words[word_at(shape, level, bits - 1)] & beyond) == 0;
+}
+
+/* Whether each word of level `level` has its summary bit, one level up,
+ * set exactly while it has a member. */
+static bool summaries_follow(const BitSetShape *shape, const uint64_t *words, unsigned level)
+{
+    for (uint64_t word = 0; word < level_words(shape, level); word++) {
+        bool summary = (words[word_at(shape, level + 1, word)] & mask_of(word)) != 0;
+        if (summary != (words[shape->level_start[level] + word] != 0))
+            return false;
+    }
+    return true;
+}
+
+bool bit_set_consistent(const BitSetShape *shape, const uint64_t *words)
+{
+    for (unsigned level = 0; level < shape->levels; level++) {
+        if (!tail_clear(shape, words, level))
+            return false;
+        if (level + 1 < shape->levels && !summaries_follow(shape, words, level))
+            return false;
+    }
+    return true;
+}

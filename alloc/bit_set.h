@@ -36,5 +36,10 @@ void bit_set_remove(const BitSetShape *shape, uint64_t *words, uint64_t integer)
 uint64_t bit_set_next(const BitSetShape *shape, const uint64_t *words, uint64_t integer);
 /* The largest member below `integer`, BIT_SET_NONE if none. */
 uint64_t bit_set_previous(const BitSetShape *shape, const uint64_t *words, uint64_t integer);
+/* Whether `words` is a set of this shape: every summary bit set exactly
+ * while the word below it has a member, and no bit of a level at or above
+ * its count (shape->count at level 0, the words of the level below above
+ * it). The searches above trust both; a check calls this before them. */
+bool bit_set_consistent(const BitSetShape *shape, const uint64_t *words);
 
 #endif

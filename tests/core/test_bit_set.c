@@ -99,6 +99,63 @@ static void summaries_by_hand(void **state)
     free(words);
 }
 
+/* Flipping bits `flip` of word `index` makes the set inconsistent; flipping
+ * them back restores it. */
+static void expect_broken_by(const BitSetShape *shape, uint64_t *words, uint64_t index, uint64_t flip)
+{
+    words[index] ^= flip;
+    if (bit_set_consistent(shape, words))
+        fail_msg("word %llu ^ %#llx went unnoticed", (unsigned long long)index, (unsigned long long)flip);
+    words[index] ^= flip;
+    assert_true(bit_set_consistent(shape, words));
+}
+
+/* The set of 5000 with members keeps its rules through additions and
+ * removals; each broken rule, by hand, is noticed. Words 0-78 hold the
+ * integers (word 78: 4992-4999, bits 0-7), words 79-80 a bit per word of
+ * those (word 80: words 64-78, bits 0-14), word 81 a bit per summary word. */
+static void consistency_by_hand(void **state)
+{
+    (void)state;
+    BitSetShape shape = bit_set_shape(5000);
+    uint64_t *words = calloc(shape.words, sizeof *words);
+    assert_non_null(words);
+    assert_true(bit_set_consistent(&shape, words)); /* empty */
+    free(words);
+    words = five_thousand_with_members(&shape);
+    assert_true(bit_set_consistent(&shape, words));
+    expect_broken_by(&shape, words, 79, UINT64_C(1) << 0);  /* word 0 (3) loses its summary bit */
+    expect_broken_by(&shape, words, 79, UINT64_C(1) << 2);  /* word 2, empty, gains one */
+    expect_broken_by(&shape, words, 81, UINT64_C(1) << 1);  /* summary word 80 (4999) loses its bit */
+    expect_broken_by(&shape, words, 0, UINT64_C(1) << 3);   /* 3 leaves, its summary stays */
+    expect_broken_by(&shape, words, 78, UINT64_C(1) << 8);  /* integer 5000: at the count */
+    expect_broken_by(&shape, words, 78, UINT64_C(1) << 63); /* integer 5055 */
+    expect_broken_by(&shape, words, 80, UINT64_C(1) << 15); /* word 79 of level 0: none */
+    expect_broken_by(&shape, words, 81, UINT64_C(1) << 2);  /* summary word 81: none */
+    bit_set_remove(&shape, words, 4999); /* words 78 and 80 empty: word 81 keeps bit 0 */
+    assert_true(bit_set_consistent(&shape, words));
+    expect_broken_by(&shape, words, 81, UINT64_C(1) << 1);  /* summary word 80, empty, gains one */
+    expect_broken_by(&shape, words, 80, UINT64_C(1) << 14); /* word 78, empty, gains one */
+    bit_set_remove(&shape, words, 3);
+    bit_set_remove(&shape, words, 64);
+    bit_set_add(&shape, words, 4999);
+    assert_true(bit_set_consistent(&shape, words));
+    free(words);
+}
+
+/* One level, its count a whole word: no bit of it is beyond the count. */
+static void consistency_of_one_full_word(void **state)
+{
+    (void)state;
+    BitSetShape shape = bit_set_shape(64);
+    uint64_t words[1] = {UINT64_MAX};
+    assert_true(bit_set_consistent(&shape, words));
+    shape = bit_set_shape(63);
+    words[0] = UINT64_MAX >> 1;
+    assert_true(bit_set_consistent(&shape, words));
+    expect_broken_by(&shape, words, 0, UINT64_C(1) << 63); /* integer 63: at the count */
+}
+
 /* The member after (or before) `integer` in `flags`, one by one. */
 static uint64_t flags_next(const bool *flags, uint64_t count, uint64_t integer)
 {
@@ -139,7 +196,10 @@ static void random_changes_match_flags(void **state)
         assert_int_equal(bit_set_has(&shape, words, probe), flags[probe]);
         assert_true(bit_set_next(&shape, words, probe) == flags_next(flags, count, probe));
         assert_true(bit_set_previous(&shape, words, probe) == flags_previous(flags, probe));
+        if (round % 1000 == 0)
+            assert_true(bit_set_consistent(&shape, words));
     }
+    assert_true(bit_set_consistent(&shape, words));
     free(flags);
     free(words);
 }
@@ -174,6 +234,7 @@ static void filled_and_drained_match_flags(void **state)
                 assert_true(bit_set_next(&shape, words, probe) == flags_next(flags, COUNT, probe));
                 assert_true(bit_set_previous(&shape, words, probe) == flags_previous(flags, probe));
             }
+            assert_true(bit_set_consistent(&shape, words));
         }
         assert_true(words[0] == (pass == 0 ? UINT64_MAX : 0)); /* integers 0-63 */
         assert_true(words[4] == (pass == 0 ? 0xf : 0));         /* the summary: 4 words */
@@ -186,6 +247,8 @@ int main(void)
         cmocka_unit_test(shapes_by_hand),
         cmocka_unit_test(searches_by_hand),
         cmocka_unit_test(summaries_by_hand),
+        cmocka_unit_test(consistency_by_hand),
+        cmocka_unit_test(consistency_of_one_full_word),
         cmocka_unit_test(random_changes_match_flags),
         cmocka_unit_test(filled_and_drained_match_flags),
     };

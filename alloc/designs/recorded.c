@@ -38,10 +38,18 @@
  * GROUP_RANKS ranks' gaps gives the largest free block. A call changes a
  * few words of this state (the history keeps the words that change): one
  * bit, two gaps, and a node of the tree only where its maximum changes.
+ *
+ * Invariants (recorded_check audits each): the live set keeps bit_set.h's
+ * rules and holds every marker; live blocks do not overlap, and each live
+ * rank's gap reaches the next live block; a free rank's end, request and
+ * gap are 0 (so equal heaps have equal state bytes); each leaf of the tree
+ * is its group's largest gap, each inner node the larger of its children;
+ * the counts, free bytes and largest gap match the statistics.
  */
-#include "allocator.h"
-#include "bit_set.h"
+#include "recorded_heap.h"
+#include "design_support.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,59 +63,6 @@ enum {
     ARRAYS = 3                   /* the heap's arrays, each a span of its state */
 };
 #define NO_RANK UINT64_MAX
-
-typedef enum {
-    RECORDED_CHECK_OVERLAP = 1u << 0,  /* two live blocks overlap */
-    RECORDED_CHECK_COUNTS = 1u << 1,   /* used blocks or bytes differ from the statistics */
-    RECORDED_CHECK_GAPS = 1u << 2      /* free bytes or the largest gap differ */
-} RecordedCheckFlag;
-
-typedef struct {
-    unsigned references;
-    RecordedPlacements recorded; /* the caller's arrays, not owned */
-    uint64_t *starts;            /* per rank: the block's folded start, increasing */
-    uint8_t *is_marker;          /* per rank: a fold marker (or the start), not a placement */
-    uint32_t *rank_of;           /* per address (index in recorded.addresses): its rank */
-    uint64_t rank_count;
-    uint64_t marker_count;       /* fold markers and the one ending the last region */
-    uint64_t limit;              /* the end of the last marker: the folded region */
-    uint64_t *region_folded;     /* per region: where it starts in the folded layout */
-    uint64_t *region_real;       /* per region: the program's address there */
-    uint64_t region_count;       /* marker_count once laid out */
-    uint32_t *first_rank;        /* per bucket of 2^bucket_shift folded bytes, and one more: the
-                                    first rank starting in it or after (rank_count if none) */
-    unsigned bucket_shift;
-    uint64_t bucket_count;
-    BitSetShape live_shape;      /* the set of live ranks */
-    uint64_t group_count;        /* groups of GROUP_RANKS ranks: leaves of the tree of largest gaps */
-} Layout;
-
-/* One rank's state, its fields side by side: a call reads and writes them
- * together, and its neighbour's, often in the same cache line. */
-typedef struct {
-    uint64_t end;                /* where the live block there ends (a marker's is always
-                                    set; the start's is 0), 0 while it is free: kept here,
-                                    the walks and neighbours read no placement */
-    uint64_t requested;          /* the bytes asked for, 0 while free */
-    uint64_t gap;                /* the free bytes from its end to the next live rank's
-                                    start, 0 unless live */
-} RankState;
-
-typedef struct {
-    Allocator base;
-    AllocatorConfig config;
-    Layout *layout;
-    RankState *ranks;            /* per rank */
-    uint64_t *live;              /* the live ranks: layout->live_shape.words words */
-    uint64_t *largest;           /* 2 * group_count maxima of the ranks' gaps: node
-                                    group_count + g is group g's, node i < group_count the
-                                    larger of nodes 2i and 2i + 1, node 1 everything's */
-    /* The scalars of the state, together: one span (recorded_state_spans). */
-    uint64_t next_placement;     /* the placement the next malloc or realloc takes */
-    uint64_t peak_in_use;        /* most bytes_in_use after any call */
-    HeapStats stats;
-    HeapEvent event;
-} RecordedHeap;
 
 extern const AllocatorDesign recorded_design;
 
@@ -858,10 +813,23 @@ static bool recorded_block_at(const Allocator *allocator, uint64_t offset, HeapB
     return true;
 }
 
-static HeapCheck recorded_check(const Allocator *allocator)
+/* The live set keeps bit_set.h's rules (the walks below trust its summary
+ * bits) and holds every marker, the start included. */
+static bool live_set_consistent(const RecordedHeap *heap)
 {
-    const RecordedHeap *heap = as_const(allocator);
-    HeapCheck check = {0};
+    const Layout *layout = heap->layout;
+    if (!bit_set_consistent(&layout->live_shape, heap->live))
+        return false;
+    for (uint64_t rank = 0; rank < layout->rank_count; rank++)
+        if (layout->is_marker[rank] && !is_live(heap, rank))
+            return false;
+    return true;
+}
+
+/* Walks the live ranks: no two overlap, each gap reaches the next live
+ * block, and the totals match the statistics and the tree's root. */
+static void check_live_ranks(const RecordedHeap *heap, HeapCheck *check)
+{
     uint64_t used = 0, in_use = 0, free_bytes = 0, largest = 0;
     for (uint64_t rank = first_live(heap); rank != NO_RANK; rank = next_live(heap, rank)) {
         uint64_t next = next_live(heap, rank), gap = heap->ranks[rank].gap;
@@ -870,23 +838,59 @@ static HeapCheck recorded_check(const Allocator *allocator)
         in_use += placed ? block_end(heap, rank) - block_start(heap, rank) : 0;
         free_bytes += gap;
         largest = gap > largest ? gap : largest;
-        unsigned broken = 0;
         if (next != NO_RANK && block_end(heap, rank) > block_start(heap, next))
-            broken |= RECORDED_CHECK_OVERLAP;
+            design_note_problem(check, RECORDED_CHECK_OVERLAP, block_start(heap, rank));
         if (gap != gap_after(heap, rank))
-            broken |= RECORDED_CHECK_GAPS;
-        if (broken && check.problems++ == 0)
-            check.first_offset = block_start(heap, rank);
-        check.broken |= broken;
+            design_note_problem(check, RECORDED_CHECK_GAPS, block_start(heap, rank));
     }
-    if (used != heap->stats.used_blocks || in_use != heap->stats.bytes_in_use) {
-        check.broken |= RECORDED_CHECK_COUNTS;
-        check.problems++;
+    if (used != heap->stats.used_blocks || in_use != heap->stats.bytes_in_use)
+        design_note_problem(check, RECORDED_CHECK_COUNTS, 0);
+    if (free_bytes != heap->stats.free_bytes || largest != heap->largest[1])
+        design_note_problem(check, RECORDED_CHECK_GAPS, 0);
+}
+
+/* A free rank holds no block: its end, request and gap are 0 (so two heaps
+ * with the same blocks have the same state bytes). */
+static void check_free_ranks(const RecordedHeap *heap, HeapCheck *check)
+{
+    for (uint64_t rank = 0; rank < heap->layout->rank_count; rank++) {
+        const RankState *state = &heap->ranks[rank];
+        if (!is_live(heap, rank) && (state->end != 0 || state->requested != 0 || state->gap != 0))
+            design_note_problem(check, RECORDED_CHECK_FREE_RANK, block_start(heap, rank));
     }
-    if (free_bytes != heap->stats.free_bytes || largest != heap->largest[1]) {
-        check.broken |= RECORDED_CHECK_GAPS;
-        check.problems++;
+}
+
+/* Each leaf of the tree is its group's largest gap, each inner node the
+ * larger of its two children, and the unused node 0 is 0. */
+static void check_tree(const RecordedHeap *heap, HeapCheck *check)
+{
+    const uint64_t *largest = heap->largest;
+    uint64_t groups = heap->layout->group_count;
+    for (uint64_t group = 0; group < groups; group++)
+        if (largest[groups + group] != group_largest(heap, group))
+            design_note_problem(check, RECORDED_CHECK_TREE, block_start(heap, group * GROUP_RANKS));
+    for (uint64_t node = 1; node < groups; node++) {
+        uint64_t left = largest[2 * node], right = largest[2 * node + 1];
+        if (largest[node] != (left > right ? left : right))
+            design_note_problem(check, RECORDED_CHECK_TREE, 0);
     }
+    if (largest[0] != 0)
+        design_note_problem(check, RECORDED_CHECK_TREE, 0);
+}
+
+/* Every invariant of the state, O(ranks + words): the live set first, as
+ * the walk through the live ranks trusts it. */
+static HeapCheck recorded_check(const Allocator *allocator)
+{
+    const RecordedHeap *heap = as_const(allocator);
+    HeapCheck check = {0};
+    if (!live_set_consistent(heap)) {
+        design_note_problem(&check, RECORDED_CHECK_LIVE_SET, 0);
+        return check;
+    }
+    check_live_ranks(heap, &check);
+    check_free_ranks(heap, &check);
+    check_tree(heap, &check);
     return check;
 }
 
@@ -896,6 +900,9 @@ static const char *recorded_check_flag_name(unsigned flag)
     case RECORDED_CHECK_OVERLAP: return "live blocks overlap";
     case RECORDED_CHECK_COUNTS: return "used blocks or bytes differ from the statistics";
     case RECORDED_CHECK_GAPS: return "a free gap differs from its neighbours";
+    case RECORDED_CHECK_LIVE_SET: return "the set of live blocks is broken or misses a marker";
+    case RECORDED_CHECK_TREE: return "the tree of largest gaps differs from the gaps";
+    case RECORDED_CHECK_FREE_RANK: return "a free place keeps a block's end, request or gap";
     default: return "unknown";
     }
 }

@@ -486,7 +486,9 @@ static void expect_walk(const Allocator *heap, const uint64_t *payloads, uint64_
  * ranks lie side by side), mallocs in order and frees at random, a third of
  * the time a run of 200 neighbours at once (so live blocks also lie far
  * apart): after every 25 calls the walk, block_at and the frees find what
- * a sorted list of the live payloads says. */
+ * a sorted list of the live payloads says, and the check finds nothing
+ * wrong (2,286 of the slots drawn, 2,289 ranks with the start and two
+ * markers: a live set of 36 words and a summary, a tree of 144 leaves). */
 static void test_walk_matches_the_live_placements(void **state)
 {
     (void)state;
@@ -530,6 +532,7 @@ static void test_walk_matches_the_live_placements(void **state)
                     sorted[live++] = live_at[k];
             qsort(sorted, live, sizeof *sorted, compare_u64);
             expect_walk(heap, sorted, live, USABLE);
+            assert_int_equal(allocator_check(heap).broken, 0);
         }
     }
     assert_int_equal(allocator_check(heap).broken, 0);

@@ -53,6 +53,7 @@
  * event per call nor widens its dirty range: the calls still write the
  * fields they use as scratch (the block placed, the merges), but the event
  * as a whole, and heap_search_path, which reads it, describe nothing.
+ * Such a heap's calls run copies compiled for its policy ("call shapes").
  *
  * Examined. A heap made with config.count_examined counts the free blocks
  * each search would visit walking the blocks in address order, as a
@@ -92,13 +93,55 @@ static bool is_bump(const Heap *heap)
     return heap->config.policy == HEAP_BUMP;
 }
 
+/* ---- call shapes ---------------------------------------------------------
+ * malloc, free and realloc run once per operation, a million times in a
+ * replay, and their helpers keep asking the configuration the same
+ * questions: is this bump? is the index by size? is the event kept? So a
+ * call asks once and hands its helpers the answers, a CallShape, by value,
+ * and the entry points keep one copy of their bodies for each policy with
+ * events off (the headless replay's heaps), in which the shape is a
+ * constant: the compiler drops every branch that policy cannot take
+ * (replaying the 1k-live core-bench trace under first fit, 30 M of the main
+ * thread's 411 M instructions, by callgrind). Heaps that keep events (the
+ * window's) share one copy that reads the shape from the configuration
+ * (see heap_calls_for). heap_malloc, heap_free and heap_realloc call the
+ * heap's copies through heap->calls. */
+typedef struct {
+    HeapPolicy policy;
+    bool events;                 /* the event is kept: config.skip_events is off */
+} CallShape;
+
+/* Every helper a shape reaches is folded into each copy: one left out of
+ * line would serve all six and test the shape at run time again. */
+#define SHAPED_INLINE inline __attribute__((always_inline))
+
+static CallShape shape_of(const Heap *heap)
+{
+    return (CallShape){ .policy = heap->config.policy, .events = !heap->config.skip_events };
+}
+
+static inline bool shape_is_bump(CallShape shape)
+{
+    return shape.policy == HEAP_BUMP;
+}
+
+/* Best fit's index is its tree by size; every other policy's is by address. */
+static inline bool shape_by_size(CallShape shape)
+{
+    return shape.policy == HEAP_BEST_FIT;
+}
+
+/* The copies of malloc, free and realloc made for a heap of this
+ * configuration (they are at the end of the malloc, free and realloc part). */
+static const HeapCalls *heap_calls_for(const HeapConfig *config);
+
 /* Whether the heap's searches count the blocks they pass over: first and
  * next fit when they count what they examine (the others examine every
  * free block, and their address index keeps no counts). */
-static bool counts_passed_blocks(const Heap *heap)
+static inline bool counts_passed_blocks(const Heap *heap, CallShape shape)
 {
-    HeapPolicy policy = heap->config.policy;
-    return heap->config.count_examined && (policy == HEAP_FIRST_FIT || policy == HEAP_NEXT_FIT);
+    return heap->config.count_examined &&
+           (shape.policy == HEAP_FIRST_FIT || shape.policy == HEAP_NEXT_FIT);
 }
 
 /* ---- names ------------------------------------------------------------- */
@@ -166,10 +209,11 @@ bool heap_request_size(const Heap *heap, uint64_t n, uint64_t *asize)
 
 /* ---- events ------------------------------------------------------------- */
 
-static void event_begin(Heap *heap, HeapEventKind kind, uint64_t pointer, uint64_t request)
+static SHAPED_INLINE void event_begin(Heap *heap, CallShape shape, HeapEventKind kind,
+                                      uint64_t pointer, uint64_t request)
 {
     static const HeapEvent no_event; /* every field describes this call only */
-    if (heap->config.skip_events)
+    if (!shape.events)
         return; /* nobody reads it: what a call writes is its own scratch */
     heap->event = no_event;
     heap->event.kind = kind;
@@ -185,11 +229,12 @@ static void event_touch(Heap *heap, uint64_t start, uint64_t end)
 
 /* ---- tags --------------------------------------------------------------- */
 
-static void write_tags(Heap *heap, uint64_t offset, uint64_t size, uint64_t flags)
+static SHAPED_INLINE void write_tags(Heap *heap, CallShape shape, uint64_t offset, uint64_t size,
+                                     uint64_t flags)
 {
     tag_write(heap, offset, size | flags);
     tag_write(heap, offset + size - HEAP_TAG_BYTES, size | flags);
-    if (!heap->config.skip_events)
+    if (shape.events)
         event_touch(heap, offset, offset + size);
 }
 
@@ -222,40 +267,42 @@ static uint64_t top_size(const Heap *heap)
 }
 
 /* Files the free block [offset, +size) as the top or in the index. */
-static inline void index_insert(Heap *heap, uint64_t offset, uint64_t size)
+static SHAPED_INLINE void index_insert(Heap *heap, CallShape shape, uint64_t offset, uint64_t size)
 {
     if (ends_region(heap, offset, size))
         heap->top = offset;
-    else if (index_is_by_size(heap))
+    else if (shape_by_size(shape))
         free_tree_insert(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
     else
         address_index_insert(&heap->by_address, offset, size);
 }
 
-static inline void index_remove(Heap *heap, uint64_t offset, uint64_t size)
+static SHAPED_INLINE void index_remove(Heap *heap, CallShape shape, uint64_t offset, uint64_t size)
 {
     if (offset == heap->top)
         heap->top = heap->region_end;
-    else if (index_is_by_size(heap))
+    else if (shape_by_size(shape))
         free_tree_remove(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
     else
         address_index_remove(&heap->by_address, offset, size);
 }
 
 /* Records a new free block [offset, offset + size). */
-static inline void free_block_add(Heap *heap, uint64_t offset, uint64_t size)
+static SHAPED_INLINE void free_block_add(Heap *heap, CallShape shape, uint64_t offset,
+                                         uint64_t size)
 {
-    write_tags(heap, offset, size, 0);
-    index_insert(heap, offset, size);
+    write_tags(heap, shape, offset, size, 0);
+    index_insert(heap, shape, offset, size);
     heap->stats.free_blocks++;
     heap->stats.free_bytes += size;
 }
 
 /* Forgets the free block [offset, +size) (it is about to be used or merged).
  * Callers pass the size they already know, sparing a read of the header. */
-static inline void free_block_remove(Heap *heap, uint64_t offset, uint64_t size)
+static SHAPED_INLINE void free_block_remove(Heap *heap, CallShape shape, uint64_t offset,
+                                            uint64_t size)
 {
-    index_remove(heap, offset, size);
+    index_remove(heap, shape, offset, size);
     heap->stats.free_blocks--;
     heap->stats.free_bytes -= size;
 }
@@ -263,18 +310,18 @@ static inline void free_block_remove(Heap *heap, uint64_t offset, uint64_t size)
 /* Moves and/or resizes the free block [offset, +size) to [new_offset,
  * +new_size). The caller guarantees no other free block lies between the two
  * offsets, so the address index can move the block in one step. */
-static inline void free_block_reshape(Heap *heap, uint64_t offset, uint64_t size,
-                                      uint64_t new_offset, uint64_t new_size)
+static SHAPED_INLINE void free_block_reshape(Heap *heap, CallShape shape, uint64_t offset,
+                                             uint64_t size, uint64_t new_offset, uint64_t new_size)
 {
-    bool move_in_index = offset != heap->top && !index_is_by_size(heap) &&
+    bool move_in_index = offset != heap->top && !shape_by_size(shape) &&
                          !ends_region(heap, new_offset, new_size);
     if (move_in_index) {
         address_index_move(&heap->by_address, offset, size, new_offset, new_size);
-        write_tags(heap, new_offset, new_size, 0);
+        write_tags(heap, shape, new_offset, new_size, 0);
     } else {
-        index_remove(heap, offset, size);
-        write_tags(heap, new_offset, new_size, 0);
-        index_insert(heap, new_offset, new_size);
+        index_remove(heap, shape, offset, size);
+        write_tags(heap, shape, new_offset, new_size, 0);
+        index_insert(heap, shape, new_offset, new_size);
     }
     heap->stats.free_bytes += new_size - size;
 }
@@ -349,7 +396,8 @@ static void discard_inner_pages(Heap *heap, uint64_t start, uint64_t freed, uint
         zeroed_memory_discard(heap->arena, heap->config.heap_bytes, low, high);
 }
 
-static inline void coalesce_into_free(Heap *heap, uint64_t offset, uint64_t size)
+static SHAPED_INLINE void coalesce_into_free(Heap *heap, CallShape shape, uint64_t offset,
+                                             uint64_t size)
 {
     HeapEvent *event = &heap->event;
     uint64_t end = offset + size;
@@ -365,12 +413,13 @@ static inline void coalesce_into_free(Heap *heap, uint64_t offset, uint64_t size
     uint64_t merged_end = end + next_size;
     if (event->coalesced_previous) {
         if (event->coalesced_next)
-            free_block_remove(heap, end, next_size);
-        free_block_reshape(heap, previous, offset - previous, previous, merged_end - previous);
+            free_block_remove(heap, shape, end, next_size);
+        free_block_reshape(heap, shape, previous, offset - previous, previous,
+                           merged_end - previous);
     } else if (event->coalesced_next) {
-        free_block_reshape(heap, end, next_size, offset, merged_end - offset);
+        free_block_reshape(heap, shape, end, next_size, offset, merged_end - offset);
     } else {
-        free_block_add(heap, offset, size);
+        free_block_add(heap, shape, offset, size);
     }
     event->merged_offset = previous;
     event->merged_size = merged_end - previous;
@@ -393,9 +442,10 @@ static inline void raise_high_water(Heap *heap, uint64_t end)
     }
 }
 
-static inline void mark_used(Heap *heap, uint64_t offset, uint64_t size, uint64_t requested)
+static SHAPED_INLINE void mark_used(Heap *heap, CallShape shape, uint64_t offset, uint64_t size,
+                                    uint64_t requested)
 {
-    write_tags(heap, offset, size, HEAP_TAG_ALLOCATED);
+    write_tags(heap, shape, offset, size, HEAP_TAG_ALLOCATED);
     block_map_insert(&heap->live, offset + HEAP_TAG_BYTES, requested);
     HeapStats *s = &heap->stats;
     s->used_blocks++;
@@ -407,9 +457,9 @@ static inline void mark_used(Heap *heap, uint64_t offset, uint64_t size, uint64_
 }
 
 /* Turns a used block's bytes into a dead block (bump's free). */
-static void mark_dead(Heap *heap, uint64_t offset, uint64_t size)
+static void mark_dead(Heap *heap, CallShape shape, uint64_t offset, uint64_t size)
 {
-    write_tags(heap, offset, size, HEAP_TAG_DEAD);
+    write_tags(heap, shape, offset, size, HEAP_TAG_DEAD);
     heap->event.dead = true;
     heap->stats.dead_blocks++;
     heap->stats.dead_bytes += size;
@@ -417,7 +467,8 @@ static void mark_dead(Heap *heap, uint64_t offset, uint64_t size)
 
 /* Frees the used block at `offset`, whose live-map value is `requested`:
  * dead for bump (logged with what it held), coalesced otherwise. */
-static inline void release_block(Heap *heap, uint64_t offset, uint64_t *requested)
+static SHAPED_INLINE void release_block(Heap *heap, CallShape shape, uint64_t offset,
+                                        uint64_t *requested)
 {
     uint64_t size = block_size(heap, offset);
     HeapStats *s = &heap->stats;
@@ -426,11 +477,11 @@ static inline void release_block(Heap *heap, uint64_t offset, uint64_t *requeste
     s->payload_bytes -= *requested;
     uint64_t held = *requested;
     block_map_remove(&heap->live, requested);
-    if (is_bump(heap)) {
+    if (shape_is_bump(shape)) {
         dead_blocks_add(&heap->dead, offset + HEAP_TAG_BYTES, held);
-        mark_dead(heap, offset, size);
+        mark_dead(heap, shape, offset, size);
     } else {
-        coalesce_into_free(heap, offset, size);
+        coalesce_into_free(heap, shape, offset, size);
     }
 }
 
@@ -459,9 +510,10 @@ static bool found_or_top(const Heap *heap, uint64_t found, uint64_t asize, uint6
 /* The lowest-addressed indexed block of size >= asize from `from` on. A
  * heap that counts what its searches examine adds the blocks passed over
  * on the way to search_passed. */
-static uint64_t first_fit_from(Heap *heap, uint64_t from, uint64_t asize)
+static SHAPED_INLINE uint64_t first_fit_from(Heap *heap, CallShape shape, uint64_t from,
+                                              uint64_t asize)
 {
-    uint64_t *passed = counts_passed_blocks(heap) ? &heap->search_passed : NULL;
+    uint64_t *passed = counts_passed_blocks(heap, shape) ? &heap->search_passed : NULL;
     if (from == heap->region_start)
         return address_index_lowest_fit(&heap->by_address, asize, passed);
     return address_index_first_fit(&heap->by_address, from, asize, passed);
@@ -482,15 +534,15 @@ static uint64_t next_fit_start(const Heap *heap)
  * or above the start), then from the bottom up to the start. No indexed
  * block lies above the top, so a search that starts there weighs only the
  * top: the walk up the index would climb to its root and find nothing. */
-static bool find_next_fit(Heap *heap, uint64_t asize, uint64_t *offset)
+static bool find_next_fit(Heap *heap, CallShape shape, uint64_t asize, uint64_t *offset)
 {
     uint64_t start = next_fit_start(heap);
     heap->search_start = start;
-    uint64_t above = start == heap->top ? NOT_FOUND : first_fit_from(heap, start, asize);
+    uint64_t above = start == heap->top ? NOT_FOUND : first_fit_from(heap, shape, start, asize);
     if (found_or_top(heap, above, asize, offset))
         return true;
     heap->search_passed += has_top(heap); /* the top was weighed too */
-    uint64_t found = first_fit_from(heap, heap->region_start, asize); /* below the start */
+    uint64_t found = first_fit_from(heap, shape, heap->region_start, asize); /* below the start */
     return found != NOT_FOUND && found_or_top(heap, found, asize, offset);
 }
 
@@ -508,7 +560,7 @@ static bool find_best_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 /* The largest block, the lowest of equals; the top only if strictly larger. */
 static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    uint64_t largest = index_largest(heap);
+    uint64_t largest = address_index_largest(&heap->by_address);
     uint64_t found = largest >= asize && largest >= top_size(heap)
                          ? address_index_lowest_fit(&heap->by_address, largest, NULL)
                          : NOT_FOUND;
@@ -516,16 +568,16 @@ static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 }
 
 /* The free block the policy picks for asize; false if none fits. */
-static inline bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
+static SHAPED_INLINE bool find_fit(Heap *heap, CallShape shape, uint64_t asize, uint64_t *offset)
 {
     heap->search_passed = 0;
     heap->search_start = heap->region_start;
-    switch (heap->config.policy) {
+    switch (shape.policy) {
     case HEAP_FIRST_FIT:
-        return found_or_top(heap, first_fit_from(heap, heap->region_start, asize), asize,
+        return found_or_top(heap, first_fit_from(heap, shape, heap->region_start, asize), asize,
                             offset);
     case HEAP_NEXT_FIT:
-        return find_next_fit(heap, asize, offset);
+        return find_next_fit(heap, shape, asize, offset);
     case HEAP_BEST_FIT:
         return find_best_fit(heap, asize, offset);
     case HEAP_WORST_FIT:
@@ -543,13 +595,12 @@ static inline bool find_fit(Heap *heap, uint64_t asize, uint64_t *offset)
 /* Counts the free blocks the search that just ran examined, before the
  * placement changes them; `found` says whether it found one. First and next
  * fit examine the blocks their walks passed over, then the fit. */
-static void count_search(Heap *heap, bool found)
+static SHAPED_INLINE void count_search(Heap *heap, CallShape shape, bool found)
 {
     if (!heap->config.count_examined)
         return;
     uint64_t examined = heap->stats.free_blocks;
-    bool by_address = heap->config.policy == HEAP_FIRST_FIT ||
-                      heap->config.policy == HEAP_NEXT_FIT;
+    bool by_address = shape.policy == HEAP_FIRST_FIT || shape.policy == HEAP_NEXT_FIT;
     if (found && by_address)
         examined = heap->search_passed + 1;
     heap->event.examined = examined;
@@ -560,31 +611,32 @@ static void count_search(Heap *heap, bool found)
  * bytes, the end of which is the free block at `free_offset`: a remainder
  * that can stand as a block stays free, else the block takes it all.
  * Returns the used block's size. */
-static inline uint64_t claim_free_space(Heap *heap, uint64_t free_offset, uint64_t offset,
-                                        uint64_t available, uint64_t asize)
+static SHAPED_INLINE uint64_t claim_free_space(Heap *heap, CallShape shape, uint64_t free_offset,
+                                               uint64_t offset, uint64_t available, uint64_t asize)
 {
     uint64_t free_size = offset + available - free_offset;
     if (available - asize >= heap->min_block) {
-        free_block_reshape(heap, free_offset, free_size, offset + asize, available - asize);
+        free_block_reshape(heap, shape, free_offset, free_size, offset + asize, available - asize);
         heap->event.split = true;
         heap->event.split_offset = offset + asize;
         return asize;
     }
-    free_block_remove(heap, free_offset, free_size);
+    free_block_remove(heap, shape, free_offset, free_size);
     return available;
 }
 
 /* Allocates asize bytes at the start of the free block at `offset`,
  * splitting off the rest when it can stand as a block of its own. */
-static inline uint64_t place(Heap *heap, uint64_t offset, uint64_t asize, uint64_t requested)
+static SHAPED_INLINE uint64_t place(Heap *heap, CallShape shape, uint64_t offset, uint64_t asize,
+                                    uint64_t requested)
 {
     uint64_t available = block_size(heap, offset);
     heap->event.chosen_free_size = available;
-    uint64_t size = claim_free_space(heap, offset, offset, available, asize);
-    mark_used(heap, offset, size, requested);
+    uint64_t size = claim_free_space(heap, shape, offset, offset, available, asize);
+    mark_used(heap, shape, offset, size, requested);
     uint64_t end = offset + size;
     heap->rover = end == heap->region_end ? heap->region_start : end;
-    if (is_bump(heap))
+    if (shape_is_bump(shape))
         heap->bump_pointer = end;
     return offset + HEAP_TAG_BYTES;
 }
@@ -608,19 +660,19 @@ static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
 
 /* Makes sure the indexes can take the inserts one call may do, before any
  * change, so a host allocation failure cannot leave a half-done call. */
-static inline bool reserve_for_call(Heap *heap)
+static SHAPED_INLINE bool reserve_for_call(Heap *heap, CallShape shape)
 {
     return block_map_reserve(&heap->live, 2) &&
-           (!is_bump(heap) || dead_blocks_reserve(&heap->dead, 1)) &&
-           (!index_is_by_size(heap) || free_tree_reserve(&heap->by_size, 2));
+           (!shape_is_bump(shape) || dead_blocks_reserve(&heap->dead, 1)) &&
+           (!shape_by_size(shape) || free_tree_reserve(&heap->by_size, 2));
 }
 
 /* The same for a free, which only takes from the live map: bump files a
  * dead block, best fit up to two tree entries. */
-static inline bool reserve_for_free(Heap *heap)
+static SHAPED_INLINE bool reserve_for_free(Heap *heap, CallShape shape)
 {
-    return (!is_bump(heap) || dead_blocks_reserve(&heap->dead, 1)) &&
-           (!index_is_by_size(heap) || free_tree_reserve(&heap->by_size, 2));
+    return (!shape_is_bump(shape) || dead_blocks_reserve(&heap->dead, 1)) &&
+           (!shape_by_size(shape) || free_tree_reserve(&heap->by_size, 2));
 }
 
 /* ---- lifetime ----------------------------------------------------------- */
@@ -638,6 +690,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     heap->general.policy = (uint32_t)config->policy;
     heap->general.events_unread = config->skip_events;
     heap->config = *config;
+    heap->calls = heap_calls_for(config);
     heap->arena = arena;
     heap->owns_arena = owns;
     heap->region_start = (a - HEAP_TAG_BYTES % a) % a;
@@ -650,7 +703,8 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
              : address_index_init(&heap->by_address, arena, heap->region_start,
                                   is_bump(heap) ? 0 : heap->region_end - heap->region_start,
                                   a) &&
-                  (!counts_passed_blocks(heap) || address_index_enable_ranks(&heap->by_address)));
+                  (!counts_passed_blocks(heap, shape_of(heap)) ||
+                   address_index_enable_ranks(&heap->by_address)));
     if (!indexes_made) {
         heap->owns_arena = false; /* the caller frees it */
         heap_destroy(heap);
@@ -661,7 +715,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     heap->rover = heap->bump_pointer = heap->region_start;
     heap->top = heap->region_end;
     heap->stats.heap_bytes = heap->region_end - heap->region_start;
-    free_block_add(heap, heap->region_start, heap->stats.heap_bytes);
+    free_block_add(heap, shape_of(heap), heap->region_start, heap->stats.heap_bytes);
     heap->event = (HeapEvent){ .kind = HEAP_EVENT_NONE };
     note_peak(heap);
     *out = heap;
@@ -854,34 +908,38 @@ static HeapError reject(Heap *heap, HeapError error)
     return error;
 }
 
-HeapError heap_malloc(Heap *heap, uint64_t n, uint64_t *payload)
+/* heap_malloc's body, for a heap of this shape. */
+static SHAPED_INLINE HeapError
+malloc_shaped(Heap *heap, CallShape shape, uint64_t n, uint64_t *payload)
 {
     *payload = 0;
-    event_begin(heap, HEAP_EVENT_MALLOC, 0, n);
+    event_begin(heap, shape, HEAP_EVENT_MALLOC, 0, n);
     uint64_t asize = 0;
     if (!heap_request_size(heap, n, &asize))
         return fail_no_fit(heap, 0, false);
     uint64_t offset = 0;
-    bool found = find_fit(heap, asize, &offset);
-    if (found && !reserve_for_call(heap))
+    bool found = find_fit(heap, shape, asize, &offset);
+    if (found && !reserve_for_call(heap, shape))
         return HEAP_ERROR_OUT_OF_MEMORY;
-    count_search(heap, found);
+    count_search(heap, shape, found);
     if (!found)
         return fail_no_fit(heap, asize, true);
     heap->event.asize = asize;
-    *payload = place(heap, offset, asize, n);
+    *payload = place(heap, shape, offset, asize, n);
     heap->event.result = *payload;
     heap->stats.mallocs++;
     note_peak(heap);
     return HEAP_OK;
 }
 
-HeapError heap_free(Heap *heap, uint64_t payload)
+/* heap_free's body, for a heap of this shape. */
+static SHAPED_INLINE HeapError
+free_shaped(Heap *heap, CallShape shape, uint64_t payload)
 {
-    event_begin(heap, HEAP_EVENT_FREE, payload, 0);
+    event_begin(heap, shape, HEAP_EVENT_FREE, payload, 0);
     if (payload == 0)
         return HEAP_OK;
-    if (!reserve_for_free(heap)) /* first: growing a map moves its values */
+    if (!reserve_for_free(heap, shape)) /* first: growing a map moves its values */
         return HEAP_ERROR_OUT_OF_MEMORY;
     uint64_t *requested = NULL;
     HeapError error = check_live(heap, payload, &requested);
@@ -890,43 +948,46 @@ HeapError heap_free(Heap *heap, uint64_t payload)
     uint64_t offset = payload - HEAP_TAG_BYTES;
     heap->event.block_offset = offset;
     heap->event.block_size = block_size(heap, offset);
-    release_block(heap, offset, requested);
+    release_block(heap, shape, offset, requested);
     heap->stats.frees++; /* a free never raises the live payload: no peak to note */
     return HEAP_OK;
 }
 
 /* Gives back the tail of a used block after shrinking it to `size`. */
-static void give_back_tail(Heap *heap, uint64_t offset, uint64_t size, uint64_t old_size)
+static SHAPED_INLINE void give_back_tail(Heap *heap, CallShape shape, uint64_t offset,
+                                         uint64_t size, uint64_t old_size)
 {
     uint64_t tail = offset + size;
     uint64_t tail_size = old_size - size;
-    write_tags(heap, offset, size, HEAP_TAG_ALLOCATED);
+    write_tags(heap, shape, offset, size, HEAP_TAG_ALLOCATED);
     heap->stats.bytes_in_use -= tail_size;
     heap->event.split = true;
     heap->event.split_offset = tail;
-    if (is_bump(heap)) {
+    if (shape_is_bump(shape)) {
         dead_blocks_add(&heap->dead, tail + HEAP_TAG_BYTES, 0);
-        mark_dead(heap, tail, tail_size);
+        mark_dead(heap, shape, tail, tail_size);
     } else {
-        coalesce_into_free(heap, tail, tail_size);
+        coalesce_into_free(heap, shape, tail, tail_size);
     }
 }
 
 /* Grows the used block at `offset` over the free block after it. */
-static void grow_in_place(Heap *heap, uint64_t offset, uint64_t size, uint64_t asize)
+static SHAPED_INLINE void grow_in_place(Heap *heap, CallShape shape, uint64_t offset,
+                                        uint64_t size, uint64_t asize)
 {
     uint64_t next = offset + size;
     uint64_t merged = size + block_size(heap, next);
-    uint64_t new_size = claim_free_space(heap, next, offset, merged, asize);
-    write_tags(heap, offset, new_size, HEAP_TAG_ALLOCATED);
+    uint64_t new_size = claim_free_space(heap, shape, next, offset, merged, asize);
+    write_tags(heap, shape, offset, new_size, HEAP_TAG_ALLOCATED);
     heap->stats.bytes_in_use += new_size - size;
     raise_high_water(heap, offset + new_size);
 }
 
-static bool can_grow_in_place(const Heap *heap, uint64_t offset, uint64_t size, uint64_t asize)
+static SHAPED_INLINE bool can_grow_in_place(const Heap *heap, CallShape shape, uint64_t offset,
+                                            uint64_t size, uint64_t asize)
 {
     uint64_t next = offset + size;
-    return !is_bump(heap) && is_free_block_at(heap, next) &&
+    return !shape_is_bump(shape) && is_free_block_at(heap, next) &&
            size + block_size(heap, next) >= asize;
 }
 
@@ -940,22 +1001,22 @@ static void set_requested(Heap *heap, uint64_t *value, uint64_t requested)
 
 /* Moves a live block to a new place; false (nothing changed) if none fits.
  * Placing only adds to the live map, so `requested` stays valid. */
-static bool move_block(Heap *heap, uint64_t offset, uint64_t *requested, uint64_t asize,
-                       uint64_t n)
+static SHAPED_INLINE bool move_block(Heap *heap, CallShape shape, uint64_t offset,
+                                     uint64_t *requested, uint64_t asize, uint64_t n)
 {
     uint64_t target = 0;
-    bool found = find_fit(heap, asize, &target);
-    count_search(heap, found);
+    bool found = find_fit(heap, shape, asize, &target);
+    count_search(heap, shape, found);
     if (!found)
         return false;
     heap->search_old_end = offset + block_size(heap, offset);
     uint64_t old_payload = offset + HEAP_TAG_BYTES;
     uint64_t old_requested = *requested;
-    uint64_t new_payload = place(heap, target, asize, n);
+    uint64_t new_payload = place(heap, shape, target, asize, n);
     uint64_t keep = old_requested < n ? old_requested : n;
     memcpy(heap->arena + new_payload, heap->arena + old_payload, keep);
     uint64_t placed_offset = heap->event.block_offset, placed_size = heap->event.block_size;
-    release_block(heap, offset, requested);
+    release_block(heap, shape, offset, requested);
     heap->event.block_offset = placed_offset;
     heap->event.block_size = placed_size;
     return true;
@@ -963,8 +1024,8 @@ static bool move_block(Heap *heap, uint64_t offset, uint64_t *requested, uint64_
 
 /* realloc(p, n) for a live p (whose live-map value is `requested`) and
  * n > 0; see heap_realloc. */
-static HeapError resize_live(Heap *heap, uint64_t payload, uint64_t *requested, uint64_t n,
-                             uint64_t *result)
+static SHAPED_INLINE HeapError resize_live(Heap *heap, CallShape shape, uint64_t payload,
+                                           uint64_t *requested, uint64_t n, uint64_t *result)
 {
     uint64_t offset = payload - HEAP_TAG_BYTES;
     uint64_t size = block_size(heap, offset);
@@ -976,13 +1037,13 @@ static HeapError resize_live(Heap *heap, uint64_t payload, uint64_t *requested, 
     if (asize <= size) {
         heap->event.realloc_mode = HEAP_REALLOC_SHRUNK;
         if (size - asize >= heap->min_block)
-            give_back_tail(heap, offset, asize, size);
+            give_back_tail(heap, shape, offset, asize, size);
         set_requested(heap, requested, n);
-    } else if (can_grow_in_place(heap, offset, size, asize)) {
+    } else if (can_grow_in_place(heap, shape, offset, size, asize)) {
         heap->event.realloc_mode = HEAP_REALLOC_GREW;
-        grow_in_place(heap, offset, size, asize);
+        grow_in_place(heap, shape, offset, size, asize);
         set_requested(heap, requested, n);
-    } else if (move_block(heap, offset, requested, asize, n)) {
+    } else if (move_block(heap, shape, offset, requested, asize, n)) {
         heap->event.realloc_mode = HEAP_REALLOC_MOVED;
         payload = heap->event.block_offset + HEAP_TAG_BYTES;
     } else {
@@ -991,12 +1052,79 @@ static HeapError resize_live(Heap *heap, uint64_t payload, uint64_t *requested, 
     if (heap->event.realloc_mode != HEAP_REALLOC_MOVED) {
         heap->event.block_offset = offset;
         heap->event.block_size = block_size(heap, offset);
-        event_touch(heap, offset, offset + size);
+        if (shape.events)
+            event_touch(heap, offset, offset + size);
     }
     *result = heap->event.result = payload;
     heap->stats.reallocs++;
     note_peak(heap);
     return HEAP_OK;
+}
+
+/* heap_realloc's body, for a heap of this shape. */
+static SHAPED_INLINE HeapError
+realloc_shaped(Heap *heap, CallShape shape, uint64_t payload, uint64_t n, uint64_t *result)
+{
+    *result = 0;
+    if (payload == 0)
+        return malloc_shaped(heap, shape, n, result);
+    if (n == 0)
+        return free_shaped(heap, shape, payload);
+    event_begin(heap, shape, HEAP_EVENT_REALLOC, payload, n);
+    if (!reserve_for_call(heap, shape)) /* first: growing the map moves its values */
+        return HEAP_ERROR_OUT_OF_MEMORY;
+    uint64_t *requested = NULL;
+    HeapError error = check_live(heap, payload, &requested);
+    if (error != HEAP_OK)
+        return reject(heap, error);
+    return resize_live(heap, shape, payload, requested, n, result);
+}
+
+/* ---- one copy of the calls per shape (see "call shapes" above) ----------- */
+
+/* The three calls of a heap whose shape is `shape`, an expression that is
+ * a constant for the copies of a policy with events off. */
+#define HEAP_SHAPED_CALLS(name, shape)                                                       \
+    static HeapError name##_malloc(Heap *heap, uint64_t n, uint64_t *payload)                \
+    {                                                                                        \
+        return malloc_shaped(heap, shape, n, payload);                                       \
+    }                                                                                        \
+    static HeapError name##_free(Heap *heap, uint64_t payload)                               \
+    {                                                                                        \
+        return free_shaped(heap, shape, payload);                                            \
+    }                                                                                        \
+    static HeapError name##_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *result) \
+    {                                                                                        \
+        return realloc_shaped(heap, shape, payload, n, result);                              \
+    }                                                                                        \
+    static const HeapCalls name##_calls = { name##_malloc, name##_free, name##_realloc };
+
+#define QUIET(which) ((CallShape){ .policy = (which), .events = false })
+
+HEAP_SHAPED_CALLS(quiet_first_fit, QUIET(HEAP_FIRST_FIT))
+HEAP_SHAPED_CALLS(quiet_next_fit, QUIET(HEAP_NEXT_FIT))
+HEAP_SHAPED_CALLS(quiet_best_fit, QUIET(HEAP_BEST_FIT))
+HEAP_SHAPED_CALLS(quiet_worst_fit, QUIET(HEAP_WORST_FIT))
+HEAP_SHAPED_CALLS(quiet_bump, QUIET(HEAP_BUMP))
+HEAP_SHAPED_CALLS(any_shape, shape_of(heap))
+
+static const HeapCalls *heap_calls_for(const HeapConfig *config)
+{
+    static const HeapCalls *const QUIET_CALLS[HEAP_POLICY_COUNT] = {
+        &quiet_first_fit_calls, &quiet_next_fit_calls, &quiet_best_fit_calls,
+        &quiet_worst_fit_calls, &quiet_bump_calls
+    };
+    return config->skip_events ? QUIET_CALLS[config->policy] : &any_shape_calls;
+}
+
+HeapError heap_malloc(Heap *heap, uint64_t n, uint64_t *payload)
+{
+    return heap->calls->malloc(heap, n, payload);
+}
+
+HeapError heap_free(Heap *heap, uint64_t payload)
+{
+    return heap->calls->free(heap, payload);
 }
 
 /*
@@ -1009,19 +1137,7 @@ static HeapError resize_live(Heap *heap, uint64_t payload, uint64_t *requested, 
  */
 HeapError heap_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *result)
 {
-    *result = 0;
-    if (payload == 0)
-        return heap_malloc(heap, n, result);
-    if (n == 0)
-        return heap_free(heap, payload);
-    event_begin(heap, HEAP_EVENT_REALLOC, payload, n);
-    if (!reserve_for_call(heap)) /* first: growing the map moves its values */
-        return HEAP_ERROR_OUT_OF_MEMORY;
-    uint64_t *requested = NULL;
-    HeapError error = check_live(heap, payload, &requested);
-    if (error != HEAP_OK)
-        return reject(heap, error);
-    return resize_live(heap, payload, requested, n, result);
+    return heap->calls->realloc(heap, payload, n, result);
 }
 
 /* ---- compaction --------------------------------------------------------- */
@@ -1035,7 +1151,7 @@ HeapError heap_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *resul
  */
 void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
 {
-    event_begin(heap, HEAP_EVENT_COMPACT, 0, 0);
+    event_begin(heap, shape_of(heap), HEAP_EVENT_COMPACT, 0, 0);
     uint64_t cursor = heap->region_start;
     for (uint64_t offset = heap->region_start; offset < heap->region_end;) {
         uint64_t word = tag_read(heap, offset);
@@ -1062,7 +1178,7 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
     HeapStats *s = &heap->stats;
     s->free_blocks = s->free_bytes = s->dead_blocks = s->dead_bytes = 0;
     if (cursor < heap->region_end)
-        free_block_add(heap, cursor, heap->region_end - cursor);
+        free_block_add(heap, shape_of(heap), cursor, heap->region_end - cursor);
     heap->rover = cursor < heap->region_end ? cursor : heap->region_start;
     heap->bump_pointer = cursor;
     s->compactions++;

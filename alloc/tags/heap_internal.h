@@ -19,8 +19,17 @@
 
 #include <string.h>
 
+/* A heap's malloc, free and realloc: copies of heap.c's bodies made for
+ * its configuration (heap.c, "call shapes"). */
+typedef struct {
+    HeapError (*malloc)(Heap *heap, uint64_t n, uint64_t *payload);
+    HeapError (*free)(Heap *heap, uint64_t payload);
+    HeapError (*realloc)(Heap *heap, uint64_t payload, uint64_t n, uint64_t *result);
+} HeapCalls;
+
 struct Heap {
     Allocator base;              /* first: how allocator.h reaches this design */
+    const HeapCalls *calls;      /* set from config when the heap is made */
     AllocatorConfig general;     /* config, as allocator_config reports it */
     HeapConfig config;
     uint8_t *arena;              /* config.heap_bytes bytes */

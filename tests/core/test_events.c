@@ -128,6 +128,24 @@ static void realloc_shrinks_grows_and_moves(void **state)
     heap_destroy(heap);
 }
 
+/* A shrink too small to give back a tail writes no tags, yet the block's
+ * requested bytes changed: the window must still redraw the block. */
+static void realloc_in_place_without_a_tail_dirties_its_block(void **state)
+{
+    (void)state;
+    Heap *heap = support_new_heap(512, 8, 8, HEAP_FIRST_FIT);
+    support_malloc(heap, 8);                /* [0, 24) */
+    uint64_t p = support_malloc(heap, 100); /* [24, 144) */
+    const HeapEvent *e = event_of(heap);
+    assert_int_equal(support_realloc(heap, p, 96), p); /* 112 bytes: 8 left, no block */
+    assert_int_equal(e->realloc_mode, HEAP_REALLOC_SHRUNK);
+    assert_false(e->split);
+    assert_int_equal(e->block_size, 120);
+    assert_int_equal(e->dirty_start, 24);
+    assert_int_equal(e->dirty_end, 144);
+    heap_destroy(heap);
+}
+
 static void failure_says_why(void **state)
 {
     (void)state;
@@ -174,6 +192,7 @@ int main(void)
         cmocka_unit_test(free_coalesces_each_way),
         cmocka_unit_test(free_merges_with_the_previous_block_only),
         cmocka_unit_test(realloc_shrinks_grows_and_moves),
+        cmocka_unit_test(realloc_in_place_without_a_tail_dirties_its_block),
         cmocka_unit_test(failure_says_why),
         cmocka_unit_test(bump_free_leaves_a_dead_block),
     };

@@ -32,7 +32,10 @@ enum {
     FIRST_CAPACITY = 4096,
     ENTRY_MAX_BYTES = 1 + 8 + 10, /* head, XOR, a 64-bit gap in LEB128 */
     READ_SLACK = 8,              /* bytes past the last entry a reader may load */
-    GAP_ESCAPE = 31              /* the head's gap field: the gap follows the XOR */
+    GAP_ESCAPE = 31,             /* the head's gap field: the gap follows the XOR */
+    APPLY_PIECE_WORDS = 8192,    /* 64 KiB: deltas applied together each change a piece of a
+                                    span in turn, while the cache holds it */
+    APPLY_AT_ONCE = 32           /* deltas applied together (delta_apply_all takes more in turns) */
 };
 
 static uint64_t load_word(const uint8_t *bytes)
@@ -235,21 +238,75 @@ bool delta_between(Delta *delta, Run *base, Run *later)
     return take(delta, base, later, false);
 }
 
-void delta_apply(const Delta *delta, Run *run)
+/* Where one delta's reading stands while several are applied together. */
+typedef struct {
+    const Delta *delta;
+    const uint8_t *at;           /* its next entry */
+    uint64_t word;               /* the word its entry before changed (0 at a span's start) */
+} Cursor;
+
+/* Applies the delta's entries of span k from the cursor on, up to word
+ * `limit` (not included), to the span at `bytes`. */
+static void apply_below(Cursor *cursor, uint32_t k, uint8_t *bytes, uint64_t limit)
 {
-    AllocatorSpan spans[RUN_MAX_SPANS];
-    run_state_spans(run, spans);
-    const uint8_t *at = delta->bytes;
-    for (uint32_t k = 0; k < delta->span_count; k++) {
-        const uint8_t *end = delta->bytes + delta->span_ends[k];
-        uint64_t word = 0;
-        while (at < end) {
-            uint64_t difference = read_entry(&at, &word);
-            uint8_t *bytes = spans[k].bytes + word * 8;
-            uint64_t value = load_word(bytes) ^ difference;
-            memcpy(bytes, &value, sizeof value);
+    if (k >= cursor->delta->span_count || cursor->at == NULL) {
+        return;
+    }
+    /* in locals: the writes to the span, through a byte pointer, could otherwise change them */
+    const uint8_t *at = cursor->at, *end = cursor->delta->bytes + cursor->delta->span_ends[k];
+    uint64_t word = cursor->word;
+    while (at < end) {
+        const uint8_t *next = at;
+        uint64_t next_word = word;
+        uint64_t difference = read_entry(&next, &next_word);
+        if (next_word >= limit) {
+            break;
+        }
+        at = next;
+        word = next_word;
+        uint64_t value = load_word(bytes + word * 8) ^ difference;
+        memcpy(bytes + word * 8, &value, sizeof value);
+    }
+    cursor->at = at;
+    cursor->word = word;
+}
+
+/* delta_apply_all for at most APPLY_AT_ONCE deltas. */
+static void apply_together(const Delta *const *deltas, uint32_t count, const AllocatorSpan *spans,
+                           uint32_t span_count)
+{
+    Cursor cursors[APPLY_AT_ONCE];
+    for (uint32_t d = 0; d < count; d++) {
+        cursors[d] = (Cursor){.delta = deltas[d], .at = deltas[d]->bytes};
+    }
+    for (uint32_t k = 0; k < span_count; k++) {
+        uint64_t words = (spans[k].size + 7) / 8;
+        for (uint32_t d = 0; d < count; d++) {
+            cursors[d].word = 0;
+        }
+        for (uint64_t piece = 0; piece == 0 || piece < words; piece += APPLY_PIECE_WORDS) {
+            /* the last piece takes every entry left: each cursor ends at its span's end */
+            uint64_t limit = piece + APPLY_PIECE_WORDS < words ? piece + APPLY_PIECE_WORDS : UINT64_MAX;
+            for (uint32_t d = 0; d < count; d++) {
+                apply_below(&cursors[d], k, spans[k].bytes, limit);
+            }
         }
     }
+}
+
+void delta_apply_all(const Delta *const *deltas, uint32_t count, Run *run)
+{
+    AllocatorSpan spans[RUN_MAX_SPANS];
+    uint32_t span_count = run_state_spans(run, spans);
+    for (uint32_t first = 0; first < count; first += APPLY_AT_ONCE) {
+        uint32_t together = count - first < APPLY_AT_ONCE ? count - first : APPLY_AT_ONCE;
+        apply_together(deltas + first, together, spans, span_count);
+    }
+}
+
+void delta_apply(const Delta *delta, Run *run)
+{
+    delta_apply_all(&delta, 1, run);
 }
 
 /* One delta's entries of one span, read in word order. */

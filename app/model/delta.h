@@ -49,6 +49,12 @@ bool delta_between(Delta *delta, Run *base, Run *later);
  * other. */
 void delta_apply(const Delta *delta, Run *run);
 
+/* Applies every delta of `deltas` to `run`, as delta_apply on each in turn
+ * would (XOR: the order does not matter), but a piece of the run's memory at
+ * a time, each piece changed by all of them while the cache holds it, instead
+ * of each delta fetching the whole run from memory again. */
+void delta_apply_all(const Delta *const *deltas, uint32_t count, Run *run);
+
 /* Makes `later` the delta between the state before `earlier` and the state
  * after `later` (earlier taken from A to B, later from B to C: the result
  * takes A to C and C to A). False when memory ran out (later unchanged). */

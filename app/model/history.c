@@ -62,6 +62,7 @@ enum {
     ANCHOR_GAP_BYTES = 2 << 20,  /* an anchor closer than ANCHOR_SPACING asks is dropped to save
                                     memory only where the chain between the entries around it
                                     stays within this: a walk (at most half of it) takes 2-5 ms */
+    WALK_BATCH = 64,             /* deltas a restore applies together (delta_apply_all) */
     SHORT_SEGMENT = 16 * DELTA_INTERVAL /* steps: a keyframe's segment this short is dropped
                                     (and replayed) before any thinning */
 };
@@ -653,6 +654,28 @@ static uint32_t cheapest_entry(const History *history, uint32_t keyframe, uint32
     return best;
 }
 
+/* The deltas a restore applies to the copy it made: gathered and applied
+ * together (delta_apply_all), a batch at a time. */
+typedef struct {
+    const Delta *deltas[WALK_BATCH];
+    uint32_t count;
+    Run *run;
+} WalkDeltas;
+
+static void walk_apply(WalkDeltas *walk)
+{
+    delta_apply_all(walk->deltas, walk->count, walk->run);
+    walk->count = 0;
+}
+
+static void walk_add(WalkDeltas *walk, const Delta *delta)
+{
+    walk->deltas[walk->count++] = delta;
+    if (walk->count == WALK_BATCH) {
+        walk_apply(walk);
+    }
+}
+
 /* Puts *target (made if NULL) in the state of snapshot `index`: a copy of
  * the entry cheapest_entry chose (or of the keyframe, and the entry's
  * anchor), and the deltas from there to `index` (each flips a run between
@@ -671,15 +694,17 @@ static bool restore_snapshot(History *history, Run **target, uint64_t index)
     if (*target == NULL) {
         return false;
     }
+    WalkDeltas walk = {.run = *target};
     if (history->snapshots[entry].run == NULL && entry != first) {
-        delta_apply(&history->snapshots[entry].anchor, *target);
+        walk_add(&walk, &history->snapshots[entry].anchor);
     }
     for (uint32_t i = entry + 1; i <= index; i++) {
-        delta_apply(&history->snapshots[i].delta, *target);
+        walk_add(&walk, &history->snapshots[i].delta);
     }
     for (uint32_t i = entry; i > index; i--) {
-        delta_apply(&history->snapshots[i].delta, *target);
+        walk_add(&walk, &history->snapshots[i].delta);
     }
+    walk_apply(&walk);
     run_set_compactions(*target, history->schedule, history->schedule_count);
     return true;
 }

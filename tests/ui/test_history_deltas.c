@@ -14,7 +14,8 @@
  * A finished run leaves the current run where the user was, exactly.
  * Every snapshot, restored through its anchor or keyframe and a walk along
  * its chain either way, before and after thinning, is exactly the state at
- * its step; a merged delta takes a run across both and back. The delta's
+ * its step; a merged delta takes a run across both and back, and deltas
+ * applied together take a run where applying them in turn does. The delta's
  * encoding is checked at its edges (gaps in and out of an entry's head,
  * XORs of every width) against sizes worked out by hand.
  * The expected state never comes from the history: a fresh run, run_advance.
@@ -41,6 +42,14 @@ enum {
     PLACEMENT_STRIDE = 64,       /* recorded: each placement has an address of its own */
     PLACEMENT_USABLE = 56
 };
+
+/* Tags under `policy` on a 1 MiB heap. */
+static AllocatorSetup megabyte_heap(const Workload *workload, HeapPolicy policy)
+{
+    AllocatorSetup setup = support_tags_setup(workload, policy);
+    setup.config.heap_bytes = 1u << 20;
+    return setup;
+}
 
 /* A random trace of mallocs, reallocs and frees of requests up to
  * `max_bytes` over IDS ids (seeded). */
@@ -184,8 +193,7 @@ static Kept trace_under(HeapPolicy policy, uint64_t budget)
     uint32_t placing = 0;
     Trace *trace = random_trace(11 + policy, 2000, &placing);
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    AllocatorSetup setup = support_tags_setup(&workload, policy);
-    setup.config.heap_bytes = 1u << 20;
+    AllocatorSetup setup = megabyte_heap(&workload, policy);
     Kept kept = jumps_match_straight_replays(&workload, &setup, budget, 5 + policy);
     trace_destroy(trace);
     return kept;
@@ -343,8 +351,7 @@ static void test_every_gap_and_width_round_trips(void **state)
     uint32_t placing = 0;
     Trace *trace = random_trace_of(4000, 7, 3000, &placing); /* about 600 KB live */
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
-    setup.config.heap_bytes = 1u << 20;
+    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
     Run *base = NULL;
     assert_int_equal(run_create(&workload, &setup, NULL, 0, &base), HEAP_OK);
     run_advance(base, 4000);
@@ -383,6 +390,55 @@ static void test_every_gap_and_width_round_trips(void **state)
     trace_destroy(trace);
 }
 
+/* Deltas applied together (delta_apply_all: a piece of each span at a
+ * time, each delta's reading kept from piece to piece and from span to
+ * span, more deltas than go in one turn) give the state applying them one
+ * after another gives: 40 deltas of 150 steps each, taken in turn on a
+ * 1 MiB heap (16 pieces of 64 KiB), with an empty delta among them, take
+ * the run from the first state to the last, and back again. The expected
+ * states are the runs themselves, played straight. */
+static void test_deltas_applied_together(void **state)
+{
+    (void)state;
+    uint32_t placing = 0;
+    Trace *trace = random_trace_of(12000, 11, 3000, &placing);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
+    Run *run = NULL;
+    assert_int_equal(run_create(&workload, &setup, NULL, 0, &run), HEAP_OK);
+    run_advance(run, 4000); /* the maps have grown: the spans keep their sizes */
+    Run *base = run_clone(run), *start = run_clone(run), *together = run_clone(run);
+    assert_non_null(base);
+    assert_non_null(start);
+    assert_non_null(together);
+    enum { DELTAS = 41 };
+    Delta deltas[DELTAS];
+    memset(deltas, 0, sizeof deltas);
+    const Delta *list[DELTAS];
+    for (uint32_t i = 0; i < DELTAS; i++) {
+        if (i != 20) { /* deltas[20] stays empty */
+            run_advance(run, run_position(run) + 150);
+            assert_true(delta_spans_match(base, run));
+            assert_true(delta_take(&deltas[i], base, run));
+        }
+        list[i] = &deltas[i];
+    }
+    delta_apply_all(list, DELTAS, together);
+    run_set_compactions(together, NULL, 0);
+    assert_true(same_spans(together, run));
+    delta_apply_all(list, DELTAS, together);
+    run_set_compactions(together, NULL, 0);
+    assert_true(same_spans(together, start));
+    for (uint32_t i = 0; i < DELTAS; i++) {
+        delta_release(&deltas[i]);
+    }
+    run_destroy(run);
+    run_destroy(base);
+    run_destroy(start);
+    run_destroy(together);
+    trace_destroy(trace);
+}
+
 /* Every snapshot, restored on its own (entered at its keyframe or at the
  * anchor nearest in bytes, then walked forward or back along the chain),
  * is the state a straight replay gives at its step: a jump exactly onto a
@@ -394,8 +450,7 @@ static Kept every_snapshot_restores_exactly(uint32_t op_count, uint64_t budget)
     uint32_t placing = 0;
     Trace *trace = random_trace_of(op_count, 31, 3000, &placing);
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
-    setup.config.heap_bytes = 1u << 20;
+    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
     History *history = NULL;
     assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
     while (history_compute_ahead(history, 4096) > 0) {
@@ -426,8 +481,7 @@ static void test_a_dropped_copy_leaves_an_anchor(void **state)
     uint32_t placing = 0;
     Trace *trace = random_trace_of(4 * OPS, 31, 3000, &placing);
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
-    setup.config.heap_bytes = 1u << 20;
+    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
     History *history = NULL;
     assert_int_equal(history_create(&workload, &setup, NULL, 0, 40u << 18, &history), HEAP_OK);
     uint32_t copies_dropped = 0, runs = 1, deltas = 0, anchors = 0;
@@ -480,8 +534,7 @@ static void test_budget_counts_the_current_run_grown(void **state)
     Trace *trace = support_filling_trace(ALLOCATIONS);
     assert_non_null(trace);
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
-    setup.config.heap_bytes = 1u << 20;
+    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
     for (uint64_t budget = 6u << 20; budget <= (16u << 20); budget += 1u << 20) {
         History *history = NULL;
         assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
@@ -505,8 +558,7 @@ static void test_finished_run_leaves_the_user_where_they_were(void **state)
     uint32_t placing = 0;
     Trace *trace = random_trace(41, 2000, &placing);
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
-    setup.config.heap_bytes = 1u << 20;
+    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
     static const uint64_t steps[] = {0, 12345};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         History *history = NULL;
@@ -585,8 +637,7 @@ static void test_compaction_inside_a_dropped_segment(void **state)
     uint32_t placing = 0;
     Trace *trace = random_trace_of(60000, 7, 2000, &placing);
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    AllocatorSetup setup = support_tags_setup(&workload, HEAP_FIRST_FIT);
-    setup.config.heap_bytes = 1u << 20;
+    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
     History *history = NULL;
     assert_int_equal(history_create(&workload, &setup, NULL, 0, 8700u << 10, &history), HEAP_OK);
     compute_to(history, 40000);
@@ -655,6 +706,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_gap_and_width_round_trips),
+        cmocka_unit_test(test_deltas_applied_together),
         cmocka_unit_test(test_a_dropped_copy_leaves_an_anchor),
         cmocka_unit_test(test_trace_first_fit),
         cmocka_unit_test(test_trace_next_fit),

@@ -37,7 +37,9 @@
  * first, each leaving an anchor in its place; then anchors closer than
  * their rule, and the anchors that took copies' places. Then every other
  * snapshot is folded into the next (deltas merged, anchors, copies and
- * keyframes moved forward) and I doubles.
+ * keyframes moved forward) and I doubles. Once the whole run is computed
+ * the shadow goes, and its memory becomes anchors in the middle of the
+ * longest walks between entries (spend_shadow).
  * Every run points at the one compaction schedule kept here; when that
  * array moves, every run is pointed at it again.
  */
@@ -62,6 +64,7 @@ enum {
     ANCHOR_GAP_BYTES = 2 << 20,  /* an anchor closer than ANCHOR_SPACING asks is dropped to save
                                     memory only where the chain between the entries around it
                                     stays within this: a walk (at most half of it) takes 2-5 ms */
+    FINISH_ANCHORS = 16,         /* anchors spend_shadow makes at most (each a restore) */
     WALK_BATCH = 64,             /* deltas a restore applies together (delta_apply_all) */
     SHORT_SEGMENT = 16 * DELTA_INTERVAL /* steps: a keyframe's segment this short is dropped
                                     (and replayed) before any thinning */
@@ -720,7 +723,7 @@ static void check_budget(History *history)
     history->over_budget = history->snapshot_count <= 1 && planned_memory_bytes(history) > history->budget;
 }
 
-static void warm_current(History *history);
+static void finish_run(History *history);
 
 /* One step of the frontier; false at the end of the run or out of memory. */
 static bool frontier_advance(History *history)
@@ -742,7 +745,7 @@ static bool frontier_advance(History *history)
     take_snapshot(history);
     check_budget(history);
     if (run_finished(history->frontier.run)) {
-        warm_current(history);
+        finish_run(history);
     }
     return true;
 }
@@ -970,17 +973,103 @@ static void restore_current(History *history, uint64_t step)
     }
 }
 
-/* Once the whole run is computed, the current run takes the frontier's
- * state and jumps back to where it was (exactly, as every jump), so that
- * its memory has grown to the run's size before the user's first jump: the
- * kernel zeroing those fresh pages made that jump take 13-69 ms of copying
- * on the 10M-op capture. Out of memory it is whole again where it was. */
-static void warm_current(History *history)
+/* The snapshot in the middle (in bytes) of the longest walk between two
+ * entries of a chain (a keyframe, a whole copy, an anchored snapshot or
+ * the chain's end), if anchoring it saves a walk at least as long as the
+ * anchor would be (about the anchor before's, or 1/ANCHOR_SHARE of the
+ * keyframe after one); 0 if there is none. */
+static uint32_t longest_walk_middle(const History *history)
+{
+    uint64_t longest = 0, chain = 0;
+    uint32_t first = 0, end = 0, entry = 0; /* the longest walk: snapshots (first, end]; the last entry */
+    for (uint32_t i = 1; i <= history->snapshot_count; i++) {
+        const Snapshot *snapshot = i < history->snapshot_count ? &history->snapshots[i] : NULL;
+        bool walks_on = snapshot && in_chain(snapshot);
+        chain += walks_on ? delta_memory_bytes(&snapshot->delta) : 0;
+        if (walks_on && snapshot->run == NULL && !snapshot->anchored) {
+            continue;
+        }
+        if (chain > longest && chain >= anchor_spacing(history, entry) / ANCHOR_SPACING) {
+            longest = chain;
+            first = entry;
+            end = walks_on ? i : i - 1;
+        }
+        entry = i;
+        chain = 0;
+    }
+    uint64_t half = 0;
+    for (uint32_t i = first + 1; i < end; i++) {
+        half += delta_memory_bytes(&history->snapshots[i].delta);
+        if (2 * half >= longest) {
+            return i;
+        }
+    }
+    return 0;
+}
+
+/* Anchors snapshot `index` (a plain delta), made in the current run; false
+ * if memory ran out or the budget has no room for it. */
+static bool anchor_in_current(History *history, uint32_t index)
+{
+    Snapshot *snapshot = &history->snapshots[index];
+    Run *keyframe = history->snapshots[chain_start(history, index)].run;
+    if (!restore_snapshot(history, &history->current.run, index) ||
+        !delta_between(&snapshot->anchor, keyframe, history->current.run)) {
+        return false;
+    }
+    snapshot->anchored = true;
+    count_snapshot_bytes(history);
+    if (planned_memory_bytes(history) > history->budget) {
+        drop_anchor(snapshot);
+        count_snapshot_bytes(history);
+        return false;
+    }
+    return true;
+}
+
+/* Once the whole run is computed the shadow, the base of the next delta,
+ * waits idle until a compaction rewrites the future (a keyframe then makes
+ * it again): its memory goes to anchors in the middle of the longest walks
+ * (at most FINISH_ANCHORS, each made in the current run), while the budget
+ * holds them. On the generated 10M trace: 6 anchors (27 MB), the longest
+ * stretch of deltas between two entries 25 -> 12. Returns whether it used
+ * the current run. */
+static bool spend_shadow(History *history)
+{
+    if (history->shadow == NULL) {
+        return false;
+    }
+    run_destroy(history->shadow);
+    history->shadow = NULL;
+    history->shadow_valid = false;
+    bool used = false;
+    for (uint32_t made = 0; made < FINISH_ANCHORS; made++) {
+        uint32_t middle = longest_walk_middle(history);
+        if (middle == 0) {
+            break;
+        }
+        used = true;
+        if (!anchor_in_current(history, middle)) {
+            break;
+        }
+    }
+    return used;
+}
+
+/* Once the whole run is computed, spend_shadow may use the current run,
+ * and then the current run takes the frontier's state and jumps back to
+ * where it was (exactly, as every jump), so that its memory has grown to
+ * the run's size before the user's first jump: the kernel zeroing those
+ * fresh pages made that jump take 13-69 ms of copying on the 10M-op
+ * capture. Out of memory it is whole again where it was. */
+static void finish_run(History *history)
 {
     uint64_t position = run_position(history->current.run);
-    if (position == history->computed) {
+    bool used = spend_shadow(history);
+    if (!used && position == history->computed) {
         return;
     }
+    history->dirty.full = true;
     if (!snapshot_copy(&history->current, &history->frontier) || !history_jump(history, position)) {
         restore_current(history, position); /* a failed jump restores where the run was: the end */
     }

@@ -153,6 +153,7 @@ static void assert_same_state(Run *expected, Run *actual)
 /* What a history kept once the whole run was computed. */
 typedef struct {
     uint32_t keyframes, deltas, anchors;
+    uint32_t anchors_before_finish; /* before the last step was computed */
     uint64_t interval;
 } Kept;
 
@@ -453,9 +454,16 @@ static Kept every_snapshot_restores_exactly(uint32_t op_count, uint64_t budget)
     AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
     History *history = NULL;
     assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
-    while (history_compute_ahead(history, 4096) > 0) {
+    while (history_computed(history) + 1 < history_total(history)) { /* all but the last step */
+        uint64_t left = history_total(history) - 1 - history_computed(history);
+        history_compute_ahead(history, left < 4096 ? left : 4096);
     }
-    Kept kept = {.interval = history_interval(history), .anchors = history_anchor_count(history)};
+    Kept kept = {.anchors_before_finish = history_anchor_count(history)};
+    history_compute_ahead(history, 1);
+    assert_int_equal(history_computed(history), history_total(history));
+    assert_true(history_memory_bytes(history) <= budget);
+    kept.interval = history_interval(history);
+    kept.anchors = history_anchor_count(history);
     history_snapshot_kinds(history, &kept.keyframes, &kept.deltas);
     Run *fresh = NULL;
     assert_int_equal(run_create(&workload, &setup, NULL, 0, &fresh), HEAP_OK);
@@ -513,7 +521,9 @@ static void test_every_snapshot_restores_exactly(void **state)
 
 /* The same after thinning, on a run four times as long: snapshots folded
  * in pairs (an anchor or a whole copy of a dropped snapshot moved forward
- * onto the next) once and three times; anchors are the entries. */
+ * onto the next) once and three times; anchors are the entries. The last
+ * step computed turns the shadow's memory into more anchors, within the
+ * budget, and the snapshots restore exactly through them too. */
 static void test_every_snapshot_restores_exactly_thinned(void **state)
 {
     (void)state;
@@ -521,6 +531,7 @@ static void test_every_snapshot_restores_exactly_thinned(void **state)
     for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
         Kept kept = every_snapshot_restores_exactly(4 * OPS, budgets[i]);
         assert_true(kept.interval > 4096 && kept.anchors >= 2);
+        assert_true(kept.anchors > kept.anchors_before_finish);
     }
 }
 
@@ -551,33 +562,41 @@ static void test_budget_counts_the_current_run_grown(void **state)
  * the current run takes the frontier's state (its memory grows to the run's
  * size before the first jump) and goes back, so it is still at that step,
  * byte for byte what a straight replay gives, with that step's report, and
- * the history within its budget. At step 0 and mid-run. */
+ * the history within its budget. At step 0 and mid-run; and on the long
+ * trace under a thinning budget, where the finish also makes anchors in the
+ * current run (spend_shadow) before it goes back. */
+static void user_stays_while_the_run_finishes(Trace *trace, uint64_t budget, uint64_t step)
+{
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
+    History *history = NULL;
+    assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
+    assert_true(history_jump(history, step));
+    uint64_t used_before = allocator_stats(run_heap(history_run(history)))->bytes_in_use;
+    while (history_compute_ahead(history, 997) > 0) {
+        assert_true(history_memory_bytes(history) <= budget);
+    }
+    assert_int_equal(history_position(history), step);
+    assert_int_equal(allocator_stats(run_heap(history_run(history)))->bytes_in_use, used_before);
+    assert_int_equal(history_report(history) != NULL, step > 0);
+    Run *fresh = NULL;
+    assert_int_equal(run_create(&workload, &setup, NULL, 0, &fresh), HEAP_OK);
+    assert_int_equal(run_advance(fresh, step), step);
+    assert_same_state(fresh, (Run *)history_run(history));
+    run_destroy(fresh);
+    history_destroy(history);
+}
+
 static void test_finished_run_leaves_the_user_where_they_were(void **state)
 {
     (void)state;
     uint32_t placing = 0;
     Trace *trace = random_trace(41, 2000, &placing);
-    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
-    static const uint64_t steps[] = {0, 12345};
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        History *history = NULL;
-        assert_int_equal(history_create(&workload, &setup, NULL, 0, 6u << 20, &history), HEAP_OK);
-        assert_true(history_jump(history, steps[i]));
-        uint64_t used_before = allocator_stats(run_heap(history_run(history)))->bytes_in_use;
-        while (history_compute_ahead(history, 997) > 0) {
-            assert_true(history_memory_bytes(history) <= 6u << 20);
-        }
-        assert_int_equal(history_position(history), steps[i]);
-        assert_int_equal(allocator_stats(run_heap(history_run(history)))->bytes_in_use, used_before);
-        assert_int_equal(history_report(history) != NULL, steps[i] > 0);
-        Run *fresh = NULL;
-        assert_int_equal(run_create(&workload, &setup, NULL, 0, &fresh), HEAP_OK);
-        assert_int_equal(run_advance(fresh, steps[i]), steps[i]);
-        assert_same_state(fresh, (Run *)history_run(history));
-        run_destroy(fresh);
-        history_destroy(history);
-    }
+    user_stays_while_the_run_finishes(trace, 6u << 20, 0);
+    user_stays_while_the_run_finishes(trace, 6u << 20, 12345);
+    trace_destroy(trace);
+    trace = random_trace_of(4 * OPS, 31, 3000, &placing);
+    user_stays_while_the_run_finishes(trace, 27u << 18, 12345);
     trace_destroy(trace);
 }
 

@@ -897,8 +897,9 @@ bool trace_load_in_chunks(const char *path, size_t chunk_bytes, const TraceWatch
         return false;
     }
     struct stat status;
+    /* A size of 0 may be a file of /proc, whose bytes come only as it is read. */
     bool fed = fstat(fileno(stream), &status) == 0 && S_ISREG(status.st_mode) &&
-               (uint64_t)status.st_size < TRACE_MAX_BYTES;
+               status.st_size > 0 && (uint64_t)status.st_size < TRACE_MAX_BYTES;
     bool ok = fed ? load_fed(stream, (size_t)status.st_size, chunk_bytes ? chunk_bytes : 1, path,
                              watcher, out, message, message_size)
                   : load_whole(stream, path, watcher, out, message, message_size);

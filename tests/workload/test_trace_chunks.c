@@ -11,7 +11,7 @@
  * here ("PATH:LINE: a NUL byte: a trace is text", LINE counting the
  * newlines before it). Made files add what the corpus lacks: a NUL byte far
  * behind an early error (the NUL's message still wins), a header split over
- * lines, and a long OSTEP list.
+ * lines, and a long OSTEP list; and /proc/version, a file whose size says 0.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -202,6 +202,16 @@ static void long_ostep_list_reads_alike(void **state)
     free(text);
 }
 
+/* A file of /proc says it has 0 bytes and has more: it is read as a
+ * stream, not refused as a file that grew. */
+static void proc_file_reads_as_a_stream(void **state)
+{
+    (void)state;
+    if (access("/proc/version", R_OK) != 0)
+        skip();
+    expect_chunks_read_alike("/proc/version");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -216,6 +226,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(nul_far_behind_an_early_error_is_named),
         cmocka_unit_test(split_header_and_odd_spacing_read_alike),
         cmocka_unit_test(long_ostep_list_reads_alike),
+        cmocka_unit_test(proc_file_reads_as_a_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,9 @@
  * are checked and counted but not kept, since the count refuses the file
  * at its end anyway. That is what lets a TraceWatcher hand the array to a
  * replay while the rest of the file is parsed. An OSTEP list's array doubles.
+ * A regular file reaches the Scanner through a Feed, a chunk at a time: the
+ * scanner is handed whole lines only, and asks for more (refill) where they
+ * run out, so the parse, and a watcher's replay, start on the first chunk.
  */
 #define _POSIX_C_SOURCE 200809L /* fileno */
 #include "trace.h"

@@ -138,14 +138,16 @@ static void feed_read(Feed *feed)
     feed->grew = feed->used == feed->size + 1;
 }
 
-/* Where the whole lines read so far end: after the last newline, or at the
- * end of the file once it is read. */
-static const char *fed_end(const Feed *feed, const char *end)
+/* Where the whole lines read so far end, given that the bytes from `fresh`
+ * on were just read and the whole lines before ended at `end`: after the
+ * last newline among the fresh bytes (only they are searched, so a line
+ * longer than a chunk costs no rescans), or at the end of the file once it
+ * is read. */
+static const char *fed_end(const Feed *feed, const char *fresh, const char *end)
 {
     if (feed->ended)
         return feed->text + feed->used;
-    const char *read_end = feed->text + feed->used;
-    for (const char *p = read_end; p > end; p--)
+    for (const char *p = feed->text + feed->used; p > fresh; p--)
         if (p[-1] == '\n')
             return p;
     return end;
@@ -158,10 +160,11 @@ static bool refill(Scanner *scanner)
 {
     Feed *feed = scanner->feed;
     const char *end = scanner->end;
-    while (feed && scanner->end == end && !feed->ended && !feed->failed && !feed->nul && !feed->grew) {
+    while (feed && scanner->end == end && !feed->ended && !feed->failed && !feed->nul) {
+        const char *fresh = feed->text + feed->used;
         feed_read(feed);
         if (!feed->failed && !feed->nul)
-            scanner->end = fed_end(feed, end);
+            scanner->end = fed_end(feed, fresh, end);
     }
     return scanner->end != end;
 }
@@ -731,14 +734,15 @@ _Static_assert(TRACE_MAX_BYTES <= 1L << OP_LINE_BITS, "Op.line holds every line 
  * OSTEP op list, feeding more until something other than them is there. */
 static bool starts_op_list(Scanner *scanner)
 {
-    while (is_op_list(scanner->at, (size_t)(scanner->end - scanner->at)) == false) {
-        const char *p = scanner->at;
+    const char *p = scanner->at; /* the text never moves: refill only reads on */
+    for (;;) {
         while (p < scanner->end && is_separator(*p))
             p++;
-        if (p < scanner->end || !refill(scanner))
+        if (p < scanner->end)
+            return is_op_list(p, (size_t)(scanner->end - p));
+        if (!refill(scanner))
             return false;
     }
-    return true;
 }
 
 /* What went wrong in reading a fed file, said in `message` (it takes the

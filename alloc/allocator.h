@@ -186,6 +186,13 @@ typedef struct {
     uint64_t first_offset;       /* block offset of the first violation */
 } HeapCheck;
 
+/* Which part of a coming free or realloc a replay hints at (prefetch). */
+typedef enum {
+    PREFETCH_BLOCK,              /* the block's own header and bookkeeping */
+    PREFETCH_NEIGHBOURS          /* what is found through those (the block after it);
+                                    hinted later, once the first part has arrived */
+} PrefetchStage;
+
 /* Called by compact for every block that moved. */
 typedef void (*HeapMoveFn)(void *context, uint64_t old_payload, uint64_t new_payload);
 
@@ -244,6 +251,11 @@ struct AllocatorDesign {
      * realloc(0, n) into malloc and realloc(p, 0) into free. */
     HeapError (*realloc)(Allocator *allocator, uint64_t payload, uint64_t n, uint64_t *result);
     void (*compact)(Allocator *allocator, HeapMoveFn on_move, void *context); /* NULL: none */
+    /* NULL where a design takes no hint. A free or realloc of `payload` is a
+     * few calls away: the design may start loading from memory what that
+     * call will read first (`stage` says which part). It changes nothing,
+     * and any payload, even a stale or wrong one, is safe. */
+    void (*prefetch)(const Allocator *allocator, uint64_t payload, PrefetchStage stage);
 
     const AllocatorConfig *(*config)(const Allocator *allocator);
     const HeapStats *(*stats)(const Allocator *allocator);
@@ -340,6 +352,13 @@ static inline HeapError allocator_malloc(Allocator *allocator, uint64_t n, uint6
 static inline HeapError allocator_free(Allocator *allocator, uint64_t payload)
 {
     return allocator->design->free(allocator, payload);
+}
+
+static inline void allocator_prefetch(const Allocator *allocator, uint64_t payload,
+                                      PrefetchStage stage)
+{
+    if (allocator->design->prefetch)
+        allocator->design->prefetch(allocator, payload, stage);
 }
 
 /* C's realloc: realloc(0, n) is malloc(n) and realloc(p, 0) frees p, in

@@ -67,6 +67,14 @@ static HeapError tags_realloc(Allocator *allocator, uint64_t payload, uint64_t n
     return heap_realloc(as_heap(allocator), payload, n, result);
 }
 
+static void tags_prefetch(const Allocator *allocator, uint64_t payload, PrefetchStage stage)
+{
+    if (stage == PREFETCH_BLOCK)
+        heap_prefetch_block(as_const_heap(allocator), payload);
+    else
+        heap_prefetch_next_block(as_const_heap(allocator), payload);
+}
+
 static void tags_compact(Allocator *allocator, HeapMoveFn on_move, void *context)
 {
     heap_compact(as_heap(allocator), on_move, context);
@@ -181,6 +189,7 @@ const AllocatorDesign tags_design = {
     .free = tags_free,
     .realloc = tags_realloc,
     .compact = tags_compact,
+    .prefetch = tags_prefetch,
     .config = tags_config,
     .stats = tags_stats,
     .last_event = tags_last_event,

@@ -178,6 +178,33 @@ static void test_free_of_dead_bump_block_is_double_free(void **state)
     heap_destroy(heap);
 }
 
+/* --- hints ------------------------------------------------------------------------ */
+
+/* A replay's hints (heap_prefetch_block, heap_prefetch_next_block) change
+ * nothing, whatever they name: a used block, a freed one, the top, a payload
+ * inside a block, the last bytes of the heap, past it, 0, the largest offsets. */
+static void expect_hints_change_nothing(Heap *heap, uint64_t heap_bytes)
+{
+    const uint64_t named[] = { 0, 4, 8, 16, 40, 64, 100, 160, 184, heap_bytes - 8, heap_bytes - 1,
+                               heap_bytes, heap_bytes + 8, UINT64_MAX / 2, UINT64_MAX - 7 };
+    HeapSnapshot before;
+    support_snapshot(heap, &before);
+    for (size_t i = 0; i < SUPPORT_COUNT(named); i++) {
+        heap_prefetch_block(heap, named[i]);
+        heap_prefetch_next_block(heap, named[i]);
+    }
+    support_expect_unchanged(heap, &before, &before.stats);
+    support_snapshot_release(&before);
+    heap_destroy(heap);
+}
+
+static void test_hints_change_nothing(void **state)
+{
+    (void)state;
+    expect_hints_change_nothing(fit_heap_with_hole(), 1024);
+    expect_hints_change_nothing(bump_heap_with_dead(), 256);
+}
+
 /* --- realloc ---------------------------------------------------------------------- */
 
 static void test_realloc_of_freed_block_is_double_free(void **state)
@@ -341,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_free_of_zero_changes_and_counts_nothing),
         cmocka_unit_test(test_double_free_is_reported),
         cmocka_unit_test(test_free_of_dead_bump_block_is_double_free),
+        cmocka_unit_test(test_hints_change_nothing),
         cmocka_unit_test(test_realloc_of_freed_block_is_double_free),
         cmocka_unit_test(test_realloc_of_invalid_pointer_is_rejected),
         cmocka_unit_test(test_huge_malloc_fails_cleanly),

@@ -370,6 +370,15 @@ static void advancing_reaches_the_same_heap_as_stepping(void **state)
     Workload sim = simulation(7, 3000, 40, 0.5);
     assert_advance_agrees(&sim, 8192, NULL, 0);
     trace_destroy(trace);
+    /* Ids sharing slots, with frees and reallocs more than the loop's
+     * hints ahead of each other (a hint must not take a slot). */
+    trace = parse("0\n12\n28\n1\na 0 8\na 1 8\nf 0\na 2 8\nr 1 16\na 3 8\nf 1\nf 2\n"
+                  "a 2 4\na 4 8\nf 4\na 5 24\na 6 40\na 7 8\na 8 8\nr 6 80\na 9 8\na 10 8\n"
+                  "f 5\nf 7\na 11 16\nf 3\nr 6 8\nf 8\nf 9\nf 11\nf 10\nr 6 0\n");
+    assert_true(trace->slots != NULL);
+    Workload slotted = trace_workload(trace);
+    assert_advance_agrees(&slotted, 1024, NULL, 0);
+    trace_destroy(trace);
 }
 
 static void clone_and_copy_continue_identically(void **state)

@@ -24,7 +24,9 @@
  *     minimum block; header == footer;
  *  2. no two free blocks are adjacent (outside bump, which has at most one
  *     free block: the top one, starting at the heap pointer);
- *  3. the free block that ends the region, if any, is heap->top; the free
+ *  3. the free block that ends the region, if any, is heap->top; under
+ *     worst fit, heap->largest is none or the free block below the top that
+ *     worst fit would choose (the largest, the lowest of equals); the free
  *     index holds exactly the other free blocks, with their sizes;
  *  4. the live map holds exactly the used blocks' payloads, the dead-block
  *     log exactly the dead blocks';
@@ -37,7 +39,8 @@
  * policy keeps a bitmap of block starts under a fixed tree of maxima
  * (address_index.h), where each level knows the largest size below it, so a
  * fit is one walk down (or up and down, from a starting point). Either way
- * the largest free block is one short walk away.
+ * the largest free block is one short walk away; worst fit keeps the block it
+ * would choose out of the index, so that splitting it changes no index.
  *
  * Cost: every placement is one or two walks through the index, O(log n);
  * frees find their neighbours through the boundary tags in O(1), then update
@@ -266,13 +269,82 @@ static uint64_t top_size(const Heap *heap)
     return has_top(heap) ? heap->region_end - heap->top : 0;
 }
 
-/* Files the free block [offset, +size) as the top or in the index. */
+/* ---- worst fit's largest block --------------------------------------------
+ * Worst fit places each block in its largest free block, so that block is
+ * split on almost every malloc, and in the address index each split climbs
+ * the whole tree of maxima, since the block is the largest at every level
+ * (88 M of the 10k-live core-bench trace's 362 M main-thread instructions).
+ * So worst fit keeps the block it would choose out of the index, as it keeps
+ * the top: heap->largest, larger than every indexed block, or as large and
+ * lower. A block that beats it takes its place and sends it to the index;
+ * a split that leaves it no longer first sends it to the index too, and the
+ * policy's next search finds the new largest there (heap->largest is
+ * region_end until then, and the index holds every free block but the top). */
+
+static bool keeps_largest_out(CallShape shape)
+{
+    return shape.policy == HEAP_WORST_FIT;
+}
+
+static bool has_largest(const Heap *heap)
+{
+    return heap->largest < heap->region_end;
+}
+
+/* Whether worst fit would choose the block [offset, +size) before the block
+ * [other, +other_size): larger, or as large and lower. */
+static bool worst_fit_before(uint64_t offset, uint64_t size, uint64_t other, uint64_t other_size)
+{
+    return size > other_size || (size == other_size && offset < other);
+}
+
+/* Whether worst fit would choose the block [offset, +size), which is not in
+ * the index, before every block in it. */
+static bool before_every_indexed(const Heap *heap, uint64_t offset, uint64_t size)
+{
+    uint64_t indexed = address_index_largest(&heap->by_address);
+    if (size != indexed)
+        return size > indexed;
+    return offset < address_index_lowest_fit(&heap->by_address, indexed, NULL);
+}
+
+/* Files the free block [offset, +size), not the top, under worst fit: kept
+ * out if it comes first (the block it displaces goes to the index), else
+ * in the index. The index may read the headers of the blocks it holds, so
+ * the block's tags are written. */
+static void file_for_worst_fit(Heap *heap, uint64_t offset, uint64_t size)
+{
+    bool first = has_largest(heap)
+                     ? worst_fit_before(offset, size, heap->largest, heap->largest_size)
+                     : before_every_indexed(heap, offset, size);
+    if (!first) {
+        address_index_insert(&heap->by_address, offset, size);
+        return;
+    }
+    if (has_largest(heap))
+        address_index_insert(&heap->by_address, heap->largest, heap->largest_size);
+    heap->largest = offset;
+    heap->largest_size = size;
+}
+
+static void forget_largest(Heap *heap)
+{
+    heap->largest = heap->region_end;
+    heap->largest_size = 0;
+}
+
+/* ---- filing free blocks ------------------------------------------------ */
+
+/* Files the free block [offset, +size) as the top, as worst fit's largest
+ * or in the index. */
 static SHAPED_INLINE void index_insert(Heap *heap, CallShape shape, uint64_t offset, uint64_t size)
 {
     if (ends_region(heap, offset, size))
         heap->top = offset;
     else if (shape_by_size(shape))
         free_tree_insert(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
+    else if (keeps_largest_out(shape))
+        file_for_worst_fit(heap, offset, size);
     else
         address_index_insert(&heap->by_address, offset, size);
 }
@@ -283,6 +355,8 @@ static SHAPED_INLINE void index_remove(Heap *heap, CallShape shape, uint64_t off
         heap->top = heap->region_end;
     else if (shape_by_size(shape))
         free_tree_remove(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
+    else if (keeps_largest_out(shape) && offset == heap->largest)
+        forget_largest(heap);
     else
         address_index_remove(&heap->by_address, offset, size);
 }
@@ -307,6 +381,17 @@ static SHAPED_INLINE void free_block_remove(Heap *heap, CallShape shape, uint64_
     heap->stats.free_bytes -= size;
 }
 
+/* Whether worst fit reshapes the free block at `offset` into [new_offset,
+ * +new_size) by a removal and a filing, not a move in the index: the block
+ * is the largest, kept out; or none is kept out, and the block (the one the
+ * last search chose, usually) may become it; or it grows past it. */
+static bool refiles_for_worst_fit(const Heap *heap, uint64_t offset, uint64_t new_offset,
+                                  uint64_t new_size)
+{
+    return offset == heap->largest || !has_largest(heap) ||
+           worst_fit_before(new_offset, new_size, heap->largest, heap->largest_size);
+}
+
 /* Moves and/or resizes the free block [offset, +size) to [new_offset,
  * +new_size). The caller guarantees no other free block lies between the two
  * offsets, so the address index can move the block in one step. */
@@ -314,7 +399,8 @@ static SHAPED_INLINE void free_block_reshape(Heap *heap, CallShape shape, uint64
                                              uint64_t size, uint64_t new_offset, uint64_t new_size)
 {
     bool move_in_index = offset != heap->top && !shape_by_size(shape) &&
-                         !ends_region(heap, new_offset, new_size);
+                         !ends_region(heap, new_offset, new_size) &&
+                         !(keeps_largest_out(shape) && refiles_for_worst_fit(heap, offset, new_offset, new_size));
     if (move_in_index) {
         address_index_move(&heap->by_address, offset, size, new_offset, new_size);
         write_tags(heap, shape, new_offset, new_size, 0);
@@ -326,10 +412,12 @@ static SHAPED_INLINE void free_block_reshape(Heap *heap, CallShape shape, uint64
     heap->stats.free_bytes += new_size - size;
 }
 
-/* The largest free block: the index's or the top. */
+/* The largest free block: the index's, worst fit's kept out or the top. */
 static uint64_t largest_free_block(const Heap *heap)
 {
     uint64_t largest = index_largest(heap);
+    if (heap->largest_size > largest)
+        largest = heap->largest_size;
     return largest > top_size(heap) ? largest : top_size(heap);
 }
 
@@ -557,13 +645,15 @@ static bool find_best_fit(Heap *heap, uint64_t asize, uint64_t *offset)
     return found_or_top(heap, found ? entry.offset : NOT_FOUND, asize, offset);
 }
 
-/* The largest block, the lowest of equals; the top only if strictly larger. */
+/* The largest block, the lowest of equals (the one kept out, if any, else
+ * the index's); the top only if strictly larger. */
 static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    uint64_t largest = address_index_largest(&heap->by_address);
-    uint64_t found = largest >= asize && largest >= top_size(heap)
-                         ? address_index_lowest_fit(&heap->by_address, largest, NULL)
-                         : NOT_FOUND;
+    bool kept_out = has_largest(heap);
+    uint64_t largest = kept_out ? heap->largest_size : address_index_largest(&heap->by_address);
+    uint64_t found = NOT_FOUND;
+    if (largest >= asize && largest >= top_size(heap))
+        found = kept_out ? heap->largest : address_index_lowest_fit(&heap->by_address, largest, NULL);
     return found_or_top(heap, found, asize, offset);
 }
 
@@ -714,6 +804,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     heap->min_block = align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
     heap->rover = heap->bump_pointer = heap->region_start;
     heap->top = heap->region_end;
+    forget_largest(heap);
     heap->stats.heap_bytes = heap->region_end - heap->region_start;
     free_block_add(heap, shape_of(heap), heap->region_start, heap->stats.heap_bytes);
     heap->event = (HeapEvent){ .kind = HEAP_EVENT_NONE };
@@ -809,6 +900,8 @@ HeapError heap_copy(Heap *target, const Heap *source)
     target->rover = source->rover;
     target->bump_pointer = source->bump_pointer;
     target->top = source->top;
+    target->largest = source->largest;
+    target->largest_size = source->largest_size;
     target->stats = source->stats;
     target->event = source->event;
     target->search_start = source->search_start;
@@ -1205,6 +1298,7 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
     index_clear(heap, written_end(heap));
     dead_blocks_clear(&heap->dead);
     heap->top = heap->region_end;
+    forget_largest(heap);
     HeapStats *s = &heap->stats;
     s->free_blocks = s->free_bytes = s->dead_blocks = s->dead_bytes = 0;
     if (cursor < heap->region_end)
@@ -1320,6 +1414,8 @@ bool heap_block_at(const Heap *heap, uint64_t offset, HeapBlock *block)
     if (!index_is_by_size(heap) && !is_bump(heap)) {
         uint64_t floor = address_index_floor(&heap->by_address, offset);
         walk = floor != ADDRESS_INDEX_NONE ? floor : walk;
+        if (heap->largest <= offset && (floor == ADDRESS_INDEX_NONE || heap->largest > floor))
+            walk = heap->largest; /* worst fit's, kept out of the index */
     }
     uint64_t probe = heap->region_start + (offset - heap->region_start) / a * a;
     for (;;) {

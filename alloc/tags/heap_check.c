@@ -14,6 +14,8 @@ typedef struct {
     HeapStats recount;
     uint64_t free_at_bump_pointer;  /* bump: free blocks found where they belong */
     uint64_t highest_used_end;
+    bool largest_seen;              /* worst fit's kept-out block is a free block
+                                       of the size the heap notes */
 } Checker;
 
 static void note(Checker *checker, HeapCheckFlag flag, uint64_t offset)
@@ -31,6 +33,8 @@ static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset
         note(checker, HEAP_CHECK_INDEX, offset);
     if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
+    if (offset == heap->largest)
+        checker->largest_seen = size == heap->largest_size;
     if (heap->config.policy == HEAP_BUMP) {
         if (offset == heap->bump_pointer)
             checker->free_at_bump_pointer++;
@@ -112,11 +116,26 @@ static void walk_blocks(Checker *checker, const Heap *heap)
         note(checker, HEAP_CHECK_TILING, offset);
 }
 
+/* Whether worst fit's kept-out block, if any, is one it would choose before
+ * every indexed block (larger, or as large and lower), under worst fit only. */
+static bool largest_is_first(const Checker *checker, const Heap *heap)
+{
+    if (heap->largest == heap->region_end)
+        return heap->largest_size == 0;
+    if (heap->config.policy != HEAP_WORST_FIT || !checker->largest_seen)
+        return false;
+    uint64_t indexed = address_index_largest(&heap->by_address);
+    return heap->largest_size > indexed ||
+           (heap->largest_size == indexed &&
+            heap->largest < address_index_lowest_fit(&heap->by_address, indexed, NULL));
+}
+
 static void check_indexes(Checker *checker, const Heap *heap)
 {
     const HeapStats *r = &checker->recount;
-    uint64_t outside_index = heap->top < heap->region_end;
-    if (index_count(heap) + outside_index != r->free_blocks || index_problems(heap))
+    uint64_t outside_index = (heap->top < heap->region_end) + (heap->largest < heap->region_end);
+    if (index_count(heap) + outside_index != r->free_blocks || index_problems(heap) ||
+        !largest_is_first(checker, heap))
         note(checker, HEAP_CHECK_INDEX, heap->region_start);
     if (heap->live.count != r->used_blocks || heap->dead.count != r->dead_blocks)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);

@@ -81,6 +81,40 @@ static void index_disagrees(void **state)
     expect_flag(heap, HEAP_CHECK_INDEX, 24);
 }
 
+/* Worst fit keeps the block it would choose out of the index: freeing the
+ * first block leaves it the only free block but the top, so it is kept
+ * out; a wrong size for it breaks the index. */
+static void worst_fits_largest_has_wrong_size(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_WORST_FIT);
+    support_free(heap, 8); /* [0, 24) free */
+    assert_int_equal(heap->largest, 0);
+    assert_int_equal(heap->largest_size, 24);
+    assert_int_equal(heap_check(heap).broken, 0);
+    heap->largest_size = 32;
+    expect_flag(heap, HEAP_CHECK_INDEX, 0);
+}
+
+/* Two free 24-byte blocks, at 0 and 48 (four used blocks at 0, 24, 48, 72,
+ * the top at 96): the one kept out must be the lower. Swapping the two, so
+ * the one at 48 is kept out and the one at 0 indexed, breaks the index. */
+static void worst_fits_largest_is_not_first(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_WORST_FIT);
+    assert_int_equal(support_malloc(heap, 8), 80);
+    support_free(heap, 8);
+    support_free(heap, 56);
+    assert_int_equal(heap->largest, 0);
+    assert_true(address_index_contains(&heap->by_address, 48));
+    assert_int_equal(heap_check(heap).broken, 0);
+    address_index_remove(&heap->by_address, 48, 24);
+    address_index_insert(&heap->by_address, 0, 24);
+    heap->largest = 48;
+    expect_flag(heap, HEAP_CHECK_INDEX, 0);
+}
+
 static void live_map_disagrees(void **state)
 {
     (void)state;
@@ -142,6 +176,8 @@ int main(void)
         cmocka_unit_test(tags),
         cmocka_unit_test(coalesce),
         cmocka_unit_test(index_disagrees),
+        cmocka_unit_test(worst_fits_largest_has_wrong_size),
+        cmocka_unit_test(worst_fits_largest_is_not_first),
         cmocka_unit_test(live_map_disagrees),
         cmocka_unit_test(stats_disagree),
         cmocka_unit_test(bump_pointer_wrong),

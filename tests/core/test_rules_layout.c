@@ -291,15 +291,17 @@ static void test_worst_fit_takes_largest(void **state)
     heap_destroy(full);
 }
 
-static void test_worst_fit_ties_to_lowest(void **state)
+/* Two free 72-byte blocks, at 0 and 96, freed in either order: the one
+ * freed last must not win the tie just by arriving (worst fit keeps its
+ * choice out of the index, and the later block must displace it). */
+static void worst_fit_ties_to_lowest(bool lower_freed_first)
 {
     static const uint64_t requests[] = { 56, 8, 56, 8, 816 };   /* [0,72) [72,96) [96,168) [168,192) [192,1024) */
     uint64_t payloads[5];
-    (void)state;
     Heap *heap = support_new_heap(1024, 8, 8, HEAP_WORST_FIT);
     support_malloc_all(heap, requests, 5, payloads);
-    support_free(heap, payloads[0]);
-    support_free(heap, payloads[2]);
+    support_free(heap, payloads[lower_freed_first ? 0 : 2]);
+    support_free(heap, payloads[lower_freed_first ? 2 : 0]);
     assert_int_equal(support_malloc(heap, 8), 8);      /* two 72s: lowest, split 24 + 48 */
     assert_int_equal(support_malloc(heap, 8), 104);    /* now 72 beats 48 */
     const ExpectedBlock expected[] = {
@@ -308,6 +310,18 @@ static void test_worst_fit_ties_to_lowest(void **state)
     };
     support_expect_blocks(heap, expected, SUPPORT_COUNT(expected));
     heap_destroy(heap);
+}
+
+static void test_worst_fit_ties_to_lowest(void **state)
+{
+    (void)state;
+    worst_fit_ties_to_lowest(true);
+}
+
+static void test_worst_fit_ties_to_lowest_freed_last(void **state)
+{
+    (void)state;
+    worst_fit_ties_to_lowest(false);
 }
 
 static void test_next_fit_rover_follows_each_placement(void **state)
@@ -594,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_best_fit_takes_smallest_ties_to_lowest),
         cmocka_unit_test(test_worst_fit_takes_largest),
         cmocka_unit_test(test_worst_fit_ties_to_lowest),
+        cmocka_unit_test(test_worst_fit_ties_to_lowest_freed_last),
         cmocka_unit_test(test_next_fit_rover_follows_each_placement),
         cmocka_unit_test(test_next_fit_rover_returns_to_b0_at_region_end),
         cmocka_unit_test(test_next_fit_searches_up_from_the_rover),

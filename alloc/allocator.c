@@ -131,6 +131,12 @@ void allocator_compact(Allocator *allocator, HeapMoveFn on_move, void *context)
         allocator->design->compact(allocator, on_move, context);
 }
 
+void allocator_set_events_unread(Allocator *allocator, bool unread)
+{
+    if (allocator->design->set_events_unread)
+        allocator->design->set_events_unread(allocator, unread);
+}
+
 const AllocatorDesign *allocator_design(const Allocator *allocator) { return allocator->design; }
 
 const AllocatorConfig *allocator_config(const Allocator *allocator)

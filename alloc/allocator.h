@@ -256,6 +256,11 @@ struct AllocatorDesign {
      * call will read first (`stage` says which part). It changes nothing,
      * and any payload, even a stale or wrong one, is safe. */
     void (*prefetch)(const Allocator *allocator, uint64_t payload, PrefetchStage stage);
+    /* Sets config.events_unread from the next call on, for a caller that
+     * reads no event for a while (a history's long replay); last_event is
+     * then unspecified until a call made with it off. NULL: the design
+     * records the same either way. */
+    void (*set_events_unread)(Allocator *allocator, bool unread);
 
     const AllocatorConfig *(*config)(const Allocator *allocator);
     const HeapStats *(*stats)(const Allocator *allocator);
@@ -376,6 +381,7 @@ static inline HeapError allocator_realloc(Allocator *allocator, uint64_t payload
 
 bool allocator_can_compact(const Allocator *allocator);
 void allocator_compact(Allocator *allocator, HeapMoveFn on_move, void *context); /* no-op if it can't */
+void allocator_set_events_unread(Allocator *allocator, bool unread); /* the design's, if any */
 
 const AllocatorDesign *allocator_design(const Allocator *allocator);
 const AllocatorConfig *allocator_config(const Allocator *allocator);

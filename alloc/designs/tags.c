@@ -75,6 +75,11 @@ static void tags_prefetch(const Allocator *allocator, uint64_t payload, Prefetch
         heap_prefetch_next_block(as_const_heap(allocator), payload);
 }
 
+static void tags_set_events_unread(Allocator *allocator, bool unread)
+{
+    heap_set_skip_events(as_heap(allocator), unread);
+}
+
 static void tags_compact(Allocator *allocator, HeapMoveFn on_move, void *context)
 {
     heap_compact(as_heap(allocator), on_move, context);
@@ -190,6 +195,7 @@ const AllocatorDesign tags_design = {
     .realloc = tags_realloc,
     .compact = tags_compact,
     .prefetch = tags_prefetch,
+    .set_events_unread = tags_set_events_unread,
     .config = tags_config,
     .stats = tags_stats,
     .last_event = tags_last_event,

@@ -57,6 +57,8 @@
  * fields they use as scratch (the block placed, the merges), but the event
  * as a whole, and heap_search_path, which reads it, describe nothing.
  * Such a heap's calls run copies compiled for its policy ("call shapes").
+ * heap_set_skip_events turns a heap's events off or on between calls (the
+ * window's history replays thousands of steps nobody watches that way).
  *
  * Examined. A heap made with config.count_examined counts the free blocks
  * each search would visit walking the blocks in address order, as a
@@ -1208,6 +1210,13 @@ static const HeapCalls *heap_calls_for(const HeapConfig *config)
         &quiet_worst_fit_calls, &quiet_bump_calls
     };
     return config->skip_events ? QUIET_CALLS[config->policy] : &any_shape_calls;
+}
+
+void heap_set_skip_events(Heap *heap, bool skip)
+{
+    heap->config.skip_events = skip;
+    heap->general.events_unread = skip;
+    heap->calls = heap_calls_for(&heap->config);
 }
 
 HeapError heap_malloc(Heap *heap, uint64_t n, uint64_t *payload)

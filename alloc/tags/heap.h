@@ -105,6 +105,13 @@ HeapError heap_copy(Heap *target, const Heap *source);
 
 void heap_destroy(Heap *heap);
 
+/* Turns the recording of events off (skip_events) or back on, from the next
+ * call on: a caller that reads no event for a while (the window's history
+ * replaying thousands of steps) gets the quiet copies of the calls
+ * meanwhile. The event then describes nothing until a call made with
+ * events on; everything else the calls do is the same either way. */
+void heap_set_skip_events(Heap *heap, bool skip);
+
 /* The heap's state as spans of its memory (allocator.h's state_spans): its
  * scalars, the arena up to the last block ever made and its last footer,
  * the live map, the dead blocks, and the free index. Returns how many; 0 if

@@ -524,6 +524,44 @@ uint64_t run_advance(Run *run, uint64_t stop)
     return run->position;
 }
 
+/* How many of the steps up to `stop` run_advance_unwatched leaves watched:
+ * from a trace's last op before `stop` that is sure to call the heap (a
+ * malloc, a realloc or a compaction; a free of an empty id calls nothing)
+ * on, and the schedule's compactions in the stretch too, so that the heap's
+ * last event is that call's, as a watched run's is. Every step of a
+ * simulation. */
+static uint64_t watched_tail(const Run *run, uint64_t stop)
+{
+    uint64_t steps = stop - run->position, scheduled = 0;
+    if (run->workload->kind != WORKLOAD_TRACE)
+        return steps;
+    for (uint32_t k = run->next_compact; k < run->compact_count && run->compact_steps[k] <= stop; k++)
+        scheduled++;
+    const Op *ops = run->workload->trace->ops;
+    uint64_t end = run->base_done + steps - scheduled; /* the ops the stretch issues end here */
+    for (uint64_t op = end; op > run->base_done; op--) {
+        bool calls = ops[op - 1].kind != OP_FREE &&
+                     (ops[op - 1].kind != OP_COMPACT || allocator_can_compact(run->heap));
+        if (calls) {
+            uint64_t tail = end - (op - 1) + scheduled;
+            return tail < steps ? tail : steps;
+        }
+    }
+    return steps;
+}
+
+uint64_t run_advance_unwatched(Run *run, uint64_t stop)
+{
+    stop = stop < run->total_steps ? stop : run->total_steps;
+    if (stop <= run->position)
+        return run->position;
+    bool unread = allocator_config(run->heap)->events_unread;
+    allocator_set_events_unread(run->heap, true);
+    run_advance(run, stop - watched_tail(run, stop));
+    allocator_set_events_unread(run->heap, unread);
+    return run_advance(run, stop);
+}
+
 bool run_advance_before_compaction(Run *run, uint64_t stop)
 {
     if (stop > run->total_steps)

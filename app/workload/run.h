@@ -38,6 +38,12 @@ bool run_step(Run *run, StepReport *report);
  * than a loop of run_step: a trace's operations run in one tight loop. */
 uint64_t run_advance(Run *run, uint64_t stop);
 
+/* run_advance with the heap's events off (allocator.h's set_events_unread)
+ * but for the last steps, from the last call sure to reach the heap on:
+ * the same state, the heap's last event included, for less work where the
+ * design records events (tags), for a caller that reads none of the steps. */
+uint64_t run_advance_unwatched(Run *run, uint64_t stop);
+
 /* run_advance for a trace's run, but a compaction the trace itself holds
  * (its `c`, not one of the schedule's) ends it: false, with the run left
  * just before that compaction. True once run_position is `stop` (or the

@@ -12,7 +12,9 @@
  * calls (double frees, frees of dead blocks and compactions among them),
  * with heap_check() finding nothing broken in any of them. A heap that
  * skips its events (HeapConfig.skip_events, the headless runner's) answers
- * the same calls as one that records them, and holds the same heap.
+ * the same calls as one that records them, and holds the same heap; so
+ * does one whose events are off for a while, and it records the same
+ * events again once they are back on.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,7 +132,10 @@ static void test_bump(void **state) { (void)state; copies_behave_like_the_origin
 
 /* The calls use some of the event's fields as scratch (the block placed,
  * the merges); without the clearing that recording does, they must still
- * give the same answers, statistics and blocks, for every policy. */
+ * give the same answers, statistics and blocks, for every policy. A third
+ * heap has its events turned off for stretches of calls and back on
+ * (heap_set_skip_events, what a history's long replay does): from the
+ * first call after, it records the same event as the heap that always did. */
 static void test_skipping_events_changes_nothing(void **state)
 {
     (void)state;
@@ -139,18 +144,26 @@ static void test_skipping_events_changes_nothing(void **state)
         HeapConfig config = heap_default_config(HEAP_BYTES);
         config.policy = (HeapPolicy)policy;
         config.count_examined = true;
-        Driven heaps[2] = { { .heap = NULL } };
+        Driven heaps[3] = { { .heap = NULL } };
         assert_int_equal(heap_create(&config, &heaps[0].heap), HEAP_OK);
+        assert_int_equal(heap_create(&config, &heaps[2].heap), HEAP_OK);
         config.skip_events = true;
         assert_int_equal(heap_create(&config, &heaps[1].heap), HEAP_OK);
         for (int step = 0; step < STEPS; step++) {
-            lockstep_call(heaps, 2, &random_state);
-            if (step % 250 == 0)
+            if (step % 1000 == 100 || step % 1000 == 700)
+                heap_set_skip_events(heaps[2].heap, step % 1000 == 100);
+            lockstep_call(heaps, 3, &random_state);
+            if (step % 1000 > 700)
+                assert_memory_equal(&heaps[2].heap->event, &heaps[0].heap->event, sizeof(HeapEvent));
+            if (step % 250 == 0) {
                 expect_same(heaps[1].heap, heaps[0].heap);
+                expect_same(heaps[2].heap, heaps[0].heap);
+            }
         }
         expect_same(heaps[1].heap, heaps[0].heap);
-        heap_destroy(heaps[0].heap);
-        heap_destroy(heaps[1].heap);
+        expect_same(heaps[2].heap, heaps[0].heap);
+        for (size_t i = 0; i < 3; i++)
+            heap_destroy(heaps[i].heap);
     }
 }
 

@@ -32,6 +32,7 @@
 #include "sim.h"
 #include "trace.h"
 #include "ui_test_support.h"
+#include "workload_test_support.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,14 +141,7 @@ static void assert_same_state(Run *expected, Run *actual)
 {
     assert_int_equal(run_position(actual), run_position(expected));
     assert_same_heap(run_heap(expected), run_heap(actual));
-    AllocatorSpan want[RUN_MAX_SPANS], got[RUN_MAX_SPANS];
-    uint32_t count = run_state_spans(expected, want);
-    assert_true(count > 0);
-    assert_int_equal(run_state_spans(actual, got), count);
-    for (uint32_t k = 0; k < count; k++) {
-        assert_int_equal(got[k].size, want[k].size);
-        assert_memory_equal(got[k].bytes, want[k].bytes, want[k].size);
-    }
+    assert_same_spans(expected, actual);
 }
 
 /* What a history kept once the whole run was computed. */

@@ -1,6 +1,7 @@
 /*
  * test_run.c - runs: the replay rules of issue 4 section 2, compaction
- * (in traces and by schedule), clones and copies, record -> replay giving
+ * (in traces and by schedule), advancing with the heap's events off,
+ * clones and copies, record -> replay giving
  * the identical heap for every policy, and the scenario traces in
  * assets/traces each showing its idea.
  */
@@ -356,6 +357,51 @@ static void steps_without_reports_reach_the_same_heap(void **state)
     trace_destroy(trace);
 }
 
+/* run_advance_unwatched to `stop` from `from` leaves the run as run_advance
+ * does, byte for byte (the heap's last event included), and the heap's
+ * events as they were (on, or off for a heap made with them off). */
+static void assert_unwatched_agrees(const Workload *workload, const AllocatorSetup *setup,
+                                    const uint64_t *schedule, uint32_t scheduled, uint64_t from,
+                                    uint64_t stop)
+{
+    Run *watched = NULL, *unwatched = NULL;
+    assert_int_equal(run_create(workload, setup, schedule, scheduled, &watched), HEAP_OK);
+    assert_int_equal(run_create(workload, setup, schedule, scheduled, &unwatched), HEAP_OK);
+    run_advance(watched, from);
+    run_advance(unwatched, from);
+    assert_int_equal(run_advance_unwatched(unwatched, stop), run_advance(watched, stop));
+    assert_same_spans(watched, unwatched);
+    assert_int_equal(allocator_config(run_heap(unwatched))->events_unread, setup->config.events_unread);
+    run_destroy(watched);
+    run_destroy(unwatched);
+}
+
+/* run_advance_unwatched runs the steps with the heap's events off but for
+ * the last ones, from the last call sure to reach the heap: a trace whose
+ * stretch ends in a realloc to 0 (a free) and frees of ids whose mallocs
+ * failed (which call nothing), with a compaction scheduled, stopped at
+ * every step from several starts; a simulation; under every policy; and a
+ * heap made with its events off keeps them off. */
+static void advancing_unwatched_leaves_the_same_run(void **state)
+{
+    (void)state;
+    static const uint64_t schedule[] = {4};
+    Trace *trace = parse("0 5 10 1\na 0 40\na 1 100\na 3 99999\na 4 99999\nr 0 80\na 2 30\nf 2\nr 1 0\nf 3\nf 4\n");
+    Workload replay = trace_workload(trace);
+    Workload sim = simulation(7, 3000, 40, 0.5);
+    for (int policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
+        AllocatorSetup setup = tags_setup(8192, (HeapPolicy)policy);
+        for (uint64_t from = 0; from < 3; from++) {
+            for (uint64_t stop = from; stop <= 12; stop++)
+                assert_unwatched_agrees(&replay, &setup, schedule, 1, from, stop);
+        }
+        assert_unwatched_agrees(&sim, &setup, NULL, 0, 100, 2000);
+        setup.config.events_unread = true;
+        assert_unwatched_agrees(&replay, &setup, NULL, 0, 0, 7);
+    }
+    trace_destroy(trace);
+}
+
 static void advancing_reaches_the_same_heap_as_stepping(void **state)
 {
     (void)state;
@@ -634,6 +680,7 @@ int main(void)
         cmocka_unit_test(advancing_before_a_compaction_stops_at_the_traces_own),
         cmocka_unit_test(steps_without_reports_reach_the_same_heap),
         cmocka_unit_test(advancing_reaches_the_same_heap_as_stepping),
+        cmocka_unit_test(advancing_unwatched_leaves_the_same_run),
         cmocka_unit_test(clone_and_copy_continue_identically),
         cmocka_unit_test(recorded_simulation_replays_identically_for_every_policy),
         cmocka_unit_test(recorded_trace_replay_replays_identically_for_every_policy),

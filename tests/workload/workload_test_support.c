@@ -12,6 +12,18 @@
 
 #include <string.h>
 
+void assert_same_spans(Run *expected, Run *actual)
+{
+    AllocatorSpan want[RUN_MAX_SPANS], got[RUN_MAX_SPANS];
+    uint32_t count = run_state_spans(expected, want);
+    assert_true(count > 0);
+    assert_int_equal(run_state_spans(actual, got), count);
+    for (uint32_t k = 0; k < count; k++) {
+        assert_int_equal(got[k].size, want[k].size);
+        assert_memory_equal(got[k].bytes, want[k].bytes, want[k].size);
+    }
+}
+
 void assert_heaps_equal(const Allocator *a, const Allocator *b)
 {
     assert_memory_equal(allocator_stats(a), allocator_stats(b), sizeof(HeapStats));

@@ -1,6 +1,7 @@
 /*
  * workload_test_support.h - helpers shared by the workload suites: comparing
- * two heaps block by block and statistic by statistic, and building runs.
+ * two heaps block by block and statistic by statistic, two runs' spans
+ * byte for byte, and building runs.
  */
 #ifndef HEAPVIZ_WORKLOAD_TEST_SUPPORT_H
 #define HEAPVIZ_WORKLOAD_TEST_SUPPORT_H
@@ -11,6 +12,11 @@
 
 /* Asserts (cmocka) that two heaps have equal statistics and block lists. */
 void assert_heaps_equal(const Allocator *a, const Allocator *b);
+
+/* Asserts that two runs' spans (run_state_spans: the heap's scalars, its
+ * last event among them, arena and maps, the run's own counters) have the
+ * same sizes and bytes. */
+void assert_same_spans(Run *expected, Run *actual);
 
 /* Asserts that the heap passes every invariant check. */
 void assert_heap_consistent(const Allocator *heap);

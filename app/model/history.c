@@ -39,7 +39,8 @@
  * snapshot is folded into the next (deltas merged, anchors, copies and
  * keyframes moved forward) and I doubles. Once the whole run is computed
  * the shadow goes, and its memory becomes anchors in the middle of the
- * longest walks between entries (spend_shadow).
+ * longest walks between entries, one per call of history_compute_ahead
+ * (settle_once).
  * Every run points at the one compaction schedule kept here; when that
  * array moves, every run is pointed at it again.
  */
@@ -64,7 +65,7 @@ enum {
     ANCHOR_GAP_BYTES = 2 << 20,  /* an anchor closer than ANCHOR_SPACING asks is dropped to save
                                     memory only where the chain between the entries around it
                                     stays within this: a walk (at most half of it) takes 2-5 ms */
-    FINISH_ANCHORS = 16,         /* anchors spend_shadow makes at most (each a restore) */
+    FINISH_ANCHORS = 16,         /* anchors settle_once makes at most (each a restore) */
     WALK_BATCH = 64,             /* deltas a restore applies together (delta_apply_all) */
     SHORT_SEGMENT = 16 * DELTA_INTERVAL /* steps: a keyframe's segment this short is dropped
                                     (and replayed) before any thinning */
@@ -111,6 +112,9 @@ struct History {
     uint64_t sample_capacity;    /* steps, a multiple of SUMMARY_SPAN */
     uint64_t sample_span;        /* steps per entry of samples and placed: 1 or SUMMARY_SPAN */
     bool over_budget;            /* the budget cannot hold the run */
+    bool settling;               /* the run is computed and settle_once has work left */
+    uint32_t anchors_left;       /* anchors settle_once may still make */
+    bool current_grown;          /* settle_once gave the current run the frontier's size */
 };
 
 static bool snapshot_copy(Snapshot *target, const Snapshot *source)
@@ -885,6 +889,11 @@ uint64_t history_computed(const History *history)
     return history->computed;
 }
 
+bool history_settling(const History *history)
+{
+    return history->settling;
+}
+
 uint64_t history_high_water(const History *history)
 {
     const Allocator *heap = run_heap(history->frontier.run);
@@ -895,8 +904,14 @@ uint64_t history_high_water(const History *history)
     return grows && end > high_water ? end : high_water;
 }
 
+static void settle_once(History *history);
+
 uint64_t history_compute_ahead(History *history, uint64_t steps)
 {
+    if (history->settling) {
+        settle_once(history);
+        return 0;
+    }
     uint64_t done = 0;
     while (done < steps && frontier_advance(history)) {
         done++;
@@ -1032,46 +1047,39 @@ static bool anchor_in_current(History *history, uint32_t index)
 
 /* Once the whole run is computed the shadow, the base of the next delta,
  * waits idle until a compaction rewrites the future (a keyframe then makes
- * it again): its memory goes to anchors in the middle of the longest walks
- * (at most FINISH_ANCHORS, each made in the current run), while the budget
- * holds them. On the generated 10M trace: 6 anchors (27 MB), the longest
- * stretch of deltas between two entries 25 -> 12. Returns whether it used
- * the current run. */
-static bool spend_shadow(History *history)
+ * it again): it goes, and its memory becomes anchors in the middle of the
+ * longest walks, while the budget holds them (settle_once). */
+static void finish_run(History *history)
 {
-    if (history->shadow == NULL) {
-        return false;
-    }
+    history->anchors_left = history->shadow ? FINISH_ANCHORS : 0; /* no shadow: nothing freed */
     run_destroy(history->shadow);
     history->shadow = NULL;
     history->shadow_valid = false;
-    bool used = false;
-    for (uint32_t made = 0; made < FINISH_ANCHORS; made++) {
-        uint32_t middle = longest_walk_middle(history);
-        if (middle == 0) {
-            break;
-        }
-        used = true;
-        if (!anchor_in_current(history, middle)) {
-            break;
-        }
-    }
-    return used;
+    history->settling = true;
+    history->current_grown = false;
 }
 
-/* Once the whole run is computed, spend_shadow may use the current run,
- * and then the current run takes the frontier's state and jumps back to
- * where it was (exactly, as every jump), so that its memory has grown to
- * the run's size before the user's first jump: the kernel zeroing those
- * fresh pages made that jump take 13-69 ms of copying on the 10M-op
- * capture. Out of memory it is whole again where it was. */
-static void finish_run(History *history)
+/* One piece of the work after the run is computed, a call of
+ * history_compute_ahead each, so that the window never stalls (all at
+ * once took 0.3-0.4 s on the generated 10M trace): an anchor in the middle
+ * of the longest walk (at most FINISH_ANCHORS in all), made in the current run,
+ * which then takes the frontier's state and jumps back where the user was
+ * (exactly, as every jump), so that its memory has also grown to the run's
+ * size before the user's first jump: the kernel zeroing those fresh pages
+ * made that jump take 13-69 ms of copying on the 10M-op capture. With no
+ * anchor left to make the work is done, and the current run grown if no
+ * anchor did it. Out of memory the current run is whole again where it was. */
+static void settle_once(History *history)
 {
     uint64_t position = run_position(history->current.run);
-    bool used = spend_shadow(history);
-    if (!used && position == history->computed) {
+    uint32_t middle = history->anchors_left > 0 ? longest_walk_middle(history) : 0;
+    bool made = middle != 0 && anchor_in_current(history, middle);
+    history->anchors_left = made ? history->anchors_left - 1 : 0;
+    history->settling = history->anchors_left > 0;
+    if (middle == 0 && (history->current_grown || position == history->computed)) {
         return;
     }
+    history->current_grown = true;
     history->dirty.full = true;
     if (!snapshot_copy(&history->current, &history->frontier) || !history_jump(history, position)) {
         restore_current(history, position); /* a failed jump restores where the run was: the end */
@@ -1135,6 +1143,7 @@ static bool truncate_future(History *history)
         return false;
     }
     history->computed = position;
+    history->settling = false; /* the run is computed again, and settled then */
     uint64_t valid = position / history->interval + 1;
     if (history->snapshot_count > valid) {
         for (uint64_t i = valid; i < history->snapshot_count; i++) {

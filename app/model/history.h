@@ -73,8 +73,15 @@ bool history_jump(History *history, uint64_t step);
  * computed (the whole run's high water once everything is computed). */
 uint64_t history_high_water(const History *history);
 
-/* Advances the frontier by up to `steps` steps; returns how many it did. */
+/* Advances the frontier by up to `steps` steps; returns how many it did.
+ * Once the whole run is computed, while history_settling, a call does
+ * instead one piece of the work that follows (an anchor made where walks
+ * are longest, about a jump's time) and returns 0. */
 uint64_t history_compute_ahead(History *history, uint64_t steps);
+
+/* Whether history_compute_ahead still has work after the whole run is
+ * computed: a caller that computes ahead while idle goes on calling it. */
+bool history_settling(const History *history);
 
 /* Injects a compaction as the next step, drops the computed future and
  * performs the compaction. False when out of memory. */

@@ -821,9 +821,20 @@ static bool searches_running(const Model *model, uint64_t now_ms)
     return false;
 }
 
+bool model_settling(const Model *model)
+{
+    for (uint32_t i = 0; i < model->pane_count; i++) {
+        if (history_settling(model->panes[i].history)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool model_busy(const Model *model, uint64_t now_ms)
 {
-    return model->playing || searches_running(model, now_ms) || now_ms < model->mark_until_ms || computed_everywhere(model) < model_total(model);
+    return model->playing || searches_running(model, now_ms) || now_ms < model->mark_until_ms ||
+           computed_everywhere(model) < model_total(model) || model_settling(model);
 }
 
 void model_set_grid_area(Model *model, uint32_t width, uint32_t height)

@@ -119,10 +119,16 @@ bool model_apply(Model *model, const Action *action, uint64_t now_ms);
 uint64_t model_update(Model *model, uint64_t now_ms);
 
 /* Computes up to `steps` steps ahead of the user (plots of the whole run);
- * returns how many it did, 0 when everything is computed. */
+ * returns how many it did, 0 when everything is computed. Once it is, each
+ * call does a piece of the work that follows while model_settling. */
 uint64_t model_compute_ahead(Model *model, uint64_t steps);
 
-/* True while frames must keep coming: playing, computing ahead or a mark fading. */
+/* Whether a pane's history still has work after its whole run is computed
+ * (history_settling): model_compute_ahead does a piece per call. */
+bool model_settling(const Model *model);
+
+/* True while frames must keep coming: playing, computing ahead (or
+ * settling after it) or a mark fading. */
 bool model_busy(const Model *model, uint64_t now_ms);
 
 /* Asks for every cell of every pane to be drawn again (the renderer lost

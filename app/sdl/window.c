@@ -676,8 +676,8 @@ int window_open_offscreen(const Options *options, int width, int height, Window 
         status = fail(EXIT_BAD_USAGE, "%s", message); /* no picture of a step the run does not have */
     }
     if (status == 0) {
-        while (model_compute_ahead(window->model, 4096) > 0) { /* the timeline shows the whole run */
-        }
+        while (model_compute_ahead(window->model, 4096) > 0 || model_settling(window->model)) {
+        } /* the timeline shows the whole run, and jumps find what follows it done */
         note_budget(window);
         refresh_layout(window);
     }

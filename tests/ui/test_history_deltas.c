@@ -158,7 +158,7 @@ static Kept jumps_match_straight_replays(const Workload *workload, const Allocat
 {
     History *history = NULL;
     assert_int_equal(history_create(workload, setup, NULL, 0, budget, &history), HEAP_OK);
-    while (history_compute_ahead(history, 997) > 0) {
+    while (history_compute_ahead(history, 997) > 0 || history_settling(history)) {
         assert_true(history_memory_bytes(history) <= budget);
     }
     Kept kept = {.interval = history_interval(history)};
@@ -455,6 +455,12 @@ static Kept every_snapshot_restores_exactly(uint32_t op_count, uint64_t budget)
     Kept kept = {.anchors_before_finish = history_anchor_count(history)};
     history_compute_ahead(history, 1);
     assert_int_equal(history_computed(history), history_total(history));
+    while (history_settling(history)) { /* an anchor a call at most */
+        uint32_t anchors = history_anchor_count(history);
+        assert_int_equal(history_compute_ahead(history, 1), 0);
+        assert_true(history_anchor_count(history) <= anchors + 1);
+        assert_true(history_memory_bytes(history) <= budget);
+    }
     assert_true(history_memory_bytes(history) <= budget);
     kept.interval = history_interval(history);
     kept.anchors = history_anchor_count(history);
@@ -515,9 +521,10 @@ static void test_every_snapshot_restores_exactly(void **state)
 
 /* The same after thinning, on a run four times as long: snapshots folded
  * in pairs (an anchor or a whole copy of a dropped snapshot moved forward
- * onto the next) once and three times; anchors are the entries. The last
- * step computed turns the shadow's memory into more anchors, within the
- * budget, and the snapshots restore exactly through them too. */
+ * onto the next) once and three times; anchors are the entries. Once the
+ * last step is computed the shadow's memory turns into more anchors, one a
+ * call of history_compute_ahead, within the budget, and the snapshots
+ * restore exactly through them too. */
 static void test_every_snapshot_restores_exactly_thinned(void **state)
 {
     (void)state;
@@ -543,7 +550,7 @@ static void test_budget_counts_the_current_run_grown(void **state)
     for (uint64_t budget = 6u << 20; budget <= (16u << 20); budget += 1u << 20) {
         History *history = NULL;
         assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
-        while (history_compute_ahead(history, 1000) > 0) {
+        while (history_compute_ahead(history, 1000) > 0 || history_settling(history)) {
         }
         assert_true(history_jump(history, ALLOCATIONS));
         assert_true(history_memory_bytes(history) <= budget || history_over_budget(history));
@@ -567,7 +574,7 @@ static void user_stays_while_the_run_finishes(Trace *trace, uint64_t budget, uin
     assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
     assert_true(history_jump(history, step));
     uint64_t used_before = allocator_stats(run_heap(history_run(history)))->bytes_in_use;
-    while (history_compute_ahead(history, 997) > 0) {
+    while (history_compute_ahead(history, 997) > 0 || history_settling(history)) {
         assert_true(history_memory_bytes(history) <= budget);
     }
     assert_int_equal(history_position(history), step);

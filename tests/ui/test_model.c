@@ -679,6 +679,11 @@ static void test_compute_ahead_reaches_the_end(void **state)
         done += chunk;
     }
     assert_int_equal(done, 1000);
+    assert_true(model_settling(model)); /* the work after the run, a piece a call */
+    assert_true(model_busy(model, 0));
+    while (model_settling(model)) {
+        assert_int_equal(model_compute_ahead(model, 128), 0);
+    }
     assert_int_equal(model_position(model), 0);
     assert_false(model_busy(model, 0));
     model_destroy(model);

@@ -54,7 +54,12 @@ typedef enum {
  * program reuses its addresses, so each is listed once: a call costs 12
  * bytes, and a design can work per address rather than per call (a 10
  * million call capture had 268,562 addresses). The arrays are the
- * caller's; they must outlive the heap and its clones. */
+ * caller's; they must outlive the heap and its clones. Each block has
+ * glibc's size word before it, so every address is at least
+ * RECORDED_HEADER_BYTES, and no address + usable passes 2^64: `recorded`
+ * refuses any other list as HEAP_ERROR_INVALID_CONFIG. */
+enum { RECORDED_HEADER_BYTES = 8 };
+
 typedef struct {
     const uint64_t *addresses;   /* distinct pointers glibc returned, in any order */
     const uint32_t *address_of;  /* per call: its pointer's index in addresses */

@@ -55,7 +55,7 @@
 
 enum {
     START_RANK = 0,              /* the start: a marker of no bytes at offset 0 */
-    HEADER_BYTES = 8,            /* glibc's size word before each block */
+    HEADER_BYTES = RECORDED_HEADER_BYTES, /* glibc's size word before each block */
     FOLD_BYTES = 1 << 20,        /* a gap this big separates two regions */
     PAGE_BYTES = 4096,           /* regions start and end at a multiple of this */
     MARKER_BYTES = PAGE_BYTES,   /* the dead block that marks a fold */
@@ -234,25 +234,33 @@ static void fold_regions(Layout *layout, const uint32_t *order, const uint64_t *
     layout->limit = last + MARKER_BYTES;
 }
 
-/* Per address, the most usable bytes any placement there has; NULL if out of
- * memory or a placement is impossible (an index past the addresses, an
- * address below its header, an end past 2^64). */
+/* Whether every placement can be laid out (allocator.h): a list that is
+ * not empty nor too long, every address past its header, every index inside
+ * the addresses, no end past 2^64. */
+static bool placements_possible(const RecordedPlacements *recorded)
+{
+    if (recorded->count == 0 || recorded->count >= UINT32_MAX / 2 || recorded->address_count == 0 ||
+        recorded->address_count >= UINT32_MAX / 2 || !recorded->addresses || !recorded->address_of ||
+        !recorded->usable)
+        return false;
+    for (uint64_t i = 0; i < recorded->address_count; i++)
+        if (recorded->addresses[i] < HEADER_BYTES)
+            return false;
+    for (uint64_t k = 0; k < recorded->count; k++) {
+        uint32_t index = recorded->address_of[k];
+        if (index >= recorded->address_count || recorded->usable[k] > UINT64_MAX - recorded->addresses[index])
+            return false;
+    }
+    return true;
+}
+
+/* Per address, the most usable bytes any placement there has (the
+ * placements are possible); NULL if out of memory. */
 static uint64_t *largest_usable_per_address(const RecordedPlacements *recorded)
 {
     uint64_t *largest = calloc(recorded->address_count, sizeof *largest);
-    for (uint64_t i = 0; largest && i < recorded->address_count; i++) {
-        if (recorded->addresses[i] < HEADER_BYTES) {
-            free(largest);
-            return NULL;
-        }
-    }
     for (uint64_t k = 0; largest && k < recorded->count; k++) {
         uint32_t index = recorded->address_of[k];
-        uint64_t address = index < recorded->address_count ? recorded->addresses[index] : 0;
-        if (address < HEADER_BYTES || recorded->usable[k] > UINT64_MAX - address) {
-            free(largest);
-            return NULL;
-        }
         largest[index] = recorded->usable[k] > largest[index] ? recorded->usable[k] : largest[index];
     }
     return largest;
@@ -290,15 +298,12 @@ static bool layout_fill(Layout *layout)
     return ok && index_buckets(layout);
 }
 
-/* Sorts the placements' addresses into ranks. NULL if out of memory or the
- * list is empty or has an impossible placement. */
+/* Sorts the placements' addresses (which placements_possible accepted)
+ * into ranks. NULL if out of memory. */
 static Layout *layout_create(const AllocatorConfig *config)
 {
     const RecordedPlacements *recorded = &config->recorded;
     uint64_t count = recorded->address_count;
-    if (recorded->count == 0 || recorded->count >= UINT32_MAX / 2 || count == 0 || count >= UINT32_MAX / 2 ||
-        !recorded->addresses || !recorded->address_of || !recorded->usable)
-        return NULL;
     Layout *layout = calloc(1, sizeof *layout);
     if (!layout)
         return NULL;
@@ -511,7 +516,7 @@ static void recorded_destroy(Allocator *allocator)
 static HeapError recorded_create(const AllocatorConfig *config, Allocator **out)
 {
     *out = NULL;
-    if (config->recorded.count == 0)
+    if (!placements_possible(&config->recorded))
         return HEAP_ERROR_INVALID_CONFIG;
     Layout *layout = layout_create(config);
     RecordedHeap *heap = layout ? allocate_heap(layout) : NULL;

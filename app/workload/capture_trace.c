@@ -396,17 +396,21 @@ static bool sidecar_line(SidecarReader *reader, const Op *op, SidecarPlacement *
         !sidecar_number(fields[2], lengths[2], true, &placement->address) ||
         !sidecar_number(fields[3], lengths[3], false, &placement->usable))
         return sidecar_fail(reader, "THREAD and USABLE must be decimal, ADDRESS 0x and hex digits");
-    if ((op->kind == OP_MALLOC || op->kind == OP_REALLOC) && placement->address == 0)
-        return sidecar_fail(reader, "a block placed at address 0x0");
+    bool places = op->kind == OP_MALLOC || op->kind == OP_REALLOC;
+    if (places && placement->address < RECORDED_HEADER_BYTES)
+        return sidecar_fail(reader, "a block placed below address 0x8 (glibc's size word comes before each block)");
+    if (places && placement->usable > UINT64_MAX - placement->address)
+        return sidecar_fail(reader, "a block whose end (ADDRESS + USABLE) passes 2^64");
     if (reader->at < reader->end)
         reader->at++;
     reader->line++;
     return true;
 }
 
-/* The line as heapviz writes it - single spaces, a block not at 0x0 - read
- * in one pass; false, having read nothing, for any other, which
- * sidecar_line then reads field by field (and says what is wrong). */
+/* The line as heapviz writes it - single spaces, a block that fits below
+ * 2^64 with its size word before it - read in one pass; false, having read
+ * nothing, for any other, which sidecar_line then reads field by field (and
+ * says what is wrong). */
 static bool plain_sidecar_line(SidecarReader *reader, SidecarPlacement *placement)
 {
     const char *p = reader->at, *end = reader->end, *call;
@@ -418,8 +422,9 @@ static bool plain_sidecar_line(SidecarReader *reader, SidecarPlacement *placemen
     if (p == call || end - p < 4 || p[0] != ' ' || p[1] != '0' || p[2] != 'x')
         return false;
     p += 3;
-    if (!plain_digits(&p, end, 16, 16, &placement->address) || placement->address == 0 || p == end ||
-        *p++ != ' ' || !plain_digits(&p, end, 10, 19, &placement->usable) || (p < end && *p != '\n'))
+    if (!plain_digits(&p, end, 16, 16, &placement->address) || placement->address < RECORDED_HEADER_BYTES ||
+        p == end || *p++ != ' ' || !plain_digits(&p, end, 10, 19, &placement->usable) ||
+        (p < end && *p != '\n') || placement->usable > UINT64_MAX - placement->address)
         return false;
     reader->at = p < end ? p + 1 : p;
     reader->line++;

@@ -247,13 +247,19 @@ static bool replays_recording(const Options *options)
     return needed;
 }
 
-/* A design that replays a recording needs a capture's sidecar. */
-static bool recording_present(const Options *options, const AllocatorSetup *setup, char *message,
-                              size_t message_size)
+/* A design that replays a recording needs a capture's sidecar, and a
+ * trace that places at least one block. */
+static bool recording_present(const Options *options, const Trace *trace, const AllocatorSetup *setup,
+                              char *message, size_t message_size)
 {
     if (!replays_recording(options) || setup->config.recorded.count > 0)
         return true;
-    snprintf(message, message_size,
+    if (trace && trace->placement_addresses) /* a sidecar was read */
+        snprintf(message, message_size,
+                 "%s places no block (it has no a or r line): the recorded allocator has nothing to replay",
+                 trace->name ? trace->name : "the trace");
+    else
+        snprintf(message, message_size,
              "the recorded allocator replays a capture: give --trace FILE (or --capture FILE) "
              "where FILE.addr holds glibc's addresses");
     return false;
@@ -274,7 +280,7 @@ static bool prepare_workload(const Options *options, const Trace *trace, Workloa
         setup->config.heap_bytes = workload_default_heap_bytes(workload);
     if (trace)
         setup->config.recorded = trace_placements(trace);
-    return recording_present(options, setup, message, message_size);
+    return recording_present(options, trace, setup, message, message_size);
 }
 
 bool headless_load(const Options *options, Workload *workload, Trace **trace, AllocatorSetup *setup,

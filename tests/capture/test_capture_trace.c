@@ -288,7 +288,19 @@ static void test_bad_sidecars_are_refused(void **state)
                        "THREAD and USABLE must be decimal, ADDRESS 0x and hex digits");
     REFUSED("1 malloc 0x1010 24\n1 free 0x1010 0x0\n", 2,
             "THREAD and USABLE must be decimal, ADDRESS 0x and hex digits");
-    REFUSED("1 malloc 0x0 24\n1 free 0x0 0\n", 1, "a block placed at address 0x0");
+    REFUSED("1 malloc 0x0 24\n1 free 0x0 0\n", 1,
+            "a block placed below address 0x8 (glibc's size word comes before each block)");
+    REFUSED("1 malloc 0x7 24\n1 free 0x7 0\n", 1,
+            "a block placed below address 0x8 (glibc's size word comes before each block)");
+    REFUSED("1 malloc 0xfffffffffffffff0 16\n1 free 0xfffffffffffffff0 0\n", 1,
+            "a block whose end (ADDRESS + USABLE) passes 2^64");
+    /* a free names the block it frees, whatever its address: only placements are checked */
+    static const char free_low[] = "1 malloc 0x8 24\n1 free 0x8 0\n";
+    static const Op ops[] = {{.bytes = 24, .id = 0, .kind = OP_MALLOC}, {.id = 0, .kind = OP_FREE}};
+    char message[512];
+    Trace *accepted = attach(free_low, sizeof free_low - 1, ops, 2, message, sizeof message);
+    assert_non_null(accepted);
+    trace_destroy(accepted);
 #undef REFUSED
     /* a line longer than the reader's buffer */
     size_t length = (3u << 20) / 2;

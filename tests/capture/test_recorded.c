@@ -321,15 +321,43 @@ static void test_strays_fail_and_change_nothing(void **state)
     assert_int_equal(allocator_check(heap).broken, 0);
     allocator_destroy(heap);
     recorded_pairs_free(&made);
+}
+
+static void expect_pairs_refused(const RecordedPair *pairs, uint64_t count)
+{
+    RecordedPairs made = recorded_pairs(pairs, count);
+    AllocatorSetup setup = {allocator_design_find("recorded"), allocator_default_config(0)};
+    setup.config.recorded = made.placements;
+    Allocator *none = (Allocator *)&made; /* must become NULL */
+    assert_int_equal(allocator_create(&setup, &none), HEAP_ERROR_INVALID_CONFIG);
+    assert_null(none);
+    recorded_pairs_free(&made);
+}
+
+/* Placements no program could have had are a configuration error, not a
+ * lack of memory: none at all, an address with no room for glibc's 8-byte
+ * size word before it, a block whose end passes 2^64, an index past the
+ * address list. */
+static void test_impossible_placements_are_refused(void **state)
+{
+    (void)state;
     AllocatorSetup setup = {allocator_design_find("recorded"), allocator_default_config(0)};
     Allocator *none = NULL;
     assert_int_equal(allocator_create(&setup, &none), HEAP_ERROR_INVALID_CONFIG);
-    /* a placement naming an address past the list is impossible: no heap */
+    expect_pairs_refused((const RecordedPair[]){{0x1010, 24}, {0x5, 0}}, 2);
+    expect_pairs_refused((const RecordedPair[]){{0x7, 8}}, 1);
+    expect_pairs_refused((const RecordedPair[]){{0x1010, 24}, {0x2000, UINT64_MAX - 0x1fff}}, 2);
+    /* the first byte past 2^64 - 1 is the limit: an end of exactly 2^64 - 1 lays out */
+    static const RecordedPair top[] = {{0x1010, 24}, {0x2000, UINT64_MAX - 0x2000}};
+    RecordedPairs made;
+    Allocator *heap = create_from_pairs(top, 2, &made);
+    allocator_destroy(heap);
+    recorded_pairs_free(&made);
     static const uint32_t past[] = {0, 0x7fffffff};
     setup.config.recorded = HAND;
     setup.config.recorded.address_of = past;
     setup.config.recorded.count = 2;
-    assert_int_not_equal(allocator_create(&setup, &none), HEAP_OK);
+    assert_int_equal(allocator_create(&setup, &none), HEAP_ERROR_INVALID_CONFIG);
     assert_null(none);
 }
 
@@ -629,6 +657,38 @@ static void test_real_program_replays_at_glibc_addresses(void **state)
     replay_at_glibc_addresses(trace);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    assert_int_equal(fputs(text, file) >= 0, 1);
+    assert_int_equal(fclose(file), 0);
+}
+
+/* A capture of a program that placed no block (its sidecar is empty, like
+ * its list of operations) gives `recorded` nothing to replay: one sentence
+ * naming the trace, exit 1 (bad input), nothing on standard output. */
+static void test_a_capture_without_blocks_is_refused(void **state)
+{
+    (void)state;
+    char trace[256], sidecar[264], out[256], err[256], text[512];
+    snprintf(trace, sizeof trace, "%s/empty.rep", directory);
+    snprintf(sidecar, sizeof sidecar, "%s.addr", trace);
+    snprintf(out, sizeof out, "%s/out", directory);
+    snprintf(err, sizeof err, "%s/err", directory);
+    write_text(trace, "0\n1\n0\n1\n");
+    write_text(sidecar, "");
+    const char *arguments[] = {"--headless", "--trace", trace, "--allocator", "recorded", NULL};
+    assert_int_equal(run_support_spawn(heapviz, arguments, out, err), 1);
+    run_support_read(err, text, sizeof text);
+    assert_string_equal(text, "heapviz: empty.rep places no block (it has no a or r line): the recorded "
+                              "allocator has nothing to replay\n");
+    run_support_read(out, text, sizeof text);
+    assert_string_equal(text, "");
+    unlink(trace);
+    unlink(sidecar);
+}
+
 static int make_directory(void **state)
 {
     (void)state;
@@ -661,6 +721,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_largest_free_as_gaps_close),
         cmocka_unit_test(test_program_addresses_by_hand),
         cmocka_unit_test(test_strays_fail_and_change_nothing),
+        cmocka_unit_test(test_impossible_placements_are_refused),
+        cmocka_unit_test(test_a_capture_without_blocks_is_refused),
         cmocka_unit_test(test_layout_of_scattered_placements),
         cmocka_unit_test(test_walk_matches_the_live_placements),
         cmocka_unit_test(test_first_block_at_its_page_starts_the_heap),

@@ -25,9 +25,10 @@
  *  2. no two free blocks are adjacent (outside bump, which has at most one
  *     free block: the top one, starting at the heap pointer);
  *  3. the free block that ends the region, if any, is heap->top; under
- *     worst fit, heap->largest is none or the free block below the top that
- *     worst fit would choose (the largest, the lowest of equals); the free
- *     index holds exactly the other free blocks, with their sizes;
+ *     worst fit, heap->kept is none or the free block below the top that
+ *     worst fit would choose (the largest, the lowest of equals); under next
+ *     fit, it is the free block below the top that holds the rover, if any;
+ *     the free index holds exactly the other free blocks, with their sizes;
  *  4. the live map holds exactly the used blocks' payloads, the dead-block
  *     log exactly the dead blocks';
  *  5. every statistic equals a recount; the rover lies in [b0, end).
@@ -39,8 +40,9 @@
  * policy keeps a bitmap of block starts under a fixed tree of maxima
  * (address_index.h), where each level knows the largest size below it, so a
  * fit is one walk down (or up and down, from a starting point). Either way
- * the largest free block is one short walk away; worst fit keeps the block it
- * would choose out of the index, so that splitting it changes no index.
+ * the largest free block is one short walk away. Worst and next fit keep
+ * the block they split over and over out of the index (heap->kept), so that
+ * splitting it changes no index.
  *
  * Cost: every placement is one or two walks through the index, O(log n);
  * frees find their neighbours through the boundary tags in O(1), then update
@@ -271,26 +273,44 @@ static uint64_t top_size(const Heap *heap)
     return has_top(heap) ? heap->region_end - heap->top : 0;
 }
 
-/* ---- worst fit's largest block --------------------------------------------
- * Worst fit places each block in its largest free block, so that block is
- * split on almost every malloc, and in the address index each split climbs
- * the whole tree of maxima, since the block is the largest at every level
- * (88 M of the 10k-live core-bench trace's 362 M main-thread instructions).
- * So worst fit keeps the block it would choose out of the index, as it keeps
- * the top: heap->largest, larger than every indexed block, or as large and
- * lower. A block that beats it takes its place and sends it to the index;
- * a split that leaves it no longer first sends it to the index too, and the
- * policy's next search finds the new largest there (heap->largest is
- * region_end until then, and the index holds every free block but the top). */
+/* ---- the block kept out ---------------------------------------------------
+ * Worst and next fit split one free block over and over: worst fit its
+ * largest, next fit the one its rover lies in. In the address index each
+ * split of it climbs the tree of maxima, as far as the root when the block is
+ * the largest there (worst fit: 88 M of the 10k-live core-bench trace's 362
+ * M main-thread instructions). So these two keep that block out of the
+ * index, as every policy keeps the top: heap->kept, region_end if none.
+ *
+ * Worst fit keeps the block it would choose among all but the top: larger
+ * than every indexed block, or as large and lower. A block that beats it
+ * takes its place and sends it to the index; a split that leaves it no
+ * longer first sends it to the index too, and then none is kept until the
+ * next search finds the new largest in the index and splits it.
+ *
+ * Next fit keeps the free block the rover lies in, unless it is the top: a
+ * block that comes to hold the rover is kept, one that stops holding it goes
+ * to the index (see move_rover). Its search starts at that block, so the
+ * floor look-up for the start is gone too. */
 
-static bool keeps_largest_out(CallShape shape)
+static bool keeps_a_block_out(CallShape shape)
 {
-    return shape.policy == HEAP_WORST_FIT;
+    return shape.policy == HEAP_WORST_FIT || shape.policy == HEAP_NEXT_FIT;
 }
 
-static bool has_largest(const Heap *heap)
+static bool has_kept(const Heap *heap)
 {
-    return heap->largest < heap->region_end;
+    return heap->kept < heap->region_end;
+}
+
+static void keep(Heap *heap, uint64_t offset, uint64_t size)
+{
+    heap->kept = offset;
+    heap->kept_size = size;
+}
+
+static void forget_kept(Heap *heap)
+{
+    keep(heap, heap->region_end, 0);
 }
 
 /* Whether worst fit would choose the block [offset, +size) before the block
@@ -310,43 +330,55 @@ static bool before_every_indexed(const Heap *heap, uint64_t offset, uint64_t siz
     return offset < address_index_lowest_fit(&heap->by_address, indexed, NULL);
 }
 
-/* Files the free block [offset, +size), not the top, under worst fit: kept
- * out if it comes first (the block it displaces goes to the index), else
- * in the index. The index may read the headers of the blocks it holds, so
- * the block's tags are written. */
-static void file_for_worst_fit(Heap *heap, uint64_t offset, uint64_t size)
+/* Whether [offset, +size) holds next fit's rover. */
+static bool holds_rover(const Heap *heap, uint64_t offset, uint64_t size)
 {
-    bool first = has_largest(heap)
-                     ? worst_fit_before(offset, size, heap->largest, heap->largest_size)
-                     : before_every_indexed(heap, offset, size);
-    if (!first) {
-        address_index_insert(&heap->by_address, offset, size);
-        return;
-    }
-    if (has_largest(heap))
-        address_index_insert(&heap->by_address, heap->largest, heap->largest_size);
-    heap->largest = offset;
-    heap->largest_size = size;
+    return heap->rover - offset < size; /* offset <= rover < offset + size */
 }
 
-static void forget_largest(Heap *heap)
+/* Whether the free block [offset, +size), not the top and in no index, is
+ * the one to keep out: the rover's block (next fit); the first in worst
+ * fit's order (worst fit; the kept one, if any, goes to the index). */
+static SHAPED_INLINE bool takes_kept_place(Heap *heap, CallShape shape, uint64_t offset,
+                                           uint64_t size)
 {
-    heap->largest = heap->region_end;
-    heap->largest_size = 0;
+    if (shape.policy == HEAP_NEXT_FIT)
+        return holds_rover(heap, offset, size);
+    if (!has_kept(heap))
+        return before_every_indexed(heap, offset, size);
+    if (!worst_fit_before(offset, size, heap->kept, heap->kept_size))
+        return false;
+    address_index_insert(&heap->by_address, heap->kept, heap->kept_size);
+    return true;
+}
+
+/* Whether the free block at `offset`, reshaped into [new_offset, +new_size),
+ * must be taken out and filed again rather than moved in the index: it is
+ * the one kept out, or may become it (worst fit: none is kept, or it grows
+ * past the kept one; next fit: it comes to hold the rover). */
+static SHAPED_INLINE bool refiles(const Heap *heap, CallShape shape, uint64_t offset,
+                                  uint64_t new_offset, uint64_t new_size)
+{
+    if (offset == heap->kept)
+        return true;
+    if (shape.policy == HEAP_NEXT_FIT)
+        return holds_rover(heap, new_offset, new_size);
+    return !has_kept(heap) || worst_fit_before(new_offset, new_size, heap->kept, heap->kept_size);
 }
 
 /* ---- filing free blocks ------------------------------------------------ */
 
-/* Files the free block [offset, +size) as the top, as worst fit's largest
- * or in the index. */
+/* Files the free block [offset, +size) as the top, as the block kept out
+ * or in the index. The index may read the headers of the blocks it holds,
+ * so the block's tags are written. */
 static SHAPED_INLINE void index_insert(Heap *heap, CallShape shape, uint64_t offset, uint64_t size)
 {
     if (ends_region(heap, offset, size))
         heap->top = offset;
     else if (shape_by_size(shape))
         free_tree_insert(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
-    else if (keeps_largest_out(shape))
-        file_for_worst_fit(heap, offset, size);
+    else if (keeps_a_block_out(shape) && takes_kept_place(heap, shape, offset, size))
+        keep(heap, offset, size);
     else
         address_index_insert(&heap->by_address, offset, size);
 }
@@ -357,8 +389,8 @@ static SHAPED_INLINE void index_remove(Heap *heap, CallShape shape, uint64_t off
         heap->top = heap->region_end;
     else if (shape_by_size(shape))
         free_tree_remove(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
-    else if (keeps_largest_out(shape) && offset == heap->largest)
-        forget_largest(heap);
+    else if (keeps_a_block_out(shape) && offset == heap->kept)
+        forget_kept(heap);
     else
         address_index_remove(&heap->by_address, offset, size);
 }
@@ -383,17 +415,6 @@ static SHAPED_INLINE void free_block_remove(Heap *heap, CallShape shape, uint64_
     heap->stats.free_bytes -= size;
 }
 
-/* Whether worst fit reshapes the free block at `offset` into [new_offset,
- * +new_size) by a removal and a filing, not a move in the index: the block
- * is the largest, kept out; or none is kept out, and the block (the one the
- * last search chose, usually) may become it; or it grows past it. */
-static bool refiles_for_worst_fit(const Heap *heap, uint64_t offset, uint64_t new_offset,
-                                  uint64_t new_size)
-{
-    return offset == heap->largest || !has_largest(heap) ||
-           worst_fit_before(new_offset, new_size, heap->largest, heap->largest_size);
-}
-
 /* Moves and/or resizes the free block [offset, +size) to [new_offset,
  * +new_size). The caller guarantees no other free block lies between the two
  * offsets, so the address index can move the block in one step. */
@@ -402,7 +423,7 @@ static SHAPED_INLINE void free_block_reshape(Heap *heap, CallShape shape, uint64
 {
     bool move_in_index = offset != heap->top && !shape_by_size(shape) &&
                          !ends_region(heap, new_offset, new_size) &&
-                         !(keeps_largest_out(shape) && refiles_for_worst_fit(heap, offset, new_offset, new_size));
+                         !(keeps_a_block_out(shape) && refiles(heap, shape, offset, new_offset, new_size));
     if (move_in_index) {
         address_index_move(&heap->by_address, offset, size, new_offset, new_size);
         write_tags(heap, shape, new_offset, new_size, 0);
@@ -414,12 +435,12 @@ static SHAPED_INLINE void free_block_reshape(Heap *heap, CallShape shape, uint64
     heap->stats.free_bytes += new_size - size;
 }
 
-/* The largest free block: the index's, worst fit's kept out or the top. */
+/* The largest free block: the index's, the one kept out or the top. */
 static uint64_t largest_free_block(const Heap *heap)
 {
     uint64_t largest = index_largest(heap);
-    if (heap->largest_size > largest)
-        largest = heap->largest_size;
+    if (heap->kept_size > largest)
+        largest = heap->kept_size;
     return largest > top_size(heap) ? largest : top_size(heap);
 }
 
@@ -609,27 +630,39 @@ static SHAPED_INLINE uint64_t first_fit_from(Heap *heap, CallShape shape, uint64
     return address_index_first_fit(&heap->by_address, from, asize, passed);
 }
 
-/* Next fit's start: the free block containing the rover, else the rover. */
+/* Next fit's start: the free block containing the rover (the top or the
+ * block kept out), else the rover. */
 static uint64_t next_fit_start(const Heap *heap)
 {
     if (has_top(heap) && heap->rover >= heap->top)
         return heap->top;
-    uint64_t below = address_index_floor(&heap->by_address, heap->rover);
-    if (below != NOT_FOUND && below + block_size(heap, below) > heap->rover)
-        return below;
-    return heap->rover;
+    return has_kept(heap) ? heap->kept : heap->rover;
+}
+
+/* The first block of size >= asize from next fit's start up to the top (not
+ * included): the kept block, which is the start block if there is one, then
+ * the index's. Passing over the kept block counts as passing an indexed
+ * block would. */
+static uint64_t next_fit_above(Heap *heap, CallShape shape, uint64_t start, uint64_t asize)
+{
+    if (start == heap->top)
+        return NOT_FOUND; /* no indexed block lies above the top: its walk would find nothing */
+    if (has_kept(heap)) {
+        if (heap->kept_size >= asize)
+            return heap->kept;
+        heap->search_passed += counts_passed_blocks(heap, shape);
+    }
+    return first_fit_from(heap, shape, start, asize);
 }
 
 /* From the start block up to the end (the top comes last, and always lies at
- * or above the start), then from the bottom up to the start. No indexed
- * block lies above the top, so a search that starts there weighs only the
- * top: the walk up the index would climb to its root and find nothing. */
+ * or above the start), then from the bottom up to the start: the index's
+ * blocks, since the kept block is the start block and was weighed first. */
 static bool find_next_fit(Heap *heap, CallShape shape, uint64_t asize, uint64_t *offset)
 {
     uint64_t start = next_fit_start(heap);
     heap->search_start = start;
-    uint64_t above = start == heap->top ? NOT_FOUND : first_fit_from(heap, shape, start, asize);
-    if (found_or_top(heap, above, asize, offset))
+    if (found_or_top(heap, next_fit_above(heap, shape, start, asize), asize, offset))
         return true;
     heap->search_passed += has_top(heap); /* the top was weighed too */
     uint64_t found = first_fit_from(heap, shape, heap->region_start, asize); /* below the start */
@@ -651,11 +684,11 @@ static bool find_best_fit(Heap *heap, uint64_t asize, uint64_t *offset)
  * the index's); the top only if strictly larger. */
 static bool find_worst_fit(const Heap *heap, uint64_t asize, uint64_t *offset)
 {
-    bool kept_out = has_largest(heap);
-    uint64_t largest = kept_out ? heap->largest_size : address_index_largest(&heap->by_address);
+    bool kept_out = has_kept(heap);
+    uint64_t largest = kept_out ? heap->kept_size : address_index_largest(&heap->by_address);
     uint64_t found = NOT_FOUND;
     if (largest >= asize && largest >= top_size(heap))
-        found = kept_out ? heap->largest : address_index_lowest_fit(&heap->by_address, largest, NULL);
+        found = kept_out ? heap->kept : address_index_lowest_fit(&heap->by_address, largest, NULL);
     return found_or_top(heap, found, asize, offset);
 }
 
@@ -699,22 +732,51 @@ static SHAPED_INLINE void count_search(Heap *heap, CallShape shape, bool found)
     heap->stats.examined += examined;
 }
 
-/* Rule 6 for a used block that starts at `offset` and may span `available`
- * bytes, the end of which is the free block at `free_offset`: a remainder
- * that can stand as a block stays free, else the block takes it all.
+/* Rule 6: a used block of asize bytes that may span `available` bytes
+ * leaves the rest free when it can stand as a block, else takes it all.
  * Returns the used block's size. */
-static SHAPED_INLINE uint64_t claim_free_space(Heap *heap, CallShape shape, uint64_t free_offset,
-                                               uint64_t offset, uint64_t available, uint64_t asize)
+static uint64_t used_size(const Heap *heap, uint64_t available, uint64_t asize)
+{
+    return available - asize >= heap->min_block ? asize : available;
+}
+
+/* A used block of `size` bytes (used_size's) now starts at `offset` and
+ * spans the first `size` of `available` bytes, the end of which is the free
+ * block at `free_offset`: the free block keeps the rest, if any. */
+static SHAPED_INLINE void claim_free_space(Heap *heap, CallShape shape, uint64_t free_offset,
+                                           uint64_t offset, uint64_t available, uint64_t size)
 {
     uint64_t free_size = offset + available - free_offset;
-    if (available - asize >= heap->min_block) {
-        free_block_reshape(heap, shape, free_offset, free_size, offset + asize, available - asize);
+    if (size < available) {
+        free_block_reshape(heap, shape, free_offset, free_size, offset + size, available - size);
         heap->event.split = true;
-        heap->event.split_offset = offset + asize;
-        return asize;
+        heap->event.split_offset = offset + size;
+    } else {
+        free_block_remove(heap, shape, free_offset, free_size);
     }
-    free_block_remove(heap, shape, free_offset, free_size);
-    return available;
+}
+
+/* Sets the rover to `rover`, just past the block about to be placed in the
+ * free block `chosen`. Next fit then keeps the free block the rover lies in:
+ * the kept block goes to the index if it no longer holds the rover (unless
+ * it is `chosen`, which the placement takes out), and when the rover wraps
+ * to b0 the free block that starts there, if any, is taken out. A split
+ * then keeps its remainder, which starts at the rover (free_block_reshape). */
+static SHAPED_INLINE void move_rover(Heap *heap, CallShape shape, uint64_t chosen, uint64_t rover)
+{
+    heap->rover = rover;
+    if (shape.policy != HEAP_NEXT_FIT)
+        return;
+    if (has_kept(heap) && heap->kept != chosen && !holds_rover(heap, heap->kept, heap->kept_size)) {
+        address_index_insert(&heap->by_address, heap->kept, heap->kept_size);
+        forget_kept(heap);
+    }
+    bool wrapped = rover == heap->region_start; /* `chosen` is the top, placed in whole */
+    if (wrapped && !has_kept(heap) && rover != heap->top && is_free_block_at(heap, rover)) {
+        uint64_t size = block_size(heap, rover);
+        address_index_remove(&heap->by_address, rover, size);
+        keep(heap, rover, size);
+    }
 }
 
 /* Allocates asize bytes at the start of the free block at `offset`,
@@ -724,10 +786,10 @@ static SHAPED_INLINE uint64_t place(Heap *heap, CallShape shape, uint64_t offset
 {
     uint64_t available = block_size(heap, offset);
     heap->event.chosen_free_size = available;
-    uint64_t size = claim_free_space(heap, shape, offset, offset, available, asize);
+    uint64_t size = used_size(heap, available, asize), end = offset + size;
+    move_rover(heap, shape, offset, end == heap->region_end ? heap->region_start : end);
+    claim_free_space(heap, shape, offset, offset, available, size);
     mark_used(heap, shape, offset, size, requested);
-    uint64_t end = offset + size;
-    heap->rover = end == heap->region_end ? heap->region_start : end;
     if (shape_is_bump(shape))
         heap->bump_pointer = end;
     return offset + HEAP_TAG_BYTES;
@@ -806,7 +868,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     heap->min_block = align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
     heap->rover = heap->bump_pointer = heap->region_start;
     heap->top = heap->region_end;
-    forget_largest(heap);
+    forget_kept(heap);
     heap->stats.heap_bytes = heap->region_end - heap->region_start;
     free_block_add(heap, shape_of(heap), heap->region_start, heap->stats.heap_bytes);
     heap->event = (HeapEvent){ .kind = HEAP_EVENT_NONE };
@@ -902,8 +964,8 @@ HeapError heap_copy(Heap *target, const Heap *source)
     target->rover = source->rover;
     target->bump_pointer = source->bump_pointer;
     target->top = source->top;
-    target->largest = source->largest;
-    target->largest_size = source->largest_size;
+    target->kept = source->kept;
+    target->kept_size = source->kept_size;
     target->stats = source->stats;
     target->event = source->event;
     target->search_start = source->search_start;
@@ -1072,7 +1134,8 @@ static SHAPED_INLINE void grow_in_place(Heap *heap, CallShape shape, uint64_t of
 {
     uint64_t next = offset + size;
     uint64_t merged = size + block_size(heap, next);
-    uint64_t new_size = claim_free_space(heap, shape, next, offset, merged, asize);
+    uint64_t new_size = used_size(heap, merged, asize);
+    claim_free_space(heap, shape, next, offset, merged, new_size);
     write_tags(heap, shape, offset, new_size, HEAP_TAG_ALLOCATED);
     heap->stats.bytes_in_use += new_size - size;
     raise_high_water(heap, offset + new_size);
@@ -1307,7 +1370,7 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
     index_clear(heap, written_end(heap));
     dead_blocks_clear(&heap->dead);
     heap->top = heap->region_end;
-    forget_largest(heap);
+    forget_kept(heap);
     HeapStats *s = &heap->stats;
     s->free_blocks = s->free_bytes = s->dead_blocks = s->dead_bytes = 0;
     if (cursor < heap->region_end)
@@ -1423,8 +1486,8 @@ bool heap_block_at(const Heap *heap, uint64_t offset, HeapBlock *block)
     if (!index_is_by_size(heap) && !is_bump(heap)) {
         uint64_t floor = address_index_floor(&heap->by_address, offset);
         walk = floor != ADDRESS_INDEX_NONE ? floor : walk;
-        if (heap->largest <= offset && (floor == ADDRESS_INDEX_NONE || heap->largest > floor))
-            walk = heap->largest; /* worst fit's, kept out of the index */
+        if (heap->kept <= offset && (floor == ADDRESS_INDEX_NONE || heap->kept > floor))
+            walk = heap->kept; /* kept out of the index */
     }
     uint64_t probe = heap->region_start + (offset - heap->region_start) / a * a;
     for (;;) {

@@ -14,8 +14,8 @@ typedef struct {
     HeapStats recount;
     uint64_t free_at_bump_pointer;  /* bump: free blocks found where they belong */
     uint64_t highest_used_end;
-    bool largest_seen;              /* worst fit's kept-out block is a free block
-                                       of the size the heap notes */
+    bool kept_seen;                 /* the block kept out of the index is a free
+                                       block of the size the heap notes */
 } Checker;
 
 static void note(Checker *checker, HeapCheckFlag flag, uint64_t offset)
@@ -33,8 +33,11 @@ static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset
         note(checker, HEAP_CHECK_INDEX, offset);
     if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
-    if (offset == heap->largest)
-        checker->largest_seen = size == heap->largest_size;
+    if (offset == heap->kept)
+        checker->kept_seen = size == heap->kept_size;
+    bool holds_rover = offset <= heap->rover && heap->rover - offset < size;
+    if (heap->config.policy == HEAP_NEXT_FIT && !is_top && holds_rover != (offset == heap->kept))
+        note(checker, HEAP_CHECK_INDEX, offset); /* next fit keeps the rover's block out */
     if (heap->config.policy == HEAP_BUMP) {
         if (offset == heap->bump_pointer)
             checker->free_at_bump_pointer++;
@@ -116,26 +119,32 @@ static void walk_blocks(Checker *checker, const Heap *heap)
         note(checker, HEAP_CHECK_TILING, offset);
 }
 
-/* Whether worst fit's kept-out block, if any, is one it would choose before
- * every indexed block (larger, or as large and lower), under worst fit only. */
-static bool largest_is_first(const Checker *checker, const Heap *heap)
+/* Whether the block kept out of the index, if any, is a free block kept by
+ * the rule of its policy: worst fit's comes before every indexed block in
+ * its order (larger, or as large and lower); next fit's holds the rover
+ * (checked block by block). No other policy keeps one. */
+static bool kept_block_is_right(const Checker *checker, const Heap *heap)
 {
-    if (heap->largest == heap->region_end)
-        return heap->largest_size == 0;
-    if (heap->config.policy != HEAP_WORST_FIT || !checker->largest_seen)
+    if (heap->kept == heap->region_end)
+        return heap->kept_size == 0;
+    if (!checker->kept_seen)
+        return false;
+    if (heap->config.policy == HEAP_NEXT_FIT)
+        return true;
+    if (heap->config.policy != HEAP_WORST_FIT)
         return false;
     uint64_t indexed = address_index_largest(&heap->by_address);
-    return heap->largest_size > indexed ||
-           (heap->largest_size == indexed &&
-            heap->largest < address_index_lowest_fit(&heap->by_address, indexed, NULL));
+    return heap->kept_size > indexed ||
+           (heap->kept_size == indexed &&
+            heap->kept < address_index_lowest_fit(&heap->by_address, indexed, NULL));
 }
 
 static void check_indexes(Checker *checker, const Heap *heap)
 {
     const HeapStats *r = &checker->recount;
-    uint64_t outside_index = (heap->top < heap->region_end) + (heap->largest < heap->region_end);
+    uint64_t outside_index = (heap->top < heap->region_end) + (heap->kept < heap->region_end);
     if (index_count(heap) + outside_index != r->free_blocks || index_problems(heap) ||
-        !largest_is_first(checker, heap))
+        !kept_block_is_right(checker, heap))
         note(checker, HEAP_CHECK_INDEX, heap->region_start);
     if (heap->live.count != r->used_blocks || heap->dead.count != r->dead_blocks)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);

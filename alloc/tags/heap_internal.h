@@ -44,10 +44,10 @@ struct Heap {
     uint64_t bump_pointer;       /* bump: the start of the untouched top */
     uint64_t top;                /* the free block that ends the region, kept out of
                                     the index; region_end if there is none */
-    uint64_t largest;            /* worst fit: the free block it would choose among
-                                    all but the top, kept out of the index (heap.c,
-                                    "worst fit's largest block"); region_end if none */
-    uint64_t largest_size;       /* that block's size, bytes; 0 if none */
+    uint64_t kept;               /* worst and next fit: the free block they split
+                                    over and over, kept out of the index too (heap.c,
+                                    "the block kept out"); region_end if none */
+    uint64_t kept_size;          /* that block's size, bytes; 0 if none */
     HeapStats stats;             /* kept exact after every call */
     HeapEvent event;             /* what the last call did */
     uint64_t search_start;       /* where the last search began (next fit: its start block) */
@@ -71,11 +71,11 @@ static inline bool index_is_by_size(const Heap *heap)
 /* ---- the free index: one face over best fit's tree and the address index */
 
 /* Whether the index files the free block [offset, +size), or keeps it out
- * as worst fit's largest. */
+ * (heap->kept). */
 static inline bool index_holds(const Heap *heap, uint64_t offset, uint64_t size)
 {
     if (!index_is_by_size(heap))
-        return offset == heap->largest || address_index_contains(&heap->by_address, offset);
+        return offset == heap->kept || address_index_contains(&heap->by_address, offset);
     return free_tree_contains(&heap->by_size, (FreeTreeEntry){ .size = size, .offset = offset });
 }
 

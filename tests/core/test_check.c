@@ -81,6 +81,13 @@ static void index_disagrees(void **state)
     expect_flag(heap, HEAP_CHECK_INDEX, 24);
 }
 
+/* A consistent heap keeps the free block at `offset` out of its index. */
+static void expect_kept_out(const Heap *heap, uint64_t offset)
+{
+    assert_int_equal(heap->kept, offset);
+    assert_int_equal(heap_check(heap).broken, 0);
+}
+
 /* Worst fit keeps the block it would choose out of the index: freeing the
  * first block leaves it the only free block but the top, so it is kept
  * out; a wrong size for it breaks the index. */
@@ -89,10 +96,9 @@ static void worst_fits_largest_has_wrong_size(void **state)
     (void)state;
     Heap *heap = three_blocks(HEAP_WORST_FIT);
     support_free(heap, 8); /* [0, 24) free */
-    assert_int_equal(heap->largest, 0);
-    assert_int_equal(heap->largest_size, 24);
-    assert_int_equal(heap_check(heap).broken, 0);
-    heap->largest_size = 32;
+    expect_kept_out(heap, 0);
+    assert_int_equal(heap->kept_size, 24);
+    heap->kept_size = 32;
     expect_flag(heap, HEAP_CHECK_INDEX, 0);
 }
 
@@ -106,12 +112,29 @@ static void worst_fits_largest_is_not_first(void **state)
     assert_int_equal(support_malloc(heap, 8), 80);
     support_free(heap, 8);
     support_free(heap, 56);
-    assert_int_equal(heap->largest, 0);
+    expect_kept_out(heap, 0);
     assert_true(address_index_contains(&heap->by_address, 48));
-    assert_int_equal(heap_check(heap).broken, 0);
     address_index_remove(&heap->by_address, 48, 24);
     address_index_insert(&heap->by_address, 0, 24);
-    heap->largest = 48;
+    heap->kept = 48;
+    expect_flag(heap, HEAP_CHECK_INDEX, 0);
+}
+
+/* Next fit keeps the free block its rover lies in out of the index: a
+ * 424-byte request fills the 440-byte top at 72 (the heap ends at 512), so
+ * the rover wraps to 0, and freeing the block at 0 makes it the rover's.
+ * Filing it in the index instead breaks the index. */
+static void next_fits_rover_block_in_the_index(void **state)
+{
+    (void)state;
+    Heap *heap = three_blocks(HEAP_NEXT_FIT);
+    assert_int_equal(support_malloc(heap, 424), 80);
+    assert_int_equal(heap_rover(heap), 0);
+    support_free(heap, 8);
+    expect_kept_out(heap, 0);
+    address_index_insert(&heap->by_address, 0, 24);
+    heap->kept = heap->region_end;
+    heap->kept_size = 0;
     expect_flag(heap, HEAP_CHECK_INDEX, 0);
 }
 
@@ -178,6 +201,7 @@ int main(void)
         cmocka_unit_test(index_disagrees),
         cmocka_unit_test(worst_fits_largest_has_wrong_size),
         cmocka_unit_test(worst_fits_largest_is_not_first),
+        cmocka_unit_test(next_fits_rover_block_in_the_index),
         cmocka_unit_test(live_map_disagrees),
         cmocka_unit_test(stats_disagree),
         cmocka_unit_test(bump_pointer_wrong),

@@ -982,12 +982,12 @@ const OstepStep *model_ostep_step(const Model *model, uint32_t pane)
                            model_position(model) + (model->asking ? 1 : 0));
 }
 
-void model_address_text(const Model *model, uint64_t offset, char *text, size_t size)
+void model_address_text(const Model *model, uint32_t pane, uint64_t offset, char *text, size_t size)
 {
     uint64_t address = 0, gap = 0;
     if (model->config.ostep != NULL) {
-        snprintf(text, size, "%lld", (long long)ostep_address(model_heap(model, 0), offset));
-    } else if (allocator_program_address(model_heap(model, 0), offset, &address, &gap)) {
+        snprintf(text, size, "%lld", (long long)ostep_address(model_heap(model, pane), offset));
+    } else if (allocator_program_address(model_heap(model, pane), offset, &address, &gap)) {
         snprintf(text, size, "0x%llx", (unsigned long long)address); /* a recorded heap: glibc's */
     } else {
         snprintf(text, size, gap > 0 ? "gap %s" : "gap", sentence_size(gap).text);

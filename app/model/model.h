@@ -189,10 +189,12 @@ bool model_future_hidden(const Model *model);
  * one, else the last one done (NULL at step 0 or outside OSTEP mode). */
 const OstepStep *model_ostep_step(const Model *model, uint32_t pane);
 
-/* How an arena offset is shown: "0x3c0"; in OSTEP mode the decimal
- * address malloc.py prints ("1012"); in a recorded heap the program's own
- * address ("0x5571a59f6698"), or in a fold the gap it stands for ("gap 144 MiB"). */
-void model_address_text(const Model *model, uint64_t offset, char *text, size_t size);
+/* How an offset of pane `pane`'s heap is shown: "0x3c0"; in OSTEP mode
+ * the decimal address malloc.py prints ("1012"); in a recorded heap the
+ * program's own address ("0x5571a59f6698"), or in a fold the gap it stands
+ * for ("gap 144 MiB"). Panes differ: beside a recorded pane, a tags pane's
+ * offsets are its own. */
+void model_address_text(const Model *model, uint32_t pane, uint64_t offset, char *text, size_t size);
 
 /* The panel's lines: "step i of N", policy, workload, sentence, status. */
 void model_title(const Model *model, char *text, size_t size);

@@ -58,11 +58,12 @@ static void search_words(char *text, size_t size, const HeapEvent *event, Search
 
 /* "examining block 3 of 7" while the search plays, then its total, in the
  * longest form that fits the grid's width. */
-static void search_counter(Canvas *canvas, const Model *model, const GridView *view, const HeapEvent *event,
+static void search_counter(Canvas *canvas, const Model *model, uint32_t pane, const GridView *view,
                            SearchProbe probe)
 {
     char text[96], chosen[32];
-    model_address_text(model, event->block_offset, chosen, sizeof chosen);
+    const HeapEvent *event = allocator_last_event(model_heap(model, pane));
+    model_address_text(model, pane, event->block_offset, chosen, sizeof chosen);
     int inset = 4 * canvas->stroke, columns = (view->dest.w - 2 * inset) / text_char_width(canvas->text);
     for (int brief = 0; brief < 3; brief++) {
         search_words(text, sizeof text, event, probe, chosen, brief);
@@ -89,7 +90,7 @@ static void draw_search(Canvas *canvas, const Model *model, const GridView *view
         outline_block(canvas, model, view, pane, probe.offset, (view->scale >= 6 ? 3 : 2) * canvas->stroke,
                       OVERLAY_COLOR_PROBE, true);
     }
-    search_counter(canvas, model, view, allocator_last_event(model_heap(model, pane)), probe);
+    search_counter(canvas, model, pane, view, probe);
 }
 
 /* A numbered badge at a cell centre. */

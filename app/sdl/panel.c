@@ -145,11 +145,22 @@ static void swatch(Cursor *cursor, uint32_t color, const char *name)
     swatch_at(cursor, color, name, SWATCH_CHARS);
 }
 
-/* Dead cells: bump's never-reused memory, or (a recorded heap) the folds
- * that stand for the address space between its regions. */
-static bool dead_is_fold(const Model *model)
+/* What the dead colour means on the panes shown: memory a design never
+ * reuses (bump's), a recorded heap's folded gap, or each on its own panes;
+ * false if no pane has either. */
+static bool dead_meaning(const Model *model, const char **name, const char **brief)
 {
-    return allocator_design(model_heap(model, 0))->program_address != NULL;
+    bool folds = false, dead = false;
+    for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
+        const AllocatorDesign *design = allocator_design(model_heap(model, pane));
+        folds = folds || design->program_address != NULL;
+        dead = dead || (design->program_address == NULL && (design->features & ALLOCATOR_HAS_DEAD));
+    }
+    *name = folds && dead ? "dead (bump), or a gap (recorded: folded)"
+            : folds       ? "gap: address space not used (folded)"
+                          : grid_class_name(CELL_DEAD);
+    *brief = folds && dead ? "dead/gap" : folds ? "gap" : "dead";
+    return folds || dead;
 }
 
 enum {
@@ -179,10 +190,8 @@ static void add_entry(LegendEntry *entries, int *count, uint32_t color, const ch
 
 static void view_entries(const Model *model, LegendEntry *entries, int *count)
 {
-    bool folds = dead_is_fold(model);
-    bool has_dead = folds || allocator_design(model_heap(model, 0))->features & ALLOCATOR_HAS_DEAD;
-    const char *dead = folds ? "gap: address space not used (folded)" : grid_class_name(CELL_DEAD);
-    const char *dead_brief = folds ? "gap" : "dead";
+    const char *dead, *dead_brief;
+    bool has_dead = dead_meaning(model, &dead, &dead_brief);
     if (model_view(model) == VIEW_DETAIL) {
         static const char *const briefs[] = {"header", "footer", "payload", "padding", "free"};
         for (CellClass c = CELL_HEADER; c < CELL_DEAD; c++) {
@@ -281,8 +290,8 @@ static void play_line(Cursor *cursor, const Model *model)
     char size[96];
     if (model_ostep(model) != NULL) { /* "heap 1000-1099 (-S 100 -b 1000), a unit a cell" */
         char first[32], last[32];
-        model_address_text(model, allocator_region_start(heap), first, sizeof first);
-        model_address_text(model, allocator_region_limit(heap) - 1, last, sizeof last);
+        model_address_text(model, 0, allocator_region_start(heap), first, sizeof first);
+        model_address_text(model, 0, allocator_region_limit(heap) - 1, last, sizeof last);
         snprintf(text, sizeof text, "heap %s-%s (-S %lld -b %s), %llu unit%s a cell", first, last,
                  (long long)ostep_runs_flags(model_ostep(model))->size, first,
                  (unsigned long long)geometry->bytes_per_cell, geometry->bytes_per_cell == 1 ? "" : "s");
@@ -748,7 +757,7 @@ void panel_tooltip(Canvas *canvas, const Model *model, const Layout *layout)
     in_units(model, lines, TOOLTIP_LINES);
     if (model_ostep(model) != NULL) { /* malloc.py's words: addresses, ptr[] indexes (trace id - 1), header units */
         char address[32];
-        model_address_text(model, block.offset, address, sizeof address);
+        model_address_text(model, pane, block.offset, address, sizeof address);
         snprintf(lines[0].text, sizeof lines[0].text, "block at %s", address);
         if (owner > 0) {
             snprintf(lines[3].text, sizeof lines[3].text, "held by   ptr[%lld]", (long long)owner - 1);

@@ -91,21 +91,32 @@ static int program_address_chars(const Allocator *heap)
     return chars < 12 ? 12 : chars;
 }
 
+/* Characters for the longest row label of pane `pane`: each pane labels its
+ * rows with its own heap's addresses. */
+static int pane_address_chars(const Model *model, uint32_t pane)
+{
+    const Allocator *heap = model_heap(model, pane);
+    const GridGeometry *geometry = model_geometry(model);
+    uint64_t shown_end = geometry->first_byte + grid_row_bytes(geometry) * geometry->rows;
+    if (model_ostep(model) != NULL) { /* decimal addresses: as wide as the widest, and a space */
+        char first[32], last[32];
+        model_address_text(model, pane, allocator_region_start(heap), first, sizeof first);
+        model_address_text(model, pane, allocator_region_limit(heap), last, sizeof last);
+        return (int)(strlen(first) > strlen(last) ? strlen(first) : strlen(last)) + 2;
+    }
+    return allocator_design(heap)->program_address != NULL
+               ? program_address_chars(heap)
+               : layout_address_chars(geometry->rows > 0 ? shown_end : allocator_region_limit(heap));
+}
+
 Layout render_layout(const Render *render, int width, int height, const Model *model)
 {
     Layout layout = layout_compute(width, height, model_pane_count(model), text_line_height(render->canvas.text),
                                    text_char_width(render->canvas.text));
-    const Allocator *heap = model_heap(model, 0);
-    const GridGeometry *geometry = model_geometry(model);
-    uint64_t shown_end = geometry->first_byte + grid_row_bytes(geometry) * geometry->rows;
-    int chars = allocator_design(heap)->program_address != NULL
-                    ? program_address_chars(heap)
-                    : layout_address_chars(geometry->rows > 0 ? shown_end : allocator_region_limit(heap));
-    if (model_ostep(model) != NULL) { /* decimal addresses: as wide as the widest, and a space */
-        char first[32], last[32];
-        model_address_text(model, allocator_region_start(heap), first, sizeof first);
-        model_address_text(model, allocator_region_limit(heap), last, sizeof last);
-        chars = (int)(strlen(first) > strlen(last) ? strlen(first) : strlen(last)) + 2;
+    int chars = 0;
+    for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
+        int pane_chars = pane_address_chars(model, pane);
+        chars = pane_chars > chars ? pane_chars : chars;
     }
     layout_reserve_addresses(&layout, chars);
     return layout;
@@ -367,7 +378,7 @@ static void draw_addresses(Canvas *canvas, const Model *model, const Layout *lay
     uint64_t row = ((uint64_t)ceil(view->visible.y) + every - 1) / every * every;
     for (; (double)row < view->visible.y + view->visible.height; row += every) {
         char text[48];
-        model_address_text(model, geometry->first_byte + row * grid_row_bytes(geometry), text, sizeof text);
+        model_address_text(model, pane, geometry->first_byte + row * grid_row_bytes(geometry), text, sizeof text);
         int width = (int)text_length(text) * layout->char_width;
         int y = (int)lround(view->dest.y + ((double)row - view->visible.y) * view->scale) - layout->line_height / 2;
         y = y < area.y + area.h - layout->line_height ? y : area.y + area.h - layout->line_height;

@@ -175,6 +175,23 @@ static void test_new_seed_starts_a_new_run(void **state)
     model_destroy(model);
 }
 
+/* A capture of `count` mallocs of 8 bytes, each placed where `made` says,
+ * and a one-pane configuration of `recorded` over it (heap_bytes for the
+ * panes of other designs a test adds). */
+static ModelConfig recorded_capture(const RecordedPairs *made, uint32_t count, uint64_t heap_bytes)
+{
+    Op ops[8];
+    for (uint32_t i = 0; i < count && i < 8; i++)
+        ops[i] = (Op){.kind = OP_MALLOC, .id = i, .bytes = 8, .line = i + 1};
+    Trace *trace = trace_create("capture.rep", 0, count, ops, count);
+    assert_non_null(trace);
+    ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = trace}, .page_bytes = 4,
+                          .history_bytes = 16u << 20};
+    config.heap = (AllocatorSetup){allocator_design_find("recorded"), allocator_default_config(heap_bytes)};
+    config.heap.config.recorded = made->placements;
+    return config;
+}
+
 /* A capture under `recorded`: a region starts at a page, so every row of the
  * grid, a power of two of bytes, is labelled with a round address (a
  * multiple of the row's bytes, or of the page's when rows are larger),
@@ -187,14 +204,7 @@ static void test_recorded_rows_start_at_round_addresses(void **state)
     static const RecordedPair placements[] = {
         {0x55a629a562a0, 40}, {0x55a629a562d0, 664}, {0x55a629a9a570, 296}, {0x7f3adb51e010, 163824}};
     RecordedPairs made = recorded_pairs(placements, 4);
-    Op ops[4];
-    for (uint32_t i = 0; i < 4; i++)
-        ops[i] = (Op){.kind = OP_MALLOC, .id = i, .bytes = 8, .line = i + 1};
-    Trace *trace = trace_create("capture.rep", 0, 4, ops, 4);
-    ModelConfig config = {.workload = {.kind = WORKLOAD_TRACE, .trace = trace}, .page_bytes = 4,
-                          .history_bytes = 16u << 20};
-    config.heap = (AllocatorSetup){allocator_design_find("recorded"), allocator_default_config(0)};
-    config.heap.config.recorded = made.placements;
+    ModelConfig config = recorded_capture(&made, 4, 0);
     Model *model = NULL;
     assert_int_equal(model_create(&config, &model), HEAP_OK);
     apply(model, ACTION_STEP, 4);
@@ -207,7 +217,7 @@ static void test_recorded_rows_start_at_round_addresses(void **state)
             uint64_t round = row_bytes < 4096 ? row_bytes : 4096;
             for (uint32_t row = 0; row < geometry->rows; row++) {
                 char text[64];
-                model_address_text(model, geometry->first_byte + row * row_bytes, text, sizeof text);
+                model_address_text(model, 0, geometry->first_byte + row * row_bytes, text, sizeof text);
                 if (strncmp(text, "gap", 3) == 0)
                     continue;
                 unsigned long long address = strtoull(text, NULL, 16);
@@ -220,7 +230,36 @@ static void test_recorded_rows_start_at_round_addresses(void **state)
         apply_at(model, ACTION_ZOOM, 0.1, 0.1, 12); /* rows of fewer bytes, in the brk heap */
     }
     model_destroy(model);
-    trace_destroy(trace);
+    trace_destroy((Trace *)config.workload.trace);
+    recorded_pairs_free(&made);
+}
+
+/* In compare mode each pane labels its rows with its own heap's addresses:
+ * beside a capture's recorded pane, a tags pane shows its offsets, not
+ * glibc's addresses. The recorded region starts at the page below its
+ * first block's size word: 0x55a629a562a0 - 8, rounded down, 0x55a629a56000. */
+static void test_compare_panes_label_rows_with_their_own_addresses(void **state)
+{
+    (void)state;
+    static const RecordedPair placements[] = {{0x55a629a562a0, 40}, {0x55a629a562d0, 664}};
+    RecordedPairs made = recorded_pairs(placements, 2);
+    ModelConfig config = recorded_capture(&made, 2, 1u << 20);
+    config.compare_count = 2;
+    config.compare[0] = (DesignPolicy){&tags_design, HEAP_FIRST_FIT};
+    config.compare[1] = (DesignPolicy){config.heap.design, 0};
+    Model *model = NULL;
+    assert_int_equal(model_create(&config, &model), HEAP_OK);
+    assert_int_equal(model_pane_count(model), 2);
+    apply(model, ACTION_STEP, 2);
+    char text[64];
+    model_address_text(model, 0, 0x1000, text, sizeof text);
+    assert_string_equal(text, "0x1000");
+    model_address_text(model, 1, 0, text, sizeof text);
+    assert_string_equal(text, "0x55a629a56000");
+    model_address_text(model, 1, 0x2a0, text, sizeof text);
+    assert_string_equal(text, "0x55a629a562a0");
+    model_destroy(model);
+    trace_destroy((Trace *)config.workload.trace);
     recorded_pairs_free(&made);
 }
 
@@ -749,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_compute_ahead_reaches_the_end),
         cmocka_unit_test(test_title_line),
         cmocka_unit_test(test_recorded_rows_start_at_round_addresses),
+        cmocka_unit_test(test_compare_panes_label_rows_with_their_own_addresses),
         cmocka_unit_test(test_step_label_clears_the_total),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

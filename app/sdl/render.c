@@ -357,9 +357,23 @@ static void draw_block_starts(Canvas *canvas, const GridView *view, const GridGe
     separators_flush(&separators);
 }
 
+/* Shortens an ASCII label to `chars` characters or fewer by putting an
+ * ellipsis for its front ("...573439b0000"): a row's address keeps the digits
+ * that change from row to row when the pane is too narrow for all of them. */
+static void elide_front(char *text, size_t size, size_t chars)
+{
+    static const char ELLIPSIS[] = "\xE2\x80\xA6";
+    size_t length = strlen(text);
+    if (length <= chars || chars < 2 || size < chars + sizeof ELLIPSIS)
+        return;
+    size_t kept = chars - 1;
+    memmove(text + sizeof ELLIPSIS - 1, text + length - kept, kept + 1);
+    memcpy(text, ELLIPSIS, sizeof ELLIPSIS - 1);
+}
+
 /* Row addresses left of a pane's grid (decimal in OSTEP mode), every
  * power-of-two rows far enough apart to read (two lines), each at the top
- * edge of its row. */
+ * edge of its row; shortened at the front where the pane is too narrow. */
 static void draw_addresses(Canvas *canvas, const Model *model, const Layout *layout, const GridView *view,
                            uint32_t pane)
 {
@@ -376,9 +390,11 @@ static void draw_addresses(Canvas *canvas, const Model *model, const Layout *lay
     LayoutRect area = {left, grid_area->y, view->dest.x - left, grid_area->h};
     canvas_clip(canvas, &area);
     uint64_t row = ((uint64_t)ceil(view->visible.y) + every - 1) / every * every;
+    size_t fits = (size_t)((view->dest.x - area.x) / layout->char_width);
     for (; (double)row < view->visible.y + view->visible.height; row += every) {
         char text[48];
         model_address_text(model, pane, geometry->first_byte + row * grid_row_bytes(geometry), text, sizeof text);
+        elide_front(text, sizeof text, fits > 1 ? fits - 1 : 1);
         int width = (int)text_length(text) * layout->char_width;
         int y = (int)lround(view->dest.y + ((double)row - view->visible.y) * view->scale) - layout->line_height / 2;
         y = y < area.y + area.h - layout->line_height ? y : area.y + area.h - layout->line_height;

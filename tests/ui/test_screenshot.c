@@ -562,7 +562,8 @@ static int teardown(void **state)
                                         "timeline-off.png", "plain.png", "help.png", "compare.png", "tiny.png",
                                         "no-tooltip.png", "tooltip.png", "stderr.txt", "scale1.png",
                                         "scale2.png", "six.png", "teaching.png", "separated.png", "dead.png",
-                                        "legend.png", "aligned.png"};
+                                        "legend.png", "aligned.png", "capture.png", "capture.rep",
+                                        "capture.rep.addr"};
     char path[512];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         path_for(path, sizeof path, names[i]);
@@ -1068,6 +1069,39 @@ static void test_six_compare_panes_keep_labels_unclipped(void **state)
     }
 }
 
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    path_for(path, sizeof path, name);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    assert_true(fputs(text, file) >= 0);
+    assert_int_equal(fclose(file), 0);
+}
+
+/* A capture's recorded pane beside a tags pane at --scale 1.5: glibc's
+ * 14-character addresses are wider than the label column may be (half the
+ * pane), so each is shortened at its front, never cut at the window's left
+ * edge; the labels are there, and the margin left of the pane is empty. */
+static void test_long_row_addresses_are_shortened_not_cut(void **state)
+{
+    (void)state;
+    write_file("capture.rep", "0\n3\n4\n1\na 0 472\na 1 120\nf 0\na 2 1024\n");
+    write_file("capture.rep.addr", "1 malloc 0x5573439b02a0 472\n1 malloc 0x5573439b0480 120\n"
+                                   "1 free 0x5573439b02a0 0\n1 malloc 0x5573439b0500 1032\n");
+    char trace[512], options[700];
+    path_for(trace, sizeof trace, "capture.rep");
+    snprintf(options, sizeof options, "--trace '%s' --compare recorded,tags:first-fit --scale 1.5", trace);
+    SDL_Surface *image = shoot("capture.png", options);
+    Layout layout = layout_scaled(WIDTH, HEIGHT, 2, 23);
+    const LayoutRect *grid = &layout.pane_grids[0];
+    LayoutRect labels = {grid->x - layout.address_width, grid->y, layout.address_width, grid->h};
+    LayoutRect margin = {0, grid->y, layout.panes[0].x + layout.char_width / 2, grid->h};
+    assert_true(count_color(image, labels, COLOR_DIM) > 20);
+    assert_int_equal(count_color(image, margin, COLOR_BACKGROUND), (uint64_t)margin.w * (uint64_t)margin.h);
+    SDL_FreeSurface(image);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1099,6 +1133,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_scale_doubles_text_and_lines),
         cmocka_unit_test(test_panel_keeps_its_whole_legend_at_every_scale),
         cmocka_unit_test(test_legend_shows_dead_only_where_there_is_some),
+        cmocka_unit_test(test_long_row_addresses_are_shortened_not_cut),
         cmocka_unit_test(test_hovering_the_legend_defines_no_counter),
         cmocka_unit_test(test_every_counter_fits_at_large_scale),
         cmocka_unit_test(test_timeline_values_fit_at_every_scale),

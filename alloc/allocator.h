@@ -83,6 +83,10 @@ typedef struct {
     bool coalesce;               /* ostep: -C */
     RecordedPlacements recorded; /* recorded: glibc's placement of each malloc and
                                     realloc (count 0: none) */
+    uint64_t expected_live;      /* the most blocks the caller expects live at once (0:
+                                    unknown): a design may size its maps for them up front
+                                    (tags does), so that they never grow - a history's
+                                    deltas need a run's spans to keep their sizes */
     bool events_unread;          /* the caller reads neither last_event nor search_path,
                                     so a design may skip recording what each call did
                                     (tags does; the headless runner without --csv or

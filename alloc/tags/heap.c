@@ -1275,6 +1275,11 @@ static const HeapCalls *heap_calls_for(const HeapConfig *config)
     return config->skip_events ? QUIET_CALLS[config->policy] : &any_shape_calls;
 }
 
+bool heap_reserve_live(Heap *heap, uint64_t blocks)
+{
+    return block_map_reserve(&heap->live, blocks);
+}
+
 void heap_set_skip_events(Heap *heap, bool skip)
 {
     heap->config.skip_events = skip;

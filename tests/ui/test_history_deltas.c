@@ -536,26 +536,57 @@ static void test_every_snapshot_restores_exactly_thinned(void **state)
     }
 }
 
+enum { FILLING = 20000 };        /* mallocs of the trace that only fills */
+
+/* The trace that only fills (FILLING mallocs of 16 bytes) as *workload, on
+ * a 1 MiB first-fit heap (*setup); the caller destroys the trace. */
+static Trace *filling(Workload *workload, AllocatorSetup *setup)
+{
+    Trace *trace = support_filling_trace(FILLING);
+    assert_non_null(trace);
+    *workload = (Workload){.kind = WORKLOAD_TRACE, .trace = trace};
+    *setup = megabyte_heap(workload, HEAP_FIRST_FIT);
+    return trace;
+}
+
 /* The whole run computed while the user stays at step 0 (an empty heap),
  * then a jump to the end: the current run grows to the frontier's size, and
  * the snapshots were thinned for that in advance. */
 static void test_budget_counts_the_current_run_grown(void **state)
 {
     (void)state;
-    enum { ALLOCATIONS = 20000 };
-    Trace *trace = support_filling_trace(ALLOCATIONS);
-    assert_non_null(trace);
-    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
-    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
+    Workload workload;
+    AllocatorSetup setup;
+    Trace *trace = filling(&workload, &setup);
     for (uint64_t budget = 6u << 20; budget <= (16u << 20); budget += 1u << 20) {
         History *history = NULL;
         assert_int_equal(history_create(&workload, &setup, NULL, 0, budget, &history), HEAP_OK);
         while (history_compute_ahead(history, 1000) > 0 || history_settling(history)) {
         }
-        assert_true(history_jump(history, ALLOCATIONS));
+        assert_true(history_jump(history, FILLING));
         assert_true(history_memory_bytes(history) <= budget || history_over_budget(history));
         history_destroy(history);
     }
+    trace_destroy(trace);
+}
+
+/* The trace that only fills: its heap's live map doubles as
+ * the blocks come, and each growth changes the run's spans, so the history
+ * needs a keyframe there. A heap made with room for them all
+ * (expected_live) never grows its map: fewer whole copies (keyframes, and
+ * the copies a budget with room keeps in a chain); jumps match straight
+ * replays of the same setup either way. */
+static void test_a_heap_sized_for_its_blocks_keeps_one_chain(void **state)
+{
+    (void)state;
+    Workload workload;
+    AllocatorSetup setup;
+    Trace *trace = filling(&workload, &setup);
+    Kept growing = jumps_match_straight_replays(&workload, &setup, 24u << 20, 3);
+    assert_true(growing.keyframes > 1);
+    setup.config.expected_live = FILLING;
+    Kept sized = jumps_match_straight_replays(&workload, &setup, 24u << 20, 3);
+    assert_true(sized.keyframes < growing.keyframes);
     trace_destroy(trace);
 }
 
@@ -749,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_every_snapshot_restores_exactly_thinned),
         cmocka_unit_test(test_budget_counts_the_current_run_grown),
         cmocka_unit_test(test_finished_run_leaves_the_user_where_they_were),
+        cmocka_unit_test(test_a_heap_sized_for_its_blocks_keeps_one_chain),
         cmocka_unit_test(test_designs_without_spans_keep_whole_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

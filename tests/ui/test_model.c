@@ -709,6 +709,27 @@ static void test_dirty_updates_equal_a_full_redraw(void **state)
     }
 }
 
+/* A pane's heap is made with room for the most blocks its trace holds at
+ * once (its slots), so its live map never grows: the history of a trace
+ * that only fills keeps one keyframe, and every other snapshot is a delta. */
+static void test_panes_are_sized_for_the_traces_blocks(void **state)
+{
+    (void)state;
+    Trace *trace = support_filling_trace(20000);
+    assert_non_null(trace);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    Model *model = support_model(&workload, 0);
+    assert_non_null(model);
+    while (model_compute_ahead(model, 4096) > 0 || model_settling(model)) {
+    }
+    uint32_t keyframes = 0, deltas = 0;
+    history_snapshot_kinds(model_history(model, 0), &keyframes, &deltas);
+    assert_int_equal(keyframes, 1);
+    assert_true(deltas > 1);
+    model_destroy(model);
+    trace_destroy(trace);
+}
+
 static void test_compute_ahead_reaches_the_end(void **state)
 {
     (void)state;
@@ -786,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_dirty_ranges_after_steps),
         cmocka_unit_test(test_dirty_updates_equal_a_full_redraw),
         cmocka_unit_test(test_compute_ahead_reaches_the_end),
+        cmocka_unit_test(test_panes_are_sized_for_the_traces_blocks),
         cmocka_unit_test(test_title_line),
         cmocka_unit_test(test_recorded_rows_start_at_round_addresses),
         cmocka_unit_test(test_compare_panes_label_rows_with_their_own_addresses),

@@ -195,13 +195,6 @@ typedef struct {
     uint64_t first_offset;       /* block offset of the first violation */
 } HeapCheck;
 
-/* Which part of a coming free or realloc a replay hints at (prefetch). */
-typedef enum {
-    PREFETCH_BLOCK,              /* the block's own header and bookkeeping */
-    PREFETCH_NEIGHBOURS          /* what is found through those (the block after it);
-                                    hinted later, once the first part has arrived */
-} PrefetchStage;
-
 /* Called by compact for every block that moved. */
 typedef void (*HeapMoveFn)(void *context, uint64_t old_payload, uint64_t new_payload);
 
@@ -260,11 +253,13 @@ struct AllocatorDesign {
      * realloc(0, n) into malloc and realloc(p, 0) into free. */
     HeapError (*realloc)(Allocator *allocator, uint64_t payload, uint64_t n, uint64_t *result);
     void (*compact)(Allocator *allocator, HeapMoveFn on_move, void *context); /* NULL: none */
-    /* NULL where a design takes no hint. A free or realloc of `payload` is a
-     * few calls away: the design may start loading from memory what that
-     * call will read first (`stage` says which part). It changes nothing,
-     * and any payload, even a stale or wrong one, is safe. */
-    void (*prefetch)(const Allocator *allocator, uint64_t payload, PrefetchStage stage);
+    /* NULL where a design takes no hint. A free or realloc of `soon` is some
+     * calls away, one of `sooner` fewer (0: none): the design may start
+     * loading from memory what those calls will read - for `soon` its
+     * block's own header and bookkeeping, for `sooner` (hinted as `soon`
+     * before, so those have arrived) what is found through them. It changes
+     * nothing, and any payload, even a stale or wrong one, is safe. */
+    void (*prefetch)(const Allocator *allocator, uint64_t soon, uint64_t sooner);
     /* Sets config.events_unread from the next call on, for a caller that
      * reads no event for a while (a history's long replay); last_event is
      * then unspecified until a call made with it off. NULL: the design
@@ -368,11 +363,10 @@ static inline HeapError allocator_free(Allocator *allocator, uint64_t payload)
     return allocator->design->free(allocator, payload);
 }
 
-static inline void allocator_prefetch(const Allocator *allocator, uint64_t payload,
-                                      PrefetchStage stage)
+static inline void allocator_prefetch(const Allocator *allocator, uint64_t soon, uint64_t sooner)
 {
-    if (allocator->design->prefetch)
-        allocator->design->prefetch(allocator, payload, stage);
+    if (allocator->design->prefetch && (soon | sooner) != 0)
+        allocator->design->prefetch(allocator, soon, sooner);
 }
 
 /* C's realloc: realloc(0, n) is malloc(n) and realloc(p, 0) frees p, in

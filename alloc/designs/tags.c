@@ -72,12 +72,10 @@ static HeapError tags_realloc(Allocator *allocator, uint64_t payload, uint64_t n
     return heap_realloc(as_heap(allocator), payload, n, result);
 }
 
-static void tags_prefetch(const Allocator *allocator, uint64_t payload, PrefetchStage stage)
+static void tags_prefetch(const Allocator *allocator, uint64_t soon, uint64_t sooner)
 {
-    if (stage == PREFETCH_BLOCK)
-        heap_prefetch_block(as_const_heap(allocator), payload);
-    else
-        heap_prefetch_next_block(as_const_heap(allocator), payload);
+    heap_hint_block(as_const_heap(allocator), soon);
+    heap_hint_next_block(as_const_heap(allocator), sooner);
 }
 
 static void tags_set_events_unread(Allocator *allocator, bool unread)

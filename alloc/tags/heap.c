@@ -1312,32 +1312,14 @@ HeapError heap_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *resul
 
 /* ---- hints ---------------------------------------------------------------- */
 
-/* A free reads three places a big heap rarely has in its caches: the
- * block's header, its entry in the live map and the next block's header
- * (to coalesce). A replay knows its calls ahead, so it can ask for them
- * early and the core does not wait for each (BENCHMARKS.md, #24). */
-
-static bool is_payload_inside(const Heap *heap, uint64_t payload)
-{
-    return payload >= HEAP_TAG_BYTES && payload < heap->config.heap_bytes;
-}
-
 void heap_prefetch_block(const Heap *heap, uint64_t payload)
 {
-    if (!is_payload_inside(heap, payload))
-        return;
-    __builtin_prefetch(heap->arena + payload - HEAP_TAG_BYTES, 1);
-    __builtin_prefetch(&heap->live.slots[block_map_home(&heap->live, payload)], 1);
+    heap_hint_block(heap, payload);
 }
 
 void heap_prefetch_next_block(const Heap *heap, uint64_t payload)
 {
-    if (!is_payload_inside(heap, payload))
-        return;
-    uint64_t offset = payload - HEAP_TAG_BYTES;
-    uint64_t end = offset + tag_size(tag_read(heap, offset));
-    if (end > offset && end < heap->config.heap_bytes)
-        __builtin_prefetch(heap->arena + end, 1);
+    heap_hint_next_block(heap, payload);
 }
 
 /* ---- compaction --------------------------------------------------------- */

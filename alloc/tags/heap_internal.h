@@ -135,4 +135,36 @@ static inline void tag_write(Heap *heap, uint64_t offset, uint64_t word)
     store_le(heap->arena + offset, word, 8);
 }
 
+/* ---- hints (heap_prefetch_block, heap_prefetch_next_block) ----------------- */
+
+/* A free reads three places a big heap rarely has in its caches: the
+ * block's header, its entry in the live map and the next block's header
+ * (to coalesce). A replay knows its calls ahead, so it can ask for them
+ * early and the core does not wait for each (BENCHMARKS.md, #24). Inline:
+ * the tags design's prefetch entry makes these two calls for nearly every
+ * operation of a replay. Any payload is safe; 0 hints at nothing. */
+
+static inline bool is_payload_inside(const Heap *heap, uint64_t payload)
+{
+    return payload >= HEAP_TAG_BYTES && payload < heap->config.heap_bytes;
+}
+
+static inline void heap_hint_block(const Heap *heap, uint64_t payload)
+{
+    if (!is_payload_inside(heap, payload))
+        return;
+    __builtin_prefetch(heap->arena + payload - HEAP_TAG_BYTES, 1);
+    __builtin_prefetch(&heap->live.slots[block_map_home(&heap->live, payload)], 1);
+}
+
+static inline void heap_hint_next_block(const Heap *heap, uint64_t payload)
+{
+    if (!is_payload_inside(heap, payload))
+        return;
+    uint64_t offset = payload - HEAP_TAG_BYTES;
+    uint64_t end = offset + tag_size(tag_read(heap, offset));
+    if (end > offset && end < heap->config.heap_bytes)
+        __builtin_prefetch(heap->arena + end, 1);
+}
+
 #endif

@@ -428,28 +428,30 @@ bool run_step(Run *run, StepReport *report)
 
 /* How many ops ahead the loops below hint at a coming free or realloc
  * (allocator_prefetch): far enough for memory to answer (~100 ns, an op or
- * two), near enough that the hinted lines are still cached when it comes. */
-enum { PREFETCH_BLOCK_AHEAD = 8, PREFETCH_NEIGHBOURS_AHEAD = 4 };
+ * two), near enough that the hinted lines are still cached when it comes.
+ * Each op's block is looked up once, PREFETCH_AHEAD ops before it, and
+ * hinted again PREFETCH_AGAIN ops later from a ring of the last lookups. */
+enum { PREFETCH_AHEAD = 8, PREFETCH_AGAIN = 4 };
 
-/* Hints at ops[index] if it frees or reallocs a block its id holds. */
-static inline void hint_op_by_id(Allocator *heap, const Op *ops, uint64_t index, uint64_t end,
-                                 const uint64_t *payloads, const bool *held, PrefetchStage stage)
+/* The block ops[index] frees or reallocs, if its id holds one; else 0. */
+static inline uint64_t block_by_id(const Op *ops, uint64_t index, uint64_t end, const uint64_t *payloads,
+                                   const bool *held)
 {
     if (index >= end || ops[index].kind == OP_MALLOC || !held[ops[index].id])
-        return;
-    allocator_prefetch(heap, payloads[ops[index].id], stage);
+        return 0;
+    return payloads[ops[index].id];
 }
 
 /* The same where ids take slots: the slot holds the op's block only if no
  * newer id has taken it yet (trace_slot would empty it first). */
-static inline void hint_op_by_slot(const Run *run, uint64_t index, uint64_t end, PrefetchStage stage)
+static inline uint64_t block_by_slot(const Run *run, uint64_t index, uint64_t end)
 {
     const Trace *trace = run->workload->trace;
     if (index >= end || trace->ops[index].kind == OP_MALLOC)
-        return;
+        return 0;
     uint32_t slot = trace->slots[index];
-    if (run->slot_ids[slot] == trace->ops[index].id && run->held[slot])
-        allocator_prefetch(run->heap, run->payloads[slot], stage);
+    bool holds = run->slot_ids[slot] == trace->ops[index].id && run->held[slot];
+    return holds ? run->payloads[slot] : 0;
 }
 
 /* Issues ops[from, end) of a trace with no slots (its map is indexed by id)
@@ -461,11 +463,11 @@ static uint64_t issue_ops_by_id(Allocator *heap, const Op *ops, uint64_t from, u
                                 uint64_t *payloads, bool *held)
 {
     bool skipped;
-    uint64_t done = from;
+    uint64_t done = from, looked_up[PREFETCH_AGAIN] = {0};
     for (; done < end && ops[done].kind != OP_COMPACT; done++) {
-        hint_op_by_id(heap, ops, done + PREFETCH_BLOCK_AHEAD, end, payloads, held, PREFETCH_BLOCK);
-        hint_op_by_id(heap, ops, done + PREFETCH_NEIGHBOURS_AHEAD, end, payloads, held,
-                      PREFETCH_NEIGHBOURS);
+        uint64_t soon = block_by_id(ops, done + PREFETCH_AHEAD, end, payloads, held);
+        allocator_prefetch(heap, soon, looked_up[done % PREFETCH_AGAIN]);
+        looked_up[done % PREFETCH_AGAIN] = soon;
         uint32_t id = ops[done].id;
         (void)issue_trace_op(heap, &payloads[id], &held[id], &ops[done], &skipped);
     }
@@ -476,10 +478,11 @@ static uint64_t issue_ops_by_id(Allocator *heap, const Op *ops, uint64_t from, u
 static uint64_t issue_ops_by_slot(Run *run, const Op *ops, uint64_t from, uint64_t end)
 {
     bool skipped;
-    uint64_t done = from;
+    uint64_t done = from, looked_up[PREFETCH_AGAIN] = {0};
     for (; done < end && ops[done].kind != OP_COMPACT; done++) {
-        hint_op_by_slot(run, done + PREFETCH_BLOCK_AHEAD, end, PREFETCH_BLOCK);
-        hint_op_by_slot(run, done + PREFETCH_NEIGHBOURS_AHEAD, end, PREFETCH_NEIGHBOURS);
+        uint64_t soon = block_by_slot(run, done + PREFETCH_AHEAD, end);
+        allocator_prefetch(run->heap, soon, looked_up[done % PREFETCH_AGAIN]);
+        looked_up[done % PREFETCH_AGAIN] = soon;
         uint32_t slot = trace_slot(run, done);
         (void)issue_trace_op(run->heap, &run->payloads[slot], &run->held[slot], &ops[done],
                              &skipped);

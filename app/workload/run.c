@@ -430,8 +430,17 @@ bool run_step(Run *run, StepReport *report)
  * (allocator_prefetch): far enough for memory to answer (~100 ns, an op or
  * two), near enough that the hinted lines are still cached when it comes.
  * Each op's block is looked up once, PREFETCH_AHEAD ops before it, and
- * hinted again PREFETCH_AGAIN ops later from a ring of the last lookups. */
+ * hinted again PREFETCH_AGAIN ops later from a ring of the last lookups;
+ * the lookup's own entries of the id map are asked for PREFETCH_AHEAD ops
+ * before that (a map of 100,000 ids does not stay cached either). */
 enum { PREFETCH_AHEAD = 8, PREFETCH_AGAIN = 4 };
+
+/* Asks for the id map's entries of ops[index]: its payload and held flag. */
+static inline void prefetch_map_entry(const uint64_t *payloads, const bool *held, uint32_t index_in_map)
+{
+    __builtin_prefetch(&payloads[index_in_map]);
+    __builtin_prefetch(&held[index_in_map]);
+}
 
 /* The block ops[index] frees or reallocs, if its id holds one; else 0. */
 static inline uint64_t block_by_id(const Op *ops, uint64_t index, uint64_t end, const uint64_t *payloads,
@@ -465,6 +474,8 @@ static uint64_t issue_ops_by_id(Allocator *heap, const Op *ops, uint64_t from, u
     bool skipped;
     uint64_t done = from, looked_up[PREFETCH_AGAIN] = {0};
     for (; done < end && ops[done].kind != OP_COMPACT; done++) {
+        if (done + 2 * PREFETCH_AHEAD < end)
+            prefetch_map_entry(payloads, held, ops[done + 2 * PREFETCH_AHEAD].id);
         uint64_t soon = block_by_id(ops, done + PREFETCH_AHEAD, end, payloads, held);
         allocator_prefetch(heap, soon, looked_up[done % PREFETCH_AGAIN]);
         looked_up[done % PREFETCH_AGAIN] = soon;
@@ -480,6 +491,8 @@ static uint64_t issue_ops_by_slot(Run *run, const Op *ops, uint64_t from, uint64
     bool skipped;
     uint64_t done = from, looked_up[PREFETCH_AGAIN] = {0};
     for (; done < end && ops[done].kind != OP_COMPACT; done++) {
+        if (done + 2 * PREFETCH_AHEAD < end)
+            prefetch_map_entry(run->payloads, run->held, run->workload->trace->slots[done + 2 * PREFETCH_AHEAD]);
         uint64_t soon = block_by_slot(run, done + PREFETCH_AHEAD, end);
         allocator_prefetch(run->heap, soon, looked_up[done % PREFETCH_AGAIN]);
         looked_up[done % PREFETCH_AGAIN] = soon;

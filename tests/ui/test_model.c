@@ -711,7 +711,9 @@ static void test_dirty_updates_equal_a_full_redraw(void **state)
 
 /* A pane's heap is made with room for the most blocks its trace holds at
  * once (its slots), so its live map never grows: the history of a trace
- * that only fills keeps one keyframe, and every other snapshot is a delta. */
+ * that only fills keeps one keyframe, and every other snapshot is a delta.
+ * A simulation's slots can be many more than its heap holds: its pane's
+ * heap starts as a plain one does, with the same memory. */
 static void test_panes_are_sized_for_the_traces_blocks(void **state)
 {
     (void)state;
@@ -728,6 +730,11 @@ static void test_panes_are_sized_for_the_traces_blocks(void **state)
     assert_true(deltas > 1);
     model_destroy(model);
     trace_destroy(trace);
+    Model *simulation = make_model(40000, 0);
+    Run *plain = support_run_to(model_workload(simulation), HEAP_FIRST_FIT, NULL, 0, 0);
+    assert_int_equal(allocator_memory_bytes(model_heap(simulation, 0)), allocator_memory_bytes(run_heap(plain)));
+    run_destroy(plain);
+    model_destroy(simulation);
 }
 
 static void test_compute_ahead_reaches_the_end(void **state)

@@ -27,16 +27,21 @@
 
 enum { MAX_PLAYED = 2048, MESSAGE_BYTES = 512, PATH_BYTES = 256 };
 
-/* The directory the two files go to: made once, as libFuzzer calls the
- * target many times in one process (and removed by nobody: it is /tmp's). */
-static const char *scratch_directory(void)
+/* The directory the two files go to, made for one input and removed with
+ * them after it (the replay test runs each input in a process of its own). */
+static void make_scratch(char *directory, size_t size)
 {
-    static char directory[] = "/tmp/heapviz-fuzz-recorded-XXXXXX";
-    static bool made;
-    if (!made && !mkdtemp(directory))
+    snprintf(directory, size, "/tmp/heapviz-fuzz-recorded-XXXXXX");
+    if (!mkdtemp(directory))
         fuzz_fail("cannot make a directory under /tmp");
-    made = true;
-    return directory;
+}
+
+static void remove_scratch(const char *directory, const char *trace_path, const char *sidecar_path)
+{
+    unlink(trace_path);
+    unlink(sidecar_path);
+    if (rmdir(directory) != 0)
+        fuzz_fail("cannot remove %s", directory);
 }
 
 static void write_file(const char *path, const uint8_t *data, size_t size)
@@ -129,27 +134,22 @@ static void play(const Trace *trace)
     run_destroy(run);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Loads the trace and attaches the sidecar (written at the two paths), and
+ * checks what comes of them. */
+static void load_and_play(const char *trace_path, const char *sidecar_path, const uint8_t *sidecar,
+                          size_t sidecar_bytes)
 {
-    const uint8_t *split = memchr(data, '\0', size);
-    size_t trace_bytes = split ? (size_t)(split - data) : size;
-    char trace_path[PATH_BYTES], sidecar_path[PATH_BYTES + 8], message[MESSAGE_BYTES] = "";
-    snprintf(trace_path, sizeof trace_path, "%s/fuzz.rep", scratch_directory());
-    snprintf(sidecar_path, sizeof sidecar_path, "%s.addr", trace_path);
-    write_file(trace_path, data, trace_bytes);
-    unlink(sidecar_path);
-    if (split)
-        write_file(sidecar_path, split + 1, size - trace_bytes - 1);
+    char message[MESSAGE_BYTES] = "";
     Trace *trace = NULL;
     if (!trace_load(trace_path, &trace, message, sizeof message))
-        return 0; /* the trace reader has a target of its own */
+        return; /* the trace reader has a target of its own */
     if (!capture_attach_placements(trace_path, &trace, message, sizeof message)) {
         if (trace)
             fuzz_fail("a refused sidecar left its trace");
-        check_message(message, sidecar_path, count_lines(split + 1, size - trace_bytes - 1));
-        return 0;
+        check_message(message, sidecar_path, count_lines(sidecar, sidecar_bytes));
+        return;
     }
-    if (split) {
+    if (sidecar) {
         check_placements(trace);
         if (trace->placement_count > 0) /* else the runner says there is nothing to replay */
             play(trace);
@@ -157,5 +157,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_fail("%llu placements without a sidecar", (unsigned long long)trace->placement_count);
     }
     trace_destroy(trace);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const uint8_t *split = memchr(data, '\0', size);
+    size_t trace_bytes = split ? (size_t)(split - data) : size;
+    char directory[PATH_BYTES], trace_path[PATH_BYTES + 16], sidecar_path[PATH_BYTES + 24];
+    make_scratch(directory, sizeof directory);
+    snprintf(trace_path, sizeof trace_path, "%s/fuzz.rep", directory);
+    snprintf(sidecar_path, sizeof sidecar_path, "%s.addr", trace_path);
+    write_file(trace_path, data, trace_bytes);
+    if (split)
+        write_file(sidecar_path, split + 1, size - trace_bytes - 1);
+    load_and_play(trace_path, sidecar_path, split ? split + 1 : NULL, split ? size - trace_bytes - 1 : 0);
+    remove_scratch(directory, trace_path, sidecar_path);
     return 0;
 }

@@ -699,7 +699,7 @@ static int remove_directory(void **state)
 {
     (void)state;
     static const char *const names[] = {"out", "err", "subject.rep", "subject.rep.addr", "real.rep",
-                                        "real.rep.addr"};
+                                        "real.rep.addr", "empty.rep", "empty.rep.addr"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[256];
         snprintf(path, sizeof path, "%s/%s", directory, names[i]);

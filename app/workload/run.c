@@ -435,6 +435,12 @@ bool run_step(Run *run, StepReport *report)
  * before that (a map of 100,000 ids does not stay cached either). */
 enum { PREFETCH_AHEAD = 8, PREFETCH_AGAIN = 4 };
 
+/* The hints pay where the heap and the id map outgrow the caches; with
+ * fewer ids in the map than this they only cost (about a tenth of the
+ * replay of a trace of 1,000 live blocks, BENCHMARKS.md #24), so the loops
+ * below give none. */
+enum { PREFETCH_MIN_IDS = 4096 };
+
 /* Asks for the id map's entries of ops[index]: its payload and held flag. */
 static inline void prefetch_map_entry(const uint64_t *payloads, const bool *held, uint32_t index_in_map)
 {
@@ -463,22 +469,41 @@ static inline uint64_t block_by_slot(const Run *run, uint64_t index, uint64_t en
     return holds ? run->payloads[slot] : 0;
 }
 
+/* The hints of the loops below at ops[done]: the map entries of the op
+ * 2 * PREFETCH_AHEAD on, the block of the op PREFETCH_AHEAD on (looked up
+ * now), and the block looked up PREFETCH_AGAIN ops ago (from `looked_up`). */
+static inline void hint_by_id(Allocator *heap, const Op *ops, uint64_t done, uint64_t end,
+                              const uint64_t *payloads, const bool *held, uint64_t *looked_up)
+{
+    if (done + 2 * PREFETCH_AHEAD < end)
+        prefetch_map_entry(payloads, held, ops[done + 2 * PREFETCH_AHEAD].id);
+    uint64_t soon = block_by_id(ops, done + PREFETCH_AHEAD, end, payloads, held);
+    allocator_prefetch(heap, soon, looked_up[done % PREFETCH_AGAIN]);
+    looked_up[done % PREFETCH_AGAIN] = soon;
+}
+
+static inline void hint_by_slot(const Run *run, uint64_t done, uint64_t end, uint64_t *looked_up)
+{
+    if (done + 2 * PREFETCH_AHEAD < end)
+        prefetch_map_entry(run->payloads, run->held, run->workload->trace->slots[done + 2 * PREFETCH_AHEAD]);
+    uint64_t soon = block_by_slot(run, done + PREFETCH_AHEAD, end);
+    allocator_prefetch(run->heap, soon, looked_up[done % PREFETCH_AGAIN]);
+    looked_up[done % PREFETCH_AGAIN] = soon;
+}
+
 /* Issues ops[from, end) of a trace with no slots (its map is indexed by id)
  * up to the first compaction, and returns where it stopped. It takes the
  * run's arrays as arguments, not the run: every op calls the design
  * through a pointer, after which the compiler would have to read each of
  * run's fields from memory again (a third of the loop's instructions). */
 static uint64_t issue_ops_by_id(Allocator *heap, const Op *ops, uint64_t from, uint64_t end,
-                                uint64_t *payloads, bool *held)
+                                uint64_t *payloads, bool *held, bool hints)
 {
     bool skipped;
     uint64_t done = from, looked_up[PREFETCH_AGAIN] = {0};
     for (; done < end && ops[done].kind != OP_COMPACT; done++) {
-        if (done + 2 * PREFETCH_AHEAD < end)
-            prefetch_map_entry(payloads, held, ops[done + 2 * PREFETCH_AHEAD].id);
-        uint64_t soon = block_by_id(ops, done + PREFETCH_AHEAD, end, payloads, held);
-        allocator_prefetch(heap, soon, looked_up[done % PREFETCH_AGAIN]);
-        looked_up[done % PREFETCH_AGAIN] = soon;
+        if (hints)
+            hint_by_id(heap, ops, done, end, payloads, held, looked_up);
         uint32_t id = ops[done].id;
         (void)issue_trace_op(heap, &payloads[id], &held[id], &ops[done], &skipped);
     }
@@ -486,16 +511,13 @@ static uint64_t issue_ops_by_id(Allocator *heap, const Op *ops, uint64_t from, u
 }
 
 /* The same for a trace with slots: trace_slot empties a slot a new id takes. */
-static uint64_t issue_ops_by_slot(Run *run, const Op *ops, uint64_t from, uint64_t end)
+static uint64_t issue_ops_by_slot(Run *run, const Op *ops, uint64_t from, uint64_t end, bool hints)
 {
     bool skipped;
     uint64_t done = from, looked_up[PREFETCH_AGAIN] = {0};
     for (; done < end && ops[done].kind != OP_COMPACT; done++) {
-        if (done + 2 * PREFETCH_AHEAD < end)
-            prefetch_map_entry(run->payloads, run->held, run->workload->trace->slots[done + 2 * PREFETCH_AHEAD]);
-        uint64_t soon = block_by_slot(run, done + PREFETCH_AHEAD, end);
-        allocator_prefetch(run->heap, soon, looked_up[done % PREFETCH_AGAIN]);
-        looked_up[done % PREFETCH_AGAIN] = soon;
+        if (hints)
+            hint_by_slot(run, done, end, looked_up);
         uint32_t slot = trace_slot(run, done);
         (void)issue_trace_op(run->heap, &run->payloads[slot], &run->held[slot], &ops[done],
                              &skipped);
@@ -513,9 +535,10 @@ static void advance_trace(Run *run, uint64_t stop)
         return;
     const Trace *trace = run->workload->trace;
     uint64_t from = run->base_done, end = from + (stop - run->position);
+    bool hints = run->id_count >= PREFETCH_MIN_IDS;
     uint64_t done = trace->slots
-                        ? issue_ops_by_slot(run, trace->ops, from, end)
-                        : issue_ops_by_id(run->heap, trace->ops, from, end, run->payloads, run->held);
+                        ? issue_ops_by_slot(run, trace->ops, from, end, hints)
+                        : issue_ops_by_id(run->heap, trace->ops, from, end, run->payloads, run->held, hints);
     run->position += done - from;
     run->base_done = done;
 }

@@ -427,6 +427,77 @@ static void advancing_reaches_the_same_heap_as_stepping(void **state)
     trace_destroy(trace);
 }
 
+/* A trace with 6,300 ids, enough that run_advance hints at coming frees
+ * and reallocs (run.c's PREFETCH_MIN_IDS is 4,096): 5,000 mallocs, then
+ * frees and reallocs of them mixed with 1,000 new mallocs, then 300 times
+ * a free, a new id's malloc (in the slot just freed) and its free, well
+ * inside the hints' 8 ops. */
+static Trace *many_ids_trace(void)
+{
+    enum { FIRST = 5000, LATER = 1000, SHORT = 300 };
+    Op *ops = calloc(2 * FIRST + LATER + 3 * SHORT, sizeof *ops);
+    uint32_t count = 0, next_id = FIRST;
+    for (uint32_t id = 0; id < FIRST; id++)
+        ops[count++] = (Op){.kind = OP_MALLOC, .id = id, .bytes = 8 + id % 57, .line = count + 5};
+    for (uint32_t id = 0; id < FIRST; id++) {
+        ops[count++] = id % 3 == 1 ? (Op){.kind = OP_REALLOC, .id = id, .bytes = 4 + id % 91, .line = count + 5}
+                                   : (Op){.kind = OP_FREE, .id = id, .line = count + 5};
+        if (id % 5 == 0)
+            ops[count++] = (Op){.kind = OP_MALLOC, .id = next_id++, .bytes = 16 + id % 33, .line = count + 5};
+    }
+    for (uint32_t i = 0; i < SHORT; i++) {
+        uint32_t old = FIRST + i, young = next_id++; /* ids 5000.. are live until here */
+        ops[count++] = (Op){.kind = OP_FREE, .id = old, .line = count + 5};
+        ops[count++] = (Op){.kind = OP_MALLOC, .id = young, .bytes = 24, .line = count + 5};
+        ops[count++] = (Op){.kind = OP_FREE, .id = young, .line = count + 5};
+    }
+    Trace *trace = trace_create("many.rep", 0, next_id, ops, count);
+    free(ops);
+    assert_non_null(trace);
+    return trace;
+}
+
+/* Advances one run by run_advance in strides of 997 steps and steps another
+ * one step at a time: after every stride the two agree on heap and id map. */
+static void assert_strides_agree(const Workload *workload, uint64_t heap_bytes)
+{
+    for (int policy = 0; policy < HEAP_POLICY_COUNT; policy++) {
+        AllocatorSetup setup = tags_setup(heap_bytes, (HeapPolicy)policy);
+        Run *stepped = NULL, *advanced = NULL;
+        assert_int_equal(run_create(workload, &setup, NULL, 0, &stepped), HEAP_OK);
+        assert_int_equal(run_create(workload, &setup, NULL, 0, &advanced), HEAP_OK);
+        while (!run_finished(advanced)) {
+            uint64_t stop = run_advance(advanced, run_position(advanced) + 997);
+            StepReport report;
+            while (run_position(stepped) < stop && run_step(stepped, &report))
+                continue;
+            assert_heaps_equal(run_heap(advanced), run_heap(stepped));
+            for (uint32_t id = 0; id < 6000; id += 7)
+                assert_int_equal(run_id_payload(advanced, id), run_id_payload(stepped, id));
+        }
+        run_destroy(stepped);
+        run_destroy(advanced);
+    }
+}
+
+/* With hints on, by id and with slots, advancing reaches what stepping does:
+ * a hint that changed the heap or took a slot early would show. */
+static void advancing_with_hints_reaches_the_same_heap(void **state)
+{
+    (void)state;
+    Trace *trace = many_ids_trace();
+    uint32_t *slots = trace->slots; /* trace_create numbered them; a pipeline's view has none */
+    assert_non_null(slots);
+    assert_true(trace->slot_count >= 4096);
+    trace->slots = NULL;
+    Workload by_id = trace_workload(trace);
+    assert_strides_agree(&by_id, 1u << 20);
+    trace->slots = slots;
+    Workload slotted = trace_workload(trace);
+    assert_strides_agree(&slotted, 1u << 20);
+    trace_destroy(trace);
+}
+
 static void clone_and_copy_continue_identically(void **state)
 {
     (void)state;
@@ -680,6 +751,7 @@ int main(void)
         cmocka_unit_test(advancing_before_a_compaction_stops_at_the_traces_own),
         cmocka_unit_test(steps_without_reports_reach_the_same_heap),
         cmocka_unit_test(advancing_reaches_the_same_heap_as_stepping),
+        cmocka_unit_test(advancing_with_hints_reaches_the_same_heap),
         cmocka_unit_test(advancing_unwatched_leaves_the_same_run),
         cmocka_unit_test(clone_and_copy_continue_identically),
         cmocka_unit_test(recorded_simulation_replays_identically_for_every_policy),

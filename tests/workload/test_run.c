@@ -427,6 +427,13 @@ static void advancing_reaches_the_same_heap_as_stepping(void **state)
     trace_destroy(trace);
 }
 
+/* Appends `op` to ops, numbered with the next line after the header's. */
+static void append_op(Op *ops, uint32_t *count, Op op)
+{
+    op.line = *count + 5;
+    ops[(*count)++] = op;
+}
+
 /* A trace with 6,300 ids, enough that run_advance hints at coming frees
  * and reallocs (run.c's PREFETCH_MIN_IDS is 4,096): 5,000 mallocs, then
  * frees and reallocs of them mixed with 1,000 new mallocs, then 300 times
@@ -438,18 +445,18 @@ static Trace *many_ids_trace(void)
     Op *ops = calloc(2 * FIRST + LATER + 3 * SHORT, sizeof *ops);
     uint32_t count = 0, next_id = FIRST;
     for (uint32_t id = 0; id < FIRST; id++)
-        ops[count++] = (Op){.kind = OP_MALLOC, .id = id, .bytes = 8 + id % 57, .line = count + 5};
+        append_op(ops, &count, (Op){.kind = OP_MALLOC, .id = id, .bytes = 8 + id % 57});
     for (uint32_t id = 0; id < FIRST; id++) {
-        ops[count++] = id % 3 == 1 ? (Op){.kind = OP_REALLOC, .id = id, .bytes = 4 + id % 91, .line = count + 5}
-                                   : (Op){.kind = OP_FREE, .id = id, .line = count + 5};
+        append_op(ops, &count, id % 3 == 1 ? (Op){.kind = OP_REALLOC, .id = id, .bytes = 4 + id % 91}
+                                           : (Op){.kind = OP_FREE, .id = id});
         if (id % 5 == 0)
-            ops[count++] = (Op){.kind = OP_MALLOC, .id = next_id++, .bytes = 16 + id % 33, .line = count + 5};
+            append_op(ops, &count, (Op){.kind = OP_MALLOC, .id = next_id++, .bytes = 16 + id % 33});
     }
     for (uint32_t i = 0; i < SHORT; i++) {
         uint32_t old = FIRST + i, young = next_id++; /* ids 5000.. are live until here */
-        ops[count++] = (Op){.kind = OP_FREE, .id = old, .line = count + 5};
-        ops[count++] = (Op){.kind = OP_MALLOC, .id = young, .bytes = 24, .line = count + 5};
-        ops[count++] = (Op){.kind = OP_FREE, .id = young, .line = count + 5};
+        append_op(ops, &count, (Op){.kind = OP_FREE, .id = old});
+        append_op(ops, &count, (Op){.kind = OP_MALLOC, .id = young, .bytes = 24});
+        append_op(ops, &count, (Op){.kind = OP_FREE, .id = young});
     }
     Trace *trace = trace_create("many.rep", 0, next_id, ops, count);
     free(ops);

@@ -82,14 +82,21 @@ int canvas_text(Canvas *canvas, int x, int y, const char *utf8, uint32_t color, 
 }
 
 /* Bytes of the longest prefix of `text` of at most `columns` characters that
- * ends at a space (or the whole text, or a hard cut when no space fits). */
-static size_t line_bytes(const char *text, int columns)
+ * ends at a space (or the whole text, or a hard cut when no space fits).
+ * Two spaces part phrases ("step 3 of 9  first-fit  seed 1"): a line that
+ * must break does so at the last of those if that keeps half the line, so
+ * a phrase stays whole ("seed 1", not "seed" and "1"). */
+size_t canvas_line_bytes(const char *text, int columns)
 {
-    size_t bytes = 0, last_space = 0;
-    int characters = 0;
+    size_t bytes = 0, last_space = 0, last_gap = 0;
+    int characters = 0, gap_characters = 0;
     while (text[bytes] != '\0' && characters < columns) {
         if (text[bytes] == ' ') {
             last_space = bytes;
+            if (text[bytes + 1] == ' ' && bytes > 0 && text[bytes - 1] != ' ') {
+                last_gap = bytes;
+                gap_characters = characters;
+            }
         }
         bytes++;
         while ((text[bytes] & 0xC0) == 0x80) {
@@ -97,10 +104,12 @@ static size_t line_bytes(const char *text, int columns)
         }
         characters++;
     }
-    if (text[bytes] == '\0' || text[bytes] == ' ' || last_space == 0) {
+    if (text[bytes] == '\0' || (text[bytes] != ' ' && last_space == 0)) {
         return bytes;
     }
-    return last_space;
+    size_t at = text[bytes] == ' ' ? bytes : last_space; /* the last space that fits */
+    bool ends_phrase = text[at + 1] == ' ' || (at > 0 && text[at - 1] == ' ');
+    return !ends_phrase && last_gap > 0 && 2 * gap_characters >= columns ? last_gap : at;
 }
 
 enum { WRAP_MIN_COLUMNS = 8, WRAP_MAX_BYTES = 511 };
@@ -108,7 +117,7 @@ enum { WRAP_MIN_COLUMNS = 8, WRAP_MAX_BYTES = 511 };
 /* The bytes of the next line of `utf8` and where the line after it starts. */
 static size_t next_line(const char **utf8, int columns)
 {
-    size_t bytes = line_bytes(*utf8, columns > WRAP_MIN_COLUMNS ? columns : WRAP_MIN_COLUMNS);
+    size_t bytes = canvas_line_bytes(*utf8, columns > WRAP_MIN_COLUMNS ? columns : WRAP_MIN_COLUMNS);
     bytes = bytes < WRAP_MAX_BYTES ? bytes : WRAP_MAX_BYTES;
     const char *rest = *utf8 + bytes;
     while (*rest == ' ') {

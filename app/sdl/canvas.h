@@ -48,6 +48,11 @@ void canvas_clip(Canvas *canvas, const LayoutRect *rect); /* NULL: no clipping *
  * box is one line high and as wide as the text. Returns the width drawn. */
 int canvas_text(Canvas *canvas, int x, int y, const char *utf8, uint32_t color, uint32_t background);
 
+/* Bytes of the first line of `utf8` broken at spaces into lines of at most
+ * `columns` characters: at the last space that fits, or at the last pair of
+ * spaces (a phrase's end) if that keeps half the line. */
+size_t canvas_line_bytes(const char *utf8, int columns);
+
 /* Lines `utf8` takes broken at spaces into lines of at most `columns`
  * characters, as canvas_wrapped breaks it. */
 int canvas_wrap_count(int columns, const char *utf8);

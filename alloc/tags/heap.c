@@ -1310,18 +1310,6 @@ HeapError heap_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *resul
     return heap->calls->realloc(heap, payload, n, result);
 }
 
-/* ---- hints ---------------------------------------------------------------- */
-
-void heap_prefetch_block(const Heap *heap, uint64_t payload)
-{
-    heap_hint_block(heap, payload);
-}
-
-void heap_prefetch_next_block(const Heap *heap, uint64_t payload)
-{
-    heap_hint_next_block(heap, payload);
-}
-
 /* ---- compaction --------------------------------------------------------- */
 
 /*

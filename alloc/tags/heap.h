@@ -137,14 +137,6 @@ HeapError heap_free(Heap *heap, uint64_t payload);
 /* C's realloc rules; on failure *result is 0 and the old block is untouched. */
 HeapError heap_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *result);
 
-/* Hints that a free or realloc of `payload` is coming (allocator.h's
- * prefetch): heap_prefetch_block starts loading the block's header and its
- * live-map entry; heap_prefetch_next_block, called once the header has
- * arrived, the header of the block after it. They change nothing, and any
- * payload is safe. */
-void heap_prefetch_block(const Heap *heap, uint64_t payload);
-void heap_prefetch_next_block(const Heap *heap, uint64_t payload);
-
 /* Slides every allocated block down, in address order, with its bytes.
  * `on_move` (may be NULL) hears of each block that moved. */
 void heap_compact(Heap *heap, HeapMoveFn on_move, void *context);

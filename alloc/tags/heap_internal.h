@@ -135,14 +135,16 @@ static inline void tag_write(Heap *heap, uint64_t offset, uint64_t word)
     store_le(heap->arena + offset, word, 8);
 }
 
-/* ---- hints (heap_prefetch_block, heap_prefetch_next_block) ----------------- */
+/* ---- hints: the tags design's prefetch entry (allocator.h) ---------------- */
 
 /* A free reads three places a big heap rarely has in its caches: the
  * block's header, its entry in the live map and the next block's header
  * (to coalesce). A replay knows its calls ahead, so it can ask for them
- * early and the core does not wait for each (BENCHMARKS.md, #24). Inline:
- * the tags design's prefetch entry makes these two calls for nearly every
- * operation of a replay. Any payload is safe; 0 hints at nothing. */
+ * early and the core does not wait for each (BENCHMARKS.md, #24):
+ * heap_hint_block for a call some ops away, heap_hint_next_block once its
+ * header has arrived. Inline: the design's entry makes these two calls for
+ * nearly every operation of a replay. Any payload is safe; 0 hints at
+ * nothing. */
 
 static inline bool is_payload_inside(const Heap *heap, uint64_t payload)
 {

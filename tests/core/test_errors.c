@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core_support.h"
+#include "heap_internal.h" /* the Allocator a Heap starts with, for its prefetch entry */
 
 typedef enum { COUNTED_AS_ERROR, COUNTED_AS_FAILED } Counter;
 
@@ -180,7 +181,7 @@ static void test_free_of_dead_bump_block_is_double_free(void **state)
 
 /* --- hints ------------------------------------------------------------------------ */
 
-/* A replay's hints (heap_prefetch_block, heap_prefetch_next_block) change
+/* A replay's hints (the design's prefetch entry, both parts) change
  * nothing, whatever they name: a used block, a freed one, the top, a payload
  * inside a block, the last bytes of the heap, past it, 0, the largest offsets. */
 static void expect_hints_change_nothing(Heap *heap, uint64_t heap_bytes)
@@ -190,8 +191,7 @@ static void expect_hints_change_nothing(Heap *heap, uint64_t heap_bytes)
     HeapSnapshot before;
     support_snapshot(heap, &before);
     for (size_t i = 0; i < SUPPORT_COUNT(named); i++) {
-        heap_prefetch_block(heap, named[i]);
-        heap_prefetch_next_block(heap, named[i]);
+        allocator_prefetch(&heap->base, named[i], named[i]);
     }
     support_expect_unchanged(heap, &before, &before.stats);
     support_snapshot_release(&before);

@@ -435,11 +435,23 @@ bool run_step(Run *run, StepReport *report)
  * before that (a map of 100,000 ids does not stay cached either). */
 enum { PREFETCH_AHEAD = 8, PREFETCH_AGAIN = 4 };
 
-/* The hints pay where the heap and the id map outgrow the caches; with
- * fewer ids in the map than this they only cost (about a tenth of the
- * replay of a trace of 1,000 live blocks, BENCHMARKS.md #24), so the loops
- * below give none. */
+/* The hints pay where the heap and the id map outgrow the caches, and
+ * elsewhere only cost: with fewer ids in the map than PREFETCH_MIN_IDS
+ * (about a tenth of the replay of a trace of 1,000 live blocks), or while
+ * every block the heap ever made lies in its bottom PREFETCH_MIN_SPREAD
+ * bytes (first and best fit on a trace of 10,000 live blocks keep them in
+ * 10 MB, which a last-level cache of 32 MiB holds: 4-7% of their replay).
+ * BENCHMARKS.md #24. */
 enum { PREFETCH_MIN_IDS = 4096 };
+#define PREFETCH_MIN_SPREAD (UINT64_C(16) << 20)
+
+/* Whether the loops below give hints now; asked again at every stretch
+ * they replay, as a heap spreads. */
+static bool hints_pay(const Run *run)
+{
+    return run->id_count >= PREFETCH_MIN_IDS &&
+           allocator_stats(run->heap)->high_water >= PREFETCH_MIN_SPREAD;
+}
 
 /* Asks for the id map's entries of ops[index]: its payload and held flag. */
 static inline void prefetch_map_entry(const uint64_t *payloads, const bool *held, uint32_t index_in_map)
@@ -535,7 +547,7 @@ static void advance_trace(Run *run, uint64_t stop)
         return;
     const Trace *trace = run->workload->trace;
     uint64_t from = run->base_done, end = from + (stop - run->position);
-    bool hints = run->id_count >= PREFETCH_MIN_IDS;
+    bool hints = hints_pay(run);
     uint64_t done = trace->slots
                         ? issue_ops_by_slot(run, trace->ops, from, end, hints)
                         : issue_ops_by_id(run->heap, trace->ops, from, end, run->payloads, run->held, hints);

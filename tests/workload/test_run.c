@@ -435,17 +435,18 @@ static void append_op(Op *ops, uint32_t *count, Op op)
 }
 
 /* A trace with 6,300 ids, enough that run_advance hints at coming frees
- * and reallocs (run.c's PREFETCH_MIN_IDS is 4,096): 5,000 mallocs, then
- * frees and reallocs of them mixed with 1,000 new mallocs, then 300 times
- * a free, a new id's malloc (in the slot just freed) and its free, well
- * inside the hints' 8 ops. */
+ * and reallocs (run.c's PREFETCH_MIN_IDS is 4,096), once its 5,000 first
+ * mallocs of 4 KiB or more have spread the heap past 16 MiB
+ * (PREFETCH_MIN_SPREAD; 4,000 of them do): frees and reallocs of them mixed
+ * with 1,000 new mallocs, then 300 times a free, a new id's malloc (in the
+ * slot just freed) and its free, well inside the hints' 8 ops. */
 static Trace *many_ids_trace(void)
 {
     enum { FIRST = 5000, LATER = 1000, SHORT = 300 };
     Op *ops = calloc(2 * FIRST + LATER + 3 * SHORT, sizeof *ops);
     uint32_t count = 0, next_id = FIRST;
     for (uint32_t id = 0; id < FIRST; id++)
-        append_op(ops, &count, (Op){.kind = OP_MALLOC, .id = id, .bytes = 8 + id % 57});
+        append_op(ops, &count, (Op){.kind = OP_MALLOC, .id = id, .bytes = 4096 + id % 57});
     for (uint32_t id = 0; id < FIRST; id++) {
         append_op(ops, &count, id % 3 == 1 ? (Op){.kind = OP_REALLOC, .id = id, .bytes = 4 + id % 91}
                                            : (Op){.kind = OP_FREE, .id = id});
@@ -498,10 +499,10 @@ static void advancing_with_hints_reaches_the_same_heap(void **state)
     assert_true(trace->slot_count >= 4096);
     trace->slots = NULL;
     Workload by_id = trace_workload(trace);
-    assert_strides_agree(&by_id, 1u << 20);
+    assert_strides_agree(&by_id, 64u << 20);
     trace->slots = slots;
     Workload slotted = trace_workload(trace);
-    assert_strides_agree(&slotted, 1u << 20);
+    assert_strides_agree(&slotted, 64u << 20);
     trace_destroy(trace);
 }
 

@@ -2,12 +2,14 @@
  * page_warmer.c - faulting in a heap's next pages on a second thread (see
  * page_warmer.h).
  *
- * The heap and the thread share three numbers under one mutex: how far the
- * heap wants pages (`wanted`), how far the thread has faulted them
- * (`warmed`), and whether to stop. The thread sleeps on a condition variable
- * until `wanted` passes `warmed`, then faults in one huge page at a time,
- * skipping ahead to the high water if the heap has overtaken it (those
- * pages the heap faulted in itself).
+ * The heap and the thread share, under one mutex, how far the heap wants
+ * pages (`wanted`), how far the thread has faulted them (`warmed`), a short
+ * queue of pages below the high water asked for again (`again`), and
+ * whether to stop. The thread sleeps on a condition variable until there
+ * is a page asked for again or `wanted` passes `warmed`, then faults in
+ * one huge page at a time, the pages asked for again first, skipping ahead
+ * to the high water if the heap has overtaken it (those pages the heap
+ * faulted in itself).
  */
 #if defined(__linux__)
 #define _DEFAULT_SOURCE
@@ -34,6 +36,9 @@ struct PageWarmer {
     uint64_t warmed;             /* faulted in up to here (from high_water on) */
     /* wanted and warmed are whole huge pages from the block's start, or its
      * end: madvise takes only page-aligned starts. */
+    uint64_t again[PAGE_WARMER_AGAIN_SLOTS]; /* huge pages below the high water to
+                                                fault in again, oldest first */
+    unsigned again_count;
 };
 
 static uint64_t round_up(uint64_t offset, uint64_t unit)
@@ -41,13 +46,30 @@ static uint64_t round_up(uint64_t offset, uint64_t unit)
     return (offset + unit - 1) / unit * unit;
 }
 
-/* Waits for work; returns false when told to stop. Called with the lock held. */
-static bool wait_for_work(PageWarmer *warmer, uint64_t *start, uint64_t *end)
+/* Takes the oldest page asked for again (page_warmer_warm_again). */
+static void take_page_again(PageWarmer *warmer, uint64_t *start, uint64_t *end)
 {
-    while (!warmer->stopping && warmer->warmed >= warmer->wanted)
+    *start = warmer->again[0];
+    *end = *start + ZEROED_MEMORY_PAGE_BYTES;
+    warmer->again_count--;
+    for (unsigned i = 0; i < warmer->again_count; i++)
+        warmer->again[i] = warmer->again[i + 1];
+}
+
+/* Waits for work; returns false when told to stop. Called with the lock
+ * held. Pages asked for again come first: the heap is about to reach them,
+ * while the high water's next pages are a step further off. */
+static bool wait_for_work(PageWarmer *warmer, uint64_t *start, uint64_t *end, bool *again)
+{
+    while (!warmer->stopping && warmer->again_count == 0 && warmer->warmed >= warmer->wanted)
         pthread_cond_wait(&warmer->wake, &warmer->lock);
     if (warmer->stopping)
         return false;
+    *again = warmer->again_count > 0;
+    if (*again) {
+        take_page_again(warmer, start, end);
+        return true;
+    }
     *start = warmer->warmed > warmer->high_water ? warmer->warmed
                                                  : round_up(warmer->high_water, ZEROED_MEMORY_PAGE_BYTES);
     *end = *start + ZEROED_MEMORY_PAGE_BYTES;
@@ -61,7 +83,8 @@ static void *warm_pages(void *argument)
     PageWarmer *warmer = argument;
     pthread_mutex_lock(&warmer->lock);
     uint64_t start, end;
-    while (wait_for_work(warmer, &start, &end)) {
+    bool again;
+    while (wait_for_work(warmer, &start, &end, &again)) {
         if (start >= end) {
             warmer->warmed = warmer->wanted;
             continue;
@@ -70,7 +93,8 @@ static void *warm_pages(void *argument)
         /* Faulting in never changes a byte: the heap may write the same pages meanwhile. */
         bool faulted = madvise(warmer->memory + start, end - start, MADV_POPULATE_WRITE) == 0;
         pthread_mutex_lock(&warmer->lock);
-        warmer->warmed = end;
+        if (!again)
+            warmer->warmed = end;
         if (!faulted) {          /* an old kernel, or no memory: the heap faults them itself */
             warmer->failed = true;
             break;
@@ -101,15 +125,22 @@ PageWarmer *page_warmer_create(void *memory, size_t bytes)
     return warmer;
 }
 
+/* Starts the thread the first time there is work for it. Called with the
+ * lock held. */
+static void start_thread(PageWarmer *warmer)
+{
+    if (!warmer->started && !warmer->failed) {
+        warmer->started = pthread_create(&warmer->thread, NULL, warm_pages, warmer) == 0;
+        warmer->failed = !warmer->started;
+    }
+}
+
 uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset)
 {
     if (warmer == NULL)
         return UINT64_MAX;
     pthread_mutex_lock(&warmer->lock);
-    if (!warmer->started && !warmer->failed) {
-        warmer->started = pthread_create(&warmer->thread, NULL, warm_pages, warmer) == 0;
-        warmer->failed = !warmer->started;
-    }
+    start_thread(warmer);
     uint64_t wanted = round_up(offset + PAGE_WARMER_AHEAD_BYTES, ZEROED_MEMORY_PAGE_BYTES);
     warmer->high_water = offset;
     warmer->wanted = wanted < warmer->bytes ? wanted : warmer->bytes;
@@ -117,6 +148,19 @@ uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset)
     pthread_cond_signal(&warmer->wake);
     pthread_mutex_unlock(&warmer->lock);
     return done ? UINT64_MAX : offset + PAGE_WARMER_STEP_BYTES;
+}
+
+void page_warmer_warm_again(PageWarmer *warmer, uint64_t offset)
+{
+    if (warmer == NULL || offset % ZEROED_MEMORY_PAGE_BYTES != 0 || offset >= warmer->bytes)
+        return;
+    pthread_mutex_lock(&warmer->lock);
+    start_thread(warmer);
+    if (!warmer->failed && warmer->again_count < PAGE_WARMER_AGAIN_SLOTS) {
+        warmer->again[warmer->again_count++] = offset;
+        pthread_cond_signal(&warmer->wake);
+    }
+    pthread_mutex_unlock(&warmer->lock);
 }
 
 void page_warmer_destroy(PageWarmer *warmer)
@@ -146,6 +190,11 @@ uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset)
 {
     (void)warmer, (void)offset;
     return UINT64_MAX;
+}
+
+void page_warmer_warm_again(PageWarmer *warmer, uint64_t offset)
+{
+    (void)warmer, (void)offset;
 }
 
 void page_warmer_destroy(PageWarmer *warmer)

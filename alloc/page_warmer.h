@@ -11,6 +11,10 @@
  * never changes a byte), so that zeroing overlaps the replay instead of
  * stopping it. Only pages the heap is about to reach are touched: the heap's
  * memory stays what it writes plus at most PAGE_WARMER_AHEAD_BYTES.
+ * A heap that gave pages back below its high water (a free block's inner
+ * pages) and sweeps through them again asks for them one by one too
+ * (page_warmer_warm_again): next and worst fit on a big heap did half their
+ * zeroing there, on the replay's own thread.
  *
  * Where the kernel cannot do this (not Linux, a kernel before 5.14, a block
  * that is not its own mapping), the warmer does nothing and the heap's pages
@@ -24,7 +28,8 @@
 
 enum {
     PAGE_WARMER_AHEAD_BYTES = 4 << 20,   /* faulted in above the high water: two huge pages */
-    PAGE_WARMER_STEP_BYTES = 2 << 20     /* the heap reports every this many bytes of growth */
+    PAGE_WARMER_STEP_BYTES = 2 << 20,    /* the heap reports every this many bytes of growth */
+    PAGE_WARMER_AGAIN_SLOTS = 8          /* pages asked for again and not yet warmed, at most */
 };
 
 typedef struct PageWarmer PageWarmer;
@@ -38,6 +43,14 @@ PageWarmer *page_warmer_create(void *memory, size_t bytes);
  * Returns the offset at which the heap should call again. Cheap: a lock and
  * a signal, every PAGE_WARMER_STEP_BYTES of growth. NULL: UINT64_MAX. */
 uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset);
+
+/* The heap gave back the huge page at `offset` (a multiple of
+ * ZEROED_MEMORY_PAGE_BYTES, below its high water: zeroed_memory_discard)
+ * and is about to write into it again: the warmer faults it in, before
+ * the pages above the high water it still owes. Ignored when PAGE_WARMER_AGAIN_SLOTS
+ * requests are already waiting (the heap then faults the page in itself),
+ * for an offset that is not a whole page inside the block, and for NULL. */
+void page_warmer_warm_again(PageWarmer *warmer, uint64_t offset);
 
 /* Stops the thread (waiting for it) and frees the warmer; before the block
  * is released. NULL is fine. */

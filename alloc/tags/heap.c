@@ -503,8 +503,41 @@ static void discard_inner_pages(Heap *heap, uint64_t start, uint64_t freed, uint
         high = page_up(freed_end + HEAP_TAG_BYTES);
     if (page_up(heap->stats.high_water) < high)
         high = page_up(heap->stats.high_water);
-    if (low < high)
-        zeroed_memory_discard(heap->arena, heap->config.heap_bytes, low, high);
+    if (low >= high)
+        return;
+    zeroed_memory_discard(heap->arena, heap->config.heap_bytes, low, high);
+    if (heap->given_back)
+        for (uint64_t page = low / ZEROED_MEMORY_PAGE_BYTES; page < high / ZEROED_MEMORY_PAGE_BYTES; page++)
+            heap->given_back[page / 64] |= UINT64_C(1) << (page % 64);
+}
+
+/* How many huge pages past the one a placement ends in are asked for again
+ * (page_warmer_warm_again) if they were given back: the placements that
+ * follow next fit's rover or worst fit's largest block move up through
+ * them, and find them faulted in instead of zeroing them on this thread. */
+enum { WARM_AGAIN_PAGES = 2 };
+
+/* Words of heap->given_back for an arena of `bytes`, with room for the
+ * pages looked at past its end. */
+static uint64_t given_back_words(uint64_t bytes)
+{
+    return (bytes / ZEROED_MEMORY_PAGE_BYTES + WARM_AGAIN_PAGES + 1) / 64 + 1;
+}
+
+/* A block now ends at `end`: the pages given back just above it are asked
+ * for again. */
+static inline void warm_again_ahead(Heap *heap, uint64_t end)
+{
+    if (!heap->given_back)
+        return;
+    uint64_t page = end / ZEROED_MEMORY_PAGE_BYTES;
+    for (uint64_t next = page + 1; next <= page + WARM_AGAIN_PAGES; next++) {
+        uint64_t *word = &heap->given_back[next / 64], bit = UINT64_C(1) << (next % 64);
+        if (*word & bit) {
+            *word &= ~bit;
+            page_warmer_warm_again(heap->warmer, next * ZEROED_MEMORY_PAGE_BYTES);
+        }
+    }
 }
 
 static SHAPED_INLINE void coalesce_into_free(Heap *heap, CallShape shape, uint64_t offset,
@@ -563,6 +596,7 @@ static SHAPED_INLINE void mark_used(Heap *heap, CallShape shape, uint64_t offset
     s->bytes_in_use += size;
     s->payload_bytes += requested;
     raise_high_water(heap, offset + size);
+    warm_again_ahead(heap, offset + size);
     heap->event.block_offset = offset;
     heap->event.block_size = size;
 }
@@ -892,6 +926,8 @@ HeapError heap_create(const HeapConfig *config, Heap **out)
     }
     (*out)->warmer = page_warmer_create(arena, config->heap_bytes);
     (*out)->warm_at = (*out)->warmer ? PAGE_WARMER_STEP_BYTES : UINT64_MAX;
+    if ((*out)->warmer) /* without it (out of memory) pages fault in as they come */
+        (*out)->given_back = calloc(given_back_words(config->heap_bytes), sizeof (uint64_t));
     return HEAP_OK;
 }
 
@@ -909,6 +945,7 @@ void heap_destroy(Heap *heap)
     if (!heap)
         return;
     page_warmer_destroy(heap->warmer); /* its thread stops before the arena goes */
+    free(heap->given_back);
     if (heap->owns_arena)
         zeroed_memory_release(heap->arena, heap->config.heap_bytes);
     block_map_release(&heap->live);
@@ -961,6 +998,8 @@ HeapError heap_copy(Heap *target, const Heap *source)
         !index_copy(target, source, source_end, target_end))
         return HEAP_ERROR_OUT_OF_MEMORY;
     copy_written_bytes(target, source, source_end, target_end);
+    if (target->given_back) /* the copy wrote every page up to both ends */
+        memset(target->given_back, 0, given_back_words(target->config.heap_bytes) * sizeof (uint64_t));
     target->rover = source->rover;
     target->bump_pointer = source->bump_pointer;
     target->top = source->top;

@@ -37,6 +37,9 @@ struct Heap {
     PageWarmer *warmer;          /* faults in the pages above the high water; NULL: none */
     uint64_t warm_at;            /* the high water at which to tell the warmer again */
     bool warmer_told;            /* pages above the high water may be resident */
+    uint64_t *given_back;        /* a bit per huge page of the arena: given back by
+                                    discard_inner_pages and not asked for again since
+                                    (heap.c); NULL without a warmer */
     uint64_t region_start;       /* b0: the first block's offset */
     uint64_t region_end;         /* one past the last usable byte */
     uint64_t min_block;          /* align_up(16 + M, A), bytes */

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #endif
 
@@ -126,12 +127,72 @@ static void test_pages_go_back_when_free_blocks_join(void **state)
     free_and_refill(order);
 }
 
+#if defined(__linux__)
+/* Whether this kernel faults pages in on request (MADV_POPULATE_WRITE,
+ * Linux 5.14), as the page warmer asks it to; where it cannot, the warmer
+ * does nothing by design. */
+static bool kernel_can_populate(void)
+{
+#ifdef MADV_POPULATE_WRITE
+    void *probe = mmap(NULL, 2 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(probe != MAP_FAILED);
+    bool can = madvise(probe, 2 * MIB, MADV_POPULATE_WRITE) == 0;
+    munmap(probe, 2 * MIB);
+    return can;
+#else
+    return false;
+#endif
+}
+
+/* Waits up to ten seconds for every 4 KiB page of [start, end) to be resident. */
+static bool wait_until_resident(const uint8_t *arena, uint64_t start, uint64_t end)
+{
+    uint64_t pages = (end - start) / (uint64_t)sysconf(_SC_PAGESIZE);
+    for (int tries = 0; tries < 1000; tries++) {
+        if (resident_pages(arena, start, end) == pages)
+            return true;
+        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+    }
+    return false;
+}
+#endif
+
+/* The pages given back are asked for again just ahead of the heap (heap.c's
+ * warm_again_ahead): once blocks 1..62 are free and [2, 6) MiB given back,
+ * one malloc refills block 1, which ends at 256 KiB in huge page 0, and the
+ * page warmer faults in the next two, [2, 4) and [4, 6) MiB, on its thread,
+ * though the heap has written nothing there; and they read as zero. */
+static void test_pages_given_back_come_in_again_ahead(void **state)
+{
+    (void)state;
+#if defined(__linux__)
+    if (!kernel_can_populate())
+        skip();
+    Heap *heap = full_heap();
+    const uint8_t *arena = heap_arena(heap);
+    for (uint64_t i = 1; i < BLOCKS - 1; i++)
+        assert_int_equal(heap_free(heap, i * BLOCK_BYTES + 8), HEAP_OK);
+    assert_int_equal(resident_pages(arena, 2 * MIB, 6 * MIB), 0);
+    uint64_t payload = 0;
+    assert_int_equal(heap_malloc(heap, BLOCK_BYTES - 16, &payload), HEAP_OK);
+    assert_int_equal(payload, BLOCK_BYTES + 8);
+    assert_true(wait_until_resident(arena, 2 * MIB, 6 * MIB));
+    for (uint64_t offset = 2 * MIB; offset < 6 * MIB; offset += 4096)
+        assert_int_equal(arena[offset], 0);
+    assert_int_equal(heap_check(heap).broken, 0);
+    heap_destroy(heap);
+#else
+    skip();
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pages_go_back_as_a_free_block_grows_up),
         cmocka_unit_test(test_pages_go_back_as_a_free_block_grows_down),
         cmocka_unit_test(test_pages_go_back_when_free_blocks_join),
+        cmocka_unit_test(test_pages_given_back_come_in_again_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,34 @@ static void test_skips_ahead_when_overtaken(void **state)
     zeroed_memory_release(block, BLOCK_BYTES);
 }
 
+/* A page asked for again is faulted in whole and alone, below the high
+ * water as well as above it, and no byte changes: [20, 22) MiB of an
+ * untouched block comes in, [22, 24) MiB does not; an offset that is not a
+ * whole page ([30 MiB + 4 KiB) or lies past the block is ignored. */
+static void test_warms_a_page_asked_for_again(void **state)
+{
+    (void)state;
+    uint8_t *block = populatable_block();
+    memset(block, 0x3C, 2 * MIB);
+    PageWarmer *warmer = page_warmer_create(block, BLOCK_BYTES);
+    assert_non_null(warmer);
+    page_warmer_warm_again(warmer, 30 * MIB + 4096);
+    page_warmer_warm_again(warmer, BLOCK_BYTES);
+    page_warmer_warm_again(warmer, 20 * MIB);
+    assert_true(wait_until_resident(block, 20 * MIB, 22 * MIB));
+    nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL); /* nothing else may come */
+    assert_false(resident(block, 22 * MIB, 60 * MIB, false));
+    assert_false(resident(block, 2 * MIB, 20 * MIB, false));
+    page_warmer_destroy(warmer);
+    for (uint64_t i = 0; i < 2 * MIB; i++)
+        if (block[i] != 0x3C)
+            fail_msg("byte %llu changed", (unsigned long long)i);
+    for (uint64_t i = 20 * MIB; i < 22 * MIB; i += 4096)
+        assert_int_equal(block[i], 0);
+    page_warmer_warm_again(NULL, 0); /* a NULL warmer: nothing */
+    zeroed_memory_release(block, BLOCK_BYTES);
+}
+
 /* Near the end the wanted range is the whole block: the warmer asks not to
  * be told again (UINT64_MAX). 60 + 4 MiB reaches the end of the 64 MiB block. */
 static void test_stops_asking_at_the_end_of_the_block(void **state)
@@ -162,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_warms_only_just_above_the_high_water),
         cmocka_unit_test(test_skips_ahead_when_overtaken),
+        cmocka_unit_test(test_warms_a_page_asked_for_again),
         cmocka_unit_test(test_stops_asking_at_the_end_of_the_block),
         cmocka_unit_test(test_small_blocks_have_no_warmer),
     };

@@ -19,8 +19,10 @@
  * their low bits): 3.16 bytes a word, against 12 for an index and a value
  * and 3.43 for two LEB128 numbers. A reader finds where the next entry
  * starts from the head alone, so it runs ahead over many entries; it reads
- * the XOR as one 8-byte load and masks it, so the bytes hold READ_SLACK
- * zero bytes past the last entry.
+ * the XOR as one 8-byte load and masks it (the mask from a table of eight:
+ * applying a delta is bound by the instructions a word takes, and the
+ * table's one load costs fewer than working the mask out), so the bytes
+ * hold READ_SLACK zero bytes past the last entry.
  */
 #include "delta.h"
 
@@ -84,14 +86,18 @@ static uint64_t load_little_endian(const uint8_t *bytes)
     return value;
 }
 
+/* The XOR's bits, by its byte count less one (an entry head's low 3 bits). */
+static const uint64_t XOR_MASKS[8] = {0xff, 0xffff, 0xffffff, 0xffffffff, UINT64_C(0xffffffffff),
+                                      UINT64_C(0xffffffffffff), UINT64_C(0xffffffffffffff), UINT64_MAX};
+
 /* Reads the entry at *at, moves past it and adds its gap to *word.
  * Returns the XOR. */
 static inline uint64_t read_entry(const uint8_t **at, uint64_t *word)
 {
     const uint8_t *entry = *at;
-    unsigned head = entry[0], xor_bytes = (head & 7) + 1;
-    uint64_t difference = load_little_endian(entry + 1) & (UINT64_MAX >> (64 - 8 * xor_bytes));
-    *at = entry + 1 + xor_bytes;
+    unsigned head = entry[0];
+    uint64_t difference = load_little_endian(entry + 1) & XOR_MASKS[head & 7];
+    *at = entry + 2 + (head & 7);
     uint64_t gap = head >> 3;
     if (gap == GAP_ESCAPE) {
         gap = read_number(at);

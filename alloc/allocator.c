@@ -139,6 +139,12 @@ void allocator_set_events_unread(Allocator *allocator, bool unread)
 
 const AllocatorDesign *allocator_design(const Allocator *allocator) { return allocator->design; }
 
+unsigned allocator_features(const Allocator *allocator)
+{
+    const AllocatorDesign *design = allocator->design;
+    return design->features_of ? design->features_of(allocator) : design->features;
+}
+
 const AllocatorConfig *allocator_config(const Allocator *allocator)
 {
     return allocator->design->config(allocator);

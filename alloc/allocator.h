@@ -237,6 +237,9 @@ struct AllocatorDesign {
     const char *const *policies;         /* NULL-terminated; [0] is the default */
     const char *const *list_orders;      /* NULL-terminated, or NULL: no list order */
     unsigned features;                   /* OR of AllocatorFeature */
+    /* The features this heap has, where its policy decides (tags: only bump
+     * makes dead blocks); a subset of features. NULL: features. */
+    unsigned (*features_of)(const Allocator *allocator);
 
     HeapError (*create)(const AllocatorConfig *config, Allocator **out);
     HeapError (*clone)(const Allocator *source, Allocator **out);
@@ -387,6 +390,7 @@ void allocator_compact(Allocator *allocator, HeapMoveFn on_move, void *context);
 void allocator_set_events_unread(Allocator *allocator, bool unread); /* the design's, if any */
 
 const AllocatorDesign *allocator_design(const Allocator *allocator);
+unsigned allocator_features(const Allocator *allocator); /* this heap's: features_of, or features */
 const AllocatorConfig *allocator_config(const Allocator *allocator);
 const char *allocator_policy_name(const Allocator *allocator);
 /* What names this heap's design and policy in one word, as --compare takes

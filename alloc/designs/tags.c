@@ -183,12 +183,22 @@ static uint32_t tags_state_spans(Allocator *allocator, AllocatorSpan *spans)
     return heap_state_spans(as_heap(allocator), spans);
 }
 
+/* Only bump's frees leave dead blocks. */
+static unsigned tags_features_of(const Allocator *allocator)
+{
+    unsigned features = tags_design.features;
+    if (tags_config(allocator)->policy != HEAP_BUMP)
+        features &= ~(unsigned)ALLOCATOR_HAS_DEAD;
+    return features;
+}
+
 const AllocatorDesign tags_design = {
     .name = "tags",
     .summary = "8-byte boundary tags over a fixed arena: first, next, best, worst fit and bump",
     .policies = POLICIES,
     .list_orders = NULL,
     .features = ALLOCATOR_CAN_COMPACT | ALLOCATOR_HAS_DEAD,
+    .features_of = tags_features_of,
     .create = tags_create,
     .clone = tags_clone,
     .copy = tags_copy,

@@ -152,9 +152,10 @@ static bool dead_meaning(const Model *model, const char **name, const char **bri
 {
     bool folds = false, dead = false;
     for (uint32_t pane = 0; pane < model_pane_count(model); pane++) {
-        const AllocatorDesign *design = allocator_design(model_heap(model, pane));
-        folds = folds || design->program_address != NULL;
-        dead = dead || (design->program_address == NULL && (design->features & ALLOCATOR_HAS_DEAD));
+        const Allocator *heap = model_heap(model, pane);
+        bool pane_folds = allocator_design(heap)->program_address != NULL;
+        folds = folds || pane_folds;
+        dead = dead || (!pane_folds && (allocator_features(heap) & ALLOCATOR_HAS_DEAD));
     }
     *name = folds && dead ? "dead (bump), or a gap (recorded: folded)"
             : folds       ? "gap: address space not used (folded)"
@@ -430,7 +431,7 @@ static void single_pane(Cursor *cursor, const Model *model, CounterRows *counter
     counters_at->top = cursor->full ? -1 : cursor->y;
     TextLine counters[COUNTER_LINES];
     const Allocator *heap = model_heap(model, 0);
-    int count = sentence_counters(allocator_stats(heap), allocator_design(heap)->features, counters);
+    int count = sentence_counters(allocator_stats(heap), allocator_features(heap), counters);
     in_units(model, counters, count);
     for (int i = 0; i < count; i++) {
         narrow_padding(counters[i].text, cursor->columns);
@@ -544,13 +545,13 @@ static void counter_definition(Canvas *canvas, const Model *model, const Layout 
     int counters_top = counters_at.top;
     int counter = y >= counters_top && y < counters_at.end ? (y - counters_top) / cursor->line_height : -1;
     const Allocator *heap = model_heap(model, 0);
-    int count = sentence_counter_count(allocator_design(heap)->features);
+    int count = sentence_counter_count(allocator_features(heap));
     if (counter < 0 || counter >= count || x < cursor->x ||
         x >= cursor->x + cursor->columns * layout->char_width) {
         return;
     }
     TextLine lines[DEFINITION_LINES];
-    sentence_counter_definition(allocator_stats(heap), counter, allocator_design(heap)->features, lines);
+    sentence_counter_definition(allocator_stats(heap), counter, allocator_features(heap), lines);
     in_units(model, lines, DEFINITION_LINES);
     int width = 0;
     for (int i = 0; i < DEFINITION_LINES; i++) {

@@ -363,6 +363,38 @@ static void test_every_design_fills_its_table(void **state)
     }
 }
 
+/* A heap says it has dead blocks (allocator_features) exactly where its
+ * frees make them: every policy of every design that replays no recording
+ * mallocs eight blocks and frees them, and has dead blocks afterwards if
+ * and only if ALLOCATOR_HAS_DEAD is among its features, which are always a
+ * subset of its design's. Only tags under bump has them. */
+static void test_features_say_where_frees_leave_dead_blocks(void **state)
+{
+    (void)state;
+    int with_dead = 0;
+    for (uint32_t i = 0; i < allocator_design_count(); i++) {
+        const AllocatorDesign *d = allocator_design_at(i);
+        if (d->features & ALLOCATOR_REPLAYS_RECORDING)
+            continue;
+        for (uint32_t p = 0; d->policies[p] != NULL; p++) {
+            Allocator *heap = designs_create(d->name, d->policies[p], NULL, 1 << 16, 4096);
+            uint64_t payloads[8];
+            for (int b = 0; b < 8; b++)
+                payloads[b] = designs_malloc(heap, 24 + 8 * (uint64_t)b);
+            for (int b = 0; b < 8; b++)
+                designs_free(heap, payloads[b]);
+            unsigned features = allocator_features(heap);
+            bool dead = allocator_stats(heap)->dead_blocks > 0;
+            if ((features & ~d->features) != 0 || dead != ((features & ALLOCATOR_HAS_DEAD) != 0))
+                fail_msg("%s:%s: features %#x of %#x, %s dead blocks", d->name, d->policies[p], features,
+                         d->features, dead ? "with" : "without");
+            with_dead += dead;
+            allocator_destroy(heap);
+        }
+    }
+    assert_int_equal(with_dead, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_buddy_kinds), cmocka_unit_test(test_recorded_walk_kinds),
         cmocka_unit_test(test_recorded_live_set), cmocka_unit_test(test_recorded_tree),
         cmocka_unit_test(test_recorded_free_ranks), cmocka_unit_test(test_every_design_fills_its_table),
+        cmocka_unit_test(test_features_say_where_frees_leave_dead_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -857,8 +857,9 @@ static int leftmost(SDL_Surface *image, LayoutRect area, uint32_t color)
  * default 1280 x 800 window and at --size 1920x1080: inside the panel's
  * rectangle (laid out here from the font at the window's size, 15 points
  * times the scale) each of the eight swatches of the classic view of the
- * tags design - free, partly free, allocated, header, dead, touched, split
- * or coalesce, searched - shows at least a 3 x 3 square of its colour. At
+ * tags design under bump, its longest legend - free, partly free,
+ * allocated, header, dead, touched, split or coalesce, searched - shows at
+ * least a 3 x 3 square of its colour. At
  * --scale 1.5 the last entries used to be left out; now the legend packs
  * its brief names into columns there (swatches at three x positions), at
  * the panel's text size (a box 2/3 of a 27-pixel line, 18 pixels, less an
@@ -873,7 +874,8 @@ static void test_panel_keeps_its_whole_legend_at_every_scale(void **state)
     for (size_t z = 0; z < 2; z++) {
         for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
             char options[200];
-            snprintf(options, sizeof options, "--scale %g --size %dx%d", scales[i], sizes[z][0], sizes[z][1]);
+            snprintf(options, sizeof options, "--policy bump --scale %g --size %dx%d", scales[i], sizes[z][0],
+                     sizes[z][1]);
             SDL_Surface *image = shoot("legend.png", options);
             Layout layout = layout_scaled(sizes[z][0], sizes[z][1], 1, (int)(15 * scales[i] + 0.5));
             for (size_t c = 0; c < sizeof swatches / sizeof swatches[0]; c++) {
@@ -904,22 +906,30 @@ static void test_panel_keeps_its_whole_legend_at_every_scale(void **state)
     }
 }
 
-/* The detail view's legend has dead memory's colour only for a design
- * that leaves dead memory (tags, for bump); buddy never does. In compare
- * mode any pane's design counts, not only the first one's. */
+/* The detail view's legend has dead memory's colour only for a heap that
+ * leaves dead memory: tags under bump, not under first or best fit, and
+ * never buddy. In compare mode any pane counts, not only the first one. */
 static void test_legend_shows_dead_only_where_there_is_some(void **state)
 {
     (void)state;
-    static const char *const options[] = {"--view detail", "--view detail --allocator buddy",
-                                          "--view detail --compare buddy,tags:bump"};
-    static const int panes[] = {1, 1, 2};
-    for (int i = 0; i < 3; i++) {
-        SDL_Surface *image = shoot("legend.png", options[i]);
-        Layout layout = layout_for(WIDTH, HEIGHT, panes[i]);
+    static const struct {
+        const char *options;
+        int panes;
+        bool dead;
+    } cases[] = {
+        {"--view detail --policy bump", 1, true},
+        {"--view detail", 1, false},
+        {"--view detail --allocator buddy", 1, false},
+        {"--view detail --compare buddy,tags:bump", 2, true},
+        {"--view detail --compare first-fit,best-fit", 2, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        SDL_Surface *image = shoot("legend.png", cases[i].options);
+        Layout layout = layout_for(WIDTH, HEIGHT, cases[i].panes);
         uint64_t dead = count_color(image, layout.panel, GRID_COLOR_DEAD);
         uint64_t payload = count_color(image, layout.panel, GRID_COLOR_PAYLOAD);
         assert_true(payload >= 36); /* the legend is there: its payload swatch */
-        assert_true(i != 1 ? dead >= 36 : dead == 0);
+        assert_true(cases[i].dead ? dead >= 36 : dead == 0);
         SDL_FreeSurface(image);
     }
 }
@@ -953,10 +963,11 @@ static void test_hovering_the_legend_defines_no_counter(void **state)
 
 /* Every counter stays in the panel with large text: at --scale 1.5 in
  * 1280 x 800 and at 2 in 1920 x 1080 (step 40 of the default run), the
- * panel runs down beside the timeline, and hovering the row of
- * utilization (the 11th counter) and of dead bytes (the 12th and last of
- * tags) opens a definition (a box of the shadow colour), while the row
- * below them, a half-line gap and the legend's heading, opens none. At 2
+ * panel runs down beside the timeline, and hovering the row of internal
+ * fragmentation (the 10th counter) and of utilization (the 11th and last
+ * of first fit, which makes no dead bytes) opens a definition (a box of the
+ * shadow colour), while the row below them, a half-line gap and the
+ * legend's heading, opens none. At 2
  * in 1280 x 800 two fifths of the width would be 28 characters: the panel
  * takes half (32) and shows four counters, not two. The counters' first
  * row, counted by hand from the panel's top (its y, then half a margin):
@@ -969,7 +980,7 @@ static void test_every_counter_fits_at_large_scale(void **state)
     static const struct {
         const char *scale;
         int width, height, pixels, head_lines, sentence_lines, counters;
-    } cases[] = {{"1.5", WIDTH, HEIGHT, 23, 4, 3, 12}, {"2", 1920, 1080, 30, 4, 2, 12}, {"2", WIDTH, HEIGHT, 30, 5, 3, 4}};
+    } cases[] = {{"1.5", WIDTH, HEIGHT, 23, 4, 3, 11}, {"2", 1920, 1080, 30, 4, 2, 11}, {"2", WIDTH, HEIGHT, 30, 5, 3, 4}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const char *arguments[] = {"--scale", cases[c].scale, "--at-step", "40"};
         Layout layout = layout_scaled(cases[c].width, cases[c].height, 1, cases[c].pixels);

@@ -14,6 +14,9 @@
  * A regular file reaches the Scanner through a Feed, a chunk at a time: the
  * scanner is handed whole lines only, and asks for more (refill) where they
  * run out, so the parse, and a watcher's replay, start on the first chunk.
+ * The Feed keeps only a window on the file: before a read, the bytes the
+ * scanner has passed are let go and the rest moved to the window's start,
+ * so a file of any size is read through the same few cached chunks.
  */
 #define _POSIX_C_SOURCE 200809L /* fileno */
 #include "trace.h"
@@ -33,20 +36,25 @@ enum {
 };
 #define NO_REPORT UINT32_MAX
 
-/* A regular file read a chunk at a time into one block of its size, so
- * that the parse (and a watcher's replay) starts on the first chunk instead
- * of after the whole file. Only whole lines are handed to the scanner. */
+/* A regular file read a chunk at a time, so that the parse (and a
+ * watcher's replay) starts on the first chunk instead of after the whole
+ * file. Only whole lines are handed to the scanner. The window text holds
+ * the file's bytes [dropped, dropped + used). */
 typedef struct {
     FILE *stream;
-    char *text;                  /* size + 1 bytes: the file's bytes as they arrive */
+    char *text;                  /* capacity bytes: a window on the file */
+    size_t capacity;
     size_t size;                 /* the file's size when it was opened */
-    size_t used;                 /* bytes read so far */
+    size_t dropped;              /* bytes before the window, passed and let go */
+    uint64_t dropped_lines;      /* newlines among them */
+    size_t used;                 /* bytes in the window */
     size_t chunk;                /* bytes a read asks for */
     bool ended;                  /* the end of the file was read */
     bool failed;                 /* a read failed: errno in `error` */
     int error;
     bool grew;                   /* more bytes than `size`: the file changed while read */
-    const char *nul;             /* the first NUL byte read, NULL if none yet */
+    bool nul;                    /* a NUL byte was read, at text[nul_at] (then no more reads) */
+    size_t nul_at;
 } Feed;
 
 typedef struct {
@@ -108,22 +116,63 @@ static bool is_separator(char c)
     return is_blank(c) || c == '\n';
 }
 
-/* "PATH:LINE: ..." for the first NUL byte in text[0, length). */
+/* Newlines in text[0, length). */
+static uint64_t newlines_in(const char *text, size_t length)
+{
+    uint64_t count = 0;
+    for (const char *at = text; (at = memchr(at, '\n', length - (size_t)(at - text))) != NULL; at++)
+        count++;
+    return count;
+}
+
+/* "PATH:LINE: ..." for a NUL byte at text[at], with `lines_before` newlines
+ * before text[0]. */
+static void describe_nul_at(const char *path, const char *text, size_t at, uint64_t lines_before,
+                            char *message, size_t message_size)
+{
+    unsigned long long line = 1 + lines_before + newlines_in(text, at);
+    snprintf(message, message_size, "%s:%llu: a NUL byte: a trace is text", path, line);
+}
+
+/* The same for the first NUL byte in text[0, length). */
 static void describe_nul(const char *path, const char *text, size_t length, char *message,
                          size_t message_size)
 {
     const char *nul = memchr(text, '\0', length);
-    uint32_t line = 1;
-    for (const char *at = text; (at = memchr(at, '\n', (size_t)(nul - at))) != NULL; at++)
-        line++;
-    snprintf(message, message_size, "%s:%u: a NUL byte: a trace is text", path, line);
+    describe_nul_at(path, text, (size_t)(nul - text), 0, message, message_size);
 }
 
-/* Reads the feed's next chunk, noting its end, a failure, a NUL byte, or
- * bytes beyond the size the file had when opened. */
+/* Lets go of the window's first `passed` bytes, which hold `lines`
+ * newlines: the rest moves to the window's start. */
+static void feed_drop(Feed *feed, size_t passed, uint64_t lines)
+{
+    memmove(feed->text, feed->text + passed, feed->used - passed);
+    feed->used -= passed;
+    feed->dropped += passed;
+    feed->dropped_lines += lines;
+}
+
+/* Makes room in the window for a chunk, doubling it while the bytes still
+ * needed (a line longer than the rest) leave no room; false if out of memory. */
+static bool feed_make_room(Feed *feed)
+{
+    while (feed->capacity - feed->used < feed->chunk) {
+        char *larger = realloc(feed->text, feed->capacity * 2);
+        if (!larger)
+            return false;
+        feed->text = larger;
+        feed->capacity *= 2;
+    }
+    return true;
+}
+
+/* Reads the feed's next chunk into its window (which has room for it),
+ * noting its end, a failure, a NUL byte, or bytes beyond the size the file
+ * had when opened. */
 static void feed_read(Feed *feed)
 {
-    size_t room = feed->size + 1 - feed->used;
+    size_t read_so_far = feed->dropped + feed->used;
+    size_t room = feed->size + 1 - read_so_far;
     size_t wanted = room < feed->chunk ? room : feed->chunk;
     size_t got = fread(feed->text + feed->used, 1, wanted, feed->stream);
     if (ferror(feed->stream)) {
@@ -131,11 +180,14 @@ static void feed_read(Feed *feed)
         feed->error = errno ? errno : EIO;
         return;
     }
-    if (!feed->nul)
-        feed->nul = memchr(feed->text + feed->used, '\0', got);
+    const char *nul = memchr(feed->text + feed->used, '\0', got);
+    if (nul) {
+        feed->nul = true;
+        feed->nul_at = (size_t)(nul - feed->text);
+    }
     feed->used += got;
-    feed->ended = got < wanted || feed->used == feed->size + 1;
-    feed->grew = feed->used == feed->size + 1;
+    feed->ended = got < wanted || read_so_far + got == feed->size + 1;
+    feed->grew = read_so_far + got == feed->size + 1;
 }
 
 /* Where the whole lines read so far end, given that the bytes from `fresh`
@@ -153,20 +205,42 @@ static const char *fed_end(const Feed *feed, const char *fresh, const char *end)
     return end;
 }
 
+/* Lets go of the bytes the scanner has passed (at a line's start, the
+ * scanner's line number counts the newlines before it) and moves its
+ * pointers with the rest; then makes room for a chunk. */
+static bool feed_slide(Scanner *scanner)
+{
+    Feed *feed = scanner->feed;
+    size_t passed = (size_t)(scanner->at - feed->text), fed = (size_t)(scanner->end - scanner->at);
+    feed_drop(feed, passed, scanner->line - 1 - feed->dropped_lines);
+    bool room = feed_make_room(feed); /* the window may move */
+    scanner->at = feed->text;
+    scanner->end = feed->text + fed;
+    if (!room) {
+        feed->failed = true;
+        feed->error = ENOMEM;
+    }
+    return room;
+}
+
 /* Hands the scanner more whole lines, reading as many chunks as that takes;
  * false at the end of the file, or when reading stopped (a failure, a NUL
- * byte, a file that grew: the loader says which). */
+ * byte, a file that grew: the loader says which). Pointers into the text
+ * from before the call no longer hold: the window may have moved. */
 static bool refill(Scanner *scanner)
 {
     Feed *feed = scanner->feed;
-    const char *end = scanner->end;
-    while (feed && scanner->end == end && !feed->ended && !feed->failed && !feed->nul) {
-        const char *fresh = feed->text + feed->used;
+    bool more = false;
+    while (feed && !more && !feed->ended && !feed->failed && !feed->nul) {
+        if (!feed_slide(scanner))
+            break;
+        const char *end = scanner->end, *fresh = feed->text + feed->used;
         feed_read(feed);
         if (!feed->failed && !feed->nul)
             scanner->end = fed_end(feed, fresh, end);
+        more = scanner->end != end;
     }
-    return scanner->end != end;
+    return more;
 }
 
 /* The next token on the current line; false at the end of the line or file. */
@@ -537,7 +611,7 @@ static size_t remaining_bytes(const Scanner *scanner)
     const Feed *feed = scanner->feed;
     if (!feed)
         return (size_t)(scanner->end - scanner->at);
-    size_t consumed = (size_t)(scanner->at - feed->text);
+    size_t consumed = feed->dropped + (size_t)(scanner->at - feed->text);
     return feed->size > consumed ? feed->size - consumed : 0;
 }
 
@@ -734,12 +808,14 @@ _Static_assert(TRACE_MAX_BYTES <= 1L << OP_LINE_BITS, "Op.line holds every line 
  * OSTEP op list, feeding more until something other than them is there. */
 static bool starts_op_list(Scanner *scanner)
 {
-    const char *p = scanner->at; /* the text never moves: refill only reads on */
+    size_t skipped = 0; /* separators after `at`: refill may move the text, and `at` with it */
     for (;;) {
+        const char *p = scanner->at + skipped;
         while (p < scanner->end && is_separator(*p))
             p++;
         if (p < scanner->end)
             return is_op_list(p, (size_t)(scanner->end - p));
+        skipped = (size_t)(p - scanner->at);
         if (!refill(scanner))
             return false;
     }
@@ -752,13 +828,17 @@ static bool starts_op_list(Scanner *scanner)
 static bool feed_was_whole(Scanner *scanner, bool parsed)
 {
     Feed *feed = scanner->feed;
-    while (!parsed && !feed->ended && !feed->failed && !feed->nul)
+    while (!parsed && !feed->ended && !feed->failed && !feed->nul) {
+        if (feed->capacity - feed->used < feed->chunk) /* the rest is only looked through */
+            feed_drop(feed, feed->used, newlines_in(feed->text, feed->used));
         feed_read(feed);
+    }
     if (feed->failed)
         snprintf(scanner->message, scanner->message_size, "%s: cannot read: %s", scanner->source,
                  strerror(feed->error));
     else if (feed->nul)
-        describe_nul(scanner->source, feed->text, feed->used, scanner->message, scanner->message_size);
+        describe_nul_at(scanner->source, feed->text, feed->nul_at, feed->dropped_lines, scanner->message,
+                        scanner->message_size);
     else if (feed->grew)
         snprintf(scanner->message, scanner->message_size,
                  "%s: the file changed while it was read (it grew past its %llu bytes)",
@@ -859,18 +939,23 @@ static ReadOutcome read_all(FILE *stream, char **text, size_t *length, size_t *c
 }
 
 
-/* A regular file of `size` bytes, read `chunk` bytes at a time as it is parsed. */
+/* A regular file of `size` bytes, read `chunk` bytes at a time as it is
+ * parsed, through a window of FEED_WINDOW_CHUNKS chunks (more for a longer
+ * line). */
+enum { FEED_WINDOW_CHUNKS = 4 };
+
 static bool load_fed(FILE *stream, size_t size, size_t chunk, const char *path,
                      const TraceWatcher *watcher, Trace **out, char *message, size_t message_size)
 {
-    Feed feed = {.stream = stream, .text = zeroed_memory_get(size + 1), .size = size, .chunk = chunk};
+    Feed feed = {.stream = stream, .capacity = FEED_WINDOW_CHUNKS * chunk, .size = size, .chunk = chunk};
+    feed.text = malloc(feed.capacity);
     if (!feed.text) {
         snprintf(message, message_size, "%s: cannot read: %s", path, strerror(ENOMEM));
         return false;
     }
     Scanner scanner = {feed.text, feed.text, 1, path, message, message_size, &feed};
     bool ok = parse_scanned(&scanner, watcher, out);
-    zeroed_memory_release(feed.text, size + 1);
+    free(feed.text);
     return ok;
 }
 

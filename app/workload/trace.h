@@ -74,8 +74,9 @@ bool trace_load_watched(const char *path, const TraceWatcher *watcher, Trace **o
                         char *message, size_t message_size);
 
 /* trace_load_watched reading a regular file `chunk_bytes` at a time
- * (TRACE_READ_CHUNK there), parsing each chunk's whole lines as they come:
- * the tests read files a byte at a time to put every token across a seam. */
+ * (TRACE_READ_CHUNK there), parsing each chunk's whole lines as they come,
+ * through a window of a few chunks (the file is never held whole): the
+ * tests read files a byte at a time to put every token across a seam. */
 bool trace_load_in_chunks(const char *path, size_t chunk_bytes, const TraceWatcher *watcher,
                           Trace **out, char *message, size_t message_size);
 

@@ -2,10 +2,12 @@
  * test_trace_chunks.c - a regular file read and parsed a chunk at a time
  * (trace_load_in_chunks) reads exactly as the whole text parsed at once.
  *
- * Every file of the malformed-input corpus and of assets/traces (the
- * directories are argv[1] and argv[2]) is loaded with chunks of 1, 2, 3, 5,
- * 8, 13, 64 and 4096 bytes and the default, so that every token, newline
- * and CRLF lies across a seam in some run. The expected result comes from
+ * Every file of the malformed-input corpus, of assets/traces and of the
+ * trace fuzzer's corpus (the directories are argv[1], argv[2] and argv[3])
+ * is loaded with chunks of 1, 2, 3, 5, 8, 13, 64 and 4096 bytes and the
+ * default, so that every token, newline and CRLF lies across a seam in
+ * some run, and the reader's window (four chunks) lets go of what was
+ * parsed, and grows for a longer line, again and again. The expected result comes from
  * the other path: the test reads the file whole itself and hands the text
  * to trace_parse; for a file holding a NUL byte, the message is worked out
  * here ("PATH:LINE: a NUL byte: a trace is text", LINE counting the
@@ -29,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *directories[2];
+static const char *directories[3];
 static const size_t chunk_sizes[] = {1, 2, 3, 5, 8, 13, 64, 4096, TRACE_READ_CHUNK};
 
 /* The whole file, or NULL if it cannot be read; *length gets its size. */
@@ -141,6 +143,12 @@ static void asset_traces_read_alike_in_chunks(void **state)
     assert_true(every_file_in(directories[1]) >= 9);
 }
 
+static void fuzz_corpus_reads_alike_in_chunks(void **state)
+{
+    (void)state;
+    assert_true(every_file_in(directories[2]) >= 100);
+}
+
 /* Writes `length` bytes of `text` to a temporary file and checks it. */
 static void expect_made_file_reads_alike(const char *text, size_t length)
 {
@@ -214,15 +222,17 @@ static void proc_file_reads_as_a_stream(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: %s MALFORMED_TRACES_DIR ASSET_TRACES_DIR\n", argv[0]);
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s MALFORMED_TRACES_DIR ASSET_TRACES_DIR FUZZ_CORPUS_DIR\n", argv[0]);
         return 2;
     }
     directories[0] = argv[1];
     directories[1] = argv[2];
+    directories[2] = argv[3];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(malformed_corpus_reads_alike_in_chunks),
         cmocka_unit_test(asset_traces_read_alike_in_chunks),
+        cmocka_unit_test(fuzz_corpus_reads_alike_in_chunks),
         cmocka_unit_test(nul_far_behind_an_early_error_is_named),
         cmocka_unit_test(split_header_and_odd_spacing_read_alike),
         cmocka_unit_test(long_ostep_list_reads_alike),

@@ -976,8 +976,8 @@ void model_title(const Model *model, char *text, size_t size)
     if (model->pane_count == 1) {
         model_pane_label(model, 0, policy, sizeof policy);
     }
-    snprintf(text, size, "step %llu of %llu  %s  %s", (unsigned long long)model_position(model),
-             (unsigned long long)model_total(model), policy, source);
+    snprintf(text, size, "step %s of %s  %s  %s", sentence_count(model_position(model)).text,
+             sentence_count(model_total(model)).text, policy, source);
 }
 
 const OstepRuns *model_ostep(const Model *model) { return model->config.ostep; }

@@ -31,10 +31,10 @@ static void write_text(Writer *writer, const char *format, ...)
     }
 }
 
-ByteText sentence_bytes(uint64_t bytes)
+ByteText sentence_count(uint64_t count)
 {
     char digits[24];
-    int length = snprintf(digits, sizeof digits, "%" PRIu64, bytes);
+    int length = snprintf(digits, sizeof digits, "%" PRIu64, count);
     ByteText result;
     size_t at = 0;
     for (int i = 0; i < length; i++) {
@@ -43,7 +43,14 @@ ByteText sentence_bytes(uint64_t bytes)
         }
         result.text[at++] = digits[i];
     }
-    memcpy(result.text + at, " B", 3);
+    result.text[at] = '\0';
+    return result;
+}
+
+ByteText sentence_bytes(uint64_t bytes)
+{
+    ByteText result = sentence_count(bytes);
+    strcat(result.text, " B");
     return result;
 }
 
@@ -294,11 +301,11 @@ int sentence_counters(const HeapStats *stats, unsigned features, TextLine lines[
 {
     static const char *const format = "%-22s %12.31s";
     char value[COUNTER_LINES][32];
-    snprintf(value[0], sizeof value[0], "%" PRIu64, stats->mallocs);
-    snprintf(value[1], sizeof value[1], "%" PRIu64, stats->frees);
-    snprintf(value[2], sizeof value[2], "%" PRIu64, stats->failed);
-    snprintf(value[3], sizeof value[3], "%" PRIu64, stats->used_blocks);
-    snprintf(value[4], sizeof value[4], "%" PRIu64, stats->free_blocks);
+    const uint64_t counts[] = {stats->mallocs, stats->frees, stats->failed, stats->used_blocks,
+                               stats->free_blocks};
+    for (int i = 0; i < 5; i++) {
+        snprintf(value[i], sizeof value[i], "%s", sentence_count(counts[i]).text);
+    }
     snprintf(value[5], sizeof value[5], "%s", sentence_bytes(stats->bytes_in_use).text);
     snprintf(value[6], sizeof value[6], "%s", sentence_bytes(stats->free_bytes).text);
     snprintf(value[7], sizeof value[7], "%s", sentence_bytes(stats->largest_free).text);

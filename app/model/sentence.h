@@ -28,6 +28,10 @@ typedef struct {
 
 ByteText sentence_bytes(uint64_t bytes);
 
+/* A count grouped in threes the same way, for the steps, the speed and the
+ * counters: "17", "2,100,427". */
+ByteText sentence_count(uint64_t count);
+
 /* One sentence for a step: "malloc 2,048 B for slot 7 → 0x1a40, split a
  * 4,096 B free block", "free 0x1a40, coalesced with the next block",
  * "malloc 4,000 B failed: 6,120 B free, but the largest block is 3,072 B

@@ -279,10 +279,12 @@ static void play_line(Cursor *cursor, const Model *model)
     char text[160];
     const GridGeometry *geometry = model_geometry(model);
     if (model_playing(model)) {
-        snprintf(text, sizeof text, "\xE2\x96\xB6 playing  %llu steps/s (%.0f measured)",
-                 (unsigned long long)model_speed(model), model_measured_speed(model));
+        double measured = model_measured_speed(model);
+        snprintf(text, sizeof text, "\xE2\x96\xB6 playing  %s steps/s (%s measured)",
+                 sentence_count(model_speed(model)).text,
+                 sentence_count(measured > 0 ? (uint64_t)(measured + 0.5) : 0).text);
     } else {
-        snprintf(text, sizeof text, "\xE2\x96\xA0 paused   %llu steps/s", (unsigned long long)model_speed(model));
+        snprintf(text, sizeof text, "\xE2\x96\xA0 paused   %s steps/s", sentence_count(model_speed(model)).text);
     }
     line(cursor, text, model_playing(model) ? COLOR_ACCENT : COLOR_TEXT);
     const Allocator *heap = model_heap(model, 0);

@@ -157,7 +157,7 @@ static void format_value(char *text, size_t size, const Model *model, SeriesKind
             sentence_in_units(text, size);
         }
     } else {
-        snprintf(text, size, "%.0f", value);
+        snprintf(text, size, "%s", sentence_count((uint64_t)(value + 0.5f)).text);
     }
 }
 
@@ -447,13 +447,13 @@ static void draw_footer(Canvas *canvas, const Model *model, const Layout *layout
     int y = plot->y + plot->h + layout->margin / 2;
     char text[64];
     canvas_text(canvas, plot->x, y, "0", COLOR_DIM, COLOR_PANEL);
-    snprintf(text, sizeof text, "%llu", (unsigned long long)model_total(model));
+    snprintf(text, sizeof text, "%s", sentence_count(model_total(model)).text);
     int total_width = (int)text_length(text) * layout->char_width;
     canvas_text(canvas, plot->x + plot->w - total_width, y, text, COLOR_DIM, COLOR_PANEL);
-    snprintf(text, sizeof text, "step %llu", (unsigned long long)model_position(model));
+    snprintf(text, sizeof text, "step %s", sentence_count(model_position(model)).text);
     int width = (int)text_length(text) * layout->char_width;
     if (width + 10 * layout->char_width > plot->w) { /* large text, a narrow plot: the number alone */
-        snprintf(text, sizeof text, "%llu", (unsigned long long)model_position(model));
+        snprintf(text, sizeof text, "%s", sentence_count(model_position(model)).text);
         width = (int)text_length(text) * layout->char_width;
     }
     int cursor_x = step_x(plot, model_position(model), model_total(model));

@@ -765,6 +765,12 @@ static void test_title_line(void **state)
     model_title(model, title, sizeof title);
     assert_string_equal(title, "step 7 of 100  first-fit  seed 0");
     model_destroy(model);
+    /* Steps are grouped in threes, as the counters' bytes are. */
+    model = make_model(2500, 0);
+    apply(model, ACTION_JUMP_TO, 1234);
+    model_title(model, title, sizeof title);
+    assert_string_equal(title, "step 1,234 of 2,500  first-fit  seed 0");
+    model_destroy(model);
 }
 
 /* The step's label under the timeline, worked by hand on a plot 1000 px
@@ -774,16 +780,16 @@ static void test_step_label_clears_the_total(void **state)
 {
     (void)state;
     LayoutRect plot = {10, 0, 1000, 50};
-    /* At the end of a 10,010,665-step run: "step 10010665" (104 px) ends
-     * two characters before "10010665" (64 px), which starts at 946. */
-    assert_int_equal(layout_step_label_x(&plot, 8, 1010, 104, 64), 946 - 16 - 104);
+    /* At the end of a 10,010,665-step run: "step 10,010,665" (120 px) ends
+     * two characters before "10,010,665" (80 px), which starts at 930. */
+    assert_int_equal(layout_step_label_x(&plot, 8, 1010, 120, 80), 930 - 16 - 120);
     /* In the middle: centred on the cursor. */
-    assert_int_equal(layout_step_label_x(&plot, 8, 500, 104, 64), 448);
+    assert_int_equal(layout_step_label_x(&plot, 8, 500, 120, 80), 440);
     /* At step 0: two characters right of the "0". */
-    assert_int_equal(layout_step_label_x(&plot, 8, 10, 48, 64), 26);
+    assert_int_equal(layout_step_label_x(&plot, 8, 10, 48, 80), 26);
     /* A plot too narrow for both: over the "0" rather than cut. */
     LayoutRect narrow = {10, 0, 100, 50};
-    assert_int_equal(layout_step_label_x(&narrow, 8, 60, 104, 64), 10);
+    assert_int_equal(layout_step_label_x(&narrow, 8, 60, 120, 80), 10);
 }
 
 int main(void)

@@ -321,6 +321,27 @@ static void test_counter_definitions(void **state)
  * here), and csapp, buddy and OSTEP never have any. There, external
  * fragmentation's formula counts free bytes alone, as the designs do:
  * 1 - 600 / 900 = 33.3 %. */
+/* Counts are grouped in threes, worked by hand, and the counters use them. */
+static void test_counts_are_grouped_in_threes(void **state)
+{
+    (void)state;
+    assert_string_equal(sentence_count(0).text, "0");
+    assert_string_equal(sentence_count(999).text, "999");
+    assert_string_equal(sentence_count(1000).text, "1,000");
+    assert_string_equal(sentence_count(2100427).text, "2,100,427");
+    assert_string_equal(sentence_count(UINT64_MAX).text, "18,446,744,073,709,551,615");
+    assert_string_equal(sentence_bytes(1048576).text, "1,048,576 B");
+    HeapStats stats = {.mallocs = 2100427, .frees = 2007148, .failed = 258745, .used_blocks = 93279,
+                       .free_blocks = 11828};
+    TextLine lines[COUNTER_LINES];
+    sentence_counters(&stats, 0, lines);
+    static const char *const expected[] = {"2,100,427", "2,007,148", "258,745", "93,279", "11,828"};
+    for (int i = 0; i < 5; i++) {
+        const char *value = strrchr(lines[i].text, ' ') + 1;
+        assert_string_equal(value, expected[i]);
+    }
+}
+
 static void test_dead_bytes_only_where_blocks_can_be_dead(void **state)
 {
     (void)state;
@@ -450,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_byte_counts_have_thousands_separators),
         cmocka_unit_test(test_counters_in_units),
         cmocka_unit_test(test_counter_definitions),
+        cmocka_unit_test(test_counts_are_grouped_in_threes),
         cmocka_unit_test(test_dead_bytes_only_where_blocks_can_be_dead),
         cmocka_unit_test(test_tooltip),
     };

@@ -5,7 +5,7 @@
  * level_max[0][g] is the largest free block starting in group g; a node at
  * level l + 1 holds the largest of its FANOUT children at level l. Each level
  * is padded with zeros to whole families of FANOUT, so a family is always
- * read as eight words.
+ * read as sixteen words.
  * A search for "the first block of size >= s after here" looks at the rest
  * of its own group, then climbs while no later sibling is big enough, and
  * walks down the first sibling that is, always taking the first child big
@@ -23,8 +23,6 @@
 #define UNKNOWN ADDRESS_INDEX_UNKNOWN
 
 enum {
-    GROUP_WORDS = ADDRESS_INDEX_GROUP_WORDS,
-    GROUP_SLOTS = ADDRESS_INDEX_GROUP_SLOTS,
     FANOUT = ADDRESS_INDEX_FANOUT
 };
 
@@ -36,6 +34,22 @@ static uint64_t offset_of(const AddressIndex *index, uint64_t slot)
 static uint64_t slot_of(const AddressIndex *index, uint64_t offset)
 {
     return (offset - index->base) >> index->slot_shift;
+}
+
+static uint64_t group_of(const AddressIndex *index, uint64_t slot)
+{
+    return slot >> index->group_shift;
+}
+
+static uint64_t first_slot_of(const AddressIndex *index, uint64_t group)
+{
+    return group << index->group_shift;
+}
+
+/* The group's first bitmap word; its words end at first_word_of(group + 1). */
+static uint64_t first_word_of(const AddressIndex *index, uint64_t group)
+{
+    return first_slot_of(index, group) / 64;
 }
 
 /* The size in the header of the block that starts at `slot`, given where
@@ -81,15 +95,19 @@ static void clear_slot(AddressIndex *index, uint64_t slot)
 /* ---- lifetime ------------------------------------------------------------ */
 
 bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base,
-                        uint64_t region_bytes, uint64_t alignment)
+                        uint64_t region_bytes, uint64_t alignment, unsigned group_words)
 {
     memset(index, 0, sizeof *index);
     index->arena = arena;
     index->base = base;
     while ((UINT64_C(1) << index->slot_shift) < alignment)
         index->slot_shift++;
+    index->group_shift = 6;
+    while ((UINT64_C(1) << (index->group_shift - 6)) < group_words)
+        index->group_shift++;
     index->slots = region_bytes >> index->slot_shift;
-    uint64_t nodes = (index->slots + GROUP_SLOTS - 1) / GROUP_SLOTS, total = 0;
+    uint64_t group_slots = UINT64_C(1) << index->group_shift;
+    uint64_t nodes = (index->slots + group_slots - 1) / group_slots, total = 0;
     if (nodes == 0)
         nodes = 1;
     uint64_t groups = nodes, first[ADDRESS_INDEX_MAX_LEVELS];
@@ -103,7 +121,7 @@ bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base
         nodes = (nodes + FANOUT - 1) / FANOUT;
     }
     index->maxima_count = total;
-    index->bits = zeroed_memory_get(groups * GROUP_WORDS * sizeof *index->bits);
+    index->bits = zeroed_memory_get(first_word_of(index, groups) * sizeof *index->bits);
     index->maxima = calloc(total + groups, sizeof *index->maxima); /* seconds: all 0, known */
     if (!index->bits || !index->maxima) {
         address_index_release(index);
@@ -129,7 +147,7 @@ bool address_index_enable_ranks(AddressIndex *index)
 
 static uint64_t bits_words(const AddressIndex *index)
 {
-    return index->level_nodes[0] * GROUP_WORDS;
+    return first_word_of(index, index->level_nodes[0]);
 }
 
 void address_index_release(AddressIndex *index)
@@ -145,7 +163,7 @@ static uint64_t groups_below(const AddressIndex *index, uint64_t end)
 {
     if (end <= index->base)
         return 0;
-    uint64_t groups = slot_of(index, end - 1) / GROUP_SLOTS + 1;
+    uint64_t groups = group_of(index, slot_of(index, end - 1)) + 1;
     return groups < index->level_nodes[0] ? groups : index->level_nodes[0];
 }
 
@@ -172,7 +190,8 @@ void address_index_copy(AddressIndex *target, const AddressIndex *source, uint64
 {
     uint64_t source_groups = groups_below(source, source_end);
     uint64_t target_groups = groups_below(target, target_end);
-    copy_words(target->bits, source->bits, source_groups * GROUP_WORDS, target_groups * GROUP_WORDS);
+    copy_words(target->bits, source->bits, first_word_of(source, source_groups),
+               first_word_of(target, target_groups));
     for (unsigned level = 0; level < source->max_levels; level++)
         copy_words(target->level_max[level], source->level_max[level],
                    nodes_over(level, source_groups), nodes_over(level, target_groups));
@@ -189,7 +208,7 @@ void address_index_copy(AddressIndex *target, const AddressIndex *source, uint64
 void address_index_clear(AddressIndex *index, uint64_t end)
 {
     uint64_t groups = groups_below(index, end);
-    memset(index->bits, 0, groups * GROUP_WORDS * sizeof *index->bits);
+    memset(index->bits, 0, first_word_of(index, groups) * sizeof *index->bits);
     for (unsigned level = 0; level < index->max_levels; level++)
         memset(index->level_max[level], 0, nodes_over(level, groups) * sizeof *index->maxima);
     memset(index->seconds, 0, groups * sizeof *index->seconds);
@@ -205,7 +224,7 @@ uint64_t address_index_memory_bytes(const AddressIndex *index, uint64_t end)
     uint64_t tree_words = index->maxima_count + index->level_nodes[0] +
                           (index->counts ? index->maxima_count : 0);
     return zeroed_memory_resident_bytes(bits_words(index) * word,
-                                        groups_below(index, end) * GROUP_WORDS * word, 0) +
+                                        first_word_of(index, groups_below(index, end)) * word, 0) +
            tree_words * word;
 }
 
@@ -243,7 +262,7 @@ static void count_move(AddressIndex *index, uint64_t group, uint64_t new_group)
 static uint64_t bits_below_in_group(const AddressIndex *index, uint64_t slot)
 {
     uint64_t count = 0;
-    for (uint64_t word = slot / GROUP_SLOTS * GROUP_WORDS; word < slot / 64; word++)
+    for (uint64_t word = first_word_of(index, group_of(index, slot)); word < slot / 64; word++)
         count += (uint64_t)__builtin_popcountll(index->bits[word]);
     uint64_t below = index->bits[slot / 64] & ((UINT64_C(1) << (slot % 64)) - 1);
     return count + (uint64_t)__builtin_popcountll(below);
@@ -257,10 +276,10 @@ uint64_t address_index_rank(const AddressIndex *index, uint64_t offset)
         return 0;
     uint64_t slot = (offset - index->base + ((UINT64_C(1) << index->slot_shift) - 1)) >>
                     index->slot_shift; /* the first slot at or above offset */
-    if (slot >= index->slots || slot / GROUP_SLOTS >= index->covered_groups)
+    if (slot >= index->slots || group_of(index, slot) >= index->covered_groups)
         return index->count; /* every block starts below the tree's groups */
     uint64_t count = bits_below_in_group(index, slot);
-    uint64_t node = slot / GROUP_SLOTS;
+    uint64_t node = group_of(index, slot);
     for (unsigned level = 0; level + 1 < index->levels; level++, node /= FANOUT) {
         const uint64_t *counts = node_count(index, level, 0);
         for (uint64_t sibling = node / FANOUT * FANOUT; sibling < node; sibling++)
@@ -289,7 +308,7 @@ static GroupTop group_top_read(const AddressIndex *index, uint64_t group)
     const uint8_t *slot_zero = slot_zero_of(index);
     unsigned shift = index->slot_shift;
     GroupTop top = { 0, 0 };
-    for (uint64_t word = group * GROUP_WORDS; word < (group + 1) * GROUP_WORDS; word++) {
+    for (uint64_t word = first_word_of(index, group); word < first_word_of(index, group + 1); word++) {
         for (uint64_t bits = index->bits[word]; bits != 0; bits &= bits - 1) {
             uint64_t size = size_at(slot_zero, shift, word * 64 + (uint64_t)(unsigned)__builtin_ctzll(bits));
             if (size > top.largest) {
@@ -337,13 +356,20 @@ static GroupTop top_without(const AddressIndex *index, uint64_t group, GroupTop 
     return top;
 }
 
-/* The largest of a node's children: one whole (padded) family of eight. */
+/* The largest of eight maxima, compared in pairs: three steps deep. */
+static uint64_t largest_of_eight(const uint64_t *maxima)
+{
+    return larger(larger(larger(maxima[0], maxima[1]), larger(maxima[2], maxima[3])),
+                  larger(larger(maxima[4], maxima[5]), larger(maxima[6], maxima[7])));
+}
+
+/* The largest of a node's children: one whole (padded) family, read as two
+ * halves of eight. */
 static uint64_t children_largest(const AddressIndex *index, unsigned level, uint64_t node)
 {
     const uint64_t *child = node_max(index, level - 1, node * FANOUT);
-    _Static_assert(FANOUT == 8, "children_largest reads families of eight");
-    return larger(larger(larger(child[0], child[1]), larger(child[2], child[3])),
-                  larger(larger(child[4], child[5]), larger(child[6], child[7])));
+    _Static_assert(FANOUT == 16, "children_largest reads families of sixteen");
+    return larger(largest_of_eight(child), largest_of_eight(child + 8));
 }
 
 /* Sets a group's largest size and carries the change up while it changes
@@ -443,7 +469,7 @@ lower_group(AddressIndex *index, uint64_t group, uint64_t size)
 
 void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
 {
-    uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
+    uint64_t slot = slot_of(index, offset), group = group_of(index, slot);
     cover_group(index, group);
     set_slot(index, slot);
     index->count++;
@@ -453,7 +479,7 @@ void address_index_insert(AddressIndex *index, uint64_t offset, uint64_t size)
 
 void address_index_remove(AddressIndex *index, uint64_t offset, uint64_t size)
 {
-    uint64_t slot = slot_of(index, offset), group = slot / GROUP_SLOTS;
+    uint64_t slot = slot_of(index, offset), group = group_of(index, slot);
     clear_slot(index, slot);
     index->count--;
     count_block(index, group, -1);
@@ -466,7 +492,7 @@ void address_index_remove(AddressIndex *index, uint64_t offset, uint64_t size)
 __attribute__((noinline)) static void move_to_group(AddressIndex *index, uint64_t slot, uint64_t size, uint64_t new_slot,
                           uint64_t new_size)
 {
-    uint64_t group = slot / GROUP_SLOTS, new_group = new_slot / GROUP_SLOTS;
+    uint64_t group = group_of(index, slot), new_group = group_of(index, new_slot);
     cover_group(index, new_group);
     clear_slot(index, slot);
     set_slot(index, new_slot);
@@ -479,8 +505,8 @@ void address_index_move(AddressIndex *index, uint64_t offset, uint64_t size,
                         uint64_t new_offset, uint64_t new_size)
 {
     uint64_t slot = slot_of(index, offset), new_slot = slot_of(index, new_offset);
-    uint64_t group = slot / GROUP_SLOTS;
-    if (new_slot / GROUP_SLOTS != group) {
+    uint64_t group = group_of(index, slot);
+    if (group_of(index, new_slot) != group) {
         move_to_group(index, slot, size, new_slot, new_size);
         return;
     }
@@ -526,7 +552,7 @@ static inline __attribute__((always_inline)) uint64_t
 scan_group_up(const AddressIndex *index, uint64_t from, uint64_t size, uint64_t *passed)
 {
     uint64_t word = from / 64;
-    uint64_t end_word = (from / GROUP_SLOTS + 1) * GROUP_WORDS;
+    uint64_t end_word = first_word_of(index, group_of(index, from) + 1);
     uint64_t bits = index->bits[word] & (UINT64_MAX << (from % 64));
     const uint8_t *slot_zero = slot_zero_of(index);
     unsigned shift = index->slot_shift;
@@ -547,7 +573,7 @@ scan_group_up(const AddressIndex *index, uint64_t from, uint64_t size, uint64_t 
 static uint64_t scan_group_down(const AddressIndex *index, uint64_t from)
 {
     uint64_t word = from / 64;
-    uint64_t first_word = from / GROUP_SLOTS * GROUP_WORDS;
+    uint64_t first_word = first_word_of(index, group_of(index, from));
     uint64_t bits = index->bits[word] & ((UINT64_C(2) << (from % 64)) - 1);
     for (;;) {
         if (bits != 0)
@@ -647,7 +673,7 @@ lowest_fit(const AddressIndex *index, uint64_t size, uint64_t *passed)
         return NONE;
     }
     uint64_t group = descend_fitting(index, index->levels - 1, 0, size, passed);
-    return offset_of(index, scan_group_up(index, group * GROUP_SLOTS, size, passed));
+    return offset_of(index, scan_group_up(index, first_slot_of(index, group), size, passed));
 }
 
 /* The first block of size >= size at or after offset `from`, or NONE: the
@@ -669,10 +695,10 @@ first_fit(const AddressIndex *index, uint64_t from, uint64_t size, uint64_t *pas
         return lowest_fit(index, size, passed);
     uint64_t found = scan_group_up(index, slot, size, passed);
     if (found == NONE) {
-        uint64_t group = next_group_fitting(index, slot / GROUP_SLOTS + 1, size, passed);
+        uint64_t group = next_group_fitting(index, group_of(index, slot) + 1, size, passed);
         if (group == NONE)
             return NONE;
-        found = scan_group_up(index, group * GROUP_SLOTS, size, passed);
+        found = scan_group_up(index, first_slot_of(index, group), size, passed);
     }
     return offset_of(index, found);
 }
@@ -695,14 +721,14 @@ uint64_t address_index_floor(const AddressIndex *index, uint64_t offset)
     uint64_t slot = slot_of(index, offset);
     if (slot >= index->slots)
         slot = index->slots - 1;
-    if (slot / GROUP_SLOTS >= index->covered_groups) /* every block lies below */
-        slot = index->covered_groups * GROUP_SLOTS - 1;
+    if (group_of(index, slot) >= index->covered_groups) /* every block lies below */
+        slot = first_slot_of(index, index->covered_groups) - 1;
     uint64_t found = scan_group_down(index, slot);
     if (found == NONE) {
-        uint64_t group = previous_group_used(index, slot / GROUP_SLOTS);
+        uint64_t group = previous_group_used(index, group_of(index, slot));
         if (group == NONE)
             return NONE;
-        found = scan_group_down(index, group * GROUP_SLOTS + GROUP_SLOTS - 1);
+        found = scan_group_down(index, first_slot_of(index, group + 1) - 1);
     }
     return offset_of(index, found);
 }
@@ -756,7 +782,7 @@ static uint64_t groups_under_root(unsigned levels)
 static uint64_t group_bits(const AddressIndex *index, uint64_t group)
 {
     uint64_t set = 0;
-    for (uint64_t word = group * GROUP_WORDS; word < (group + 1) * GROUP_WORDS; word++)
+    for (uint64_t word = first_word_of(index, group); word < first_word_of(index, group + 1); word++)
         set += (uint64_t)__builtin_popcountll(index->bits[word]);
     return set;
 }

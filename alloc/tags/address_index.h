@@ -3,7 +3,8 @@
  * next and worst fit), indexed by where they start (internal to alloc/).
  *
  * The region is cut into slots of A bytes (every block starts on one), and
- * the slots into groups of ADDRESS_INDEX_GROUP_SLOTS. One bit per slot says
+ * the slots into groups of 64 slots a bitmap word, one to eight words as the
+ * heap chooses when it makes the index. One bit per slot says
  * "a free block in the index starts here"; each group keeps the largest size
  * of the blocks starting in it, and a tree of maxima with ADDRESS_INDEX_FANOUT
  * children a node sits above the groups. The tree is implicit: its shape is
@@ -31,9 +32,11 @@
  *
  * Cost: a change or a search climbs or descends the tree, O(log(W / A)) for
  * blocks that reach W bytes up the region, and looks at the blocks of one or
- * two groups (at most GROUP_SLOTS / 2 free blocks each, since free blocks
- * never touch). The memory is about one byte
- * per 50 bytes of arena at A = 8.
+ * two groups (at most half a group's slots are free blocks, since free
+ * blocks never touch). The memory, per group: its bitmap words, its largest
+ * and second largest sizes and (ranks on) its count, and a fifteenth of
+ * that for the levels above; at A = 8, about one byte per 40 bytes of arena
+ * with groups of four words, one per 16 with groups of one.
  *
  * Ranks (how many blocks start below an offset) are optional: a heap that
  * counts the blocks its searches examine turns them on, and then every node
@@ -51,10 +54,9 @@
 #include <stdint.h>
 
 enum {
-    ADDRESS_INDEX_GROUP_WORDS = 4,                               /* bitmap words a group */
-    ADDRESS_INDEX_GROUP_SLOTS = ADDRESS_INDEX_GROUP_WORDS * 64,
-    ADDRESS_INDEX_FANOUT = 8,                                    /* 8 maxima: one cache line */
-    ADDRESS_INDEX_MAX_LEVELS = 24
+    ADDRESS_INDEX_FANOUT = 16,                                   /* 16 maxima: two cache lines */
+    ADDRESS_INDEX_MAX_LEVELS = 24,
+    ADDRESS_INDEX_MAX_GROUP_WORDS = 8
 };
 
 #define ADDRESS_INDEX_NONE UINT64_MAX
@@ -64,8 +66,9 @@ typedef struct {
     const uint8_t *arena;        /* block headers are read from here */
     uint64_t base;               /* b0: slot 0's offset */
     unsigned slot_shift;         /* log2(A) */
+    unsigned group_shift;        /* log2(slots a group): 6 + log2(its bitmap words) */
     uint64_t slots;              /* slots in the region */
-    uint64_t *bits;              /* groups * GROUP_WORDS words */
+    uint64_t *bits;              /* groups * (their bitmap words) words */
     uint64_t *maxima;            /* every level of the tree, groups first; each level
                                     padded with zeros to a whole number of families */
     uint64_t *level_max[ADDRESS_INDEX_MAX_LEVELS];  /* where each level starts in maxima */
@@ -87,9 +90,10 @@ typedef struct {
 } AddressIndex;
 
 /* An empty index over [base, base + region_bytes) with slots of `alignment`
- * bytes; false if host memory ran out. */
+ * bytes and groups of `group_words` bitmap words (a power of two, at most
+ * ADDRESS_INDEX_MAX_GROUP_WORDS); false if host memory ran out. */
 bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base,
-                        uint64_t region_bytes, uint64_t alignment);
+                        uint64_t region_bytes, uint64_t alignment, unsigned group_words);
 void address_index_release(AddressIndex *index);
 
 /* Turns on ranks for an empty index; false if host memory ran out. */
@@ -98,7 +102,7 @@ bool address_index_enable_ranks(AddressIndex *index);
 /* How many indexed blocks start below `offset`. Ranks must be on. */
 uint64_t address_index_rank(const AddressIndex *index, uint64_t offset);
 
-/* Makes `target` (made with the same region and alignment) hold what
+/* Makes `target` (made with the same region, alignment and groups) hold what
  * `source` holds, over `arena`. No block in `source` starts at or beyond
  * offset `source_end`, nor in `target` beyond `target_end`: the words over
  * the rest are zero in both and left untouched, so copying the index of a

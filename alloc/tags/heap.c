@@ -100,6 +100,18 @@ static bool is_bump(const Heap *heap)
     return heap->config.policy == HEAP_BUMP;
 }
 
+/* Bitmap words a group of the address index holds. First fit's searches
+ * read fewer headers, and its rescans smaller groups, with one word (64
+ * slots): its headless replay is 10% faster at 1k live (BENCHMARKS.md, #24's
+ * fourteenth session). Groups four times smaller make the index's arrays
+ * four times larger, so the others keep four words: next and worst fit walk
+ * the whole region and replay slower with one; a heap made with its events
+ * on (the window's) is copied snapshot by snapshot for time travel. */
+static unsigned index_group_words(const HeapConfig *config)
+{
+    return config->policy == HEAP_FIRST_FIT && config->skip_events ? 1 : 4;
+}
+
 /* ---- call shapes ---------------------------------------------------------
  * malloc, free and realloc run once per operation, a million times in a
  * replay, and their helpers keep asking the configuration the same
@@ -890,7 +902,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
                               heap->region_end - heap->region_start, a)
              : address_index_init(&heap->by_address, arena, heap->region_start,
                                   is_bump(heap) ? 0 : heap->region_end - heap->region_start,
-                                  a) &&
+                                  a, index_group_words(config)) &&
                   (!counts_passed_blocks(heap, shape_of(heap)) ||
                    address_index_enable_ranks(&heap->by_address)));
     if (!indexes_made) {
@@ -1048,7 +1060,7 @@ uint32_t heap_state_spans(Heap *heap, AllocatorSpan *spans)
     spans[count++] = array_span(heap->by_size.nodes, (uint64_t)heap->by_size.capacity * sizeof(FreeTreeNode));
     AddressIndex *index = &heap->by_address;
     spans[count++] = fields_span(&index->max_levels, index, offsetof(AddressIndex, counts));
-    spans[count++] = array_span(index->bits, index->level_nodes[0] * ADDRESS_INDEX_GROUP_WORDS * sizeof *index->bits);
+    spans[count++] = array_span(index->bits, (index->level_nodes[0] << index->group_shift) / 64 * sizeof *index->bits);
     uint64_t maxima_words = index->maxima_count + index->level_nodes[0]; /* the seconds too */
     spans[count++] = array_span(index->maxima, maxima_words * sizeof *index->maxima);
     spans[count++] = array_span(index->counts, index->counts ? index->maxima_count * sizeof *index->counts : 0);

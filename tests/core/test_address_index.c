@@ -10,8 +10,9 @@
  * searches from random places for random sizes must give the array's
  * answer. A header the index should no longer read is overwritten with a
  * huge size first, so reading a stale one shows up as a wrong answer. The
- * regions are chosen to end mid-group and, in the big case, to need six
- * levels of maxima (groups included). Ranks are on: each search also asks
+ * regions are chosen to end mid-group and, in the big case, to need five
+ * levels of maxima (groups included), with groups of four bitmap words (next
+ * and worst fit's) and of one (first fit's). Ranks are on: each search also asks
  * how many blocks start below its starting place, and how many a counting
  * search passed over. The audit also checks each group's second largest
  * size wherever the index says it knows it. The PRNG is core_support's splitmix64, with a fixed
@@ -32,6 +33,10 @@
 enum { MODEL_CAPACITY = 4096 };
 
 enum { BIG_REGION_SLOTS = 1000000 }; /* regions this big are audited every tenth change */
+
+/* Bitmap words a group: the hand-worked tests below count in groups of four
+ * (2,048 bytes at A = 8). */
+enum { WIDE = 4, NARROW = 1 };
 
 #define STALE_SIZE (UINT64_C(1) << 40) /* what a header the index must not read says */
 
@@ -186,8 +191,8 @@ static void check_searches(Fixture *f)
 /* `climbing`: the inserts start at the bottom of the region and reach up to
  * its top by the middle of the run, so the tree grows a level at a time
  * while it holds blocks; else they land anywhere from the start. */
-static void run(uint64_t alignment, uint64_t region_bytes, int steps, unsigned min_levels,
-                bool climbing)
+static void run(uint64_t alignment, uint64_t region_bytes, unsigned group_words, int steps,
+                unsigned min_levels, bool climbing)
 {
     Fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
@@ -197,7 +202,7 @@ static void run(uint64_t alignment, uint64_t region_bytes, int steps, unsigned m
     f->random_state = 7 + alignment;
     f->arena = calloc(1, f->base + region_bytes);
     assert_non_null(f->arena);
-    assert_true(address_index_init(&f->index, f->arena, f->base, region_bytes, alignment));
+    assert_true(address_index_init(&f->index, f->arena, f->base, region_bytes, alignment, group_words));
     assert_true(f->index.max_levels >= min_levels);
     assert_int_equal(f->index.levels, 1); /* the tree grows as blocks are filed higher */
     assert_true(address_index_enable_ranks(&f->index));
@@ -226,25 +231,30 @@ static void run(uint64_t alignment, uint64_t region_bytes, int steps, unsigned m
     free(f);
 }
 
-/* 16,000 slots end partway through group 62; three levels of maxima. */
+/* 16,000 slots end partway through group 62 (of four words; 249 of one);
+ * three levels of maxima. */
 static void test_small_region_dense(void **state)
 {
     (void)state;
-    run(8, 16000 * 8, 20000, 3, false);
+    run(8, 16000 * 8, WIDE, 20000, 3, false);
+    run(8, 16000 * 8, NARROW, 20000, 3, false);
 }
 
 /* A = 64 puts the base at 56; 1,000 slots leave a part-filled last group. */
 static void test_wide_alignment(void **state)
 {
     (void)state;
-    run(64, 1000 * 64, 5000, 2, false);
+    run(64, 1000 * 64, WIDE, 5000, 2, false);
+    run(64, 1000 * 64, NARROW, 5000, 2, false);
 }
 
-/* 2,000,000 slots: 7,813 groups under five levels of maxima; the searches climb far. */
+/* 2,000,000 slots: 7,813 groups of four words (31,250 of one) under five
+ * levels of maxima; the searches climb far. */
 static void test_big_region(void **state)
 {
     (void)state;
-    run(8, UINT64_C(2000000) * 8, 3000, 6, false);
+    run(8, UINT64_C(2000000) * 8, WIDE, 3000, 5, false);
+    run(8, UINT64_C(2000000) * 8, NARROW, 3000, 5, false);
 }
 
 /* The same region filled from the bottom up: every search and rank also
@@ -252,7 +262,8 @@ static void test_big_region(void **state)
 static void test_growing_tree(void **state)
 {
     (void)state;
-    run(8, UINT64_C(2000000) * 8, 1500, 6, true);
+    run(8, UINT64_C(2000000) * 8, WIDE, 1500, 5, true);
+    run(8, UINT64_C(2000000) * 8, NARROW, 1500, 5, true);
 }
 
 /* A region of one slot: one group, one level. */
@@ -261,7 +272,7 @@ static void test_one_slot(void **state)
     (void)state;
     uint8_t arena[16] = { 0 };
     AddressIndex index;
-    assert_true(address_index_init(&index, arena, 0, 8, 8));
+    assert_true(address_index_init(&index, arena, 0, 8, 8, NARROW));
     assert_int_equal(index.levels, 1);
     arena[0] = 32;
     address_index_insert(&index, 0, 32);
@@ -291,7 +302,7 @@ static void test_move_shrinks_largest(void **state)
     (void)state;
     uint8_t arena[4096] = { 0 };
     AddressIndex index;
-    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8));
+    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8, WIDE));
     put_header(arena, 0, 64);
     put_header(arena, 40, 200);
     put_header(arena, 160, 120);
@@ -345,7 +356,7 @@ static void test_second_largest(void **state)
     (void)state;
     uint8_t arena[4096] = { 0 };
     AddressIndex index;
-    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8));
+    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8, WIDE));
     file_block(&index, arena, 0, 64);      /* (64, 0) */
     file_block(&index, arena, 104, 200);   /* (200, 64): the old largest is second */
     take_block(&index, arena, 104, 200);   /* (64, ?) */
@@ -411,7 +422,7 @@ static void test_counting_search(void **state)
     (void)state;
     uint8_t arena[8192] = { 0 };
     AddressIndex index;
-    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8));
+    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8, WIDE));
     assert_true(address_index_enable_ranks(&index));
     uint64_t offsets[] = { 0, 2400, 4800 }, sizes[] = { 32, 48, 64 };
     for (int i = 0; i < 3; i++) {
@@ -442,7 +453,7 @@ static void test_problems_are_found(void **state)
     (void)state;
     uint8_t arena[4096] = { 0 };
     AddressIndex index;
-    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8));
+    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8, WIDE));
     arena[64] = 48;
     address_index_insert(&index, 64, 48);
     assert_int_equal(address_index_problems(&index), 0);

@@ -841,3 +841,60 @@ uint64_t address_index_problems(const AddressIndex *index)
     problems += index->covered_groups != groups_under_root(index->levels);
     return problems + (set != index->count) + rank_problems(index);
 }
+
+/* ---- regrouping ------------------------------------------------------------ */
+
+/* The last group below `groups` that holds a block, or NONE. */
+static uint64_t last_group_used(const AddressIndex *index, uint64_t groups)
+{
+    for (uint64_t word = first_word_of(index, groups); word > 0; word--)
+        if (index->bits[word - 1] != 0)
+            return group_of(index, (word - 1) * 64);
+    return NONE;
+}
+
+/* Works out every group's two largest and count from the bitmap and the
+ * headers, then every node above from its children (the root keeps no
+ * count): what the changes would have left. */
+static void rebuild_tree(AddressIndex *index, uint64_t groups)
+{
+    for (uint64_t group = 0; group < groups; group++) {
+        GroupTop top = group_top_read(index, group);
+        *node_max(index, 0, group) = top.largest;
+        index->seconds[group] = top.second;
+        if (index->counts && index->levels > 1)
+            *node_count(index, 0, group) = group_bits(index, group);
+    }
+    for (unsigned level = 1; level < index->levels; level++) {
+        uint64_t nodes = nodes_over(level, groups);
+        for (uint64_t node = 0; node < nodes; node++) {
+            *node_max(index, level, node) = children_largest(index, level, node);
+            if (index->counts && level + 1 < index->levels)
+                for (uint64_t child = node * FANOUT; child < (node + 1) * FANOUT; child++)
+                    *node_count(index, level, node) += *node_count(index, level - 1, child);
+        }
+    }
+}
+
+bool address_index_regroup(AddressIndex *index, unsigned group_words, uint64_t end)
+{
+    AddressIndex regrouped;
+    if (!address_index_init(&regrouped, index->arena, index->base, index->slots << index->slot_shift,
+                            UINT64_C(1) << index->slot_shift, group_words))
+        return false;
+    if (index->counts && !address_index_enable_ranks(&regrouped)) {
+        address_index_release(&regrouped);
+        return false;
+    }
+    uint64_t groups = groups_below(&regrouped, end);
+    uint64_t words = first_word_of(&regrouped, groups), source_words = bits_words(index);
+    memcpy(regrouped.bits, index->bits, (words < source_words ? words : source_words) * sizeof *index->bits);
+    uint64_t last = last_group_used(&regrouped, groups);
+    if (last != NONE)
+        cover_group(&regrouped, last); /* while empty: the roots it adds keep no counts yet */
+    rebuild_tree(&regrouped, groups);
+    regrouped.count = index->count;
+    address_index_release(index);
+    *index = regrouped;
+    return true;
+}

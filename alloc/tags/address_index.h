@@ -110,6 +110,12 @@ uint64_t address_index_rank(const AddressIndex *index, uint64_t offset);
 void address_index_copy(AddressIndex *target, const AddressIndex *source, uint64_t source_end,
                         uint64_t target_end);
 
+/* Files the index's blocks, none of which starts at or beyond `end`, in
+ * groups of `group_words` words instead (as address_index_init), reading
+ * their headers: O(blocks + groups below end). False, and the index as it
+ * was, if host memory ran out. */
+bool address_index_regroup(AddressIndex *index, unsigned group_words, uint64_t end);
+
 /* Empties the index, none of whose blocks starts at or beyond `end`. */
 void address_index_clear(AddressIndex *index, uint64_t end);
 

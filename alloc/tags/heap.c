@@ -102,14 +102,31 @@ static bool is_bump(const Heap *heap)
 
 /* Bitmap words a group of the address index holds. First fit's searches
  * read fewer headers, and its rescans smaller groups, with one word (64
- * slots): its headless replay is 10% faster at 1k live (BENCHMARKS.md, #24's
- * fourteenth session). Groups four times smaller make the index's arrays
- * four times larger, so the others keep four words: next and worst fit walk
- * the whole region and replay slower with one; a heap made with its events
- * on (the window's) is copied snapshot by snapshot for time travel. */
+ * slots): its headless replay is a tenth faster at 1k live (BENCHMARKS.md,
+ * #24's fourteenth session). But groups four times smaller make the index's
+ * arrays four times larger: once the heap's high water passes
+ * NARROW_GROUPS_MOST narrow groups (their maxima fill 32 KiB) the index
+ * widens to four words, or at 100k live the replay is a tenth slower. The
+ * others keep four words from the start: next and worst fit walk the whole
+ * region; a heap made with its events on (the window's) is copied snapshot
+ * by snapshot for time travel. */
+enum { NARROW_GROUP_WORDS = 1, WIDE_GROUP_WORDS = 4, NARROW_GROUPS_MOST = 4096 };
+
+static bool starts_narrow(const HeapConfig *config)
+{
+    return config->policy == HEAP_FIRST_FIT && config->skip_events;
+}
+
 static unsigned index_group_words(const HeapConfig *config)
 {
-    return config->policy == HEAP_FIRST_FIT && config->skip_events ? 1 : 4;
+    return starts_narrow(config) ? NARROW_GROUP_WORDS : WIDE_GROUP_WORDS;
+}
+
+/* The high water at which a narrow index widens. */
+static uint64_t regroup_point(const HeapConfig *config, uint64_t region_start, uint64_t a)
+{
+    return starts_narrow(config) ? region_start + NARROW_GROUPS_MOST * NARROW_GROUP_WORDS * 64 * a
+                                 : UINT64_MAX;
 }
 
 /* ---- call shapes ---------------------------------------------------------
@@ -585,6 +602,17 @@ static SHAPED_INLINE void coalesce_into_free(Heap *heap, CallShape shape, uint64
 
 /* ---- used blocks -------------------------------------------------------- */
 
+static uint64_t written_end(const Heap *heap);
+
+/* The high water has passed regroup_at: the address index's groups widen
+ * (see index_group_words), once. If host memory runs out the narrow groups
+ * stay, which only costs time. */
+__attribute__((noinline)) static void widen_index_groups(Heap *heap)
+{
+    heap->regroup_at = UINT64_MAX;
+    (void)address_index_regroup(&heap->by_address, WIDE_GROUP_WORDS, written_end(heap));
+}
+
 /* A block now ends at `end`: the high water rises to it, and every few
  * megabytes of rise the page warmer hears of it. */
 static inline void raise_high_water(Heap *heap, uint64_t end)
@@ -596,6 +624,8 @@ static inline void raise_high_water(Heap *heap, uint64_t end)
         heap->warm_at = page_warmer_reached(heap->warmer, end);
         heap->warmer_told = true;
     }
+    if (end >= heap->regroup_at)
+        widen_index_groups(heap);
 }
 
 static SHAPED_INLINE void mark_used(Heap *heap, CallShape shape, uint64_t offset, uint64_t size,
@@ -911,6 +941,7 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
         return HEAP_ERROR_OUT_OF_MEMORY;
     }
     heap->warm_at = UINT64_MAX; /* heap_create adds a warmer */
+    heap->regroup_at = regroup_point(config, heap->region_start, a);
     heap->min_block = align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
     heap->rover = heap->bump_pointer = heap->region_start;
     heap->top = heap->region_end;
@@ -1022,6 +1053,7 @@ HeapError heap_copy(Heap *target, const Heap *source)
     target->search_start = source->search_start;
     target->search_passed = source->search_passed;
     target->search_old_end = source->search_old_end;
+    target->regroup_at = source->regroup_at;
     return HEAP_OK;
 }
 

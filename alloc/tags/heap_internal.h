@@ -37,6 +37,8 @@ struct Heap {
     PageWarmer *warmer;          /* faults in the pages above the high water; NULL: none */
     uint64_t warm_at;            /* the high water at which to tell the warmer again */
     bool warmer_told;            /* pages above the high water may be resident */
+    uint64_t regroup_at;         /* the high water at which the address index's narrow
+                                    groups widen (heap.c); UINT64_MAX: never */
     uint64_t *given_back;        /* a bit per huge page of the arena: given back by
                                     discard_inner_pages and not asked for again since
                                     (heap.c); NULL without a warmer */
@@ -115,7 +117,12 @@ static inline bool index_copy(Heap *target, const Heap *source, uint64_t source_
 {
     if (index_is_by_size(source))
         return free_tree_copy(&target->by_size, &source->by_size);
-    address_index_copy(&target->by_address, &source->by_address, source_end, target_end);
+    AddressIndex *into = &target->by_address;
+    const AddressIndex *from = &source->by_address;
+    if (into->group_shift != from->group_shift &&
+        !address_index_regroup(into, 1u << (from->group_shift - 6), target_end))
+        return false; /* the source's groups have widened since both were made */
+    address_index_copy(into, from, source_end, target_end);
     return true;
 }
 

@@ -217,6 +217,11 @@ static void run(uint64_t alignment, uint64_t region_bytes, unsigned group_words,
             remove_one(f);
         else
             move_one(f);
+        if (step == steps / 3) { /* halfway through the filling: first fit's widening */
+            unsigned wider = group_words == NARROW ? WIDE : NARROW;
+            assert_true(address_index_regroup(&f->index, wider, f->base + f->slots * alignment));
+            assert_int_equal(address_index_problems(&f->index), 0);
+        }
         if (f->slots < BIG_REGION_SLOTS || step % 10 == 0)
             assert_int_equal(address_index_problems(&f->index), 0);
         check_searches(f);

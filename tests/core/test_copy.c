@@ -167,6 +167,74 @@ static void test_skipping_events_changes_nothing(void **state)
     }
 }
 
+/* One call on each of `count` heaps, which must answer alike: a malloc of
+ * up to 8,000 bytes for an id that holds nothing, else a free; with 1,024
+ * ids about half of them hold 4 KiB, so the high water climbs megabytes. */
+enum { GROWING_IDS = 1024 };
+
+static void growing_call(Heap **heaps, uint64_t (*payload)[GROWING_IDS], size_t count,
+                         uint64_t *random_state)
+{
+    uint64_t id = support_random_below(random_state, GROWING_IDS);
+    uint64_t n = 1 + support_random_below(random_state, 8000);
+    bool empty = payload[0][id] == 0;
+    HeapError first_error = HEAP_OK;
+    uint64_t first_result = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t result = 0;
+        HeapError error = empty ? heap_malloc(heaps[i], n, &result) : heap_free(heaps[i], payload[i][id]);
+        payload[i][id] = result;
+        if (i == 0) {
+            first_error = error;
+            first_result = result;
+        }
+        assert_int_equal(error, first_error);
+        assert_int_equal(result, first_result);
+    }
+}
+
+/* First fit with its events off (the headless replay's heap) starts its
+ * address index with groups of one bitmap word (2^6 slots) and widens them to
+ * four (2^8) once the high water passes 4,096 narrow groups, 2 MiB at A = 8;
+ * with its events on it has four from the start. The two answer alike on
+ * either side of the widening, and so does a clone of the widened heap,
+ * whose index starts narrow and is widened to match when it is copied. */
+static void test_first_fit_widens_its_index_groups(void **state)
+{
+    (void)state;
+    HeapConfig config = heap_default_config(8u << 20);
+    config.policy = HEAP_FIRST_FIT;
+    config.count_examined = true;
+    Heap *heaps[3] = { NULL };
+    static uint64_t payload[3][GROWING_IDS];
+    memset(payload, 0, sizeof payload);
+    assert_int_equal(heap_create(&config, &heaps[0]), HEAP_OK);
+    config.skip_events = true;
+    assert_int_equal(heap_create(&config, &heaps[1]), HEAP_OK);
+    assert_int_equal(heaps[0]->by_address.group_shift, 8);
+    assert_int_equal(heaps[1]->by_address.group_shift, 6);
+    uint64_t random_state = 5;
+    while (heaps[1]->stats.high_water < (2u << 20)) {
+        assert_int_equal(heaps[1]->by_address.group_shift, 6);
+        growing_call(heaps, payload, 2, &random_state);
+    }
+    for (int step = 0; step < 2000; step++)
+        growing_call(heaps, payload, 2, &random_state);
+    assert_int_equal(heaps[1]->by_address.group_shift, 8);
+    expect_same(heaps[1], heaps[0]);
+
+    assert_int_equal(heap_clone(heaps[1], &heaps[2]), HEAP_OK);
+    memcpy(payload[2], payload[0], sizeof payload[0]);
+    assert_int_equal(heaps[2]->by_address.group_shift, 8);
+    expect_same(heaps[2], heaps[0]);
+    for (int step = 0; step < 2000; step++)
+        growing_call(heaps, payload, 3, &random_state);
+    for (size_t i = 1; i < 3; i++)
+        expect_same(heaps[i], heaps[0]);
+    for (size_t i = 0; i < 3; i++)
+        heap_destroy(heaps[i]);
+}
+
 /* A copy between heaps of different configurations is refused, and the
  * target is left as it was. */
 /* A bump heap's cost does not rise when it is only looked at. 100 blocks
@@ -228,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_copy_needs_the_same_configuration),
         cmocka_unit_test(test_bump_memory_counts_the_dead_lookup_before_a_walk),
         cmocka_unit_test(test_skipping_events_changes_nothing),
+        cmocka_unit_test(test_first_fit_widens_its_index_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

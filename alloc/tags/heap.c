@@ -536,8 +536,7 @@ static void discard_inner_pages(Heap *heap, uint64_t start, uint64_t freed, uint
         return;
     zeroed_memory_discard(heap->arena, heap->config.heap_bytes, low, high);
     if (heap->given_back)
-        for (uint64_t page = low / ZEROED_MEMORY_PAGE_BYTES; page < high / ZEROED_MEMORY_PAGE_BYTES; page++)
-            heap->given_back[page / 64] |= UINT64_C(1) << (page % 64);
+        memset(heap->given_back + low / ZEROED_MEMORY_PAGE_BYTES, 1, (high - low) / ZEROED_MEMORY_PAGE_BYTES);
 }
 
 /* How many huge pages past the one a placement ends in are asked for again
@@ -546,25 +545,29 @@ static void discard_inner_pages(Heap *heap, uint64_t start, uint64_t freed, uint
  * them, and find them faulted in instead of zeroing them on this thread. */
 enum { WARM_AGAIN_PAGES = 2 };
 
-/* Words of heap->given_back for an arena of `bytes`, with room for the
+/* Entries of heap->given_back for an arena of `bytes`, with room for the
  * pages looked at past its end. */
-static uint64_t given_back_words(uint64_t bytes)
+static uint64_t given_back_entries(uint64_t bytes)
 {
-    return (bytes / ZEROED_MEMORY_PAGE_BYTES + WARM_AGAIN_PAGES + 1) / 64 + 1;
+    return bytes / ZEROED_MEMORY_PAGE_BYTES + WARM_AGAIN_PAGES + 1;
 }
 
 /* A block now ends at `end`: the pages given back just above it are asked
- * for again. */
+ * for again. On every placement, so the two entries are read as one. */
 static inline void warm_again_ahead(Heap *heap, uint64_t end)
 {
+    _Static_assert(WARM_AGAIN_PAGES == 2, "warm_again_ahead reads two entries at once");
     if (!heap->given_back)
         return;
-    uint64_t page = end / ZEROED_MEMORY_PAGE_BYTES;
-    for (uint64_t next = page + 1; next <= page + WARM_AGAIN_PAGES; next++) {
-        uint64_t *word = &heap->given_back[next / 64], bit = UINT64_C(1) << (next % 64);
-        if (*word & bit) {
-            *word &= ~bit;
-            page_warmer_warm_again(heap->warmer, next * ZEROED_MEMORY_PAGE_BYTES);
+    uint64_t next = end / ZEROED_MEMORY_PAGE_BYTES + 1;
+    uint16_t both;
+    memcpy(&both, heap->given_back + next, sizeof both);
+    if (both == 0)
+        return;
+    for (uint64_t page = next; page < next + WARM_AGAIN_PAGES; page++) {
+        if (heap->given_back[page]) {
+            heap->given_back[page] = 0;
+            page_warmer_warm_again(heap->warmer, page * ZEROED_MEMORY_PAGE_BYTES);
         }
     }
 }
@@ -970,7 +973,7 @@ HeapError heap_create(const HeapConfig *config, Heap **out)
     (*out)->warmer = page_warmer_create(arena, config->heap_bytes);
     (*out)->warm_at = (*out)->warmer ? PAGE_WARMER_STEP_BYTES : UINT64_MAX;
     if ((*out)->warmer) /* without it (out of memory) pages fault in as they come */
-        (*out)->given_back = calloc(given_back_words(config->heap_bytes), sizeof (uint64_t));
+        (*out)->given_back = calloc(given_back_entries(config->heap_bytes), 1);
     return HEAP_OK;
 }
 
@@ -1042,7 +1045,7 @@ HeapError heap_copy(Heap *target, const Heap *source)
         return HEAP_ERROR_OUT_OF_MEMORY;
     copy_written_bytes(target, source, source_end, target_end);
     if (target->given_back) /* the copy wrote every page up to both ends */
-        memset(target->given_back, 0, given_back_words(target->config.heap_bytes) * sizeof (uint64_t));
+        memset(target->given_back, 0, given_back_entries(target->config.heap_bytes));
     target->rover = source->rover;
     target->bump_pointer = source->bump_pointer;
     target->top = source->top;

@@ -39,7 +39,7 @@ struct Heap {
     bool warmer_told;            /* pages above the high water may be resident */
     uint64_t regroup_at;         /* the high water at which the address index's narrow
                                     groups widen (heap.c); UINT64_MAX: never */
-    uint64_t *given_back;        /* a bit per huge page of the arena: given back by
+    uint8_t *given_back;         /* 1 per huge page of the arena given back by
                                     discard_inner_pages and not asked for again since
                                     (heap.c); NULL without a warmer */
     uint64_t region_start;       /* b0: the first block's offset */

@@ -9,16 +9,22 @@
  * 'a' of a live id, no 'f' of an id never allocated, lines in order, the
  * header's op count, OSTEP frees of earlier allocations), and, when small,
  * is played on a 4 KiB heap of the policy chosen by the first byte, with
- * allocator_check() after every step.
+ * allocator_check() after every step. The same text, written to a file and
+ * read back a chunk at a time (trace_load_in_chunks, a chunk size chosen by
+ * the input's length), must give the same trace or the same message (for a
+ * NUL byte, "PATH:LINE: a NUL byte: a trace is text" at its line).
  */
+#define _DEFAULT_SOURCE /* mkdtemp */
 #include "fuzz_target.h"
 #include "heap.h"
 #include "run.h"
 #include "trace.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { MAX_PLAYED = 4096, PLAYED_HEAP_BYTES = 4096, MESSAGE_BYTES = 512 };
 
@@ -142,6 +148,64 @@ static bool starts_as_list(const char *text, size_t length)
     return i < length && (text[i] == '+' || text[i] == '-');
 }
 
+/* The message a loaded file gets where trace_parse's names SOURCE: the
+ * same words after the path. */
+static void expect_same_message(const char *parsed, const char *loaded, const char *path)
+{
+    size_t source = sizeof SOURCE - 1, file = strlen(path);
+    if (strncmp(loaded, path, file) != 0 || strcmp(parsed + source, loaded + file) != 0)
+        fuzz_fail("read in chunks: '%s', parsed whole: '%s'", loaded, parsed);
+}
+
+static void expect_same_trace(const Trace *parsed, const Trace *loaded)
+{
+    if (parsed->op_count != loaded->op_count || parsed->id_count != loaded->id_count ||
+        parsed->suggested_heap != loaded->suggested_heap || parsed->weight != loaded->weight)
+        fuzz_fail("read in chunks: %u ops, %u ids; parsed whole: %u ops, %u ids", loaded->op_count,
+                  loaded->id_count, parsed->op_count, parsed->id_count);
+    for (uint32_t i = 0; i < parsed->op_count; i++) {
+        const Op *a = &parsed->ops[i], *b = &loaded->ops[i];
+        if (a->kind != b->kind || a->id != b->id || a->bytes != b->bytes || a->line != b->line)
+            fuzz_fail("read in chunks: op %u differs", i);
+    }
+}
+
+/* Writes the text to DIR/fuzz.rep and loads it `chunk` bytes at a time: it
+ * must read as trace_parse read it (`parsed`, or its `message`). */
+static void check_read_in_chunks(const char *text, size_t length, size_t chunk, const Trace *parsed,
+                                 const char *message)
+{
+    char directory[] = "/tmp/heapviz-fuzz-trace-XXXXXX", path[64];
+    if (!mkdtemp(directory))
+        fuzz_fail("cannot make a directory under /tmp");
+    snprintf(path, sizeof path, "%s/fuzz.rep", directory);
+    FILE *file = fopen(path, "wb");
+    if (!file || fwrite(text, 1, length, file) != length || fclose(file) != 0)
+        fuzz_fail("cannot write %s", path);
+    Trace *loaded = NULL;
+    char loaded_message[MESSAGE_BYTES] = "";
+    bool ok = trace_load_in_chunks(path, chunk, NULL, &loaded, loaded_message, sizeof loaded_message);
+    const char *nul = memchr(text, '\0', length);
+    if (nul) {
+        char expected[MESSAGE_BYTES];
+        snprintf(expected, sizeof expected, "%s:%u: a NUL byte: a trace is text", SOURCE,
+                 count_lines(text, (size_t)(nul - text)));
+        if (ok)
+            fuzz_fail("read in chunks: a file with a NUL byte was loaded");
+        expect_same_message(expected, loaded_message, path);
+    } else if (ok != (parsed != NULL)) {
+        fuzz_fail("read in chunks: %s; parsed whole: %s", ok ? "loaded" : loaded_message,
+                  parsed ? "loaded" : message);
+    } else if (ok) {
+        expect_same_trace(parsed, loaded);
+    } else {
+        expect_same_message(message, loaded_message, path);
+    }
+    trace_destroy(loaded);
+    unlink(path);
+    rmdir(directory);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -157,13 +221,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t lines = count_lines(text, length);
     char message[MESSAGE_BYTES] = "";
     Trace *trace = NULL;
+    static const size_t chunks[] = {1, 2, 3, 5, 8, 13, 64, 4096};
     if (trace_parse(text, length, SOURCE, &trace, message, sizeof message)) {
         check_trace(trace, lines, as_list || starts_as_list(text, length));
         play(trace, (HeapPolicy)(data[0] / 2 % HEAP_POLICY_COUNT));
-        trace_destroy(trace);
     } else {
         check_message(message, lines);
     }
+    if (length > 0) /* an empty file is read as a stream, whole (a /proc file's size says 0) */
+        check_read_in_chunks(text, length, chunks[size % (sizeof chunks / sizeof chunks[0])], trace, message);
+    trace_destroy(trace);
     free(text);
     return 0;
 }

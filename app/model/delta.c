@@ -23,6 +23,12 @@
  * applying a delta is bound by the instructions a word takes, and the
  * table's one load costs fewer than working the mask out), so the bytes
  * hold READ_SLACK zero bytes past the last entry.
+ *
+ * Applying: an entry's start is known only once the one before it is read,
+ * so one stream of entries waits about 7 cycles an entry for that. A delta
+ * notes, for its DELTA_SPLITS spans with the most entries, the entry half-
+ * way through them (a split), and an apply reads such a span as two
+ * streams side by side: 20-25% less time on the generated 10M trace.
  */
 #include "delta.h"
 
@@ -37,7 +43,8 @@ enum {
     GAP_ESCAPE = 31,             /* the head's gap field: the gap follows the XOR */
     APPLY_PIECE_WORDS = 8192,    /* 64 KiB: deltas applied together each change a piece of a
                                     span in turn, while the cache holds it */
-    APPLY_AT_ONCE = 32           /* deltas applied together (delta_apply_all takes more in turns) */
+    APPLY_AT_ONCE = 32,          /* deltas applied together (delta_apply_all takes more in turns) */
+    SPLIT_MIN_BYTES = 4096       /* a span's entries read as two streams from this many bytes on */
 };
 
 static uint64_t load_word(const uint8_t *bytes)
@@ -201,6 +208,49 @@ static bool add_span(Builder *builder, const AllocatorSpan *base, const Allocato
     return true;
 }
 
+/* The entry half-way (in bytes) through span k's entries: its offset in
+ * the delta's bytes and the word the entry before it changed. */
+static void split_span(Delta *delta, uint32_t k)
+{
+    const uint8_t *at = delta->bytes + (k ? delta->span_ends[k - 1] : 0), *end = delta->bytes + delta->span_ends[k];
+    const uint8_t *middle = at + (end - at) / 2;
+    uint64_t word = 0;
+    while (at < middle) {
+        read_entry(&at, &word);
+    }
+    delta->splits[delta->split_count].span = k;
+    delta->splits[delta->split_count].at = (uint64_t)(at - delta->bytes);
+    delta->splits[delta->split_count++].word = word;
+}
+
+/* Bytes of span k's entries. */
+static uint64_t span_bytes(const Delta *delta, uint32_t k)
+{
+    return delta->span_ends[k] - (k ? delta->span_ends[k - 1] : 0);
+}
+
+/* Splits the DELTA_SPLITS spans with the most entries (at least
+ * SPLIT_MIN_BYTES) in two for delta_apply_all. */
+static void find_splits(Delta *delta)
+{
+    bool split[RUN_MAX_SPANS] = {false};
+    delta->split_count = 0;
+    while (delta->split_count < DELTA_SPLITS) {
+        uint32_t most = delta->span_count;
+        for (uint32_t k = 0; k < delta->span_count; k++) {
+            if (!split[k] && span_bytes(delta, k) >= SPLIT_MIN_BYTES &&
+                (most == delta->span_count || span_bytes(delta, k) > span_bytes(delta, most))) {
+                most = k;
+            }
+        }
+        if (most == delta->span_count) {
+            return;
+        }
+        split[most] = true;
+        split_span(delta, most);
+    }
+}
+
 /* Gives back the room past the entries and READ_SLACK zero bytes (a delta
  * may live for the whole session). */
 static void shrink(Delta *delta, uint64_t size)
@@ -231,6 +281,7 @@ static bool take(Delta *delta, Run *base, Run *later, bool write)
     }
     delta->span_count = count;
     shrink(delta, builder.size);
+    find_splits(delta);
     return true;
 }
 
@@ -244,23 +295,23 @@ bool delta_between(Delta *delta, Run *base, Run *later)
     return take(delta, base, later, false);
 }
 
-/* Where one delta's reading stands while several are applied together. */
+/* One delta's entries of one span (or of half of them: a split), applied a
+ * piece of the span at a time. */
 typedef struct {
-    const Delta *delta;
-    const uint8_t *at;           /* its next entry */
-    uint64_t word;               /* the word its entry before changed (0 at a span's start) */
-} Cursor;
+    const uint8_t *at, *end;     /* its next entry; the end of its entries */
+    uint64_t word;               /* the word its entry before changed */
+    uint8_t *bytes;              /* the span */
+    uint64_t first_word;         /* where its pieces count from: 0, or a split's word */
+    uint64_t limit;              /* the current piece's end: entries below it are applied */
+} Lane;
 
-/* Applies the delta's entries of span k from the cursor on, up to word
- * `limit` (not included), to the span at `bytes`. */
-static void apply_below(Cursor *cursor, uint32_t k, uint8_t *bytes, uint64_t limit)
+/* Applies the lane's entries below its limit. */
+static void apply_lane(Lane *lane)
 {
-    if (k >= cursor->delta->span_count || cursor->at == NULL) {
-        return;
-    }
     /* in locals: the writes to the span, through a byte pointer, could otherwise change them */
-    const uint8_t *at = cursor->at, *end = cursor->delta->bytes + cursor->delta->span_ends[k];
-    uint64_t word = cursor->word;
+    const uint8_t *at = lane->at, *end = lane->end;
+    uint64_t word = lane->word, limit = lane->limit;
+    uint8_t *bytes = lane->bytes;
     while (at < end) {
         const uint8_t *next = at;
         uint64_t next_word = word;
@@ -273,28 +324,97 @@ static void apply_below(Cursor *cursor, uint32_t k, uint8_t *bytes, uint64_t lim
         uint64_t value = load_word(bytes + word * 8) ^ difference;
         memcpy(bytes + word * 8, &value, sizeof value);
     }
-    cursor->at = at;
-    cursor->word = word;
+    lane->at = at;
+    lane->word = word;
 }
 
-/* delta_apply_all for at most APPLY_AT_ONCE deltas. */
+/* Applies two lanes' entries below their limits, an entry of each in turn
+ * while both have one, then each alone. Where an entry starts is known only
+ * once the one before it is read (about 7 cycles an entry on the generated
+ * 10M trace): two lanes read side by side wait for that at the same time. */
+static void apply_two_lanes(Lane *first, Lane *second)
+{
+    const uint8_t *at_a = first->at, *end_a = first->end, *at_b = second->at, *end_b = second->end;
+    uint64_t word_a = first->word, limit_a = first->limit, word_b = second->word, limit_b = second->limit;
+    uint8_t *bytes_a = first->bytes, *bytes_b = second->bytes;
+    while (at_a < end_a && at_b < end_b) {
+        const uint8_t *next_a = at_a, *next_b = at_b;
+        uint64_t next_word_a = word_a, next_word_b = word_b;
+        uint64_t difference_a = read_entry(&next_a, &next_word_a);
+        uint64_t difference_b = read_entry(&next_b, &next_word_b);
+        if (next_word_a >= limit_a || next_word_b >= limit_b) {
+            break;
+        }
+        at_a = next_a;
+        word_a = next_word_a;
+        at_b = next_b;
+        word_b = next_word_b;
+        uint64_t value_a = load_word(bytes_a + word_a * 8) ^ difference_a;
+        memcpy(bytes_a + word_a * 8, &value_a, sizeof value_a);
+        uint64_t value_b = load_word(bytes_b + word_b * 8) ^ difference_b;
+        memcpy(bytes_b + word_b * 8, &value_b, sizeof value_b);
+    }
+    first->at = at_a;
+    first->word = word_a;
+    second->at = at_b;
+    second->word = word_b;
+    apply_lane(first);
+    apply_lane(second);
+}
+
+/* Adds the lanes of the delta's span k: one, or two where the span is split
+ * (the second first, so that the two are paired off). */
+static uint32_t add_lanes(Lane *lanes, const Delta *delta, uint32_t k, uint8_t *bytes)
+{
+    Lane whole = {.at = delta->bytes + (k ? delta->span_ends[k - 1] : 0),
+                  .end = delta->bytes + delta->span_ends[k],
+                  .bytes = bytes};
+    for (uint32_t s = 0; s < delta->split_count; s++) {
+        if (delta->splits[s].span == k) {
+            lanes[0] = whole;
+            lanes[0].at = delta->bytes + delta->splits[s].at;
+            lanes[0].word = lanes[0].first_word = delta->splits[s].word;
+            lanes[1] = whole;
+            lanes[1].end = lanes[0].at;
+            return 2;
+        }
+    }
+    lanes[0] = whole;
+    return 1;
+}
+
+/* delta_apply_all for at most APPLY_AT_ONCE deltas: a lane per delta and
+ * span (two where a span is split), a piece of the span at a time, the
+ * same piece of every lane in turn (each while the cache holds it); a
+ * split's two lanes side by side, the other lanes alone. */
 static void apply_together(const Delta *const *deltas, uint32_t count, const AllocatorSpan *spans,
                            uint32_t span_count)
 {
-    Cursor cursors[APPLY_AT_ONCE];
+    Lane lanes[APPLY_AT_ONCE * (RUN_MAX_SPANS + DELTA_SPLITS)];
+    bool paired[APPLY_AT_ONCE * (RUN_MAX_SPANS + DELTA_SPLITS)];
+    uint32_t lane_count = 0;
+    uint64_t most_words = 0;
     for (uint32_t d = 0; d < count; d++) {
-        cursors[d] = (Cursor){.delta = deltas[d], .at = deltas[d]->bytes};
-    }
-    for (uint32_t k = 0; k < span_count; k++) {
-        uint64_t words = (spans[k].size + 7) / 8;
-        for (uint32_t d = 0; d < count; d++) {
-            cursors[d].word = 0;
+        for (uint32_t k = 0; deltas[d]->bytes != NULL && k < span_count && k < deltas[d]->span_count; k++) {
+            uint32_t added = add_lanes(lanes + lane_count, deltas[d], k, spans[k].bytes);
+            paired[lane_count] = added == 2;
+            paired[lane_count + added - 1] = false;
+            lane_count += added;
+            uint64_t words = (spans[k].size + 7) / 8;
+            most_words = words > most_words ? words : most_words;
         }
-        for (uint64_t piece = 0; piece == 0 || piece < words; piece += APPLY_PIECE_WORDS) {
-            /* the last piece takes every entry left: each cursor ends at its span's end */
-            uint64_t limit = piece + APPLY_PIECE_WORDS < words ? piece + APPLY_PIECE_WORDS : UINT64_MAX;
-            for (uint32_t d = 0; d < count; d++) {
-                apply_below(&cursors[d], k, spans[k].bytes, limit);
+    }
+    for (uint64_t piece = 0; piece == 0 || piece < most_words; piece += APPLY_PIECE_WORDS) {
+        /* the last piece takes every entry left: each lane ends at its entries' end */
+        bool last = piece + APPLY_PIECE_WORDS >= most_words;
+        for (uint32_t i = 0; i < lane_count; i++) {
+            lanes[i].limit = last ? UINT64_MAX : lanes[i].first_word + piece + APPLY_PIECE_WORDS;
+        }
+        for (uint32_t i = 0; i < lane_count; i += paired[i] ? 2 : 1) {
+            if (paired[i]) {
+                apply_two_lanes(&lanes[i], &lanes[i + 1]);
+            } else {
+                apply_lane(&lanes[i]);
             }
         }
     }
@@ -371,6 +491,7 @@ bool delta_merge(Delta *later, const Delta *earlier)
         builder_end_span(&builder, k);
     }
     shrink(&merged, builder.size);
+    find_splits(&merged);
     delta_release(later);
     *later = merged;
     return true;

@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+enum { DELTA_SPLITS = 4 };
+
 typedef struct {
     uint64_t span_ends[RUN_MAX_SPANS]; /* bytes[span_ends[k - 1], span_ends[k]) encode span k's words */
     uint32_t span_count;
@@ -29,6 +31,15 @@ typedef struct {
                                     values XORed (never 0), as delta.c describes; then 8
                                     zero bytes a reader may load */
     uint64_t count;              /* changed words */
+    /* Where a reader may start half-way through the entries of the spans
+     * with the most (DELTA_SPLITS of them), so that an apply reads each
+     * such span as two streams side by side: the span, the entry's offset
+     * in `bytes` and the word the entry before it changed. */
+    struct {
+        uint32_t span;
+        uint64_t at, word;
+    } splits[DELTA_SPLITS];
+    uint32_t split_count;
 } Delta;
 
 /* Whether two runs' spans have the same count and sizes (a delta between

@@ -434,6 +434,61 @@ static void test_deltas_applied_together(void **state)
     trace_destroy(trace);
 }
 
+/* The spans with the most entries are read as two streams (a split: the
+ * entry half-way through and the word before it): a delta from an empty
+ * heap to one 12,000 ops on, and the merge of it with a second, each split
+ * in at least one span, with the split entry half-way through that span's
+ * bytes, take the run from one state to the other and back, alone and
+ * applied together with a small unsplit delta. The expected states are
+ * the runs themselves, played straight. */
+static void test_split_deltas_apply_exactly(void **state)
+{
+    (void)state;
+    uint32_t placing = 0;
+    Trace *trace = random_trace_of(24000, 13, 3000, &placing);
+    Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
+    AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
+    setup.config.expected_live = IDS; /* no map grows: one set of span sizes */
+    Run *start = NULL;
+    assert_int_equal(run_create(&workload, &setup, NULL, 0, &start), HEAP_OK);
+    Run *middle = run_clone(start), *end = run_clone(start), *work = run_clone(start);
+    assert_non_null(middle);
+    assert_non_null(end);
+    assert_non_null(work);
+    run_advance(middle, 12000);
+    run_advance(end, 12100);
+    Delta big = {0}, small = {0}, merged = {0};
+    assert_true(delta_between(&big, start, middle));
+    assert_true(delta_between(&small, middle, end));
+    assert_true(delta_between(&merged, start, middle));
+    assert_true(delta_merge(&merged, &small)); /* start -> end */
+    for (const Delta *delta = &big; delta; delta = delta == &big ? &merged : NULL) {
+        assert_true(delta->split_count > 0);
+        uint32_t k = delta->splits[0].span;
+        uint64_t first = k ? delta->span_ends[k - 1] : 0, last = delta->span_ends[k];
+        assert_true(delta->splits[0].at >= first + (last - first) / 2 && delta->splits[0].at < last);
+    }
+    delta_apply(&big, work);
+    assert_true(same_spans(work, middle));
+    delta_apply(&big, work);
+    assert_true(same_spans(work, start));
+    const Delta *both[2] = {&small, &big};
+    delta_apply_all(both, 2, work);
+    assert_true(same_spans(work, end));
+    delta_apply(&merged, work);
+    assert_true(same_spans(work, start));
+    delta_apply(&merged, work);
+    assert_true(same_spans(work, end));
+    delta_release(&big);
+    delta_release(&small);
+    delta_release(&merged);
+    run_destroy(start);
+    run_destroy(middle);
+    run_destroy(end);
+    run_destroy(work);
+    trace_destroy(trace);
+}
+
 /* Every snapshot, restored on its own (entered at its keyframe or at the
  * anchor nearest in bytes, then walked forward or back along the chain),
  * is the state a straight replay gives at its step: a jump exactly onto a
@@ -758,6 +813,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_gap_and_width_round_trips),
         cmocka_unit_test(test_deltas_applied_together),
+        cmocka_unit_test(test_split_deltas_apply_exactly),
         cmocka_unit_test(test_a_dropped_copy_leaves_an_anchor),
         cmocka_unit_test(test_trace_first_fit),
         cmocka_unit_test(test_trace_next_fit),

@@ -4,10 +4,11 @@
  *
  * The heap and the thread share, under one mutex, how far the heap wants
  * pages (`wanted`), how far the thread has faulted them (`warmed`), a short
- * queue of pages below the high water asked for again (`again`), and
- * whether to stop. The thread sleeps on a condition variable until there
- * is a page asked for again or `wanted` passes `warmed`, then faults in
- * one huge page at a time, the pages asked for again first, skipping ahead
+ * queue of pages below the high water that the heap gave back and asks
+ * for again (`requested`), and whether to stop. The thread sleeps on a
+ * condition variable until a page is requested or `wanted` passes
+ * `warmed`, then faults in one huge page at a time, the requested pages
+ * first, skipping ahead
  * to the high water if the heap has overtaken it (those pages the heap
  * faulted in itself).
  */
@@ -36,9 +37,9 @@ struct PageWarmer {
     uint64_t warmed;             /* faulted in up to here (from high_water on) */
     /* wanted and warmed are whole huge pages from the block's start, or its
      * end: madvise takes only page-aligned starts. */
-    uint64_t again[PAGE_WARMER_AGAIN_SLOTS]; /* huge pages below the high water to
-                                                fault in again, oldest first */
-    unsigned again_count;
+    uint64_t requested[PAGE_WARMER_REQUESTS]; /* huge pages below the high water to
+                                                 fault in again, oldest first */
+    unsigned requested_count;
 };
 
 static uint64_t round_up(uint64_t offset, uint64_t unit)
@@ -46,28 +47,28 @@ static uint64_t round_up(uint64_t offset, uint64_t unit)
     return (offset + unit - 1) / unit * unit;
 }
 
-/* Takes the oldest page asked for again (page_warmer_warm_again). */
-static void take_page_again(PageWarmer *warmer, uint64_t *start, uint64_t *end)
+/* Takes the oldest requested page (page_warmer_warm_again). */
+static void take_requested_page(PageWarmer *warmer, uint64_t *start, uint64_t *end)
 {
-    *start = warmer->again[0];
+    *start = warmer->requested[0];
     *end = *start + ZEROED_MEMORY_PAGE_BYTES;
-    warmer->again_count--;
-    for (unsigned i = 0; i < warmer->again_count; i++)
-        warmer->again[i] = warmer->again[i + 1];
+    warmer->requested_count--;
+    for (unsigned i = 0; i < warmer->requested_count; i++)
+        warmer->requested[i] = warmer->requested[i + 1];
 }
 
 /* Waits for work; returns false when told to stop. Called with the lock
- * held. Pages asked for again come first: the heap is about to reach them,
+ * held. Requested pages come first: the heap is about to reach them,
  * while the high water's next pages are a step further off. */
-static bool wait_for_work(PageWarmer *warmer, uint64_t *start, uint64_t *end, bool *again)
+static bool wait_for_work(PageWarmer *warmer, uint64_t *start, uint64_t *end, bool *requested)
 {
-    while (!warmer->stopping && warmer->again_count == 0 && warmer->warmed >= warmer->wanted)
+    while (!warmer->stopping && warmer->requested_count == 0 && warmer->warmed >= warmer->wanted)
         pthread_cond_wait(&warmer->wake, &warmer->lock);
     if (warmer->stopping)
         return false;
-    *again = warmer->again_count > 0;
-    if (*again) {
-        take_page_again(warmer, start, end);
+    *requested = warmer->requested_count > 0;
+    if (*requested) {
+        take_requested_page(warmer, start, end);
         return true;
     }
     *start = warmer->warmed > warmer->high_water ? warmer->warmed
@@ -83,8 +84,8 @@ static void *warm_pages(void *argument)
     PageWarmer *warmer = argument;
     pthread_mutex_lock(&warmer->lock);
     uint64_t start, end;
-    bool again;
-    while (wait_for_work(warmer, &start, &end, &again)) {
+    bool requested;
+    while (wait_for_work(warmer, &start, &end, &requested)) {
         if (start >= end) {
             warmer->warmed = warmer->wanted;
             continue;
@@ -93,7 +94,7 @@ static void *warm_pages(void *argument)
         /* Faulting in never changes a byte: the heap may write the same pages meanwhile. */
         bool faulted = madvise(warmer->memory + start, end - start, MADV_POPULATE_WRITE) == 0;
         pthread_mutex_lock(&warmer->lock);
-        if (!again)
+        if (!requested)
             warmer->warmed = end;
         if (!faulted) {          /* an old kernel, or no memory: the heap faults them itself */
             warmer->failed = true;
@@ -152,14 +153,28 @@ uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset)
 
 void page_warmer_warm_again(PageWarmer *warmer, uint64_t offset)
 {
-    if (warmer == NULL || offset % ZEROED_MEMORY_PAGE_BYTES != 0 || offset >= warmer->bytes)
+    if (warmer == NULL || offset % ZEROED_MEMORY_PAGE_BYTES != 0 ||
+        offset > warmer->bytes - ZEROED_MEMORY_PAGE_BYTES)
         return;
     pthread_mutex_lock(&warmer->lock);
     start_thread(warmer);
-    if (!warmer->failed && warmer->again_count < PAGE_WARMER_AGAIN_SLOTS) {
-        warmer->again[warmer->again_count++] = offset;
+    if (!warmer->failed && warmer->requested_count < PAGE_WARMER_REQUESTS) {
+        warmer->requested[warmer->requested_count++] = offset;
         pthread_cond_signal(&warmer->wake);
     }
+    pthread_mutex_unlock(&warmer->lock);
+}
+
+void page_warmer_forget(PageWarmer *warmer, uint64_t from, uint64_t to)
+{
+    if (warmer == NULL)
+        return;
+    pthread_mutex_lock(&warmer->lock);
+    unsigned kept = 0;
+    for (unsigned i = 0; i < warmer->requested_count; i++)
+        if (warmer->requested[i] < from || warmer->requested[i] >= to)
+            warmer->requested[kept++] = warmer->requested[i];
+    warmer->requested_count = kept;
     pthread_mutex_unlock(&warmer->lock);
 }
 
@@ -195,6 +210,11 @@ uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset)
 void page_warmer_warm_again(PageWarmer *warmer, uint64_t offset)
 {
     (void)warmer, (void)offset;
+}
+
+void page_warmer_forget(PageWarmer *warmer, uint64_t from, uint64_t to)
+{
+    (void)warmer, (void)from, (void)to;
 }
 
 void page_warmer_destroy(PageWarmer *warmer)

@@ -29,7 +29,7 @@
 enum {
     PAGE_WARMER_AHEAD_BYTES = 4 << 20,   /* faulted in above the high water: two huge pages */
     PAGE_WARMER_STEP_BYTES = 2 << 20,    /* the heap reports every this many bytes of growth */
-    PAGE_WARMER_AGAIN_SLOTS = 8          /* pages asked for again and not yet warmed, at most */
+    PAGE_WARMER_REQUESTS = 8             /* pages asked for again and not yet warmed, at most */
 };
 
 typedef struct PageWarmer PageWarmer;
@@ -47,10 +47,16 @@ uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset);
 /* The heap gave back the huge page at `offset` (a multiple of
  * ZEROED_MEMORY_PAGE_BYTES, below its high water: zeroed_memory_discard)
  * and is about to write into it again: the warmer faults it in, before
- * the pages above the high water it still owes. Ignored when PAGE_WARMER_AGAIN_SLOTS
- * requests are already waiting (the heap then faults the page in itself),
- * for an offset that is not a whole page inside the block, and for NULL. */
+ * the pages above the high water it still owes. Ignored when
+ * PAGE_WARMER_REQUESTS requests are already waiting (the heap then faults
+ * the page in itself), for an offset that is not a whole page inside the
+ * block, and for NULL. */
 void page_warmer_warm_again(PageWarmer *warmer, uint64_t offset);
+
+/* The heap gives back [from, to) again: requests for pages there that the
+ * warmer has not taken yet are dropped, so that it does not fault in
+ * what was just given back. NULL is fine. */
+void page_warmer_forget(PageWarmer *warmer, uint64_t from, uint64_t to);
 
 /* Stops the thread (waiting for it) and frees the warmer; before the block
  * is released. NULL is fine. */

@@ -535,8 +535,10 @@ static void discard_inner_pages(Heap *heap, uint64_t start, uint64_t freed, uint
     if (low >= high)
         return;
     zeroed_memory_discard(heap->arena, heap->config.heap_bytes, low, high);
-    if (heap->given_back)
+    if (heap->given_back) {
         memset(heap->given_back + low / ZEROED_MEMORY_PAGE_BYTES, 1, (high - low) / ZEROED_MEMORY_PAGE_BYTES);
+        page_warmer_forget(heap->warmer, low, high);
+    }
 }
 
 /* How many huge pages past the one a placement ends in are asked for again
@@ -546,7 +548,8 @@ static void discard_inner_pages(Heap *heap, uint64_t start, uint64_t freed, uint
 enum { WARM_AGAIN_PAGES = 2 };
 
 /* Entries of heap->given_back for an arena of `bytes`, with room for the
- * pages looked at past its end. */
+ * two warm_again_ahead reads past its last page (it reads entries up to
+ * bytes / ZEROED_MEMORY_PAGE_BYTES + 2, this count less one). */
 static uint64_t given_back_entries(uint64_t bytes)
 {
     return bytes / ZEROED_MEMORY_PAGE_BYTES + WARM_AGAIN_PAGES + 1;
@@ -559,7 +562,7 @@ static inline void warm_again_ahead(Heap *heap, uint64_t end)
     _Static_assert(WARM_AGAIN_PAGES == 2, "warm_again_ahead reads two entries at once");
     if (!heap->given_back)
         return;
-    uint64_t next = end / ZEROED_MEMORY_PAGE_BYTES + 1;
+    uint64_t next = (end - 1) / ZEROED_MEMORY_PAGE_BYTES + 1; /* past the page of its last byte */
     uint16_t both;
     memcpy(&both, heap->given_back + next, sizeof both);
     if (both == 0)

@@ -119,9 +119,12 @@ static inline bool index_copy(Heap *target, const Heap *source, uint64_t source_
         return free_tree_copy(&target->by_size, &source->by_size);
     AddressIndex *into = &target->by_address;
     const AddressIndex *from = &source->by_address;
+    /* Groups of different widths (one heap has widened, the other not yet):
+     * the target takes the source's width first. The regroup rebuilds an
+     * index the copy then overwrites, work a rare copy can afford. */
     if (into->group_shift != from->group_shift &&
         !address_index_regroup(into, 1u << (from->group_shift - 6), target_end))
-        return false; /* the source's groups have widened since both were made */
+        return false;
     address_index_copy(into, from, source_end, target_end);
     return true;
 }

@@ -31,11 +31,11 @@ static void write_text(Writer *writer, const char *format, ...)
     }
 }
 
-ByteText sentence_count(uint64_t count)
+NumberText sentence_count(uint64_t count)
 {
     char digits[24];
     int length = snprintf(digits, sizeof digits, "%" PRIu64, count);
-    ByteText result;
+    NumberText result;
     size_t at = 0;
     for (int i = 0; i < length; i++) {
         if (i > 0 && (length - i) % 3 == 0) {
@@ -47,9 +47,9 @@ ByteText sentence_count(uint64_t count)
     return result;
 }
 
-ByteText sentence_bytes(uint64_t bytes)
+NumberText sentence_bytes(uint64_t bytes)
 {
-    ByteText result = sentence_count(bytes);
+    NumberText result = sentence_count(bytes);
     strcat(result.text, " B");
     return result;
 }
@@ -303,7 +303,7 @@ int sentence_counters(const HeapStats *stats, unsigned features, TextLine lines[
     char value[COUNTER_LINES][32];
     const uint64_t counts[] = {stats->mallocs, stats->frees, stats->failed, stats->used_blocks,
                                stats->free_blocks};
-    for (int i = 0; i < 5; i++) {
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         snprintf(value[i], sizeof value[i], "%s", sentence_count(counts[i]).text);
     }
     snprintf(value[5], sizeof value[5], "%s", sentence_bytes(stats->bytes_in_use).text);
@@ -416,10 +416,10 @@ static const char *state_name(HeapBlockState state)
     return state == HEAP_BLOCK_USED ? "allocated" : state == HEAP_BLOCK_FREE ? "free" : "dead (bump)";
 }
 
-ByteText sentence_size(uint64_t bytes)
+NumberText sentence_size(uint64_t bytes)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    ByteText result;
+    NumberText result;
     double value = (double)bytes;
     int unit = 0;
     while (value >= 1024.0 && unit < 6) {

@@ -20,17 +20,18 @@ typedef struct {
     char text[SENTENCE_MAX];
 } TextLine;
 
-/* A byte count as people read it, exact at any size and grouped in threes:
- * "24 B", "1,048,576 B". */
+/* A number as people read it, exact at any size and grouped in threes: a
+ * byte count "24 B", "1,048,576 B" (sentence_bytes) or a count "2,100,427"
+ * (sentence_count). */
 typedef struct {
     char text[32];
-} ByteText;
+} NumberText;
 
-ByteText sentence_bytes(uint64_t bytes);
+NumberText sentence_bytes(uint64_t bytes);
 
 /* A count grouped in threes the same way, for the steps, the speed and the
  * counters: "17", "2,100,427". */
-ByteText sentence_count(uint64_t count);
+NumberText sentence_count(uint64_t count);
 
 /* One sentence for a step: "malloc 2,048 B for slot 7 → 0x1a40, split a
  * 4,096 B free block", "free 0x1a40, coalesced with the next block",
@@ -69,7 +70,7 @@ typedef struct {
 
 /* "1.5 GiB", "340 MiB", "12 KiB" or "512 B": a size in binary units, one decimal
  * below ten. */
-ByteText sentence_size(uint64_t bytes);
+NumberText sentence_size(uint64_t bytes);
 
 /* The tooltip of a block: offset (and, in a recorded heap, the program's
  * address, or for a fold marker the gap it stands for), size, state, the id

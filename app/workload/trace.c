@@ -23,6 +23,7 @@
 #include "number.h"
 #include "zeroed_memory.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -211,6 +212,7 @@ static const char *fed_end(const Feed *feed, const char *fresh, const char *end)
 static bool feed_slide(Scanner *scanner)
 {
     Feed *feed = scanner->feed;
+    assert(scanner->at == feed->text || scanner->at[-1] == '\n'); /* refill: at a line's start */
     size_t passed = (size_t)(scanner->at - feed->text), fed = (size_t)(scanner->end - scanner->at);
     feed_drop(feed, passed, scanner->line - 1 - feed->dropped_lines);
     bool room = feed_make_room(feed); /* the window may move */
@@ -938,12 +940,11 @@ static ReadOutcome read_all(FILE *stream, char **text, size_t *length, size_t *c
     return outcome;
 }
 
-
-/* A regular file of `size` bytes, read `chunk` bytes at a time as it is
- * parsed, through a window of FEED_WINDOW_CHUNKS chunks (more for a longer
- * line). */
+/* The chunks a Feed's window holds at first (more for a longer line). */
 enum { FEED_WINDOW_CHUNKS = 4 };
 
+/* A regular file of `size` bytes, read `chunk` bytes at a time as it is
+ * parsed, through a window of FEED_WINDOW_CHUNKS chunks. */
 static bool load_fed(FILE *stream, size_t size, size_t chunk, const char *path,
                      const TraceWatcher *watcher, Trace **out, char *message, size_t message_size)
 {

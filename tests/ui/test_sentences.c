@@ -316,11 +316,6 @@ static void test_counter_definitions(void **state)
     }
 }
 
-/* "dead bytes (bump)" is a counter only where freed blocks can be dead: a
- * recorded heap's dead blocks are its fold marks (two folds of 4 KiB
- * here), and csapp, buddy and OSTEP never have any. There, external
- * fragmentation's formula counts free bytes alone, as the designs do:
- * 1 - 600 / 900 = 33.3 %. */
 /* Counts are grouped in threes, worked by hand, and the counters use them. */
 static void test_counts_are_grouped_in_threes(void **state)
 {
@@ -342,6 +337,11 @@ static void test_counts_are_grouped_in_threes(void **state)
     }
 }
 
+/* "dead bytes (bump)" is a counter only where freed blocks can be dead: a
+ * recorded heap's dead blocks are its fold marks (two folds of 4 KiB
+ * here), and csapp, buddy and OSTEP never have any. There, external
+ * fragmentation's formula counts free bytes alone, as the designs do:
+ * 1 - 600 / 900 = 33.3 %. */
 static void test_dead_bytes_only_where_blocks_can_be_dead(void **state)
 {
     (void)state;

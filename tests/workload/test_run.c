@@ -506,6 +506,55 @@ static void advancing_with_hints_reaches_the_same_heap(void **state)
     trace_destroy(trace);
 }
 
+/* Hints the run gave: counted by a copy of tags' table whose prefetch
+ * entry counts its calls (a test's own counter: the entry takes no context). */
+static uint64_t hints_given;
+
+static void count_hint(const Allocator *allocator, uint64_t soon, uint64_t sooner)
+{
+    (void)allocator, (void)soon, (void)sooner;
+    hints_given++;
+}
+
+/* The hints wait until the heap has spread past 16 MiB (run.c's
+ * PREFETCH_MIN_SPREAD): on the 6,300-id trace, whose first 5,000 mallocs of
+ * 4 KiB or more pass it after about 4,000 (first fit: 4,096 + id % 57 bytes
+ * and 16 of overhead a block), a stretch that starts below it gives none,
+ * and every stretch from op 5,000 on, which frees and reallocs, gives some
+ * (a malloc has nothing to hint at); on a 1 MiB heap, where the same trace
+ * never spreads that far, none at all. */
+static void hints_wait_for_the_heap_to_spread(void **state)
+{
+    (void)state;
+    Trace *trace = many_ids_trace();
+    Workload workload = trace_workload(trace);
+    AllocatorDesign counting = tags_design;
+    counting.prefetch = count_hint;
+    const uint64_t spread = UINT64_C(16) << 20, heaps[] = {64u << 20, 1u << 20};
+    for (int h = 0; h < 2; h++) {
+        Run *run = make_run(&workload, heaps[h], HEAP_FIRST_FIT);
+        Allocator *heap = (Allocator *)run_heap(run); /* the test's own: its table swapped */
+        heap->design = &counting; /* the same calls, the hints counted */
+        hints_given = 0;
+        int stretches_after = 0;
+        while (!run_finished(run)) {
+            bool spread_out = allocator_stats(heap)->high_water >= spread;
+            uint64_t before = hints_given, from = run_position(run);
+            run_advance(run, from + 997);
+            if (!spread_out) {
+                assert_int_equal(hints_given, before);
+            } else if (from >= 5000) {
+                stretches_after++;
+                assert_true(hints_given > before);
+            }
+        }
+        assert_true(h == 0 ? stretches_after >= 6 : hints_given == 0);
+        heap->design = &tags_design;
+        run_destroy(run);
+    }
+    trace_destroy(trace);
+}
+
 static void clone_and_copy_continue_identically(void **state)
 {
     (void)state;
@@ -760,6 +809,7 @@ int main(void)
         cmocka_unit_test(steps_without_reports_reach_the_same_heap),
         cmocka_unit_test(advancing_reaches_the_same_heap_as_stepping),
         cmocka_unit_test(advancing_with_hints_reaches_the_same_heap),
+        cmocka_unit_test(hints_wait_for_the_heap_to_spread),
         cmocka_unit_test(advancing_unwatched_leaves_the_same_run),
         cmocka_unit_test(clone_and_copy_continue_identically),
         cmocka_unit_test(recorded_simulation_replays_identically_for_every_policy),

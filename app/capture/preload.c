@@ -217,14 +217,23 @@ static bool log_path(char *path, size_t size, const char *prefix, unsigned pid, 
     return true;
 }
 
-/* Maps chunk `index` of the records, growing the file to hold it. */
+/* Maps chunk `index` of the records, growing the file to hold it. Its
+ * blocks are allocated in one call (fallocate): ext4 otherwise reserved
+ * them a page at a time as the records went in, a good part of the
+ * recorded program's extra time (BENCHMARKS.md, capture overhead), and a
+ * full disk now stops the recording here rather than failing a write into
+ * the mapping (SIGBUS in the program). A file system without fallocate
+ * leaves it to the page faults, as before. The mapping is not populated:
+ * populating read the file's holes ahead of the writes that fault each
+ * page again anyway. */
 static bool map_chunk(uint64_t index)
 {
     off_t offset = (off_t)(CAPTURE_LOG_HEADER_BYTES + index * (uint64_t)CHUNK_BYTES);
     if (ftruncate(capture.fd, offset + (off_t)CHUNK_BYTES) != 0)
         return false;
-    void *chunk = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-                       capture.fd, offset);
+    if (fallocate(capture.fd, 0, offset, (off_t)CHUNK_BYTES) != 0 && errno == ENOSPC)
+        return false;
+    void *chunk = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, capture.fd, offset);
     if (chunk == MAP_FAILED)
         return false;
     if (capture.chunk)

@@ -21,7 +21,7 @@
 #define CAPTURE_LOG_MAGIC UINT64_C(0x31676f6c7a766868) /* "hhvzlog1", little-endian */
 
 enum {
-    CAPTURE_LOG_VERSION = 1,
+    CAPTURE_LOG_VERSION = 2,          /* 2: 40-byte records, an aligned call's alignment in `pointer` */
     CAPTURE_LOG_HEADER_BYTES = 4096,      /* the records start here */
     CAPTURE_LOG_CHUNK_RECORDS = 65536     /* the file grows by this many records */
 };
@@ -54,17 +54,32 @@ typedef enum {
     CAPTURE_CALL_COUNT
 } CaptureCall;
 
+/* One call. Every record is written to the log's pages once, so its size
+ * is most of what recording costs the kernel: the aligned calls, which
+ * pass no pointer in, keep their alignment in `pointer`. */
 typedef struct {
     uint32_t call;               /* CaptureCall */
     uint32_t thread;             /* 1 for the first thread that called, 2 for the next, ... */
-    uint64_t pointer;            /* free, realloc, reallocarray: the pointer passed in */
+    uint64_t pointer;            /* free, realloc, reallocarray: the pointer passed in; the
+                                    aligned calls: the alignment asked for (capture_alignment) */
     uint64_t result;             /* the pointer returned (posix_memalign: stored), 0: none */
     uint64_t bytes;              /* bytes asked for */
-    uint64_t alignment;          /* the aligned calls: the alignment asked for; else 0 */
     uint64_t usable;             /* malloc_usable_size(result), 0 without a result */
 } CaptureRecord;
 
-_Static_assert(sizeof(CaptureRecord) == 48, "records are 48 bytes");
+_Static_assert(sizeof(CaptureRecord) == 40, "records are 40 bytes");
+
+/* Whether `call` is one of the five aligned calls. */
+static inline int capture_call_is_aligned(uint32_t call)
+{
+    return call >= CAPTURE_POSIX_MEMALIGN && call <= CAPTURE_PVALLOC;
+}
+
+/* The alignment an aligned call asked for; 0 for every other call. */
+static inline uint64_t capture_alignment(const CaptureRecord *record)
+{
+    return capture_call_is_aligned(record->call) ? record->pointer : 0;
+}
 _Static_assert((CAPTURE_LOG_CHUNK_RECORDS * sizeof(CaptureRecord)) % 4096 == 0,
                "a chunk is whole pages");
 

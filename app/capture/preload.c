@@ -310,10 +310,9 @@ static void record(const Request *r)
     capture.chunk[index % CAPTURE_LOG_CHUNK_RECORDS] = (CaptureRecord){
         .call = r->call,
         .thread = thread_number,
-        .pointer = (uint64_t)(uintptr_t)r->pointer,
+        .pointer = capture_call_is_aligned(r->call) ? r->alignment : (uint64_t)(uintptr_t)r->pointer,
         .result = (uint64_t)(uintptr_t)r->result,
         .bytes = r->bytes,
-        .alignment = r->alignment,
         .usable = r->result ? capture.real.usable_size(r->result) : 0,
     };
     __atomic_store_n(&capture.header->records, index + 1, __ATOMIC_RELEASE);

@@ -142,9 +142,9 @@ static void write_sidecar_line(OutputFile *file, const CaptureRecord *record, co
     output_file_u64(file, record->thread);
     output_file_char(file, ' ');
     output_file_text(file, call);
-    if (record->alignment != 0) {
+    if (capture_alignment(record) != 0) {
         output_file_char(file, ':');
-        output_file_u64(file, record->alignment);
+        output_file_u64(file, capture_alignment(record));
     }
     output_file_char(file, ' ');
     write_hex(file, address);

@@ -16,6 +16,7 @@
 #include "tag_words.h"
 #include "zeroed_memory.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,8 @@ static void clear_slot(AddressIndex *index, uint64_t slot)
 bool address_index_init(AddressIndex *index, const uint8_t *arena, uint64_t base,
                         uint64_t region_bytes, uint64_t alignment, unsigned group_words)
 {
+    assert(group_words >= 1 && group_words <= ADDRESS_INDEX_MAX_GROUP_WORDS &&
+           (group_words & (group_words - 1)) == 0);
     memset(index, 0, sizeof *index);
     index->arena = arena;
     index->base = base;

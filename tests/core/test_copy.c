@@ -214,10 +214,12 @@ static void test_first_fit_widens_its_index_groups(void **state)
     assert_int_equal(heaps[0]->by_address.group_shift, 8);
     assert_int_equal(heaps[1]->by_address.group_shift, 6);
     uint64_t random_state = 5;
+    assert_int_equal(heaps[1]->region_start, 0); /* A = 8: 4,096 narrow groups end at 2 MiB */
     while (heaps[1]->stats.high_water < (2u << 20)) {
         assert_int_equal(heaps[1]->by_address.group_shift, 6);
         growing_call(heaps, payload, 2, &random_state);
     }
+    assert_int_equal(heaps[1]->by_address.group_shift, 8); /* at once, not later */
     for (int step = 0; step < 2000; step++)
         growing_call(heaps, payload, 2, &random_state);
     assert_int_equal(heaps[1]->by_address.group_shift, 8);

@@ -452,6 +452,46 @@ static void test_counting_search(void **state)
     address_index_release(&index);
 }
 
+/* Groups of one bitmap word, worked by hand (A = 8: 64 slots, 512 bytes a
+ * group): blocks at 0 (32 bytes, group 0), 512 (48: slot 64, the first of
+ * group 1), 1016 (24: slot 127, the last of group 1) and 1024 (64: slot
+ * 128, group 2). Each group keeps its own largest and second; the searches
+ * cross groups and count the blocks they pass; widened to four words the
+ * four blocks share group 0, and every answer stays. */
+static void test_narrow_groups(void **state)
+{
+    (void)state;
+    uint8_t arena[4096] = { 0 };
+    AddressIndex index;
+    assert_true(address_index_init(&index, arena, 0, sizeof arena, 8, NARROW));
+    assert_true(address_index_enable_ranks(&index));
+    static const uint64_t offsets[] = { 0, 512, 1016, 1024 }, sizes[] = { 32, 48, 24, 64 };
+    for (int i = 0; i < 4; i++)
+        file_block(&index, arena, offsets[i], sizes[i]);
+    assert_int_equal(index.level_max[0][0], 32);
+    assert_int_equal(index.level_max[0][1], 48);
+    assert_int_equal(index.seconds[1], 24);
+    assert_int_equal(index.level_max[0][2], 64);
+    for (int width = 0; width < 2; width++) {
+        uint64_t passed = 0;
+        assert_int_equal(address_index_first_fit(&index, 520, 20, &passed), 1016); /* within group 1 */
+        assert_int_equal(passed, 0);
+        assert_int_equal(address_index_first_fit(&index, 0, 40, &passed), 512);    /* past the block at 0 */
+        assert_int_equal(passed, 1);
+        assert_int_equal(address_index_lowest_fit(&index, 60, &passed), 1024);     /* past three */
+        assert_int_equal(passed, 4);
+        assert_int_equal(address_index_floor(&index, 1015), 512);
+        assert_int_equal(address_index_rank(&index, 1024), 3);
+        assert_int_equal(address_index_problems(&index), 0);
+        if (width == 0) {
+            assert_true(address_index_regroup(&index, WIDE, sizeof arena));
+            assert_int_equal(index.level_max[0][0], 64);
+            assert_int_equal(index.seconds[0], 48);
+        }
+    }
+    address_index_release(&index);
+}
+
 /* The audit notices a wrong maximum and a bit whose block is not free. */
 static void test_problems_are_found(void **state)
 {
@@ -489,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_move_shrinks_largest),
         cmocka_unit_test(test_counting_search),
         cmocka_unit_test(test_second_largest),
+        cmocka_unit_test(test_narrow_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,7 +88,7 @@ AllocatorConfig allocator_default_config(uint64_t heap_bytes)
     return (AllocatorConfig){ .heap_bytes = heap_bytes, .alignment = 8, .min_payload = 8,
                               .policy = 0, .list_order = 0, .chunk_bytes = 4096,
                               .header_bytes = 0, .base_address = 0, .coalesce = false,
-                              .recorded = {.count = 0}, .expected_live = 0, .events_unread = false };
+                              .recorded = {.count = 0}, .events_unread = false };
 }
 
 /* ---- one heap -------------------------------------------------------------- */

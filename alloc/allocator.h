@@ -83,10 +83,6 @@ typedef struct {
     bool coalesce;               /* ostep: -C */
     RecordedPlacements recorded; /* recorded: glibc's placement of each malloc and
                                     realloc (count 0: none) */
-    uint64_t expected_live;      /* the most blocks the caller expects live at once (0:
-                                    unknown): a design may size its maps for them up front
-                                    (tags does), so that they never grow - a history's
-                                    deltas need a run's spans to keep their sizes */
     bool events_unread;          /* the caller reads neither last_event nor search_path,
                                     so a design may skip recording what each call did
                                     (tags does; the headless runner without --csv or
@@ -287,7 +283,7 @@ struct AllocatorDesign {
     /* As next_block, but a used or dead block's `requested` may be left 0:
      * the blocks' extents and states, all a picture of the heap in the
      * classic view needs, for a design whose next_block pays a look-up per
-     * block for `requested` (tags: its live map). NULL: next_block serves. */
+     * block for `requested` (tags: its live marks). NULL: next_block serves. */
     bool (*next_block_extent)(const Allocator *allocator, HeapBlock *block);
 
     /* Free list in list order, up to `max` entries; returns how many there are

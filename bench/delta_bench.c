@@ -98,7 +98,6 @@ int main(int argc, char **argv)
     }
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
     AllocatorSetup setup = bench_tags_setup(options.heap_mb << 20, HEAP_FIRST_FIT);
-    setup.config.expected_live = trace->slot_count; /* as the window's model does */
     Run *zero = NULL, *run = NULL;
     bool ok = run_create(&workload, &setup, NULL, 0, &zero) == HEAP_OK && (run = run_clone(zero)) != NULL;
     printf("| step | delta | words | MB | apply median / fastest ms, CPU | ns a word |\n");

@@ -33,11 +33,6 @@ static HeapError tags_create(const AllocatorConfig *config, Allocator **out)
                                .skip_events = config->events_unread };
     Heap *heap = NULL;
     HeapError error = heap_create(&heap_config, &heap);
-    if (error == HEAP_OK && !heap_reserve_live(heap, config->expected_live)) {
-        heap_destroy(heap);
-        heap = NULL;
-        error = HEAP_ERROR_OUT_OF_MEMORY;
-    }
     *out = heap ? &heap->base : NULL;
     return error;
 }

@@ -1,10 +1,12 @@
 /*
- * block_map.h - the live-block map of a heap (internal to alloc/).
+ * block_map.h - a map from a block's payload offset to the bytes its owner
+ * requested (internal to alloc/).
  *
- * Maps a used block's payload offset to the bytes its owner requested. It is
- * the one authority on which offsets are valid payloads, so free() never
- * trusts bytes a user could have written. (Bump's dead blocks keep what they
- * held in dead_blocks.h, which files them in a map of this kind too.)
+ * The textbook and buddy designs keep their used blocks in one: it is the
+ * one authority on which offsets are valid payloads, so free() never trusts
+ * bytes a user could have written. The tags design keeps marks instead
+ * (live_blocks.h), and maps only the blocks whose slack a mark cannot hold,
+ * and (dead_blocks.h) what bump's dead blocks held.
  * Open addressing with linear probing and backward-shift deletion; payload
  * offsets are never 0, so 0 marks an empty slot.
  */

@@ -2,7 +2,7 @@
  * dead_blocks.h - the dead blocks of a bump heap (internal to alloc/).
  *
  * A bump free leaves a dead block that is never reused and never merged, so
- * a long run collects many: the live map would grow with every free and miss
+ * a long run collects many: a map would grow with every free and miss
  * the cache on every insert. Here they go into a log in the order they die:
  * adding one is a write at the end of an array. Looking one up (a walk shows
  * what a dead block held; a second free of it is a double free) first files

@@ -29,8 +29,8 @@
  *     worst fit would choose (the largest, the lowest of equals); under next
  *     fit, it is the free block below the top that holds the rover, if any;
  *     the free index holds exactly the other free blocks, with their sizes;
- *  4. the live map holds exactly the used blocks' payloads, the dead-block
- *     log exactly the dead blocks';
+ *  4. the live marks (live_blocks.h) mark exactly the used blocks, with
+ *     their requested bytes; the dead-block log holds exactly the dead blocks;
  *  5. every statistic equals a recount; the rover lies in [b0, end).
  *
  * The free index: best fit keeps its blocks ordered by (size, address) in
@@ -638,7 +638,7 @@ static SHAPED_INLINE void mark_used(Heap *heap, CallShape shape, uint64_t offset
                                     uint64_t requested)
 {
     write_tags(heap, shape, offset, size, HEAP_TAG_ALLOCATED);
-    block_map_insert(&heap->live, offset + HEAP_TAG_BYTES, requested);
+    live_blocks_add(&heap->live, offset, size, requested);
     HeapStats *s = &heap->stats;
     s->used_blocks++;
     s->bytes_in_use += size;
@@ -658,20 +658,19 @@ static void mark_dead(Heap *heap, CallShape shape, uint64_t offset, uint64_t siz
     heap->stats.dead_bytes += size;
 }
 
-/* Frees the used block at `offset`, whose live-map value is `requested`:
- * dead for bump (logged with what it held), coalesced otherwise. */
+/* Frees the used block at `offset`, whose owner asked for `requested`
+ * bytes: dead for bump (logged with what it held), coalesced otherwise. */
 static SHAPED_INLINE void release_block(Heap *heap, CallShape shape, uint64_t offset,
-                                        uint64_t *requested)
+                                        uint64_t requested)
 {
     uint64_t size = block_size(heap, offset);
     HeapStats *s = &heap->stats;
     s->used_blocks--;
     s->bytes_in_use -= size;
-    s->payload_bytes -= *requested;
-    uint64_t held = *requested;
-    block_map_remove(&heap->live, requested);
+    s->payload_bytes -= requested;
+    live_blocks_remove(&heap->live, offset);
     if (shape_is_bump(shape)) {
-        dead_blocks_add(&heap->dead, offset + HEAP_TAG_BYTES, held);
+        dead_blocks_add(&heap->dead, offset + HEAP_TAG_BYTES, requested);
         mark_dead(heap, shape, offset, size);
     } else {
         coalesce_into_free(heap, shape, offset, size);
@@ -898,12 +897,12 @@ static HeapError fail_no_fit(Heap *heap, uint64_t asize, bool asize_known)
  * change, so a host allocation failure cannot leave a half-done call. */
 static SHAPED_INLINE bool reserve_for_call(Heap *heap, CallShape shape)
 {
-    return block_map_reserve(&heap->live, 2) &&
+    return live_blocks_reserve(&heap->live, 2) &&
            (!shape_is_bump(shape) || dead_blocks_reserve(&heap->dead, 1)) &&
            (!shape_by_size(shape) || free_tree_reserve(&heap->by_size, 2));
 }
 
-/* The same for a free, which only takes from the live map: bump files a
+/* The same for a free, which only takes from the live marks: bump files a
  * dead block, best fit up to two tree entries. */
 static SHAPED_INLINE bool reserve_for_free(Heap *heap, CallShape shape)
 {
@@ -931,8 +930,11 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     heap->owns_arena = owns;
     heap->region_start = (a - HEAP_TAG_BYTES % a) % a;
     heap->region_end = heap->region_start + (config->heap_bytes - heap->region_start) / a * a;
+    heap->min_block = align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
     bool indexes_made =
-        block_map_init(&heap->live) && dead_blocks_init(&heap->dead) &&
+        live_blocks_init(&heap->live, heap->region_start, heap->region_end - heap->region_start, a,
+                         heap->min_block) &&
+        dead_blocks_init(&heap->dead) &&
         (index_is_by_size(heap)
              ? free_tree_init(&heap->by_size, heap->region_start,
                               heap->region_end - heap->region_start, a)
@@ -948,7 +950,6 @@ static HeapError heap_setup(const HeapConfig *config, uint8_t *arena, bool owns,
     }
     heap->warm_at = UINT64_MAX; /* heap_create adds a warmer */
     heap->regroup_at = regroup_point(config, heap->region_start, a);
-    heap->min_block = align_up(HEAP_OVERHEAD_BYTES + config->min_payload, a);
     heap->rover = heap->bump_pointer = heap->region_start;
     heap->top = heap->region_end;
     forget_kept(heap);
@@ -997,7 +998,7 @@ void heap_destroy(Heap *heap)
     free(heap->given_back);
     if (heap->owns_arena)
         zeroed_memory_release(heap->arena, heap->config.heap_bytes);
-    block_map_release(&heap->live);
+    live_blocks_release(&heap->live);
     dead_blocks_release(&heap->dead);
     free_tree_release(&heap->by_size);
     address_index_release(&heap->by_address);
@@ -1042,7 +1043,7 @@ HeapError heap_copy(Heap *target, const Heap *source)
     if (!same_config(&target->config, &source->config))
         return HEAP_ERROR_INVALID_CONFIG;
     uint64_t source_end = written_end(source), target_end = written_end(target);
-    if (!block_map_copy(&target->live, &source->live) ||
+    if (!live_blocks_copy(&target->live, &source->live, source_end, target_end) ||
         !dead_blocks_copy(&target->dead, &source->dead) ||
         !index_copy(target, source, source_end, target_end))
         return HEAP_ERROR_OUT_OF_MEMORY;
@@ -1086,8 +1087,12 @@ uint32_t heap_state_spans(Heap *heap, AllocatorSpan *spans)
     spans[count++] = (AllocatorSpan){ .bytes = (uint8_t *)&heap->rover, .size = scalars, .used = scalars };
     spans[count++] = (AllocatorSpan){ .bytes = heap->arena, .size = last_tag, .used = (written + 7) / 8 * 8 };
     spans[count++] = array_span(heap->arena + last_tag, HEAP_TAG_BYTES);
-    spans[count++] = fields_span(&heap->live.capacity, &heap->live, sizeof heap->live);
-    spans[count++] = array_span(heap->live.slots, heap->live.capacity * sizeof(BlockMapSlot));
+    LiveBlocks *live = &heap->live;
+    spans[count++] = array_span(&live->count, sizeof live->count);
+    spans[count++] = fields_span(&live->overflow.capacity, &live->overflow, sizeof live->overflow);
+    spans[count++] = array_span(live->overflow.slots, live->overflow.capacity * sizeof(BlockMapSlot));
+    spans[count++] = (AllocatorSpan){ .bytes = live->marks, .size = live->mark_bytes,
+                                      .used = live_blocks_marks_used(live, written_end(heap)) };
     DeadBlocks *dead = &heap->dead;
     spans[count++] = array_span(&dead->count, offsetof(DeadBlocks, lookup) - offsetof(DeadBlocks, count));
     spans[count++] = fields_span(&dead->lookup.capacity, &dead->lookup, sizeof dead->lookup);
@@ -1130,16 +1135,17 @@ static bool is_indexed_free_block(const Heap *heap, uint64_t offset)
     return tag_flags(word) == 0 && index_holds(heap, offset, tag_size(word));
 }
 
-/* Checks that `payload` is a used block, and finds its live-map value
- * (its requested bytes); classifies it if it is not. */
-static inline HeapError check_live(const Heap *heap, uint64_t payload, uint64_t **requested)
+/* Checks that `payload` is a used block's, and finds the bytes its owner
+ * asked for; classifies it if it is not. */
+static inline HeapError check_live(const Heap *heap, uint64_t payload, uint64_t *requested)
 {
     if (payload < HEAP_TAG_BYTES)
-        return HEAP_ERROR_INVALID_POINTER; /* 0 is NULL, and the map's empty key */
-    uint64_t *value = block_map_find(&heap->live, payload);
-    *requested = value;
-    if (value)
+        return HEAP_ERROR_INVALID_POINTER; /* 0 is NULL */
+    uint64_t offset = payload - HEAP_TAG_BYTES;
+    if (live_blocks_has(&heap->live, offset)) {
+        *requested = live_blocks_requested(&heap->live, offset, block_size(heap, offset));
         return HEAP_OK;
+    }
     uint64_t held = 0;
     bool was_freed = (is_bump(heap) && dead_block_held(heap, payload, &held)) ||
                      is_indexed_free_block(heap, payload - HEAP_TAG_BYTES);
@@ -1187,7 +1193,7 @@ free_shaped(Heap *heap, CallShape shape, uint64_t payload)
         return HEAP_OK;
     if (!reserve_for_free(heap, shape)) /* first: growing a map moves its values */
         return HEAP_ERROR_OUT_OF_MEMORY;
-    uint64_t *requested = NULL;
+    uint64_t requested = 0;
     HeapError error = check_live(heap, payload, &requested);
     if (error != HEAP_OK)
         return reject(heap, error);
@@ -1238,18 +1244,19 @@ static SHAPED_INLINE bool can_grow_in_place(const Heap *heap, CallShape shape, u
            size + block_size(heap, next) >= asize;
 }
 
-/* Sets a live block's requested bytes (its live-map value), keeping
- * payload_bytes exact. */
-static void set_requested(Heap *heap, uint64_t *value, uint64_t requested)
+/* The used block at `offset`, which held `old` requested bytes, now holds
+ * `requested` at its present size, keeping payload_bytes exact. */
+static void set_requested(Heap *heap, uint64_t offset, uint64_t old, uint64_t requested)
 {
-    heap->stats.payload_bytes += requested - *value;
-    *value = requested;
+    heap->stats.payload_bytes += requested - old;
+    live_blocks_remove(&heap->live, offset);
+    live_blocks_add(&heap->live, offset, block_size(heap, offset), requested);
 }
 
-/* Moves a live block to a new place; false (nothing changed) if none fits.
- * Placing only adds to the live map, so `requested` stays valid. */
+/* Moves a live block, which holds `requested` bytes, to a new place;
+ * false (nothing changed) if none fits. */
 static SHAPED_INLINE bool move_block(Heap *heap, CallShape shape, uint64_t offset,
-                                     uint64_t *requested, uint64_t asize, uint64_t n)
+                                     uint64_t requested, uint64_t asize, uint64_t n)
 {
     uint64_t target = 0;
     bool found = find_fit(heap, shape, asize, &target);
@@ -1258,9 +1265,8 @@ static SHAPED_INLINE bool move_block(Heap *heap, CallShape shape, uint64_t offse
         return false;
     heap->search_old_end = offset + block_size(heap, offset);
     uint64_t old_payload = offset + HEAP_TAG_BYTES;
-    uint64_t old_requested = *requested;
     uint64_t new_payload = place(heap, shape, target, asize, n);
-    uint64_t keep = old_requested < n ? old_requested : n;
+    uint64_t keep = requested < n ? requested : n;
     memcpy(heap->arena + new_payload, heap->arena + old_payload, keep);
     uint64_t placed_offset = heap->event.block_offset, placed_size = heap->event.block_size;
     release_block(heap, shape, offset, requested);
@@ -1269,10 +1275,10 @@ static SHAPED_INLINE bool move_block(Heap *heap, CallShape shape, uint64_t offse
     return true;
 }
 
-/* realloc(p, n) for a live p (whose live-map value is `requested`) and
- * n > 0; see heap_realloc. */
+/* realloc(p, n) for a live p (whose owner asked for `requested` bytes)
+ * and n > 0; see heap_realloc. */
 static SHAPED_INLINE HeapError resize_live(Heap *heap, CallShape shape, uint64_t payload,
-                                           uint64_t *requested, uint64_t n, uint64_t *result)
+                                           uint64_t requested, uint64_t n, uint64_t *result)
 {
     uint64_t offset = payload - HEAP_TAG_BYTES;
     uint64_t size = block_size(heap, offset);
@@ -1285,11 +1291,11 @@ static SHAPED_INLINE HeapError resize_live(Heap *heap, CallShape shape, uint64_t
         heap->event.realloc_mode = HEAP_REALLOC_SHRUNK;
         if (size - asize >= heap->min_block)
             give_back_tail(heap, shape, offset, asize, size);
-        set_requested(heap, requested, n);
+        set_requested(heap, offset, requested, n);
     } else if (can_grow_in_place(heap, shape, offset, size, asize)) {
         heap->event.realloc_mode = HEAP_REALLOC_GREW;
         grow_in_place(heap, shape, offset, size, asize);
-        set_requested(heap, requested, n);
+        set_requested(heap, offset, requested, n);
     } else if (move_block(heap, shape, offset, requested, asize, n)) {
         heap->event.realloc_mode = HEAP_REALLOC_MOVED;
         payload = heap->event.block_offset + HEAP_TAG_BYTES;
@@ -1320,7 +1326,7 @@ realloc_shaped(Heap *heap, CallShape shape, uint64_t payload, uint64_t n, uint64
     event_begin(heap, shape, HEAP_EVENT_REALLOC, payload, n);
     if (!reserve_for_call(heap, shape)) /* first: growing the map moves its values */
         return HEAP_ERROR_OUT_OF_MEMORY;
-    uint64_t *requested = NULL;
+    uint64_t requested = 0;
     HeapError error = check_live(heap, payload, &requested);
     if (error != HEAP_OK)
         return reject(heap, error);
@@ -1364,11 +1370,6 @@ static const HeapCalls *heap_calls_for(const HeapConfig *config)
     return config->skip_events ? QUIET_CALLS[config->policy] : &any_shape_calls;
 }
 
-bool heap_reserve_live(Heap *heap, uint64_t blocks)
-{
-    return block_map_reserve(&heap->live, blocks);
-}
-
 void heap_set_skip_events(Heap *heap, bool skip)
 {
     heap->config.skip_events = skip;
@@ -1404,7 +1405,7 @@ HeapError heap_realloc(Heap *heap, uint64_t payload, uint64_t n, uint64_t *resul
 /*
  * Walks the blocks in address order with a write cursor: each used block is
  * moved down to the cursor (memmove: the ranges may overlap) and rekeyed in
- * the live map; dead blocks are dropped. Moving down in order only ever
+ * the live marks; dead blocks are dropped. Moving down in order only ever
  * overwrites bytes already walked past, and a new payload offset can never
  * collide with a key still in the map.
  */
@@ -1418,11 +1419,10 @@ void heap_compact(Heap *heap, HeapMoveFn on_move, void *context)
         uint64_t payload = offset + HEAP_TAG_BYTES;
         if (tag_flags(word) == HEAP_TAG_ALLOCATED) {
             if (offset != cursor) {
-                uint64_t *value = block_map_find(&heap->live, payload);
-                uint64_t requested = *value;
+                uint64_t requested = live_blocks_requested(&heap->live, offset, size);
                 memmove(heap->arena + cursor, heap->arena + offset, size);
-                block_map_remove(&heap->live, value);
-                block_map_insert(&heap->live, cursor + HEAP_TAG_BYTES, requested);
+                live_blocks_remove(&heap->live, offset);
+                live_blocks_add(&heap->live, cursor, size, requested);
                 heap->event.moved_blocks++;
                 if (on_move)
                     on_move(context, payload, cursor + HEAP_TAG_BYTES);
@@ -1479,9 +1479,8 @@ static bool describe_block_as(const Heap *heap, uint64_t offset, HeapBlock *bloc
     static const HeapBlockState STATES[4] = { HEAP_BLOCK_FREE, HEAP_BLOCK_USED,
                                               HEAP_BLOCK_DEAD, HEAP_BLOCK_USED };
     uint64_t requested = 0;
-    const uint64_t *value = with_requested ? block_map_find(&heap->live, offset + HEAP_TAG_BYTES) : NULL;
-    if (value)
-        requested = *value;
+    if (with_requested && live_blocks_has(&heap->live, offset))
+        requested = live_blocks_requested(&heap->live, offset, size);
     else if (with_requested && tag_flags(word) == HEAP_TAG_DEAD)
         dead_block_held(heap, offset + HEAP_TAG_BYTES, &requested);
     *block = (HeapBlock){ .offset = offset, .size = size, .state = STATES[tag_flags(word)],
@@ -1506,15 +1505,16 @@ bool heap_next_block(const Heap *heap, HeapBlock *block)
     return describe_block(heap, block->offset + block->size, block);
 }
 
-/* The live map's look-up (a cache miss on a big heap) was three quarters of
- * a walk over every block of the 10M-op trace's 20 MiB arena. */
+/* Looking up what a block holds (in the live map it once had, a cache miss
+ * on a big heap) was three quarters of a walk over every block of the
+ * 10M-op trace's 20 MiB arena. */
 bool heap_next_block_extent(const Heap *heap, HeapBlock *block)
 {
     return describe_block_as(heap, block->offset + block->size, block, false);
 }
 
 /* Whether a block starts at `offset`, an A-aligned place in the region: the
- * top, the live map, the dead blocks or the free index says so. A header
+ * top, the live marks, the dead blocks or the free index says so. A header
  * alone cannot say it, since payload bytes may look like one. */
 static bool block_starts_at(const Heap *heap, uint64_t offset)
 {
@@ -1523,7 +1523,7 @@ static bool block_starts_at(const Heap *heap, uint64_t offset)
         return true;
     if (offset + heap->min_block > heap->region_end)
         return false; /* no room for a block, nor a header to read */
-    if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
+    if (live_blocks_has(&heap->live, offset))
         return true;
     if (is_bump(heap))
         return dead_block_held(heap, offset + HEAP_TAG_BYTES, &held);
@@ -1636,7 +1636,7 @@ uint64_t heap_search_path(const Heap *heap, uint64_t *offsets, uint64_t max)
 
 uint8_t *heap_payload(Heap *heap, uint64_t payload, uint64_t *capacity)
 {
-    uint64_t *requested;
+    uint64_t requested;
     if (check_live(heap, payload, &requested) != HEAP_OK)
         return NULL;
     if (capacity)
@@ -1662,7 +1662,7 @@ uint64_t heap_memory_bytes(const Heap *heap)
     return sizeof *heap +
            zeroed_memory_resident_bytes(heap->config.heap_bytes, resident_end(heap),
                                         heap->config.heap_bytes - last_tag) +
-           heap->live.capacity * sizeof(BlockMapSlot) + dead_blocks_memory_bytes(&heap->dead) +
+           live_blocks_memory_bytes(&heap->live, written_end(heap)) + dead_blocks_memory_bytes(&heap->dead) +
            (uint64_t)heap->by_size.capacity * sizeof(FreeTreeNode) + /* 0 unless best fit */
            address_index_memory_bytes(&heap->by_address, written_end(heap)); /* 0: best fit */
 }

@@ -112,11 +112,6 @@ void heap_destroy(Heap *heap);
  * events on; everything else the calls do is the same either way. */
 void heap_set_skip_events(Heap *heap, bool skip);
 
-/* Makes room in the live map for `blocks` more blocks, so that it does not
- * grow while no more are live (a grown map changes the heap's spans: the
- * design's expected_live, asked for when the heap is made); false when
- * memory ran out (the heap is as it was). */
-bool heap_reserve_live(Heap *heap, uint64_t blocks);
 
 /* The heap's state as spans of its memory (allocator.h's state_spans): its
  * scalars, the arena up to the last block ever made and its last footer,

@@ -3,7 +3,7 @@
  *
  * Walks the arena's blocks through their tags, recounting everything the heap
  * keeps incrementally, and compares: tiling and tags, coalescing, the free
- * index, the live map, statistics, bump pointer and rover. It never prints
+ * index, the live marks, statistics, bump pointer and rover. It never prints
  * and never stops early on a bad block it can step over: it counts what is
  * broken and remembers where the first problem was.
  */
@@ -31,7 +31,7 @@ static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset
     bool is_top = offset + size == heap->region_end;
     if (is_top != (offset == heap->top) || (!is_top && !index_holds(heap, offset, size)))
         note(checker, HEAP_CHECK_INDEX, offset);
-    if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES))
+    if (live_blocks_has(&heap->live, offset))
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
     if (offset == heap->kept)
         checker->kept_seen = size == heap->kept_size;
@@ -53,12 +53,12 @@ static void check_free_block(Checker *checker, const Heap *heap, uint64_t offset
 
 static void check_used_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
 {
-    const uint64_t *value = block_map_find(&heap->live, offset + HEAP_TAG_BYTES);
-    if (!value) {
+    if (!live_blocks_has(&heap->live, offset)) {
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
     } else {
-        checker->recount.payload_bytes += *value;
-        if (*value > size - HEAP_OVERHEAD_BYTES)
+        uint64_t requested = live_blocks_requested(&heap->live, offset, size);
+        checker->recount.payload_bytes += requested;
+        if (requested > size - HEAP_OVERHEAD_BYTES)
             note(checker, HEAP_CHECK_REQUESTED, offset);
     }
     checker->recount.used_blocks++;
@@ -70,7 +70,7 @@ static void check_used_block(Checker *checker, const Heap *heap, uint64_t offset
 static void check_dead_block(Checker *checker, const Heap *heap, uint64_t offset, uint64_t size)
 {
     uint64_t held = 0;
-    if (block_map_find(&heap->live, offset + HEAP_TAG_BYTES) ||
+    if (live_blocks_has(&heap->live, offset) ||
         !dead_block_held(heap, offset + HEAP_TAG_BYTES, &held) || held > size - HEAP_OVERHEAD_BYTES)
         note(checker, HEAP_CHECK_LIVE_MAP, offset);
     if (heap->config.policy != HEAP_BUMP || offset >= heap->bump_pointer)
@@ -147,6 +147,13 @@ static void check_indexes(Checker *checker, const Heap *heap)
         !kept_block_is_right(checker, heap))
         note(checker, HEAP_CHECK_INDEX, heap->region_start);
     if (heap->live.count != r->used_blocks || heap->dead.count != r->dead_blocks)
+        note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);
+    /* Every mark, even above the high water (where spans say all are 0),
+     * must be a used block's, and the overflow map must hold no other. */
+    uint64_t overflowing = 0;
+    const LiveBlocks *live = &heap->live;
+    if (live_blocks_count_marks(live, live->base + live->region_bytes, &overflowing) != r->used_blocks ||
+        overflowing != live->overflow.count)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);
 }
 

@@ -14,6 +14,7 @@
 #include "dead_blocks.h"
 #include "free_tree.h"
 #include "heap.h"
+#include "live_blocks.h"
 #include "page_warmer.h"
 #include "tag_words.h"
 
@@ -59,7 +60,7 @@ struct Heap {
     uint64_t search_passed;      /* count_examined: free blocks the last search passed
                                     over before its answer (first and next fit) */
     uint64_t search_old_end;     /* count_examined: a moved realloc's old block end */
-    BlockMap live;               /* payload -> requested of used blocks */
+    LiveBlocks live;             /* the used blocks and their requested bytes */
     DeadBlocks dead;             /* bump's dead blocks and what they held */
     /* The other free blocks: best fit keeps them by (size, offset) in
      * by_size; every other policy by address in by_address. */
@@ -151,7 +152,7 @@ static inline void tag_write(Heap *heap, uint64_t offset, uint64_t word)
 /* ---- hints: the tags design's prefetch entry (allocator.h) ---------------- */
 
 /* A free reads three places a big heap rarely has in its caches: the
- * block's header, its entry in the live map and the next block's header
+ * block's header, its live mark and the next block's header
  * (to coalesce). A replay knows its calls ahead, so it can ask for them
  * early and the core does not wait for each (BENCHMARKS.md, #24):
  * heap_hint_block for a call some ops away, heap_hint_next_block once its
@@ -168,8 +169,10 @@ static inline void heap_hint_block(const Heap *heap, uint64_t payload)
 {
     if (!is_payload_inside(heap, payload))
         return;
-    __builtin_prefetch(heap->arena + payload - HEAP_TAG_BYTES, 1);
-    __builtin_prefetch(&heap->live.slots[block_map_home(&heap->live, payload)], 1);
+    uint64_t offset = payload - HEAP_TAG_BYTES;
+    __builtin_prefetch(heap->arena + offset, 1);
+    if (offset >= heap->live.base)
+        __builtin_prefetch(live_mark(&heap->live, offset), 1);
 }
 
 static inline void heap_hint_next_block(const Heap *heap, uint64_t payload)

@@ -109,20 +109,6 @@ static void destroy_panes(Model *model)
     model->pane_count = 0;
 }
 
-/* The most blocks a trace holds at once: its slots (the most ids in use at
- * once; 0 for a trace whose ids have none yet, and for a simulation, whose
- * slots may be many more than its heap ever holds). Each pane's heap sizes
- * its maps for them up front (expected_live), so that no map grows during
- * the run: a growth changes the run's spans, and the history then needs a
- * new keyframe (a whole copy) where deltas would do. On the generated 10M
- * trace the live map grew twice, which cost two keyframes (52 MB) and, to
- * fit the budget, snapshots 65,536 steps apart instead of 16,384. */
-static uint64_t most_live_blocks(const Workload *workload)
-{
-    bool slotted = workload->kind == WORKLOAD_TRACE && workload->trace->slots != NULL;
-    return slotted ? workload->trace->slot_count : 0;
-}
-
 /* Replaces the panes by one per choice, at `step`, with `schedule` (copied). */
 static HeapError build_panes(Model *model, const DesignPolicy *choices, uint32_t count,
                              const uint64_t *schedule, uint32_t schedule_count, uint64_t step)
@@ -136,7 +122,6 @@ static HeapError build_panes(Model *model, const DesignPolicy *choices, uint32_t
         setup.config.policy = choices[i].policy;
         Pane *pane = &model->panes[i];
         const Workload *workload = pane_workload(model, choices[i]);
-        setup.config.expected_live = workload ? most_live_blocks(workload) : 0;
         HeapError error = workload == NULL ? HEAP_ERROR_INVALID_CONFIG
                                            : history_create(workload, &setup, schedule, schedule_count,
                                          model->config.history_bytes / count, &pane->history);

@@ -138,12 +138,23 @@ static void next_fits_rover_block_in_the_index(void **state)
     expect_flag(heap, HEAP_CHECK_INDEX, 0);
 }
 
+/* The blocks at 0, 24 and 48 have marks in buckets 0, 1 and 3 of 16
+ * bytes (two 8-byte places each: 24 is place 1 of bucket 1). */
 static void live_map_disagrees(void **state)
 {
     (void)state;
     Heap *heap = three_blocks(HEAP_BEST_FIT);
-    block_map_remove(&heap->live, block_map_find(&heap->live, 32));
+    heap->live.marks[1] = 0;                              /* the block at 24 loses its mark */
     expect_flag(heap, HEAP_CHECK_LIVE_MAP, 24);
+    heap = three_blocks(HEAP_FIRST_FIT);
+    heap->live.marks[1] &= (uint8_t)~1u;                  /* its mark says place 0: offset 16 */
+    expect_flag(heap, HEAP_CHECK_LIVE_MAP, 24);
+    heap = three_blocks(HEAP_FIRST_FIT);
+    heap->live.marks[72 / 16] = 1u << LIVE_PLACE_BITS | 1; /* the free top at 72 (place 1) is marked */
+    expect_flag(heap, HEAP_CHECK_LIVE_MAP, 72);
+    heap = three_blocks(HEAP_NEXT_FIT);
+    heap->live.marks[heap->live.mark_bytes - 1] = 1u << LIVE_PLACE_BITS; /* far above the high water */
+    expect_flag(heap, HEAP_CHECK_LIVE_MAP, 0);
 }
 
 static void stats_disagree(void **state)
@@ -178,8 +189,8 @@ static void requested_too_big(void **state)
 {
     (void)state;
     Heap *heap = three_blocks(HEAP_FIRST_FIT);
-    uint64_t *requested = block_map_find(&heap->live, 56);
-    *requested = 9; /* a 24-byte block holds 8 bytes */
+    heap->live.marks[3] = LIVE_OVERFLOW << LIVE_PLACE_BITS; /* the block at 48: see the map */
+    block_map_insert(&heap->live.overflow, 56, 9);          /* a 24-byte block holds 8 bytes */
     heap->stats.payload_bytes += 1;
     expect_flag(heap, HEAP_CHECK_REQUESTED, 48);
 }

@@ -298,8 +298,10 @@ static void test_budget_too_small_is_reported(void **state)
     history_destroy(ample);
 }
 
-/* Runs outgrow the plan made at step 0 (a filling heap's live map grows,
- * each growth a keyframe), so the history must thin its snapshots to stay
+/* Runs outgrow the plan made at step 0 (a filling heap with a minimum
+ * payload of 100 bytes leaves each block more slack than its live mark
+ * holds, so the live blocks' overflow map grows, each growth a keyframe),
+ * so the history must thin its snapshots to stay
  * within budget - drop the short segments the growths began, or fold the
  * snapshots in pairs - and jumps must still land exactly, in a dropped
  * segment too (replayed from the snapshot before it). */
@@ -312,6 +314,7 @@ static void test_budget_holds_while_the_heap_fills(void **state)
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
     AllocatorSetup config = support_tags_setup(&workload, HEAP_FIRST_FIT);
     config.config.heap_bytes = 1u << 20;
+    config.config.min_payload = 100;
     const uint64_t budget = 12u << 20;
     History *history = NULL;
     assert_int_equal(history_create(&workload, &config, NULL, 0, budget, &history), HEAP_OK);

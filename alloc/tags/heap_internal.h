@@ -157,15 +157,17 @@ static inline void tag_write(Heap *heap, uint64_t offset, uint64_t word)
  * early and the core does not wait for each (BENCHMARKS.md, #24):
  * heap_hint_block for a call some ops away, heap_hint_next_block once its
  * header has arrived. Inline: the design's entry makes these two calls for
- * nearly every operation of a replay. Any payload is safe; 0 hints at
- * nothing. */
+ * nearly every operation of a replay. Always inline: a function that only
+ * prefetches has no effect the compiler can see, so GCC 12 deleted every
+ * call to one (tags_prefetch compiled to a bare return, and the replay ran
+ * without hints). Any payload is safe; 0 hints at nothing. */
 
 static inline bool is_payload_inside(const Heap *heap, uint64_t payload)
 {
     return payload >= HEAP_TAG_BYTES && payload < heap->config.heap_bytes;
 }
 
-static inline void heap_hint_block(const Heap *heap, uint64_t payload)
+static inline __attribute__((always_inline)) void heap_hint_block(const Heap *heap, uint64_t payload)
 {
     if (!is_payload_inside(heap, payload))
         return;
@@ -175,7 +177,7 @@ static inline void heap_hint_block(const Heap *heap, uint64_t payload)
         __builtin_prefetch(live_mark(&heap->live, offset), 1);
 }
 
-static inline void heap_hint_next_block(const Heap *heap, uint64_t payload)
+static inline __attribute__((always_inline)) void heap_hint_next_block(const Heap *heap, uint64_t payload)
 {
     if (!is_payload_inside(heap, payload))
         return;

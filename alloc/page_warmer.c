@@ -40,6 +40,10 @@ struct PageWarmer {
     uint64_t requested[PAGE_WARMER_REQUESTS]; /* huge pages below the high water to
                                                  fault in again, oldest first */
     unsigned requested_count;
+    uint8_t *follower;           /* page_warmer_follow's block, or NULL */
+    size_t follower_bytes;
+    unsigned follower_shift;
+    uint64_t follower_warmed;    /* the follower is faulted in up to here (whole huge pages) */
 };
 
 static uint64_t round_up(uint64_t offset, uint64_t unit)
@@ -79,6 +83,22 @@ static bool wait_for_work(PageWarmer *warmer, uint64_t *start, uint64_t *end, bo
     return true;
 }
 
+/* The first block is faulted in up to `end`: the follower up to the huge
+ * page boundary at or above end >> shift. Called without the lock: only
+ * this thread reads or writes the follower's fields once it runs. */
+static bool warm_follower(PageWarmer *warmer, uint64_t end)
+{
+    uint64_t to = round_up(end >> warmer->follower_shift, ZEROED_MEMORY_PAGE_BYTES);
+    if (to > warmer->follower_bytes)
+        to = warmer->follower_bytes;
+    if (warmer->follower == NULL || to <= warmer->follower_warmed)
+        return true;
+    bool faulted = madvise(warmer->follower + warmer->follower_warmed, to - warmer->follower_warmed,
+                           MADV_POPULATE_WRITE) == 0;
+    warmer->follower_warmed = to;
+    return faulted;
+}
+
 static void *warm_pages(void *argument)
 {
     PageWarmer *warmer = argument;
@@ -93,6 +113,8 @@ static void *warm_pages(void *argument)
         pthread_mutex_unlock(&warmer->lock);
         /* Faulting in never changes a byte: the heap may write the same pages meanwhile. */
         bool faulted = madvise(warmer->memory + start, end - start, MADV_POPULATE_WRITE) == 0;
+        if (faulted && !requested) /* a page asked for again: its follower's part was warmed */
+            faulted = warm_follower(warmer, end);
         pthread_mutex_lock(&warmer->lock);
         if (!requested)
             warmer->warmed = end;
@@ -134,6 +156,17 @@ static void start_thread(PageWarmer *warmer)
         warmer->started = pthread_create(&warmer->thread, NULL, warm_pages, warmer) == 0;
         warmer->failed = !warmer->started;
     }
+}
+
+void page_warmer_follow(PageWarmer *warmer, void *memory, size_t bytes, unsigned shift)
+{
+    if (warmer == NULL || memory == NULL || bytes < ZEROED_MEMORY_MAPPED_BYTES)
+        return;
+    pthread_mutex_lock(&warmer->lock);
+    warmer->follower = memory;
+    warmer->follower_bytes = bytes;
+    warmer->follower_shift = shift;
+    pthread_mutex_unlock(&warmer->lock);
 }
 
 uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset)
@@ -199,6 +232,11 @@ PageWarmer *page_warmer_create(void *memory, size_t bytes)
 {
     (void)memory, (void)bytes;
     return NULL;
+}
+
+void page_warmer_follow(PageWarmer *warmer, void *memory, size_t bytes, unsigned shift)
+{
+    (void)warmer, (void)memory, (void)bytes, (void)shift;
 }
 
 uint64_t page_warmer_reached(PageWarmer *warmer, uint64_t offset)

@@ -38,6 +38,15 @@ typedef struct PageWarmer PageWarmer;
  * with no thread yet; NULL where it could do nothing (or out of memory). */
 PageWarmer *page_warmer_create(void *memory, size_t bytes);
 
+/* A second block that follows the first at a 2^shift-th of its offsets
+ * (the heap's live marks, a byte per bucket of the arena), from
+ * zeroed_memory_get: whenever the warmer faults in the first block up to
+ * an offset, it faults in the follower up to offset >> shift too, so the
+ * heap's first writes there do not stop for the kernel either. At most one;
+ * before the first page_warmer_reached. Ignored for NULL and for a block
+ * too small to be a mapping of its own. */
+void page_warmer_follow(PageWarmer *warmer, void *memory, size_t bytes, unsigned shift);
+
 /* The heap has written up to `offset`: the warmer (starting its thread the
  * first time) faults in the pages up to offset + PAGE_WARMER_AHEAD_BYTES.
  * Returns the offset at which the heap should call again. Cheap: a lock and

@@ -975,6 +975,8 @@ HeapError heap_create(const HeapConfig *config, Heap **out)
         return error;
     }
     (*out)->warmer = page_warmer_create(arena, config->heap_bytes);
+    const LiveBlocks *live = &(*out)->live;
+    page_warmer_follow((*out)->warmer, live->marks, live->mark_bytes, live->bucket_shift);
     (*out)->warm_at = (*out)->warmer ? PAGE_WARMER_STEP_BYTES : UINT64_MAX;
     if ((*out)->warmer) /* without it (out of memory) pages fault in as they come */
         (*out)->given_back = calloc(given_back_entries(config->heap_bytes), 1);

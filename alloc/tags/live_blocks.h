@@ -22,7 +22,11 @@
  * The marks lie in the arena's order at a sixteenth of its size (A = 8),
  * so a free finds its block's mark where its neighbours' were. The marks
  * are zeroed memory (zeroed_memory.h): only the buckets below the heap's
- * high water are ever written, and nothing here grows but `overflow`.
+ * high water are ever written, and nothing here grows but `overflow`. The
+ * heap's page warmer faults their pages in ahead of the high water with
+ * the arena's (page_warmer_follow): next fit, worst fit and bump sweep the
+ * whole arena, and faulting in their marks on the replay's thread made
+ * next fit's replay of 10,000 live blocks 10-20% slower than with a map.
  */
 #ifndef HEAPVIZ_LIVE_BLOCKS_H
 #define HEAPVIZ_LIVE_BLOCKS_H

@@ -18,6 +18,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "heap_internal.h"
 #include "page_warmer.h"
 #include "zeroed_memory.h"
 
@@ -128,6 +129,64 @@ static void test_skips_ahead_when_overtaken(void **state)
     zeroed_memory_release(block, BLOCK_BYTES);
 }
 
+/* A follower at a quarter of the block's offsets (shift 2): when the block
+ * is warmed up to 8 MiB (high water 3 MiB + 40: [4, 8) MiB, the heap's own
+ * writes below), the follower is warmed up
+ * to round_up(8 MiB / 4, 2 MiB) = 2 MiB; to 24 MiB (high water 20 MiB,
+ * after a skip), up to 6 MiB, the pages the block skipped included. A page
+ * asked for again (40 MiB) warms the block alone, and no follower byte
+ * changes. */
+static void test_warms_its_follower(void **state)
+{
+    (void)state;
+    uint8_t *block = populatable_block();
+    uint8_t *follower = zeroed_memory_get(16 * MIB);
+    assert_non_null(follower);
+    PageWarmer *warmer = page_warmer_create(block, BLOCK_BYTES);
+    page_warmer_follow(warmer, follower, 16 * MIB, 2);
+    page_warmer_reached(warmer, 3 * MIB + 40);
+    assert_true(wait_until_resident(block, 4 * MIB, 8 * MIB));
+    assert_true(wait_until_resident(follower, 0, 2 * MIB));
+    nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL); /* it must stop there */
+    assert_false(resident(follower, 4 * MIB, 16 * MIB, false));
+    page_warmer_reached(warmer, 20 * MIB);
+    assert_true(wait_until_resident(block, 20 * MIB, 24 * MIB));
+    assert_true(wait_until_resident(follower, 0, 6 * MIB));
+    page_warmer_warm_again(warmer, 40 * MIB);
+    assert_true(wait_until_resident(block, 40 * MIB, 42 * MIB));
+    nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+    assert_false(resident(follower, 8 * MIB, 16 * MIB, false));
+    page_warmer_destroy(warmer);
+    for (uint64_t i = 0; i < 6 * MIB; i += 512)
+        assert_int_equal(follower[i], 0);
+    zeroed_memory_release(follower, 16 * MIB);
+    zeroed_memory_release(block, BLOCK_BYTES);
+}
+
+/* A heap's live marks follow its arena. A 64 MiB heap (A = 8, blocks of
+ * at least 24: 16-byte buckets) has 4 MiB of marks, a huge page for each
+ * 32 MiB of arena. 240 blocks of 128 KiB fill it to 30 MiB: the warmer
+ * faults the arena in to round_up(34 MiB, 2 MiB) and the marks to
+ * round_up(34 MiB / 16, 2 MiB) = 4 MiB, though no block starts past 30 MiB
+ * (marks below 1.875 MiB). */
+static void test_a_heap_warms_its_marks(void **state)
+{
+    (void)state;
+    uint8_t *probe = populatable_block();
+    zeroed_memory_release(probe, BLOCK_BYTES);
+    HeapConfig config = heap_default_config(64 * MIB);
+    Heap *heap = NULL;
+    assert_int_equal(heap_create(&config, &heap), HEAP_OK);
+    assert_int_equal(heap->live.mark_bytes, (64 * MIB / 16 + 1 + 7) / 8 * 8);
+    for (int i = 0; i < 240; i++) {
+        uint64_t payload = 0;
+        assert_int_equal(heap_malloc(heap, (128 << 10) - 16, &payload), HEAP_OK);
+    }
+    assert_int_equal(heap_stats(heap)->high_water, 30 * MIB);
+    assert_true(wait_until_resident(heap->live.marks, 2 * MIB, 4 * MIB));
+    heap_destroy(heap);
+}
+
 /* A page asked for again is faulted in whole and alone, below the high
  * water as well as above it, and no byte changes: [20, 22) MiB of an
  * untouched block comes in, [22, 24) MiB does not; an offset that is not a
@@ -191,6 +250,8 @@ int main(void)
         cmocka_unit_test(test_warms_only_just_above_the_high_water),
         cmocka_unit_test(test_skips_ahead_when_overtaken),
         cmocka_unit_test(test_warms_a_page_asked_for_again),
+        cmocka_unit_test(test_warms_its_follower),
+        cmocka_unit_test(test_a_heap_warms_its_marks),
         cmocka_unit_test(test_stops_asking_at_the_end_of_the_block),
         cmocka_unit_test(test_small_blocks_have_no_warmer),
     };

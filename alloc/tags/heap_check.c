@@ -148,11 +148,13 @@ static void check_indexes(Checker *checker, const Heap *heap)
         note(checker, HEAP_CHECK_INDEX, heap->region_start);
     if (heap->live.count != r->used_blocks || heap->dead.count != r->dead_blocks)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);
-    /* Every mark, even above the high water (where spans say all are 0),
-     * must be a used block's, and the overflow map must hold no other. */
+    /* Every mark up to the end the spans cover (above it, no block was
+     * ever made) must be a used block's, and the overflow map must hold
+     * no other. */
     uint64_t overflowing = 0;
     const LiveBlocks *live = &heap->live;
-    if (live_blocks_count_marks(live, live->base + live->region_bytes, &overflowing) != r->used_blocks ||
+    uint64_t end = heap->stats.high_water + HEAP_TAG_BYTES;
+    if (live_blocks_count_marks(live, end, &overflowing) != r->used_blocks ||
         overflowing != live->overflow.count)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);
 }

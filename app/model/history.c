@@ -27,8 +27,8 @@
  * mostly costs scans, and an anchor, a whole state's worth of words far from
  * its keyframe, bounds the walk.
  *
- * I starts at DELTA_INTERVAL (or less, where the budget holds that many
- * whole copies); a design without spans gets whole copies only, K = what
+ * I starts at DELTA_INTERVAL (LONG_RUN_INTERVAL on a run of millions of
+ * steps, or less, where the budget holds that many whole copies); a design without spans gets whole copies only, K = what
  * the budget leaves / the size of one run, I = ceil(total / K). Runs grow
  * as their heaps fill and deltas come in; when the snapshots outgrow the
  * budget, a keyframe whose segment spans at most SHORT_SEGMENT steps goes
@@ -55,6 +55,8 @@ enum {
     REPLAY_PREFERRED = 256,      /* replay up to this many steps rather than copy a snapshot */
     SAMPLE_SLACK = 4096,         /* samples reserved beyond the total, for compactions */
     DELTA_INTERVAL = 4096,       /* steps between snapshots kept as deltas, before any thinning */
+    LONG_RUN_INTERVAL = 4 * DELTA_INTERVAL, /* the same on a run of LONG_RUN_STEPS or more */
+    LONG_RUN_STEPS = 256 * LONG_RUN_INTERVAL, /* 4,194,304: 256 snapshots at the longer interval */
     KEYFRAME_SHARE = 8,          /* a whole copy in a chain once it holds 1/KEYFRAME_SHARE of a
                                     copy's bytes, while 1/KEYFRAME_SHARE of the budget is left */
     ANCHOR_SPACING = 3,          /* an anchor once the chain since the last holds this many
@@ -766,9 +768,13 @@ static uint64_t plan_samples(History *history, uint64_t total)
 }
 
 /* As many whole copies as the budget holds beside the current run and the
- * frontier; with deltas, at least one snapshot every DELTA_INTERVAL steps,
- * thinned out when they outgrow the budget (their size is known only as
- * the run goes). */
+ * frontier; with deltas, at least one snapshot every DELTA_INTERVAL steps
+ * (LONG_RUN_INTERVAL on a long run), thinned out when they outgrow the
+ * budget (their size is known only as the run goes). A restore walks the
+ * deltas between its entry and its snapshot: on the generated 10M-op trace,
+ * whose heap's state is small enough that snapshots every 4,096 steps fit
+ * the budget, a jump walked up to four times as many as at 16,384 and its
+ * worst took 15-17.5 ms of CPU against 9-12 (BENCHMARKS.md, #21 section 3). */
 static void plan_snapshots(History *history)
 {
     uint64_t run_bytes = run_memory_bytes(history->current.run);
@@ -776,8 +782,9 @@ static void plan_snapshots(History *history)
     uint64_t series = plan_samples(history, total);
     uint64_t fixed = series + 2 * run_bytes;
     uint64_t count = history->budget > fixed ? (history->budget - fixed) / (run_bytes ? run_bytes : 1) : 0;
-    if (history->deltas && count < total / DELTA_INTERVAL + 1) {
-        count = total / DELTA_INTERVAL + 1;
+    uint64_t interval = total >= LONG_RUN_STEPS ? LONG_RUN_INTERVAL : DELTA_INTERVAL;
+    if (history->deltas && count < total / interval + 1) {
+        count = total / interval + 1;
     }
     count = count < 1 ? 1 : count;
     count = count > total + 1 ? total + 1 : count;

@@ -339,9 +339,27 @@ static void test_budget_holds_while_the_heap_fills(void **state)
     trace_destroy(trace);
 }
 
+/* A run of 4,194,304 steps or more starts with a snapshot every 16,384
+ * steps, not 4,096: 4,194,304 / 16,384 + 1 = 257 snapshots, every
+ * ceil(4,194,304 / 257) = 16,321 steps; one step fewer gives 4,194,303 /
+ * 4,096 + 1 = 1,024, every ceil(4,194,303 / 1,024) = 4,096. */
+static void test_long_runs_start_with_longer_intervals(void **state)
+{
+    (void)state;
+    Workload long_run = support_simulation(3, UINT64_C(4194304));
+    History *history = make_history(&long_run, HEAP_FIRST_FIT, 256u << 20);
+    assert_int_equal(history_interval(history), 16321);
+    history_destroy(history);
+    Workload shorter = support_simulation(3, UINT64_C(4194303));
+    history = make_history(&shorter, HEAP_FIRST_FIT, 256u << 20);
+    assert_int_equal(history_interval(history), 4096);
+    history_destroy(history);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_long_runs_start_with_longer_intervals),
         cmocka_unit_test(test_back_and_forth_first_fit),
         cmocka_unit_test(test_back_and_forth_next_fit),
         cmocka_unit_test(test_back_and_forth_best_fit),

@@ -608,7 +608,6 @@ static SHAPED_INLINE void coalesce_into_free(Heap *heap, CallShape shape, uint64
 
 /* ---- used blocks -------------------------------------------------------- */
 
-static uint64_t written_end(const Heap *heap);
 
 /* The high water has passed regroup_at: the address index's groups widen
  * (see index_group_words), once. If host memory runs out the narrow groups
@@ -1012,18 +1011,6 @@ static bool same_config(const HeapConfig *a, const HeapConfig *b)
     return a->heap_bytes == b->heap_bytes && a->alignment == b->alignment &&
            a->min_payload == b->min_payload && a->policy == b->policy &&
            a->count_examined == b->count_examined;
-}
-
-/* How far from offset 0 the heap may have written: every block it ever
- * made ends at or below high_water, so beyond it lie only the header of
- * the block that starts there and the region's last footer (the top
- * block's, at region_end - 8); every other byte is still zero. */
-static uint64_t written_end(const Heap *heap)
-{
-    uint64_t end = heap->stats.high_water > heap->region_start ? heap->stats.high_water
-                                                                : heap->region_start;
-    end += HEAP_TAG_BYTES;
-    return end < heap->region_end ? end : heap->region_end;
 }
 
 /* Copies the arena bytes the source may have written, zeroes what only

@@ -153,8 +153,7 @@ static void check_indexes(Checker *checker, const Heap *heap)
      * no other. */
     uint64_t overflowing = 0;
     const LiveBlocks *live = &heap->live;
-    uint64_t end = heap->stats.high_water + HEAP_TAG_BYTES;
-    if (live_blocks_count_marks(live, end, &overflowing) != r->used_blocks ||
+    if (live_blocks_count_marks(live, written_end(heap), &overflowing) != r->used_blocks ||
         overflowing != live->overflow.count)
         note(checker, HEAP_CHECK_LIVE_MAP, heap->region_start);
 }

@@ -139,6 +139,18 @@ static inline bool dead_block_held(const Heap *heap, uint64_t payload, uint64_t 
     return dead_blocks_find(&((Heap *)heap)->dead, payload, requested);
 }
 
+/* How far from offset 0 the heap may have written: every block it ever
+ * made ends at or below high_water, so beyond it lie only the header of
+ * the block that starts there and the region's last footer (the top
+ * block's, at region_end - 8); every other byte is still zero. */
+static inline uint64_t written_end(const Heap *heap)
+{
+    uint64_t end = heap->stats.high_water > heap->region_start ? heap->stats.high_water
+                                                                : heap->region_start;
+    end += HEAP_TAG_BYTES;
+    return end < heap->region_end ? end : heap->region_end;
+}
+
 static inline uint64_t tag_read(const Heap *heap, uint64_t offset)
 {
     return load_le(heap->arena + offset, 8);

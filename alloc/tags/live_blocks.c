@@ -77,7 +77,9 @@ uint64_t live_blocks_count_marks(const LiveBlocks *live, uint64_t end, uint64_t 
     for (uint64_t i = 0; i < used; i += 8) {
         uint64_t word;
         memcpy(&word, live->marks + i, sizeof word);
-        for (unsigned k = 0; word != 0 && k < 8; k++) {
+        if (word == 0)
+            continue;
+        for (unsigned k = 0; k < 8; k++) {
             uint8_t mark = live->marks[i + k];
             set += mark != 0;
             *overflowing += mark >> LIVE_PLACE_BITS == LIVE_OVERFLOW;

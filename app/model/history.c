@@ -28,8 +28,9 @@
  * its keyframe, bounds the walk.
  *
  * I starts at DELTA_INTERVAL (LONG_RUN_INTERVAL on a run of millions of
- * steps, or less, where the budget holds that many whole copies); a design without spans gets whole copies only, K = what
- * the budget leaves / the size of one run, I = ceil(total / K). Runs grow
+ * steps), or less where the budget holds that many whole copies; a design
+ * without spans gets whole copies only, K = what the budget leaves / the
+ * size of one run, I = ceil(total / K). Runs grow
  * as their heaps fill and deltas come in; when the snapshots outgrow the
  * budget, a keyframe whose segment spans at most SHORT_SEGMENT steps goes
  * first (early growths of the maps), with its deltas: a jump there replays

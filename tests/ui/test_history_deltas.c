@@ -401,7 +401,7 @@ static void test_deltas_applied_together(void **state)
     AllocatorSetup setup = megabyte_heap(&workload, HEAP_FIRST_FIT);
     Run *run = NULL;
     assert_int_equal(run_create(&workload, &setup, NULL, 0, &run), HEAP_OK);
-    run_advance(run, 4000); /* the maps have grown: the spans keep their sizes */
+    run_advance(run, 4000); /* from here on the spans keep their sizes */
     Run *base = run_clone(run), *start = run_clone(run), *together = run_clone(run);
     assert_non_null(base);
     assert_non_null(start);

@@ -28,6 +28,15 @@ typedef struct {
     HeapError (*realloc)(Heap *heap, uint64_t payload, uint64_t n, uint64_t *result);
 } HeapCalls;
 
+/* What has become of a huge page of the arena. A page goes back to the
+ * system at most once (heap.c, discard_inner_pages): a heap that comes
+ * back to it sweeps its arena, and would zero it again on every sweep. */
+typedef enum {
+    PAGE_NEVER_GIVEN_BACK = 0,   /* resident since written, or never written */
+    PAGE_GIVEN_BACK = 1,         /* given back, not asked for again since (the only odd fate) */
+    PAGE_KEPT = 2                /* given back once, then asked for again: kept from now on */
+} PageFate;
+
 struct Heap {
     Allocator base;              /* first: how allocator.h reaches this design */
     const HeapCalls *calls;      /* set from config when the heap is made */
@@ -40,9 +49,9 @@ struct Heap {
     bool warmer_told;            /* pages above the high water may be resident */
     uint64_t regroup_at;         /* the high water at which the address index's narrow
                                     groups widen (heap.c); UINT64_MAX: never */
-    uint8_t *given_back;         /* 1 per huge page of the arena given back by
-                                    discard_inner_pages and not asked for again since
-                                    (heap.c); NULL without a warmer */
+    uint8_t *page_fates;         /* 1 per huge page of the arena: a PageFate
+                                    (heap.c, discard_inner_pages); NULL where no page
+                                    is ever given back (an arena not mapped by the heap) */
     uint64_t region_start;       /* b0: the first block's offset */
     uint64_t region_end;         /* one past the last usable byte */
     uint64_t min_block;          /* align_up(16 + M, A), bytes */

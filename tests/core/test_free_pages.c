@@ -25,6 +25,7 @@
 #include "zeroed_memory.h"
 
 #include <stdbool.h>
+#include <string.h>
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <time.h>
@@ -186,6 +187,91 @@ static void test_pages_given_back_come_in_again_ahead(void **state)
 #endif
 }
 
+/* Frees blocks 1..62 and mallocs them again, in order: [2, 6) MiB went back
+ * once and were asked for again (the refills ahead of them) and written. */
+static Heap *heap_that_came_back(void)
+{
+    Heap *heap = full_heap();
+    for (uint64_t i = 1; i < BLOCKS - 1; i++)
+        assert_int_equal(heap_free(heap, i * BLOCK_BYTES + 8), HEAP_OK);
+    for (uint64_t i = 1; i < BLOCKS - 1; i++) {
+        uint64_t payload = 0;
+        assert_int_equal(heap_malloc(heap, BLOCK_BYTES - 16, &payload), HEAP_OK);
+        assert_int_equal(payload, i * BLOCK_BYTES + 8);
+    }
+    return heap;
+}
+
+#if defined(__linux__)
+/* Frees blocks 1..62 of `heap` again: [2, 6) MiB are inside the free block
+ * once more, but a page goes back once only, so they stay resident: every
+ * 4 KiB page that was (at least; the warmer may still fault more in). */
+static void free_again_keeps_pages(Heap *heap)
+{
+    const uint8_t *arena = heap_arena(heap);
+    uint64_t before = resident_pages(arena, 2 * MIB, 6 * MIB);
+    assert_true(before > 0); /* the refill wrote tags on every page */
+    for (uint64_t i = 1; i < BLOCKS - 1; i++)
+        assert_int_equal(heap_free(heap, i * BLOCK_BYTES + 8), HEAP_OK);
+    assert_true(resident_pages(arena, 2 * MIB, 6 * MIB) >= before);
+    assert_int_equal(heap_check(heap).broken, 0);
+}
+#endif
+
+/* A heap that sweeps its arena over and over (next fit's rover) came back
+ * to pages it gave back: giving them back again would have the kernel zero
+ * them again on every sweep, so they stay. */
+static void test_a_page_goes_back_once_only(void **state)
+{
+    (void)state;
+#if defined(__linux__)
+    Heap *heap = heap_that_came_back();
+    free_again_keeps_pages(heap);
+    heap_destroy(heap);
+#else
+    skip();
+#endif
+}
+
+/* A copy's pages go back, or stay, as the original's would (heap_copy). */
+static void test_a_copy_keeps_what_the_original_kept(void **state)
+{
+    (void)state;
+#if defined(__linux__)
+    Heap *heap = heap_that_came_back(), *copy = NULL;
+    assert_int_equal(heap_clone(heap, &copy), HEAP_OK);
+    heap_destroy(heap);
+    free_again_keeps_pages(copy);
+    heap_destroy(copy);
+#else
+    skip();
+#endif
+}
+
+/* A history restores a heap from its state spans (heap_state_spans): a
+ * heap that never gave a page back, given the spans of one that came back
+ * to [2, 6) MiB, keeps those pages as that one would. */
+static void test_the_fates_are_state(void **state)
+{
+    (void)state;
+#if defined(__linux__)
+    Heap *original = heap_that_came_back(), *restored = full_heap();
+    AllocatorSpan from[ALLOCATOR_MAX_SPANS], to[ALLOCATOR_MAX_SPANS];
+    uint32_t count = heap_state_spans(original, from);
+    assert_int_equal(heap_state_spans(restored, to), count);
+    for (uint32_t i = 0; i < count; i++) {
+        assert_int_equal(to[i].size, from[i].size);
+        if (from[i].size > 0)
+            memcpy(to[i].bytes, from[i].bytes, from[i].size);
+    }
+    heap_destroy(original);
+    free_again_keeps_pages(restored);
+    heap_destroy(restored);
+#else
+    skip();
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +279,9 @@ int main(void)
         cmocka_unit_test(test_pages_go_back_as_a_free_block_grows_down),
         cmocka_unit_test(test_pages_go_back_when_free_blocks_join),
         cmocka_unit_test(test_pages_given_back_come_in_again_ahead),
+        cmocka_unit_test(test_a_page_goes_back_once_only),
+        cmocka_unit_test(test_a_copy_keeps_what_the_original_kept),
+        cmocka_unit_test(test_the_fates_are_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

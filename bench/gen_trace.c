@@ -1,15 +1,19 @@
 /*
  * gen_trace.c - writes a seeded, realistic CS:APP .rep trace for the benchmarks.
  *
- *   gen_trace --out FILE [--ops N] [--live N] [--seed N]
+ *   gen_trace --out FILE [--ops N] [--live N] [--seed N] [--uniform-up-to B]
  *
  * Defaults: 1,000,000 operations, about 100,000 live blocks, seed 1.
  * The live set first ramps up (90% mallocs, 5% frees, 5% reallocs) until
  * `live` blocks are live, then holds steady: 10% reallocs, and mallocs and
  * frees balanced with a pull towards `live`. Request sizes: 85% small
  * (8-128 bytes), 14% medium (129 bytes - 4 KiB), 1% large (4-64 KiB), each
- * uniform in its range. A realloc resizes a random live block to between
- * half and twice its size (8 bytes to 64 KiB). Frees and reallocs pick a
+ * uniform in its range. With --uniform-up-to B, every request is uniform in
+ * [1, B] instead (B at most 64 KiB): 1-16 KiB at 1,000 live blocks makes
+ * the requests add up to many times a 256 MiB heap, which next and worst
+ * fit then sweep again and again. A realloc resizes a random live block to
+ * between half and twice its size (8 bytes, or 1 with --uniform-up-to, to
+ * 64 KiB, or B). Frees and reallocs pick a
  * live block uniformly. Ids are reused after a free, so the id count stays
  * close to the live count. The random numbers come from sim.h's
  * xoshiro256** seeded by splitmix64, so a seed gives the same file anywhere.
@@ -45,12 +49,14 @@ typedef struct {
     uint32_t spare_count;
     uint32_t id_count;            /* ids handed out so far */
     uint64_t block_bytes, peak_block_bytes; /* live sum of 8-aligned block sizes */
+    uint64_t uniform_max;         /* 0: the mixed sizes; else every request in [1, uniform_max] */
 } LiveSet;
 
 typedef struct {
     uint64_t ops;
     uint64_t live;
     uint64_t seed;
+    uint64_t uniform_max;         /* --uniform-up-to, or 0 */
     const char *out;
 } GenOptions;
 
@@ -59,8 +65,10 @@ static uint64_t uniform(SimRandom *random, uint64_t low, uint64_t high)
     return low + sim_random_below(random, high - low + 1);
 }
 
-static uint64_t draw_size(SimRandom *random)
+static uint64_t draw_size(const LiveSet *set, SimRandom *random)
 {
+    if (set->uniform_max)
+        return uniform(random, 1, set->uniform_max);
     double u = sim_random_unit(random);
     if (u < SMALL_SHARE)
         return uniform(random, SMALL_MIN, SMALL_MAX);
@@ -69,10 +77,11 @@ static uint64_t draw_size(SimRandom *random)
     return uniform(random, MEDIUM_MAX + 1, LARGE_MAX);
 }
 
-static uint64_t resize(SimRandom *random, uint64_t bytes)
+static uint64_t resize(const LiveSet *set, SimRandom *random, uint64_t bytes)
 {
-    uint64_t low = bytes / 2 < SMALL_MIN ? SMALL_MIN : bytes / 2;
-    uint64_t high = bytes * 2 > LARGE_MAX ? LARGE_MAX : bytes * 2;
+    uint64_t least = set->uniform_max ? 1 : SMALL_MIN, most = set->uniform_max ? set->uniform_max : LARGE_MAX;
+    uint64_t low = bytes / 2 < least ? least : bytes / 2;
+    uint64_t high = bytes * 2 > most ? most : bytes * 2;
     return uniform(random, low, high < low ? low : high);
 }
 
@@ -89,7 +98,7 @@ static Op add_block(LiveSet *set, SimRandom *random)
     uint32_t id = set->spare_count ? set->spare[--set->spare_count] : set->id_count++;
     set->position[id] = set->live;
     set->ids[set->live++] = id;
-    set->bytes[id] = draw_size(random);
+    set->bytes[id] = draw_size(set, random);
     track_bytes(set, 0, set->bytes[id]);
     return (Op){ .kind = OP_MALLOC, .id = id, .bytes = set->bytes[id] };
 }
@@ -108,7 +117,7 @@ static Op remove_block(LiveSet *set, SimRandom *random)
 static Op resize_block(LiveSet *set, SimRandom *random)
 {
     uint32_t id = set->ids[sim_random_below(random, set->live)];
-    uint64_t bytes = resize(random, set->bytes[id]);
+    uint64_t bytes = resize(set, random, set->bytes[id]);
     track_bytes(set, set->bytes[id], bytes);
     set->bytes[id] = bytes;
     return (Op){ .kind = OP_REALLOC, .id = id, .bytes = bytes };
@@ -153,23 +162,26 @@ static void live_set_release(LiveSet *set)
     free(set->spare);
 }
 
+#define USAGE "usage: gen_trace --out FILE [--ops N] [--live N] [--seed N] [--uniform-up-to B]"
+
 static GenOptions parse_options(int argc, char **argv)
 {
     GenOptions options = { .ops = 1000000, .live = 100000, .seed = 1 };
     for (int i = 1; i < argc;) {
         if (bench_option_u64(argc, argv, &i, "--ops", 1, UINT32_MAX / 2, &options.ops) ||
             bench_option_u64(argc, argv, &i, "--live", 1, UINT32_MAX / 4, &options.live) ||
-            bench_option_u64(argc, argv, &i, "--seed", 0, UINT64_MAX, &options.seed))
+            bench_option_u64(argc, argv, &i, "--seed", 0, UINT64_MAX, &options.seed) ||
+            bench_option_u64(argc, argv, &i, "--uniform-up-to", 1, LARGE_MAX, &options.uniform_max))
             continue;
         if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
             options.out = argv[i + 1];
             i += 2;
         } else {
-            bench_usage_error(argv[0], "usage: gen_trace --out FILE [--ops N] [--live N] [--seed N]");
+            bench_usage_error(argv[0], USAGE);
         }
     }
     if (!options.out)
-        bench_usage_error(argv[0], "usage: gen_trace --out FILE [--ops N] [--live N] [--seed N]");
+        bench_usage_error(argv[0], USAGE);
     return options;
 }
 
@@ -203,6 +215,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_trace: out of memory\n");
         return 1;
     }
+    set.uniform_max = options.uniform_max;
     SimRandom random;
     sim_random_seed(&random, options.seed);
     bool steady = false;

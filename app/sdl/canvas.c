@@ -136,16 +136,50 @@ int canvas_wrap_count(int columns, const char *utf8)
     return lines;
 }
 
+size_t canvas_ellipsize(char *line, size_t bytes, int columns)
+{
+    size_t kept = 0, last_space = 0;
+    int characters = 0, space_characters = 0;
+    for (; kept < bytes && characters < columns - 1; characters++) {
+        if (line[kept] == ' ') {
+            last_space = kept;
+            space_characters = characters;
+        }
+        kept++;
+        while (kept < bytes && (line[kept] & 0xC0) == 0x80) {
+            kept++;
+        }
+    }
+    if (kept < bytes && last_space > 0 && 2 * space_characters >= columns) {
+        kept = last_space; /* a word would be cut: the ellipsis takes its place */
+    }
+    while (kept > 0 && line[kept - 1] == ' ') {
+        kept--;
+    }
+    memcpy(line + kept, "\xE2\x80\xA6", CANVAS_ELLIPSIS_BYTES);
+    line[kept + CANVAS_ELLIPSIS_BYTES] = '\0';
+    return kept + CANVAS_ELLIPSIS_BYTES;
+}
+
+void canvas_take_line(const char **utf8, int columns, bool last, char line[CANVAS_LINE_BYTES])
+{
+    _Static_assert(CANVAS_LINE_BYTES == WRAP_MAX_BYTES + CANVAS_ELLIPSIS_BYTES + 1, "a line and an ellipsis");
+    const char *start = *utf8;
+    size_t bytes = next_line(utf8, columns);
+    memcpy(line, start, bytes);
+    line[bytes] = '\0';
+    if (last && **utf8 != '\0') { /* text is left over: say so */
+        canvas_ellipsize(line, bytes, columns > WRAP_MIN_COLUMNS ? columns : WRAP_MIN_COLUMNS);
+    }
+}
+
 int canvas_wrapped(Canvas *canvas, int x, int y, int columns, int max_lines, const char *utf8, uint32_t color,
                    uint32_t background)
 {
-    char line[WRAP_MAX_BYTES + 1];
+    char line[CANVAS_LINE_BYTES];
     int lines = 0;
     while (*utf8 != '\0' && lines < max_lines) {
-        const char *start = utf8;
-        size_t bytes = next_line(&utf8, columns);
-        memcpy(line, start, bytes);
-        line[bytes] = '\0';
+        canvas_take_line(&utf8, columns, lines == max_lines - 1, line);
         canvas_text(canvas, x, y + lines * text_line_height(canvas->text), line, color, background);
         lines++;
     }

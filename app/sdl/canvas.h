@@ -9,6 +9,7 @@
 #include "layout.h"
 #include "text.h"
 #include <SDL.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct {
@@ -57,8 +58,24 @@ size_t canvas_line_bytes(const char *utf8, int columns);
  * characters, as canvas_wrapped breaks it. */
 int canvas_wrap_count(int columns, const char *utf8);
 
-/* Draws text broken at spaces into lines of at most `columns` characters;
- * returns the number of lines drawn. */
+/* The last line shown of a text cut short, in place: `line` (`bytes`
+ * bytes, with room for CANVAS_ELLIPSIS_BYTES more) ends in an ellipsis
+ * within `columns` characters. Characters that do not leave it room give
+ * way (the whole last word, if it starts in the line's second half), and
+ * so do the spaces before it. Returns its new length in bytes. */
+enum { CANVAS_ELLIPSIS_BYTES = 3 }; /* "…" in UTF-8 */
+size_t canvas_ellipsize(char *line, size_t bytes, int columns);
+
+/* Takes the next line of `*utf8` broken at spaces into lines of at most
+ * `columns` characters (canvas_line_bytes) into `line`, and moves `*utf8`
+ * past it and the spaces after it; the `last` line to be shown ends in "…"
+ * if text is left over (canvas_ellipsize). */
+enum { CANVAS_LINE_BYTES = 511 + CANVAS_ELLIPSIS_BYTES + 1 };
+void canvas_take_line(const char **utf8, int columns, bool last, char line[CANVAS_LINE_BYTES]);
+
+/* Draws text broken at spaces into lines of at most `columns` characters,
+ * at most `max_lines` of them, the last ending in "…" if text is left
+ * over; returns the number of lines drawn. */
 int canvas_wrapped(Canvas *canvas, int x, int y, int columns, int max_lines, const char *utf8, uint32_t color,
                    uint32_t background);
 

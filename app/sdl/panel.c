@@ -653,6 +653,29 @@ static LegendShape legend_shape(Canvas *canvas, const Model *model, const Layout
     return shapes[3];
 }
 
+enum { STATUS_LINES = 3 }; /* the status line wraps to at most these */
+
+/* The height the status takes below the legend, with the gap above it: the
+ * legend gives way to it (legend_shape). */
+static int status_height(const Cursor *cursor, const char *status)
+{
+    if (status[0] == '\0') {
+        return 0;
+    }
+    int lines = canvas_wrap_count(cursor->columns, status);
+    return (lines < STATUS_LINES ? lines : STATUS_LINES) * cursor->line_height + cursor->line_height / 2;
+}
+
+/* The status (why an action failed, a note on the history's budget), in
+ * as many of three lines as are left, the last ending in "…" if cut. */
+static void status_line(Cursor *cursor, const char *status)
+{
+    int left = cursor->full ? 0 : (cursor->bottom - cursor->y) / cursor->line_height;
+    if (status[0] != '\0' && left > 0) {
+        wrapped(cursor, 0, status, COLOR_ACCENT, left < STATUS_LINES ? left : STATUS_LINES);
+    }
+}
+
 void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
 {
     LayoutRect box = layout->panel;
@@ -665,12 +688,14 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
     CounterRows counters_at = {-1, -1};
     int height = 0;
     panel_top(&measure, model, &counters_at);
+    int bottom = cursor.bottom, legend_bottom = bottom - status_height(&cursor, model_status(model));
+    cursor.bottom = legend_bottom;
     LegendShape shape = legend_shape(canvas, model, layout, &cursor, &measure, &height);
-    int bottom = cursor.bottom;
     cursor.bottom -= height + cursor.line_height / 2;
     panel_top(&cursor, model, &counters_at);
     gap(&cursor); /* a gap at the end of the top may have gone past its bottom */
-    Cursor key = text_cursor(canvas, layout, cursor.y < bottom - height ? cursor.y : bottom - height, shape.small);
+    int key_y = cursor.y < legend_bottom - height ? cursor.y : legend_bottom - height;
+    Cursor key = text_cursor(canvas, layout, key_y, shape.small);
     TextCache *text = canvas->text;
     canvas->text = shape.small ? canvas->small_text : text;
     legend(&key, model, shape);
@@ -679,9 +704,7 @@ void panel_draw(Canvas *canvas, const Model *model, const Layout *layout)
     cursor.full = false;
     cursor.bottom = bottom;
     gap(&cursor);
-    if (model_status(model)[0] != '\0') {
-        line(&cursor, model_status(model), COLOR_ACCENT);
-    }
+    status_line(&cursor, model_status(model));
     canvas_clip(canvas, NULL);
     if (counters_at.top >= 0) {
         counter_definition(canvas, model, layout, &cursor, counters_at);

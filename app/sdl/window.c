@@ -493,7 +493,9 @@ static void handle_event(Window *window, const SDL_Event *event, uint64_t now_ms
     }
 }
 
-/* Says once, on stderr and the status line, that the budget cannot hold the run. */
+/* Says once, on stderr and the status line, that the budget cannot hold the
+ * run's three copies (now, the furthest step, step 0): the history keeps
+ * them anyway, and only step 0's snapshot, so a step back replays from there. */
 static void note_budget(Window *window)
 {
     if (window->budget_noted || !model_over_budget(window->model)) {
@@ -502,8 +504,8 @@ static void note_budget(Window *window)
     window->budget_noted = true;
     char text[200];
     uint64_t megabytes = window->options->history_mb ? window->options->history_mb : DEFAULT_HISTORY_MB;
-    snprintf(text, sizeof text, "--history-mb %llu cannot hold this run's three copies "
-             "(now, the furthest step, step 0): they use more", (unsigned long long)megabytes);
+    snprintf(text, sizeof text, "--history-mb %llu is too small for this run: it uses more, "
+             "and steps back replay from step 0", (unsigned long long)megabytes);
     fprintf(stderr, "heapviz: note: %s\n", text);
     model_set_status(window->model, text);
 }

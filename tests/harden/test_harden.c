@@ -460,8 +460,8 @@ static void huge_untouched_heap_costs_little(void **state)
     Result *r = RUN("--heap-bytes", "1073741824", "--history-mb", "1", "--screenshot",
                     path_in("x.png"));
     /* Even sparse, three copies of a 1 GiB heap's indexes pass 1 MiB: one line says so. */
-    assert_string_equal(r->err, "heapviz: note: --history-mb 1 cannot hold this run's three "
-                                "copies (now, the furthest step, step 0): they use more\n");
+    assert_string_equal(r->err, "heapviz: note: --history-mb 1 is too small for this run: it "
+                                "uses more, and steps back replay from step 0\n");
     assert_int_equal(r->status, 0);
     /* The run touches a few KiB of the 1 GiB heap: three copies of the heap
      * (3.2 GB before) must not be made; SDL and the font take ~30 MiB. */

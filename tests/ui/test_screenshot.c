@@ -1046,6 +1046,25 @@ static void test_timeline_values_fit_at_every_scale(void **state)
  * each pane shows its name in its colour, its figures and its row
  * addresses; no text is cut at the right edge of a pane's header, of the
  * panel or of the timeline, nor at the panel's bottom. */
+/* The status line (here the note that --history-mb 1 cannot hold the run)
+ * shows even in a small window: the legend gives way to it, as to the
+ * panel's top. Its accent colour fills part of the panel's lower half,
+ * which without a status holds none. */
+static void test_the_status_line_shows_in_a_small_window(void **state)
+{
+    (void)state;
+    Layout layout = layout_for(900, 600, 1);
+    LayoutRect lower = layout.panel;
+    lower.y += lower.h / 2;
+    lower.h -= lower.h / 2;
+    SDL_Surface *plain = shoot("plain.png", "--size 900x600 --heap-bytes 1073741824");
+    assert_int_equal(count_color(plain, lower, COLOR_ACCENT), 0);
+    SDL_FreeSurface(plain);
+    SDL_Surface *noted = shoot("noted.png", "--size 900x600 --heap-bytes 1073741824 --history-mb 1");
+    assert_true(count_color(noted, lower, COLOR_ACCENT) > 200);
+    SDL_FreeSurface(noted);
+}
+
 static void test_six_compare_panes_keep_labels_unclipped(void **state)
 {
     (void)state;
@@ -1151,6 +1170,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_every_counter_fits_at_large_scale),
         cmocka_unit_test(test_timeline_values_fit_at_every_scale),
         cmocka_unit_test(test_six_compare_panes_keep_labels_unclipped),
+        cmocka_unit_test(test_the_status_line_shows_in_a_small_window),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -447,9 +447,56 @@ static void test_lines_break_between_phrases(void **state)
     assert_int_equal(canvas_line_bytes("ab  cdefgh ijklmnop qrstuvwx", 20), 19);
 }
 
+/* canvas_ellipsize on `line` for `columns`: the line it leaves. */
+static void expect_ellipsized(const char *line, int columns, const char *expected)
+{
+    char buffer[64];
+    snprintf(buffer, sizeof buffer, "%s", line);
+    size_t bytes = canvas_ellipsize(buffer, strlen(buffer), columns);
+    assert_string_equal(buffer, expected);
+    assert_int_equal(bytes, strlen(expected));
+}
+
+/* The last line of a text cut short ends in "…" within its columns: a
+ * line with room keeps every character, one without gives up its last
+ * word if that starts in the line's second half, else its last character.
+ * Expected lines worked out by hand. */
+static void test_a_cut_text_ends_in_an_ellipsis(void **state)
+{
+    (void)state;
+    expect_ellipsized("short line", 20, "short line\u2026");
+    expect_ellipsized("ends with space ", 20, "ends with space\u2026");
+    expect_ellipsized("abcdefghij klmnopqrs", 20, "abcdefghij\u2026");  /* the word from column 11 */
+    expect_ellipsized("abc defghijklmnopqrs", 20, "abc defghijklmnopqr\u2026"); /* a word from column 4 stays */
+    expect_ellipsized("abcdefghijklmnopqrst", 20, "abcdefghijklmnopqrs\u2026");
+    expect_ellipsized("\u2192\u2192\u2192\u2192\u2192", 5, "\u2192\u2192\u2192\u2192\u2026"); /* characters, not bytes */
+}
+
+/* A text taken a line at a time as canvas_wrapped draws it, at most two
+ * lines of 12 columns: the second, the last shown, says that text is left
+ * over; a text that ends on its last line does not. */
+static void test_the_last_line_shown_says_text_is_left_over(void **state)
+{
+    (void)state;
+    char line[CANVAS_LINE_BYTES];
+    const char *text = "steps back replay from step 0";
+    canvas_take_line(&text, 12, false, line);
+    assert_string_equal(line, "steps back");
+    canvas_take_line(&text, 12, true, line);
+    assert_string_equal(line, "replay from\u2026"); /* "step 0" is left */
+    assert_string_equal(text, "step 0");
+    text = "steps back replay";
+    canvas_take_line(&text, 12, false, line);
+    canvas_take_line(&text, 12, true, line);
+    assert_string_equal(line, "replay");      /* the whole text: no ellipsis */
+    assert_string_equal(text, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_last_line_shown_says_text_is_left_over),
+        cmocka_unit_test(test_a_cut_text_ends_in_an_ellipsis),
         cmocka_unit_test(test_tooltip_of_a_recorded_heap),
         cmocka_unit_test(test_lines_break_between_phrases),
         cmocka_unit_test(test_sizes_in_binary_units),

@@ -12,7 +12,11 @@
  * [2, 4) and [4, 6) MiB, must be given back: not resident. Then the freed
  * space takes the same 62 blocks again at the same offsets, every tag
  * intact (heap_check), and block 63 frees and merges as it should.
- * Residency is read with mincore(2), on Linux only.
+ * A page goes back once only: freed again after the refill, [2, 6) MiB
+ * stay, in the heap, in a clone of it, and in a heap given its state spans.
+ * Residency is read with mincore(2), on Linux only; before the frees each
+ * test waits for the page warmer to fault in what the filling asked of it,
+ * so that no page comes back behind the test's back.
  */
 #define _DEFAULT_SOURCE
 #include <stdarg.h>
@@ -49,6 +53,50 @@ static uint64_t resident_pages(const uint8_t *arena, uint64_t start, uint64_t en
 }
 #endif
 
+#if defined(__linux__)
+/* Whether this kernel faults pages in on request (MADV_POPULATE_WRITE,
+ * Linux 5.14), as the page warmer asks it to; where it cannot, the warmer
+ * does nothing by design. */
+static bool kernel_can_populate(void)
+{
+#ifdef MADV_POPULATE_WRITE
+    void *probe = mmap(NULL, 2 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(probe != MAP_FAILED);
+    bool can = madvise(probe, 2 * MIB, MADV_POPULATE_WRITE) == 0;
+    munmap(probe, 2 * MIB);
+    return can;
+#else
+    return false;
+#endif
+}
+
+/* Waits up to ten seconds for every 4 KiB page of [start, end) to be resident. */
+static bool wait_until_resident(const uint8_t *arena, uint64_t start, uint64_t end)
+{
+    uint64_t pages = (end - start) / (uint64_t)sysconf(_SC_PAGESIZE);
+    for (int tries = 0; tries < 1000; tries++) {
+        if (resident_pages(arena, start, end) == pages)
+            return true;
+        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+    }
+    return false;
+}
+#endif
+
+/* Waits until the page warmer has done what the filling of the heap asked
+ * of it: faulting in the huge pages up to 12 MiB (the high water, 8 MiB,
+ * and 4 MiB more), in order. A warmer still faulting in [4, 6) MiB when a
+ * test gives it back would bring it back after the test's free. */
+static void wait_for_the_warmer(const Heap *heap)
+{
+#if defined(__linux__)
+    if (kernel_can_populate())
+        assert_true(wait_until_resident(heap_arena(heap), 10 * MIB, 12 * MIB));
+#else
+    (void)heap;
+#endif
+}
+
 static Heap *full_heap(void)
 {
     HeapConfig config = heap_default_config(HEAP_BYTES);
@@ -60,6 +108,7 @@ static Heap *full_heap(void)
         assert_int_equal(payload, i * BLOCK_BYTES + 8);
     }
     assert_int_equal(heap_stats(heap)->high_water, 8 * MIB);
+    wait_for_the_warmer(heap);
     return heap;
 }
 
@@ -128,35 +177,6 @@ static void test_pages_go_back_when_free_blocks_join(void **state)
     free_and_refill(order);
 }
 
-#if defined(__linux__)
-/* Whether this kernel faults pages in on request (MADV_POPULATE_WRITE,
- * Linux 5.14), as the page warmer asks it to; where it cannot, the warmer
- * does nothing by design. */
-static bool kernel_can_populate(void)
-{
-#ifdef MADV_POPULATE_WRITE
-    void *probe = mmap(NULL, 2 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(probe != MAP_FAILED);
-    bool can = madvise(probe, 2 * MIB, MADV_POPULATE_WRITE) == 0;
-    munmap(probe, 2 * MIB);
-    return can;
-#else
-    return false;
-#endif
-}
-
-/* Waits up to ten seconds for every 4 KiB page of [start, end) to be resident. */
-static bool wait_until_resident(const uint8_t *arena, uint64_t start, uint64_t end)
-{
-    uint64_t pages = (end - start) / (uint64_t)sysconf(_SC_PAGESIZE);
-    for (int tries = 0; tries < 1000; tries++) {
-        if (resident_pages(arena, start, end) == pages)
-            return true;
-        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-    }
-    return false;
-}
-#endif
 
 /* The pages given back are asked for again just ahead of the heap (heap.c's
  * warm_again_ahead): once blocks 1..62 are free and [2, 6) MiB given back,

@@ -31,7 +31,9 @@
  *     the free index holds exactly the other free blocks, with their sizes;
  *  4. the live marks (live_blocks.h) mark exactly the used blocks, with
  *     their requested bytes; the dead-block log holds exactly the dead blocks;
- *  5. every statistic equals a recount; the rover lies in [b0, end).
+ *  5. every statistic equals a recount; the rover lies in [b0, end);
+ *  6. every huge page has a PageFate, and none at or above the high water
+ *     (or past the arena) ever went back.
  *
  * The free index: best fit keeps its blocks ordered by (size, address) in
  * one B+ tree per size class (free_tree.h), where the best fit is the first
@@ -536,23 +538,25 @@ static void give_back_pages(Heap *heap, uint64_t first, uint64_t end)
 /* A free block holds nothing between its two tags, and nothing reads there
  * until a block is placed over it. So the whole huge pages inside the free
  * block [start, end) just merged from [start, freed) (if start < freed), a
- * freed block, and [freed_end, end) (if freed_end < end) go back to the
- * system (zeroed_memory_discard): a policy that sweeps a big arena (next
- * fit's rover, worst fit's largest block) then keeps resident the pages its
- * blocks are in, not every page it ever passed (280 MiB on a 256 MiB heap).
- * The merged parts' own inner pages went back when they were formed, so only
- * the pages around the freed block are given back, and none above the high
- * water: nothing was written there. (Only an arena the heap made itself:
- * memory lent by heap_create_in is the lender's.)
+ * freed block, and [freed_end, end) (if freed_end < end) may go back to the
+ * system (zeroed_memory_discard): on its first pass a policy that sweeps a
+ * big arena (next fit's rover, worst fit's largest block) then keeps
+ * resident the pages its blocks are in, not every page it passed (280 MiB
+ * on a 256 MiB heap). Only the pages around the freed block are weighed
+ * (the merged parts' own were weighed when they were formed), and none
+ * above the high water: nothing was written there. (Only an arena the heap
+ * made itself: memory lent by heap_create_in is the lender's.)
  *
  * But a page goes back once only (PageFate). A heap whose requests add up
  * to many times its arena sweeps it again and again, and had the kernel
  * zero every page once a sweep: next fit at 1,000 live blocks of 1-16 KiB
- * took 1.7x glibc's time. A page it came back to stays, so the heap keeps
- * at most the pages it touched. Which pages go back depends only on the
- * heap's calls, and the fates are part of its state (heap_state_spans):
- * a free block's inner bytes are zero where a page went back and whatever
- * was last written where it stayed, the same in every replay. */
+ * took 1.7x glibc's time. The price: from its second pass on, a sweeping
+ * heap keeps every page up to its high water, and a program that frees a
+ * phase's memory gets a page back the first time only. That is at most the
+ * pages it touched. Which pages go back depends only on the heap's calls,
+ * and the fates and the arena's bytes are both part of its state
+ * (heap_state_spans), so a replay and a restore give back the same pages
+ * and read the same bytes. */
 static void discard_inner_pages(Heap *heap, uint64_t start, uint64_t freed, uint64_t freed_end, uint64_t end)
 {
     uint64_t low = page_up(start + HEAP_TAG_BYTES), high = page_down(end - HEAP_TAG_BYTES);
@@ -567,20 +571,6 @@ static void discard_inner_pages(Heap *heap, uint64_t start, uint64_t freed, uint
     give_back_pages(heap, low / ZEROED_MEMORY_PAGE_BYTES, high / ZEROED_MEMORY_PAGE_BYTES);
 }
 
-/* How many huge pages past the one a placement ends in are asked for again
- * (page_warmer_warm_again) if they were given back: the placements that
- * follow next fit's rover or worst fit's largest block move up through
- * them, and find them faulted in instead of zeroing them on this thread. */
-enum { WARM_AGAIN_PAGES = 2 };
-
-/* Entries of heap->page_fates for an arena of `bytes`, with room for the
- * two warm_again_ahead reads past its last page (it reads entries up to
- * bytes / ZEROED_MEMORY_PAGE_BYTES + 2), rounded up to 8: the fates are
- * one of the heap's state spans. */
-static uint64_t page_fate_entries(uint64_t bytes)
-{
-    return (bytes / ZEROED_MEMORY_PAGE_BYTES + WARM_AGAIN_PAGES + 1 + 7) / 8 * 8;
-}
 
 /* A block now ends at `end`: the pages given back just above it are asked
  * for again, and kept from now on. On every placement, so the two entries
@@ -1008,7 +998,7 @@ HeapError heap_create(const HeapConfig *config, Heap **out)
     page_warmer_follow((*out)->warmer, live->marks, live->mark_bytes, live->bucket_shift);
     (*out)->warm_at = (*out)->warmer ? PAGE_WARMER_STEP_BYTES : UINT64_MAX;
     if (config->heap_bytes >= ZEROED_MEMORY_MAPPED_BYTES) /* out of memory: no page goes back */
-        (*out)->page_fates = calloc(page_fate_entries(config->heap_bytes), 1);
+        (*out)->page_fates = calloc(heap_page_fate_entries(config->heap_bytes), 1);
     return HEAP_OK;
 }
 
@@ -1064,7 +1054,7 @@ static void copy_written_bytes(Heap *target, const Heap *source, uint64_t source
  * again costs nothing.) */
 static void copy_page_fates(Heap *target, const Heap *source)
 {
-    uint64_t entries = page_fate_entries(target->config.heap_bytes);
+    uint64_t entries = heap_page_fate_entries(target->config.heap_bytes);
     if (target->page_fates && source->page_fates)
         memcpy(target->page_fates, source->page_fates, entries);
     else if (target->page_fates)
@@ -1117,7 +1107,7 @@ uint32_t heap_state_spans(Heap *heap, AllocatorSpan *spans)
     uint64_t written = written_end(heap) < last_tag ? written_end(heap) : last_tag;
     uint32_t count = 0;
     spans[count++] = (AllocatorSpan){ .bytes = (uint8_t *)&heap->rover, .size = scalars, .used = scalars };
-    spans[count++] = array_span(heap->page_fates, heap->page_fates ? page_fate_entries(heap->config.heap_bytes) : 0);
+    spans[count++] = array_span(heap->page_fates, heap->page_fates ? heap_page_fate_entries(heap->config.heap_bytes) : 0);
     spans[count++] = (AllocatorSpan){ .bytes = heap->arena, .size = last_tag, .used = (written + 7) / 8 * 8 };
     spans[count++] = array_span(heap->arena + last_tag, HEAP_TAG_BYTES);
     LiveBlocks *live = &heap->live;

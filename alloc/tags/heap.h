@@ -74,7 +74,9 @@ typedef enum {
     HEAP_CHECK_STATS = 1u << 5,        /* incremental statistics disagree with a recount */
     HEAP_CHECK_BUMP = 1u << 6,         /* bump heap pointer or its free top block is wrong */
     HEAP_CHECK_ROVER = 1u << 7,        /* next-fit rover outside the region */
-    HEAP_CHECK_REQUESTED = 1u << 8     /* a block holds less than its requested bytes */
+    HEAP_CHECK_REQUESTED = 1u << 8,    /* a block holds less than its requested bytes */
+    HEAP_CHECK_PAGE_FATES = 1u << 9    /* a huge page's fate is no fate, or says a page
+                                          above the high water went back */
 } HeapCheckFlag;
 
 /* --- lifetime -------------------------------------------------------------- */

@@ -3,9 +3,9 @@
  *
  * Walks the arena's blocks through their tags, recounting everything the heap
  * keeps incrementally, and compares: tiling and tags, coalescing, the free
- * index, the live marks, statistics, bump pointer and rover. It never prints
- * and never stops early on a bad block it can step over: it counts what is
- * broken and remembers where the first problem was.
+ * index, the live marks, statistics, bump pointer, rover and page fates. It
+ * never prints and never stops early on a bad block it can step over: it
+ * counts what is broken and remembers where the first problem was.
  */
 #include "heap_internal.h"
 
@@ -185,6 +185,24 @@ static void check_pointers(Checker *checker, const Heap *heap)
         note(checker, HEAP_CHECK_BUMP, heap->bump_pointer);
 }
 
+/* Every page's fate is a PageFate, and no page from the huge page at or
+ * above the high water on (nor the padding after the arena's pages) ever
+ * went back: nothing was written there. */
+static void check_page_fates(Checker *checker, const Heap *heap)
+{
+    if (heap->page_fates == NULL)
+        return;
+    uint64_t page_bytes = ZEROED_MEMORY_PAGE_BYTES, entries = heap_page_fate_entries(heap->config.heap_bytes);
+    uint64_t unwritten = (heap->stats.high_water + page_bytes - 1) / page_bytes;
+    for (uint64_t page = 0; page < entries; page++) {
+        uint8_t fate = heap->page_fates[page];
+        if (fate > PAGE_KEPT || (page >= unwritten && fate != PAGE_NEVER_GIVEN_BACK)) {
+            note(checker, HEAP_CHECK_PAGE_FATES, page * page_bytes);
+            return;
+        }
+    }
+}
+
 HeapCheck heap_check(const Heap *heap)
 {
     Checker checker = { 0 };
@@ -192,6 +210,7 @@ HeapCheck heap_check(const Heap *heap)
     check_indexes(&checker, heap);
     check_stats(&checker, heap);
     check_pointers(&checker, heap);
+    check_page_fates(&checker, heap);
     return checker.result;
 }
 
@@ -207,6 +226,7 @@ const char *heap_check_flag_name(HeapCheckFlag flag)
     case HEAP_CHECK_BUMP: return "the bump pointer or its top block is wrong";
     case HEAP_CHECK_ROVER: return "the next-fit rover lies outside the region";
     case HEAP_CHECK_REQUESTED: return "a block holds less than its requested bytes";
+    case HEAP_CHECK_PAGE_FATES: return "a huge page's fate is wrong";
     }
     return "unknown check";
 }

@@ -17,6 +17,7 @@
 #include "live_blocks.h"
 #include "page_warmer.h"
 #include "tag_words.h"
+#include "zeroed_memory.h"
 
 #include <string.h>
 
@@ -33,9 +34,27 @@ typedef struct {
  * back to it sweeps its arena, and would zero it again on every sweep. */
 typedef enum {
     PAGE_NEVER_GIVEN_BACK = 0,   /* resident since written, or never written */
-    PAGE_GIVEN_BACK = 1,         /* given back, not asked for again since (the only odd fate) */
+    PAGE_GIVEN_BACK = 1,         /* given back, and not asked for again by warm_again_ahead
+                                    (a block placed over it may have written it since);
+                                    the only odd fate */
     PAGE_KEPT = 2                /* given back once, then asked for again: kept from now on */
 } PageFate;
+
+/* How many huge pages past the one a placement ends in are asked for again
+ * (page_warmer_warm_again) if they were given back: the placements that
+ * follow next fit's rover or worst fit's largest block move up through
+ * them, and find them faulted in instead of zeroing them on this thread
+ * (heap.c, warm_again_ahead). */
+enum { WARM_AGAIN_PAGES = 2 };
+
+/* Entries of heap->page_fates for an arena of `bytes`, with room for the
+ * two warm_again_ahead reads past its last page (it reads entries up to
+ * bytes / ZEROED_MEMORY_PAGE_BYTES + 2), rounded up to 8: the fates are
+ * one of the heap's state spans. */
+static inline uint64_t heap_page_fate_entries(uint64_t bytes)
+{
+    return (bytes / ZEROED_MEMORY_PAGE_BYTES + WARM_AGAIN_PAGES + 1 + 7) / 8 * 8;
+}
 
 struct Heap {
     Allocator base;              /* first: how allocator.h reaches this design */

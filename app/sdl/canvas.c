@@ -150,7 +150,7 @@ size_t canvas_ellipsize(char *line, size_t bytes, int columns)
             kept++;
         }
     }
-    if (kept < bytes && last_space > 0 && 2 * space_characters >= columns) {
+    if (kept < bytes && line[kept] != ' ' && last_space > 0 && 2 * space_characters >= columns) {
         kept = last_space; /* a word would be cut: the ellipsis takes its place */
     }
     while (kept > 0 && line[kept - 1] == ' ') {

@@ -59,7 +59,7 @@ size_t canvas_line_bytes(const char *utf8, int columns);
 int canvas_wrap_count(int columns, const char *utf8);
 
 /* The last line shown of a text cut short, in place: `line` (`bytes`
- * bytes, with room for CANVAS_ELLIPSIS_BYTES more) ends in an ellipsis
+ * bytes, with room for CANVAS_ELLIPSIS_BYTES more and a NUL) ends in an ellipsis
  * within `columns` characters. Characters that do not leave it room give
  * way (the whole last word, if it starts in the line's second half), and
  * so do the spaces before it. Returns its new length in bytes. */

@@ -195,11 +195,37 @@ static void requested_too_big(void **state)
     expect_flag(heap, HEAP_CHECK_REQUESTED, 48);
 }
 
+/* An 8 MiB heap (its own mapping: it has page fates) filled to 3 MiB, the
+ * high water: huge pages 0 and 1 are written, 2 and 3 are not. A page
+ * written may have any fate; one above the high water, none but "never
+ * given back"; and no page a fate outside PageFate. */
+static void page_fates(void **state)
+{
+    (void)state;
+    for (int broken = 0; broken < 3; broken++) {
+        Heap *heap = support_new_heap(8u << 20, 8, 8, HEAP_NEXT_FIT);
+        support_malloc(heap, (3u << 20) - 16);
+        assert_int_equal(heap_stats(heap)->high_water, 3u << 20);
+        heap->page_fates[1] = PAGE_KEPT;         /* allowed: page 1 holds written bytes */
+        assert_int_equal(heap_check(heap).broken, 0);
+        if (broken == 0) {
+            heap->page_fates[2] = PAGE_GIVEN_BACK;   /* above the high water */
+            expect_flag(heap, HEAP_CHECK_PAGE_FATES, 2u << 21);
+        } else if (broken == 1) {
+            heap->page_fates[0] = PAGE_KEPT + 1;     /* no fate */
+            expect_flag(heap, HEAP_CHECK_PAGE_FATES, 0);
+        } else {
+            heap->page_fates[5] = PAGE_KEPT;         /* padding past the arena's 4 pages */
+            expect_flag(heap, HEAP_CHECK_PAGE_FATES, 5u << 21);
+        }
+    }
+}
+
 /* Every flag has a name, so the app can say what broke. */
 static void every_flag_is_named(void **state)
 {
     (void)state;
-    for (unsigned flag = HEAP_CHECK_TILING; flag <= HEAP_CHECK_REQUESTED; flag <<= 1)
+    for (unsigned flag = HEAP_CHECK_TILING; flag <= HEAP_CHECK_PAGE_FATES; flag <<= 1)
         assert_string_not_equal(heap_check_flag_name((HeapCheckFlag)flag), "unknown check");
 }
 
@@ -207,6 +233,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tiling),
+        cmocka_unit_test(page_fates),
         cmocka_unit_test(tags),
         cmocka_unit_test(coalesce),
         cmocka_unit_test(index_disagrees),

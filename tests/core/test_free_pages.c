@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "heap.h"
+#include "heap_internal.h"
 #include "zeroed_memory.h"
 
 #include <stdbool.h>
@@ -246,7 +247,13 @@ static void test_a_page_goes_back_once_only(void **state)
     (void)state;
 #if defined(__linux__)
     Heap *heap = heap_that_came_back();
+    /* [2, 6) MiB, huge pages 1 and 2, went back and were asked for again; 0 and 3 never went */
+    static const PageFate fates[] = {PAGE_NEVER_GIVEN_BACK, PAGE_KEPT, PAGE_KEPT, PAGE_NEVER_GIVEN_BACK};
+    for (int page = 0; page < 4; page++)
+        assert_int_equal(heap->page_fates[page], fates[page]);
     free_again_keeps_pages(heap);
+    for (int page = 0; page < 4; page++)
+        assert_int_equal(heap->page_fates[page], fates[page]);
     heap_destroy(heap);
 #else
     skip();

@@ -488,12 +488,6 @@ static void test_split_deltas_apply_exactly(void **state)
     trace_destroy(trace);
 }
 
-/* Every snapshot, restored on its own (entered at its keyframe or at the
- * anchor nearest in bytes, then walked forward or back along the chain),
- * is the state a straight replay gives at its step: a jump exactly onto a
- * snapshot replays nothing after the restore. A long trace, so that
- * anchors sit between keyframes and chains run both ways; returns how many
- * anchors the history kept and its interval. */
 /* Jumps from step 0 to `first` and every `interval` steps after it, and
  * finds each time the state a straight replay gives at that step. */
 static void expect_jumps_match_a_replay(History *history, const Workload *workload, const AllocatorSetup *setup,
@@ -510,6 +504,11 @@ static void expect_jumps_match_a_replay(History *history, const Workload *worklo
     run_destroy(fresh);
 }
 
+/* Every snapshot, restored on its own (entered at its keyframe or at the
+ * anchor nearest in bytes, then walked forward or back along the chain),
+ * is the state a straight replay gives at its step: a jump exactly onto a
+ * snapshot replays nothing after the restore. Returns how many anchors the
+ * history kept and its interval. */
 static Kept restores_exactly_on(Trace *trace, const AllocatorSetup *setup, uint64_t budget)
 {
     Workload workload = {.kind = WORKLOAD_TRACE, .trace = trace};
@@ -537,6 +536,8 @@ static Kept restores_exactly_on(Trace *trace, const AllocatorSetup *setup, uint6
     return kept;
 }
 
+/* restores_exactly_on a long trace on a 1 MiB first-fit heap, so that
+ * anchors sit between keyframes and chains run both ways. */
 static Kept every_snapshot_restores_exactly(uint32_t op_count, uint64_t budget)
 {
     uint32_t placing = 0;
@@ -621,7 +622,7 @@ static void test_a_sweeping_heap_restores_exactly(void **state)
     setup.config.heap_bytes = 16u << 20;
     Kept kept = restores_exactly_on(trace, &setup, 96u << 20);
     assert_true(kept.deltas > 0);
-    /* And every step between the snapshots, replayed from the one before. */
+    /* And the step before each snapshot, replayed from the snapshot before it. */
     History *history = NULL;
     assert_int_equal(history_create(&workload, &setup, NULL, 0, 96u << 20, &history), HEAP_OK);
     while (history_compute_ahead(history, 4096) > 0 || history_settling(history)) {

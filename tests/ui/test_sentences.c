@@ -468,6 +468,7 @@ static void test_a_cut_text_ends_in_an_ellipsis(void **state)
     expect_ellipsized("ends with space ", 20, "ends with space\u2026");
     expect_ellipsized("abcdefghij klmnopqrs", 20, "abcdefghij\u2026");  /* the word from column 11 */
     expect_ellipsized("abc defghijklmnopqrs", 20, "abc defghijklmnopqr\u2026"); /* a word from column 4 stays */
+    expect_ellipsized("abcdefghij klmnopqr stu", 20, "abcdefghij klmnopqr\u2026"); /* the cut falls on a space */
     expect_ellipsized("abcdefghijklmnopqrst", 20, "abcdefghijklmnopqrs\u2026");
     expect_ellipsized("\u2192\u2192\u2192\u2192\u2192", 5, "\u2192\u2192\u2192\u2192\u2026"); /* characters, not bytes */
 }

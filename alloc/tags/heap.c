@@ -571,7 +571,6 @@ static void discard_inner_pages(Heap *heap, uint64_t start, uint64_t freed, uint
     give_back_pages(heap, low / ZEROED_MEMORY_PAGE_BYTES, high / ZEROED_MEMORY_PAGE_BYTES);
 }
 
-
 /* A block now ends at `end`: the pages given back just above it are asked
  * for again, and kept from now on. On every placement, so the two entries
  * are read as one, and only PAGE_GIVEN_BACK is odd. */
@@ -627,7 +626,6 @@ static SHAPED_INLINE void coalesce_into_free(Heap *heap, CallShape shape, uint64
 }
 
 /* ---- used blocks -------------------------------------------------------- */
-
 
 /* The high water has passed regroup_at: the address index's groups widen
  * (see index_group_words), once. If host memory runs out the narrow groups
